@@ -1,0 +1,3 @@
+from drp_tui.cli.main import run
+
+run()

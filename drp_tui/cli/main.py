@@ -1,0 +1,63 @@
+"""The `drp` command. Sub-command modules are small; heavy imports (Textual) happen only in the
+command that needs them, so headless commands stay fast."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drp_tui import __version__
+from drp_tui.cli import calc, output, policy
+from drp_tui.cli.errors import DrpGroup
+from drp_tui.services.policy import data_dir, policy_dir
+from drp_tui.settings import default_config_path, load_settings
+
+app = typer.Typer(
+    cls=DrpGroup,
+    help="drp — the council debt recovery workstation. Calculators and policy tables today; "
+    "the call queue, store and team sync as they land.",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    invoke_without_command=True,
+)
+app.add_typer(calc.app, name="calc")
+app.add_typer(policy.app, name="policy")
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"drp {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version.")] = False,
+) -> None:
+    """drp — the council debt recovery workstation."""
+    if ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+
+
+@app.command("locate")
+def locate(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Print where drp reads its settings, policy tables and data."""
+    settings = load_settings()
+    places = {
+        "config": str(default_config_path()),
+        "policy_dir": str(policy_dir(settings)),
+        "shipped_data": str(data_dir()),
+        "data_home": str(settings.data_home),
+        "sfs_guidelines": str(settings.guidelines_path),
+    }
+    if as_json:
+        output.print_json(places)
+        return
+    output.show("drp locations", list(places.items()))
+
+
+def run() -> None:
+    app()

@@ -1,0 +1,162 @@
+"""Deductions from benefits for council tax arrears and recovery of HB overpayments from
+ongoing housing benefit. DOMAIN.md §5."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Literal
+
+from drp_tui.domain.errors import InputError, NoFigureError
+from drp_tui.domain.money import ZERO, Money, percent_of, to_money
+from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
+
+Allowance = Literal["single-under-25", "single-25-plus", "couple-under-25", "couple-25-plus"]
+ALLOWANCES: tuple[Allowance, ...] = (
+    "single-under-25", "single-25-plus", "couple-under-25", "couple-25-plus",
+)
+Benefit = Literal["uc", "legacy"]
+
+# Benefit figures are uprated every April; a row older than this is flagged as possibly stale.
+_UPRATING_YEAR = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class DatedAmounts:
+    dated: Dated
+    name: str
+    amounts: Mapping[str, Money]
+
+
+@dataclass(frozen=True)
+class DatedPercent:
+    dated: Dated
+    name: str
+    percent: Decimal
+
+
+@dataclass(frozen=True)
+class HbMultiples:
+    dated: Dated
+    standard: int
+    fraud: int
+    disregard_share_percent: Decimal
+
+
+@dataclass(frozen=True)
+class BenefitPolicy:
+    uc_allowances: tuple[DatedAmounts, ...]
+    uc_deduction: tuple[DatedPercent, ...]
+    uc_cap: tuple[DatedPercent, ...]
+    legacy_deduction: tuple[DatedAmounts, ...]
+    hb_unit: tuple[DatedAmounts, ...]
+    hb_multiples: tuple[HbMultiples, ...]
+
+
+def load_benefits(doc: Mapping[str, Any], path: str) -> BenefitPolicy:
+    def amounts(*keys: str) -> Any:
+        return lambda r: DatedAmounts(r.dated(), r.text("name"), {k: r.money(k) for k in keys})
+
+    def percent(r: RowReader) -> DatedPercent:
+        return DatedPercent(r.dated(), r.text("name"), r.percent("percent"))
+
+    return BenefitPolicy(
+        uc_allowances=read_rows(doc, "uc_standard_allowance", path, amounts(*ALLOWANCES)),
+        uc_deduction=read_rows(doc, "uc_council_tax_deduction", path, percent),
+        uc_cap=read_rows(doc, "uc_overall_cap", path, percent),
+        legacy_deduction=read_rows(doc, "legacy_council_tax_deduction", path, amounts("weekly")),
+        hb_unit=read_rows(doc, "hb_recovery_unit", path, amounts("weekly")),
+        hb_multiples=read_rows(
+            doc, "hb_recovery_multiples", path,
+            lambda r: HbMultiples(r.dated(), r.whole("standard_multiple", 1),
+                                  r.whole("fraud_multiple", 1),
+                                  r.percent("disregard_share_percent")),
+        ),
+    )
+
+
+def _caveats(on: date, *rows: Dated, annual: bool = False) -> list[str]:
+    warnings = [w for w in (row.caveat for row in rows) if w]
+    if annual and rows and on - rows[0].effective_from > _UPRATING_YEAR:
+        warnings.append(f"newest figures are from {rows[0].effective_from.isoformat()}; add this "
+                        "year's uprating to data/policy/benefits.toml")
+    return warnings
+
+
+def _figures(rows: tuple[Any, ...], on: date, what: str) -> Any:
+    try:
+        return in_force(rows, on)
+    except NoFigureError:
+        raise InputError("on", f"data/policy/benefits.toml has no {what} figure for "
+                         f"{on.isoformat()}; add that year's row") from None
+
+
+@dataclass(frozen=True)
+class BenefitDeduction:
+    deduction: Money
+    period: str
+    basis: str
+    overall_cap: Money | None
+    overall_cap_percent: Decimal | None
+    warnings: tuple[str, ...]
+
+
+def council_tax_benefit_deduction(
+    policy: BenefitPolicy, *, benefit: Benefit, allowance: Allowance, on: date
+) -> BenefitDeduction:
+    """The fixed deduction for council tax arrears from UC (monthly) or a legacy benefit
+    (weekly)."""
+    if benefit == "legacy":
+        row = _figures(policy.legacy_deduction, on, "legacy council tax deduction")
+        return BenefitDeduction(
+            deduction=row.amounts["weekly"],
+            period="weekly",
+            basis=f"{row.name}: fixed weekly amount (5% of the single 25+ personal allowance)",
+            overall_cap=None,
+            overall_cap_percent=None,
+            warnings=tuple(_caveats(on, row.dated, annual=True)),
+        )
+    allowances = _figures(policy.uc_allowances, on, "UC standard allowance")
+    rate = _figures(policy.uc_deduction, on, "UC council tax deduction rate")
+    cap = _figures(policy.uc_cap, on, "UC overall deductions cap")
+    standard = allowances.amounts[allowance]
+    return BenefitDeduction(
+        deduction=to_money(percent_of(standard, rate.percent)),
+        period="monthly",
+        basis=f"{rate.percent}% of the {allowance} standard allowance £{standard:,.2f} "
+              f"({allowances.name})",
+        overall_cap=to_money(percent_of(standard, cap.percent)),
+        overall_cap_percent=cap.percent,
+        warnings=tuple(_caveats(on, allowances.dated, rate.dated, cap.dated, annual=True)),
+    )
+
+
+@dataclass(frozen=True)
+class HbRecovery:
+    weekly_max: Money
+    unit: Money
+    multiple: int
+    disregard_addition: Money
+    table: str
+    warnings: tuple[str, ...]
+
+
+def hb_recovery_rate(
+    policy: BenefitPolicy, *, fraud: bool, disregard: Money = ZERO, on: date
+) -> HbRecovery:
+    """The most that may be recovered each week from ongoing housing benefit."""
+    unit = _figures(policy.hb_unit, on, "HB recovery")
+    multiples = _figures(policy.hb_multiples, on, "HB recovery multiple")
+    multiple = multiples.fraud if fraud else multiples.standard
+    addition = to_money(percent_of(disregard, multiples.disregard_share_percent))
+    weekly_unit = unit.amounts["weekly"]
+    return HbRecovery(
+        weekly_max=weekly_unit * multiple + addition,
+        unit=weekly_unit,
+        multiple=multiple,
+        disregard_addition=addition,
+        table=unit.name,
+        warnings=tuple(_caveats(on, unit.dated, annual=True)),
+    )

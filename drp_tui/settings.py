@@ -1,0 +1,68 @@
+"""Settings: `DRP_*` environment variables over a TOML config file over defaults.
+
+The config file is `config.toml` in the platform's config folder for drp, or wherever
+`DRP_CONFIG` points. Nothing is read or created at import time: call `load_settings()`.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+
+import platformdirs
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "drp"
+
+
+def default_config_path() -> Path:
+    override = os.environ.get("DRP_CONFIG")
+    if override:
+        return Path(override)
+    return platformdirs.user_config_path(APP_NAME) / "config.toml"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="DRP_", extra="ignore")
+
+    policy_dir: Path | None = Field(
+        default=None, description="a council's own policy tables, in place of the shipped ones"
+    )
+    data_home: Path = Field(
+        default_factory=lambda: platformdirs.user_data_path(APP_NAME),
+        description="where drp keeps its files (loaded SFS guidelines, later the store)",
+    )
+    today: date | None = Field(
+        default=None, description="pin today's date (demos, training and tests)"
+    )
+
+    @property
+    def guidelines_path(self) -> Path:
+        """Where `drp policy load-guidelines` puts the council's licensed SFS table."""
+        return self.data_home / "sfs-guidelines.toml"
+
+    def current_date(self) -> date:
+        return self.today or date.today()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=default_config_path())
+        return init_settings, env_settings, toml
+
+
+def load_settings() -> Settings:
+    return Settings()

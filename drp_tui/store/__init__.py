@@ -1,0 +1,1 @@
+"""The local store: SQLModel tables, engine, migrations, the event log and outbox."""

@@ -1,0 +1,1 @@
+"""The team hub: its schema and the push/pull protocol."""

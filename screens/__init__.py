@@ -1,0 +1,1 @@
+"""Textual screens: show state, collect input, call services."""
