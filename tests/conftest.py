@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,10 +16,10 @@ def policy() -> PolicyBook:
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads the developer's own config or data folder."""
     monkeypatch.setenv("DRP_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("DRP_DATA_HOME", str(tmp_path / "data-home"))
     for name in ("DRP_POLICY_DIR", "DRP_TODAY"):
         monkeypatch.delenv(name, raising=False)
-    yield tmp_path
+    return tmp_path

@@ -27,8 +27,24 @@ def test_parse_money_accepts_what_officers_type(typed: str, expected: str) -> No
     assert parse_money(typed, "amount") == Decimal(expected)
 
 
-@pytest.mark.parametrize("typed", ["12.345", "1,23,4", "abc", "", "   ", "£", "1.2.3", "12,34",
-                                   "1,2345", "£-", "--5", "1e3", "NaN"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "12.345",
+        "1,23,4",
+        "abc",
+        "",
+        "   ",
+        "£",
+        "1.2.3",
+        "12,34",
+        "1,2345",
+        "£-",
+        "--5",
+        "1e3",
+        "NaN",
+    ],
+)
 def test_parse_money_rejects_with_field_and_example(typed: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_money(typed, "net earnings")
@@ -59,17 +75,21 @@ def test_rounding_is_half_up_to_the_penny() -> None:
     assert format_money(Decimal("-1234.5")) == "-£1,234.50"
 
 
-@pytest.mark.parametrize(("typed", "expected"), [
-    ("2026-03-31", date(2026, 3, 31)),
-    ("31/03/2026", date(2026, 3, 31)),
-    (" 2024-02-29 ", date(2024, 2, 29)),
-])
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("2026-03-31", date(2026, 3, 31)),
+        ("31/03/2026", date(2026, 3, 31)),
+        (" 2024-02-29 ", date(2024, 2, 29)),
+    ],
+)
 def test_parse_date(typed: str, expected: date) -> None:
     assert parse_date(typed, "first") == expected
 
 
-@pytest.mark.parametrize("typed", ["2026-02-31", "2025-02-29", "31/02/2026", "2026-13-01",
-                                   "tomorrow", "", "2026/03/31"])
+@pytest.mark.parametrize(
+    "typed", ["2026-02-31", "2025-02-29", "31/02/2026", "2026-13-01", "tomorrow", "", "2026/03/31"]
+)
 def test_impossible_or_unreadable_dates_are_errors_naming_the_field(typed: str) -> None:
     with pytest.raises(InputError) as caught:
         parse_date(typed, "--first")

@@ -39,9 +39,7 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts."
 OnDate = Annotated[
     str | None, typer.Option("--on", help="The date to apply the rules for (default today).")
 ]
-Jurisdiction = Annotated[
-    str, typer.Option("--jurisdiction", help="england or wales.")
-]
+Jurisdiction = Annotated[str, typer.Option("--jurisdiction", help="england or wales.")]
 
 
 def _context() -> tuple[Settings, PolicyBook]:
@@ -73,29 +71,37 @@ def aeo(
         earlier_order_deduction=amount(earlier_order_deduction, "--earlier-order-deduction"),
     )
     if as_json:
-        output.print_json({
-            "deduction": money(result.deduction),
-            "rate_percent": percent(result.rate_percent),
-            "band": result.band,
-            "table": result.table,
-            "attachable_earnings": money(result.attachable),
-            "rounding": result.rounding,
-            "warnings": list(result.warnings),
-        })
+        output.print_json(
+            {
+                "deduction": money(result.deduction),
+                "rate_percent": percent(result.rate_percent),
+                "band": result.band,
+                "table": result.table,
+                "attachable_earnings": money(result.attachable),
+                "rounding": result.rounding,
+                "warnings": list(result.warnings),
+            }
+        )
         return
-    output.show("Council tax attachment of earnings", [
-        ("Deduction", pounds(result.deduction)),
-        ("Band", result.band),
-        ("Applied to", pounds(result.attachable)),
-        ("Table", result.table),
-    ], warnings=result.warnings, notes=[f"Deduction {result.rounding}."])
+    output.show(
+        "Council tax attachment of earnings",
+        [
+            ("Deduction", pounds(result.deduction)),
+            ("Band", result.band),
+            ("Applied to", pounds(result.attachable)),
+            ("Table", result.table),
+        ],
+        warnings=result.warnings,
+        notes=[f"Deduction {result.rounding}."],
+    )
 
 
 @app.command("dea")
 def dea(
     net: Annotated[str, typer.Option(help="Net earnings for the pay period.")],
-    period: Annotated[str, typer.Option(help="daily, weekly, fortnightly, four-weekly or "
-                                             "monthly.")],
+    period: Annotated[
+        str, typer.Option(help="daily, weekly, fortnightly, four-weekly or monthly.")
+    ],
     higher: Annotated[bool, typer.Option("--higher", help="Use the higher-rate table.")] = False,
     priority_deductions: Annotated[
         str, typer.Option(help="Deductions that come first (earlier orders) this period.")
@@ -114,22 +120,29 @@ def dea(
         on=day(on, "--on", settings.current_date()),
     )
     if as_json:
-        output.print_json({
-            "deduction": money(result.deduction),
-            "rate_percent": percent(result.rate_percent),
-            "band": result.band,
-            "table": result.table,
-            "attachable_earnings": money(result.attachable),
-            "rounding": result.rounding,
-            "warnings": list(result.warnings),
-        })
+        output.print_json(
+            {
+                "deduction": money(result.deduction),
+                "rate_percent": percent(result.rate_percent),
+                "band": result.band,
+                "table": result.table,
+                "attachable_earnings": money(result.attachable),
+                "rounding": result.rounding,
+                "warnings": list(result.warnings),
+            }
+        )
         return
-    output.show("Direct Earnings Attachment", [
-        ("Deduction", pounds(result.deduction)),
-        ("Band", result.band),
-        ("Applied to", pounds(result.attachable)),
-        ("Table", result.table),
-    ], warnings=result.warnings, notes=[f"Deduction {result.rounding}."])
+    output.show(
+        "Direct Earnings Attachment",
+        [
+            ("Deduction", pounds(result.deduction)),
+            ("Band", result.band),
+            ("Applied to", pounds(result.attachable)),
+            ("Table", result.table),
+        ],
+        warnings=result.warnings,
+        notes=[f"Deduction {result.rounding}."],
+    )
 
 
 @app.command("fees")
@@ -148,26 +161,31 @@ def fees(
         on=day(on, "--on", settings.current_date()),
     )
     if as_json:
-        output.print_json({
-            "fees": {name: money(fee) for name, fee in result.fees.items()},
-            "total": money(result.total),
-            "scale": result.scale,
-            "compliance_period_days": result.compliance_period_days,
-            "warnings": list(result.warnings),
-        })
+        output.print_json(
+            {
+                "fees": {name: money(fee) for name, fee in result.fees.items()},
+                "total": money(result.total),
+                "scale": result.scale,
+                "compliance_period_days": result.compliance_period_days,
+                "warnings": list(result.warnings),
+            }
+        )
         return
     rows = [(f"{name.title()} fee", pounds(fee)) for name, fee in result.fees.items()]
-    output.show("Enforcement agent fees", [*rows, ("Total", pounds(result.total)),
-                                            ("Scale", result.scale)],
-                warnings=result.warnings)
+    output.show(
+        "Enforcement agent fees",
+        [*rows, ("Total", pounds(result.total)), ("Scale", result.scale)],
+        warnings=result.warnings,
+    )
 
 
 @app.command("interest")
 def interest(
     principal: Annotated[str, typer.Option(help="The unpaid debt.")],
     due: Annotated[str, typer.Option(help="The date payment was due.")],
-    on: Annotated[str | None, typer.Option(help="Interest up to this date (default today).")
-                  ] = None,
+    on: Annotated[
+        str | None, typer.Option(help="Interest up to this date (default today).")
+    ] = None,
     reference_rate: Annotated[
         str | None, typer.Option(help="Bank of England base rate %, where the table has none.")
     ] = None,
@@ -183,34 +201,46 @@ def interest(
         reference_rate=rate(reference_rate, "--reference-rate"),
     )
     if as_json:
-        output.print_json({
-            "days": result.days,
-            "rate_percent": percent(result.rate_percent),
-            "reference_rate_percent": percent(result.reference_rate_percent),
-            "reference_rate_from": result.reference_rate_from,
-            "daily_interest": money(result.daily_interest),
-            "interest": money(result.interest),
-            "compensation": money(result.compensation),
-            "total_claim": money(result.total_claim),
-            "warnings": list(result.warnings),
-        })
+        output.print_json(
+            {
+                "days": result.days,
+                "rate_percent": percent(result.rate_percent),
+                "reference_rate_percent": percent(result.reference_rate_percent),
+                "reference_rate_from": result.reference_rate_from,
+                "daily_interest": money(result.daily_interest),
+                "interest": money(result.interest),
+                "compensation": money(result.compensation),
+                "total_claim": money(result.total_claim),
+                "warnings": list(result.warnings),
+            }
+        )
         return
-    output.show("Late payment interest", [
-        ("Days late", str(result.days)),
-        ("Rate", f"{result.rate_percent}% (reference {result.reference_rate_percent}%, "
-                 f"{result.reference_rate_from})"),
-        ("Daily interest", pounds(result.daily_interest)),
-        ("Interest", pounds(result.interest)),
-        ("Compensation", pounds(result.compensation)),
-        ("Total claim", pounds(result.total_claim)),
-    ], warnings=result.warnings, notes=["Daily interest rounded to the penny, half up."])
+    output.show(
+        "Late payment interest",
+        [
+            ("Days late", str(result.days)),
+            (
+                "Rate",
+                f"{result.rate_percent}% (reference {result.reference_rate_percent}%, "
+                f"{result.reference_rate_from})",
+            ),
+            ("Daily interest", pounds(result.daily_interest)),
+            ("Interest", pounds(result.interest)),
+            ("Compensation", pounds(result.compensation)),
+            ("Total claim", pounds(result.total_claim)),
+        ],
+        warnings=result.warnings,
+        notes=["Daily interest rounded to the penny, half up."],
+    )
 
 
 @app.command("benefit-deduction")
 def benefit_deduction(
     benefit: Annotated[str, typer.Option(help="uc or legacy.")],
-    allowance: Annotated[str, typer.Option(
-        help="single-under-25, single-25-plus, couple-under-25 or couple-25-plus.")],
+    allowance: Annotated[
+        str,
+        typer.Option(help="single-under-25, single-25-plus, couple-under-25 or couple-25-plus."),
+    ],
     on: OnDate = None,
     as_json: JsonFlag = False,
 ) -> None:
@@ -223,27 +253,38 @@ def benefit_deduction(
         on=day(on, "--on", settings.current_date()),
     )
     if as_json:
-        output.print_json({
-            "deduction": money(result.deduction),
-            "period": result.period,
-            "basis": result.basis,
-            "overall_cap": None if result.overall_cap is None else money(result.overall_cap),
-            "overall_cap_percent": (None if result.overall_cap_percent is None
-                                    else percent(result.overall_cap_percent)),
-            "warnings": list(result.warnings),
-        })
+        output.print_json(
+            {
+                "deduction": money(result.deduction),
+                "period": result.period,
+                "basis": result.basis,
+                "overall_cap": None if result.overall_cap is None else money(result.overall_cap),
+                "overall_cap_percent": (
+                    None
+                    if result.overall_cap_percent is None
+                    else percent(result.overall_cap_percent)
+                ),
+                "warnings": list(result.warnings),
+            }
+        )
         return
     rows = [("Deduction", f"{pounds(result.deduction)} {result.period}"), ("Basis", result.basis)]
     if result.overall_cap is not None:
-        rows.append(("All UC deductions cap",
-                     f"{pounds(result.overall_cap)} ({result.overall_cap_percent}%)"))
+        rows.append(
+            (
+                "All UC deductions cap",
+                f"{pounds(result.overall_cap)} ({result.overall_cap_percent}%)",
+            )
+        )
     output.show("Deduction from benefit", rows, warnings=result.warnings)
 
 
 @app.command("hb-recovery")
 def hb_recovery(
-    fraud: Annotated[bool, typer.Option("--fraud", help="Fraud rate (conviction, caution or "
-                                                        "administrative penalty).")] = False,
+    fraud: Annotated[
+        bool,
+        typer.Option("--fraud", help="Fraud rate (conviction, caution or administrative penalty)."),
+    ] = False,
     disregard: Annotated[str, typer.Option(help="Weekly earnings disregard in the claim.")] = "0",
     on: OnDate = None,
     as_json: JsonFlag = False,
@@ -257,21 +298,30 @@ def hb_recovery(
         on=day(on, "--on", settings.current_date()),
     )
     if as_json:
-        output.print_json({
-            "weekly_max": money(result.weekly_max),
-            "unit": money(result.unit),
-            "multiple": result.multiple,
-            "disregard_addition": money(result.disregard_addition),
-            "table": result.table,
-            "warnings": list(result.warnings),
-        })
+        output.print_json(
+            {
+                "weekly_max": money(result.weekly_max),
+                "unit": money(result.unit),
+                "multiple": result.multiple,
+                "disregard_addition": money(result.disregard_addition),
+                "table": result.table,
+                "warnings": list(result.warnings),
+            }
+        )
         return
-    output.show("Housing benefit overpayment recovery", [
-        ("Weekly maximum", pounds(result.weekly_max)),
-        ("Made of", f"{result.multiple} × {pounds(result.unit)} + "
-                    f"{pounds(result.disregard_addition)} of the disregard"),
-        ("Table", result.table),
-    ], warnings=result.warnings)
+    output.show(
+        "Housing benefit overpayment recovery",
+        [
+            ("Weekly maximum", pounds(result.weekly_max)),
+            (
+                "Made of",
+                f"{result.multiple} × {pounds(result.unit)} + "
+                f"{pounds(result.disregard_addition)} of the disregard",
+            ),
+            ("Table", result.table),
+        ],
+        warnings=result.warnings,
+    )
 
 
 @app.command("schedule")
@@ -282,8 +332,9 @@ def schedule(
     instalment: Annotated[str | None, typer.Option(help="Amount of each instalment.")] = None,
     count: Annotated[str | None, typer.Option(help="Number of instalments.")] = None,
     clear_by: Annotated[str | None, typer.Option(help="Clear the debt by this date.")] = None,
-    debt_type: Annotated[str | None, typer.Option(help="e.g. council_tax; adds its "
-                                                       "policy checks.")] = None,
+    debt_type: Annotated[
+        str | None, typer.Option(help="e.g. council_tax; adds its policy checks.")
+    ] = None,
     override_reason: Annotated[
         str | None, typer.Option(help="Why a policy limit is overridden (recorded).")
     ] = None,
@@ -308,14 +359,18 @@ def schedule(
         override_reason=override_reason,
     )
     if as_json:
-        output.print_json({
-            "instalments": [{"due": i.due.isoformat(), "amount": money(i.amount)}
-                            for i in result.instalments],
-            "count": len(result.instalments),
-            "total": money(result.total),
-            "warnings": [{"code": f.code, "message": f.message} for f in result.warnings],
-            "errors": [{"code": f.code, "message": f.message} for f in result.errors],
-        })
+        output.print_json(
+            {
+                "instalments": [
+                    {"due": i.due.isoformat(), "amount": money(i.amount)}
+                    for i in result.instalments
+                ],
+                "count": len(result.instalments),
+                "total": money(result.total),
+                "warnings": [{"code": f.code, "message": f.message} for f in result.warnings],
+                "errors": [{"code": f.code, "message": f.message} for f in result.errors],
+            }
+        )
     else:
         _show_schedule(result)
     if not result.possible:
@@ -326,26 +381,33 @@ def schedule(
 
 def _show_schedule(result: Schedule) -> None:
     if result.instalments:
-        table = Table(title=f"Schedule: {len(result.instalments)} instalments, "
-                      f"{pounds(result.total)}", title_justify="left", title_style="bold")
+        table = Table(
+            title=f"Schedule: {len(result.instalments)} instalments, {pounds(result.total)}",
+            title_justify="left",
+            title_style="bold",
+        )
         table.add_column("#", justify="right")
         table.add_column("Due")
         table.add_column("Amount", justify="right")
         for number, item in enumerate(result.instalments, start=1):
             table.add_row(str(number), f"{item.due:%a %d %b %Y}", pounds(item.amount))
         output.console().print(table)
-    output.findings(warnings=[f.message for f in result.warnings],
-                    errors=[f.message for f in result.errors])
+    output.findings(
+        warnings=[f.message for f in result.warnings], errors=[f.message for f in result.errors]
+    )
 
 
 @app.command("affordability")
 def affordability(
-    file: Annotated[Path, typer.Option("--file", help="A statement as JSON (see docs/cli.md).",
-                                       dir_okay=False)],
+    file: Annotated[
+        Path, typer.Option("--file", help="A statement as JSON (see docs/cli.md).", dir_okay=False)
+    ],
     guidelines: Annotated[
         str | None,
-        typer.Option(help="'example', a guideline TOML file, or (default) the table loaded "
-                          "with 'drp policy load-guidelines'."),
+        typer.Option(
+            help="'example', a guideline TOML file, or (default) the table loaded "
+            "with 'drp policy load-guidelines'."
+        ),
     ] = None,
     on: OnDate = None,
     as_json: JsonFlag = False,
@@ -359,8 +421,9 @@ def affordability(
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError("--file", f"{file} cannot be read ({exc})") from None
     except json.JSONDecodeError as exc:
-        raise InputError("--file", f"{file} is not valid JSON (line {exc.lineno}, column "
-                         f"{exc.colno}: {exc.msg})") from None
+        raise InputError(
+            "--file", f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     result = assess(
         statement_from_data(raw),
         savings_rules=policy.savings,
@@ -369,49 +432,59 @@ def affordability(
     )
     checks = result.guideline_checks
     if as_json:
-        output.print_json({
-            "total_income": money(result.total_income),
-            "total_fixed_costs": money(result.total_fixed_costs),
-            "total_flexible_costs": money(result.total_flexible_costs),
-            "total_expenditure": money(result.total_expenditure),
-            "surplus": money(result.surplus),
-            "savings_contribution": money(result.savings_contribution),
-            "savings_rule": result.savings_rule,
-            "available_for_priority": money(result.available_for_priority),
-            "priority_payments": money(result.priority_payments),
-            "available_for_non_priority": money(result.available_for_non_priority),
-            "non_priority_shares": [
-                {"creditor": s.creditor, "balance": money(s.balance), "amount": money(s.amount)}
-                for s in result.non_priority_shares
-            ],
-            "guideline_checks": {
-                "enabled": checks.enabled,
-                "table": checks.table,
-                "example": checks.example,
-                "notice": checks.notice,
-                "checks": [
-                    {"category": c.category, "spent": money(c.spent),
-                     "guideline": money(c.guideline), "within": c.within}
-                    for c in checks.checks
+        output.print_json(
+            {
+                "total_income": money(result.total_income),
+                "total_fixed_costs": money(result.total_fixed_costs),
+                "total_flexible_costs": money(result.total_flexible_costs),
+                "total_expenditure": money(result.total_expenditure),
+                "surplus": money(result.surplus),
+                "savings_contribution": money(result.savings_contribution),
+                "savings_rule": result.savings_rule,
+                "available_for_priority": money(result.available_for_priority),
+                "priority_payments": money(result.priority_payments),
+                "available_for_non_priority": money(result.available_for_non_priority),
+                "non_priority_shares": [
+                    {"creditor": s.creditor, "balance": money(s.balance), "amount": money(s.amount)}
+                    for s in result.non_priority_shares
                 ],
-            },
-            "warnings": list(result.warnings),
-        })
+                "guideline_checks": {
+                    "enabled": checks.enabled,
+                    "table": checks.table,
+                    "example": checks.example,
+                    "notice": checks.notice,
+                    "checks": [
+                        {
+                            "category": c.category,
+                            "spent": money(c.spent),
+                            "guideline": money(c.guideline),
+                            "within": c.within,
+                        }
+                        for c in checks.checks
+                    ],
+                },
+                "warnings": list(result.warnings),
+            }
+        )
         return
     rows = [
         ("Total income", pounds(result.total_income)),
         ("Total expenditure", pounds(result.total_expenditure)),
         ("Surplus", pounds(result.surplus)),
-        ("Savings contribution", f"{pounds(result.savings_contribution)} "
-                                 f"({result.savings_rule})"),
+        ("Savings contribution", f"{pounds(result.savings_contribution)} ({result.savings_rule})"),
         ("Available for priority debts", pounds(result.available_for_priority)),
         ("Priority payments", pounds(result.priority_payments)),
         ("Available for non-priority", pounds(result.available_for_non_priority)),
     ]
     rows += [(f"  {s.creditor}", pounds(s.amount)) for s in result.non_priority_shares]
-    rows += [(f"{c.category.replace('_', ' ')}",
-              f"{pounds(c.spent)} vs guideline {pounds(c.guideline)}"
-              f"{'' if c.within else '  ABOVE — note a reason'}") for c in checks.checks]
+    rows += [
+        (
+            f"{c.category.replace('_', ' ')}",
+            f"{pounds(c.spent)} vs guideline {pounds(c.guideline)}"
+            f"{'' if c.within else '  ABOVE — note a reason'}",
+        )
+        for c in checks.checks
+    ]
     notes = [checks.notice] if checks.notice else []
     output.show("Affordability (monthly)", rows, warnings=result.warnings, notes=notes)
 
@@ -436,13 +509,30 @@ def routes(
         on=day(on, "--on", settings.current_date()),
     )
     if as_json:
-        output.print_json({"routes": [
-            {"id": c.id, "name": c.name, "open": c.open, "reason": c.reason,
-             "calculator": c.calculator, "note": c.note} for c in checks
-        ]})
+        output.print_json(
+            {
+                "routes": [
+                    {
+                        "id": c.id,
+                        "name": c.name,
+                        "open": c.open,
+                        "reason": c.reason,
+                        "calculator": c.calculator,
+                        "note": c.note,
+                    }
+                    for c in checks
+                ]
+            }
+        )
         return
-    output.show("Recovery routes", [
-        (c.name, ("[green]open[/green]" if c.open else f"[dim]closed: {c.reason}[/dim]")
-         + (f" — {c.note}" if c.note and c.open else ""))
-        for c in checks
-    ])
+    output.show(
+        "Recovery routes",
+        [
+            (
+                c.name,
+                ("[green]open[/green]" if c.open else f"[dim]closed: {c.reason}[/dim]")
+                + (f" — {c.note}" if c.note and c.open else ""),
+            )
+            for c in checks
+        ],
+    )

@@ -49,8 +49,14 @@ class DrpGroup(TyperGroup):
         **extra: Any,
     ) -> int:
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False,
-                                  windows_expand_args=windows_expand_args, **extra)
+            result = super().main(
+                args,
+                prog_name,
+                complete_var,
+                standalone_mode=False,
+                windows_expand_args=windows_expand_args,
+                **extra,
+            )
         except typer.Exit as exc:
             return int(exc.exit_code)
         except typer.Abort:
@@ -68,6 +74,9 @@ class DrpGroup(TyperGroup):
                 return fail(f"{format_message()} (see '{command} --help')", exit_code)
             if os.environ.get("DRP_DEBUG"):
                 raise
-            return fail(f"unexpected error ({type(exc).__name__}: {exc}); nothing was changed. "
-                        "Run again with DRP_DEBUG=1 to see the details", EXIT_FAILED)
+            return fail(
+                f"unexpected error ({type(exc).__name__}: {exc}); nothing was changed. "
+                "Run again with DRP_DEBUG=1 to see the details",
+                EXIT_FAILED,
+            )
         return result if isinstance(result, int) else EXIT_OK

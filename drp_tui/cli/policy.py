@@ -55,11 +55,19 @@ def check(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     book = policy_for(settings)
     rows = _book_rows(book)
     if as_json:
-        output.print_json({"directory": str(book.directory), "valid": True, "rows": len(rows),
-                           "files": sorted(name for name, _ in POLICY_FILES.values())})
+        output.print_json(
+            {
+                "directory": str(book.directory),
+                "valid": True,
+                "rows": len(rows),
+                "files": sorted(name for name, _ in POLICY_FILES.values()),
+            }
+        )
         return
-    output.console().print(f"[green]ok[/green] {len(rows)} dated rows in "
-                           f"{len(POLICY_FILES)} files under {book.directory}")
+    output.console().print(
+        f"[green]ok[/green] {len(rows)} dated rows in "
+        f"{len(POLICY_FILES)} files under {book.directory}"
+    )
 
 
 @app.command("show")
@@ -70,33 +78,64 @@ def show(
     """List the policy rows (those in force on --on, or all), with status and source."""
     settings = load_settings()
     when = None if on is None else day(on, "--on", settings.current_date())
-    rows = [(f, n, d) for f, n, d in _book_rows(policy_for(settings))
-            if when is None or d.covers(when)]
+    rows = [
+        (f, n, d) for f, n, d in _book_rows(policy_for(settings)) if when is None or d.covers(when)
+    ]
     if as_json:
-        output.print_json({"rows": [
-            {"file": f, "name": n, "effective_from": d.effective_from.isoformat(),
-             "effective_to": None if d.effective_to is None else d.effective_to.isoformat(),
-             "jurisdiction": sorted(d.jurisdictions), "status": d.status, "source": d.source}
-            for f, n, d in rows
-        ]})
+        output.print_json(
+            {
+                "rows": [
+                    {
+                        "file": f,
+                        "name": n,
+                        "effective_from": d.effective_from.isoformat(),
+                        "effective_to": None
+                        if d.effective_to is None
+                        else d.effective_to.isoformat(),
+                        "jurisdiction": sorted(d.jurisdictions),
+                        "status": d.status,
+                        "source": d.source,
+                    }
+                    for f, n, d in rows
+                ]
+            }
+        )
         return
-    table = Table("file", "row", "from", "to", "status", title=f"Policy rows under "
-                  f"{policy_dir(settings)}", title_justify="left")
+    table = Table(
+        "file",
+        "row",
+        "from",
+        "to",
+        "status",
+        title=f"Policy rows under {policy_dir(settings)}",
+        title_justify="left",
+    )
     for f, n, d in rows:
-        table.add_row(f, n, d.effective_from.isoformat(),
-                      "" if d.effective_to is None else d.effective_to.isoformat(),
-                      d.status if d.status == "confirmed" else f"[yellow]{d.status}[/yellow]")
+        table.add_row(
+            f,
+            n,
+            d.effective_from.isoformat(),
+            "" if d.effective_to is None else d.effective_to.isoformat(),
+            d.status if d.status == "confirmed" else f"[yellow]{d.status}[/yellow]",
+        )
     output.console().print(table)
 
 
 @app.command("load-guidelines")
 def load_guidelines(
-    file: Annotated[Path, typer.Argument(help="The council's licensed SFS guideline table "
-                                              "(TOML, format as data/sfs/example-guidelines.toml).")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="The council's licensed SFS guideline table (TOML, in the format "
+            "of data/sfs/example-guidelines.toml)."
+        ),
+    ],
 ) -> None:
     """Validate and install the council's licensed SFS spending guidelines."""
     settings = load_settings()
     table = install_guidelines(settings, file)
     kind = "EXAMPLE figures" if table.example else "guidelines"
-    output.console().print(f"[green]loaded[/green] {kind} '{table.name}' "
-                           f"({len(table.rows)} household rows) to {settings.guidelines_path}")
+    output.console().print(
+        f"[green]loaded[/green] {kind} '{table.name}' "
+        f"({len(table.rows)} household rows) to {settings.guidelines_path}"
+    )

@@ -23,9 +23,21 @@ from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
 INCOME = ("earnings", "benefits", "pensions", "other_income")
 FIXED_COSTS = (
-    "rent", "mortgage", "secured_loans", "council_tax", "other_home_and_contents", "gas",
-    "electricity", "other_utilities", "water", "care_and_health", "transport_and_travel",
-    "school_costs", "pensions_and_insurances", "professional_costs", "other_essential_costs",
+    "rent",
+    "mortgage",
+    "secured_loans",
+    "council_tax",
+    "other_home_and_contents",
+    "gas",
+    "electricity",
+    "other_utilities",
+    "water",
+    "care_and_health",
+    "transport_and_travel",
+    "school_costs",
+    "pensions_and_insurances",
+    "professional_costs",
+    "other_essential_costs",
 )
 FLEXIBLE_COSTS = ("communications_and_leisure", "food_and_housekeeping", "personal_costs")
 
@@ -53,8 +65,12 @@ class SavingsRule:
 
 
 def load_savings_rule(doc: Mapping[str, Any], path: str) -> tuple[SavingsRule, ...]:
-    return read_rows(doc, "savings_contribution", path, lambda r: SavingsRule(
-        r.dated(), r.percent("percent_of_surplus"), r.money("monthly_cap")))
+    return read_rows(
+        doc,
+        "savings_contribution",
+        path,
+        lambda r: SavingsRule(r.dated(), r.percent("percent_of_surplus"), r.money("monthly_cap")),
+    )
 
 
 @dataclass(frozen=True)
@@ -77,8 +93,7 @@ class GuidelineTable:
     def for_household(self, adults: int, children: int) -> GuidelineRow:
         """The row for the household, or for the largest listed household not bigger in
         either adults or children."""
-        fitting = [r for r in self.rows
-                   if r.adults <= max(adults, 1) and r.children <= children]
+        fitting = [r for r in self.rows if r.adults <= max(adults, 1) and r.children <= children]
         if not fitting:
             fitting = [min(self.rows, key=lambda r: (r.adults, r.children))]
         return max(fitting, key=lambda r: (r.adults, r.children))
@@ -87,8 +102,9 @@ class GuidelineTable:
 def load_guidelines(doc: Mapping[str, Any], path: str) -> GuidelineTable:
     head = RowReader(path, 0, doc.get("table", {}), "table")
     if not isinstance(doc.get("table"), Mapping):
-        raise PolicyError(path, "missing the [table] section (name, example, effective_from, "
-                          "source)")
+        raise PolicyError(
+            path, "missing the [table] section (name, example, effective_from, source)"
+        )
     rows: list[GuidelineRow] = []
     seen: set[tuple[int, int]] = set()
     raw_rows = doc.get("row")
@@ -98,14 +114,20 @@ def load_guidelines(doc: Mapping[str, Any], path: str) -> GuidelineTable:
         if not isinstance(raw, Mapping):
             raise PolicyError(path, "[[row]] entries must be tables", row=index)
         r = RowReader(path, index, raw)
-        row = GuidelineRow(r.whole("adults", 1), r.whole("children", 0),
-                           {c: r.money(c) for c in FLEXIBLE_COSTS})
+        row = GuidelineRow(
+            r.whole("adults", 1), r.whole("children", 0), {c: r.money(c) for c in FLEXIBLE_COSTS}
+        )
         if (row.adults, row.children) in seen:
             raise r.fail(f"a second row for {row.adults} adult(s), {row.children} child(ren)")
         seen.add((row.adults, row.children))
         rows.append(row)
-    return GuidelineTable(head.text("name"), head.flag("example", False),
-                          head.day("effective_from"), head.text("source"), tuple(rows))
+    return GuidelineTable(
+        head.text("name"),
+        head.flag("example", False),
+        head.day("effective_from"),
+        head.text("source"),
+        tuple(rows),
+    )
 
 
 # --- input --------------------------------------------------------------------------------
@@ -146,8 +168,9 @@ class Statement:
 def monthly(amount: Money, frequency: str, field: str) -> Money:
     factor = MONTHLY_FACTOR.get(frequency)
     if factor is None:
-        raise InputError(field, f"frequency {frequency!r} is not one of "
-                         f"{', '.join(MONTHLY_FACTOR)}")
+        raise InputError(
+            field, f"frequency {frequency!r} is not one of {', '.join(MONTHLY_FACTOR)}"
+        )
     return to_money(amount * factor)
 
 
@@ -196,15 +219,20 @@ def _lines(section: str, allowed: Sequence[str], raw: Any) -> list[Line]:
     for category, item in entries:
         field = f"{section}.{category}"
         if category not in allowed:
-            raise InputError(field, f"{category!r} is not an SFS category here; use one of "
-                             f"{', '.join(allowed)}")
+            raise InputError(
+                field, f"{category!r} is not an SFS category here; use one of {', '.join(allowed)}"
+            )
         amount_raw, frequency = (
             (item.get("amount"), item.get("frequency", "monthly"))
-            if isinstance(item, Mapping) else (item, "monthly")
+            if isinstance(item, Mapping)
+            else (item, "monthly")
         )
         entered = money_from_data(amount_raw, field)
-        lines.append(Line(section, category, monthly(entered, str(frequency), field), entered,
-                          str(frequency)))
+        lines.append(
+            Line(
+                section, category, monthly(entered, str(frequency), field), entered, str(frequency)
+            )
+        )
     return lines
 
 
@@ -212,8 +240,9 @@ def _debts(section: str, raw: Any, *, with_payment: bool) -> list[Debt]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise InputError(section, "must be a list of {creditor, balance"
-                         f"{', payment' if with_payment else ''}}}")
+        raise InputError(
+            section, f"must be a list of {{creditor, balance{', payment' if with_payment else ''}}}"
+        )
     debts = []
     for number, item in enumerate(raw, start=1):
         field = f"{section}[{number}]"
@@ -222,8 +251,13 @@ def _debts(section: str, raw: Any, *, with_payment: bool) -> list[Debt]:
         payment = ZERO
         if with_payment and item.get("payment") is not None:
             payment = money_from_data(item["payment"], f"{field}.payment")
-        debts.append(Debt(str(item["creditor"]).strip(),
-                          money_from_data(item.get("balance"), f"{field}.balance"), payment))
+        debts.append(
+            Debt(
+                str(item["creditor"]).strip(),
+                money_from_data(item.get("balance"), f"{field}.balance"),
+                payment,
+            )
+        )
     return debts
 
 
@@ -231,23 +265,35 @@ def statement_from_data(raw: Any) -> Statement:
     """Read a statement from decoded JSON, naming the key at fault in any error."""
     if not isinstance(raw, Mapping):
         raise InputError("statement", "must be a JSON object")
-    known = {"household", "income", "fixed_costs", "flexible_costs", "priority_debts",
-             "non_priority_debts", "savings_contribution"}
+    known = {
+        "household",
+        "income",
+        "fixed_costs",
+        "flexible_costs",
+        "priority_debts",
+        "non_priority_debts",
+        "savings_contribution",
+    }
     unknown = sorted(set(raw) - known)
     if unknown:
         raise InputError(unknown[0], f"is not a statement section; use {', '.join(sorted(known))}")
     savings = raw.get("savings_contribution")
     return Statement(
         household=_household(raw.get("household")),
-        lines=tuple(_lines("income", INCOME, raw.get("income"))
-                    + _lines("fixed_costs", FIXED_COSTS, raw.get("fixed_costs"))
-                    + _lines("flexible_costs", FLEXIBLE_COSTS, raw.get("flexible_costs"))),
-        priority_debts=tuple(_debts("priority_debts", raw.get("priority_debts"),
-                                    with_payment=True)),
-        non_priority_debts=tuple(_debts("non_priority_debts", raw.get("non_priority_debts"),
-                                        with_payment=False)),
-        savings_contribution=None if savings is None else money_from_data(
-            savings, "savings_contribution"),
+        lines=tuple(
+            _lines("income", INCOME, raw.get("income"))
+            + _lines("fixed_costs", FIXED_COSTS, raw.get("fixed_costs"))
+            + _lines("flexible_costs", FLEXIBLE_COSTS, raw.get("flexible_costs"))
+        ),
+        priority_debts=tuple(
+            _debts("priority_debts", raw.get("priority_debts"), with_payment=True)
+        ),
+        non_priority_debts=tuple(
+            _debts("non_priority_debts", raw.get("non_priority_debts"), with_payment=False)
+        ),
+        savings_contribution=None
+        if savings is None
+        else money_from_data(savings, "savings_contribution"),
     )
 
 
@@ -327,21 +373,26 @@ def assess(
         savings, rule_text = statement.savings_contribution, "entered by the officer"
     else:
         rule = in_force(savings_rules, on)
-        savings = to_money(min(percent_of(max(surplus, ZERO), rule.percent_of_surplus),
-                               rule.monthly_cap))
-        rule_text = (f"{rule.percent_of_surplus}% of surplus, at most £{rule.monthly_cap:,.2f} "
-                     "a month")
+        savings = to_money(
+            min(percent_of(max(surplus, ZERO), rule.percent_of_surplus), rule.monthly_cap)
+        )
+        rule_text = (
+            f"{rule.percent_of_surplus}% of surplus, at most £{rule.monthly_cap:,.2f} a month"
+        )
     available_priority = surplus - savings
     priority_payments = sum((d.payment for d in statement.priority_debts), ZERO)
     available_non_priority = max(ZERO, available_priority - priority_payments)
     warnings = []
     if surplus < 0:
-        warnings.append(f"outgoings exceed income by £{-surplus:,.2f} a month — consider a "
-                        "debt advice referral")
+        warnings.append(
+            f"outgoings exceed income by £{-surplus:,.2f} a month — consider a debt advice referral"
+        )
     elif priority_payments > available_priority:
-        warnings.append(f"priority payments of £{priority_payments:,.2f} exceed the £"
-                        f"{max(available_priority, ZERO):,.2f} available by £"
-                        f"{priority_payments - max(available_priority, ZERO):,.2f}")
+        warnings.append(
+            f"priority payments of £{priority_payments:,.2f} exceed the £"
+            f"{max(available_priority, ZERO):,.2f} available by £"
+            f"{priority_payments - max(available_priority, ZERO):,.2f}"
+        )
     return Affordability(
         total_income=income,
         total_fixed_costs=fixed,
@@ -366,7 +417,9 @@ def _guideline_checks(statement: Statement, table: GuidelineTable | None) -> Gui
     checks = []
     for category in FLEXIBLE_COSTS:
         spent = sum((line.monthly for line in statement.lines if line.category == category), ZERO)
-        checks.append(GuidelineCheck(category, spent, row.amounts[category],
-                                     spent <= row.amounts[category]))
-    return GuidelineChecks(True, table.name, table.example,
-                           EXAMPLE_NOTICE if table.example else None, tuple(checks))
+        checks.append(
+            GuidelineCheck(category, spent, row.amounts[category], spent <= row.amounts[category])
+        )
+    return GuidelineChecks(
+        True, table.name, table.example, EXAMPLE_NOTICE if table.example else None, tuple(checks)
+    )

@@ -32,14 +32,17 @@ class RateTable:
     def for_period(self, period: str) -> BandTable:
         table = self.periods.get(period)
         if table is None:
-            raise InputError("period", f"the {self.name} table has no {period} bands in "
-                             "data/policy; use a period it covers: "
-                             f"{', '.join(self.periods)}")
+            raise InputError(
+                "period",
+                f"the {self.name} table has no {period} bands in "
+                "data/policy; use a period it covers: "
+                f"{', '.join(self.periods)}",
+            )
         return table
 
 
 def _rate_table(reader: RowReader, key_field: str | None = None) -> RateTable:
-    periods = {p: reader.band_table(p) for p in PERIODS if p in reader.row}
+    periods: dict[str, BandTable] = {p: reader.band_table(p) for p in PERIODS if p in reader.row}
     if not periods:
         raise reader.fail("needs at least one of daily, weekly, monthly")
     return RateTable(
@@ -83,7 +86,9 @@ def load_dea(doc: Mapping[str, Any], path: str) -> DeaPolicy:
 
     tables = read_rows(doc, "table", path, build, group=lambda t: t.key)
     protected = read_rows(
-        doc, "protected_earnings", path,
+        doc,
+        "protected_earnings",
+        path,
         lambda r: ProtectedEarnings(r.dated(), r.percent("max_total_deduction_percent")),
     )
     return DeaPolicy(tables, protected)
@@ -119,15 +124,20 @@ def ctaeo_deduction(
     try:
         table = in_force(policy.tables, made_on, jurisdiction)
     except NoFigureError:
-        raise InputError("made on", f"no {jurisdiction} attachment table covers orders made on "
-                         f"{made_on.isoformat()} (tables start 1998-10-01)") from None
+        raise InputError(
+            "made on",
+            f"no {jurisdiction} attachment table covers orders made on "
+            f"{made_on.isoformat()} (tables start 1998-10-01)",
+        ) from None
     attachable = net - earlier_order_deduction
     result = table.for_period(period).apply(attachable)
     warnings = [w for w in (table.dated.caveat,) if w]
     if earlier_order_deduction > 0:
-        warnings.append(f"second order: applied to £{attachable:,.2f} left after the earlier "
-                        f"order's £{earlier_order_deduction:,.2f}; at most "
-                        f"{policy.max_concurrent_orders} orders may run at once")
+        warnings.append(
+            f"second order: applied to £{attachable:,.2f} left after the earlier "
+            f"order's £{earlier_order_deduction:,.2f}; at most "
+            f"{policy.max_concurrent_orders} orders may run at once"
+        )
     return _result(result, table, attachable, warnings)
 
 

@@ -15,7 +15,10 @@ from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
 Allowance = Literal["single-under-25", "single-25-plus", "couple-under-25", "couple-25-plus"]
 ALLOWANCES: tuple[Allowance, ...] = (
-    "single-under-25", "single-25-plus", "couple-under-25", "couple-25-plus",
+    "single-under-25",
+    "single-25-plus",
+    "couple-under-25",
+    "couple-25-plus",
 )
 Benefit = Literal["uc", "legacy"]
 
@@ -69,10 +72,15 @@ def load_benefits(doc: Mapping[str, Any], path: str) -> BenefitPolicy:
         legacy_deduction=read_rows(doc, "legacy_council_tax_deduction", path, amounts("weekly")),
         hb_unit=read_rows(doc, "hb_recovery_unit", path, amounts("weekly")),
         hb_multiples=read_rows(
-            doc, "hb_recovery_multiples", path,
-            lambda r: HbMultiples(r.dated(), r.whole("standard_multiple", 1),
-                                  r.whole("fraud_multiple", 1),
-                                  r.percent("disregard_share_percent")),
+            doc,
+            "hb_recovery_multiples",
+            path,
+            lambda r: HbMultiples(
+                r.dated(),
+                r.whole("standard_multiple", 1),
+                r.whole("fraud_multiple", 1),
+                r.percent("disregard_share_percent"),
+            ),
         ),
     )
 
@@ -80,8 +88,10 @@ def load_benefits(doc: Mapping[str, Any], path: str) -> BenefitPolicy:
 def _caveats(on: date, *rows: Dated, annual: bool = False) -> list[str]:
     warnings = [w for w in (row.caveat for row in rows) if w]
     if annual and rows and on - rows[0].effective_from > _UPRATING_YEAR:
-        warnings.append(f"newest figures are from {rows[0].effective_from.isoformat()}; add this "
-                        "year's uprating to data/policy/benefits.toml")
+        warnings.append(
+            f"newest figures are from {rows[0].effective_from.isoformat()}; add this "
+            "year's uprating to data/policy/benefits.toml"
+        )
     return warnings
 
 
@@ -89,8 +99,11 @@ def _figures(rows: tuple[Any, ...], on: date, what: str) -> Any:
     try:
         return in_force(rows, on)
     except NoFigureError:
-        raise InputError("on", f"data/policy/benefits.toml has no {what} figure for "
-                         f"{on.isoformat()}; add that year's row") from None
+        raise InputError(
+            "on",
+            f"data/policy/benefits.toml has no {what} figure for "
+            f"{on.isoformat()}; add that year's row",
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -126,7 +139,7 @@ def council_tax_benefit_deduction(
         deduction=to_money(percent_of(standard, rate.percent)),
         period="monthly",
         basis=f"{rate.percent}% of the {allowance} standard allowance £{standard:,.2f} "
-              f"({allowances.name})",
+        f"({allowances.name})",
         overall_cap=to_money(percent_of(standard, cap.percent)),
         overall_cap_percent=cap.percent,
         warnings=tuple(_caveats(on, allowances.dated, rate.dated, cap.dated, annual=True)),

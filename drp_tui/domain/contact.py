@@ -36,7 +36,7 @@ def _window(r: RowReader, day: str) -> Window | None:
     if raw == []:
         return None
     if not isinstance(raw, list) or len(raw) != 2 or not all(isinstance(x, str) for x in raw):
-        raise r.fail(f"{day} must be [\"HH:MM\", \"HH:MM\"] or [] for no calls")
+        raise r.fail(f'{day} must be ["HH:MM", "HH:MM"] or [] for no calls')
     try:
         start, end = (time.fromisoformat(x) for x in raw)
     except ValueError:
@@ -115,8 +115,9 @@ def may_call(
     if window is None:
         reasons.append(f"no calls on {WEEKDAYS[local.weekday()].title()}s")
     elif not window[0] <= local.time() < window[1]:
-        reasons.append(f"outside calling hours {window[0]:%H:%M}-{window[1]:%H:%M} "
-                       f"(it is {local:%H:%M})")
+        reasons.append(
+            f"outside calling hours {window[0]:%H:%M}-{window[1]:%H:%M} (it is {local:%H:%M})"
+        )
     if holiday and not hours.bank_holidays:
         reasons.append(f"bank holiday ({holiday})")
     if preferred and not any(p.admits(local) for p in preferred):
@@ -124,12 +125,16 @@ def may_call(
         reasons.append(f"outside the debtor's preferred times ({wanted})")
     history = history or ContactHistory()
     if history.attempts_today >= hours.max_attempts_per_day:
-        reasons.append(f"{history.attempts_today} call attempts already today "
-                       f"(limit {hours.max_attempts_per_day})")
+        reasons.append(
+            f"{history.attempts_today} call attempts already today "
+            f"(limit {hours.max_attempts_per_day})"
+        )
     callback_now = history.callback_due is not None and history.callback_due <= at
     limit = hours.max_right_party_contacts_per_week
     if history.right_party_contacts_last_7_days >= limit and not callback_now:
-        reasons.append(f"already spoke to the debtor {history.right_party_contacts_last_7_days} "
-                       f"time(s) in the last 7 days (limit {limit} a week unless they asked for "
-                       "a callback)")
+        reasons.append(
+            f"already spoke to the debtor {history.right_party_contacts_last_7_days} "
+            f"time(s) in the last 7 days (limit {limit} a week unless they asked for "
+            "a callback)"
+        )
     return CallCheck(not reasons, tuple(reasons))

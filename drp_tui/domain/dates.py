@@ -25,13 +25,16 @@ def parse_date(text: str, field: str) -> date:
     elif match := _UK.match(cleaned):
         day, month, year = (int(part) for part in match.groups())
     else:
-        raise InputError(field, f"{cleaned!r} is not a date; use YYYY-MM-DD, for example "
-                         "2026-03-31")
+        raise InputError(
+            field, f"{cleaned!r} is not a date; use YYYY-MM-DD, for example 2026-03-31"
+        )
     try:
         return date(year, month, day)
     except ValueError:
-        raise InputError(field, f"{cleaned!r} is not a real date (check the day and month), "
-                         "for example 2026-03-31") from None
+        raise InputError(
+            field,
+            f"{cleaned!r} is not a real date (check the day and month), for example 2026-03-31",
+        ) from None
 
 
 def date_from_data(value: object, field: str) -> date:

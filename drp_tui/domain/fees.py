@@ -74,7 +74,13 @@ def enforcement_fees(policy: FeePolicy, *, balance: Money, stage: Stage, on: dat
             fee += percent_of(excess, scale.percentage)
         fees[step] = to_money(fee)
     warnings = [w for w in (scale.dated.caveat,) if w]
-    warnings += [f"not in force until a commencement date is set: {name}"
-                 for name in policy.disabled]
-    return FeeResult(fees, to_money(sum(fees.values(), ZERO)), scale.name,
-                     scale.compliance_period_days, tuple(warnings))
+    warnings += [
+        f"not in force until a commencement date is set: {name}" for name in policy.disabled
+    ]
+    return FeeResult(
+        fees,
+        to_money(sum(fees.values(), ZERO)),
+        scale.name,
+        scale.compliance_period_days,
+        tuple(warnings),
+    )

@@ -93,8 +93,11 @@ class ActiveHold:
 
     @property
     def until(self) -> str:
-        return "until further notice" if self.last_day is None else \
-            f"until {self.last_day.isoformat()}"
+        return (
+            "until further notice"
+            if self.last_day is None
+            else f"until {self.last_day.isoformat()}"
+        )
 
 
 def active_holds(policy: HoldPolicy, holds: Iterable[Hold], on: date) -> list[ActiveHold]:
@@ -117,13 +120,10 @@ class Refusal:
 
     @property
     def message(self) -> str:
-        return (f"{self.action.replace('_', ' ')} refused: {self.hold.name} "
-                f"{self.hold.until}")
+        return f"{self.action.replace('_', ' ')} refused: {self.hold.name} {self.hold.until}"
 
 
-def refusal(
-    policy: HoldPolicy, holds: Sequence[Hold], action: str, on: date
-) -> Refusal | None:
+def refusal(policy: HoldPolicy, holds: Sequence[Hold], action: str, on: date) -> Refusal | None:
     """Why `action` may not be taken on `on`, or None when it may."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")

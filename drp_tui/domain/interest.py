@@ -62,8 +62,9 @@ def _compensation(reader: RowReader) -> Compensation:
         below = None if last else reader.money(f"band {number} below", item["below"])
         if below is not None and bands and bands[-1].below is not None and below <= bands[-1].below:
             raise reader.fail(f"band {number}: 'below' must increase")
-        bands.append(CompensationBand(below, reader.money(f"band {number} amount",
-                                                          item.get("amount"))))
+        bands.append(
+            CompensationBand(below, reader.money(f"band {number} amount", item.get("amount")))
+        )
     return Compensation(reader.dated(), tuple(bands))
 
 
@@ -121,7 +122,9 @@ def late_payment_interest(
     days = (on - due).days
     daily = to_money(principal * rate / 100 / 365)
     interest = daily * days
-    compensation = in_force(policy.compensation, late_from).for_debt(principal) if days else Money(0)
+    compensation = (
+        in_force(policy.compensation, late_from).for_debt(principal) if days else Decimal(0)
+    )
     return InterestResult(
         days=days,
         reference_rate_percent=reference,

@@ -45,8 +45,9 @@ def parse_money(text: str, field: str, *, allow_negative: bool = False) -> Money
         raise InputError(field, f"an amount is needed, {_EXAMPLE}")
     match = _AMOUNT.match(cleaned)
     if match is None or (match["sign"] and match["sign2"]):
-        raise InputError(field, f"{text.strip()!r} is not an amount of money; use pounds and "
-                         f"pence, {_EXAMPLE}")
+        raise InputError(
+            field, f"{text.strip()!r} is not an amount of money; use pounds and pence, {_EXAMPLE}"
+        )
     whole = match["whole"].replace(",", "")
     pence = match["pence"] or ""
     if not whole and not pence:
@@ -75,8 +76,9 @@ def money_from_data(value: object, field: str, *, allow_negative: bool = False) 
     if isinstance(value, str):
         return parse_money(value, field, allow_negative=allow_negative)
     if isinstance(value, float):
-        raise InputError(field, f"write amounts as strings, for example \"{value:.2f}\", so "
-                         "pence are exact")
+        raise InputError(
+            field, f'write amounts as strings, for example "{value:.2f}", so pence are exact'
+        )
     raise InputError(field, f"expected an amount of money, got {type(value).__name__}")
 
 

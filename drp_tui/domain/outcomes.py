@@ -45,8 +45,14 @@ def load_outcomes(doc: Mapping[str, Any], path: str) -> OutcomePolicy:
         if outcome_class not in OUTCOME_CLASSES:
             raise r.fail(f"class must be one of {', '.join(OUTCOME_CLASSES)}")
         needs = r.names("needs", OUTCOME_FIELDS) if r.row.get("needs") else ()
-        return OutcomeCode(r.dated(split_by_jurisdiction=False), r.text("code"), r.text("name"),
-                           outcome_class, r.flag("right_party", False), needs,
-                           r.flag("system", False))
+        return OutcomeCode(
+            r.dated(split_by_jurisdiction=False),
+            r.text("code"),
+            r.text("name"),
+            outcome_class,
+            r.flag("right_party", False),
+            needs,
+            r.flag("system", False),
+        )
 
     return OutcomePolicy(read_rows(doc, "code", path, build, group=lambda c: c.code))

@@ -10,12 +10,13 @@ they never open files (see `drp_tui.services.policy` for that).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from drp_tui.domain.dates import date_from_data
 from drp_tui.domain.errors import InputError, NoFigureError, PolicyError
@@ -118,8 +119,9 @@ class BandTable:
     def _in_band(band: Band, lower: Decimal, net: Money) -> BandResult:
         if band.excess_rate is not None:
             deduction = lower * band.rate / 100 + (net - lower) * band.excess_rate / 100
-            text = (f"{band.rate}% of the first £{lower:,.2f} plus {band.excess_rate}% of the "
-                    "remainder")
+            text = (
+                f"{band.rate}% of the first £{lower:,.2f} plus {band.excess_rate}% of the remainder"
+            )
             return BandResult(to_money(deduction), band.rate, text)
         if band.up_to is None:
             text = f"over £{lower:,.2f}: {band.rate}%"
@@ -152,6 +154,8 @@ class RowReader:
         return self.row[key]
 
     def text(self, key: str, default: str | None = None) -> str:
+        if default is None and key not in self.row:
+            raise self.fail(f"missing {key!r}")
         value = self.row.get(key, default)
         if not isinstance(value, str) or (default is None and not value.strip()):
             raise self.fail(f"{key!r} must be text")
@@ -201,8 +205,10 @@ class RowReader:
         if allowed is not None:
             unknown = [item for item in value if item not in allowed]
             if unknown:
-                raise self.fail(f"{key!r} has unknown {', '.join(unknown)}; expected one of "
-                                f"{', '.join(allowed)}")
+                raise self.fail(
+                    f"{key!r} has unknown {', '.join(unknown)}; expected one of "
+                    f"{', '.join(allowed)}"
+                )
         return tuple(value)
 
     def dated(self, *, split_by_jurisdiction: bool = True) -> Dated:
@@ -219,8 +225,9 @@ class RowReader:
         status = self.text("status", "confirmed")
         if status not in STATUSES:
             raise self.fail(f"status must be one of {', '.join(STATUSES)}")
-        return Dated(effective_from, effective_to, source, jurisdictions, status,
-                     self.text("note", ""))
+        return Dated(
+            effective_from, effective_to, source, jurisdictions, status, self.text("note", "")
+        )
 
     def band_table(self, key: str) -> BandTable:
         raw = self.get(key)
@@ -231,7 +238,7 @@ class RowReader:
         for number, item in enumerate(raw, start=1):
             where = f"{key} band {number}"
             if not isinstance(item, Mapping):
-                raise self.fail(f"{where} must be a table like {{ up_to = \"75.00\", rate = 3 }}")
+                raise self.fail(f'{where} must be a table like {{ up_to = "75.00", rate = 3 }}')
             last = number == len(raw)
             up_to = None if "up_to" not in item else self.money(f"{where} up_to", item["up_to"])
             if up_to is None and not last:
@@ -239,17 +246,22 @@ class RowReader:
             if last and up_to is not None:
                 raise self.fail(f"{where}: the top band must be open (no up_to)")
             if up_to is not None and previous is not None and up_to <= previous:
-                raise self.fail(f"{where}: up_to £{up_to} must be above the band before "
-                                f"(£{previous}); bands must increase")
+                raise self.fail(
+                    f"{where}: up_to £{up_to} must be above the band before "
+                    f"(£{previous}); bands must increase"
+                )
             excess = item.get("excess_rate")
             if excess is not None and not last:
                 raise self.fail(f"{where}: only the top band may have an excess_rate")
-            bands.append(Band(
-                up_to=up_to,
-                rate=self.percent(f"{where} rate", item.get("rate")),
-                excess_rate=None if excess is None else self.percent(f"{where} excess_rate",
-                                                                     excess),
-            ))
+            bands.append(
+                Band(
+                    up_to=up_to,
+                    rate=self.percent(f"{where} rate", item.get("rate")),
+                    excess_rate=None
+                    if excess is None
+                    else self.percent(f"{where} excess_rate", excess),
+                )
+            )
             previous = up_to
         return BandTable(tuple(bands))
 
@@ -275,18 +287,15 @@ def rows_of(doc: Mapping[str, Any], key: str, path: str) -> list[Mapping[str, An
     return rows
 
 
-T = TypeVar("T")
-
-
 def read_rows(
     doc: Mapping[str, Any],
     key: str,
     path: str,
-    build: Callable[[RowReader], T],
-    group: Callable[[T], Hashable] = lambda row: None,
-) -> tuple[T, ...]:
+    build: Callable[[RowReader], RowT],
+    group: Callable[[RowT], Hashable] = lambda row: None,
+) -> tuple[RowT, ...]:
     """Read every `[[key]]` row with `build`, then check that rows of one group never overlap."""
-    built: list[tuple[int, T]] = []
+    built: list[tuple[int, RowT]] = []
     for index, row in enumerate(rows_of(doc, key, path), start=1):
         label = row.get("name") or row.get("id") or ""
         built.append((index, build(RowReader(path, index, row, str(label)))))
@@ -295,18 +304,18 @@ def read_rows(
 
 
 def check_no_overlap(
-    rows: Sequence[tuple[int, T]], path: str, group: Callable[[T], Hashable]
+    rows: Sequence[tuple[int, RowT]], path: str, group: Callable[[RowT], Hashable]
 ) -> None:
     """Within a group and jurisdiction, start dates differ and an explicit end precedes the
     next start."""
     groups: dict[tuple[Hashable, str], list[tuple[int, Dated]]] = defaultdict(list)
     for index, row in rows:
-        dated = row.dated  # type: ignore[attr-defined]
+        dated = row.dated
         for jurisdiction in sorted(dated.jurisdictions):
             groups[(group(row), jurisdiction)].append((index, dated))
     for (_, jurisdiction), members in groups.items():
         members.sort(key=lambda item: item[1].effective_from)
-        for (index_a, a), (index_b, b) in zip(members, members[1:], strict=False):
+        for (index_a, a), (index_b, b) in itertools.pairwise(members):
             if a.effective_from == b.effective_from or (
                 a.effective_to is not None and a.effective_to >= b.effective_from
             ):
@@ -316,11 +325,3 @@ def check_no_overlap(
                     f"{b.effective_from.isoformat()}",
                     row=index_b,
                 )
-
-
-@dataclass(frozen=True)
-class DatedValue(Generic[T]):
-    """A single dated figure (a rate, an amount, a set of flags)."""
-
-    dated: Dated
-    value: T

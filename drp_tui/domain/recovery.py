@@ -50,8 +50,9 @@ class RecoveryPolicy:
         try:
             return in_force(rows, on)
         except NoFigureError:
-            raise InputError("debt type", f"{debt_type} has no rules in force on "
-                             f"{on.isoformat()}") from None
+            raise InputError(
+                "debt type", f"{debt_type} has no rules in force on {on.isoformat()}"
+            ) from None
 
     @property
     def debt_type_ids(self) -> tuple[str, ...]:
@@ -63,8 +64,14 @@ def load_recovery(doc: Mapping[str, Any], path: str) -> RecoveryPolicy:
         stages = r.names("stages")
         if len(set(stages)) != len(stages):
             raise r.fail("stages repeat")
-        return DebtType(r.dated(split_by_jurisdiction=False), r.text("id"), r.text("name"),
-                        r.flag("priority", False), stages, r.text("non_payment"))
+        return DebtType(
+            r.dated(split_by_jurisdiction=False),
+            r.text("id"),
+            r.text("name"),
+            r.flag("priority", False),
+            stages,
+            r.text("non_payment"),
+        )
 
     types = read_rows(doc, "debt_type", path, debt_type, group=lambda t: t.id)
     stages_of = {t.id: t.stages for t in types}
@@ -102,9 +109,12 @@ def _check_route_overlap(routes: tuple[Route, ...], path: str) -> None:
                 key = (route.id, debt_type, jurisdiction)
                 for other in seen.get(key, []):
                     if _overlaps(other, route.dated):
-                        raise PolicyError(path, f"route {route.id} for {debt_type} in "
-                                          f"{jurisdiction} is given twice for one period",
-                                          row=number)
+                        raise PolicyError(
+                            path,
+                            f"route {route.id} for {debt_type} in "
+                            f"{jurisdiction} is given twice for one period",
+                            row=number,
+                        )
                 seen.setdefault(key, []).append(route.dated)
 
 
@@ -141,20 +151,23 @@ def recovery_routes(
     """
     kind = policy.debt_type(debt_type, on)
     if stage not in kind.stages:
-        raise InputError("stage", f"{stage!r} is not a stage of {kind.name}; use one of "
-                         f"{', '.join(kind.stages)}")
+        raise InputError(
+            "stage", f"{stage!r} is not a stage of {kind.name}; use one of {', '.join(kind.stages)}"
+        )
     reached = kind.stages.index(stage)
     running = running or {}
-    checks: dict[str, RouteCheck] = {}
+    best: dict[str, tuple[tuple[bool, bool], RouteCheck]] = {}
     for route in policy.routes:
         if debt_type not in route.debt_types:
             continue
         in_force_here = route.dated.covers(on, jurisdiction)
         check = _check(route, kind, reached, jurisdiction, balance, on, running, in_force_here)
-        # Several rows can describe one route (by period or jurisdiction): an open one wins.
-        if route.id not in checks or (check.open and not checks[route.id].open):
-            checks[route.id] = check
-    return list(checks.values())
+        # Several rows can describe one route (by period or jurisdiction): an open one wins,
+        # then one written for this jurisdiction, whose reason says most.
+        rank = (check.open, jurisdiction in route.dated.jurisdictions)
+        if route.id not in best or rank > best[route.id][0]:
+            best[route.id] = (rank, check)
+    return [check for _, check in best.values()]
 
 
 def _check(
@@ -168,8 +181,7 @@ def _check(
     in_force_here: bool,
 ) -> RouteCheck:
     def verdict(is_open: bool, reason: str) -> RouteCheck:
-        return RouteCheck(route.id, route.name, is_open, reason, route.calculator,
-                          route.dated.note)
+        return RouteCheck(route.id, route.name, is_open, reason, route.calculator, route.dated.note)
 
     if jurisdiction not in route.dated.jurisdictions:
         return verdict(False, f"not available in {jurisdiction.title()}")

@@ -48,17 +48,22 @@ def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[Arrangeme
             raise r.fail(f"{key} must be 'warning' or 'error'")
         return value
 
-    return read_rows(doc, "rules", path, lambda r: ArrangementRules(
-        dated=r.dated(),
-        first_payment_within_days=r.whole("first_payment_within_days", 0),
-        first_payment_severity=severity(r, "first_payment_severity"),
-        minimum_instalment=r.money("minimum_instalment"),
-        minimum_instalment_severity=severity(r, "minimum_instalment_severity"),
-        council_tax_clear_by_year_end=r.flag("council_tax_clear_by_year_end", True),
-        clear_by_year_end_severity=severity(r, "clear_by_year_end_severity"),
-        missed_payment_tolerance_days=r.whole("missed_payment_tolerance_days", 0),
-        missed_instalments_to_breach=r.whole("missed_instalments_to_breach", 1),
-    ))
+    return read_rows(
+        doc,
+        "rules",
+        path,
+        lambda r: ArrangementRules(
+            dated=r.dated(),
+            first_payment_within_days=r.whole("first_payment_within_days", 0),
+            first_payment_severity=severity(r, "first_payment_severity"),
+            minimum_instalment=r.money("minimum_instalment"),
+            minimum_instalment_severity=severity(r, "minimum_instalment_severity"),
+            council_tax_clear_by_year_end=r.flag("council_tax_clear_by_year_end", True),
+            clear_by_year_end_severity=severity(r, "clear_by_year_end_severity"),
+            missed_payment_tolerance_days=r.whole("missed_payment_tolerance_days", 0),
+            missed_instalments_to_breach=r.whole("missed_instalments_to_breach", 1),
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -102,19 +107,23 @@ def nominal_due_date(first: date, frequency: Frequency, index: int) -> date:
     return first + timedelta(days=_DAYS[frequency] * index)
 
 
-def due_dates(first: date, frequency: Frequency, count: int, jurisdiction: str = "england"
-              ) -> list[date]:
-    return [next_working_day(nominal_due_date(first, frequency, i), jurisdiction)
-            for i in range(count)]
+def due_dates(
+    first: date, frequency: Frequency, count: int, jurisdiction: str = "england"
+) -> list[date]:
+    return [
+        next_working_day(nominal_due_date(first, frequency, i), jurisdiction) for i in range(count)
+    ]
 
 
-def count_until(first: date, frequency: Frequency, clear_by: date,
-                jurisdiction: str = "england") -> int:
+def count_until(
+    first: date, frequency: Frequency, clear_by: date, jurisdiction: str = "england"
+) -> int:
     """How many due dates, after working-day adjustment, fall on or before `clear_by`."""
     count = 0
-    while count <= MAX_INSTALMENTS and next_working_day(
-        nominal_due_date(first, frequency, count), jurisdiction
-    ) <= clear_by:
+    while (
+        count <= MAX_INSTALMENTS
+        and next_working_day(nominal_due_date(first, frequency, count), jurisdiction) <= clear_by
+    ):
         count += 1
     return count
 
@@ -155,8 +164,9 @@ def build_schedule(
         return Schedule((), total, tuple(found.warnings), tuple(found.errors))
     dates = due_dates(first, frequency, len(amounts), jurisdiction)
     instalments = tuple(Instalment(d, a) for d, a in zip(dates, amounts, strict=True))
-    _check_policy(in_force(rules, today), instalments, first, today, debt_type,
-                  override_reason, found)
+    _check_policy(
+        in_force(rules, today), instalments, first, today, debt_type, override_reason, found
+    )
     return Schedule(instalments, total, tuple(found.warnings), tuple(found.errors))
 
 
@@ -170,8 +180,11 @@ def _amounts(
     jurisdiction: str,
     found: _Findings,
 ) -> list[Money]:
-    given = [name for name, value in (("instalment", instalment), ("count", count),
-                                      ("clear-by", clear_by)) if value is not None]
+    given = [
+        name
+        for name, value in (("instalment", instalment), ("count", count), ("clear-by", clear_by))
+        if value is not None
+    ]
     if len(given) != 1:
         found.add("error", "one_of", "give exactly one of instalment, count or clear-by date")
         return []
@@ -183,23 +196,38 @@ def _amounts(
             found.add("error", "instalment", "the instalment must be more than £0.00")
             return []
         if instalment > total:
-            found.add("error", "instalment",
-                      f"the instalment £{instalment:,.2f} is more than the total £{total:,.2f}")
+            found.add(
+                "error",
+                "instalment",
+                f"the instalment £{instalment:,.2f} is more than the total £{total:,.2f}",
+            )
             return []
         if total / instalment > MAX_INSTALMENTS:
-            found.add("error", "instalment", f"£{instalment:,.2f} would need more than "
-                      f"{MAX_INSTALMENTS} instalments; raise the instalment")
+            found.add(
+                "error",
+                "instalment",
+                f"£{instalment:,.2f} would need more than "
+                f"{MAX_INSTALMENTS} instalments; raise the instalment",
+            )
             return []
         return by_instalment(total, instalment)
     if clear_by is not None:
         if clear_by < first:
-            found.add("error", "clear_by", f"the clear-by date {clear_by.isoformat()} is before "
-                      f"the first payment {first.isoformat()}")
+            found.add(
+                "error",
+                "clear_by",
+                f"the clear-by date {clear_by.isoformat()} is before "
+                f"the first payment {first.isoformat()}",
+            )
             return []
         count = count_until(first, frequency, clear_by, jurisdiction)
         if count == 0:
-            found.add("error", "clear_by", "no payment date falls on or before the clear-by "
-                      f"date {clear_by.isoformat()} once weekends and bank holidays are skipped")
+            found.add(
+                "error",
+                "clear_by",
+                "no payment date falls on or before the clear-by "
+                f"date {clear_by.isoformat()} once weekends and bank holidays are skipped",
+            )
             return []
     assert count is not None
     if count < 1:
@@ -224,28 +252,43 @@ def _check_policy(
     found: _Findings,
 ) -> None:
     if first < today:
-        found.add("error", "first_in_past",
-                  f"the first payment date {first.isoformat()} is in the past")
+        found.add(
+            "error", "first_in_past", f"the first payment date {first.isoformat()} is in the past"
+        )
     latest_first = today + timedelta(days=rules.first_payment_within_days)
     if instalments[0].due > latest_first:
-        found.add(rules.first_payment_severity, "first_payment_late",
-                  f"first payment {instalments[0].due.isoformat()} is more than "
-                  f"{rules.first_payment_within_days} days away (by "
-                  f"{latest_first.isoformat()} under policy)")
+        found.add(
+            rules.first_payment_severity,
+            "first_payment_late",
+            f"first payment {instalments[0].due.isoformat()} is more than "
+            f"{rules.first_payment_within_days} days away (by "
+            f"{latest_first.isoformat()} under policy)",
+        )
     regular = instalments[0].amount
     if len(instalments) > 1 and regular < rules.minimum_instalment:
-        found.add(rules.minimum_instalment_severity, "minimum_instalment",
-                  f"instalments of £{regular:,.2f} are below the £"
-                  f"{rules.minimum_instalment:,.2f} minimum")
+        found.add(
+            rules.minimum_instalment_severity,
+            "minimum_instalment",
+            f"instalments of £{regular:,.2f} are below the £"
+            f"{rules.minimum_instalment:,.2f} minimum",
+        )
     if debt_type == "council_tax" and rules.council_tax_clear_by_year_end:
         year_end = financial_year_end(today)
         last = instalments[-1].due
         if last > year_end:
-            message = (f"council tax arrears should clear by {year_end.isoformat()}; the last "
-                       f"payment is {last.isoformat()}")
+            message = (
+                f"council tax arrears should clear by {year_end.isoformat()}; the last "
+                f"payment is {last.isoformat()}"
+            )
             if override_reason and override_reason.strip():
-                found.add("warning", "clear_by_year_end_overridden",
-                          f"{message} (overridden: {override_reason.strip()})")
+                found.add(
+                    "warning",
+                    "clear_by_year_end_overridden",
+                    f"{message} (overridden: {override_reason.strip()})",
+                )
             else:
-                found.add(rules.clear_by_year_end_severity, "clear_by_year_end",
-                          f"{message}; give an override reason to go past it")
+                found.add(
+                    rules.clear_by_year_end_severity,
+                    "clear_by_year_end",
+                    f"{message}; give an override reason to go past it",
+                )
