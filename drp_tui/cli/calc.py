@@ -381,17 +381,17 @@ def schedule(
 
 def _show_schedule(result: Schedule) -> None:
     if result.instalments:
-        table = Table(
-            title=f"Schedule: {len(result.instalments)} instalments, {pounds(result.total)}",
-            title_justify="left",
-            title_style="bold",
+        out = output.console()
+        out.print(
+            f"[bold]{len(result.instalments)} instalments totalling {pounds(result.total)}[/bold]"
         )
+        table = Table()
         table.add_column("#", justify="right")
         table.add_column("Due")
         table.add_column("Amount", justify="right")
         for number, item in enumerate(result.instalments, start=1):
             table.add_row(str(number), f"{item.due:%a %d %b %Y}", pounds(item.amount))
-        output.console().print(table)
+        out.print(table)
     output.findings(
         warnings=[f.message for f in result.warnings], errors=[f.message for f in result.errors]
     )
@@ -485,8 +485,8 @@ def affordability(
         )
         for c in checks.checks
     ]
-    notes = [checks.notice] if checks.notice else []
-    output.show("Affordability (monthly)", rows, warnings=result.warnings, notes=notes)
+    notices = [f"notice: {checks.notice}"] if checks.notice else []
+    output.show("Affordability (monthly)", rows, warnings=result.warnings, notes=notices)
 
 
 @app.command("routes")

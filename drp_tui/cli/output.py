@@ -40,14 +40,16 @@ def show(
 ) -> None:
     """A titled two-column table, then notes, warnings and errors."""
     out = console()
+    for note in notes:
+        out.print(
+            f"[yellow]{note}[/yellow]" if note.startswith("notice:") else f"[dim]{note}[/dim]"
+        )
     table = Table(title=title, show_header=False, title_justify="left", title_style="bold")
     table.add_column(style="dim")
     table.add_column()
     for label, value in rows:
         table.add_row(label, value)
     out.print(table)
-    for note in notes:
-        out.print(f"[dim]{note}[/dim]")
     findings(warnings=warnings, errors=errors)
 
 
