@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -262,9 +263,15 @@ STATEMENT = {
 }
 
 
-def test_affordability(tmp_path: Path) -> None:
+@pytest.fixture
+def statement_file(tmp_path: Path) -> Path:
     file = tmp_path / "statement.json"
     file.write_text(json.dumps(STATEMENT), encoding="utf-8")
+    return file
+
+
+def test_affordability(statement_file: Path) -> None:
+    file = statement_file
     out = drp_json("calc", "affordability", "--file", str(file))
     assert {
         "total_income",
@@ -287,14 +294,12 @@ def test_affordability(tmp_path: Path) -> None:
     assert example["guideline_checks"]["notice"].startswith("example figures")
 
 
-def test_loaded_guidelines_are_used_by_default(tmp_path: Path) -> None:
+def test_loaded_guidelines_are_used_by_default(statement_file: Path) -> None:
     from drp_tui.services.policy import example_guidelines_path
 
     code, _, err = drp("policy", "load-guidelines", str(example_guidelines_path()))
     assert code == 0, err
-    file = tmp_path / "statement.json"
-    file.write_text(json.dumps(STATEMENT), encoding="utf-8")
-    out_json = drp_json("calc", "affordability", "--file", str(file))
+    out_json = drp_json("calc", "affordability", "--file", str(statement_file))
     assert out_json["guideline_checks"]["enabled"] is True
 
 
@@ -334,98 +339,37 @@ def test_routes() -> None:
 
 
 BAD_INPUT = [
-    (["calc", "aeo", "--net", "12.345", "--period", "weekly"], "--net"),
-    (["calc", "aeo", "--net", "abc", "--period", "weekly"], "--net"),
-    (["calc", "aeo", "--net", "-5", "--period", "weekly"], "--net"),
-    (["calc", "aeo", "--net", "100", "--period", "yearly"], "--period"),
-    (["calc", "aeo", "--net", "100", "--period", "weekly", "--made-on", "2026-02-31"], "--made-on"),
+    ("calc aeo --net 12.345 --period weekly", "--net"),
+    ("calc aeo --net abc --period weekly", "--net"),
+    ("calc aeo --net -5 --period weekly", "--net"),
+    ("calc aeo --net 100 --period yearly", "--period"),
+    ("calc aeo --net 100 --period weekly --made-on 2026-02-31", "--made-on"),
+    ("calc aeo --net 100 --period weekly --jurisdiction scotland", "--jurisdiction"),
+    ("calc aeo --period weekly", "--net"),
+    ("calc dea --net 1,23,4 --period weekly", "--net"),
+    ("calc dea --net 100 --period weekly --priority-deductions 200", "priority deductions"),
+    ("calc fees --balance '' --stage sale", "--balance"),
+    ("calc fees --balance 100 --stage auction", "--stage"),
+    ("calc interest --principal 100 --due 31/02/2024", "--due"),
+    ("calc interest --principal 100 --due 2024-01-01 --reference-rate abc", "--reference-rate"),
+    ("calc benefit-deduction --benefit jsa --allowance single-25-plus", "--benefit"),
+    ("calc benefit-deduction --benefit uc --allowance single", "--allowance"),
+    ("calc hb-recovery --disregard five", "--disregard"),
+    ("calc schedule --total 100 --frequency daily --first 2026-12-01 --count 2", "--frequency"),
+    ("calc schedule --total 100 --frequency weekly --first 2026-12-01 --count two", "--count"),
     (
-        ["calc", "aeo", "--net", "100", "--period", "weekly", "--jurisdiction", "scotland"],
-        "--jurisdiction",
-    ),
-    (["calc", "aeo", "--period", "weekly"], "--net"),
-    (["calc", "dea", "--net", "1,23,4", "--period", "weekly"], "--net"),
-    (
-        ["calc", "dea", "--net", "100", "--period", "weekly", "--priority-deductions", "200"],
-        "priority deductions",
-    ),
-    (["calc", "fees", "--balance", "", "--stage", "sale"], "--balance"),
-    (["calc", "fees", "--balance", "100", "--stage", "auction"], "--stage"),
-    (["calc", "interest", "--principal", "100", "--due", "31/02/2024"], "--due"),
-    (
-        [
-            "calc",
-            "interest",
-            "--principal",
-            "100",
-            "--due",
-            "2024-01-01",
-            "--reference-rate",
-            "abc",
-        ],
-        "--reference-rate",
-    ),
-    (
-        ["calc", "benefit-deduction", "--benefit", "jsa", "--allowance", "single-25-plus"],
-        "--benefit",
-    ),
-    (["calc", "benefit-deduction", "--benefit", "uc", "--allowance", "single"], "--allowance"),
-    (["calc", "hb-recovery", "--disregard", "five"], "--disregard"),
-    (
-        [
-            "calc",
-            "schedule",
-            "--total",
-            "100",
-            "--frequency",
-            "daily",
-            "--first",
-            "2026-12-01",
-            "--count",
-            "2",
-        ],
-        "--frequency",
-    ),
-    (
-        [
-            "calc",
-            "schedule",
-            "--total",
-            "100",
-            "--frequency",
-            "weekly",
-            "--first",
-            "2026-12-01",
-            "--count",
-            "two",
-        ],
-        "--count",
-    ),
-    (
-        [
-            "calc",
-            "schedule",
-            "--total",
-            "100",
-            "--frequency",
-            "weekly",
-            "--first",
-            "2026-12-01",
-            "--count",
-            "2",
-            "--debt-type",
-            "mortgage",
-        ],
+        "calc schedule --total 100 --frequency weekly --first 2026-12-01 --count 2 "
+        "--debt-type mortgage",
         "debt type",
     ),
-    (["calc", "routes", "--debt-type", "parking", "--stage", "summons"], "stage"),
-    (["calc", "aeo", "--net", "100", "--period", "weekly", "--bogus", "1"], "--bogus"),
+    ("calc routes --debt-type parking --stage summons", "stage"),
+    ("calc aeo --net 100 --period weekly --bogus 1", "--bogus"),
 ]
 
 
-@pytest.mark.parametrize(("args", "field"), BAD_INPUT)
-def test_bad_input_exits_2_with_one_line_naming_the_field(args: list[str], field: str) -> None:
-    code, out, err = drp(*args)
+@pytest.mark.parametrize(("command", "field"), BAD_INPUT, ids=[c for c, _ in BAD_INPUT])
+def test_bad_input_exits_2_with_one_line_naming_the_field(command: str, field: str) -> None:
+    code, out, err = drp(*shlex.split(command))
     assert code == 2
     assert out == ""
     lines = err.strip().splitlines()

@@ -13,7 +13,13 @@ from drp_tui.cli import output
 from drp_tui.cli.output import money, percent, pounds
 from drp_tui.cli.params import amount, choose, day, rate, whole
 from drp_tui.domain.affordability import assess, statement_from_data
-from drp_tui.domain.attachment import DEA_PERIODS, PERIODS, ctaeo_deduction, dea_deduction
+from drp_tui.domain.attachment import (
+    DEA_PERIODS,
+    PERIODS,
+    AttachmentResult,
+    ctaeo_deduction,
+    dea_deduction,
+)
 from drp_tui.domain.benefits import (
     ALLOWANCES,
     council_tax_benefit_deduction,
@@ -47,6 +53,33 @@ def _context() -> tuple[Settings, PolicyBook]:
     return settings, policy_for(settings)
 
 
+def _print_attachment(result: AttachmentResult, title: str, *, as_json: bool) -> None:
+    if as_json:
+        output.print_json(
+            {
+                "deduction": money(result.deduction),
+                "rate_percent": percent(result.rate_percent),
+                "band": result.band,
+                "table": result.table,
+                "attachable_earnings": money(result.attachable),
+                "rounding": result.rounding,
+                "warnings": list(result.warnings),
+            }
+        )
+        return
+    output.show(
+        title,
+        [
+            ("Deduction", pounds(result.deduction)),
+            ("Band", result.band),
+            ("Applied to", pounds(result.attachable)),
+            ("Table", result.table),
+        ],
+        warnings=result.warnings,
+        notes=[f"Deduction {result.rounding}."],
+    )
+
+
 @app.command("aeo")
 def aeo(
     net: Annotated[str, typer.Option(help="Net earnings for the pay period, e.g. £1,234.50.")],
@@ -70,30 +103,7 @@ def aeo(
         jurisdiction=choose(jurisdiction, JURISDICTIONS, "--jurisdiction"),
         earlier_order_deduction=amount(earlier_order_deduction, "--earlier-order-deduction"),
     )
-    if as_json:
-        output.print_json(
-            {
-                "deduction": money(result.deduction),
-                "rate_percent": percent(result.rate_percent),
-                "band": result.band,
-                "table": result.table,
-                "attachable_earnings": money(result.attachable),
-                "rounding": result.rounding,
-                "warnings": list(result.warnings),
-            }
-        )
-        return
-    output.show(
-        "Council tax attachment of earnings",
-        [
-            ("Deduction", pounds(result.deduction)),
-            ("Band", result.band),
-            ("Applied to", pounds(result.attachable)),
-            ("Table", result.table),
-        ],
-        warnings=result.warnings,
-        notes=[f"Deduction {result.rounding}."],
-    )
+    _print_attachment(result, "Council tax attachment of earnings", as_json=as_json)
 
 
 @app.command("dea")
@@ -119,30 +129,7 @@ def dea(
         priority_deductions=amount(priority_deductions, "--priority-deductions"),
         on=day(on, "--on", settings.current_date()),
     )
-    if as_json:
-        output.print_json(
-            {
-                "deduction": money(result.deduction),
-                "rate_percent": percent(result.rate_percent),
-                "band": result.band,
-                "table": result.table,
-                "attachable_earnings": money(result.attachable),
-                "rounding": result.rounding,
-                "warnings": list(result.warnings),
-            }
-        )
-        return
-    output.show(
-        "Direct Earnings Attachment",
-        [
-            ("Deduction", pounds(result.deduction)),
-            ("Band", result.band),
-            ("Applied to", pounds(result.attachable)),
-            ("Table", result.table),
-        ],
-        warnings=result.warnings,
-        notes=[f"Deduction {result.rounding}."],
-    )
+    _print_attachment(result, "Direct Earnings Attachment", as_json=as_json)
 
 
 @app.command("fees")

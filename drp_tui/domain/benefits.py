@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from drp_tui.domain.errors import InputError, NoFigureError
 from drp_tui.domain.money import ZERO, Money, percent_of, to_money
-from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
+from drp_tui.domain.policy import Dated, DatedPercent, in_force, percent_row, read_rows
 
 Allowance = Literal["single-under-25", "single-25-plus", "couple-under-25", "couple-25-plus"]
 ALLOWANCES: tuple[Allowance, ...] = (
@@ -31,13 +31,6 @@ class DatedAmounts:
     dated: Dated
     name: str
     amounts: Mapping[str, Money]
-
-
-@dataclass(frozen=True)
-class DatedPercent:
-    dated: Dated
-    name: str
-    percent: Decimal
 
 
 @dataclass(frozen=True)
@@ -62,13 +55,10 @@ def load_benefits(doc: Mapping[str, Any], path: str) -> BenefitPolicy:
     def amounts(*keys: str) -> Any:
         return lambda r: DatedAmounts(r.dated(), r.text("name"), {k: r.money(k) for k in keys})
 
-    def percent(r: RowReader) -> DatedPercent:
-        return DatedPercent(r.dated(), r.text("name"), r.percent("percent"))
-
     return BenefitPolicy(
         uc_allowances=read_rows(doc, "uc_standard_allowance", path, amounts(*ALLOWANCES)),
-        uc_deduction=read_rows(doc, "uc_council_tax_deduction", path, percent),
-        uc_cap=read_rows(doc, "uc_overall_cap", path, percent),
+        uc_deduction=read_rows(doc, "uc_council_tax_deduction", path, percent_row),
+        uc_cap=read_rows(doc, "uc_overall_cap", path, percent_row),
         legacy_deduction=read_rows(doc, "legacy_council_tax_deduction", path, amounts("weekly")),
         hb_unit=read_rows(doc, "hb_recovery_unit", path, amounts("weekly")),
         hb_multiples=read_rows(

@@ -11,14 +11,7 @@ from typing import Any
 
 from drp_tui.domain.errors import InputError, NoFigureError
 from drp_tui.domain.money import Money, to_money
-from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
-
-
-@dataclass(frozen=True)
-class DatedPercent:
-    dated: Dated
-    name: str
-    percent: Decimal
+from drp_tui.domain.policy import Dated, DatedPercent, RowReader, in_force, percent_row, read_rows
 
 
 @dataclass(frozen=True)
@@ -46,10 +39,6 @@ class InterestPolicy:
     compensation: tuple[Compensation, ...]
 
 
-def _percent_row(reader: RowReader) -> DatedPercent:
-    return DatedPercent(reader.dated(), reader.text("name"), reader.percent("percent"))
-
-
 def _compensation(reader: RowReader) -> Compensation:
     raw = reader.get("bands")
     if not isinstance(raw, list) or not raw:
@@ -70,8 +59,8 @@ def _compensation(reader: RowReader) -> Compensation:
 
 def load_interest(doc: Mapping[str, Any], path: str) -> InterestPolicy:
     return InterestPolicy(
-        margins=read_rows(doc, "statutory_margin", path, _percent_row),
-        reference_rates=read_rows(doc, "reference_rate", path, _percent_row),
+        margins=read_rows(doc, "statutory_margin", path, percent_row),
+        reference_rates=read_rows(doc, "reference_rate", path, percent_row),
         compensation=read_rows(doc, "compensation", path, _compensation),
     )
 

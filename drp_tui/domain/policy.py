@@ -325,3 +325,17 @@ def check_no_overlap(
                     f"{b.effective_from.isoformat()}",
                     row=index_b,
                 )
+
+
+@dataclass(frozen=True)
+class DatedPercent:
+    """A named rate in force for a period (a reference rate, a deduction share, a cap)."""
+
+    dated: Dated
+    name: str
+    percent: Decimal
+
+
+def percent_row(reader: RowReader) -> DatedPercent:
+    """Build a DatedPercent from a row with `name` and `percent`."""
+    return DatedPercent(reader.dated(), reader.text("name"), reader.percent("percent"))
