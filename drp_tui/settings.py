@@ -32,6 +32,10 @@ def default_config_path() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DRP_", extra="ignore")
 
+    store: Path | None = Field(
+        default=None, description="the officer's local SQLite store (default: in data_home)"
+    )
+    officer: str | None = Field(default=None, description="who is using drp (an officer id)")
     policy_dir: Path | None = Field(
         default=None, description="a council's own policy tables, in place of the shipped ones"
     )
@@ -42,6 +46,10 @@ class Settings(BaseSettings):
     today: date | None = Field(
         default=None, description="pin today's date (demos, training and tests)"
     )
+
+    @property
+    def store_path(self) -> Path:
+        return self.store or self.data_home / "drp.sqlite"
 
     @property
     def guidelines_path(self) -> Path:

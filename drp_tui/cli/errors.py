@@ -12,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from drp_tui.domain.errors import InputError, PolicyError
+from drp_tui.store.errors import StoreError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -65,6 +66,8 @@ class DrpGroup(TyperGroup):
             return fail(str(exc), EXIT_BAD_INPUT)
         except PolicyError as exc:
             return fail(f"policy tables: {exc}", EXIT_FAILED)
+        except StoreError as exc:
+            return fail(f"store: {exc}", EXIT_FAILED)
         except Exception as exc:
             # Usage errors (unknown option, missing option) carry their own message and status.
             format_message = getattr(exc, "format_message", None)

@@ -10,6 +10,7 @@ import typer
 from drp_tui import __version__
 from drp_tui.cli import calc, output, policy
 from drp_tui.cli.errors import DrpGroup
+from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
 from drp_tui.settings import default_config_path, load_settings
 
@@ -23,6 +24,8 @@ app = typer.Typer(
 )
 app.add_typer(calc.app, name="calc")
 app.add_typer(policy.app, name="policy")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
 
 
 def _version(value: bool) -> None:
@@ -49,6 +52,7 @@ def locate(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     settings = load_settings()
     places = {
         "config": str(default_config_path()),
+        "store": str(settings.store_path),
         "policy_dir": str(policy_dir(settings)),
         "shipped_data": str(data_dir()),
         "data_home": str(settings.data_home),

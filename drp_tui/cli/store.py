@@ -1,0 +1,103 @@
+"""`drp db` and `drp audit`: the store's schema and its audit trail."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.settings import load_settings
+
+db_app = typer.Typer(help="The local store: create or upgrade its schema.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="The audit trail: verify the event chain, show a case's history.", no_args_is_help=True
+)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+@db_app.command("upgrade")
+def upgrade(as_json: JsonFlag = False) -> None:
+    """Create the store, or bring its schema up to date (drp also does this on first use)."""
+    from drp_tui.store.engine import current_revision, open_store
+
+    settings = load_settings()
+    path = settings.store_path
+    existed = path.exists()
+    store = open_store(path)
+    revision = current_revision(store.engine)
+    if as_json:
+        output.print_json({"store": str(path), "created": not existed, "revision": revision})
+        return
+    verb = "created" if not existed else "up to date at"
+    output.console().print(f"[green]{verb}[/green] schema {revision} — {path}")
+
+
+@audit_app.command("verify")
+def verify(as_json: JsonFlag = False) -> None:
+    """Check every link of the event chain; exit 1 naming the first broken event."""
+    from drp_tui.services import audit
+    from drp_tui.services.store import store_for
+
+    check = audit.verify(store_for(load_settings()))
+    if as_json:
+        output.print_json(
+            {
+                "events": check.events,
+                "intact": check.intact,
+                "first_broken_seq": check.first_broken_seq,
+                "problem": check.problem,
+            }
+        )
+    elif check.intact:
+        output.console().print(f"[green]intact[/green] {check.events} events, every link checked")
+    else:
+        output.console().print(
+            f"[red]broken[/red] at event #{check.first_broken_seq}: {check.problem}"
+        )
+    if not check.intact:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def show(
+    case: Annotated[str, typer.Option("--case", help="The case reference, e.g. C0001234.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Print a case's history from the event log, oldest first."""
+    from drp_tui.services import audit
+    from drp_tui.services.store import store_for
+
+    found, events = audit.case_history(store_for(load_settings()), case)
+    if as_json:
+        output.print_json(
+            {
+                "case": found.reference,
+                "events": [
+                    {
+                        "seq": e.seq,
+                        "id": e.id,
+                        "at": e.at.isoformat(),
+                        "officer": e.officer_id,
+                        "kind": e.kind,
+                        "payload": e.payload,
+                    }
+                    for e in events
+                ],
+            }
+        )
+        return
+    table = Table(
+        "#",
+        "when (UTC)",
+        "officer",
+        "what",
+        "detail",
+        title=f"History of {found.reference}",
+        title_justify="left",
+    )
+    for e in events:
+        detail = ", ".join(f"{k}={v}" for k, v in e.payload.items())
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M}", e.officer_id, e.kind, detail)
+    output.console().print(table)

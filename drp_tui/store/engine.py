@@ -1,0 +1,89 @@
+"""Opening the store: one SQLite file, WAL, foreign keys on, a busy timeout, created or
+migrated to the current schema on first use."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlmodel import Session
+
+from drp_tui.store.errors import StoreError
+
+# The newest migration. Checked against the migration scripts by a test, so opening an
+# up-to-date store needs one query and no Alembic import.
+SCHEMA_REVISION = "0001"
+BUSY_TIMEOUT_MS = 10_000
+
+
+@dataclass(frozen=True)
+class Store:
+    path: Path
+    engine: Engine  # reads (deferred transactions)
+    writer: Engine  # writes (BEGIN IMMEDIATE, so read-then-write cannot race)
+
+    def read(self) -> Session:
+        return Session(self.engine)
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A session in one write transaction: committed if the block ends normally, rolled
+        back (leaving the store exactly as it was) if it raises."""
+        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+def _engine(path: Path) -> Engine:
+    engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin event decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        immediate = connection.get_execution_options().get("drp_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        try:
+            row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        except OperationalError:
+            return None
+    return None if row is None else str(row[0])
+
+
+def open_store(path: Path, *, upgrade: bool = True) -> Store:
+    """Open (creating if need be) the store at `path`, migrating it to the current schema."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder for the store {path}: {exc.strerror}") from None
+    engine = _engine(path)
+    try:
+        revision = current_revision(engine)
+    except DatabaseError as exc:
+        raise StoreError(f"{path} is not a drp store or cannot be read ({exc.orig})") from None
+    if revision != SCHEMA_REVISION:
+        if not upgrade:
+            raise StoreError(f"{path} is at schema {revision or 'none'}; run 'drp db upgrade'")
+        from drp_tui.store.migrate import upgrade_to_head
+
+        upgrade_to_head(engine)
+    return Store(path, engine, engine.execution_options(drp_write=True))

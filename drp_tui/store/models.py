@@ -1,0 +1,270 @@
+"""The local store's tables (SQLModel on SQLite).
+
+Identifiers are text UUIDs so that rows made on different workstations and on the hub never
+collide; rows that come from a council host system get a deterministic UUID from their host
+reference (see `host_id`), so re-importing or syncing the same record finds the same row.
+
+Money columns are `Decimal` pounds stored as integer pence; instants are UTC.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from drp_tui.store.types import JsonText, Pence, UtcDateTime
+
+HOST_NAMESPACE = uuid.UUID("5b1f6f0e-8d53-4b8a-9a55-2f0f0c6b3d11")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def host_id(kind: str, host_system: str, host_ref: str) -> str:
+    """The same id for the same host record, on every machine."""
+    return str(uuid.uuid5(HOST_NAMESPACE, f"{kind}:{host_system}:{host_ref}"))
+
+
+def money_field(*, nullable: bool = False, default: Decimal | None = None) -> Any:
+    return Field(default=default, sa_type=Pence, nullable=nullable)
+
+
+def instant_field(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(default=None, sa_type=UtcDateTime, nullable=nullable, index=index)
+
+
+class Officer(SQLModel, table=True):
+    id: str = Field(primary_key=True, description="login, e.g. asmith")
+    name: str
+    role: str = Field(default="officer", description="officer or supervisor")
+    team: str = Field(default="", index=True)
+    skills: list[str] = Field(default_factory=list, sa_type=JsonText)
+    active: bool = True
+    daily_call_target: int = 60
+
+
+class Person(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    host_system: str
+    host_ref: str
+    title: str = ""
+    forename: str
+    surname: str = Field(index=True)
+    date_of_birth: date | None = None
+    email: str | None = None
+    preferred_contact: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonText)
+    deceased_on: date | None = None
+
+    __table_args__ = (UniqueConstraint("host_system", "host_ref"),)
+
+
+class Address(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    line1: str
+    line2: str = ""
+    town: str = ""
+    postcode: str = Field(index=True)
+    current: bool = True
+
+
+class Phone(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    number: str = Field(description="E.164, e.g. +447700900123")
+    kind: str = "mobile"
+    status: str = Field(default="good", description="good, wrong or disconnected")
+
+
+class Case(SQLModel, table=True):
+    """One per person: the unit an officer works."""
+
+    id: str = Field(primary_key=True)
+    reference: str = Field(unique=True, description="what officers say and type, e.g. C0001234")
+    person_id: str = Field(foreign_key="person.id", unique=True)
+    officer_id: str | None = Field(default=None, foreign_key="officer.id", index=True)
+    status: str = Field(default="open", index=True, description="open or closed")
+    hold_kind: str | None = None
+    hold_reason: str | None = None
+    hold_until: date | None = None
+    next_action_due: datetime | None = instant_field(nullable=True, index=True)
+    priority_score: int = 0
+    priority_reason: str = ""
+    updated_at: datetime | None = instant_field(nullable=True)
+
+
+class Debt(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    host_system: str
+    host_ref: str
+    case_id: str = Field(foreign_key="case.id", index=True)
+    debt_type: str = Field(index=True)
+    period: str = Field(default="", description="e.g. 2025/26")
+    original_amount: Decimal = money_field()
+    balance: Decimal = money_field()
+    costs: Decimal = money_field(default=Decimal("0.00"))
+    stage: str
+    stage_date: date | None = None
+    liability_order_date: date | None = None
+    jurisdiction: str = "england"
+
+    __table_args__ = (UniqueConstraint("host_system", "host_ref"),)
+
+
+class DebtParty(SQLModel, table=True):
+    """Everyone liable for a debt besides the case's own person (joint and several)."""
+
+    debt_id: str = Field(foreign_key="debt.id", primary_key=True)
+    person_id: str = Field(foreign_key="person.id", primary_key=True)
+    role: str = "joint"
+
+
+class ContactAttempt(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    officer_id: str = Field(foreign_key="officer.id", index=True)
+    phone_id: str | None = Field(default=None, foreign_key="phone.id")
+    started_at: datetime = instant_field(index=True)
+    ended_at: datetime | None = instant_field(nullable=True)
+    outcome_code: str | None = None
+    right_party: bool = False
+    idv_result: str = Field(
+        default="not_attempted", description="passed, failed, third_party or not_attempted"
+    )
+    abandon_reason: str | None = None
+    notes: str = ""
+
+
+class Promise(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    debt_id: str | None = Field(default=None, foreign_key="debt.id")
+    officer_id: str = Field(foreign_key="officer.id")
+    amount: Decimal = money_field()
+    due_on: date = Field(index=True)
+    status: str = Field(default="open", description="open, kept or broken")
+    created_at: datetime = instant_field()
+
+
+class Arrangement(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    debt_id: str | None = Field(default=None, foreign_key="debt.id", index=True)
+    officer_id: str = Field(foreign_key="officer.id")
+    total: Decimal = money_field()
+    frequency: str
+    status: str = Field(
+        default="live", index=True, description="live, breached, completed or cancelled"
+    )
+    override_reason: str | None = None
+    created_at: datetime = instant_field()
+    status_reason: str = ""
+
+
+class Instalment(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    arrangement_id: str = Field(foreign_key="arrangement.id", index=True)
+    number: int
+    due_on: date
+    amount: Decimal = money_field()
+    paid: Decimal = money_field(default=Decimal("0.00"))
+
+
+class Assessment(SQLModel, table=True):
+    """An affordability assessment: the SFS input as entered and what it gave."""
+
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    officer_id: str = Field(foreign_key="officer.id")
+    created_at: datetime = instant_field()
+    statement: dict[str, Any] = Field(default_factory=dict, sa_type=JsonText)
+    result: dict[str, Any] = Field(default_factory=dict, sa_type=JsonText)
+    surplus: Decimal = money_field()
+    available_for_priority: Decimal = money_field()
+
+
+class Agency(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    name: str = Field(unique=True)
+    kind: str = Field(description="enforcement_agent or collection_agency")
+
+
+class Placement(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    debt_id: str = Field(foreign_key="debt.id", index=True)
+    agency_id: str = Field(foreign_key="agency.id", index=True)
+    placed_on: date
+    amount: Decimal = money_field()
+    status: str = Field(default="open", description="open or returned")
+    returned_on: date | None = None
+    return_reason: str | None = None
+
+
+class Payment(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    debt_id: str = Field(foreign_key="debt.id", index=True)
+    amount: Decimal = money_field()
+    received_on: date = Field(index=True)
+    source: str = Field(description="host, enforcement_agent or collection_agency")
+    agency_id: str | None = Field(default=None, foreign_key="agency.id")
+    reference: str = ""
+
+
+class Vulnerability(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    category: str
+    consent: bool = Field(description="the person agreed to it being recorded")
+    notes: str = ""
+    review_on: date | None = None
+    recorded_by: str | None = Field(default=None, foreign_key="officer.id")
+    recorded_at: datetime | None = instant_field(nullable=True)
+
+
+class BreathingSpace(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    kind: str = Field(description="breathing_space or mental_health_crisis")
+    reference: str = ""
+    start: date
+    end: date | None = None
+    treatment_end: date | None = None
+
+
+class WriteOffRequest(SQLModel, table=True):
+    id: str = Field(primary_key=True, default_factory=new_id)
+    debt_id: str = Field(foreign_key="debt.id", index=True)
+    reason_code: str
+    amount: Decimal = money_field()
+    requested_by: str = Field(foreign_key="officer.id")
+    requested_at: datetime = instant_field()
+    approved_by: str | None = Field(default=None, foreign_key="officer.id")
+    approved_at: datetime | None = instant_field(nullable=True)
+    status: str = Field(default="requested", description="requested, approved or refused")
+
+
+class Event(SQLModel, table=True):
+    """The audit trail: immutable (triggers refuse UPDATE and DELETE) and hash-chained in
+    `seq` order."""
+
+    seq: int | None = Field(default=None, primary_key=True)
+    id: str = Field(unique=True)
+    officer_id: str
+    at: datetime = instant_field(index=True)
+    case_id: str | None = Field(default=None, index=True)
+    kind: str = Field(index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JsonText)
+    prev_hash: str
+    hash: str
+
+
+class Outbox(SQLModel, table=True):
+    """Events waiting to be pushed to the hub."""
+
+    event_id: str = Field(primary_key=True, foreign_key="event.id")
