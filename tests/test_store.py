@@ -251,3 +251,14 @@ def test_cli_reports_an_unusable_store_in_one_line(
     assert result.exit_code == 1
     assert result.stderr.startswith("drp: store:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    store = open_store(tmp_path / "drp.sqlite")
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": False})
+        assert compare_metadata(context, SQLModel.metadata) == []

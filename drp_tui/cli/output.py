@@ -26,8 +26,8 @@ def print_json(payload: Mapping[str, Any]) -> None:
     print(json.dumps(payload, indent=2, ensure_ascii=False))
 
 
-def console() -> Console:
-    return Console(highlight=False)
+def console(*, stderr: bool = False) -> Console:
+    return Console(highlight=False, stderr=stderr)
 
 
 def show(

@@ -81,6 +81,8 @@ class Phone(SQLModel, table=True):
     kind: str = "mobile"
     status: str = Field(default="good", description="good, wrong or disconnected")
 
+    __table_args__ = (UniqueConstraint("person_id", "number"),)
+
 
 class Case(SQLModel, table=True):
     """One per person: the unit an officer works."""

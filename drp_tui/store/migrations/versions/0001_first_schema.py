@@ -171,6 +171,7 @@ def upgrade() -> None:
             ["person.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("person_id", "number"),
     )
     with op.batch_alter_table("phone", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_phone_person_id"), ["person_id"], unique=False)

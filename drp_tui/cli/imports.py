@@ -1,0 +1,144 @@
+"""`drp import`: load host-system extracts into the store (or the hub)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from drp_tui.cli import output
+from drp_tui.settings import load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.services.importer import ImportResult, Progress
+
+app = typer.Typer(
+    help="Load host-system extracts: cases, and (later) agency payments.", no_args_is_help=True
+)
+
+
+@contextmanager
+def progress_reporter(quiet: bool) -> Iterator[Progress | None]:
+    """A progress bar on a terminal; a plain line per step when output is not a terminal."""
+    if quiet:
+        yield None
+        return
+    if sys.stderr.isatty():
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            transient=True,
+            console=output.console(stderr=True),
+        ) as bar:
+            tasks: dict[str, TaskID] = {}
+
+            def update(phase: str, done: int, total: int) -> None:
+                if phase not in tasks:
+                    tasks[phase] = bar.add_task(phase, total=total)
+                bar.update(tasks[phase], completed=done, total=total)
+
+            yield update
+        return
+
+    def plain(phase: str, done: int, total: int) -> None:
+        print(f"{phase} {done}/{total}", file=sys.stderr)
+
+    yield plain
+
+
+@app.command("cases")
+def cases(
+    file: Annotated[Path, typer.Argument(help="The host system's CSV extract.")],
+    mapping: Annotated[str, typer.Option(help="A mapping name (data/mappings) or a .toml path.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count; write nothing.")
+    ] = False,
+    rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
+) -> None:
+    """Import a case extract: every row is checked first; a file with any rejected row writes
+    nothing (exit 1) and the rejects are listed by line, column and reason."""
+    from drp_tui.services.importer import import_cases, read_mapping, write_rejects
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.store import now, store_for
+
+    settings = load_settings()
+    policy = policy_for(settings)
+    stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
+    chosen = read_mapping(mapping, stages_of)
+    store = store_for(settings)
+    with progress_reporter(quiet) as progress:
+        result = import_cases(
+            store,
+            file,
+            chosen,
+            stages_of,
+            officer_id=settings.officer or "system",
+            at=now(),
+            dry_run=dry_run,
+            progress=progress,
+        )
+    if rejects is not None and result.rejects:
+        write_rejects(result.rejects, rejects)
+    _report(result, as_json=as_json)
+    if result.rejects:
+        raise typer.Exit(1)
+
+
+def _report(result: ImportResult, *, as_json: bool) -> None:
+    if as_json:
+        output.print_json(
+            {
+                "file": result.file,
+                "mapping": result.mapping,
+                "sha256": result.sha256,
+                "rows": result.rows,
+                "committed": result.committed,
+                "dry_run": result.dry_run,
+                "people_new": result.people_new,
+                "people_updated": result.people_updated,
+                "debts_new": result.debts_new,
+                "debts_updated": result.debts_updated,
+                "rejected_rows": len({r.line for r in result.rejects}),
+                "rejects": [
+                    {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
+                    for r in result.rejects
+                ],
+                "warnings": [
+                    {"line": w.line, "column": w.column, "value": w.value, "reason": w.reason}
+                    for w in result.warnings
+                ],
+            }
+        )
+        return
+    out = output.console()
+    if result.rejects:
+        lines = len({r.line for r in result.rejects})
+        out.print(
+            f"[red]rejected[/red] {result.file}: {lines} of {result.rows} rows have "
+            "problems; nothing was imported"
+        )
+        for r in result.rejects[:50]:
+            shown = f" {r.value!r}" if r.value else ""
+            out.print(f"  line {r.line}, {r.column}{shown}: {r.reason}")
+        if len(result.rejects) > 50:
+            out.print(f"  … and {len(result.rejects) - 50} more (use --rejects FILE for all)")
+        return
+    verb = "would import" if result.dry_run else "imported"
+    out.print(
+        f"[green]{verb}[/green] {result.rows} rows from {Path(result.file).name}: "
+        f"{result.people_new} new and {result.people_updated} updated people, "
+        f"{result.debts_new} new and {result.debts_updated} updated debts"
+    )
+    for w in result.warnings[:20]:
+        out.print(f"  [yellow]warning[/yellow] line {w.line}, {w.column} {w.value!r}: {w.reason}")
+    if len(result.warnings) > 20:
+        out.print(f"  … and {len(result.warnings) - 20} more warnings (--json lists them all)")

@@ -1,0 +1,475 @@
+"""Importing a council host system's case extract.
+
+The whole file is read and every row validated first; only a file with no rejected row is
+written, in one transaction, so a failed import leaves the store exactly as it was. Records
+are matched by host reference, so importing a newer extract updates them and never duplicates
+them; drp's own records (allocation, holds, contact, events) are never touched.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.extract import (
+    REQUIRED,
+    ExtractMapping,
+    ExtractRow,
+    Reject,
+    load_mapping,
+    read_row,
+)
+from drp_tui.services.policy import data_dir, read_toml
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import host_id, new_id
+
+Progress = Callable[[str, int, int], None]  # phase, done, total
+CHUNK = 5_000
+T = TypeVar("T")
+
+
+def mapping_path(name_or_path: str) -> Path:
+    """A mapping by name (`data/mappings/NAME.toml`) or by path."""
+    candidate = Path(name_or_path)
+    if candidate.suffix == ".toml" or candidate.exists():
+        if not candidate.is_file():
+            raise InputError("--mapping", f"{name_or_path} does not exist")
+        return candidate
+    shipped = data_dir() / "mappings" / f"{name_or_path}.toml"
+    if not shipped.is_file():
+        known = sorted(p.stem for p in (data_dir() / "mappings").glob("*.toml"))
+        raise InputError(
+            "--mapping",
+            f"no mapping called {name_or_path!r}; shipped mappings: "
+            f"{', '.join(known)} (or give a path to a .toml file)",
+        )
+    return shipped
+
+
+def read_mapping(name_or_path: str, stages_of: dict[str, tuple[str, ...]]) -> ExtractMapping:
+    path = mapping_path(name_or_path)
+    return load_mapping(read_toml(path), str(path), debt_types=stages_of)
+
+
+def decode(data: bytes, encoding: str) -> str:
+    """Text from the file's bytes: UTF-8 (with or without a BOM) or Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        raise InputError(
+            "FILE", "looks like UTF-16 or a binary file; save it as CSV in UTF-8 or Windows-1252"
+        )
+    if encoding in ("auto", "utf-8"):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8":
+                line = data[: exc.start].count(b"\n") + 1
+                raise InputError(
+                    "FILE",
+                    f"is not UTF-8 (line {line}, byte "
+                    f"0x{data[exc.start]:02x}); the mapping says encoding = "
+                    "'utf-8'",
+                ) from None
+    try:
+        return data.decode("windows-1252")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            "FILE", f"is neither UTF-8 nor Windows-1252 (line {line}, byte 0x{data[exc.start]:02x})"
+        ) from None
+
+
+def dialect_for(text: str, delimiter: str | None) -> type[csv.Dialect] | csv.Dialect:
+    if delimiter is not None:
+
+        class Given(csv.excel):
+            pass
+
+        Given.delimiter = delimiter
+        return Given
+    try:
+        return csv.Sniffer().sniff(text[:65536], delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+@dataclass
+class ImportResult:
+    file: str
+    mapping: str
+    sha256: str
+    rows: int = 0
+    people_new: int = 0
+    people_updated: int = 0
+    debts_new: int = 0
+    debts_updated: int = 0
+    rejects: list[Reject] = field(default_factory=list)
+    warnings: list[Reject] = field(default_factory=list)
+    dry_run: bool = False
+    committed: bool = False
+
+
+def parse_extract(
+    data: bytes,
+    mapping: ExtractMapping,
+    stages_of: dict[str, tuple[str, ...]],
+    today: date,
+    progress: Progress | None = None,
+) -> tuple[list[ExtractRow], list[Reject], list[Reject]]:
+    """Rows that passed, rejects, and file-level warnings."""
+    text = decode(data, mapping.encoding)
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), dialect=dialect_for(text, mapping.delimiter)
+    )
+    header = reader.fieldnames or []
+    absent = {name: column for name, column in mapping.columns.items() if column not in header}
+    needed = [
+        f"{name} -> {column!r}"
+        for name, column in absent.items()
+        if name in REQUIRED or (name == "debt_type" and name not in mapping.defaults)
+    ]
+    if needed:
+        raise InputError(
+            "--mapping",
+            f"{mapping.name} needs column(s) the file does not have: "
+            f"{'; '.join(needed)}. The file's columns are: {', '.join(header)}",
+        )
+    # A missing optional column is reported, not fatal: the extract may simply not carry it,
+    # and a misspelt column name in a mapping still shows up in every import's report.
+    header_warnings = [
+        Reject(1, column, "", f"is not in the file; {name} left empty")
+        for name, column in absent.items()
+    ]
+    total = max(text.count("\n") - 1, 1)
+    rows: list[ExtractRow] = []
+    rejects: list[Reject] = []
+    seen_debts: dict[str, int] = {}
+    people: dict[str, ExtractRow] = {}
+    for number, raw in enumerate(reader, start=2):
+        if None in raw:  # more fields than the header has
+            rejects.append(
+                Reject(
+                    number,
+                    "(row)",
+                    "",
+                    f"has {len(header) + len(raw[None])} fields; the header has {len(header)}",
+                )
+            )
+            continue
+        row = read_row(mapping, raw, number, stages_of, today)
+        if isinstance(row, list):
+            rejects.extend(row)
+        else:
+            rejects.extend(_file_level_checks(row, seen_debts, people, mapping))
+            rows.append(row)
+        if progress and number % CHUNK == 0:
+            progress("checking", number, total)
+    for row in rows:
+        if row.joint_person_ref is not None and row.joint_person_ref not in people:
+            rejects.append(
+                Reject(
+                    row.line,
+                    mapping.columns.get("joint_person_ref", ""),
+                    row.joint_person_ref,
+                    "names a person who is not in the file",
+                )
+            )
+    rejects.sort(key=lambda r: r.line)
+    return rows, rejects, header_warnings
+
+
+def _file_level_checks(
+    row: ExtractRow,
+    seen_debts: dict[str, int],
+    people: dict[str, ExtractRow],
+    mapping: ExtractMapping,
+) -> list[Reject]:
+    found: list[Reject] = []
+    first = seen_debts.setdefault(row.debt_ref, row.line)
+    if first != row.line:
+        found.append(
+            Reject(
+                row.line,
+                mapping.columns["debt_ref"],
+                row.debt_ref,
+                f"repeats the debt reference on line {first}",
+            )
+        )
+    earlier = people.setdefault(row.person_ref, row)
+    if earlier is not row:
+        for attribute in ("surname", "forename", "date_of_birth"):
+            if getattr(earlier, attribute) != getattr(row, attribute):
+                found.append(
+                    Reject(
+                        row.line,
+                        mapping.columns.get(attribute, attribute),
+                        str(getattr(row, attribute) or ""),
+                        f"differs from line {earlier.line} for the same person {row.person_ref}",
+                    )
+                )
+    return found
+
+
+def import_cases(
+    store: Store,
+    path: Path,
+    mapping: ExtractMapping,
+    stages_of: dict[str, tuple[str, ...]],
+    *,
+    officer_id: str,
+    at: datetime,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportResult:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("FILE", f"{path} does not exist") from None
+    except OSError as exc:
+        raise InputError("FILE", f"{path} cannot be read: {exc.strerror}") from None
+    result = ImportResult(
+        str(path), mapping.name, hashlib.sha256(data).hexdigest(), dry_run=dry_run
+    )
+    rows, result.rejects, file_warnings = parse_extract(
+        data, mapping, stages_of, at.date(), progress
+    )
+    result.warnings = file_warnings + [w for row in rows for w in row.warnings]
+    result.rows = len(rows) + len({r.line for r in result.rejects})
+    if result.rejects:
+        return result
+    with store.writer.connect() as connection:
+        transaction = connection.begin()  # BEGIN IMMEDIATE: the writer engine asks for it
+        try:
+            _write(connection, rows, mapping.host_system, result, progress)
+            if dry_run:
+                transaction.rollback()
+                return result
+            with Session(bind=connection) as session:
+                append_event(
+                    session,
+                    officer_id=officer_id,
+                    kind="import.cases",
+                    at=at,
+                    payload={
+                        "file": path.name,
+                        "sha256": result.sha256,
+                        "mapping": mapping.name,
+                        "rows": result.rows,
+                        "people_new": result.people_new,
+                        "people_updated": result.people_updated,
+                        "debts_new": result.debts_new,
+                        "debts_updated": result.debts_updated,
+                        "warnings": len(result.warnings),
+                    },
+                )
+            transaction.commit()
+        except BaseException:
+            transaction.rollback()
+            raise
+    result.committed = True
+    return result
+
+
+def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(connection: Connection, table: str, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        rows = connection.exec_driver_sql(
+            f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk)
+        )
+        found.update(row[0] for row in rows)
+    return found
+
+
+def _many(connection: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    if rows:
+        connection.exec_driver_sql(sql, list(rows))
+
+
+def _pence(amount: Any) -> int:
+    return int(amount * 100)
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+# The bulk writes go through the driver with pre-converted values (pence as integers, dates as
+# ISO text, exactly as the ORM column types store them): a million-row extract must load at a
+# rate close to raw executemany, which per-value ORM type processing would not allow.
+_PERSON_UPSERT = """
+INSERT INTO person (id, host_system, host_ref, title, forename, surname, date_of_birth, email,
+                    preferred_contact)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]')
+ON CONFLICT (id) DO UPDATE SET title = excluded.title, forename = excluded.forename,
+    surname = excluded.surname, date_of_birth = excluded.date_of_birth,
+    email = coalesce(excluded.email, person.email)
+"""
+_CASE_INSERT = """
+INSERT INTO "case" (id, reference, person_id, status, priority_score, priority_reason)
+VALUES (?, ?, ?, 'open', 0, '')
+"""
+_DEBT_UPSERT = """
+INSERT INTO debt (id, host_system, host_ref, case_id, debt_type, period, original_amount,
+                  balance, costs, stage, stage_date, liability_order_date, jurisdiction)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (id) DO UPDATE SET debt_type = excluded.debt_type, period = excluded.period,
+    original_amount = excluded.original_amount, balance = excluded.balance,
+    costs = excluded.costs, stage = excluded.stage, stage_date = excluded.stage_date,
+    liability_order_date = excluded.liability_order_date, jurisdiction = excluded.jurisdiction
+"""
+
+
+def _write(
+    connection: Connection,
+    rows: list[ExtractRow],
+    host: str,
+    result: ImportResult,
+    progress: Progress | None,
+) -> None:
+    people: dict[str, ExtractRow] = {}
+    for row in rows:  # a person's details come from their first row, as the checks assume
+        people.setdefault(row.person_ref, row)
+    person_ids = {ref: host_id("person", host, ref) for ref in people}
+    existing_people = _existing(connection, "person", list(person_ids.values()))
+    result.people_new = len(person_ids) - len(existing_people)
+    result.people_updated = len(existing_people)
+    debt_ids = [host_id("debt", host, row.debt_ref) for row in rows]
+    existing_debts = _existing(connection, "debt", debt_ids)
+    result.debts_new = len(debt_ids) - len(existing_debts)
+    result.debts_updated = len(existing_debts)
+
+    _many(
+        connection,
+        _PERSON_UPSERT,
+        [
+            (
+                person_ids[ref],
+                host,
+                ref,
+                row.title,
+                row.forename,
+                row.surname,
+                _iso(row.date_of_birth),
+                row.email,
+            )
+            for ref, row in people.items()
+        ],
+    )
+    next_number = _next_case_number(connection)
+    new_cases = []
+    for ref in people:
+        pid = person_ids[ref]
+        if pid not in existing_people:
+            new_cases.append((host_id("case", host, ref), f"C{next_number:07d}", pid))
+            next_number += 1
+    _many(connection, _CASE_INSERT, new_cases)
+    _write_contact_details(connection, people, person_ids, existing_people)
+    total = len(rows)
+    for done, chunk in enumerate(_chunks(rows, CHUNK), start=1):
+        _many(
+            connection,
+            _DEBT_UPSERT,
+            [
+                (
+                    host_id("debt", host, row.debt_ref),
+                    host,
+                    row.debt_ref,
+                    host_id("case", host, row.person_ref),
+                    row.debt_type,
+                    row.period,
+                    _pence(row.original_amount),
+                    _pence(row.balance),
+                    _pence(row.costs),
+                    row.stage,
+                    _iso(row.stage_date),
+                    _iso(row.liability_order_date),
+                    row.jurisdiction,
+                )
+                for row in chunk
+            ],
+        )
+        if progress:
+            progress("writing", min(done * CHUNK, total), total)
+    joint = [
+        (host_id("debt", host, row.debt_ref), person_ids[row.joint_person_ref])
+        for row in rows
+        if row.joint_person_ref is not None
+    ]
+    _many(
+        connection,
+        "INSERT OR IGNORE INTO debtparty (debt_id, person_id, role) VALUES (?, ?, 'joint')",
+        joint,
+    )
+
+
+def _next_case_number(connection: Connection) -> int:
+    row = connection.exec_driver_sql(
+        'SELECT max(CAST(substr(reference, 2) AS INTEGER)) FROM "case"'
+    ).first()
+    return 1 if row is None or row[0] is None else int(row[0]) + 1
+
+
+def _write_contact_details(
+    connection: Connection,
+    people: dict[str, ExtractRow],
+    person_ids: dict[str, str],
+    existing_people: set[str],
+) -> None:
+    """New phone numbers are added (a number drp has marked wrong keeps its status); a changed
+    address becomes the current one and the old one is kept as history."""
+    current: dict[str, tuple[str, str, str, str]] = {}
+    for chunk in _chunks(sorted(existing_people)):
+        marks = ",".join("?" * len(chunk))
+        for pid, *address in connection.exec_driver_sql(
+            f"SELECT person_id, line1, line2, town, postcode FROM address "
+            f"WHERE current AND person_id IN ({marks})",
+            tuple(chunk),
+        ):
+            current[pid] = (address[0], address[1], address[2], address[3])
+    moved: list[tuple[str]] = []
+    addresses: list[tuple[str, str, str, str, str, str]] = []
+    phones: list[tuple[str, str, str, str]] = []
+    for ref, row in people.items():
+        pid = person_ids[ref]
+        if row.address is not None and current.get(pid) != row.address:
+            if pid in current:
+                moved.append((pid,))
+            addresses.append((new_id(), pid, *row.address))
+        phones.extend((new_id(), pid, number, kind) for number, kind in row.phones)
+    _many(connection, "UPDATE address SET current = 0 WHERE person_id = ? AND current", moved)
+    _many(
+        connection,
+        "INSERT INTO address (id, person_id, line1, line2, town, postcode, "
+        "current) VALUES (?, ?, ?, ?, ?, ?, 1)",
+        addresses,
+    )
+    _many(
+        connection,
+        "INSERT OR IGNORE INTO phone (id, person_id, number, kind, status) "
+        "VALUES (?, ?, ?, ?, 'good')",
+        phones,
+    )
+
+
+def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "column", "value", "reason"])
+        writer.writerows((r.line, r.column, r.value, r.reason) for r in rejects)
