@@ -21,6 +21,7 @@ _AMOUNT = re.compile(
         (?:\.(?P<pence>\d{1,2}))?$""",
     re.VERBOSE,
 )
+_PLAIN = re.compile(r"^\d+(?:\.\d{1,2})?$")
 _EXAMPLE = "for example 1234.50 or £1,234.50"
 
 
@@ -41,6 +42,8 @@ def parse_money(text: str, field: str, *, allow_negative: bool = False) -> Money
     and (unless `allow_negative`) amounts below zero, with a message naming `field`.
     """
     cleaned = text.strip()
+    if _PLAIN.match(cleaned):  # the common case, "1234.56", parsed without the full pattern
+        return Decimal(cleaned).quantize(PENNY)
     if not cleaned:
         raise InputError(field, f"an amount is needed, {_EXAMPLE}")
     match = _AMOUNT.match(cleaned)
