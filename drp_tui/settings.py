@@ -7,8 +7,9 @@ The config file is `config.toml` in the platform's config folder for drp, or whe
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import platformdirs
 from pydantic import Field
@@ -20,6 +21,7 @@ from pydantic_settings import (
 )
 
 APP_NAME = "drp"
+LONDON = ZoneInfo("Europe/London")
 
 
 def default_config_path() -> Path:
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     today: date | None = Field(
         default=None, description="pin today's date (demos, training and tests)"
     )
+    now: datetime | None = Field(
+        default=None, description="pin the clock, with a timezone (demos, training and tests)"
+    )
 
     @property
     def store_path(self) -> Path:
@@ -57,7 +62,16 @@ class Settings(BaseSettings):
         return self.data_home / "sfs-guidelines.toml"
 
     def current_date(self) -> date:
+        if self.now is not None:
+            return self.current_time().astimezone(LONDON).date()
         return self.today or date.today()
+
+    def current_time(self) -> datetime:
+        if self.now is None:
+            return datetime.now(UTC)
+        if self.now.tzinfo is None:
+            return self.now.replace(tzinfo=LONDON)
+        return self.now
 
     @classmethod
     def settings_customise_sources(

@@ -262,3 +262,20 @@ def test_the_migrations_build_exactly_the_schema_the_models_describe(tmp_path: P
     with store.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_events_written_with_a_local_summer_clock_verify(tmp_path: Path) -> None:
+    from zoneinfo import ZoneInfo
+
+    store = open_store(tmp_path / "drp.sqlite")
+    summer = datetime(2026, 7, 1, 10, 30, 15, tzinfo=ZoneInfo("Europe/London"))
+    with store.write() as session:
+        append_event(session, officer_id="asmith", kind="note.added", at=summer)
+        append_event(
+            session,
+            officer_id="asmith",
+            kind="note.added",
+            at=datetime(2026, 7, 1, 9, 31, tzinfo=UTC),
+        )
+    check = audit.verify(store)
+    assert check.intact, check.problem

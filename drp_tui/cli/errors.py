@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from drp_tui.domain.errors import InputError, PolicyError
+from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
 from drp_tui.store.errors import StoreError
 
 EXIT_OK = 0
@@ -68,6 +68,8 @@ class DrpGroup(TyperGroup):
             return fail(f"policy tables: {exc}", EXIT_FAILED)
         except StoreError as exc:
             return fail(f"store: {exc}", EXIT_FAILED)
+        except NotPermitted as exc:
+            return fail(str(exc), EXIT_FAILED)
         except Exception as exc:
             # Usage errors (unknown option, missing option) carry their own message and status.
             format_message = getattr(exc, "format_message", None)

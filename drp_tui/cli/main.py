@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from drp_tui import __version__
-from drp_tui.cli import calc, imports, output, policy
+from drp_tui.cli import calc, imports, output, policy, queue
+from drp_tui.cli.demo import demo
 from drp_tui.cli.errors import DrpGroup
 from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
@@ -27,6 +28,8 @@ app.add_typer(policy.app, name="policy")
 app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(imports.app, name="import")
+app.add_typer(queue.app, name="queue")
+app.command("demo")(demo)
 
 
 def _version(value: bool) -> None:

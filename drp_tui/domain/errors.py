@@ -32,3 +32,8 @@ class PolicyError(Exception):
 
 class NoFigureError(LookupError):
     """The policy tables hold no figure for the date or case asked about."""
+
+
+class NotPermitted(Exception):
+    """The person using drp may not do this (for example, an officer running a supervisor
+    command). The message says who may."""

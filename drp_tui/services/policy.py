@@ -24,6 +24,7 @@ from drp_tui.domain.fees import FeePolicy, load_fees
 from drp_tui.domain.holds import HoldPolicy, load_holds
 from drp_tui.domain.interest import InterestPolicy, load_interest
 from drp_tui.domain.outcomes import OutcomePolicy, load_outcomes
+from drp_tui.domain.queue import QueueWeights, load_queue_weights
 from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
 from drp_tui.settings import Settings
@@ -61,6 +62,7 @@ class PolicyBook:
     outcomes: OutcomePolicy
     recovery: RecoveryPolicy
     savings: tuple[SavingsRule, ...]
+    queue: tuple[QueueWeights, ...]
 
 
 POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] = {
@@ -75,6 +77,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "outcomes": ("outcome_codes.toml", load_outcomes),
     "recovery": ("recovery.toml", load_recovery),
     "savings": ("affordability.toml", load_savings_rule),
+    "queue": ("queue.toml", load_queue_weights),
 }
 
 

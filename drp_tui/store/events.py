@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.store.models import Event, Outbox, new_id
-from drp_tui.store.types import canonical_json
+from drp_tui.store.types import canonical_json, instant_text
 
 GENESIS = "0" * 64
 
@@ -29,12 +29,14 @@ def event_hash(
     kind: str,
     payload: Mapping[str, Any],
 ) -> str:
+    # The instant is hashed exactly as the store writes it (UTC, microseconds), so a chain
+    # verified from the stored rows gives the same hashes whatever clock zone wrote them.
     body = canonical_json(
         {
             "prev": prev_hash,
             "id": event_id,
             "officer": officer_id,
-            "at": at.isoformat(),
+            "at": instant_text(at),
             "case": case_id,
             "kind": kind,
             "payload": payload,

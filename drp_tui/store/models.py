@@ -167,6 +167,7 @@ class Arrangement(SQLModel, table=True):
     override_reason: str | None = None
     created_at: datetime = instant_field()
     status_reason: str = ""
+    status_changed_at: datetime | None = instant_field(nullable=True)
 
 
 class Instalment(SQLModel, table=True):

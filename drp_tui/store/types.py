@@ -40,14 +40,21 @@ class UtcDateTime(TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> str | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("store instants with a timezone")
-        return value.astimezone(UTC).isoformat(timespec="microseconds")
+        return None if value is None else instant_text(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        return None if value is None else datetime.fromisoformat(str(value))
+        return None if value is None else instant_from_text(value)
+
+
+def instant_text(value: datetime) -> str:
+    """How the store writes an instant (for raw SQL that bypasses the column type)."""
+    if value.tzinfo is None:
+        raise ValueError("store instants with a timezone")
+    return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def instant_from_text(value: Any) -> datetime:
+    return datetime.fromisoformat(str(value))
 
 
 class JsonText(TypeDecorator[Any]):

@@ -296,6 +296,7 @@ def upgrade() -> None:
         sa.Column("override_reason", sa.String(), nullable=True),
         sa.Column("created_at", sa.Text(), nullable=False),
         sa.Column("status_reason", sa.String(), nullable=False),
+        sa.Column("status_changed_at", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"],
             ["case.id"],

@@ -1,0 +1,87 @@
+"""`drp demo`: build the demo portfolio (and, once the workstation lands, open it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from drp_tui.cli import output
+from drp_tui.domain.errors import InputError
+from drp_tui.settings import load_settings
+
+
+def demo(
+    seed: Annotated[int, typer.Option(help="The same seed builds the same portfolio.")] = 7,
+    people: Annotated[int, typer.Option(help="How many people (debtors).")] = 2000,
+    store_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--store", help="Where to build it (default: demo.sqlite in drp's data folder)."
+        ),
+    ] = None,
+    no_launch: Annotated[
+        bool, typer.Option("--no-launch", help="Build the store only; do not open the workstation.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Build a realistic demo portfolio: people, debts of every type and stage, officers and
+    a supervisor, vulnerabilities, Breathing Space, and thirty days of calls, promises,
+    arrangements, payments and agency placements."""
+    import sys
+
+    from drp_tui.services.demo import DEMO_OFFICER, SUPERVISOR, build_demo
+    from drp_tui.services.policy import policy_for
+    from drp_tui.store.engine import open_store
+
+    settings = load_settings()
+    if people < 10:
+        raise InputError("--people", "build at least 10 people")
+    path = store_path or settings.data_home / "demo.sqlite"
+    if path.resolve() == settings.store_path.resolve():
+        raise InputError("--store", f"{path} is your working store; the demo builds its own")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    store = open_store(path)
+    quiet = as_json or not sys.stderr.isatty()
+
+    def say(step: str) -> None:
+        if not quiet:
+            print(f"building demo: {step}…", file=sys.stderr)
+
+    summary = build_demo(
+        store,
+        policy_for(settings),
+        seed=seed,
+        people=people,
+        now=settings.current_time(),
+        progress=say,
+    )
+    if as_json:
+        output.print_json(
+            {
+                "store": str(path),
+                "seed": seed,
+                **summary.__dict__,
+                "officer": DEMO_OFFICER,
+                "supervisor": SUPERVISOR,
+            }
+        )
+        return
+    out = output.console()
+    out.print(
+        f"[green]demo built[/green] {path}: {summary.people} people, {summary.debts} "
+        f"debts, {summary.contacts} calls, {summary.promises} promises, "
+        f"{summary.arrangements} arrangements, {summary.payments} payments, "
+        f"{summary.placements} agency placements, {summary.events} audit events"
+    )
+    out.print(
+        f"Use it: [bold]export DRP_STORE={path} DRP_OFFICER={DEMO_OFFICER}[/bold] "
+        f"(supervisor: {SUPERVISOR}), then for example [bold]drp queue show[/bold]."
+    )
+    if not no_launch:
+        out.print(
+            "[dim]The officer workstation is not built yet; the store is ready for the "
+            "command line.[/dim]"
+        )

@@ -1,0 +1,232 @@
+"""`drp queue`: score, show and allocate the call queue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.cli.params import choose
+from drp_tui.domain.queue import STRATEGIES
+from drp_tui.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.policy import PolicyBook
+    from drp_tui.services.queue import AllocationPlan
+    from drp_tui.store.engine import Store
+
+app = typer.Typer(
+    help="The call queue: scores, officers' lists, allocation (supervisors).", no_args_is_help=True
+)
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+StrategyOption = Annotated[
+    str,
+    typer.Option(
+        "--strategy",
+        help="balanced (by total score), round-robin, or skills (vulnerable cases "
+        "to trained officers).",
+    ),
+]
+DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
+
+
+def _context(command: str | None = None) -> tuple[Settings, Store, PolicyBook, Actor]:
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.queue import require_supervisor
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    store = store_for(settings)
+    if command is not None:
+        require_supervisor(store, settings.officer, command)
+    actor = Actor(settings.officer or "system", clock=settings.current_time)
+    return settings, store, policy_for(settings), actor
+
+
+def _show_plan(plan: AllocationPlan, as_json: bool) -> None:
+    if as_json:
+        output.print_json(
+            {
+                "strategy": plan.strategy,
+                "cases": plan.cases,
+                "committed": plan.committed,
+                "officers": [
+                    {"officer": o, "cases": n, "points": p}
+                    for o, (n, p) in sorted(plan.per_officer.items())
+                ],
+            }
+        )
+        return
+    verb = "allocated" if plan.committed else "would allocate (dry run)"
+    table = Table(
+        "officer",
+        "cases",
+        "points",
+        title=f"{verb} {plan.cases} cases ({plan.strategy})",
+        title_justify="left",
+    )
+    for officer, (count, points) in sorted(plan.per_officer.items()):
+        table.add_row(officer, str(count), str(points))
+    output.console().print(table)
+
+
+@app.command("allocate")
+def allocate(
+    strategy: StrategyOption = "balanced",
+    team: Annotated[str | None, typer.Option(help="Only officers in this team.")] = None,
+    officers: Annotated[
+        str | None, typer.Option(help="Only these officers, comma-separated.")
+    ] = None,
+    dry_run: DryRun = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Give every open, unallocated case not on hold to an officer (supervisors)."""
+    from drp_tui.services.queue import allocate_cases, rescore
+
+    _, store, policy, actor = _context("drp queue allocate")
+    rescore(store, policy, actor.now())
+    plan = allocate_cases(
+        store,
+        policy,
+        actor,
+        strategy=choose(strategy, STRATEGIES, "--strategy"),
+        team=team,
+        officer_ids=[o.strip() for o in officers.split(",") if o.strip()] if officers else None,
+        dry_run=dry_run,
+    )
+    _show_plan(plan, as_json)
+
+
+@app.command("rebalance")
+def rebalance(
+    absent: Annotated[str, typer.Option(help="The officer who is away.")],
+    strategy: StrategyOption = "balanced",
+    dry_run: DryRun = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Share an absent officer's open cases among the rest of their team (supervisors)."""
+    from drp_tui.services.queue import rebalance_absent
+
+    _, store, policy, actor = _context("drp queue rebalance")
+    plan = rebalance_absent(
+        store,
+        policy,
+        actor,
+        absent=absent,
+        strategy=choose(strategy, STRATEGIES, "--strategy"),
+        dry_run=dry_run,
+    )
+    _show_plan(plan, as_json)
+
+
+@app.command("move")
+def move(
+    case: Annotated[str, typer.Argument(help="The case reference, e.g. C0001234.")],
+    to: Annotated[str, typer.Option("--to", help="The officer to take the case.")],
+    reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+) -> None:
+    """Move one case to another officer (supervisors)."""
+    from drp_tui.services.queue import move_case
+
+    _, store, _, actor = _context("drp queue move")
+    move_case(store, actor, reference=case, to_officer=to, reason=reason)
+    output.console().print(f"[green]moved[/green] {case.upper()} to {to}")
+
+
+@app.command("show")
+def show(
+    officer: Annotated[str | None, typer.Option(help="Whose queue (default: DRP_OFFICER).")] = None,
+    callable_only: Annotated[
+        bool, typer.Option("--callable", help="Only cases that may be called now.")
+    ] = False,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: JsonFlag = False,
+) -> None:
+    """An officer's queue in priority order, with why each case may not be called now."""
+    from drp_tui.services.queue import officer_queue
+
+    settings, store, policy, actor = _context()
+    who = officer or settings.officer
+    if not who:
+        from drp_tui.domain.errors import InputError
+
+        raise InputError("--officer", "say whose queue (or set DRP_OFFICER)")
+    entries = officer_queue(store, policy, who, actor.now(), only_callable=callable_only)
+    if as_json:
+        output.print_json(
+            {
+                "officer": who,
+                "cases": len(entries),
+                "queue": [
+                    {
+                        "reference": e.reference,
+                        "name": e.name,
+                        "points": e.points,
+                        "reason": e.reason,
+                        "callback_due": e.callback_due,
+                        "callable_now": e.callable_now,
+                        "why_not": list(e.why_not),
+                        "vulnerable": e.vulnerable,
+                    }
+                    for e in entries[:limit]
+                ],
+            }
+        )
+        return
+    table = Table(
+        "#",
+        "case",
+        "name",
+        "score",
+        "why",
+        "call now?",
+        title=f"Queue for {who}: {len(entries)} cases",
+        title_justify="left",
+    )
+    for number, e in enumerate(entries[:limit], start=1):
+        call = "[green]yes[/green]" if e.callable_now else f"[dim]{'; '.join(e.why_not)}[/dim]"
+        name = f"{e.name} [magenta]◆[/magenta]" if e.vulnerable else e.name
+        ref = f"[bold yellow]{e.reference}[/bold yellow]" if e.callback_due else e.reference
+        table.add_row(str(number), ref, name, str(e.points), e.reason, call)
+    output.console().print(table)
+
+
+@app.command("orphans")
+def orphans_command(as_json: JsonFlag = False) -> None:
+    """Open cases nobody will work: no active officer, or a next action long overdue."""
+    from drp_tui.services.queue import orphans
+
+    _, store, policy, actor = _context()
+    found = orphans(store, policy, actor.now())
+    if as_json:
+        output.print_json(
+            {
+                "orphans": [
+                    {"reference": o.reference, "name": o.name, "problem": o.problem} for o in found
+                ]
+            }
+        )
+        return
+    table = Table(
+        "case", "name", "problem", title=f"{len(found)} orphaned cases", title_justify="left"
+    )
+    for o in found:
+        table.add_row(o.reference, o.name, o.problem)
+    output.console().print(table)
+
+
+@app.command("rescore")
+def rescore_command(as_json: JsonFlag = False) -> None:
+    """Recompute every open case's priority score and reason (after an import, say)."""
+    from drp_tui.services.queue import rescore
+
+    _, store, policy, actor = _context()
+    count = rescore(store, policy, actor.now())
+    if as_json:
+        output.print_json({"rescored": count})
+        return
+    output.console().print(f"[green]rescored[/green] {count} open cases")

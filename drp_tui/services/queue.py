@@ -1,0 +1,541 @@
+"""The call queue: scoring cases, today's list for an officer, and supervisors' allocation."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, cast
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, select
+from sqlmodel import Session, col
+
+from drp_tui.domain.contact import ContactHistory, PreferredTime, may_call
+from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.domain.holds import Hold, refusal
+from drp_tui.domain.policy import in_force
+from drp_tui.domain.queue import (
+    CaseFacts,
+    OfficerSlot,
+    QueueItem,
+    Strategy,
+    allocate,
+    score_case,
+)
+from drp_tui.services.casework import Actor
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import Case, Officer
+from drp_tui.store.types import instant_from_text, instant_text
+
+
+def _instant(value: Any) -> datetime | None:
+    return None if value is None else instant_from_text(value)
+
+
+def _day(value: Any) -> date | None:
+    return None if value is None else date.fromisoformat(str(value)[:10])
+
+
+def _pounds(pence: Any) -> Decimal:
+    return Decimal(int(pence or 0)) / 100
+
+
+def gather_facts(
+    connection: Connection,
+    case_ids: Sequence[str] | None = None,
+    *,
+    officer_id: str | None = None,
+) -> dict[str, CaseFacts]:
+    """The facts behind open cases' scores (all, those given, or one officer's), from a
+    handful of grouped queries."""
+    where, params = "", cast(tuple[str, ...], ())
+    if case_ids is not None:
+        if not case_ids:
+            return {}
+        where = f" AND c.id IN ({','.join('?' * len(case_ids))})"
+        params = tuple(case_ids)
+    elif officer_id is not None:
+        where, params = " AND c.officer_id = ?", (officer_id,)
+    cases = {
+        row[0]: row[1]
+        for row in connection.exec_driver_sql(
+            f"SELECT c.id, c.next_action_due FROM \"case\" c WHERE c.status = 'open'{where}", params
+        )
+    }
+    debts: dict[str, tuple[Decimal, list[str], date | None, date | None]] = {}
+    for case_id, balance, stages, since, lo in connection.exec_driver_sql(
+        f"SELECT d.case_id, sum(d.balance), group_concat(d.stage), min(d.stage_date), "
+        f'max(d.liability_order_date) FROM debt d JOIN "case" c ON c.id = d.case_id '
+        f"WHERE c.status = 'open' AND d.balance > 0{where} GROUP BY d.case_id",
+        params,
+    ):
+        debts[case_id] = (_pounds(balance), str(stages or "").split(","), _day(since), _day(lo))
+
+    def latest(sql: str) -> dict[str, Any]:
+        return dict(connection.exec_driver_sql(sql, params).fetchall())
+
+    attempts = latest(
+        'SELECT x.case_id, max(x.started_at) FROM contactattempt x JOIN "case" c '
+        f"ON c.id = x.case_id WHERE c.status = 'open'{where} GROUP BY x.case_id"
+    )
+    broken = latest(
+        'SELECT x.case_id, max(x.due_on) FROM promise x JOIN "case" c ON c.id = '
+        f"x.case_id WHERE x.status = 'broken'{where} GROUP BY x.case_id"
+    )
+    breached = latest(
+        "SELECT x.case_id, max(x.status_changed_at) FROM arrangement x JOIN "
+        f"\"case\" c ON c.id = x.case_id WHERE x.status = 'breached'{where} "
+        "GROUP BY x.case_id"
+    )
+    facts = {}
+    for case_id, next_action in cases.items():
+        balance, stages, since, lo = debts.get(case_id, (Decimal(0), [], None, None))
+        facts[case_id] = CaseFacts(
+            balance=balance,
+            stages=stages,
+            stage_since=since,
+            liability_order_on=lo,
+            last_attempt=_instant(attempts.get(case_id)),
+            callback_due=_instant(next_action),
+            broken_promise_on=_day(broken.get(case_id)),
+            arrangement_breached_on=_day(breached.get(case_id)),
+        )
+    return facts
+
+
+def local_time(policy: PolicyBook, now: datetime) -> datetime:
+    """`now` in the council's local time (the calling-hours timezone)."""
+    hours = in_force(policy.contact.hours, now.date())
+    return now.astimezone(ZoneInfo(hours.timezone))
+
+
+def rescore(
+    store: Store, policy: PolicyBook, now: datetime, case_ids: Sequence[str] | None = None
+) -> int:
+    """Recompute priority score and reason for open cases (all, or those given)."""
+    now = local_time(policy, now)
+    weights = in_force(policy.queue, now.date())
+    with store.writer.begin() as connection:
+        facts = gather_facts(connection, case_ids)
+        updates = []
+        for case_id, case_facts in facts.items():
+            score = score_case(weights, case_facts, now)
+            updates.append((score.points, score.reason, case_id))
+        if updates:
+            connection.exec_driver_sql(
+                'UPDATE "case" SET priority_score = ?, priority_reason = ? WHERE id = ?', updates
+            )
+    return len(updates)
+
+
+# --- holds, vulnerability and contact details in bulk --------------------------------------
+
+
+def _holds_by_case(
+    connection: Connection, case_ids: Iterable[str] | None = None
+) -> dict[str, list[Hold]]:
+    holds: dict[str, list[Hold]] = defaultdict(list)
+    for case_id, kind, start, end, treatment_end in connection.exec_driver_sql(
+        'SELECT c.id, b.kind, b.start, b."end", b.treatment_end FROM breathingspace b '
+        'JOIN "case" c ON c.person_id = b.person_id'
+    ):
+        holds[case_id].append(Hold(kind, _day(start) or date.min, _day(end), _day(treatment_end)))
+    for case_id, deceased in connection.exec_driver_sql(
+        'SELECT c.id, p.deceased_on FROM "case" c JOIN person p ON p.id = c.person_id '
+        "WHERE p.deceased_on IS NOT NULL"
+    ):
+        holds[case_id].append(Hold("deceased", _day(deceased) or date.min))
+    for case_id, kind, until in connection.exec_driver_sql(
+        'SELECT id, hold_kind, hold_until FROM "case" '
+        "WHERE hold_kind IN ('dispute', 'vulnerability_review')"
+    ):
+        holds[case_id].append(Hold(kind, date.min, _day(until)))
+    return holds
+
+
+def _vulnerable_cases(connection: Connection) -> set[str]:
+    return {
+        row[0]
+        for row in connection.exec_driver_sql(
+            'SELECT DISTINCT c.id FROM "case" c JOIN vulnerability v ON v.person_id = c.person_id '
+            "WHERE v.consent"
+        )
+    }
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    case_id: str
+    reference: str
+    name: str
+    points: int
+    reason: str
+    callback_due: bool
+    callable_now: bool
+    why_not: tuple[str, ...]
+    vulnerable: bool
+
+
+def officer_queue(
+    store: Store,
+    policy: PolicyBook,
+    officer_id: str,
+    now: datetime,
+    *,
+    only_callable: bool = False,
+) -> list[QueueEntry]:
+    """An officer's open cases in priority order, each saying whether it may be called now
+    (calling hours, bank holidays, preferred times, attempt limits). Cases on hold are never
+    queued."""
+    now = local_time(policy, now)
+    weights = in_force(policy.queue, now.date())
+    with store.engine.connect() as connection:
+        scores = {
+            case_id: score_case(weights, facts, now)
+            for case_id, facts in gather_facts(connection, officer_id=officer_id).items()
+        }
+        rows = connection.exec_driver_sql(
+            "SELECT c.id, c.reference, p.title, p.forename, p.surname, c.priority_score, "
+            "c.priority_reason, c.next_action_due, p.preferred_contact, d.jurisdiction "
+            'FROM "case" c JOIN person p ON p.id = c.person_id '
+            "LEFT JOIN (SELECT case_id, min(jurisdiction) AS jurisdiction FROM debt "
+            "GROUP BY case_id) d ON d.case_id = c.id "
+            "WHERE c.officer_id = ? AND c.status = 'open' "
+            "ORDER BY c.priority_score DESC, c.reference",
+            (officer_id,),
+        ).fetchall()
+        holds = _holds_by_case(connection)
+        vulnerable = _vulnerable_cases(connection)
+        start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        attempts_today: dict[str, int] = dict(
+            connection.exec_driver_sql(
+                "SELECT case_id, count(*) FROM contactattempt WHERE started_at >= ? "
+                "GROUP BY case_id",
+                (instant_text(start_of_day),),
+            ).fetchall()
+        )
+        week_ago = instant_text(now - timedelta(days=7))
+        contacts_week: dict[str, int] = dict(
+            connection.exec_driver_sql(
+                "SELECT case_id, count(*) FROM contactattempt "
+                "WHERE right_party AND started_at >= ? GROUP BY case_id",
+                (week_ago,),
+            ).fetchall()
+        )
+    entries = []
+    today = now.date()
+    for (
+        case_id,
+        reference,
+        title,
+        forename,
+        surname,
+        points,
+        reason,
+        next_action,
+        preferred_raw,
+        jurisdiction,
+    ) in rows:
+        if refusal(policy.holds, holds.get(case_id, []), "queue", today) is not None:
+            continue
+        callback = _instant(next_action)
+        preferred = [
+            PreferredTime(
+                frozenset(p["days"]), time.fromisoformat(p["from"]), time.fromisoformat(p["to"])
+            )
+            for p in json.loads(preferred_raw or "[]")
+        ]
+        check = may_call(
+            policy.contact,
+            now,
+            jurisdiction=jurisdiction or "england",
+            preferred=preferred,
+            history=ContactHistory(
+                attempts_today=attempts_today.get(case_id, 0),
+                right_party_contacts_last_7_days=contacts_week.get(case_id, 0),
+                callback_due=callback,
+            ),
+        )
+        if only_callable and not check.allowed:
+            continue
+        name = " ".join(part for part in (title, forename, surname) if part)
+        live = scores.get(case_id)
+        if live is not None:  # scores move with the clock: a callback falls due, a day passes
+            points, reason = live.points, live.reason
+        entries.append(
+            QueueEntry(
+                case_id,
+                reference,
+                name,
+                points,
+                reason,
+                callback is not None and callback <= now,
+                check.allowed,
+                check.reasons,
+                case_id in vulnerable,
+            )
+        )
+    entries.sort(key=lambda e: (not e.callback_due, -e.points, e.reference))
+    return entries
+
+
+# --- supervisors --------------------------------------------------------------------------
+
+
+def require_supervisor(store: Store, officer_id: str | None, command: str) -> Officer:
+    if not officer_id:
+        raise NotPermitted(f"{command} is for supervisors: set DRP_OFFICER to your officer id")
+    with store.read() as session:
+        officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise NotPermitted(
+            f"{command} is for supervisors: {officer_id!r} is not an officer in this store"
+        )
+    if officer.role != "supervisor":
+        raise NotPermitted(
+            f"{command} is for supervisors; {officer.name} ({officer.id}) is an {officer.role}"
+        )
+    return officer
+
+
+@dataclass(frozen=True)
+class AllocationPlan:
+    strategy: str
+    cases: int
+    per_officer: dict[str, tuple[int, int]]  # officer -> (cases given now, points given now)
+    committed: bool
+
+
+def _eligible_officers(
+    session: Session, team: str | None, officer_ids: Sequence[str] | None
+) -> list[Officer]:
+    query = select(Officer).where(col(Officer.active), col(Officer.role) == "officer")
+    if team:
+        query = query.where(col(Officer.team) == team)
+    officers = list(session.execute(query.order_by(col(Officer.id))).scalars())
+    if officer_ids:
+        known = {o.id for o in officers}
+        unknown = [o for o in officer_ids if o not in known]
+        if unknown:
+            raise InputError(
+                "--officers",
+                f"not active officers{' in ' + team if team else ''}: {', '.join(unknown)}",
+            )
+        officers = [o for o in officers if o.id in set(officer_ids)]
+    if not officers:
+        raise InputError("--team", "no active officers to allocate to")
+    return officers
+
+
+def _reallocate(
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    *,
+    officers: Sequence[str],
+    moving: str,
+    params: tuple[Any, ...],
+    strategy: Strategy,
+    kind: str,
+    dry_run: bool,
+    detail: dict[str, Any],
+) -> AllocationPlan:
+    """Plan and (unless dry_run) apply one allocation in one transaction.
+
+    `moving` is a WHERE clause over case c (and its officer o) choosing the cases to hand
+    out; every other open case on an officer in `officers` counts towards that officer's load.
+    Cases on hold are never handed out.
+    """
+    today = actor.now().date()
+    with store.writer.connect() as connection, connection.begin() as transaction:
+        with Session(bind=connection) as session:
+            skills = {
+                o.id: frozenset(o.skills)
+                for o in session.execute(
+                    select(Officer).where(col(Officer.id).in_(officers))
+                ).scalars()
+            }
+        holds = _holds_by_case(connection)
+        vulnerable = _vulnerable_cases(connection)
+        loads: dict[str, int] = defaultdict(int)
+        items = []
+        for case_id, officer_id, points, moves in connection.exec_driver_sql(
+            f'SELECT c.id, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
+            "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open'",
+            params,
+        ):
+            if moves:
+                if refusal(policy.holds, holds.get(case_id, []), "queue", today) is None:
+                    items.append(QueueItem(case_id, points, case_id in vulnerable))
+            elif officer_id in skills:
+                loads[officer_id] += points + 1
+        slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
+        plan = allocate(items, slots, strategy)
+        points_of = {item.case_id: item.points for item in items}
+        per_officer = dict.fromkeys(officers, (0, 0))
+        for case_id, officer in plan.items():
+            count, points = per_officer[officer]
+            per_officer[officer] = (count + 1, points + points_of[case_id])
+        if dry_run:
+            transaction.rollback()
+            return AllocationPlan(strategy, len(plan), per_officer, committed=False)
+        if plan:
+            connection.exec_driver_sql(
+                'UPDATE "case" SET officer_id = ? WHERE id = ?',
+                [(officer, case) for case, officer in plan.items()],
+            )
+        digest = hashlib.sha256(
+            "".join(f"{c}>{o};" for c, o in sorted(plan.items())).encode()
+        ).hexdigest()
+        with Session(bind=connection) as session:
+            append_event(
+                session,
+                officer_id=actor.officer_id,
+                kind=kind,
+                at=actor.now(),
+                event_id=actor.ids(),
+                payload={
+                    **detail,
+                    "strategy": strategy,
+                    "cases": len(plan),
+                    "per_officer": {o: n for o, (n, _) in per_officer.items()},
+                    "assignment_sha256": digest,
+                },
+            )
+    return AllocationPlan(strategy, len(plan), per_officer, committed=True)
+
+
+def allocate_cases(
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    *,
+    strategy: Strategy,
+    team: str | None = None,
+    officer_ids: Sequence[str] | None = None,
+    dry_run: bool = False,
+) -> AllocationPlan:
+    """Give every open case that has no active officer, and is not on hold, to an officer.
+    Cases already on an active officer's queue stay there and count towards their load."""
+    with store.read() as session:
+        officers = [o.id for o in _eligible_officers(session, team, officer_ids)]
+    return _reallocate(
+        store,
+        policy,
+        actor,
+        officers=officers,
+        moving="c.officer_id IS NULL OR o.active IS NOT 1",
+        params=(),
+        strategy=strategy,
+        kind="queue.allocated",
+        dry_run=dry_run,
+        detail={"team": team},
+    )
+
+
+def rebalance_absent(
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    *,
+    absent: str,
+    strategy: Strategy,
+    dry_run: bool = False,
+) -> AllocationPlan:
+    """Share an absent officer's open cases among the rest of their team."""
+    with store.read() as session:
+        officer = session.get(Officer, absent)
+        if officer is None:
+            raise InputError("--absent", f"{absent!r} is not an officer")
+        others = [
+            o.id for o in _eligible_officers(session, officer.team or None, None) if o.id != absent
+        ]
+    if not others:
+        raise InputError("--absent", f"nobody else in team {officer.team!r} to take the cases")
+    return _reallocate(
+        store,
+        policy,
+        actor,
+        officers=others,
+        moving="c.officer_id = ?",
+        params=(absent,),
+        strategy=strategy,
+        kind="queue.rebalanced",
+        dry_run=dry_run,
+        detail={"absent": absent},
+    )
+
+
+def _case_by_reference(session: Session, reference: str) -> Case:
+    case: Case | None = session.execute(
+        select(Case).where(col(Case.reference) == reference.strip().upper())
+    ).scalar_one_or_none()
+    if case is None:
+        raise InputError("CASE", f"no case with reference {reference!r}")
+    return case
+
+
+def move_case(store: Store, actor: Actor, *, reference: str, to_officer: str, reason: str) -> None:
+    """Move one case to another officer, with the reason in the audit trail."""
+    if not reason.strip():
+        raise InputError("--reason", "say why the case is moving")
+    with store.write() as session:
+        case = _case_by_reference(session, reference)
+        officer = session.get(Officer, to_officer)
+        if officer is None or not officer.active:
+            raise InputError("--to", f"{to_officer!r} is not an active officer")
+        before = case.officer_id
+        case.officer_id = officer.id
+        append_event(
+            session,
+            officer_id=actor.officer_id,
+            kind="queue.moved",
+            at=actor.now(),
+            case_id=case.id,
+            event_id=actor.ids(),
+            payload={"from": before, "to": officer.id, "reason": reason.strip()},
+        )
+
+
+@dataclass(frozen=True)
+class Orphan:
+    reference: str
+    name: str
+    problem: str
+
+
+def orphans(
+    store: Store, policy: PolicyBook, now: datetime, overdue_days: int = 14
+) -> list[Orphan]:
+    """Open cases nobody will work: no active officer, or a next action long overdue. Cases
+    on hold are left out: they are not to be worked until the hold ends."""
+    overdue = instant_text(now - timedelta(days=overdue_days))
+    found = []
+    with store.engine.connect() as connection:
+        holds = _holds_by_case(connection)
+        rows = connection.exec_driver_sql(
+            "SELECT c.id, c.reference, p.forename, p.surname, c.officer_id, o.active, "
+            'c.next_action_due FROM "case" c JOIN person p ON p.id = c.person_id '
+            "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open' AND "
+            "(c.officer_id IS NULL OR NOT o.active OR c.next_action_due < ?) "
+            "ORDER BY c.reference",
+            (overdue,),
+        ).fetchall()
+    for case_id, reference, forename, surname, officer_id, active, due in rows:
+        if refusal(policy.holds, holds.get(case_id, []), "queue", now.date()) is not None:
+            continue
+        if officer_id is None:
+            problem = "no officer"
+        elif not active:
+            problem = f"officer {officer_id} is not active"
+        else:
+            problem = f"next action overdue since {_instant(due):%Y-%m-%d}"
+        found.append(Orphan(reference, f"{forename} {surname}".strip(), problem))
+    return found

@@ -1,0 +1,246 @@
+"""Queue scoring and allocation: the pure rules, and the supervisor's commands on a demo
+store."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from drp_tui.cli.main import app
+from drp_tui.domain.errors import NotPermitted
+from drp_tui.domain.policy import in_force
+from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
+from drp_tui.services import queue
+from drp_tui.services.casework import Actor
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from tests.conftest import DEMO_NOW
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+
+def facts(**changes: object) -> CaseFacts:
+    base = {
+        "balance": Decimal("612"),
+        "stages": ["final_notice"],
+        "stage_since": None,
+        "liability_order_on": None,
+        "last_attempt": NOW - timedelta(days=1),
+        "callback_due": None,
+        "broken_promise_on": None,
+        "arrangement_breached_on": None,
+    }
+    base.update(changes)
+    return CaseFacts(**base)  # type: ignore[arg-type]
+
+
+def test_the_reason_line_names_what_matters(policy: PolicyBook) -> None:
+    weights = in_force(policy.queue, NOW.date())
+    score = score_case(weights, facts(broken_promise_on=NOW.date() - timedelta(days=2)), NOW)
+    assert score.reason == "broken promise 2 days ago · £612 · final notice"
+    assert score.points == 360 + 24 + 40 + 8  # decayed promise, balance, stage, contact
+
+
+def test_a_due_callback_outranks_everything(policy: PolicyBook) -> None:
+    weights = in_force(policy.queue, NOW.date())
+    callback = score_case(weights, facts(callback_due=NOW - timedelta(minutes=5)), NOW)
+    broken = score_case(weights, facts(broken_promise_on=NOW.date()), NOW)
+    future = score_case(weights, facts(callback_due=NOW + timedelta(hours=2)), NOW)
+    assert callback.points > broken.points > future.points
+    assert callback.reason.startswith("callback due 23 Nov 10:25")
+
+
+def test_new_liability_orders_and_silence_add_points(policy: PolicyBook) -> None:
+    weights = in_force(policy.queue, NOW.date())
+    fresh = score_case(
+        weights,
+        facts(liability_order_on=NOW.date() - timedelta(days=3), stages=["liability_order"]),
+        NOW,
+    )
+    assert "liability order 3 days ago" in fresh.reason
+    never = score_case(weights, facts(last_attempt=None), NOW)
+    assert "never contacted" in never.reason
+    quiet = score_case(weights, facts(last_attempt=NOW - timedelta(days=12)), NOW)
+    assert "no contact for 12 days" in quiet.reason
+
+
+def test_balanced_allocation_evens_out_total_score() -> None:
+    items = [
+        QueueItem(f"c{n}", points)
+        for n, points in enumerate([900, 500, 400, 300, 300, 200, 100, 100])
+    ]
+    plan = allocate(items, [OfficerSlot("a"), OfficerSlot("b")], "balanced")
+    load = {o: sum(i.points + 1 for i in items if plan[i.case_id] == o) for o in "ab"}
+    assert abs(load["a"] - load["b"]) <= 200
+    assert len(plan) == len(items)
+
+
+def test_round_robin_deals_in_priority_order() -> None:
+    items = [QueueItem(f"c{n}", 100 - n) for n in range(5)]
+    plan = allocate(items, [OfficerSlot("a"), OfficerSlot("b")], "round-robin")
+    assert [plan[f"c{n}"] for n in range(5)] == ["a", "b", "a", "b", "a"]
+
+
+def test_skills_sends_vulnerable_cases_only_to_trained_officers() -> None:
+    items = [QueueItem(f"v{n}", 50, vulnerable=True) for n in range(4)] + [
+        QueueItem(f"c{n}", 50) for n in range(8)
+    ]
+    officers = [
+        OfficerSlot("trained", frozenset({"vulnerability"})),
+        OfficerSlot("x"),
+        OfficerSlot("y"),
+    ]
+    plan = allocate(items, officers, "skills")
+    assert {plan[f"v{n}"] for n in range(4)} == {"trained"}
+    assert {plan[f"c{n}"] for n in range(8)} <= {"trained", "x", "y"}
+
+
+def test_the_officer_queue_never_shows_held_cases_and_says_who_may_be_called(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    entries = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
+    assert entries
+    db = sqlite3.connect(demo_store.path)
+    held = {
+        r[0]
+        for r in db.execute(
+            'SELECT c.reference FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
+            "UNION SELECT reference FROM \"case\" WHERE hold_kind = 'dispute'"
+        )
+    }
+    assert held
+    assert not held & {e.reference for e in entries}
+    assert entries == sorted(entries, key=lambda e: (not e.callback_due, -e.points, e.reference))
+    sunday = queue.officer_queue(
+        demo_store, policy, "jmorgan", datetime(2026, 11, 22, 11, tzinfo=UTC)
+    )
+    assert not any(e.callable_now for e in sunday)
+    assert "no calls on Sundays" in sunday[0].why_not
+
+
+def test_allocation_needs_a_supervisor_and_records_an_event(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    with pytest.raises(NotPermitted, match="is an officer"):
+        queue.require_supervisor(demo_store, "jmorgan", "drp queue allocate")
+    db = sqlite3.connect(demo_store.path)
+    db.execute("UPDATE \"case\" SET officer_id = NULL WHERE officer_id = 'akhan'")
+    db.commit()
+    supervisor = Actor("psharma", clock=lambda: DEMO_NOW)
+    preview = queue.allocate_cases(
+        demo_store, policy, supervisor, strategy="balanced", team="Recovery", dry_run=True
+    )
+    assert preview.cases > 0
+    assert not preview.committed
+    unallocated = db.execute('SELECT count(*) FROM "case" WHERE officer_id IS NULL').fetchone()
+    plan = queue.allocate_cases(
+        demo_store, policy, supervisor, strategy="balanced", team="Recovery"
+    )
+    assert plan.cases == preview.cases
+    assert set(plan.per_officer) == {"jmorgan", "akhan", "dlewis"}
+    left = db.execute('SELECT count(*) FROM "case" WHERE officer_id IS NULL').fetchone()
+    assert left[0] == unallocated[0] - plan.cases
+    kind, payload = db.execute(
+        "SELECT kind, payload FROM event ORDER BY seq DESC LIMIT 1"
+    ).fetchone()
+    assert kind == "queue.allocated"
+    assert json.loads(payload)["cases"] == plan.cases
+
+
+def test_rebalance_moves_an_absent_officers_cases_to_their_team(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    db = sqlite3.connect(demo_store.path)
+    before = db.execute(
+        "SELECT count(*) FROM \"case\" WHERE officer_id = 'tbrennan' AND status = 'open'"
+    ).fetchone()[0]
+    supervisor = Actor("psharma", clock=lambda: DEMO_NOW)
+    plan = queue.rebalance_absent(
+        demo_store, policy, supervisor, absent="tbrennan", strategy="balanced"
+    )
+    assert set(plan.per_officer) == {"soconnor", "rpatel"}
+    remaining = db.execute(
+        "SELECT count(*) FROM \"case\" WHERE officer_id = 'tbrennan'"
+    ).fetchone()[0]
+    assert remaining == before - plan.cases  # held cases stay until the hold ends
+    assert plan.cases > 0
+
+
+runner = CliRunner()
+
+
+def test_queue_cli(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "jmorgan")
+    shown = runner.invoke(app, ["queue", "show", "--json", "--limit", "5"])
+    assert shown.exit_code == 0, shown.stderr
+    body = json.loads(shown.stdout)
+    assert body["officer"] == "jmorgan"
+    assert len(body["queue"]) == 5
+    assert all(" · " in row["reason"] for row in body["queue"])
+    refused = runner.invoke(app, ["queue", "allocate"])
+    assert refused.exit_code == 1
+    assert "is for supervisors" in refused.stderr
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
+    reference = body["queue"][0]["reference"]
+    moved = runner.invoke(
+        app, ["queue", "move", reference, "--to", "akhan", "--reason", "language skills"]
+    )
+    assert moved.exit_code == 0, moved.stderr
+    no_reason = runner.invoke(app, ["queue", "move", reference, "--to", "akhan", "--reason", " "])
+    assert no_reason.exit_code == 2
+    history = runner.invoke(app, ["audit", "show", "--case", reference, "--json"])
+    assert json.loads(history.stdout)["events"][-1]["kind"] == "queue.moved"
+    allocated = runner.invoke(
+        app, ["queue", "allocate", "--strategy", "skills", "--dry-run", "--json"]
+    )
+    assert allocated.exit_code == 0, allocated.stderr
+    assert json.loads(allocated.stdout)["committed"] is False
+    bad = runner.invoke(app, ["queue", "allocate", "--strategy", "fastest"])
+    assert bad.exit_code == 2
+    orphans = runner.invoke(app, ["queue", "orphans", "--json"])
+    assert orphans.exit_code == 0
+    rescored = runner.invoke(app, ["queue", "rescore", "--json"])
+    assert json.loads(rescored.stdout)["rescored"] > 0
+
+
+def test_demo_is_deterministic_and_its_audit_chain_is_whole(
+    demo_template: Path, policy: PolicyBook, tmp_path: Path
+) -> None:
+    from drp_tui.services import audit
+    from drp_tui.services.demo import build_demo
+    from drp_tui.store.engine import open_store
+
+    again = open_store(tmp_path / "again.sqlite")
+    build_demo(again, policy, seed=11, people=240, now=DEMO_NOW)
+    content = (
+        "SELECT p.forename, p.surname, d.host_ref, d.debt_type, d.stage, d.balance, "
+        'c.officer_id FROM debt d JOIN "case" c ON c.id = d.case_id JOIN person p ON '
+        "p.id = c.person_id ORDER BY d.host_ref"
+    )
+    outcomes = "SELECT outcome_code, count(*) FROM contactattempt GROUP BY 1 ORDER BY 1"
+    first, second = sqlite3.connect(demo_template), sqlite3.connect(again.path)
+    for query in (content, outcomes):
+        assert first.execute(query).fetchall() == second.execute(query).fetchall()
+    types = {r[0] for r in first.execute("SELECT DISTINCT debt_type FROM debt")}
+    assert types == {t.id for t in policy.recovery.debt_types}
+    for table in ("vulnerability", "breathingspace", "placement", "debtparty", "promise"):
+        assert first.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0, table
+    statuses = {r[0] for r in first.execute("SELECT DISTINCT status FROM arrangement")}
+    assert {"live", "breached"} <= statuses
+    assert {r[0] for r in first.execute("SELECT DISTINCT status FROM promise")} >= {
+        "kept",
+        "broken",
+    }
+    assert {"wales", "england"} <= {
+        r[0] for r in first.execute("SELECT DISTINCT jurisdiction FROM debt")
+    }
+    assert audit.verify(open_store(demo_template)).intact
+    assert date(2026, 11, 23) == DEMO_NOW.date()
