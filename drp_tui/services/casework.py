@@ -199,6 +199,7 @@ def record_contact(
             phone=phone_id,
             callback_at=None if callback_at is None else callback_at.isoformat(),
             abandon_reason=abandon_reason,
+            seconds=0 if ended_at is None else int((ended_at - started_at).total_seconds()),
         )
         return attempt
 

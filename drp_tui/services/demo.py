@@ -35,6 +35,8 @@ from drp_tui.store.models import Agency, Case, Debt, Officer, Phone
 LONDON = ZoneInfo("Europe/London")
 SUPERVISOR = "psharma"
 DEMO_OFFICER = "jmorgan"
+# The demo replays about nine calls an officer a day; a target to match keeps reports sensible.
+DEMO_CALL_TARGET = 12
 
 OFFICERS = [  # id, name, role, team, skills
     (SUPERVISOR, "Priya Sharma", "supervisor", "Recovery", []),
@@ -123,7 +125,16 @@ def build_demo(
     say("officers and agencies")
     with store.write() as session:
         for officer_id, name, role, team, skills in OFFICERS:
-            session.add(Officer(id=officer_id, name=name, role=role, team=team, skills=skills))
+            session.add(
+                Officer(
+                    id=officer_id,
+                    name=name,
+                    role=role,
+                    team=team,
+                    skills=skills,
+                    daily_call_target=DEMO_CALL_TARGET,
+                )
+            )
         for agency_id, name, kind in AGENCIES:
             session.add(Agency(id=agency_id, name=name, kind=kind))
         append_event(

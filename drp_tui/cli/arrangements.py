@@ -1,0 +1,51 @@
+"""`drp arrangements check`: arrangement and promise monitoring, for a nightly job."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drp_tui.cli import output
+from drp_tui.cli.params import day
+from drp_tui.settings import load_settings
+
+app = typer.Typer(help="Payment arrangements and promises.", no_args_is_help=True)
+
+
+@app.command("check")
+def check(
+    on: Annotated[str | None, typer.Option(help="Judge as at this date (default today).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Compare what was due with what was paid (allowing the policy's tolerance): mark
+    arrangements breached or completed and promises kept or broken, and rescore the cases."""
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.monitoring import check_arrangements
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    when = day(on, "--on", settings.current_date())
+    result = check_arrangements(
+        store_for(settings),
+        policy_for(settings),
+        Actor(settings.officer or "system", clock=settings.current_time),
+        when,
+    )
+    if as_json:
+        output.print_json(
+            {
+                "on": when.isoformat(),
+                "breached": len(result.breached),
+                "completed": len(result.completed),
+                "promises_kept": len(result.kept),
+                "promises_broken": len(result.broken),
+            }
+        )
+        return
+    output.console().print(
+        f"checked as at {when:%d %b %Y}: {len(result.breached)} arrangements breached, "
+        f"{len(result.completed)} completed; {len(result.kept)} promises kept, "
+        f"{len(result.broken)} broken"
+    )

@@ -1,0 +1,163 @@
+"""`drp report`: management information from the event log."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.cli.params import choose, day
+from drp_tui.settings import load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.services.reports import OfficerFigures
+
+app = typer.Typer(help="Management information, computed from the event log.", no_args_is_help=True)
+FORMATS = ("table", "csv", "json")
+Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+def _rows(figures: list[OfficerFigures]) -> list[dict[str, Any]]:
+    return [
+        {
+            "officer": f.officer,
+            "name": f.name,
+            "team": f.team,
+            "calls": f.calls,
+            "call_target": f.target,
+            "right_party_contacts": f.right_party,
+            "right_party_rate": round(f.right_party_rate, 3),
+            "promises": f.promises,
+            "promised": f"{f.promised:.2f}",
+            "promises_kept": f.kept,
+            "promises_broken": f.broken,
+            "kept_rate": None if f.kept_rate is None else round(f.kept_rate, 3),
+            "arrangements": f.arrangements,
+            "arranged": f"{f.arranged:.2f}",
+            "collected": f"{f.collected:.2f}",
+            "minutes_on_phone": f.seconds_on_phone // 60,
+        }
+        for f in figures
+    ]
+
+
+def _emit(title: str, rows: list[dict[str, Any]], fmt: str, extra: dict[str, Any]) -> None:
+    if fmt == "json":
+        output.print_json({**extra, "rows": rows})
+        return
+    if fmt == "csv":
+        if rows:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+        return
+    table = Table(title=title, title_justify="left")
+    columns = [c for c in (rows[0] if rows else {}) if c not in ("name", "team")]
+    for column in columns:
+        table.add_column(
+            column.replace("_", " "),
+            justify="left" if column in ("officer", "agency", "kind") else "right",
+        )
+    for row in rows:
+        table.add_row(*(_cell(row[c]) for c in columns))
+    output.console().print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.0%}"
+    return str(value)
+
+
+def _period(
+    on: str | None, start: str | None, end: str | None, default_days: int
+) -> tuple[date, date]:
+    today = load_settings().current_date()
+    if on is not None:
+        single = day(on, "--date", today)
+        return single, single
+    last = day(end, "--to", today)
+    first = day(start, "--from", last - timedelta(days=default_days - 1))
+    if first > last:
+        from drp_tui.domain.errors import InputError
+
+        raise InputError("--from", "is after --to")
+    return first, last
+
+
+def _performance(title: str, first: date, last: date, fmt: str) -> None:
+    from drp_tui.services.reports import performance
+    from drp_tui.services.store import store_for
+
+    report = performance(store_for(load_settings()), first, last)
+    rows = _rows(report.officers) + _rows(report.teams) + _rows([report.total])
+    _emit(
+        f"{title} {first:%d %b %Y}" + ("" if first == last else f" to {last:%d %b %Y}"),
+        rows,
+        choose(fmt, FORMATS, "--format"),
+        {"from": first.isoformat(), "to": last.isoformat()},
+    )
+
+
+@app.command("daily")
+def daily(
+    on: Annotated[str | None, typer.Option("--date", help="The day (default today).")] = None,
+    fmt: Format = "table",
+) -> None:
+    """One day per officer and team: calls against target, right-party contacts and rate,
+    promises (value, kept rate), arrangements, cash collected, time on the phone."""
+    first, last = _period(on, None, None, 1)
+    _performance("Daily performance", first, last, fmt)
+
+
+@app.command("officers")
+def officers(
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day (default: 30 days ago).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default today).")] = None,
+    fmt: Format = "table",
+) -> None:
+    """The same figures over a period (default the last 30 days)."""
+    first, last = _period(None, start, end, 30)
+    _performance("Officer performance", first, last, fmt)
+
+
+@app.command("agencies")
+def agencies(
+    start: Annotated[
+        str | None, typer.Option("--from", help="First day (default: 30 days ago).")
+    ] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default today).")] = None,
+    fmt: Format = "table",
+) -> None:
+    """Enforcement agents' and collection agencies' placements, collections and returns."""
+    from drp_tui.services.reports import agencies as agency_figures
+    from drp_tui.services.store import store_for
+
+    first, last = _period(None, start, end, 30)
+    rows = [
+        {
+            "agency": a.name,
+            "kind": a.kind.replace("_", " "),
+            "placed": a.placed,
+            "placed_value": f"{a.placed_value:.2f}",
+            "collected": f"{a.collected:.2f}",
+            "returned": a.returned,
+            "collection_rate": None if a.collection_rate is None else round(a.collection_rate, 3),
+        }
+        for a in agency_figures(store_for(load_settings()), first, last)
+    ]
+    _emit(
+        f"Agency performance {first:%d %b %Y} to {last:%d %b %Y}",
+        rows,
+        choose(fmt, FORMATS, "--format"),
+        {"from": first.isoformat(), "to": last.isoformat()},
+    )

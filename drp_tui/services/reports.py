@@ -1,0 +1,213 @@
+"""Management information, computed from the event log (the audit trail is the source of
+truth): officers' calls, right-party contacts, promises and their keeping, arrangements, cash
+and time on the phone; agencies' placements, collections and returns.
+
+Aggregation happens in SQL with SQLite's JSON functions, so a month of a large team's events
+is read once and never decoded row by row in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from drp_tui.store.engine import Store
+from drp_tui.store.types import instant_text
+
+LONDON = ZoneInfo("Europe/London")
+
+
+@dataclass
+class OfficerFigures:
+    officer: str
+    name: str
+    team: str
+    calls: int = 0
+    right_party: int = 0
+    promises: int = 0
+    promised: Decimal = Decimal("0.00")
+    kept: int = 0
+    broken: int = 0
+    arrangements: int = 0
+    arranged: Decimal = Decimal("0.00")
+    collected: Decimal = Decimal("0.00")
+    seconds_on_phone: int = 0
+    target: int = 0
+
+    @property
+    def right_party_rate(self) -> float:
+        return self.right_party / self.calls if self.calls else 0.0
+
+    @property
+    def kept_rate(self) -> float | None:
+        judged = self.kept + self.broken
+        return self.kept / judged if judged else None
+
+
+@dataclass
+class Performance:
+    start: date
+    end: date
+    officers: list[OfficerFigures] = field(default_factory=list)
+    teams: list[OfficerFigures] = field(default_factory=list)
+    total: OfficerFigures = field(
+        default_factory=lambda: OfficerFigures("all officers", "all officers", "")
+    )
+
+
+def _bounds(start: date, end: date) -> tuple[str, str]:
+    """The period's instants as stored (UTC text), whole local days."""
+    first = datetime.combine(start, time(0), LONDON)
+    after = datetime.combine(end + timedelta(days=1), time(0), LONDON)
+    return instant_text(first), instant_text(after)
+
+
+def _money(pence: object) -> Decimal:
+    return Decimal(int(str(pence or 0))) / 100
+
+
+def _pence(alias: str, key: str) -> str:
+    """SQL for an event's money value in integer pence. Events write amounts with exactly two
+    decimals ("612.50"), so dropping the point gives exact pence: no floating point."""
+    return f"CAST(replace(json_extract({alias}.payload, '$.{key}'), '.', '') AS INTEGER)"
+
+
+_OFFICER_SQL = f"""
+SELECT e.officer_id,
+  sum(e.kind = 'contact.recorded'),
+  sum(e.kind = 'contact.recorded' AND json_extract(e.payload, '$.right_party')),
+  sum(e.kind = 'promise.made'),
+  sum(CASE WHEN e.kind = 'promise.made' THEN {_pence("e", "amount")} END),
+  sum(e.kind = 'arrangement.made'),
+  sum(CASE WHEN e.kind = 'arrangement.made' THEN {_pence("e", "total")} END),
+  sum(CASE WHEN e.kind = 'contact.recorded' THEN json_extract(e.payload, '$.seconds') END)
+FROM event e WHERE e.at >= ? AND e.at < ? GROUP BY e.officer_id
+"""
+# Promises judged in the period, credited to the officer who took them.
+_KEPT_SQL = """
+SELECT m.officer_id, sum(j.kind = 'promise.kept'), sum(j.kind = 'promise.broken')
+FROM event j JOIN event m ON m.kind = 'promise.made'
+  AND json_extract(m.payload, '$.promise') = json_extract(j.payload, '$.promise')
+WHERE j.kind IN ('promise.kept', 'promise.broken') AND j.at >= ? AND j.at < ?
+GROUP BY m.officer_id
+"""
+# Cash received in the period, credited to the officer holding the case.
+_CASH_SQL = f"""
+SELECT c.officer_id, sum({_pence("e", "amount")})
+FROM event e JOIN "case" c ON c.id = e.case_id
+WHERE e.kind = 'payment.recorded' AND e.at >= ? AND e.at < ? GROUP BY c.officer_id
+"""
+
+
+def performance(store: Store, start: date, end: date) -> Performance:
+    low, high = _bounds(start, end)
+    report = Performance(start, end)
+    with store.engine.connect() as connection:
+        officers = {
+            officer: OfficerFigures(officer, name, team, target=target)
+            for officer, name, team, target in connection.exec_driver_sql(
+                "SELECT id, name, team, daily_call_target FROM officer WHERE role = 'officer' "
+                "ORDER BY team, id"
+            )
+        }
+        for (
+            officer,
+            calls,
+            rpc,
+            promises,
+            promised,
+            arrangements,
+            arranged,
+            seconds,
+        ) in connection.exec_driver_sql(_OFFICER_SQL, (low, high)):
+            figures = officers.get(officer)
+            if figures is None:
+                continue
+            figures.calls, figures.right_party = int(calls or 0), int(rpc or 0)
+            figures.promises, figures.promised = int(promises or 0), _money(promised)
+            figures.arrangements, figures.arranged = int(arrangements or 0), _money(arranged)
+            figures.seconds_on_phone = int(seconds or 0)
+        for officer, kept, broken in connection.exec_driver_sql(_KEPT_SQL, (low, high)):
+            if officer in officers:
+                officers[officer].kept, officers[officer].broken = int(kept), int(broken)
+        for officer, cash in connection.exec_driver_sql(_CASH_SQL, (low, high)):
+            if officer in officers:
+                officers[officer].collected = _money(cash)
+    days = sum(
+        1 for n in range((end - start).days + 1) if (start + timedelta(days=n)).weekday() < 5
+    )
+    report.officers = list(officers.values())
+    for figures in report.officers:
+        figures.target *= days
+    teams: dict[str, OfficerFigures] = {}
+    for figures in report.officers:
+        label = f"team {figures.team}"
+        team = teams.setdefault(figures.team, OfficerFigures(label, label, figures.team))
+        for whole in (team, report.total):
+            _add(whole, figures)
+    report.teams = list(teams.values())
+    return report
+
+
+def _add(into: OfficerFigures, figures: OfficerFigures) -> None:
+    for name in (
+        "calls",
+        "right_party",
+        "promises",
+        "promised",
+        "kept",
+        "broken",
+        "arrangements",
+        "arranged",
+        "collected",
+        "seconds_on_phone",
+        "target",
+    ):
+        setattr(into, name, getattr(into, name) + getattr(figures, name))
+
+
+@dataclass
+class AgencyFigures:
+    agency: str
+    name: str
+    kind: str
+    placed: int = 0
+    placed_value: Decimal = Decimal("0.00")
+    collected: Decimal = Decimal("0.00")
+    returned: int = 0
+
+    @property
+    def collection_rate(self) -> float | None:
+        return float(self.collected / self.placed_value) if self.placed_value else None
+
+
+def agencies(store: Store, start: date, end: date) -> list[AgencyFigures]:
+    """Each agency's placements and collections in the period (from events)."""
+    low, high = _bounds(start, end)
+    with store.engine.connect() as connection:
+        found = {
+            a: AgencyFigures(a, n, k)
+            for a, n, k in connection.exec_driver_sql(
+                "SELECT id, name, kind FROM agency ORDER BY kind, name"
+            )
+        }
+        for agency, kind, count, value in connection.exec_driver_sql(
+            "SELECT json_extract(payload, '$.agency'), kind, count(*), "
+            f"sum({_pence('event', 'amount')}) FROM event "
+            "WHERE kind IN ('agency.placed', 'agency.returned', 'payment.recorded') "
+            "AND at >= ? AND at < ? AND json_extract(payload, '$.agency') IS NOT NULL "
+            "GROUP BY 1, 2",
+            (low, high),
+        ):
+            figures = found.get(agency)
+            if figures is None:
+                continue
+            if kind == "agency.placed":
+                figures.placed, figures.placed_value = int(count), _money(value)
+            elif kind == "agency.returned":
+                figures.returned = int(count)
+            else:
+                figures.collected = _money(value)
+    return list(found.values())
