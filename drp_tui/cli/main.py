@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from drp_tui import __version__
-from drp_tui.cli import arrangements, calc, imports, output, policy, queue, reports
+from drp_tui.cli import (
+    arrangements,
+    calc,
+    imports,
+    output,
+    policy,
+    queue,
+    reports,
+    writeoffs,
+)
 from drp_tui.cli.demo import demo
 from drp_tui.cli.errors import DrpGroup
 from drp_tui.cli.store import audit_app, db_app
@@ -31,6 +40,7 @@ app.add_typer(imports.app, name="import")
 app.add_typer(queue.app, name="queue")
 app.add_typer(reports.app, name="report")
 app.add_typer(arrangements.app, name="arrangements")
+app.add_typer(writeoffs.app, name="writeoff")
 app.command("demo")(demo)
 
 

@@ -27,6 +27,7 @@ from drp_tui.domain.outcomes import OutcomePolicy, load_outcomes
 from drp_tui.domain.queue import QueueWeights, load_queue_weights
 from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
+from drp_tui.domain.writeoff import WriteOffPolicy, load_writeoff
 from drp_tui.settings import Settings
 
 EXAMPLE_GUIDELINES = "example"
@@ -63,6 +64,7 @@ class PolicyBook:
     recovery: RecoveryPolicy
     savings: tuple[SavingsRule, ...]
     queue: tuple[QueueWeights, ...]
+    writeoff: WriteOffPolicy
 
 
 POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] = {
@@ -78,6 +80,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "recovery": ("recovery.toml", load_recovery),
     "savings": ("affordability.toml", load_savings_rule),
     "queue": ("queue.toml", load_queue_weights),
+    "writeoff": ("writeoff.toml", load_writeoff),
 }
 
 

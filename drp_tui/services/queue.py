@@ -27,6 +27,7 @@ from drp_tui.domain.queue import (
     allocate,
     score_case,
 )
+from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -298,7 +299,7 @@ def require_supervisor(store: Store, officer_id: str | None, command: str) -> Of
         raise NotPermitted(
             f"{command} is for supervisors: {officer_id!r} is not an officer in this store"
         )
-    if officer.role != "supervisor":
+    if role_rank(officer.role) < role_rank("supervisor"):
         raise NotPermitted(
             f"{command} is for supervisors; {officer.name} ({officer.id}) is an {officer.role}"
         )

@@ -42,7 +42,7 @@ def instant_field(*, nullable: bool = False, index: bool = False) -> Any:
 class Officer(SQLModel, table=True):
     id: str = Field(primary_key=True, description="login, e.g. asmith")
     name: str
-    role: str = Field(default="officer", description="officer or supervisor")
+    role: str = Field(default="officer", description="officer, supervisor, manager or s151")
     team: str = Field(default="", index=True)
     skills: list[str] = Field(default_factory=list, sa_type=JsonText)
     active: bool = True

@@ -1,0 +1,161 @@
+"""`drp writeoff`: request, approve, refuse and list write-offs."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.cli.params import amount
+from drp_tui.settings import load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.policy import PolicyBook
+    from drp_tui.store.engine import Store
+
+app = typer.Typer(
+    help="Write-offs: officers request with a reason; others approve within their limit.",
+    no_args_is_help=True,
+)
+
+
+def _context() -> tuple[Store, PolicyBook, Actor]:
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    if not settings.officer:
+        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
+    return (
+        store_for(settings),
+        policy_for(settings),
+        Actor(settings.officer, clock=settings.current_time),
+    )
+
+
+@app.command("request")
+def request(
+    debt: Annotated[str, typer.Option(help="The debt's host reference.")],
+    reason: Annotated[str, typer.Option(help="A reason code (see 'drp writeoff reasons').")],
+    value: Annotated[
+        str | None, typer.Option("--amount", help="How much (default the whole balance).")
+    ] = None,
+    note: Annotated[str, typer.Option(help="Anything the approver should know.")] = "",
+) -> None:
+    """Ask for a debt (or part of it) to be written off."""
+    from drp_tui.services.writeoffs import request_writeoff
+
+    store, policy, actor = _context()
+    made = request_writeoff(
+        store,
+        policy,
+        actor,
+        debt_reference=debt,
+        reason_code=reason,
+        amount=None if value is None else amount(value, "--amount"),
+        note=note,
+    )
+    output.console().print(
+        f"[green]requested[/green] write-off {made.id[:8]} of £{made.amount:,.2f} ({reason})"
+    )
+
+
+def _decide(request_id: str, approve: bool, reason: str) -> None:
+    from drp_tui.services.writeoffs import decide_writeoff
+
+    store, policy, actor = _context()
+    done = decide_writeoff(
+        store, policy, actor, request_id=request_id, approve=approve, reason=reason
+    )
+    output.console().print(
+        f"[green]{done.status}[/green] write-off {done.id[:8]} of £{done.amount:,.2f}"
+    )
+
+
+@app.command("approve")
+def approve(
+    request_id: Annotated[
+        str, typer.Argument(help="The request id (first 8 characters are enough).")
+    ],
+) -> None:
+    """Approve a write-off within your authority (not your own request)."""
+    _decide(request_id, True, "")
+
+
+@app.command("refuse")
+def refuse(
+    request_id: Annotated[str, typer.Argument(help="The request id.")],
+    reason: Annotated[str, typer.Option(help="Why it is refused.")],
+) -> None:
+    """Refuse a write-off request, saying why."""
+    _decide(request_id, False, reason)
+
+
+@app.command("list")
+def list_command(
+    status: Annotated[str | None, typer.Option(help="requested, approved or refused.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Write-off requests, oldest first."""
+    from drp_tui.services.store import store_for
+    from drp_tui.services.writeoffs import list_writeoffs
+
+    rows = list_writeoffs(store_for(load_settings()), status)
+    if as_json:
+        output.print_json(
+            {
+                "writeoffs": [
+                    {
+                        "id": r.id,
+                        "case": r.case,
+                        "debt": r.debt,
+                        "amount": f"{r.amount:.2f}",
+                        "reason": r.reason,
+                        "requested_by": r.requested_by,
+                        "status": r.status,
+                        "decided_by": r.decided_by,
+                    }
+                    for r in rows
+                ]
+            }
+        )
+        return
+    table = Table(
+        "id",
+        "case",
+        "debt",
+        "amount",
+        "reason",
+        "requested by",
+        "status",
+        "decided by",
+        title=f"{len(rows)} write-off requests",
+        title_justify="left",
+    )
+    for r in rows:
+        table.add_row(
+            r.id,
+            r.case,
+            r.debt,
+            f"£{r.amount:,.2f}",
+            r.reason,
+            r.requested_by,
+            r.status,
+            r.decided_by or "",
+        )
+    output.console().print(table)
+
+
+@app.command("reasons")
+def reasons() -> None:
+    """The write-off reason codes in force."""
+    from drp_tui.services.policy import policy_for
+
+    settings = load_settings()
+    for code, text in policy_for(settings).writeoff.reason_codes(settings.current_date()).items():
+        output.console().print(f"[bold]{code}[/bold]  {text}")

@@ -1,0 +1,184 @@
+"""Write-off requests and approvals: an officer asks with a reason; someone else with enough
+authority approves (the debt's balance falls) or refuses. Every step is an event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.services.casework import Actor
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import Case, Debt, Officer, WriteOffRequest
+
+
+def find_debt(session: Session, reference: str) -> Debt:
+    """A debt by its host reference (or drp id)."""
+    found = (
+        session.execute(
+            select(Debt).where(
+                (col(Debt.host_ref) == reference.strip()) | (col(Debt.id) == reference.strip())
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not found:
+        raise InputError("--debt", f"no debt with reference {reference!r}")
+    if len(found) > 1:
+        systems = ", ".join(sorted(d.host_system for d in found))
+        raise InputError(
+            "--debt",
+            f"{reference!r} is a reference in several host systems "
+            f"({systems}); give the drp id instead",
+        )
+    debt: Debt = found[0]
+    return debt
+
+
+def request_writeoff(
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    *,
+    debt_reference: str,
+    reason_code: str,
+    amount: Decimal | None,
+    note: str = "",
+) -> WriteOffRequest:
+    codes = policy.writeoff.reason_codes(actor.now().date())
+    if reason_code not in codes:
+        raise InputError(
+            "--reason", f"{reason_code!r} is not a write-off reason; use one of {', '.join(codes)}"
+        )
+    with store.write() as session:
+        debt = find_debt(session, debt_reference)
+        value = debt.balance if amount is None else amount
+        if value <= 0 or value > debt.balance:
+            raise InputError(
+                "--amount", f"must be more than £0.00 and at most the balance £{debt.balance:,.2f}"
+            )
+        request = WriteOffRequest(
+            id=actor.ids(),
+            debt_id=debt.id,
+            reason_code=reason_code,
+            amount=value,
+            requested_by=actor.officer_id,
+            requested_at=actor.now(),
+        )
+        session.add(request)
+        session.flush()
+        append_event(
+            session,
+            officer_id=actor.officer_id,
+            kind="writeoff.requested",
+            at=actor.now(),
+            case_id=debt.case_id,
+            event_id=actor.ids(),
+            payload={
+                "request": request.id,
+                "debt": debt.id,
+                "amount": f"{value:.2f}",
+                "reason": reason_code,
+                "note": note,
+            },
+        )
+        return request
+
+
+def _pending(session: Session, request_id: str) -> WriteOffRequest:
+    found = (
+        session.execute(
+            select(WriteOffRequest).where(col(WriteOffRequest.id).startswith(request_id.strip()))
+        )
+        .scalars()
+        .all()
+    )
+    if len(found) != 1:
+        raise InputError("REQUEST", f"no single write-off request starting {request_id!r}")
+    request: WriteOffRequest = found[0]
+    if request.status != "requested":
+        raise InputError("REQUEST", f"request {request.id[:8]} is already {request.status}")
+    return request
+
+
+def decide_writeoff(
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    *,
+    request_id: str,
+    approve: bool,
+    reason: str = "",
+) -> WriteOffRequest:
+    with store.write() as session:
+        request = _pending(session, request_id)
+        if request.requested_by == actor.officer_id:
+            raise NotPermitted(
+                "you cannot decide your own write-off request; another officer with authority must"
+            )
+        officer = session.get(Officer, actor.officer_id)
+        if officer is None:
+            raise NotPermitted(f"{actor.officer_id!r} is not an officer in this store")
+        if approve:
+            policy.writeoff.check_approval(officer.role, request.amount, actor.now().date())
+            debt = session.get(Debt, request.debt_id)
+            assert debt is not None
+            debt.balance = debt.balance - request.amount
+        elif not reason.strip():
+            raise InputError("--reason", "say why the write-off is refused")
+        request.status = "approved" if approve else "refused"
+        request.approved_by, request.approved_at = actor.officer_id, actor.now()
+        debt_row = session.get(Debt, request.debt_id)
+        append_event(
+            session,
+            officer_id=actor.officer_id,
+            kind=f"writeoff.{request.status}",
+            at=actor.now(),
+            case_id=None if debt_row is None else debt_row.case_id,
+            event_id=actor.ids(),
+            payload={"request": request.id, "amount": f"{request.amount:.2f}", "reason": reason},
+        )
+        return request
+
+
+@dataclass(frozen=True)
+class WriteOffRow:
+    id: str
+    case: str
+    debt: str
+    amount: Decimal
+    reason: str
+    requested_by: str
+    status: str
+    decided_by: str | None
+
+
+def list_writeoffs(store: Store, status: str | None = None) -> list[WriteOffRow]:
+    with store.read() as session:
+        query = (
+            select(WriteOffRequest, col(Debt.host_ref), col(Case.reference))
+            .join(Debt, col(Debt.id) == col(WriteOffRequest.debt_id))
+            .join(Case, col(Case.id) == col(Debt.case_id))
+            .order_by(col(WriteOffRequest.requested_at))
+        )
+        if status:
+            query = query.where(col(WriteOffRequest.status) == status)
+        return [
+            WriteOffRow(
+                r.id[:8],
+                case_ref,
+                debt_ref,
+                r.amount,
+                r.reason_code,
+                r.requested_by,
+                r.status,
+                r.approved_by,
+            )
+            for r, debt_ref, case_ref in session.execute(query).all()
+        ]
