@@ -142,3 +142,87 @@ def _report(result: ImportResult, *, as_json: bool) -> None:
         out.print(f"  [yellow]warning[/yellow] line {w.line}, {w.column} {w.value!r}: {w.reason}")
     if len(result.warnings) > 20:
         out.print(f"  … and {len(result.warnings) - 20} more warnings (--json lists them all)")
+
+
+@app.command("payments")
+def payments(
+    file: Annotated[Path, typer.Argument(help="The agency's remittance CSV.")],
+    agency: Annotated[str, typer.Option(help="The agency's name or id.")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Reconcile; record nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Reconcile an enforcement agent's or collection agency's remittance against the debts
+    placed with it: matched and overpaid lines are recorded as payments, unmatched lines are
+    listed. A line that cannot be read rejects the file (exit 1) and records nothing."""
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.remittance import import_remittance
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    result = import_remittance(
+        store_for(settings),
+        Actor(settings.officer or "system", clock=settings.current_time),
+        file,
+        agency,
+        dry_run=dry_run,
+    )
+    if as_json:
+        output.print_json(
+            {
+                "agency": result.agency,
+                "committed": result.committed,
+                "dry_run": dry_run,
+                "recorded": f"{result.recorded:.2f}",
+                "matched": [
+                    {"line": m.line, "reference": m.reference, "amount": f"{m.amount:.2f}"}
+                    for m in result.matched
+                ],
+                "overpaid": [
+                    {
+                        "line": m.line,
+                        "reference": m.reference,
+                        "amount": f"{m.amount:.2f}",
+                        "excess": f"{excess:.2f}",
+                    }
+                    for m, excess in result.overpaid
+                ],
+                "unmatched": [
+                    {
+                        "line": m.line,
+                        "reference": m.reference,
+                        "amount": f"{m.amount:.2f}",
+                        "why": why,
+                    }
+                    for m, why in result.unmatched
+                ],
+                "rejects": [
+                    {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
+                    for r in result.rejects
+                ],
+            }
+        )
+    else:
+        out = output.console()
+        if result.rejects:
+            out.print(f"[red]rejected[/red] {file.name}: nothing was recorded")
+            for r in result.rejects:
+                out.print(f"  line {r.line}, {r.column} {r.value!r}: {r.reason}")
+        else:
+            verb = "would record" if dry_run else "recorded"
+            out.print(
+                f"[green]{verb}[/green] £{result.recorded:,.2f} from {result.agency}: "
+                f"{len(result.matched)} matched, {len(result.overpaid)} overpaid, "
+                f"{len(result.unmatched)} unmatched"
+            )
+            for line, excess in result.overpaid:
+                out.print(
+                    f"  [yellow]overpaid[/yellow] line {line.line} {line.reference}: "
+                    f"£{excess:,.2f} more than the balance (to refund)"
+                )
+            for line, why in result.unmatched:
+                out.print(
+                    f"  [yellow]unmatched[/yellow] line {line.line} {line.reference} "
+                    f"£{line.amount:,.2f}: {why}"
+                )
+    if result.rejects:
+        raise typer.Exit(1)

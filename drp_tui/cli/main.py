@@ -11,6 +11,7 @@ from drp_tui import __version__
 from drp_tui.cli import (
     arrangements,
     calc,
+    exports,
     imports,
     output,
     policy,
@@ -41,6 +42,7 @@ app.add_typer(queue.app, name="queue")
 app.add_typer(reports.app, name="report")
 app.add_typer(arrangements.app, name="arrangements")
 app.add_typer(writeoffs.app, name="writeoff")
+app.add_typer(exports.app, name="export")
 app.command("demo")(demo)
 
 

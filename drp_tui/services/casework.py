@@ -317,41 +317,65 @@ def record_payment(
     agency_id: str | None = None,
     reference: str = "",
 ) -> Payment:
-    """A payment against a debt: the balance falls, and a live arrangement's instalments are
-    paid oldest first."""
-    if amount <= 0:
-        raise InputError("amount", "a payment must be more than £0.00")
+    """A payment against a debt, in its own transaction (see `apply_payment`)."""
     with store.write() as session:
-        debt = session.get(Debt, debt_id)
-        if debt is None:
-            raise InputError("debt", f"no debt {debt_id}")
-        payment = Payment(
-            id=actor.ids(),
-            debt_id=debt.id,
+        return apply_payment(
+            session,
+            actor,
+            debt_id=debt_id,
             amount=amount,
             received_on=received_on,
             source=source,
             agency_id=agency_id,
             reference=reference,
         )
-        session.add(payment)
-        debt.balance = debt.balance - amount
-        _apply_to_instalments(session, debt.id, amount)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "payment.recorded",
-            debt.case_id,
-            payment=payment.id,
-            debt=debt.id,
-            amount=f"{amount:.2f}",
-            received_on=received_on.isoformat(),
-            source=source,
-            agency=agency_id,
-            reference=reference,
-        )
-        return payment
+
+
+def apply_payment(
+    session: Session,
+    actor: Actor,
+    *,
+    debt_id: str,
+    amount: Decimal,
+    received_on: date,
+    source: str = "host",
+    agency_id: str | None = None,
+    reference: str = "",
+) -> Payment:
+    """A payment against a debt, inside the caller's transaction: the balance falls, and a
+    live arrangement's instalments are paid oldest first."""
+    if amount <= 0:
+        raise InputError("amount", "a payment must be more than £0.00")
+    debt = session.get(Debt, debt_id)
+    if debt is None:
+        raise InputError("debt", f"no debt {debt_id}")
+    payment = Payment(
+        id=actor.ids(),
+        debt_id=debt.id,
+        amount=amount,
+        received_on=received_on,
+        source=source,
+        agency_id=agency_id,
+        reference=reference,
+    )
+    session.add(payment)
+    debt.balance = debt.balance - amount
+    _apply_to_instalments(session, debt.id, amount)
+    session.flush()
+    _event(
+        session,
+        actor,
+        "payment.recorded",
+        debt.case_id,
+        payment=payment.id,
+        debt=debt.id,
+        amount=f"{amount:.2f}",
+        received_on=received_on.isoformat(),
+        source=source,
+        agency=agency_id,
+        reference=reference,
+    )
+    return payment
 
 
 def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> None:

@@ -1,0 +1,58 @@
+"""`drp export`: files for the host systems to load."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from drp_tui.cli.params import choose, day
+from drp_tui.settings import load_settings
+
+app = typer.Typer(
+    help="Files for the host systems: outcomes, arrangements, and agency payments to post.",
+    no_args_is_help=True,
+)
+Since = Annotated[str | None, typer.Option(help="Only what happened on or after this date.")]
+Fmt = Annotated[str, typer.Option("--format", help="csv or json.")]
+Out = Annotated[Path | None, typer.Option(help="Write to this file (default: print).")]
+
+
+def _export(kind: str, since: str | None, fmt: str, out: Path | None) -> None:
+    from drp_tui.services.exports import export_rows, render
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    rows = export_rows(
+        store_for(settings),
+        kind,
+        None if since is None else day(since, "--since", settings.current_date()),
+    )
+    text = render(rows, choose(fmt, ("csv", "json"), "--format"))
+    if out is None:
+        sys.stdout.write(text)
+        return
+    staging = out.with_name(out.name + ".part")
+    staging.write_text(text, encoding="utf-8")
+    staging.replace(out)  # a reader never sees half a file
+    print(f"wrote {len(rows)} {kind} rows to {out}", file=sys.stderr)
+
+
+@app.command("outcomes")
+def outcomes(since: Since = None, fmt: Fmt = "csv", out: Out = None) -> None:
+    """Every call outcome recorded since the date."""
+    _export("outcomes", since, fmt, out)
+
+
+@app.command("arrangements")
+def arrangements(since: Since = None, fmt: Fmt = "csv", out: Out = None) -> None:
+    """Arrangements made or changed since the date, with their instalments."""
+    _export("arrangements", since, fmt, out)
+
+
+@app.command("reconciliation")
+def reconciliation(since: Since = None, fmt: Fmt = "csv", out: Out = None) -> None:
+    """Payments received through agencies since the date, for the host to post."""
+    _export("reconciliation", since, fmt, out)

@@ -1,0 +1,181 @@
+"""Agency remittances: what an enforcement agent or collection agency says it collected,
+reconciled against the debts placed with it.
+
+A row that cannot be read (money, date, missing reference) rejects the whole file, and nothing
+is recorded. Readable rows are reconciled: matched (a debt placed with this agency) and
+overpaid (more than the balance; the excess stays as a credit to refund) are recorded as
+payments; unmatched rows (no such debt, or not placed with this agency) are listed for
+follow-up and not recorded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from drp_tui.domain.dates import parse_date
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.extract import Reject
+from drp_tui.domain.money import parse_money
+from drp_tui.services.casework import Actor, apply_payment
+from drp_tui.services.importer import decode, dialect_for
+from drp_tui.store.engine import Store
+from drp_tui.store.models import Agency, Debt, Placement
+
+COLUMNS = {  # drp's name -> names agencies use for it
+    "reference": ("reference", "account", "account_reference", "debt_ref", "client_ref"),
+    "amount": ("amount", "paid", "amount_paid", "remitted"),
+    "date": ("date", "paid_on", "payment_date", "date_paid"),
+    "agency_reference": ("agency_reference", "their_ref", "case_ref", "agent_ref"),
+}
+
+
+@dataclass(frozen=True)
+class RemittanceLine:
+    line: int
+    reference: str
+    amount: Decimal
+    paid_on: date
+    agency_reference: str
+
+
+@dataclass
+class Reconciliation:
+    agency: str
+    matched: list[RemittanceLine] = field(default_factory=list)
+    overpaid: list[tuple[RemittanceLine, Decimal]] = field(default_factory=list)  # excess
+    unmatched: list[tuple[RemittanceLine, str]] = field(default_factory=list)  # why
+    rejects: list[Reject] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def recorded(self) -> Decimal:
+        return sum((line.amount for line in self.matched), Decimal(0)) + sum(
+            (line.amount for line, _ in self.overpaid), Decimal(0)
+        )
+
+
+def _columns(header: list[str]) -> dict[str, str]:
+    lowered = {name.strip().lower().replace(" ", "_"): name for name in header}
+    found = {}
+    for ours, theirs in COLUMNS.items():
+        for name in theirs:
+            if name in lowered:
+                found[ours] = lowered[name]
+                break
+    missing = [ours for ours in ("reference", "amount", "date") if ours not in found]
+    if missing:
+        raise InputError(
+            "FILE",
+            f"has no {', '.join(missing)} column; expected columns like "
+            f"{', '.join(COLUMNS['reference'][:2])}, amount, date (found: "
+            f"{', '.join(header)})",
+        )
+    return found
+
+
+def read_remittance(data: bytes) -> tuple[list[RemittanceLine], list[Reject]]:
+    text = decode(data, "auto")
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect_for(text, None))
+    columns = _columns(list(reader.fieldnames or []))
+    lines, rejects = [], []
+    for number, raw in enumerate(reader, start=2):
+        problems: list[Reject] = []
+        reference = (raw.get(columns["reference"]) or "").strip()
+        if not reference:
+            problems.append(Reject(number, columns["reference"], "", "is empty"))
+        try:
+            value = parse_money(raw.get(columns["amount"]) or "", "amount")
+            if value <= 0:
+                problems.append(
+                    Reject(number, columns["amount"], str(value), "must be more than £0.00")
+                )
+        except InputError as exc:
+            problems.append(
+                Reject(number, columns["amount"], raw.get(columns["amount"]) or "", exc.message)
+            )
+        try:
+            paid_on = parse_date(raw.get(columns["date"]) or "", "date")
+        except InputError as exc:
+            problems.append(
+                Reject(number, columns["date"], raw.get(columns["date"]) or "", exc.message)
+            )
+        if problems:
+            rejects.extend(problems)
+            continue
+        their = (raw.get(columns.get("agency_reference", "")) or "").strip()
+        lines.append(RemittanceLine(number, reference, value, paid_on, their))
+    return lines, rejects
+
+
+def import_remittance(
+    store: Store, actor: Actor, path: Path, agency_name: str, *, dry_run: bool = False
+) -> Reconciliation:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise InputError("FILE", f"{path} cannot be read") from None
+    with store.read() as session:
+        agency = session.execute(
+            select(Agency).where(
+                (col(Agency.id) == agency_name) | (col(Agency.name) == agency_name)
+            )
+        ).scalar_one_or_none()
+        if agency is None:
+            names = ", ".join(a.name for a in session.execute(select(Agency)).scalars())
+            raise InputError("--agency", f"no agency {agency_name!r}; known: {names}")
+        agency_id, kind = agency.id, agency.kind
+    result = Reconciliation(agency.name)
+    lines, result.rejects = read_remittance(data)
+    if result.rejects:
+        return result
+    with store.read() as session:
+        placed = {
+            host_ref: (debt_id, balance)
+            for host_ref, debt_id, balance in session.execute(
+                select(col(Debt.host_ref), col(Debt.id), col(Debt.balance))
+                .join(Placement, col(Placement.debt_id) == col(Debt.id))
+                .where(col(Placement.agency_id) == agency_id, col(Placement.status) == "open")
+            )
+        }
+        known = set(session.execute(select(col(Debt.host_ref))).scalars())
+    to_record = []
+    for line in lines:
+        if line.reference not in placed:
+            why = (
+                "not placed with this agency"
+                if line.reference in known
+                else "no debt with this reference"
+            )
+            result.unmatched.append((line, why))
+            continue
+        debt_id, balance = placed[line.reference]
+        if line.amount > balance:
+            result.overpaid.append((line, line.amount - balance))
+        else:
+            result.matched.append(line)
+        placed[line.reference] = (debt_id, balance - line.amount)
+        to_record.append((debt_id, line))
+    if dry_run:
+        return result
+    with store.write() as session:  # the whole remittance, or none of it
+        for debt_id, line in to_record:
+            apply_payment(
+                session,
+                actor,
+                debt_id=debt_id,
+                amount=line.amount,
+                received_on=line.paid_on,
+                source=kind,
+                agency_id=agency_id,
+                reference=line.agency_reference or f"line {line.line}",
+            )
+    result.committed = True
+    return result
