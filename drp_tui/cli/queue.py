@@ -82,13 +82,23 @@ def allocate(
         str | None, typer.Option(help="Only these officers, comma-separated.")
     ] = None,
     dry_run: DryRun = False,
+    rescore_first: Annotated[
+        bool,
+        typer.Option(
+            "--rescore",
+            help="Recompute every open case's score first (the nightly job does "
+            "this: drp queue rescore).",
+        ),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """Give every open, unallocated case not on hold to an officer (supervisors)."""
+    """Give every open, unallocated case not on hold to an officer (supervisors), by each
+    case's stored priority score."""
     from drp_tui.services.queue import allocate_cases, rescore
 
     _, store, policy, actor = _context("drp queue allocate")
-    rescore(store, policy, actor.now())
+    if rescore_first:
+        rescore(store, policy, actor.now())
     plan = allocate_cases(
         store,
         policy,

@@ -7,7 +7,8 @@ import heapq
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple
 
 from drp_tui.domain.money import Money
 from drp_tui.domain.policy import Dated, RowReader, read_rows
@@ -135,16 +136,20 @@ class OfficerSlot:
     load: int = 0  # score already on the officer's queue (rebalancing keeps it)
 
 
-@dataclass(frozen=True)
-class QueueItem:
-    case_id: str
+CaseKey = str | int  # whatever identifies a case to the caller (an id, or a rowid)
+
+
+class QueueItem(NamedTuple):
+    """A case to hand out (a tuple: allocation makes a million of them)."""
+
+    case_id: CaseKey
     points: int
     vulnerable: bool = False
 
 
 def allocate(
     items: Sequence[QueueItem], officers: Sequence[OfficerSlot], strategy: Strategy
-) -> dict[str, str]:
+) -> dict[CaseKey, str]:
     """Case id -> officer id.
 
     round-robin deals cases in priority order; balanced gives each case, most urgent first,
@@ -154,7 +159,8 @@ def allocate(
     """
     if not officers:
         return {}
-    ordered = sorted(items, key=lambda item: (-item.points, item.case_id))
+    # Most urgent first; equal scores keep the order given (the store's, so runs repeat).
+    ordered = sorted(items, key=itemgetter(1), reverse=True)
     if strategy == "round-robin":
         return {item.case_id: officers[i % len(officers)].id for i, item in enumerate(ordered)}
     if strategy == "balanced":
@@ -171,7 +177,7 @@ def allocate(
     return plan
 
 
-def _loads(plan: Mapping[str, str], items: Sequence[QueueItem]) -> dict[str, int]:
+def _loads(plan: Mapping[CaseKey, str], items: Sequence[QueueItem]) -> dict[str, int]:
     loads: dict[str, int] = {}
     for item in items:
         officer = plan.get(item.case_id)
@@ -184,12 +190,12 @@ def _balanced(
     ordered: Sequence[QueueItem],
     officers: Sequence[OfficerSlot],
     extra_load: Mapping[str, int] | None = None,
-) -> dict[str, str]:
+) -> dict[CaseKey, str]:
     extra = extra_load or {}
     # (load, cases, position): every case weighs at least 1, so zero-score cases spread too.
     heap = [(o.load + extra.get(o.id, 0), 0, n) for n, o in enumerate(officers)]
     heapq.heapify(heap)
-    plan: dict[str, str] = {}
+    plan: dict[CaseKey, str] = {}
     for item in ordered:
         load, count, n = heapq.heappop(heap)
         plan[item.case_id] = officers[n].id

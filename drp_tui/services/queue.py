@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -139,17 +140,17 @@ def rescore(
 # --- holds, vulnerability and contact details in bulk --------------------------------------
 
 
-def _holds_by_case(
-    connection: Connection, case_ids: Iterable[str] | None = None
-) -> dict[str, list[Hold]]:
+# These read the few held or vulnerable people first (CROSS JOIN fixes that join order in
+# SQLite) and look their cases up by index, rather than scanning every case.
+def _holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
     holds: dict[str, list[Hold]] = defaultdict(list)
     for case_id, kind, start, end, treatment_end in connection.exec_driver_sql(
         'SELECT c.id, b.kind, b.start, b."end", b.treatment_end FROM breathingspace b '
-        'JOIN "case" c ON c.person_id = b.person_id'
+        'CROSS JOIN "case" c ON c.person_id = b.person_id'
     ):
         holds[case_id].append(Hold(kind, _day(start) or date.min, _day(end), _day(treatment_end)))
     for case_id, deceased in connection.exec_driver_sql(
-        'SELECT c.id, p.deceased_on FROM "case" c JOIN person p ON p.id = c.person_id '
+        'SELECT c.id, p.deceased_on FROM person p CROSS JOIN "case" c ON c.person_id = p.id '
         "WHERE p.deceased_on IS NOT NULL"
     ):
         holds[case_id].append(Hold("deceased", _day(deceased) or date.min))
@@ -165,8 +166,8 @@ def _vulnerable_cases(connection: Connection) -> set[str]:
     return {
         row[0]
         for row in connection.exec_driver_sql(
-            'SELECT DISTINCT c.id FROM "case" c JOIN vulnerability v ON v.person_id = c.person_id '
-            "WHERE v.consent"
+            'SELECT DISTINCT c.id FROM vulnerability v CROSS JOIN "case" c '
+            "ON c.person_id = v.person_id WHERE v.consent"
         )
     }
 
@@ -367,34 +368,47 @@ def _reallocate(
         vulnerable = _vulnerable_cases(connection)
         loads: dict[str, int] = defaultdict(int)
         items = []
-        for case_id, officer_id, points, moves in connection.exec_driver_sql(
-            f'SELECT c.id, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
+        # Cases are keyed by rowid here: the plan is then written back in table order.
+        # Read through the driver's own cursor (same connection and transaction): wrapping a
+        # million rows in SQLAlchemy Row objects costs more than the query.
+        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        for rowid, case_id, officer_id, points, moves in cursor.execute(
+            f'SELECT c.rowid, c.id, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
             "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open'",
             params,
-        ):
+        ).fetchall():
             if moves:
-                if refusal(policy.holds, holds.get(case_id, []), "queue", today) is None:
-                    items.append(QueueItem(case_id, points, case_id in vulnerable))
+                if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today):
+                    continue
+                items.append(QueueItem(rowid, points, case_id in vulnerable))
             elif officer_id in skills:
                 loads[officer_id] += points + 1
         slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
         plan = allocate(items, slots, strategy)
-        points_of = {item.case_id: item.points for item in items}
-        per_officer = dict.fromkeys(officers, (0, 0))
-        for case_id, officer in plan.items():
-            count, points = per_officer[officer]
-            per_officer[officer] = (count + 1, points + points_of[case_id])
+        counts = Counter(plan.values())
+        points_given: dict[str, int] = defaultdict(int)
+        for item in items:
+            points_given[plan[item.case_id]] += item.points
+        per_officer = {o: (counts[o], points_given[o]) for o in officers}
         if dry_run:
             transaction.rollback()
             return AllocationPlan(strategy, len(plan), per_officer, committed=False)
-        if plan:
+        # One set-based UPDATE from a temporary plan table, in table (rowid) order, through a
+        # large page cache: measured faster than a million single-row UPDATEs.
+        updates = sorted(plan.items(), key=itemgetter(0))
+        if updates:
+            connection.exec_driver_sql("PRAGMA cache_size = -262144")
             connection.exec_driver_sql(
-                'UPDATE "case" SET officer_id = ? WHERE id = ?',
-                [(officer, case) for case, officer in plan.items()],
+                "CREATE TEMP TABLE allocation (row INTEGER PRIMARY KEY, officer TEXT NOT NULL)"
             )
-        digest = hashlib.sha256(
-            "".join(f"{c}>{o};" for c, o in sorted(plan.items())).encode()
-        ).hexdigest()
+            connection.exec_driver_sql("INSERT INTO allocation VALUES (?, ?)", updates)
+            connection.exec_driver_sql(
+                'UPDATE "case" SET officer_id = allocation.officer FROM allocation '
+                'WHERE "case".rowid = allocation.row'
+            )
+            connection.exec_driver_sql("DROP TABLE allocation")
+            connection.exec_driver_sql("PRAGMA cache_size = -2000")
+        digest = hashlib.sha256(repr(updates).encode()).hexdigest()
         with Session(bind=connection) as session:
             append_event(
                 session,

@@ -59,7 +59,7 @@ class Person(SQLModel, table=True):
     date_of_birth: date | None = None
     email: str | None = None
     preferred_contact: list[dict[str, Any]] = Field(default_factory=list, sa_type=JsonText)
-    deceased_on: date | None = None
+    deceased_on: date | None = Field(default=None, index=True)
 
     __table_args__ = (UniqueConstraint("host_system", "host_ref"),)
 
@@ -92,7 +92,7 @@ class Case(SQLModel, table=True):
     person_id: str = Field(foreign_key="person.id", unique=True)
     officer_id: str | None = Field(default=None, foreign_key="officer.id", index=True)
     status: str = Field(default="open", index=True, description="open or closed")
-    hold_kind: str | None = None
+    hold_kind: str | None = Field(default=None, index=True)
     hold_reason: str | None = None
     hold_until: date | None = None
     next_action_due: datetime | None = instant_field(nullable=True, index=True)

@@ -77,6 +77,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_person_surname"), ["surname"], unique=False)
+        batch_op.create_index(batch_op.f("ix_person_deceased_on"), ["deceased_on"], unique=False)
 
     op.create_table(
         "address",
@@ -149,6 +150,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_case_officer_id"), ["officer_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_case_status"), ["status"], unique=False)
+        batch_op.create_index(batch_op.f("ix_case_hold_kind"), ["hold_kind"], unique=False)
 
     op.create_table(
         "outbox",
@@ -519,6 +521,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     with op.batch_alter_table("case", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_status"))
+        batch_op.drop_index(batch_op.f("ix_case_hold_kind"))
         batch_op.drop_index(batch_op.f("ix_case_officer_id"))
         batch_op.drop_index(batch_op.f("ix_case_next_action_due"))
 
@@ -534,6 +537,7 @@ def downgrade() -> None:
     op.drop_table("address")
     with op.batch_alter_table("person", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_person_surname"))
+        batch_op.drop_index(batch_op.f("ix_person_deceased_on"))
 
     op.drop_table("person")
     with op.batch_alter_table("officer", schema=None) as batch_op:
