@@ -112,39 +112,65 @@ def test_installed_wheel_answers_drp_calc_away_from_the_checkout(
     assert located["shipped_data"].startswith(str(target))
 
 
-HEADLESS = [
+# Commands that need neither the store nor the TUI load neither; commands on the store may
+# load the database libraries but never Textual.
+WITHOUT_STORE = [
     "calc aeo --net 400 --period weekly --json",
     "calc schedule --total 100 --frequency weekly --first 2026-12-01 --count 2 --on 2026-11-22",
     "policy check",
     "--help",
 ]
+WITH_STORE = [
+    "import cases docs/import/generic.csv --mapping generic --dry-run --quiet",
+    "report daily --format json",
+    "queue orphans --json",
+    "audit verify",
+]
 
 
-@pytest.mark.parametrize("command", HEADLESS)
-def test_headless_commands_do_not_import_textual(command: str, tmp_path: Path) -> None:
-    args = shlex.split(command)
+def loaded_after(command: str, tmp_path: Path) -> set[str]:
     probe = (
         "import sys\n"
         "from drp_tui.cli.main import app\n"
         "try:\n"
-        f"    app({args!r})\n"
+        f"    app({shlex.split(command)!r})\n"
         "except SystemExit:\n"
         "    pass\n"
-        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'sqlmodel'})\n"
-        "print('LOADED:' + ','.join(loaded), file=sys.stderr)\n"
+        "print('LOADED:' + ','.join(sorted({m.split('.')[0] for m in sys.modules})), "
+        "file=sys.stderr)\n"
     )
-    env = {**os.environ, "DRP_CONFIG": str(tmp_path / "c.toml")}
+    env = {
+        **os.environ,
+        "DRP_CONFIG": str(tmp_path / "c.toml"),
+        "DRP_STORE": str(tmp_path / "s.sqlite"),
+        "DRP_DATA_HOME": str(tmp_path),
+    }
     done = subprocess.run(
         [sys.executable, "-c", probe],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
-    assert "LOADED:" in done.stderr, done.stderr
-    assert done.stderr.strip().splitlines()[-1] == "LOADED:"
+    last = done.stderr.strip().splitlines()[-1]
+    assert last.startswith("LOADED:"), done.stderr
+    return set(last.removeprefix("LOADED:").split(","))
+
+
+@pytest.mark.parametrize("command", WITHOUT_STORE)
+def test_calculators_and_help_load_neither_textual_nor_the_store(
+    command: str, tmp_path: Path
+) -> None:
+    assert not loaded_after(command, tmp_path) & {"textual", "sqlmodel", "sqlalchemy"}
+
+
+@pytest.mark.parametrize("command", WITH_STORE)
+def test_headless_store_commands_never_load_textual(command: str, tmp_path: Path) -> None:
+    loaded = loaded_after(command, tmp_path)
+    assert "sqlalchemy" in loaded  # the probe really ran the command
+    assert "textual" not in loaded
 
 
 def test_domain_never_imports_ui_or_cli_libraries() -> None:

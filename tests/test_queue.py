@@ -244,3 +244,26 @@ def test_demo_is_deterministic_and_its_audit_chain_is_whole(
     }
     assert audit.verify(open_store(demo_template)).intact
     assert date(2026, 11, 23) == DEMO_NOW.date()
+
+
+def test_demo_cli_builds_its_own_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    target = tmp_path / "demo.sqlite"
+    built = runner.invoke(
+        app,
+        ["demo", "--people", "30", "--seed", "3", "--store", str(target), "--no-launch", "--json"],
+    )
+    assert built.exit_code == 0, built.stderr
+    summary = json.loads(built.stdout)
+    assert (summary["people"], summary["officer"], summary["supervisor"]) == (
+        30,
+        "jmorgan",
+        "psharma",
+    )
+    assert summary["events"] > 100
+    monkeypatch.setenv("DRP_STORE", str(target))
+    refused = runner.invoke(app, ["demo", "--store", str(target), "--no-launch"])
+    assert refused.exit_code == 2
+    assert "your working store" in refused.stderr
+    too_small = runner.invoke(app, ["demo", "--people", "3", "--store", str(tmp_path / "x.sqlite")])
+    assert too_small.exit_code == 2
