@@ -233,6 +233,12 @@ def test_demo_is_deterministic_and_its_audit_chain_is_whole(
     assert types == {t.id for t in policy.recovery.debt_types}
     for table in ("vulnerability", "breathingspace", "placement", "debtparty", "promise"):
         assert first.execute(f"SELECT count(*) FROM {table}").fetchone()[0] > 0, table
+    combos = set(first.execute("SELECT DISTINCT debt_type, stage FROM debt").fetchall())
+    for kind in policy.recovery.debt_types:
+        assert {(kind.id, stage) for stage in kind.stages} <= combos, kind.id
+    assert (
+        first.execute("SELECT count(*) FROM placement WHERE status = 'returned'").fetchone()[0] > 0
+    )
     statuses = {r[0] for r in first.execute("SELECT DISTINCT status FROM arrangement")}
     assert {"live", "breached"} <= statuses
     assert {r[0] for r in first.execute("SELECT DISTINCT status FROM promise")} >= {
@@ -267,3 +273,35 @@ def test_demo_cli_builds_its_own_store(tmp_path: Path, monkeypatch: pytest.Monke
     assert "your working store" in refused.stderr
     too_small = runner.invoke(app, ["demo", "--people", "3", "--store", str(tmp_path / "x.sqlite")])
     assert too_small.exit_code == 2
+
+
+def test_rebalance_cli_and_agency_returns(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
+    plan = runner.invoke(app, ["queue", "rebalance", "--absent", "rpatel", "--dry-run", "--json"])
+    assert plan.exit_code == 0, plan.stderr
+    assert {o["officer"] for o in json.loads(plan.stdout)["officers"]} == {
+        "soconnor",
+        "tbrennan",
+    }
+    nobody = runner.invoke(app, ["queue", "rebalance", "--absent", "nobody"])
+    assert nobody.exit_code == 2
+    debt, agency = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT d.host_ref, a.name FROM placement p JOIN debt d ON d.id = p.debt_id "
+            "JOIN agency "
+            "a ON a.id = p.agency_id WHERE p.status = 'open' ORDER BY d.host_ref LIMIT 1"
+        )
+        .fetchone()
+    )
+    returned = runner.invoke(
+        app, ["agency", "return", debt, "--agency", agency, "--reason", "nulla bona"]
+    )
+    assert returned.exit_code == 0, returned.stderr
+    again = runner.invoke(app, ["agency", "return", debt, "--agency", agency, "--reason", "x"])
+    assert again.exit_code == 2
+    assert "not placed with that agency" in again.stderr

@@ -164,5 +164,23 @@ def test_writeoff_cli(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Non
     done = runner.invoke(app, ["writeoff", "approve", request_id])
     assert done.exit_code == 0, done.stderr
     assert "approved" in done.stdout
+    monkeypatch.setenv("DRP_OFFICER", "akhan")
+    second = runner.invoke(
+        app,
+        ["writeoff", "request", "--debt", reference, "--reason", "uneconomic", "--amount", "10"],
+    )
+    assert second.exit_code == 0, second.stderr
+    pending = json.loads(
+        runner.invoke(app, ["writeoff", "list", "--status", "requested", "--json"]).stdout
+    )["writeoffs"]
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
+    no_reason = runner.invoke(app, ["writeoff", "refuse", pending[0]["id"], "--reason", " "])
+    assert no_reason.exit_code == 2
+    refused = runner.invoke(
+        app,
+        ["writeoff", "refuse", pending[0]["id"], "--reason", "balance is small enough to collect"],
+    )
+    assert refused.exit_code == 0, refused.stderr
+    assert "refused" in refused.stdout
     reasons = runner.invoke(app, ["writeoff", "reasons"])
     assert "statute_barred" in reasons.stdout

@@ -9,6 +9,7 @@ import typer
 
 from drp_tui import __version__
 from drp_tui.cli import (
+    agency,
     arrangements,
     calc,
     exports,
@@ -43,6 +44,7 @@ app.add_typer(reports.app, name="report")
 app.add_typer(arrangements.app, name="arrangements")
 app.add_typer(writeoffs.app, name="writeoff")
 app.add_typer(exports.app, name="export")
+app.add_typer(agency.app, name="agency")
 app.command("demo")(demo)
 
 

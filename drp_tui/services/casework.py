@@ -451,6 +451,46 @@ def place_with_agency(
     return result
 
 
+def return_placement(
+    store: Store, actor: Actor, *, debt_id: str, agency_id: str, returned_on: date, reason: str
+) -> Placement:
+    """An agency hands a debt back (nulla bona, gone away, exhausted): the placement closes
+    and the debt is the council's to work again."""
+    if not reason.strip():
+        raise InputError("--reason", "say why the agency returned it (e.g. nulla bona)")
+    with store.write() as session:
+        placement: Placement | None = (
+            session.execute(
+                select(Placement).where(
+                    col(Placement.debt_id) == debt_id,
+                    col(Placement.agency_id) == agency_id,
+                    col(Placement.status) == "open",
+                )
+            )
+            .scalars()
+            .first()
+        )
+        if placement is None:
+            raise InputError("--debt", "that debt is not placed with that agency")
+        placement.status, placement.returned_on = "returned", returned_on
+        placement.return_reason = reason.strip()
+        debt = session.get(Debt, debt_id)
+        assert debt is not None
+        _event(
+            session,
+            actor,
+            "agency.returned",
+            debt.case_id,
+            placement=placement.id,
+            debt=debt_id,
+            agency=agency_id,
+            amount=f"{debt.balance:.2f}",
+            returned_on=returned_on.isoformat(),
+            reason=reason.strip(),
+        )
+        return placement
+
+
 def record_vulnerability(
     store: Store,
     actor: Actor,

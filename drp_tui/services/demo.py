@@ -228,6 +228,7 @@ def _write_extract(
         writer = csv.writer(handle)
         writer.writerow(EXTRACT_COLUMNS)
         previous: str | None = None
+        dealt: dict[str, int] = {}  # debts of each type so far: the first go through every stage
         for number in range(1, people + 1):
             ref = f"DP{number:06d}"
             female = rng.random() < 0.5
@@ -253,9 +254,19 @@ def _write_extract(
             joint = previous if previous and rng.random() < 0.05 else ""
             for debt_number in range(rng.choices([1, 2, 3], weights=[70, 22, 8])[0]):
                 debt_type = "council_tax" if joint and debt_number == 0 else _pick_type(rng)
+                dealt[debt_type] = dealt.get(debt_type, 0) + 1
                 writer.writerow(
                     person
-                    + _debt(rng, ref, debt_number, debt_type, stages_of[debt_type], today, wales)
+                    + _debt(
+                        rng,
+                        ref,
+                        debt_number,
+                        debt_type,
+                        stages_of[debt_type],
+                        today,
+                        wales,
+                        dealt[debt_type],
+                    )
                     + [joint if debt_type == "council_tax" else ""]
                 )
             previous = ref
@@ -305,11 +316,14 @@ def _debt(
     stages: tuple[str, ...],
     today: date,
     wales: bool,
+    nth_of_type: int,
 ) -> list[str]:
     low, high = DEBT_TYPES[debt_type][1]
     balance = Decimal(rng.randint(low * 100, high * 100)) / 100
     paid = Decimal(rng.randint(0, int(balance * 60))) / 100
-    stage = stages[min(int(rng.triangular(0, len(stages), len(stages) * 0.55)), len(stages) - 1)]
+    # The first debts of each type take every stage in turn; the rest lean to the middle.
+    drawn = stages[min(int(rng.triangular(0, len(stages), len(stages) * 0.55)), len(stages) - 1)]
+    stage = stages[nth_of_type - 1] if nth_of_type <= len(stages) else drawn
     stage_date = today - timedelta(days=rng.randint(5, 420))
     after_lo = "liability_order" in stages and stages.index(stage) >= stages.index(
         "liability_order"
@@ -491,6 +505,22 @@ def _placements(
             )
         except Refused:
             continue
+        if placed_on < today - timedelta(days=60) and rng.random() < 0.25:
+            casework.return_placement(
+                store,
+                actor,
+                debt_id=debt.id,
+                agency_id=agency,
+                returned_on=placed_on + timedelta(days=rng.randint(40, 58)),
+                reason=rng.choice(
+                    [
+                        "nulla bona",
+                        "gone away",
+                        "no contact made",
+                        "vulnerable: returned to council",
+                    ]
+                ),
+            )
 
 
 def _older_arrangements(

@@ -1,0 +1,52 @@
+"""`drp agency`: what comes back from enforcement agents and collection agencies."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from drp_tui.cli import output
+from drp_tui.cli.params import day
+from drp_tui.settings import load_settings
+
+app = typer.Typer(help="Enforcement agents and collection agencies.", no_args_is_help=True)
+
+
+@app.command("return")
+def return_debt(
+    debt: Annotated[str, typer.Argument(help="The debt's host reference.")],
+    agency: Annotated[str, typer.Option(help="The agency's name or id.")],
+    reason: Annotated[str, typer.Option(help="Why it came back, e.g. nulla bona.")],
+    on: Annotated[str | None, typer.Option(help="When (default today).")] = None,
+) -> None:
+    """Record a debt returned by an agency: the placement closes and the debt is the
+    council's to work again."""
+    from sqlalchemy import select
+    from sqlmodel import col
+
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.casework import Actor, return_placement
+    from drp_tui.services.store import store_for
+    from drp_tui.services.writeoffs import find_debt
+    from drp_tui.store.models import Agency
+
+    settings = load_settings()
+    store = store_for(settings)
+    with store.read() as session:
+        found = find_debt(session, debt)
+        chosen = session.execute(
+            select(Agency).where((col(Agency.id) == agency) | (col(Agency.name) == agency))
+        ).scalar_one_or_none()
+        if chosen is None:
+            raise InputError("--agency", f"no agency {agency!r}")
+        debt_id, agency_id, name = found.id, chosen.id, chosen.name
+    return_placement(
+        store,
+        Actor(settings.officer or "system", clock=settings.current_time),
+        debt_id=debt_id,
+        agency_id=agency_id,
+        returned_on=day(on, "--on", settings.current_date()),
+        reason=reason,
+    )
+    output.console().print(f"[green]returned[/green] {debt} from {name}: {reason}")
