@@ -62,16 +62,12 @@ def _show_plan(plan: AllocationPlan, as_json: bool) -> None:
         )
         return
     verb = "allocated" if plan.committed else "would allocate (dry run)"
-    table = Table(
-        "officer",
-        "cases",
-        "points",
-        title=f"{verb} {plan.cases} cases ({plan.strategy})",
-        title_justify="left",
-    )
+    out = output.console()
+    out.print(f"[bold]{verb} {plan.cases} cases ({plan.strategy})[/bold]")
+    table = Table("officer", "cases", "points")
     for officer, (count, points) in sorted(plan.per_officer.items()):
         table.add_row(officer, str(count), str(points))
-    output.console().print(table)
+    out.print(table)
 
 
 @app.command("allocate")
