@@ -6,31 +6,8 @@ import csv
 import random
 from pathlib import Path
 
-COLUMNS = [
-    "person_ref",
-    "title",
-    "forename",
-    "surname",
-    "date_of_birth",
-    "email",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "phone",
-    "phone2",
-    "debt_ref",
-    "debt_type",
-    "period",
-    "original_amount",
-    "balance",
-    "costs",
-    "stage",
-    "stage_date",
-    "liability_order_date",
-    "jurisdiction",
-    "joint_person_ref",
-]
+from drp_tui.domain.extract import GENERIC_COLUMNS
+
 STAGES = ["reminder", "second_reminder", "final_notice", "summons", "liability_order"]
 FORENAMES = ["Aisha", "Tom", "Sarah", "Gareth", "Chloe", "Ravi", "Jade", "Dylan", "Sean", "Mary"]
 SURNAMES = ["Khan", "Hughes", "Evans", "Smith", "Patel", "Wilson", "Price", "Jones", "Brown"]
@@ -42,7 +19,7 @@ def write_extract(path: Path, rows: int, seed: int = 1) -> None:
     person = 0
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
+        writer.writerow(GENERIC_COLUMNS)
         for number in range(rows):
             if number == 0 or rng.random() < 0.8:
                 person += 1

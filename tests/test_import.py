@@ -320,3 +320,14 @@ def test_cli_progress_is_plain_lines_off_a_terminal(
     done = runner.invoke(app, ["import", "cases", str(tmp_path / "g.csv"), "--mapping", "generic"])
     assert done.exit_code == 0
     assert "writing 5/5" in done.stderr
+
+
+def test_the_generic_mapping_reads_exactly_the_generic_columns(
+    stages: dict[str, tuple[str, ...]],
+) -> None:
+    from drp_tui.domain.extract import GENERIC_COLUMNS
+
+    mapping = read_mapping("generic", stages)
+    assert set(mapping.columns.values()) == set(GENERIC_COLUMNS)
+    header = (REPO / "docs" / "import" / "generic.csv").read_text().splitlines()[0]
+    assert tuple(header.split(",")) == GENERIC_COLUMNS

@@ -44,6 +44,32 @@ OPTIONAL = (
     "joint_person_ref",
 )
 FIELDS = REQUIRED + OPTIONAL
+# The columns of drp's generic extract (data/mappings/generic.toml), in file order.
+GENERIC_COLUMNS = (
+    "person_ref",
+    "title",
+    "forename",
+    "surname",
+    "date_of_birth",
+    "email",
+    "address_line1",
+    "address_line2",
+    "town",
+    "postcode",
+    "phone",
+    "phone2",
+    "debt_ref",
+    "debt_type",
+    "period",
+    "original_amount",
+    "balance",
+    "costs",
+    "stage",
+    "stage_date",
+    "liability_order_date",
+    "jurisdiction",
+    "joint_person_ref",
+)
 DATE_FIELDS = ("date_of_birth", "stage_date", "liability_order_date")
 ENCODINGS = ("auto", "utf-8", "windows-1252")
 

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from drp_tui.domain.dates import is_working_day
+from drp_tui.domain.extract import GENERIC_COLUMNS
 from drp_tui.domain.schedule import Frequency, build_schedule
 from drp_tui.services import casework, importer, monitoring, queue
 from drp_tui.services.casework import Actor, Refused
@@ -226,7 +227,7 @@ def _write_extract(
     share a council tax debt; Faker's UK names, addresses, postcodes and phone numbers."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(EXTRACT_COLUMNS)
+        writer.writerow(GENERIC_COLUMNS)
         previous: str | None = None
         dealt: dict[str, int] = {}  # debts of each type so far: the first go through every stage
         for number in range(1, people + 1):
@@ -272,31 +273,6 @@ def _write_extract(
             previous = ref
 
 
-EXTRACT_COLUMNS = [
-    "person_ref",
-    "title",
-    "forename",
-    "surname",
-    "date_of_birth",
-    "email",
-    "address_line1",
-    "address_line2",
-    "town",
-    "postcode",
-    "phone",
-    "phone2",
-    "debt_ref",
-    "debt_type",
-    "period",
-    "original_amount",
-    "balance",
-    "costs",
-    "stage",
-    "stage_date",
-    "liability_order_date",
-    "jurisdiction",
-    "joint_person_ref",
-]
 _TYPE_CODES = {
     "council_tax": "CT",
     "business_rates": "NDR",
