@@ -102,30 +102,44 @@ SECTIONS: dict[str, Callable[[bool], list[str]]] = {
 }
 
 
+def merge(existing: str, fresh: dict[str, list[str]], header: list[str]) -> str:
+    """The benchmarks file with the sections just run replaced and the others kept."""
+    sections: dict[str, str] = {}
+    for block in existing.split("\n## ")[1:]:
+        title = block.splitlines()[0]
+        sections[title] = "## " + block.rstrip() + "\n"
+    for lines in fresh.values():
+        sections[lines[0].removeprefix("## ")] = "\n".join(lines).rstrip() + "\n"
+    return "\n".join(header) + "\n" + "\n".join(sections.values())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", choices=sorted(SECTIONS), action="append")
     args = parser.parse_args()
     chosen = args.only or list(SECTIONS)
-    lines = [
-        "# Benchmarks",
-        "",
-        "Run with `.venv/bin/python -m bench.run` (all sections; `--only import` for one). It "
-        "rewrites this file. Each figure is a median over repeated runs, with a baseline "
-        "measured in the same run.",
-        "",
-        f"- Machine: {machine()}",
-        f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
-        "",
-    ]
+    stamp = f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}._"
+    fresh = {}
     for name in chosen:
         print(f"== {name}")
-        lines += SECTIONS[name](args.quick)
+        lines = SECTIONS[name](args.quick)
+        fresh[name] = [lines[0], "", stamp, *lines[1:]]
     if args.quick:
         print("(--quick: docs/BENCHMARKS.md left as it was)")
         return
-    (REPO / "docs" / "BENCHMARKS.md").write_text("\n".join(lines), encoding="utf-8")
+    header = [
+        "# Benchmarks",
+        "",
+        "Run with `.venv/bin/python -m bench.run` (every section; `--only import` for one, "
+        "which replaces just that section here). Each figure is a median over repeated runs, "
+        "with a baseline measured in the same run; each section says when and on what machine "
+        "it was measured.",
+        "",
+    ]
+    target = REPO / "docs" / "BENCHMARKS.md"
+    existing = target.read_text(encoding="utf-8") if target.exists() else ""
+    target.write_text(merge(existing, fresh, header), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -94,6 +94,7 @@ def check_arrangements(
                 event_id=actor.ids(),
                 payload={
                     "promise": promise.id,
+                    "promised_by": promise.officer_id,
                     "amount": f"{promise.amount:.2f}",
                     "due_on": promise.due_on.isoformat(),
                     "paid": f"{paid:.2f}",

@@ -85,13 +85,13 @@ SELECT e.officer_id,
   sum(CASE WHEN e.kind = 'contact.recorded' THEN json_extract(e.payload, '$.seconds') END)
 FROM event e WHERE e.at >= ? AND e.at < ? GROUP BY e.officer_id
 """
-# Promises judged in the period, credited to the officer who took them.
+# Promises judged in the period, credited to the officer who took them (the judgment event
+# names them, so no join back to the promise is needed).
 _KEPT_SQL = """
-SELECT m.officer_id, sum(j.kind = 'promise.kept'), sum(j.kind = 'promise.broken')
-FROM event j JOIN event m ON m.kind = 'promise.made'
-  AND json_extract(m.payload, '$.promise') = json_extract(j.payload, '$.promise')
-WHERE j.kind IN ('promise.kept', 'promise.broken') AND j.at >= ? AND j.at < ?
-GROUP BY m.officer_id
+SELECT json_extract(payload, '$.promised_by'), sum(kind = 'promise.kept'),
+       sum(kind = 'promise.broken')
+FROM event WHERE kind IN ('promise.kept', 'promise.broken') AND at >= ? AND at < ?
+GROUP BY 1
 """
 # Cash received in the period, credited to the officer holding the case.
 _CASH_SQL = f"""
