@@ -59,6 +59,8 @@ def test_wheel_carries_both_packages_and_the_policy_tables(wheel: Path) -> None:
     assert "drp_tui/data/policy/ctaeo.toml" in names
     assert "drp_tui/data/sfs/example-guidelines.toml" in names
     assert "screens/__init__.py" in names
+    assert "screens/queue.tcss" in names  # a screen's stylesheet ships beside it
+    assert "drp_tui/store/migrations/versions/0001_first_schema.py" in names
     assert not any(name.startswith("tests/") for name in names)
 
 

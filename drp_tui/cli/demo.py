@@ -81,7 +81,6 @@ def demo(
         f"(supervisor: {SUPERVISOR}), then for example [bold]drp queue show[/bold]."
     )
     if not no_launch:
-        out.print(
-            "[dim]The officer workstation is not built yet; the store is ready for the "
-            "command line.[/dim]"
-        )
+        from drp_tui.cli.main import launch
+
+        launch(settings.model_copy(update={"store": path, "officer": DEMO_OFFICER}))

@@ -24,7 +24,7 @@ from drp_tui.cli.demo import demo
 from drp_tui.cli.errors import DrpGroup
 from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
-from drp_tui.settings import default_config_path, load_settings
+from drp_tui.settings import Settings, default_config_path, load_settings
 
 app = typer.Typer(
     cls=DrpGroup,
@@ -61,9 +61,23 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """drp — the council debt recovery workstation."""
-    if ctx.invoked_subcommand is None:
+    """drp — the council debt recovery workstation. With no command: open the officer's
+    workstation (set DRP_OFFICER), or try it with 'drp demo'."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = load_settings()
+    if not settings.officer:
         print(ctx.get_help())
+        print("\nTo open the workstation set DRP_OFFICER (and DRP_STORE), or try 'drp demo'.")
+        return
+    launch(settings)
+
+
+def launch(settings: Settings) -> None:
+    """Open the Textual workstation (imported only here: headless commands never load it)."""
+    from drp_tui.app import create_app
+
+    create_app(settings).run()
 
 
 @app.command("locate")

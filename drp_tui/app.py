@@ -1,0 +1,27 @@
+"""The Textual app: the composition root. It builds nothing itself; `create_app` takes the
+workstation's services and the first screen is the officer's queue."""
+
+from __future__ import annotations
+
+from textual.app import App
+
+from drp_tui.services.workstation import Workstation, open_workstation
+from drp_tui.settings import Settings
+from screens.queue import QueueScreen
+
+
+class DrpApp(App[None]):
+    TITLE = "drp"
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, workstation: Workstation) -> None:
+        super().__init__()
+        self.workstation = workstation
+
+    def on_mount(self) -> None:
+        self.push_screen(QueueScreen(self.workstation))
+
+
+def create_app(settings: Settings) -> DrpApp:
+    """The one way the app is built: by `drp`, `drp demo` and the tests."""
+    return DrpApp(open_workstation(settings))

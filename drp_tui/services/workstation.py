@@ -1,0 +1,61 @@
+"""What the officer's workstation needs from the rest of drp, built once at start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from drp_tui.domain.errors import InputError
+from drp_tui.services.policy import PolicyBook, policy_for
+from drp_tui.services.queue import QueueEntry, local_time, officer_queue
+from drp_tui.services.reports import OfficerFigures, performance
+from drp_tui.services.store import store_for
+from drp_tui.settings import Settings
+from drp_tui.store.engine import Store
+from drp_tui.store.models import Officer
+
+
+@dataclass(frozen=True)
+class Workstation:
+    store: Store
+    policy: PolicyBook
+    officer: Officer
+    clock: Callable[[], datetime]
+
+    def now(self) -> datetime:
+        return local_time(self.policy, self.clock())
+
+    def queue(self) -> list[QueueEntry]:
+        return officer_queue(self.store, self.policy, self.officer.id, self.clock())
+
+    def today(self) -> OfficerFigures:
+        """The officer's figures so far today (from the event log)."""
+        day = self.now().date()
+        report = performance(self.store, day, day)
+        mine = [f for f in report.officers if f.officer == self.officer.id]
+        return (
+            mine[0]
+            if mine
+            else OfficerFigures(
+                self.officer.id,
+                self.officer.name,
+                self.officer.team,
+                target=self.officer.daily_call_target,
+            )
+        )
+
+
+def open_workstation(settings: Settings) -> Workstation:
+    if not settings.officer:
+        raise InputError(
+            "DRP_OFFICER",
+            "set DRP_OFFICER to your officer id to open the "
+            "workstation (or run 'drp demo' to try it)",
+        )
+    store = store_for(settings)
+    with store.read() as session:
+        officer = session.get(Officer, settings.officer)
+    if officer is None:
+        raise InputError("DRP_OFFICER", f"{settings.officer!r} is not an officer in {store.path}")
+    return Workstation(store, policy_for(settings), officer, settings.current_time)

@@ -1,0 +1,126 @@
+"""The officer's call queue: today's figures, then open cases in priority order with the
+reason each is there and whether it may be called now."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from drp_tui.services.queue import QueueEntry
+from drp_tui.services.reports import OfficerFigures
+from drp_tui.services.workstation import Workstation
+
+FIXED_WIDTH = 3 + 9 + 22 + 5 + 16 + 6 * 2  # #, case, name, score, call now, cell padding
+
+
+class QueueScreen(Screen[None]):
+    CSS_PATH = "queue.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "r",
+            "refresh",
+            "Refresh",
+            id="queue.refresh",
+            tooltip="Reload the queue and today's figures",
+        ),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
+    ]
+
+    class Loaded(Message):
+        """The queue and today's figures, read in a worker thread."""
+
+        def __init__(self, entries: list[QueueEntry], figures: OfficerFigures) -> None:
+            super().__init__()
+            self.entries = entries
+            self.figures = figures
+
+    def __init__(self, workstation: Workstation) -> None:
+        super().__init__()
+        self.workstation = workstation
+        self.entries: list[QueueEntry] = []
+
+    def compose(self) -> ComposeResult:
+        officer = self.workstation.officer
+        yield Static(f"[b]drp[/b] · {officer.name} ({officer.id})", id="title")
+        yield Static("Loading today's figures…", id="figures")
+        yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
+    def load(self) -> None:
+        self.post_message(self.Loaded(self.workstation.queue(), self.workstation.today()))
+
+    @on(Loaded)
+    def show(self, message: Loaded) -> None:
+        self.entries = message.entries
+        self.query_one("#figures", Static).update(self._figures(message.figures))
+        self._fill()
+
+    @on(DataTable.RowHighlighted, "#queue")
+    def describe(self, event: DataTable.RowHighlighted) -> None:
+        """The highlighted case in full: its reason, and every reason it may not be called."""
+        entry = next((e for e in self.entries if e.case_id == event.row_key.value), None)
+        detail = self.query_one("#detail", Static)
+        if entry is None:
+            detail.update("")
+            return
+        call = "may be called now" if entry.callable_now else "; ".join(entry.why_not)
+        detail.update(f"[b]{entry.reference}[/b] {entry.name}: {entry.reason} — {call}")
+
+    def on_resize(self) -> None:
+        if self.entries:
+            self._fill()
+
+    def _figures(self, f: OfficerFigures) -> str:
+        now = self.workstation.now()
+        callable_now = sum(1 for e in self.entries if e.callable_now)
+        return (
+            f"{now:%a %d %b %Y %H:%M} · calls [b]{f.calls}[/b]/{f.target} · right party "
+            f"[b]{f.right_party}[/b] · promises [b]{f.promises}[/b] (£{f.promised:,.2f}) · "
+            f"arrangements [b]{f.arrangements}[/b] · queue {len(self.entries)}, "
+            f"{callable_now} callable now"
+        )
+
+    def _fill(self) -> None:
+        table = self.query_one("#queue", DataTable)
+        table.clear(columns=True)
+        why_width = max(18, self.size.width - FIXED_WIDTH - 2)
+        table.add_column("#", width=3)
+        table.add_column("Case", width=9)
+        table.add_column("Name", width=22)
+        table.add_column("Score", width=5)
+        table.add_column("Why", width=why_width)
+        table.add_column("Call now?", width=16)
+        for number, entry in enumerate(self.entries, start=1):
+            reference = Text(entry.reference, style="bold yellow" if entry.callback_due else "")
+            name = Text(entry.name)
+            if entry.vulnerable:
+                name.append(" ◆", style="magenta")
+            call = (
+                Text("yes", style="green")
+                if entry.callable_now
+                else Text(entry.why_not[0] if entry.why_not else "no", style="dim")
+            )
+            table.add_row(
+                str(number),
+                reference,
+                name,
+                str(entry.points),
+                entry.reason,
+                call,
+                key=entry.case_id,
+            )
