@@ -60,6 +60,16 @@ class QueueScreen(Screen[None]):
     def action_refresh(self) -> None:
         self.load()
 
+    @on(DataTable.RowSelected, "#queue")
+    def action_open(self) -> None:
+        from screens.debtor import DebtorScreen
+
+        table = self.query_one("#queue", DataTable)
+        if not self.entries or table.cursor_row < 0:
+            return
+        case_id = self.entries[table.cursor_row].case_id
+        self.app.push_screen(DebtorScreen(self.workstation, case_id, reason="queue"))
+
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
         self.post_message(self.Loaded(self.workstation.queue(), self.workstation.today()))

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drp_tui.domain.errors import InputError
+from drp_tui.services.caseview import CaseView, case_view, record_idv
+from drp_tui.services.casework import Actor, view_case
 from drp_tui.services.policy import PolicyBook, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.reports import OfficerFigures, performance
@@ -28,6 +30,22 @@ class Workstation:
 
     def queue(self) -> list[QueueEntry]:
         return officer_queue(self.store, self.policy, self.officer.id, self.clock())
+
+    def actor(self) -> Actor:
+        return Actor(self.officer.id, clock=self.clock)
+
+    def open_case(self, case_id: str, reason: str) -> CaseView:
+        """The case, with its opening recorded in the audit trail."""
+        view_case(self.store, self.actor(), case_id, reason)
+        return self.case(case_id)
+
+    def case(self, case_id: str) -> CaseView:
+        return case_view(self.store, self.policy, case_id, self.now().date())
+
+    def verify(self, case_id: str, checks: frozenset[str], third_party: bool) -> str:
+        return record_idv(
+            self.store, self.actor(), case_id=case_id, passed_checks=checks, third_party=third_party
+        )
 
     def today(self) -> OfficerFigures:
         """The officer's figures so far today (from the event log)."""

@@ -1,0 +1,216 @@
+"""Everything the debtor screen shows about one case, read in one go, and the ID&V record
+that unlocks the account detail (DOMAIN.md decision 10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.holds import ActiveHold, active_holds
+from drp_tui.domain.recovery import RouteCheck, recovery_routes
+from drp_tui.services.casework import Actor, holds_for
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import Address, Case, Debt, Event, Person, Phone, Vulnerability
+
+IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
+IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
+
+
+@dataclass(frozen=True)
+class DebtLine:
+    id: str
+    reference: str
+    type_name: str
+    stage: str
+    balance: Decimal
+    costs: Decimal
+    jurisdiction: str
+    routes: tuple[RouteCheck, ...]
+    non_payment: str
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: str
+    officer: str
+    kind: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class CaseView:
+    case_id: str
+    reference: str
+    name: str
+    date_of_birth: date | None
+    address: str
+    phones: tuple[tuple[str, str, str], ...]  # id, number, status
+    debts: tuple[DebtLine, ...]
+    holds: tuple[ActiveHold, ...]
+    vulnerabilities: tuple[str, ...]
+    history: tuple[HistoryLine, ...]
+    verified: bool  # ID&V passed on this case today
+
+    @property
+    def balance(self) -> Decimal:
+        return sum((d.balance for d in self.debts), Decimal(0))
+
+    @property
+    def main_stage(self) -> str:
+        return self.debts[0].stage if self.debts else ""
+
+
+def _summary(kind: str, payload: dict[str, object]) -> str:
+    keys = (
+        "outcome",
+        "amount",
+        "total",
+        "due_on",
+        "reason",
+        "category",
+        "kind",
+        "hold",
+        "agency",
+        "to",
+    )
+    return ", ".join(f"{k} {payload[k]}" for k in keys if payload.get(k) not in (None, ""))
+
+
+def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseView:
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            raise InputError("case", f"no case {case_id}")
+        person = session.get(Person, case.person_id)
+        assert person is not None
+        address = (
+            session.execute(
+                select(Address).where(col(Address.person_id) == person.id, col(Address.current))
+            )
+            .scalars()
+            .first()
+        )
+        phones = tuple(
+            (p.id, p.number, p.status)
+            for p in session.execute(
+                select(Phone).where(col(Phone.person_id) == person.id)
+            ).scalars()
+        )
+        debts = []
+        for debt in session.execute(
+            select(Debt).where(col(Debt.case_id) == case.id).order_by(col(Debt.balance).desc())
+        ).scalars():
+            kind = policy.recovery.debt_type(debt.debt_type, on)
+            routes = recovery_routes(
+                policy.recovery,
+                debt_type=debt.debt_type,
+                stage=debt.stage,
+                jurisdiction=debt.jurisdiction,
+                balance=debt.balance,
+                on=on,
+            )
+            debts.append(
+                DebtLine(
+                    debt.id,
+                    debt.host_ref,
+                    kind.name,
+                    debt.stage,
+                    debt.balance,
+                    debt.costs,
+                    debt.jurisdiction,
+                    tuple(routes),
+                    kind.non_payment,
+                )
+            )
+        vulnerabilities = tuple(
+            f"{v.category}" + (f" (review {v.review_on:%d %b %Y})" if v.review_on else "")
+            for v in session.execute(
+                select(Vulnerability).where(col(Vulnerability.person_id) == person.id)
+            ).scalars()
+        )
+        events = (
+            session.execute(
+                select(Event)
+                .where(col(Event.case_id) == case.id)
+                .order_by(col(Event.seq).desc())
+                .limit(40)
+            )
+            .scalars()
+            .all()
+        )
+        holds = tuple(active_holds(policy.holds, holds_for(session, case), on))
+    verified = any(
+        e.kind == "idv.recorded" and e.payload.get("result") == "passed" and e.at.date() == on
+        for e in events
+    )
+    name = " ".join(part for part in (person.title, person.forename, person.surname) if part)
+    line = (
+        ""
+        if address is None
+        else ", ".join(
+            part for part in (address.line1, address.line2, address.town, address.postcode) if part
+        )
+    )
+    history = tuple(
+        HistoryLine(f"{e.at:%d %b %H:%M}", e.officer_id, e.kind, _summary(e.kind, e.payload))
+        for e in events
+    )
+    return CaseView(
+        case.id,
+        case.reference,
+        name,
+        person.date_of_birth,
+        line,
+        phones,
+        tuple(debts),
+        holds,
+        vulnerabilities,
+        history,
+        verified,
+    )
+
+
+def mask(text: str) -> str:
+    """Initials only: enough to ask for the right person, nothing to disclose."""
+    return " ".join(word[0] + "." if word else "" for word in text.split())
+
+
+def record_idv(
+    store: Store,
+    actor: Actor,
+    *,
+    case_id: str,
+    passed_checks: frozenset[str],
+    third_party: bool = False,
+) -> str:
+    """Record the identity check: passed with at least two checks, otherwise failed (or a
+    third party answered). Returns the result."""
+    unknown = passed_checks - set(IDV_CHECKS)
+    if unknown:
+        raise InputError("checks", f"unknown ID&V check(s): {', '.join(sorted(unknown))}")
+    if third_party:
+        result = "third_party"
+    elif len(passed_checks) >= IDV_PASS:
+        result = "passed"
+    else:
+        result = "failed"
+    with store.write() as session:
+        if session.get(Case, case_id) is None:
+            raise InputError("case", f"no case {case_id}")
+        append_event(
+            session,
+            officer_id=actor.officer_id,
+            kind="idv.recorded",
+            at=actor.now(),
+            case_id=case_id,
+            event_id=actor.ids(),
+            payload={"result": result, "checks": sorted(passed_checks)},
+        )
+    return result

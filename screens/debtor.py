@@ -1,0 +1,199 @@
+"""The debtor screen: one case during a call. Account detail stays masked until ID&V passes;
+holds are shown first; the script and the routes open for each debt are beside the debts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from drp_tui.services.caseview import CaseView, mask
+from drp_tui.services.workstation import Workstation
+from screens.idv import IdvChoice, IdvModal
+
+HIDDEN = "•••"
+
+
+class DebtorScreen(Screen[None]):
+    CSS_PATH = "debtor.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
+        Binding("escape", "app.pop_screen", "Queue", id="debtor.back"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, view: CaseView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, workstation: Workstation, case_id: str, reason: str) -> None:
+        super().__init__()
+        self.workstation = workstation
+        self.case_id = case_id
+        self.reason = reason
+        self.view: CaseView | None = None
+        self.opened_at: datetime = workstation.clock()
+
+    def compose(self) -> ComposeResult:
+        yield Static("Opening the case…", id="case-header")
+        yield Static("", id="holds")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield DataTable(id="debts", cursor_type="row")
+                yield DataTable(id="history", cursor_type="row")
+            with VerticalScroll(id="right"):
+                yield Static("", id="person")
+                yield Static("", id="vulnerability")
+                yield Static("", id="script")
+                yield Static("", id="routes")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.set_interval(1, self._tick)
+        self.load(first=True)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def load(self, first: bool = False) -> None:
+        view = (
+            self.workstation.open_case(self.case_id, self.reason)
+            if first
+            else self.workstation.case(self.case_id)
+        )
+        self.post_message(self.Loaded(view))
+
+    @on(Loaded)
+    def show(self, message: Loaded) -> None:
+        self.view = view = message.view
+        shown = view.verified
+        self._tick()
+        holds = self.query_one("#holds", Static)
+        holds.display = bool(view.holds)
+        holds.update(
+            "\n".join(
+                f"[b]ON HOLD[/b] {h.name} {h.until}: no "
+                + ", ".join(a.replace("_", " ") for a in sorted(h.refuses) if a != "queue")
+                for h in view.holds
+            )
+        )
+        self._person(view, shown)
+        self._debts(view, shown)
+        self._history(view)
+        vulnerable = self.query_one("#vulnerability", Static)
+        vulnerable.display = bool(view.vulnerabilities)
+        vulnerable.update("[b]Vulnerability[/b] ◆ " + "; ".join(view.vulnerabilities))
+        self._script(view)
+        self._routes(view, shown)
+
+    def _tick(self) -> None:
+        if self.view is None:
+            return
+        view = self.view
+        elapsed = int((self.workstation.clock() - self.opened_at).total_seconds())
+        balance = f"£{view.balance:,.2f}" if view.verified else f"£{HIDDEN}"
+        idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
+        self.query_one("#case-header", Static).update(
+            f"[b]{view.reference}[/b] · {view.main_stage.replace('_', ' ')} · {balance} · "
+            f"{idv} · call {elapsed // 60:02d}:{elapsed % 60:02d}"
+        )
+
+    def _person(self, view: CaseView, shown: bool) -> None:
+        name = view.name if shown else mask(view.name)
+        born = (
+            (f"{view.date_of_birth:%d %b %Y}" if view.date_of_birth else "not held")
+            if shown
+            else HIDDEN
+        )
+        address = view.address if shown else HIDDEN
+        phones = (
+            "\n".join(
+                f"  {number} [dim]{status}[/dim]"
+                if status == "good"
+                else f"  [strike]{number}[/strike] [red]{status}[/red]"
+                for _, number, status in view.phones
+            )
+            or "  none held"
+        )
+        self.query_one("#person", Static).update(
+            f"[b]{name}[/b]\nborn {born}\n{address}\n[b]Phones[/b]\n{phones}"
+        )
+
+    def _debts(self, view: CaseView, shown: bool) -> None:
+        table = self.query_one("#debts", DataTable)
+        table.clear(columns=True)
+        table.add_columns("Debt", "Reference", "Stage", "Balance", "Costs")
+        for debt in view.debts:
+            table.add_row(
+                debt.type_name,
+                debt.reference if shown else HIDDEN + debt.reference[-3:],
+                debt.stage.replace("_", " "),
+                _money(debt.balance) if shown else f"£{HIDDEN}",
+                _money(debt.costs) if shown else f"£{HIDDEN}",
+                key=debt.id,
+            )
+
+    def _history(self, view: CaseView) -> None:
+        table = self.query_one("#history", DataTable)
+        table.clear(columns=True)
+        table.add_columns("When", "Who", "What", "Detail")
+        for line in view.history:
+            table.add_row(line.at, line.officer, line.kind.replace(".", " "), line.detail)
+
+    def _script(self, view: CaseView) -> None:
+        if not view.debts:
+            self.query_one("#script", Static).update("")
+            return
+        top = view.debts[0]
+        opening = (
+            "Confirm you are speaking to the right person before discussing the "
+            "account. If anyone else answers, or you reach voicemail, leave no debt "
+            "details."
+        )
+        if any("demand_payment" in h.refuses for h in view.holds):
+            ask = "Do not ask for payment: the case is on hold. Note the call and end it kindly."
+        else:
+            ask = (
+                f"Explain the {top.type_name.lower()} balance and that it is at "
+                f"{top.stage.replace('_', ' ')}. Ask how they can pay; offer an arrangement "
+                "they can afford (affordability first if money is tight)."
+            )
+        self.query_one("#script", Static).update(
+            f"[b]Script[/b]\n{opening}\n{ask}\n[b]If it is not paid:[/b] {top.non_payment}"
+        )
+
+    def _routes(self, view: CaseView, shown: bool) -> None:
+        lines = []
+        for debt in view.debts[:3]:
+            open_routes = [r.name for r in debt.routes if r.open]
+            label = debt.reference if shown else HIDDEN + debt.reference[-3:]
+            lines.append(f"[b]{label}[/b]: " + ("; ".join(open_routes) or "none open"))
+        self.query_one("#routes", Static).update("[b]Recovery options[/b]\n" + "\n".join(lines))
+
+    def action_idv(self) -> None:
+        self.app.push_screen(IdvModal(), self._record_idv)
+
+    def _record_idv(self, choice: IdvChoice | None) -> None:
+        if choice is not None:
+            self.verify(choice)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def verify(self, choice: IdvChoice) -> None:
+        result = self.workstation.verify(self.case_id, choice.checks, choice.third_party)
+        self.app.call_from_thread(
+            self.notify,
+            f"ID&V {result.replace('_', ' ')}",
+            severity="information" if result == "passed" else "warning",
+        )
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+
+
+def _money(amount: Decimal) -> Text:
+    return Text(f"£{amount:,.2f}", justify="right")

@@ -1,0 +1,150 @@
+"""The debtor screen: opened from the queue, masked until ID&V passes, holds first."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Static
+
+from drp_tui.app import DrpApp, create_app
+from drp_tui.settings import Settings
+from drp_tui.store.engine import Store
+from screens.debtor import DebtorScreen
+from screens.idv import IdvModal
+from tests.conftest import DEMO_NOW
+
+
+def app_for(store: Store, tmp_path: Path) -> DrpApp:
+    return create_app(
+        Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=tmp_path / "home")
+    )
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_first_case(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+def text_of(app: DrpApp, selector: str) -> str:
+    return str(app.screen.query_one(selector, Static).render())
+
+
+def events(store: Store, kind: str) -> list[tuple[str, str]]:
+    return (
+        sqlite3.connect(store.path)
+        .execute("SELECT officer_id, payload FROM event WHERE kind = ? ORDER BY seq", (kind,))
+        .fetchall()
+    )
+
+
+def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            screen = app.screen
+            assert isinstance(screen, DebtorScreen)
+            assert screen.view is not None
+            full_name = screen.view.name
+            assert full_name not in text_of(app, "#person")
+            assert "£•••" in text_of(app, "#case-header")
+            debts = screen.query_one("#debts", DataTable)
+            assert str(debts.get_row_at(0)[1]).startswith("•••")
+            await pilot.press("i")
+            await pilot.pause()
+            assert isinstance(app.screen, IdvModal)
+            await pilot.click("#check-date_of_birth")
+            await pilot.click("#check-postcode")
+            await pilot.click("#record")
+            await settle(pilot)
+            assert full_name in text_of(app, "#person")
+            assert "ID&V passed" in text_of(app, "#case-header")
+            assert not str(debts.get_row_at(0)[1]).startswith("•••")
+
+    asyncio.run(run())
+    assert [officer for officer, _ in events(demo_store, "case.viewed")][-1] == "jmorgan"
+    assert '"result":"passed"' in events(demo_store, "idv.recorded")[-1][1]
+
+
+def test_one_check_fails_and_a_third_party_sees_nothing(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("i")
+            await pilot.pause()
+            await pilot.click("#check-postcode")
+            await pilot.click("#record")
+            await settle(pilot)
+            assert "ID&V needed" in text_of(app, "#case-header")
+            await pilot.press("i")
+            await pilot.pause()
+            await pilot.click("#third-party")
+            await settle(pilot)
+            assert "£•••" in text_of(app, "#case-header")
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, DebtorScreen)
+
+    asyncio.run(run())
+    results = [payload for _, payload in events(demo_store, "idv.recorded")]
+    assert '"result":"failed"' in results[-2]
+    assert '"result":"third_party"' in results[-1]
+
+
+def test_a_breathing_space_case_says_so_and_asks_for_nothing(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    case_id = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
+            "WHERE b.kind = 'breathing_space' ORDER BY c.reference LIMIT 1"
+        )
+        .fetchone()[0]
+    )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.push_screen(DebtorScreen(app.workstation, case_id, reason="search: test"))
+            await settle(pilot)
+            assert "ON HOLD" in text_of(app, "#holds")
+            assert "Breathing Space" in text_of(app, "#holds")
+            assert "Do not ask for payment" in text_of(app, "#script")
+
+    asyncio.run(run())
+
+
+def test_debtor_screen_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
+    assert snap_compare(
+        app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=open_first_case
+    )
+
+
+def test_debtor_screen_snapshot_120x40(
+    demo_store: Store, tmp_path: Path, snap_compare: Any
+) -> None:
+    assert snap_compare(
+        app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=open_first_case
+    )
+
+
+def test_idv_modal_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
+    async def open_idv(pilot: Pilot[Any]) -> None:
+        await open_first_case(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+
+    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=open_idv)
