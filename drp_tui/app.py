@@ -4,6 +4,7 @@ workstation's services and the first screen is the officer's queue."""
 from __future__ import annotations
 
 from textual.app import App
+from textual.worker import Worker, WorkerState
 
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
@@ -20,6 +21,19 @@ class DrpApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.workstation))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every piece of store work runs in a worker; if one fails, say so plainly. Each
+        write is one transaction, so a failed one has changed nothing."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.notify(
+                f"That did not work ({type(error).__name__}: {error}). Nothing was "
+                "saved; the case is as it was. Try again, or tell your supervisor.",
+                title="Not saved",
+                severity="error",
+                timeout=15,
+            )
 
 
 def create_app(settings: Settings) -> DrpApp:

@@ -16,19 +16,28 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.caseview import CaseView, mask
+from drp_tui.services.casework import Outcome, Refused
 from drp_tui.services.workstation import Workstation
 from screens.idv import IdvChoice, IdvModal
+from screens.outcome import OutcomeModal
 
 HIDDEN = "•••"
 
 
-class DebtorScreen(Screen[None]):
+class DebtorScreen(Screen[str | None]):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
-        Binding("escape", "app.pop_screen", "Queue", id="debtor.back"),
+        Binding("o", "outcome", "Outcome", id="debtor.outcome", tooltip="Record the call"),
+        Binding("n", "next", "Next case", id="debtor.next"),
+        Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
+    LEAVE_PROMPT = (
+        "[b]Record the outcome before leaving this call[/b] (ABANDONED, with a "
+        "reason, if it did not happen)."
+    )
 
     class Loaded(Message):
         def __init__(self, view: CaseView) -> None:
@@ -42,6 +51,8 @@ class DebtorScreen(Screen[None]):
         self.reason = reason
         self.view: CaseView | None = None
         self.opened_at: datetime = workstation.clock()
+        self.on_call = reason == "queue"  # opened to call; search views are not calls
+        self.recorded = False
 
     def compose(self) -> ComposeResult:
         yield Static("Opening the case…", id="case-header")
@@ -176,6 +187,60 @@ class DebtorScreen(Screen[None]):
             label = debt.reference if shown else HIDDEN + debt.reference[-3:]
             lines.append(f"[b]{label}[/b]: " + ("; ".join(open_routes) or "none open"))
         self.query_one("#routes", Static).update("[b]Recovery options[/b]\n" + "\n".join(lines))
+
+    def action_outcome(self, prompt: str = "") -> None:
+        if self.view is None:
+            return
+        view = self.view
+        phone_ids = [phone_id for phone_id, _, _ in view.phones]
+
+        def build(code: OutcomeCode, fields: dict[str, str]) -> Outcome:
+            return self.workstation.build_outcome(
+                code, fields, verified=view.verified, phone_ids=phone_ids
+            )
+
+        self.app.push_screen(
+            OutcomeModal(self.workstation.outcome_codes(), view.phones, build, prompt),
+            self._save_outcome,
+        )
+
+    def action_leave(self) -> None:
+        if self.on_call and not self.recorded:
+            self.action_outcome(self.LEAVE_PROMPT)
+            return
+        self.dismiss(None)
+
+    def action_next(self) -> None:
+        if self.on_call and not self.recorded:
+            self.action_outcome(self.LEAVE_PROMPT)
+            return
+        self.dismiss("next")
+
+    def _save_outcome(self, outcome: Outcome | None) -> None:
+        if outcome is not None:
+            self.save_outcome(outcome)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def save_outcome(self, outcome: Outcome) -> None:
+        try:
+            self.workstation.record_outcome(self.case_id, self.opened_at, outcome)
+        except Refused as refused:
+            self.app.call_from_thread(
+                self.notify,
+                f"{refused.message}. Nothing was saved; the attempt is recorded.",
+                severity="error",
+                timeout=8,
+            )
+            return
+        self.post_message(self.OutcomeSaved())
+
+    class OutcomeSaved(Message):
+        """The call's outcome is in the store."""
+
+    @on(OutcomeSaved)
+    def outcome_saved(self) -> None:
+        self.recorded = True
+        self.dismiss("next")
 
     def action_idv(self) -> None:
         self.app.push_screen(IdvModal(), self._record_idv)

@@ -45,6 +45,7 @@ class QueueScreen(Screen[None]):
         super().__init__()
         self.workstation = workstation
         self.entries: list[QueueEntry] = []
+        self.finished: str | None = None  # the case just called, when moving on to the next
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -62,13 +63,21 @@ class QueueScreen(Screen[None]):
 
     @on(DataTable.RowSelected, "#queue")
     def action_open(self) -> None:
-        from screens.debtor import DebtorScreen
 
         table = self.query_one("#queue", DataTable)
         if not self.entries or table.cursor_row < 0:
             return
-        case_id = self.entries[table.cursor_row].case_id
-        self.app.push_screen(DebtorScreen(self.workstation, case_id, reason="queue"))
+        self._open(self.entries[table.cursor_row].case_id)
+
+    def _open(self, case_id: str) -> None:
+        from screens.debtor import DebtorScreen
+
+        def after(result: str | None) -> None:
+            # The call is recorded: reload, then open the next callable case.
+            self.finished = case_id if result == "next" else None
+            self.load()
+
+        self.app.push_screen(DebtorScreen(self.workstation, case_id, reason="queue"), after)
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
@@ -79,6 +88,11 @@ class QueueScreen(Screen[None]):
         self.entries = message.entries
         self.query_one("#figures", Static).update(self._figures(message.figures))
         self._fill()
+        if self.finished is not None:
+            finished, self.finished = self.finished, None
+            upcoming = [e for e in self.entries if e.callable_now and e.case_id != finished]
+            if upcoming:
+                self._open(upcoming[0].case_id)
 
     @on(DataTable.RowHighlighted, "#queue")
     def describe(self, event: DataTable.RowHighlighted) -> None:

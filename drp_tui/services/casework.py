@@ -616,3 +616,143 @@ def set_hold(
 
 def debts_of(session: Session, case_id: str) -> Sequence[Debt]:
     return session.execute(select(Debt).where(col(Debt.case_id) == case_id)).scalars().all()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the officer chose at the end of a call, with the fields its code needs."""
+
+    code: str
+    right_party: bool
+    idv_result: str = "not_attempted"
+    amount: Decimal | None = None
+    on: date | None = None
+    callback_at: datetime | None = None
+    phone_id: str | None = None
+    reason: str = ""
+    notes: str = ""
+
+
+def record_outcome(
+    store: Store,
+    actor: Actor,
+    holds: HoldPolicy,
+    *,
+    case_id: str,
+    started_at: datetime,
+    outcome: Outcome,
+) -> ContactAttempt:
+    """The call and everything its outcome implies, in one transaction: a promise (refused
+    while a hold forbids asking for payment), a callback, a phone marked wrong, a dispute
+    hold, Breathing Space, a death."""
+    try:
+        with store.write() as session:
+            case = _case(session, case_id)
+            if outcome.code == "PTP":
+                guard(session, actor, holds, case, "demand_payment", "promise to pay")
+            attempt = ContactAttempt(
+                id=actor.ids(),
+                case_id=case.id,
+                officer_id=actor.officer_id,
+                phone_id=outcome.phone_id,
+                started_at=started_at,
+                ended_at=actor.now(),
+                outcome_code=outcome.code,
+                right_party=outcome.right_party,
+                idv_result=outcome.idv_result,
+                notes=outcome.notes,
+                abandon_reason=outcome.reason if outcome.code == "ABANDONED" else None,
+            )
+            session.add(attempt)
+            _outcome_effects(session, actor, case, outcome)
+            case.updated_at = actor.now()
+            session.flush()
+            _event(
+                session,
+                actor,
+                "contact.recorded",
+                case.id,
+                attempt=attempt.id,
+                outcome=outcome.code,
+                right_party=outcome.right_party,
+                idv=outcome.idv_result,
+                phone=outcome.phone_id,
+                callback_at=None
+                if outcome.callback_at is None
+                else outcome.callback_at.isoformat(),
+                abandon_reason=attempt.abandon_reason,
+                reason=outcome.reason or None,
+                seconds=int((actor.now() - started_at).total_seconds()),
+            )
+            return attempt
+    except Refused as refused:
+        record_refusal(store, actor, case_id, "demand_payment", refused.message)
+        raise
+
+
+def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcome) -> None:
+    if outcome.code == "PTP":
+        if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
+            raise InputError("promise", "needs an amount and a date")
+        promise = Promise(
+            id=actor.ids(),
+            case_id=case.id,
+            officer_id=actor.officer_id,
+            amount=outcome.amount,
+            due_on=outcome.on,
+            created_at=actor.now(),
+        )
+        session.add(promise)
+        session.flush()
+        _event(
+            session,
+            actor,
+            "promise.made",
+            case.id,
+            promise=promise.id,
+            amount=f"{outcome.amount:.2f}",
+            due_on=outcome.on.isoformat(),
+        )
+    if outcome.callback_at is not None:
+        case.next_action_due = outcome.callback_at
+    elif case.next_action_due is not None and case.next_action_due <= actor.now():
+        case.next_action_due = None  # the callback that was due has now been made
+    if outcome.code in ("WRONG", "UNOBT") and outcome.phone_id is not None:
+        phone = session.get(Phone, outcome.phone_id)
+        if phone is not None:
+            phone.status = "wrong" if outcome.code == "WRONG" else "disconnected"
+    if outcome.code == "DISPUTE":
+        case.hold_kind, case.hold_reason = "dispute", outcome.reason
+        _event(session, actor, "hold.set", case.id, hold="dispute", reason=outcome.reason)
+    if outcome.code == "BS" and outcome.on is not None:
+        session.add(
+            BreathingSpace(
+                id=actor.ids(),
+                person_id=case.person_id,
+                kind="breathing_space",
+                start=outcome.on,
+                reference=outcome.reason,
+            )
+        )
+        case.hold_kind, case.hold_reason = "breathing_space", outcome.reason or None
+        _event(
+            session,
+            actor,
+            "breathing_space.recorded",
+            case.id,
+            kind="breathing_space",
+            start=outcome.on.isoformat(),
+            reference=outcome.reason,
+        )
+    if outcome.code == "DECEASED":
+        person = session.get(Person, case.person_id)
+        if person is not None:
+            person.deceased_on = outcome.on or actor.now().date()
+            _event(
+                session,
+                actor,
+                "death.recorded",
+                case.id,
+                died_on=person.deceased_on.isoformat(),
+                source=outcome.reason,
+            )

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from drp_tui.domain.errors import InputError
+from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.caseview import CaseView, case_view, record_idv
-from drp_tui.services.casework import Actor, view_case
+from drp_tui.services.casework import Actor, Outcome, record_outcome, view_case
+from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.policy import PolicyBook, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.reports import OfficerFigures, performance
@@ -45,6 +47,31 @@ class Workstation:
     def verify(self, case_id: str, checks: frozenset[str], third_party: bool) -> str:
         return record_idv(
             self.store, self.actor(), case_id=case_id, passed_checks=checks, third_party=third_party
+        )
+
+    def outcome_codes(self) -> list[OutcomeCode]:
+        return self.policy.outcomes.offered(self.now().date())
+
+    def build_outcome(
+        self, code: OutcomeCode, fields: dict[str, str], *, verified: bool, phone_ids: list[str]
+    ) -> Outcome:
+        return build_outcome(
+            self.policy,
+            code,
+            fields,
+            now=self.now(),
+            idv_result="passed" if verified else "not_attempted",
+            phone_ids=phone_ids,
+        )
+
+    def record_outcome(self, case_id: str, started_at: datetime, outcome: Outcome) -> None:
+        record_outcome(
+            self.store,
+            self.actor(),
+            self.policy.holds,
+            case_id=case_id,
+            started_at=started_at,
+            outcome=outcome,
         )
 
     def today(self) -> OfficerFigures:

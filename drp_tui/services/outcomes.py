@@ -1,0 +1,77 @@
+"""Checking what an officer typed into the outcome form against the code's needs and the
+calling rules, before anything is saved."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from drp_tui.domain.contact import may_call
+from drp_tui.domain.dates import parse_date
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.money import parse_money
+from drp_tui.domain.outcomes import OutcomeCode
+from drp_tui.services.casework import Outcome
+from drp_tui.services.policy import PolicyBook
+
+
+def parse_callback(text: str, zone: str) -> datetime:
+    """`2026-11-24 14:30` (or `24/11/2026 14:30`) in local time."""
+    parts = text.strip().split()
+    if len(parts) != 2:
+        raise InputError("callback", "give a date and a time, for example 2026-11-24 14:30")
+    day = parse_date(parts[0], "callback")
+    try:
+        at = time.fromisoformat(parts[1])
+    except ValueError:
+        raise InputError("callback", f"{parts[1]!r} is not a time, for example 14:30") from None
+    return datetime.combine(day, at, ZoneInfo(zone))
+
+
+def build_outcome(
+    policy: PolicyBook,
+    code: OutcomeCode,
+    fields: Mapping[str, str],
+    *,
+    now: datetime,
+    idv_result: str,
+    phone_ids: Sequence[str],
+    jurisdiction: str = "england",
+) -> Outcome:
+    """An Outcome from the form, or InputError naming the field to fix."""
+    needs = set(code.needs)
+    amount = on = callback = None
+    if "amount" in needs:
+        amount = parse_money(fields.get("amount", ""), "amount")
+        if amount <= 0:
+            raise InputError("amount", "must be more than £0.00")
+    if "date" in needs:
+        on = parse_date(fields.get("date", ""), "date")
+        if code.code == "PTP" and on < now.date():
+            raise InputError("date", "a promise cannot be dated in the past")
+    if "callback_at" in needs:
+        hours = policy.contact.hours[-1].timezone
+        callback = parse_callback(fields.get("callback_at", ""), hours)
+        if callback <= now:
+            raise InputError("callback", "must be later than now")
+        check = may_call(policy.contact, callback, jurisdiction=jurisdiction)
+        if not check.allowed:
+            raise InputError("callback", "; ".join(check.reasons))
+    phone = fields.get("phone") or None
+    if "phone" in needs and phone not in phone_ids:
+        raise InputError("phone", "choose which number was wrong")
+    reason = fields.get("reason", "").strip()
+    if "reason" in needs and not reason:
+        raise InputError("reason", f"{code.name} needs a reason")
+    return Outcome(
+        code=code.code,
+        right_party=code.right_party,
+        idv_result=idv_result,
+        amount=amount,
+        on=on,
+        callback_at=callback,
+        phone_id=phone,
+        reason=reason,
+        notes=fields.get("notes", "").strip(),
+    )

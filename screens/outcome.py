@@ -1,0 +1,108 @@
+"""The outcome of a call: the code, and the fields that code needs (DOMAIN.md §13)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Select, Static
+
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.outcomes import OutcomeCode
+from drp_tui.services.casework import Outcome
+
+FIELDS = {
+    "amount": ("Amount", "£0.00"),
+    "date": ("Date", "YYYY-MM-DD"),
+    "callback_at": ("Callback", "YYYY-MM-DD HH:MM"),
+    "reason": ("Reason", ""),
+}
+
+
+class OutcomeModal(ModalScreen[Outcome | None]):
+    CSS_PATH = "outcome.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Back to the case", id="outcome.cancel"),
+    ]
+
+    def __init__(
+        self,
+        codes: Sequence[OutcomeCode],
+        phones: Sequence[tuple[str, str, str]],
+        build: Callable[[OutcomeCode, dict[str, str]], Outcome],
+        prompt: str = "",
+    ) -> None:
+        super().__init__()
+        self.codes = {c.code: c for c in codes}
+        self.phones = phones
+        self.build = build
+        self.prompt = prompt
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="outcome"):
+            yield Static(self.prompt or "[b]Outcome[/b] of this call", id="outcome-title")
+            yield Select(
+                [(f"{c.code} · {c.name}", c.code) for c in self.codes.values()],
+                prompt="Choose the outcome",
+                id="code",
+            )
+            for key, (label, placeholder) in FIELDS.items():
+                with Horizontal(classes="field", id=f"row-{key}"):
+                    yield Label(label)
+                    yield Input(placeholder=placeholder, id=key)
+            with Horizontal(classes="field", id="row-phone"):
+                yield Label("Number")
+                yield Select(
+                    [(number, phone_id) for phone_id, number, _ in self.phones],
+                    prompt="Which number?",
+                    id="phone",
+                )
+            with Horizontal(classes="field", id="row-notes"):
+                yield Label("Notes")
+                yield Input(id="notes")
+            yield Static("", id="error")
+            with Horizontal(id="outcome-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Back", id="back")
+
+    def on_mount(self) -> None:
+        self._show_fields(None)
+
+    @on(Select.Changed, "#code")
+    def chosen(self, event: Select.Changed) -> None:
+        code = None if event.select.is_blank() else self.codes.get(str(event.value))
+        self._show_fields(code)
+
+    def _show_fields(self, code: OutcomeCode | None) -> None:
+        needs = set(code.needs) if code else set()
+        for key in (*FIELDS, "phone"):
+            self.query_one(f"#row-{key}").display = key in needs
+        self.query_one("#error", Static).update("")
+
+    @on(Button.Pressed, "#save")
+    def save(self) -> None:
+        select = self.query_one("#code", Select)
+        value = select.value
+        error = self.query_one("#error", Static)
+        if select.is_blank():
+            error.update("[red]Choose an outcome.[/red]")
+            return
+        code = self.codes[str(value)]
+        fields = {key: self.query_one(f"#{key}", Input).value for key in (*FIELDS, "notes")}
+        phone = self.query_one("#phone", Select)
+        fields["phone"] = "" if phone.is_blank() else str(phone.value)
+        try:
+            outcome = self.build(code, fields)
+        except InputError as exc:
+            error.update(f"[red]{exc.field}: {exc.message}[/red]")
+            return
+        self.dismiss(outcome)
+
+    @on(Button.Pressed, "#back")
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,208 @@
+"""A whole call through the real app: queue, case, ID&V, outcome, next case; and the rules
+that guard it (no leaving a call without an outcome, holds refuse payment demands, bad input
+saves nothing)."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Select, Static
+
+from drp_tui.app import DrpApp, create_app
+from drp_tui.settings import Settings
+from drp_tui.store.engine import Store
+from screens.debtor import DebtorScreen
+from screens.outcome import OutcomeModal
+from tests.conftest import DEMO_NOW
+
+
+def app_for(store: Store, tmp_path: Path) -> DrpApp:
+    return create_app(
+        Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=tmp_path / "home")
+    )
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_first_case(pilot: Pilot[Any]) -> None:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def save(pilot: Pilot[Any]) -> None:
+    """Press Save (as Enter on the button would), then let the app settle."""
+    pilot.app.screen.query_one("#save", Button).press()
+    await settle(pilot)
+
+
+async def choose(pilot: Pilot[Any], code: str, **fields: str) -> None:
+    modal = pilot.app.screen
+    assert isinstance(modal, OutcomeModal)
+    modal.query_one("#code", Select).value = code
+    await pilot.pause()
+    for key, value in fields.items():
+        modal.query_one(f"#{key}", Input).value = value
+
+
+def count(store: Store, sql: str) -> int:
+    return int(sqlite3.connect(store.path).execute(sql).fetchone()[0])
+
+
+def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    attempts_before = count(demo_store, "SELECT count(*) FROM contactattempt")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            first = app.screen
+            assert isinstance(first, DebtorScreen)
+            await pilot.press("i")
+            await pilot.pause()
+            await pilot.click("#check-date_of_birth")
+            await pilot.click("#check-account_reference")
+            await pilot.click("#record")
+            await settle(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            await choose(pilot, "PTP", amount="£50", date="2026-11-30", notes="paying Friday")
+            await save(pilot)
+            await settle(pilot)
+            nxt = app.screen
+            assert isinstance(nxt, DebtorScreen)
+            assert nxt.case_id != first.case_id
+            assert nxt.on_call
+
+    asyncio.run(run())
+    db = sqlite3.connect(demo_store.path)
+    assert count(demo_store, "SELECT count(*) FROM contactattempt") == attempts_before + 1
+    attempt = db.execute(
+        "SELECT outcome_code, right_party, idv_result, notes FROM "
+        "contactattempt ORDER BY rowid DESC LIMIT 1"
+    ).fetchone()
+    assert attempt == ("PTP", 1, "passed", "paying Friday")
+    assert db.execute(
+        "SELECT amount, due_on, officer_id FROM promise ORDER BY rowid DESC LIMIT 1"
+    ).fetchone() == (5000, "2026-11-30", "jmorgan")
+    kinds = [r[0] for r in db.execute("SELECT kind FROM event ORDER BY seq DESC LIMIT 4")]
+    assert {"contact.recorded", "promise.made"} <= set(kinds)
+
+
+def test_bad_input_shows_inline_and_saves_nothing(demo_store: Store, tmp_path: Path) -> None:
+    before = count(demo_store, "SELECT count(*) FROM contactattempt")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            for fields, message in (
+                ({"amount": "12.345", "date": "2026-11-30"}, "amount"),
+                ({"amount": "£20", "date": "2026-02-31"}, "not a real date"),
+                ({"amount": "£20", "date": "2026-11-01"}, "in the past"),
+            ):
+                await choose(pilot, "PTP", **fields)
+                await save(pilot)
+                assert isinstance(app.screen, OutcomeModal)
+                assert message in str(app.screen.query_one("#error", Static).render())
+            await choose(pilot, "CALLBACK", callback_at="2026-11-29 10:00")
+            await save(pilot)
+            assert "no calls on Sundays" in str(app.screen.query_one("#error", Static).render())
+            await choose(pilot, "WRONG")
+            await save(pilot)
+            assert "which number" in str(app.screen.query_one("#error", Static).render())
+
+    asyncio.run(run())
+    assert count(demo_store, "SELECT count(*) FROM contactattempt") == before
+
+
+def test_a_call_cannot_be_left_without_an_outcome(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            for key in ("escape", "n"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(app.screen, OutcomeModal)
+                assert "before leaving" in str(
+                    app.screen.query_one("#outcome-title", Static).render()
+                )
+                await pilot.click("#back")
+                await pilot.pause()
+                assert isinstance(app.screen, DebtorScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            await choose(pilot, "ABANDONED")
+            await save(pilot)
+            assert "needs a reason" in str(app.screen.query_one("#error", Static).render())
+            await choose(pilot, "ABANDONED", reason="line dropped before answer")
+            await save(pilot)
+
+    asyncio.run(run())
+    assert sqlite3.connect(demo_store.path).execute(
+        "SELECT outcome_code, abandon_reason FROM contactattempt ORDER BY rowid DESC LIMIT 1"
+    ).fetchone() == ("ABANDONED", "line dropped before answer")
+
+
+def test_breathing_space_refuses_a_promise_and_records_the_attempt(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    case_id = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
+            "WHERE b.kind = 'breathing_space' ORDER BY c.reference LIMIT 1"
+        )
+        .fetchone()[0]
+    )
+    promises = count(demo_store, "SELECT count(*) FROM promise")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            app.push_screen(DebtorScreen(app.workstation, case_id, reason="queue"))
+            await settle(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            await choose(pilot, "PTP", amount="10", date="2026-11-30")
+            await save(pilot)
+            assert isinstance(app.screen, DebtorScreen)  # refused: still on the case
+
+    asyncio.run(run())
+    assert count(demo_store, "SELECT count(*) FROM promise") == promises
+    refused = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT case_id, payload FROM event WHERE kind = 'action.refused' ORDER BY seq DESC "
+            "LIMIT 1"
+        )
+        .fetchone()
+    )
+    assert refused[0] == case_id
+    assert "demand_payment" in refused[1]
+
+
+def test_outcome_modal_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
+    async def promise_form(pilot: Pilot[Any]) -> None:
+        await open_first_case(pilot)
+        await pilot.press("o")
+        await pilot.pause()
+        await choose(pilot, "PTP")
+        await pilot.pause()
+
+    assert snap_compare(
+        app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=promise_form
+    )
