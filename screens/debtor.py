@@ -3,7 +3,7 @@ holds are shown first; the script and the routes open for each debt are beside t
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
@@ -20,6 +20,7 @@ from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.caseview import CaseView, mask
 from drp_tui.services.casework import Outcome, Refused
 from drp_tui.services.workstation import Workstation
+from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
 
@@ -30,6 +31,13 @@ class DebtorScreen(Screen[str | None]):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
+        Binding(
+            "r",
+            "arrangement",
+            "Arrangement",
+            id="debtor.arrangement",
+            tooltip="Build a payment arrangement",
+        ),
         Binding("o", "outcome", "Outcome", id="debtor.outcome", tooltip="Record the call"),
         Binding("n", "next", "Next case", id="debtor.next"),
         Binding("escape", "leave", "Queue", id="debtor.back"),
@@ -203,6 +211,42 @@ class DebtorScreen(Screen[str | None]):
             OutcomeModal(self.workstation.outcome_codes(), view.phones, build, prompt),
             self._save_outcome,
         )
+
+    def action_arrangement(self) -> None:
+        if self.view is None or not self.view.debts:
+            return
+        first = self.workstation.now().date() + timedelta(days=7)
+        self.app.push_screen(
+            ArrangementModal(
+                self.view.debts, self.workstation.preview_arrangement, first.isoformat()
+            ),
+            self._save_arrangement,
+        )
+
+    def _save_arrangement(self, plan: ArrangementPlan | None) -> None:
+        if plan is not None:
+            self.save_arrangement(plan)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def save_arrangement(self, plan: ArrangementPlan) -> None:
+        try:
+            self.workstation.make_arrangement(
+                self.case_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
+            )
+        except Refused as refused:
+            self.app.call_from_thread(
+                self.notify,
+                f"{refused.message}. Nothing was saved; the attempt is recorded.",
+                severity="error",
+                timeout=8,
+            )
+            return
+        self.app.call_from_thread(
+            self.notify,
+            f"Arrangement saved: {len(plan.schedule.instalments)} payments of "
+            f"£{plan.schedule.instalments[0].amount:,.2f}. Record the outcome (ARR) next.",
+        )
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
 
     def action_leave(self) -> None:
         if self.on_call and not self.recorded:

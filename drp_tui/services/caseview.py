@@ -27,6 +27,7 @@ IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
 class DebtLine:
     id: str
     reference: str
+    debt_type: str
     type_name: str
     stage: str
     balance: Decimal
@@ -120,6 +121,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                 DebtLine(
                     debt.id,
                     debt.host_ref,
+                    debt.debt_type,
                     kind.name,
                     debt.stage,
                     debt.balance,

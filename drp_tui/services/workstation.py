@@ -8,8 +8,16 @@ from datetime import datetime
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.services.caseview import CaseView, case_view, record_idv
-from drp_tui.services.casework import Actor, Outcome, record_outcome, view_case
+from drp_tui.domain.schedule import Schedule
+from drp_tui.services.arrangements import schedule_from_form
+from drp_tui.services.caseview import CaseView, DebtLine, case_view, record_idv
+from drp_tui.services.casework import (
+    Actor,
+    Outcome,
+    make_arrangement,
+    record_outcome,
+    view_case,
+)
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.policy import PolicyBook, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
@@ -72,6 +80,30 @@ class Workstation:
             case_id=case_id,
             started_at=started_at,
             outcome=outcome,
+        )
+
+    def preview_arrangement(self, debt: DebtLine, fields: dict[str, str]) -> Schedule:
+        return schedule_from_form(
+            self.policy, fields, debt_type=debt.debt_type, today=self.now().date()
+        )
+
+    def make_arrangement(
+        self,
+        case_id: str,
+        debt_id: str,
+        schedule: Schedule,
+        frequency: str,
+        override_reason: str | None,
+    ) -> None:
+        make_arrangement(
+            self.store,
+            self.actor(),
+            self.policy.holds,
+            case_id=case_id,
+            debt_id=debt_id,
+            schedule=schedule,
+            frequency=frequency,
+            override_reason=override_reason,
         )
 
     def today(self) -> OfficerFigures:
