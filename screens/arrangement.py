@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import ClassVar
 
 from textual import on
@@ -45,7 +46,11 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
     ]
 
     def __init__(
-        self, debts: Sequence[DebtLine], preview: Preview, first_default: str, surplus: str = ""
+        self,
+        debts: Sequence[DebtLine],
+        preview: Preview,
+        first_default: str,
+        surplus: Decimal | None = None,
     ) -> None:
         super().__init__()
         self.debts = {d.id: d for d in debts}
@@ -91,7 +96,9 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
 
     def on_mount(self) -> None:
         debt = next(iter(self.debts.values()))
-        self.query_one("#total", Input).value = self.surplus or f"{debt.balance:.2f}"
+        self.query_one("#total", Input).value = f"{debt.balance:.2f}"
+        if self.surplus is not None:  # from the affordability assessment
+            self.query_one("#instalment", Input).value = f"{self.surplus:.2f}"
         self.query_one("#first", Input).value = self.first_default
         self.query_one("#preview", DataTable).add_columns("#", "Due", "Amount")
         self.refresh_preview()
@@ -124,6 +131,12 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
             table.add_row(str(number), f"{item.due:%a %d %b %Y}", f"£{item.amount:,.2f}")
         lines = [f"[red]{f.message}[/red]" for f in schedule.errors]
         lines += [f"[yellow]{f.message}[/yellow]" for f in schedule.warnings]
+        regular = schedule.instalments[0].amount if schedule.instalments else None
+        if self.surplus is not None and regular is not None and regular > self.surplus:
+            lines.append(
+                f"[yellow]instalments of £{regular:,.2f} are above the assessed surplus of "
+                f"£{self.surplus:,.2f} a month[/yellow]"
+            )
         if schedule.possible:
             lines.insert(
                 0, f"{len(schedule.instalments)} payments totalling £{schedule.total:,.2f}"

@@ -20,6 +20,7 @@ from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.caseview import CaseView, mask
 from drp_tui.services.casework import Outcome, Refused
 from drp_tui.services.workstation import Workstation
+from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
@@ -31,6 +32,13 @@ class DebtorScreen(Screen[str | None]):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
+        Binding(
+            "a",
+            "affordability",
+            "Affordability",
+            id="debtor.affordability",
+            tooltip="Standard Financial Statement",
+        ),
         Binding(
             "r",
             "arrangement",
@@ -212,13 +220,20 @@ class DebtorScreen(Screen[str | None]):
             self._save_outcome,
         )
 
-    def action_arrangement(self) -> None:
+    def action_affordability(self) -> None:
+        self.app.push_screen(AffordabilityScreen(self.workstation, self.case_id), self._use_surplus)
+
+    def _use_surplus(self, surplus: Decimal | None) -> None:
+        if surplus is not None:
+            self.action_arrangement(surplus)
+
+    def action_arrangement(self, surplus: Decimal | None = None) -> None:
         if self.view is None or not self.view.debts:
             return
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
             ArrangementModal(
-                self.view.debts, self.workstation.preview_arrangement, first.isoformat()
+                self.view.debts, self.workstation.preview_arrangement, first.isoformat(), surplus
             ),
             self._save_arrangement,
         )

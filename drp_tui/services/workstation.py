@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from drp_tui.domain.affordability import (
+    Affordability,
+    GuidelineTable,
+    assess,
+    statement_from_data,
+)
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
@@ -16,10 +23,11 @@ from drp_tui.services.casework import (
     Outcome,
     make_arrangement,
     record_outcome,
+    save_assessment,
     view_case,
 )
 from drp_tui.services.outcomes import build_outcome
-from drp_tui.services.policy import PolicyBook, policy_for
+from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.reports import OfficerFigures, performance
 from drp_tui.services.store import store_for
@@ -34,6 +42,7 @@ class Workstation:
     policy: PolicyBook
     officer: Officer
     clock: Callable[[], datetime]
+    guidelines: GuidelineTable | None = None
 
     def now(self) -> datetime:
         return local_time(self.policy, self.clock())
@@ -106,6 +115,28 @@ class Workstation:
             override_reason=override_reason,
         )
 
+    def assess(self, statement: dict[str, Any]) -> Affordability:
+        """Affordability of a statement as entered (InputError names the line to fix)."""
+        return assess(
+            statement_from_data(statement),
+            savings_rules=self.policy.savings,
+            on=self.now().date(),
+            guidelines=self.guidelines,
+        )
+
+    def save_assessment(
+        self, case_id: str, statement: dict[str, Any], result: Affordability
+    ) -> None:
+        save_assessment(
+            self.store,
+            self.actor(),
+            case_id=case_id,
+            statement=statement,
+            result=affordability_summary(result),
+            surplus=result.surplus,
+            available_for_priority=result.available_for_priority,
+        )
+
     def today(self) -> OfficerFigures:
         """The officer's figures so far today (from the event log)."""
         day = self.now().date()
@@ -135,4 +166,24 @@ def open_workstation(settings: Settings) -> Workstation:
         officer = session.get(Officer, settings.officer)
     if officer is None:
         raise InputError("DRP_OFFICER", f"{settings.officer!r} is not an officer in {store.path}")
-    return Workstation(store, policy_for(settings), officer, settings.current_time)
+    return Workstation(
+        store, policy_for(settings), officer, settings.current_time, guidelines_for(settings, None)
+    )
+
+
+def affordability_summary(result: Affordability) -> dict[str, Any]:
+    """The figures an assessment keeps (money as two-decimal strings)."""
+    return {
+        "total_income": f"{result.total_income:.2f}",
+        "total_expenditure": f"{result.total_expenditure:.2f}",
+        "surplus": f"{result.surplus:.2f}",
+        "savings_contribution": f"{result.savings_contribution:.2f}",
+        "available_for_priority": f"{result.available_for_priority:.2f}",
+        "available_for_non_priority": f"{result.available_for_non_priority:.2f}",
+        "non_priority_shares": [
+            {"creditor": s.creditor, "amount": f"{s.amount:.2f}"}
+            for s in result.non_priority_shares
+        ],
+        "guidelines": result.guideline_checks.table,
+        "guideline_notice": result.guideline_checks.notice,
+    }

@@ -1,0 +1,179 @@
+"""The affordability calculator: the Standard Financial Statement with totals, savings,
+the priority / non-priority split and guideline checks updating as the officer types."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, Select, Static
+
+from drp_tui.domain.affordability import (
+    FIXED_COSTS,
+    FLEXIBLE_COSTS,
+    INCOME,
+    MONTHLY_FACTOR,
+    Affordability,
+)
+from drp_tui.domain.errors import InputError
+from drp_tui.services.workstation import Workstation
+
+SECTIONS = (
+    ("income", "Income", INCOME),
+    ("fixed_costs", "Fixed costs", FIXED_COSTS),
+    ("flexible_costs", "Flexible costs", FLEXIBLE_COSTS),
+)
+CREDITOR_ROWS = 3
+
+
+def label(category: str) -> str:
+    return category.replace("_", " ").capitalize()
+
+
+class AffordabilityScreen(Screen[Decimal | None]):
+    """Dismisses with the amount available for priority debts when the officer uses it."""
+
+    CSS_PATH = "affordability.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="affordability.save", priority=True),
+        Binding("ctrl+u", "use", "Use surplus", id="affordability.use", priority=True),
+        Binding("escape", "back", "Back", id="affordability.back"),
+    ]
+
+    def __init__(self, workstation: Workstation, case_id: str) -> None:
+        super().__init__()
+        self.workstation = workstation
+        self.case_id = case_id
+        self.result: Affordability | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("[b]Affordability[/b] (Standard Financial Statement, monthly)", id="af-title")
+        with Horizontal(id="af-body"):
+            with VerticalScroll(id="af-form"):
+                yield Static("[b]Household[/b]", classes="heading")
+                for key, text in (("adults", "Adults"), ("children", "Children")):
+                    with Horizontal(classes="line"):
+                        yield Label(text)
+                        yield Input(
+                            "1" if key == "adults" else "0", id=f"household__{key}", compact=True
+                        )
+                for section, title, categories in SECTIONS:
+                    yield Static(f"[b]{title}[/b]", classes="heading")
+                    for category in categories:
+                        with Horizontal(classes="line"):
+                            yield Label(label(category))
+                            yield Input(
+                                placeholder="£0.00", id=f"{section}__{category}", compact=True
+                            )
+                            yield Select(
+                                [(f, f) for f in MONTHLY_FACTOR],
+                                value="monthly",
+                                allow_blank=False,
+                                compact=True,
+                                id=f"{section}__{category}__frequency",
+                            )
+                yield Static("[b]Other creditors (non-priority)[/b]", classes="heading")
+                for row in range(CREDITOR_ROWS):
+                    with Horizontal(classes="line"):
+                        yield Input(placeholder="creditor", id=f"creditor__{row}", compact=True)
+                        yield Input(placeholder="balance £", id=f"balance__{row}", compact=True)
+            yield Static("", id="af-summary")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#income__earnings", Input).focus()
+        self.recalculate()
+
+    def statement(self) -> dict[str, Any]:
+        """The form as a statement (the same shape `drp calc affordability` reads)."""
+
+        def value(widget_id: str) -> str:
+            return self.query_one(f"#{widget_id}", Input).value.strip()
+
+        def count(key: str) -> int:
+            text = value(f"household__{key}") or "0"
+            if not text.isdigit():
+                raise InputError(f"household {key}", f"{text!r} is not a whole number")
+            return int(text)
+
+        statement: dict[str, Any] = {
+            "household": {"adults": count("adults"), "children": count("children")}
+        }
+        for section, _, categories in SECTIONS:
+            lines = {}
+            for category in categories:
+                amount = value(f"{section}__{category}")
+                if amount:
+                    frequency = self.query_one(f"#{section}__{category}__frequency", Select)
+                    lines[category] = {"amount": amount, "frequency": str(frequency.value)}
+            statement[section] = lines
+        statement["non_priority_debts"] = [
+            {"creditor": value(f"creditor__{row}"), "balance": value(f"balance__{row}")}
+            for row in range(CREDITOR_ROWS)
+            if value(f"creditor__{row}")
+        ]
+        return statement
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def recalculate(self) -> None:
+        summary = self.query_one("#af-summary", Static)
+        try:
+            self.result = result = self.workstation.assess(self.statement())
+        except InputError as exc:
+            self.result = None
+            summary.update(f"[red]{exc.field.replace('_', ' ')}: {exc.message}[/red]")
+            return
+        checks = result.guideline_checks
+        lines = [
+            f"Income            £{result.total_income:>10,.2f}",
+            f"Fixed costs       £{result.total_fixed_costs:>10,.2f}",
+            f"Flexible costs    £{result.total_flexible_costs:>10,.2f}",
+            f"[b]Surplus           £{result.surplus:>10,.2f}[/b]",
+            f"Savings           £{result.savings_contribution:>10,.2f}",
+            f"[b]For priority debts £{result.available_for_priority:>9,.2f}[/b]",
+            f"For others        £{result.available_for_non_priority:>10,.2f}",
+        ]
+        lines += [f"  {s.creditor}: £{s.amount:,.2f}" for s in result.non_priority_shares]
+        lines += [f"[yellow]{w}[/yellow]" for w in result.warnings]
+        if checks.notice:
+            lines.append(f"[yellow]{checks.notice}[/yellow]")
+        for check in checks.checks:
+            mark = "[green]within[/green]" if check.within else "[red]above[/red]"
+            lines.append(
+                f"{label(check.category)}: £{check.spent:,.2f} {mark} £{check.guideline:,.2f}"
+            )
+        summary.update("\n".join(lines))
+
+    def action_save(self) -> None:
+        if self.result is not None:
+            self.save(use=False)
+
+    def action_use(self) -> None:
+        if self.result is None:
+            return
+        if self.result.available_for_priority <= 0:
+            self.notify(
+                "Nothing is available for priority debts: consider a debt advice referral.",
+                severity="warning",
+            )
+            return
+        self.save(use=True)
+
+    @work(thread=True, exclusive=True, group="affordability", exit_on_error=False)
+    def save(self, use: bool) -> None:
+        result = self.result
+        assert result is not None
+        self.workstation.save_assessment(self.case_id, self.statement(), result)
+        if use:
+            self.app.call_from_thread(self.dismiss, result.available_for_priority)
+        else:
+            self.app.call_from_thread(self.notify, "Assessment saved.")
+
+    def action_back(self) -> None:
+        self.dismiss(None)

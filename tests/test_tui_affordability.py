@@ -1,0 +1,157 @@
+"""The affordability calculator: live totals, saved assessments, and the surplus carried
+into the arrangement builder."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Input, Select, Static
+
+from drp_tui.app import DrpApp, create_app
+from drp_tui.services.policy import example_guidelines_path
+from drp_tui.settings import Settings
+from drp_tui.store.engine import Store
+from screens.affordability import AffordabilityScreen
+from screens.arrangement import ArrangementModal
+from tests.conftest import DEMO_NOW
+
+
+def app_for(store: Store, home: Path) -> DrpApp:
+    return create_app(Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=home))
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    await pilot.press("a")
+    await pilot.pause()
+    screen = pilot.app.screen
+    assert isinstance(screen, AffordabilityScreen)
+    return screen
+
+
+async def enter(pilot: Pilot[Any], screen: AffordabilityScreen, **values: str) -> None:
+    for key, value in values.items():
+        screen.query_one(f"#{key}", Input).value = value
+    await pilot.pause()
+
+
+def summary(screen: AffordabilityScreen) -> str:
+    return str(screen.query_one("#af-summary", Static).render())
+
+
+STATEMENT = {
+    "income__earnings": "£1,450",
+    "fixed_costs__rent": "600",
+    "flexible_costs__food_and_housekeeping": "300",
+}
+
+
+def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path / "home")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_calculator(pilot)
+            assert "guideline checks are off" in summary(screen)
+            await enter(pilot, screen, **STATEMENT)
+            assert "£    550.00" in summary(screen)  # surplus
+            assert "£    530.00" in summary(screen)  # for priority debts, after £20 savings
+            screen.query_one("#income__earnings__frequency", Select).value = "weekly"
+            await pilot.pause()
+            assert "£  6,283.33" in summary(screen)  # £1,450 a week is £6,283.33 a month
+            screen.query_one("#income__earnings__frequency", Select).value = "monthly"
+            await pilot.pause()
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("ctrl+u")
+            await settle(pilot)
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            assert builder.query_one("#instalment", Input).value == "530.00"
+            builder.query_one("#instalment", Input).value = "600"
+            await pilot.pause()
+            assert "above the assessed surplus of £530.00" in str(
+                builder.query_one("#checks", Static).render()
+            )
+            assert not builder.query_one("#confirm", Button).disabled  # a warning, not a bar
+
+    asyncio.run(run())
+    db = sqlite3.connect(demo_store.path)
+    saved = db.execute("SELECT surplus, available_for_priority FROM assessment").fetchall()
+    assert saved == [(55000, 53000), (55000, 53000)]  # saved, then saved again on use
+    assert db.execute("SELECT count(*) FROM event WHERE kind = 'assessment.saved'").fetchone() == (
+        2,
+    )
+
+
+def test_bad_amounts_name_the_line(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path / "home")
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_calculator(pilot)
+            await enter(pilot, screen, income__earnings="12.345")
+            assert "income.earnings" in summary(screen)
+            await pilot.press("ctrl+u")
+            await pilot.pause()
+            assert isinstance(app.screen, AffordabilityScreen)  # nothing to use
+            await enter(pilot, screen, income__earnings="100", household__children="two")
+            assert "not a whole number" in summary(screen)
+
+    asyncio.run(run())
+    assert sqlite3.connect(demo_store.path).execute(
+        "SELECT count(*) FROM assessment"
+    ).fetchone() == (0,)
+
+
+def test_the_example_guidelines_say_they_are_not_the_licensed_figures(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(example_guidelines_path(), home / "sfs-guidelines.toml")
+
+    async def run() -> None:
+        app = app_for(demo_store, home)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_calculator(pilot)
+            await enter(
+                pilot, screen, **STATEMENT, flexible_costs__communications_and_leisure="250"
+            )
+            text = summary(screen)
+            assert "example figures — not the licensed SFS guidelines" in text
+            assert "Communications and leisure: £250.00 above £100.00" in text
+
+    asyncio.run(run())
+
+
+def test_affordability_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
+    async def filled(pilot: Pilot[Any]) -> None:
+        screen = await open_calculator(pilot)
+        await enter(pilot, screen, **STATEMENT)
+
+    assert snap_compare(
+        app_for(demo_store, tmp_path / "home"), terminal_size=(80, 24), run_before=filled
+    )
+
+
+def test_affordability_snapshot_120x40(
+    demo_store: Store, tmp_path: Path, snap_compare: Any
+) -> None:
+    async def filled(pilot: Pilot[Any]) -> None:
+        screen = await open_calculator(pilot)
+        await enter(pilot, screen, **STATEMENT)
+
+    assert snap_compare(
+        app_for(demo_store, tmp_path / "home"), terminal_size=(120, 40), run_before=filled
+    )
