@@ -3,7 +3,10 @@ workstation's services and the first screen is the officer's queue."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from textual.app import App
+from textual.binding import Binding, BindingType
 from textual.worker import Worker, WorkerState
 
 from drp_tui.services.workstation import Workstation, open_workstation
@@ -14,6 +17,9 @@ from screens.queue import QueueScreen
 class DrpApp(App[None]):
     TITLE = "drp"
     ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+    ]
 
     def __init__(self, workstation: Workstation) -> None:
         super().__init__()
@@ -21,6 +27,12 @@ class DrpApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(QueueScreen(self.workstation))
+
+    def action_help(self) -> None:
+        from screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """Every piece of store work runs in a worker; if one fails, say so plainly. Each

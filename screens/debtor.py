@@ -23,6 +23,7 @@ from drp_tui.services.workstation import Workstation
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.idv import IdvChoice, IdvModal
+from screens.note import NoteModal
 from screens.outcome import OutcomeModal
 
 HIDDEN = "•••"
@@ -47,7 +48,9 @@ class DebtorScreen(Screen[str | None]):
             tooltip="Build a payment arrangement",
         ),
         Binding("o", "outcome", "Outcome", id="debtor.outcome", tooltip="Record the call"),
-        Binding("n", "next", "Next case", id="debtor.next"),
+        Binding("n", "next", "Next case", id="debtor.next", show=False),
+        Binding("p", "promise", "Promise", id="debtor.promise", show=False),
+        Binding("t", "note", "Note", id="debtor.note", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (
@@ -204,7 +207,7 @@ class DebtorScreen(Screen[str | None]):
             lines.append(f"[b]{label}[/b]: " + ("; ".join(open_routes) or "none open"))
         self.query_one("#routes", Static).update("[b]Recovery options[/b]\n" + "\n".join(lines))
 
-    def action_outcome(self, prompt: str = "") -> None:
+    def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
         if self.view is None:
             return
         view = self.view
@@ -216,7 +219,7 @@ class DebtorScreen(Screen[str | None]):
             )
 
         self.app.push_screen(
-            OutcomeModal(self.workstation.outcome_codes(), view.phones, build, prompt),
+            OutcomeModal(self.workstation.outcome_codes(), view.phones, build, prompt, preset),
             self._save_outcome,
         )
 
@@ -261,6 +264,21 @@ class DebtorScreen(Screen[str | None]):
             f"Arrangement saved: {len(plan.schedule.instalments)} payments of "
             f"£{plan.schedule.instalments[0].amount:,.2f}. Record the outcome (ARR) next.",
         )
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+
+    def action_promise(self) -> None:
+        self.action_outcome(preset="PTP")
+
+    def action_note(self) -> None:
+        self.app.push_screen(NoteModal(), self._save_note)
+
+    def _save_note(self, text: str | None) -> None:
+        if text:
+            self.save_note(text)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def save_note(self, text: str) -> None:
+        self.workstation.add_note(self.case_id, text)
         self.post_message(self.Loaded(self.workstation.case(self.case_id)))
 
     def action_leave(self) -> None:

@@ -36,12 +36,14 @@ class OutcomeModal(ModalScreen[Outcome | None]):
         phones: Sequence[tuple[str, str, str]],
         build: Callable[[OutcomeCode, dict[str, str]], Outcome],
         prompt: str = "",
+        preset: str | None = None,
     ) -> None:
         super().__init__()
         self.codes = {c.code: c for c in codes}
         self.phones = phones
         self.build = build
         self.prompt = prompt
+        self.preset = preset
 
     def compose(self) -> ComposeResult:
         with Vertical(id="outcome"):
@@ -72,6 +74,8 @@ class OutcomeModal(ModalScreen[Outcome | None]):
 
     def on_mount(self) -> None:
         self._show_fields(None)
+        if self.preset in self.codes:
+            self.query_one("#code", Select).value = self.preset
 
     @on(Select.Changed, "#code")
     def chosen(self, event: Select.Changed) -> None:

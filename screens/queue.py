@@ -23,6 +23,7 @@ FIXED_WIDTH = 3 + 9 + 22 + 5 + 16 + 6 * 2  # #, case, name, score, call now, cel
 class QueueScreen(Screen[None]):
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open case", id="queue.open"),
         Binding(
             "r",
             "refresh",

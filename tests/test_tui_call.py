@@ -206,3 +206,52 @@ def test_outcome_modal_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_co
     assert snap_compare(
         app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=promise_form
     )
+
+
+def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:
+    from screens.help import HelpScreen
+    from screens.note import NoteModal
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("f1")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            text = str(app.screen.query_one(Static).render())
+            for key in (
+                "ID&V",
+                "Affordability",
+                "Arrangement",
+                "Outcome",
+                "Promise",
+                "Note",
+                "Open case",
+            ):
+                assert key in text
+            await pilot.press("escape")
+            await pilot.pause()
+            await pilot.press("t")
+            await pilot.pause()
+            assert isinstance(app.screen, NoteModal)
+            app.screen.query_one("#save", Button).press()
+            await pilot.pause()
+            assert "Write something" in str(app.screen.query_one("#note-error", Static).render())
+            app.screen.query_one("#text", Input).value = "Asked for statement by post"
+            app.screen.query_one("#save", Button).press()
+            await settle(pilot)
+            debtor = app.screen
+            assert isinstance(debtor, DebtorScreen)
+            assert debtor.view is not None
+            assert debtor.view.history[0].detail == "text Asked for statement by post"
+            await pilot.press("p")
+            await pilot.pause()
+            assert isinstance(app.screen, OutcomeModal)
+            assert app.screen.query_one("#code", Select).value == "PTP"
+            assert app.screen.query_one("#row-amount").display
+
+    asyncio.run(run())
+    assert sqlite3.connect(demo_store.path).execute(
+        "SELECT payload FROM event WHERE kind = 'note.added' ORDER BY seq DESC LIMIT 1"
+    ).fetchone() == ('{"text":"Asked for statement by post"}',)

@@ -80,6 +80,7 @@ def _summary(kind: str, payload: dict[str, object]) -> str:
         "hold",
         "agency",
         "to",
+        "text",
     )
     return ", ".join(f"{k} {payload[k]}" for k in keys if payload.get(k) not in (None, ""))
 

@@ -794,3 +794,11 @@ def save_assessment(
             amount=f"{available_for_priority:.2f}",
         )
         return assessment
+
+
+def add_note(store: Store, actor: Actor, *, case_id: str, text: str) -> None:
+    """A note on the case, kept in the audit trail."""
+    if not text.strip():
+        raise InputError("note", "write something first")
+    with store.write() as session:
+        _event(session, actor, "note.added", _case(session, case_id).id, text=text.strip())

@@ -21,6 +21,7 @@ from drp_tui.services.caseview import CaseView, DebtLine, case_view, record_idv
 from drp_tui.services.casework import (
     Actor,
     Outcome,
+    add_note,
     make_arrangement,
     record_outcome,
     save_assessment,
@@ -136,6 +137,9 @@ class Workstation:
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,
         )
+
+    def add_note(self, case_id: str, text: str) -> None:
+        add_note(self.store, self.actor(), case_id=case_id, text=text)
 
     def today(self) -> OfficerFigures:
         """The officer's figures so far today (from the event log)."""
