@@ -252,12 +252,7 @@ class DebtorScreen(Screen[str | None]):
                 self.case_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
             )
         except Refused as refused:
-            self.app.call_from_thread(
-                self.notify,
-                f"{refused.message}. Nothing was saved; the attempt is recorded.",
-                severity="error",
-                timeout=8,
-            )
+            self.app.call_from_thread(self._refused, refused)
             return
         self.app.call_from_thread(
             self.notify,
@@ -281,6 +276,13 @@ class DebtorScreen(Screen[str | None]):
         self.workstation.add_note(self.case_id, text)
         self.post_message(self.Loaded(self.workstation.case(self.case_id)))
 
+    def _refused(self, refused: Refused) -> None:
+        self.notify(
+            f"{refused.message}. Nothing was saved; the attempt is recorded.",
+            severity="error",
+            timeout=8,
+        )
+
     def action_leave(self) -> None:
         if self.on_call and not self.recorded:
             self.action_outcome(self.LEAVE_PROMPT)
@@ -302,12 +304,7 @@ class DebtorScreen(Screen[str | None]):
         try:
             self.workstation.record_outcome(self.case_id, self.opened_at, outcome)
         except Refused as refused:
-            self.app.call_from_thread(
-                self.notify,
-                f"{refused.message}. Nothing was saved; the attempt is recorded.",
-                severity="error",
-                timeout=8,
-            )
+            self.app.call_from_thread(self._refused, refused)
             return
         self.post_message(self.OutcomeSaved())
 

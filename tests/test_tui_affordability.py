@@ -12,22 +12,11 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
-from drp_tui.app import DrpApp, create_app
 from drp_tui.services.policy import example_guidelines_path
-from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
-from tests.conftest import DEMO_NOW
-
-
-def app_for(store: Store, home: Path) -> DrpApp:
-    return create_app(Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=home))
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.tui import app_for, settle
 
 
 async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
@@ -60,7 +49,7 @@ STATEMENT = {
 
 def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> None:
     async def run() -> None:
-        app = app_for(demo_store, tmp_path / "home")
+        app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_calculator(pilot)
             assert "guideline checks are off" in summary(screen)
@@ -97,7 +86,7 @@ def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> N
 
 def test_bad_amounts_name_the_line(demo_store: Store, tmp_path: Path) -> None:
     async def run() -> None:
-        app = app_for(demo_store, tmp_path / "home")
+        app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_calculator(pilot)
             await enter(pilot, screen, income__earnings="12.345")
@@ -122,7 +111,7 @@ def test_the_example_guidelines_say_they_are_not_the_licensed_figures(
     shutil.copy(example_guidelines_path(), home / "sfs-guidelines.toml")
 
     async def run() -> None:
-        app = app_for(demo_store, home)
+        app = app_for(demo_store, tmp_path, home=home)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_calculator(pilot)
             await enter(
@@ -140,9 +129,7 @@ def test_affordability_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_co
         screen = await open_calculator(pilot)
         await enter(pilot, screen, **STATEMENT)
 
-    assert snap_compare(
-        app_for(demo_store, tmp_path / "home"), terminal_size=(80, 24), run_before=filled
-    )
+    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=filled)
 
 
 def test_affordability_snapshot_120x40(
@@ -152,6 +139,4 @@ def test_affordability_snapshot_120x40(
         screen = await open_calculator(pilot)
         await enter(pilot, screen, **STATEMENT)
 
-    assert snap_compare(
-        app_for(demo_store, tmp_path / "home"), terminal_size=(120, 40), run_before=filled
-    )
+    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=filled)

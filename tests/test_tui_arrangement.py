@@ -11,23 +11,10 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import Button, DataTable, Input, Select, Static
 
-from drp_tui.app import DrpApp, create_app
-from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
-from tests.conftest import DEMO_NOW
-
-
-def app_for(store: Store, tmp_path: Path) -> DrpApp:
-    return create_app(
-        Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=tmp_path / "home")
-    )
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.tui import app_for, settle
 
 
 async def open_builder(pilot: Pilot[Any]) -> ArrangementModal:

@@ -10,29 +10,11 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from drp_tui.app import DrpApp, create_app
-from drp_tui.settings import Settings
+from drp_tui.app import DrpApp
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.idv import IdvModal
-from tests.conftest import DEMO_NOW
-
-
-def app_for(store: Store, tmp_path: Path) -> DrpApp:
-    return create_app(
-        Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=tmp_path / "home")
-    )
-
-
-async def settle(pilot: Pilot[Any]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def open_first_case(pilot: Pilot[Any]) -> None:
-    await settle(pilot)
-    await pilot.press("enter")
-    await settle(pilot)
+from tests.tui import app_for, open_first_case, settle
 
 
 def text_of(app: DrpApp, selector: str) -> str:

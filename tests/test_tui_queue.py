@@ -6,27 +6,14 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from drp_tui.app import DrpApp, create_app
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import officer_queue
-from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.queue import QueueScreen
 from tests.conftest import DEMO_NOW
-
-
-def workstation(store: Store, tmp_path: Path, officer: str = "jmorgan") -> DrpApp:
-    return create_app(
-        Settings(store=store.path, officer=officer, now=DEMO_NOW, data_home=tmp_path / "home")
-    )
-
-
-async def loaded(pilot: Pilot[Any]) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+from tests.tui import app_for, settle
 
 
 def test_the_queue_screen_shows_the_officers_queue_in_order(
@@ -35,9 +22,9 @@ def test_the_queue_screen_shows_the_officers_queue_in_order(
     expected = officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
 
     async def run() -> None:
-        app = workstation(demo_store, tmp_path)
+        app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await loaded(pilot)
+            await settle(pilot)
             assert isinstance(app.screen, QueueScreen)
             table = app.screen.query_one("#queue", DataTable)
             assert table.row_count == len(expected)
@@ -54,7 +41,7 @@ def test_the_queue_screen_shows_the_officers_queue_in_order(
             assert expected[2].reference in detail
             assert expected[2].reason in detail
             await pilot.press("r")
-            await loaded(pilot)
+            await settle(pilot)
             assert table.row_count == len(expected)
 
     asyncio.run(run())
@@ -72,9 +59,9 @@ def test_held_cases_never_appear_on_the_screen(demo_store: Store, tmp_path: Path
     }
 
     async def run() -> None:
-        app = workstation(demo_store, tmp_path)
+        app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await loaded(pilot)
+            await settle(pilot)
             table = app.screen.query_one("#queue", DataTable)
             shown = {str(table.get_row_at(n)[1]) for n in range(table.row_count)}
             assert not held & shown
@@ -88,16 +75,12 @@ def test_an_unknown_officer_is_a_clear_error(demo_store: Store, tmp_path: Path) 
     from drp_tui.domain.errors import InputError
 
     with pytest.raises(InputError, match="not an officer"):
-        workstation(demo_store, tmp_path, officer="nobody")
+        app_for(demo_store, tmp_path, officer="nobody")
 
 
 def test_queue_screen_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    assert snap_compare(
-        workstation(demo_store, tmp_path), terminal_size=(80, 24), run_before=loaded
-    )
+    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=settle)
 
 
 def test_queue_screen_snapshot_120x40(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    assert snap_compare(
-        workstation(demo_store, tmp_path), terminal_size=(120, 40), run_before=loaded
-    )
+    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=settle)

@@ -182,10 +182,7 @@ def record_contact(
             phone = session.get(Phone, phone_id)
             if phone is not None:
                 phone.status = "wrong" if outcome_code == "WRONG" else "disconnected"
-        if callback_at is not None:
-            case.next_action_due = callback_at
-        elif case.next_action_due is not None and case.next_action_due <= started_at:
-            case.next_action_due = None  # the callback that was due has now been made
+        _set_next_action(case, callback_at, started_at)
         case.updated_at = actor.now()
         session.flush()
         _event(
@@ -203,6 +200,14 @@ def record_contact(
             seconds=0 if ended_at is None else int((ended_at - started_at).total_seconds()),
         )
         return attempt
+
+
+def _set_next_action(case: Case, callback_at: datetime | None, called_at: datetime) -> None:
+    """A new callback becomes the next action; a callback that was due is done once called."""
+    if callback_at is not None:
+        case.next_action_due = callback_at
+    elif case.next_action_due is not None and case.next_action_due <= called_at:
+        case.next_action_due = None
 
 
 def make_promise(
@@ -714,10 +719,7 @@ def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcom
             amount=f"{outcome.amount:.2f}",
             due_on=outcome.on.isoformat(),
         )
-    if outcome.callback_at is not None:
-        case.next_action_due = outcome.callback_at
-    elif case.next_action_due is not None and case.next_action_due <= actor.now():
-        case.next_action_due = None  # the callback that was due has now been made
+    _set_next_action(case, outcome.callback_at, actor.now())
     if outcome.code in ("WRONG", "UNOBT") and outcome.phone_id is not None:
         phone = session.get(Phone, outcome.phone_id)
         if phone is not None:

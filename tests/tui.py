@@ -1,0 +1,37 @@
+"""Shared helpers for driving the real app with Pilot in tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+
+from drp_tui.app import DrpApp, create_app
+from drp_tui.settings import Settings
+from drp_tui.store.engine import Store
+from tests.conftest import DEMO_NOW
+
+
+def app_for(
+    store: Store, tmp_path: Path, officer: str = "jmorgan", home: Path | None = None
+) -> DrpApp:
+    """The workstation on `store` as `officer`, at the demo's fixed time."""
+    return create_app(
+        Settings(
+            store=store.path, officer=officer, now=DEMO_NOW, data_home=home or tmp_path / "home"
+        )
+    )
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let every worker finish and the screen catch up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_first_case(pilot: Pilot[Any]) -> None:
+    """From the queue, open the case at the top."""
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
