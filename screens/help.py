@@ -17,6 +17,7 @@ from screens.idv import IdvModal
 from screens.note import NoteModal
 from screens.outcome import OutcomeModal
 from screens.queue import QueueScreen
+from screens.search import SearchModal
 
 SCREENS = (
     ("Queue", QueueScreen),
@@ -26,11 +27,12 @@ SCREENS = (
     ("Arrangement", ArrangementModal),
     ("Affordability", AffordabilityScreen),
     ("Note", NoteModal),
+    ("Search", SearchModal),
 )
 
 
 def key_name(key: str) -> str:
-    return {"escape": "Esc", "enter": "Enter"}.get(key, key.replace("ctrl+", "Ctrl+"))
+    return {"escape": "Esc", "enter": "Enter", "slash": "/"}.get(key, key.replace("ctrl+", "Ctrl+"))
 
 
 def help_text() -> str:

@@ -24,6 +24,7 @@ class QueueScreen(Screen[None]):
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open case", id="queue.open"),
+        Binding("slash", "search", "Search", id="queue.search"),
         Binding(
             "r",
             "refresh",
@@ -69,6 +70,19 @@ class QueueScreen(Screen[None]):
         if not self.entries or table.cursor_row < 0:
             return
         self._open(self.entries[table.cursor_row].case_id)
+
+    def action_search(self) -> None:
+        from screens.search import Opening, SearchModal
+
+        def opened(choice: Opening | None) -> None:
+            if choice is not None:
+                from screens.debtor import DebtorScreen
+
+                self.app.push_screen(
+                    DebtorScreen(self.workstation, choice.case_id, reason=choice.reason)
+                )
+
+        self.app.push_screen(SearchModal(self.workstation), opened)
 
     def _open(self, case_id: str) -> None:
         from screens.debtor import DebtorScreen

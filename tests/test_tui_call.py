@@ -236,3 +236,61 @@ def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:
     assert sqlite3.connect(demo_store.path).execute(
         "SELECT payload FROM event WHERE kind = 'note.added' ORDER BY seq DESC LIMIT 1"
     ).fetchone() == ('{"text":"Asked for statement by post"}',)
+
+
+def test_search_opens_another_officers_case_only_with_an_audited_reason(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    from screens.search import SearchModal
+
+    reference, surname = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            'SELECT c.reference, p.surname FROM "case" c JOIN person p ON p.id = c.person_id '
+            "WHERE c.officer_id = 'akhan' ORDER BY c.reference LIMIT 1"
+        )
+        .fetchone()
+    )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("slash")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, SearchModal)
+            query = modal.query_one("#query", Input)
+            query.value = "x"
+            await pilot.press("enter")
+            await settle(pilot)
+            assert "at least two" in str(modal.query_one("#search-message", Static).render())
+            query.focus()
+            query.value = reference
+            await pilot.press("enter")
+            await settle(pilot)
+            assert [h.reference for h in modal.hits] == [reference]
+            await pilot.press("enter")  # choose it: not ours, so a reason is asked for
+            await pilot.pause()
+            assert isinstance(app.screen, SearchModal)
+            assert "give a reason" in str(modal.query_one("#search-message", Static).render())
+            modal.query_one("#reason", Input).value = "customer rang in, Aisha on leave"
+            await pilot.press("enter")
+            await settle(pilot)
+            debtor = app.screen
+            assert isinstance(debtor, DebtorScreen)
+            assert not debtor.on_call  # a look, not a call: no outcome is demanded
+            await pilot.press("escape")
+            await pilot.pause()
+            assert not isinstance(app.screen, DebtorScreen)
+
+    asyncio.run(run())
+    payload = (
+        sqlite3.connect(demo_store.path)
+        .execute("SELECT payload FROM event WHERE kind = 'case.viewed' ORDER BY seq DESC LIMIT 1")
+        .fetchone()[0]
+    )
+    assert "search: customer rang in, Aisha on leave" in payload
+    from drp_tui.services.caseview import search_cases
+
+    assert reference in {hit.reference for hit in search_cases(demo_store, surname, limit=500)}

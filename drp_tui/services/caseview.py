@@ -217,3 +217,43 @@ def record_idv(
             payload={"result": result, "checks": sorted(passed_checks)},
         )
     return result
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    case_id: str
+    reference: str
+    name: str
+    postcode: str
+    officer_id: str | None
+
+
+def search_cases(store: Store, text: str, limit: int = 25) -> list[SearchHit]:
+    """Cases by case reference, debt reference, surname (starts with) or postcode."""
+    query = text.strip()
+    if len(query) < 2:
+        raise InputError("search", "type at least two characters")
+    upper = query.upper()
+    compact = upper.replace(" ", "")
+    with store.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT DISTINCT c.id, c.reference, p.title, p.forename, p.surname, "
+            "coalesce(a.postcode, ''), c.officer_id "
+            'FROM "case" c JOIN person p ON p.id = c.person_id '
+            "LEFT JOIN address a ON a.person_id = p.id AND a.current "
+            "LEFT JOIN debt d ON d.case_id = c.id "
+            "WHERE c.reference = ? OR d.host_ref = ? OR p.surname LIKE ? "
+            "OR replace(a.postcode, ' ', '') = ? ORDER BY p.surname, p.forename, c.reference "
+            "LIMIT ?",
+            (upper, query, f"{query}%", compact, limit),
+        ).fetchall()
+    return [
+        SearchHit(
+            case_id,
+            reference,
+            " ".join(part for part in (title, forename, surname) if part),
+            postcode,
+            officer,
+        )
+        for case_id, reference, title, forename, surname, postcode, officer in rows
+    ]

@@ -17,7 +17,14 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
 from drp_tui.services.arrangements import schedule_from_form
-from drp_tui.services.caseview import CaseView, DebtLine, case_view, record_idv
+from drp_tui.services.caseview import (
+    CaseView,
+    DebtLine,
+    SearchHit,
+    case_view,
+    record_idv,
+    search_cases,
+)
 from drp_tui.services.casework import (
     Actor,
     Outcome,
@@ -137,6 +144,9 @@ class Workstation:
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,
         )
+
+    def search(self, text: str) -> list[SearchHit]:
+        return search_cases(self.store, text)
 
     def add_note(self, case_id: str, text: str) -> None:
         add_note(self.store, self.actor(), case_id=case_id, text=text)
