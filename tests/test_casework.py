@@ -112,15 +112,13 @@ def test_a_dispute_refuses_escalation_but_not_notes(store: Store, policy: Policy
         casework.place_with_agency(
             store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
         )
-    casework.record_contact(
+    casework.record_outcome(
         store,
         actor(),
+        policy.holds,
         case_id="c1",
         started_at=NOW,
-        ended_at=NOW,
-        outcome_code="RPC",
-        right_party=True,
-        notes="Explained the hold",
+        outcome=casework.Outcome("RPC", right_party=True, notes="Explained the hold"),
     )
     assert kinds(store) == ["hold.set", "action.refused", "contact.recorded"]
 
@@ -197,32 +195,30 @@ def test_promises_are_judged_kept_or_broken_after_the_tolerance(
     assert result.broken == [broken.id]
 
 
-def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(store: Store) -> None:
+def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
+    store: Store, policy: PolicyBook
+) -> None:
     callback = NOW + timedelta(hours=4)
-    casework.record_contact(
+    casework.record_outcome(
         store,
         actor(),
+        policy.holds,
         case_id="c1",
         started_at=NOW,
-        ended_at=NOW,
-        outcome_code="CALLBACK",
-        right_party=True,
-        callback_at=callback,
+        outcome=casework.Outcome("CALLBACK", right_party=True, callback_at=callback),
     )
     with store.read() as session:
         case = session.get(Case, "c1")
         assert case is not None
         assert case.next_action_due == callback
     later = NOW + timedelta(hours=5)
-    casework.record_contact(
+    casework.record_outcome(
         store,
         actor(later),
+        policy.holds,
         case_id="c1",
         started_at=later,
-        ended_at=later,
-        outcome_code="WRONG",
-        right_party=False,
-        phone_id="ph1",
+        outcome=casework.Outcome("WRONG", right_party=False, phone_id="ph1"),
     )
     with store.read() as session:
         case = session.get(Case, "c1")

@@ -6,7 +6,7 @@ not at all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -147,67 +147,98 @@ def view_case(store: Store, actor: Actor, case_id: str, reason: str) -> None:
         _event(session, actor, "case.viewed", _case(session, case_id).id, reason=reason)
 
 
-def record_contact(
-    store: Store,
-    actor: Actor,
-    *,
-    case_id: str,
-    started_at: datetime,
-    ended_at: datetime | None,
-    outcome_code: str,
-    right_party: bool,
-    idv_result: str = "not_attempted",
-    phone_id: str | None = None,
-    notes: str = "",
-    abandon_reason: str | None = None,
-    callback_at: datetime | None = None,
-) -> ContactAttempt:
-    with store.write() as session:
-        case = _case(session, case_id)
-        attempt = ContactAttempt(
-            id=actor.ids(),
-            case_id=case.id,
-            officer_id=actor.officer_id,
-            phone_id=phone_id,
-            started_at=started_at,
-            ended_at=ended_at,
-            outcome_code=outcome_code,
-            right_party=right_party,
-            idv_result=idv_result,
-            notes=notes,
-            abandon_reason=abandon_reason,
-        )
-        session.add(attempt)
-        if outcome_code in ("WRONG", "UNOBT") and phone_id is not None:
-            phone = session.get(Phone, phone_id)
-            if phone is not None:
-                phone.status = "wrong" if outcome_code == "WRONG" else "disconnected"
-        _set_next_action(case, callback_at, started_at)
-        case.updated_at = actor.now()
-        session.flush()
-        _event(
-            session,
-            actor,
-            "contact.recorded",
-            case.id,
-            attempt=attempt.id,
-            outcome=outcome_code,
-            right_party=right_party,
-            idv=idv_result,
-            phone=phone_id,
-            callback_at=None if callback_at is None else callback_at.isoformat(),
-            abandon_reason=abandon_reason,
-            seconds=0 if ended_at is None else int((ended_at - started_at).total_seconds()),
-        )
-        return attempt
-
-
 def _set_next_action(case: Case, callback_at: datetime | None, called_at: datetime) -> None:
     """A new callback becomes the next action; a callback that was due is done once called."""
     if callback_at is not None:
         case.next_action_due = callback_at
     elif case.next_action_due is not None and case.next_action_due <= called_at:
         case.next_action_due = None
+
+
+def _add_promise(
+    session: Session, actor: Actor, case: Case, amount: Decimal, due_on: date, debt_id: str | None
+) -> Promise:
+    promise = Promise(
+        id=actor.ids(),
+        case_id=case.id,
+        debt_id=debt_id,
+        officer_id=actor.officer_id,
+        amount=amount,
+        due_on=due_on,
+        created_at=actor.now(),
+    )
+    session.add(promise)
+    session.flush()
+    _event(
+        session,
+        actor,
+        "promise.made",
+        case.id,
+        promise=promise.id,
+        amount=f"{amount:.2f}",
+        due_on=due_on.isoformat(),
+    )
+    return promise
+
+
+def _add_breathing_space(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    kind: str,
+    start: date,
+    reference: str,
+    end: date | None = None,
+) -> BreathingSpace:
+    record = BreathingSpace(
+        id=actor.ids(),
+        person_id=case.person_id,
+        kind=kind,
+        reference=reference,
+        start=start,
+        end=end,
+    )
+    session.add(record)
+    case.hold_kind, case.hold_reason = kind, f"Breathing Space {reference}".strip()
+    session.flush()
+    _event(
+        session,
+        actor,
+        "breathing_space.recorded",
+        case.id,
+        record=record.id,
+        kind=kind,
+        start=start.isoformat(),
+        reference=reference,
+    )
+    return record
+
+
+def _mark_deceased(session: Session, actor: Actor, case: Case, died_on: date, source: str) -> None:
+    person = session.get(Person, case.person_id)
+    assert person is not None
+    person.deceased_on = died_on
+    _event(session, actor, "death.recorded", case.id, died_on=died_on.isoformat(), source=source)
+
+
+def _set_hold(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    kind: str | None,
+    reason: str,
+    until: date | None = None,
+) -> None:
+    case.hold_kind, case.hold_reason, case.hold_until = kind, reason or None, until
+    _event(
+        session,
+        actor,
+        "hold.set" if kind else "hold.lifted",
+        case.id,
+        hold=kind,
+        reason=reason,
+        until=None if until is None else until.isoformat(),
+    )
 
 
 def make_promise(
@@ -224,27 +255,7 @@ def make_promise(
         raise InputError("amount", "a promise must be for more than £0.00")
 
     def work(session: Session, case: Case) -> Promise:
-        promise = Promise(
-            id=actor.ids(),
-            case_id=case.id,
-            debt_id=debt_id,
-            officer_id=actor.officer_id,
-            amount=amount,
-            due_on=due_on,
-            created_at=actor.now(),
-        )
-        session.add(promise)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "promise.made",
-            case.id,
-            promise=promise.id,
-            amount=f"{amount:.2f}",
-            due_on=due_on.isoformat(),
-        )
-        return promise
+        return _add_promise(session, actor, case, amount, due_on, debt_id)
 
     result: Promise = _guarded(
         store, actor, holds, case_id, "demand_payment", "promise to pay", work
@@ -552,29 +563,9 @@ def record_breathing_space(
     if kind not in ("breathing_space", "mental_health_crisis"):
         raise InputError("kind", "must be breathing_space or mental_health_crisis")
     with store.write() as session:
-        case = _case(session, case_id)
-        record = BreathingSpace(
-            id=actor.ids(),
-            person_id=case.person_id,
-            kind=kind,
-            reference=reference,
-            start=start,
-            end=end,
+        return _add_breathing_space(
+            session, actor, _case(session, case_id), kind, start, reference, end
         )
-        session.add(record)
-        case.hold_kind, case.hold_reason = kind, f"Breathing Space {reference}".strip()
-        session.flush()
-        _event(
-            session,
-            actor,
-            "breathing_space.recorded",
-            case.id,
-            record=record.id,
-            kind=kind,
-            start=start.isoformat(),
-            reference=reference,
-        )
-        return record
 
 
 def record_death(
@@ -583,13 +574,7 @@ def record_death(
     """A debtor has died: the case is held (no contact asking for payment, no escalation)
     until the estate is dealt with."""
     with store.write() as session:
-        case = _case(session, case_id)
-        person = session.get(Person, case.person_id)
-        assert person is not None
-        person.deceased_on = died_on
-        _event(
-            session, actor, "death.recorded", case.id, died_on=died_on.isoformat(), source=source
-        )
+        _mark_deceased(session, actor, _case(session, case_id), died_on, source)
 
 
 def set_hold(
@@ -607,21 +592,7 @@ def set_hold(
     if kind is not None and not reason.strip():
         raise InputError("reason", "say why the case is on hold")
     with store.write() as session:
-        case = _case(session, case_id)
-        case.hold_kind, case.hold_reason, case.hold_until = kind, reason or None, until
-        _event(
-            session,
-            actor,
-            "hold.set" if kind else "hold.lifted",
-            case.id,
-            hold=kind,
-            reason=reason,
-            until=None if until is None else until.isoformat(),
-        )
-
-
-def debts_of(session: Session, case_id: str) -> Sequence[Debt]:
-    return session.execute(select(Debt).where(col(Debt.case_id) == case_id)).scalars().all()
+        _set_hold(session, actor, _case(session, case_id), kind, reason, until)
 
 
 @dataclass(frozen=True)
@@ -637,6 +608,7 @@ class Outcome:
     phone_id: str | None = None
     reason: str = ""
     notes: str = ""
+    debt_id: str | None = None  # the debt a promise is for, when known
 
 
 def record_outcome(
@@ -647,6 +619,7 @@ def record_outcome(
     case_id: str,
     started_at: datetime,
     outcome: Outcome,
+    ended_at: datetime | None = None,
 ) -> ContactAttempt:
     """The call and everything its outcome implies, in one transaction: a promise (refused
     while a hold forbids asking for payment), a callback, a phone marked wrong, a dispute
@@ -654,6 +627,7 @@ def record_outcome(
     try:
         with store.write() as session:
             case = _case(session, case_id)
+            ended = ended_at or actor.now()
             if outcome.code == "PTP":
                 guard(session, actor, holds, case, "demand_payment", "promise to pay")
             attempt = ContactAttempt(
@@ -662,7 +636,7 @@ def record_outcome(
                 officer_id=actor.officer_id,
                 phone_id=outcome.phone_id,
                 started_at=started_at,
-                ended_at=actor.now(),
+                ended_at=ended,
                 outcome_code=outcome.code,
                 right_party=outcome.right_party,
                 idv_result=outcome.idv_result,
@@ -688,7 +662,7 @@ def record_outcome(
                 else outcome.callback_at.isoformat(),
                 abandon_reason=attempt.abandon_reason,
                 reason=outcome.reason or None,
-                seconds=int((actor.now() - started_at).total_seconds()),
+                seconds=int((ended - started_at).total_seconds()),
             )
             return attempt
     except Refused as refused:
@@ -700,65 +674,18 @@ def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcom
     if outcome.code == "PTP":
         if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
             raise InputError("promise", "needs an amount and a date")
-        promise = Promise(
-            id=actor.ids(),
-            case_id=case.id,
-            officer_id=actor.officer_id,
-            amount=outcome.amount,
-            due_on=outcome.on,
-            created_at=actor.now(),
-        )
-        session.add(promise)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "promise.made",
-            case.id,
-            promise=promise.id,
-            amount=f"{outcome.amount:.2f}",
-            due_on=outcome.on.isoformat(),
-        )
+        _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
     _set_next_action(case, outcome.callback_at, actor.now())
     if outcome.code in ("WRONG", "UNOBT") and outcome.phone_id is not None:
         phone = session.get(Phone, outcome.phone_id)
         if phone is not None:
             phone.status = "wrong" if outcome.code == "WRONG" else "disconnected"
     if outcome.code == "DISPUTE":
-        case.hold_kind, case.hold_reason = "dispute", outcome.reason
-        _event(session, actor, "hold.set", case.id, hold="dispute", reason=outcome.reason)
+        _set_hold(session, actor, case, "dispute", outcome.reason)
     if outcome.code == "BS" and outcome.on is not None:
-        session.add(
-            BreathingSpace(
-                id=actor.ids(),
-                person_id=case.person_id,
-                kind="breathing_space",
-                start=outcome.on,
-                reference=outcome.reason,
-            )
-        )
-        case.hold_kind, case.hold_reason = "breathing_space", outcome.reason or None
-        _event(
-            session,
-            actor,
-            "breathing_space.recorded",
-            case.id,
-            kind="breathing_space",
-            start=outcome.on.isoformat(),
-            reference=outcome.reason,
-        )
+        _add_breathing_space(session, actor, case, "breathing_space", outcome.on, outcome.reason)
     if outcome.code == "DECEASED":
-        person = session.get(Person, case.person_id)
-        if person is not None:
-            person.deceased_on = outcome.on or actor.now().date()
-            _event(
-                session,
-                actor,
-                "death.recorded",
-                case.id,
-                died_on=person.deceased_on.isoformat(),
-                source=outcome.reason,
-            )
+        _mark_deceased(session, actor, case, outcome.on or actor.now().date(), outcome.reason)
 
 
 def save_assessment(

@@ -426,21 +426,39 @@ def _history(
                     if code == "CALLBACK"
                     else None
                 )
-                casework.record_contact(
-                    store,
-                    actor,
-                    case_id=case_id,
-                    started_at=moment,
-                    ended_at=moment + timedelta(minutes=rng.randint(1, 12)),
-                    outcome_code=code,
+                ended = moment + timedelta(minutes=rng.randint(1, 12))
+                promised, due = None, None
+                if code == "PTP":
+                    promised = min(
+                        debt.balance, Decimal(rng.choice([25, 40, 50, 75, 100, 150, 200]))
+                    )
+                    due = moment.date() + timedelta(days=rng.randint(1, 10))
+                    if promised <= 0:
+                        code, promised = "RPC", None  # nothing left to promise on this debt
+                outcome = casework.Outcome(
+                    code=code,
                     right_party=right_party[code],
                     idv_result="passed" if right_party[code] else "not_attempted",
-                    phone_id=phones.get(person_of[case_id]),
+                    amount=promised,
+                    on=due,
                     callback_at=callback,
+                    phone_id=phones.get(person_of[case_id]),
+                    reason="customer disputes the debt on the call" if code == "DISPUTE" else "",
                     notes=_note(code),
+                    debt_id=debt.id,
                 )
-                with contextlib.suppress(Refused):
-                    _follow_up(store, policy, rng, actor, code, case_id, debt, moment)
+                with contextlib.suppress(Refused):  # a promise on a held case is refused
+                    casework.record_outcome(
+                        store,
+                        actor,
+                        policy.holds,
+                        case_id=case_id,
+                        started_at=moment,
+                        ended_at=ended,
+                        outcome=outcome,
+                    )
+                    if code == "ARR":
+                        _arrange(store, policy, rng, actor, case_id, debt, moment)
         _payments_due(store, rng, ids, day)
         monitoring.check_arrangements(
             store,
@@ -608,59 +626,39 @@ def _note(code: str) -> str:
     }.get(code, "")
 
 
-def _follow_up(
+def _arrange(
     store: Store,
     policy: PolicyBook,
     rng: random.Random,
     actor: Actor,
-    code: str,
     case_id: str,
     debt: Debt,
     moment: datetime,
 ) -> None:
-    if code == "PTP":
-        amount = min(debt.balance, Decimal(rng.choice([25, 40, 50, 75, 100, 150, 200])))
-        if amount > 0:
-            casework.make_promise(
-                store,
-                actor,
-                policy.holds,
-                case_id=case_id,
-                debt_id=debt.id,
-                amount=amount,
-                due_on=moment.date() + timedelta(days=rng.randint(1, 10)),
-            )
-    elif code == "ARR" and debt.balance > Decimal("20"):
-        first = moment.date() + timedelta(days=rng.randint(3, 14))
-        frequency: Frequency = rng.choice(["monthly", "monthly", "fortnightly"])
-        schedule = build_schedule(
-            policy.arrangements,
-            total=debt.balance,
-            frequency=frequency,
-            first=first,
-            today=moment.date(),
-            count=rng.randint(3, 10),
-            debt_type=debt.debt_type,
-            override_reason="demo: agreed affordable amount",
-        )
-        if schedule.possible and not schedule.errors:
-            casework.make_arrangement(
-                store,
-                actor,
-                policy.holds,
-                case_id=case_id,
-                debt_id=debt.id,
-                schedule=schedule,
-                frequency=frequency,
-                override_reason=None,
-            )
-    elif code == "DISPUTE":
-        casework.set_hold(
+    """The arrangement agreed on an ARR call."""
+    if debt.balance <= Decimal("20"):
+        return
+    frequency: Frequency = rng.choice(["monthly", "monthly", "fortnightly"])
+    schedule = build_schedule(
+        policy.arrangements,
+        total=debt.balance,
+        frequency=frequency,
+        first=moment.date() + timedelta(days=rng.randint(3, 14)),
+        today=moment.date(),
+        count=rng.randint(3, 10),
+        debt_type=debt.debt_type,
+        override_reason="demo: agreed affordable amount",
+    )
+    if schedule.possible and not schedule.errors:
+        casework.make_arrangement(
             store,
             actor,
+            policy.holds,
             case_id=case_id,
-            kind="dispute",
-            reason="customer disputes the debt on the call",
+            debt_id=debt.id,
+            schedule=schedule,
+            frequency=frequency,
+            override_reason=None,
         )
 
 
