@@ -16,7 +16,7 @@ from drp_tui.services.policy import example_guidelines_path
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
-from tests.tui import app_for, settle
+from tests.tui import app_for, fill, settle
 
 
 async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
@@ -28,12 +28,6 @@ async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
     screen = pilot.app.screen
     assert isinstance(screen, AffordabilityScreen)
     return screen
-
-
-async def enter(pilot: Pilot[Any], screen: AffordabilityScreen, **values: str) -> None:
-    for key, value in values.items():
-        screen.query_one(f"#{key}", Input).value = value
-    await pilot.pause()
 
 
 def summary(screen: AffordabilityScreen) -> str:
@@ -53,7 +47,7 @@ def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> N
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_calculator(pilot)
             assert "guideline checks are off" in summary(screen)
-            await enter(pilot, screen, **STATEMENT)
+            await fill(pilot, screen, **STATEMENT)
             assert "£    550.00" in summary(screen)  # surplus
             assert "£    530.00" in summary(screen)  # for priority debts, after £20 savings
             screen.query_one("#income__earnings__frequency", Select).value = "weekly"
@@ -89,12 +83,12 @@ def test_bad_amounts_name_the_line(demo_store: Store, tmp_path: Path) -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_calculator(pilot)
-            await enter(pilot, screen, income__earnings="12.345")
+            await fill(pilot, screen, income__earnings="12.345")
             assert "income.earnings" in summary(screen)
             await pilot.press("ctrl+u")
             await pilot.pause()
             assert isinstance(app.screen, AffordabilityScreen)  # nothing to use
-            await enter(pilot, screen, income__earnings="100", household__children="two")
+            await fill(pilot, screen, income__earnings="100", household__children="two")
             assert "not a whole number" in summary(screen)
 
     asyncio.run(run())
@@ -114,9 +108,7 @@ def test_the_example_guidelines_say_they_are_not_the_licensed_figures(
         app = app_for(demo_store, tmp_path, home=home)
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_calculator(pilot)
-            await enter(
-                pilot, screen, **STATEMENT, flexible_costs__communications_and_leisure="250"
-            )
+            await fill(pilot, screen, **STATEMENT, flexible_costs__communications_and_leisure="250")
             text = summary(screen)
             assert "example figures — not the licensed SFS guidelines" in text
             assert "Communications and leisure: £250.00 above £100.00" in text
@@ -127,7 +119,7 @@ def test_the_example_guidelines_say_they_are_not_the_licensed_figures(
 def test_affordability_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
     async def filled(pilot: Pilot[Any]) -> None:
         screen = await open_calculator(pilot)
-        await enter(pilot, screen, **STATEMENT)
+        await fill(pilot, screen, **STATEMENT)
 
     assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=filled)
 
@@ -137,6 +129,6 @@ def test_affordability_snapshot_120x40(
 ) -> None:
     async def filled(pilot: Pilot[Any]) -> None:
         screen = await open_calculator(pilot)
-        await enter(pilot, screen, **STATEMENT)
+        await fill(pilot, screen, **STATEMENT)
 
     assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=filled)

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Select, Static
+from textual.widgets import Button, DataTable, Select, Static
 
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
-from tests.tui import app_for, settle
+from tests.tui import app_for, fill, settle
 
 
 async def open_builder(pilot: Pilot[Any]) -> ArrangementModal:
@@ -28,12 +28,6 @@ async def open_builder(pilot: Pilot[Any]) -> ArrangementModal:
     return modal
 
 
-async def type_into(pilot: Pilot[Any], modal: ArrangementModal, **fields: str) -> None:
-    for key, value in fields.items():
-        modal.query_one(f"#{key}", Input).value = value
-    await pilot.pause()
-
-
 def checks(modal: ArrangementModal) -> str:
     return str(modal.query_one("#checks", Static).render())
 
@@ -45,7 +39,7 @@ def test_preview_confirm_and_save(demo_store: Store, tmp_path: Path) -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             modal = await open_builder(pilot)
-            await type_into(pilot, modal, total="300", count="3", first="2026-12-01")
+            await fill(pilot, modal, total="300", count="3", first="2026-12-01")
             table = modal.query_one("#preview", DataTable)
             assert table.row_count == 3
             amounts = [
@@ -93,19 +87,17 @@ def test_bad_input_and_policy_errors_disable_confirm(demo_store: Store, tmp_path
                 ({"first": "2026-12-01", "count": "0"}, "at least 1"),
                 ({"count": "", "instalment": "500"}, "more than the total"),
             ):
-                await type_into(pilot, modal, **fields)
+                await fill(pilot, modal, **fields)
                 assert message in checks(modal), checks(modal)
                 assert confirm.disabled
             # Council tax must clear by 31 March unless an officer overrides with a reason.
             council_tax = next(d.id for d in modal.debts.values() if d.debt_type == "council_tax")
             modal.query_one("#debt", Select).value = council_tax
             await pilot.pause()
-            await type_into(
-                pilot, modal, instalment="", total="1200", count="12", first="2026-12-01"
-            )
+            await fill(pilot, modal, instalment="", total="1200", count="12", first="2026-12-01")
             assert "should clear by 2027-03-31" in checks(modal)
             assert confirm.disabled
-            await type_into(pilot, modal, override="agreed with team leader: low income")
+            await fill(pilot, modal, override="agreed with team leader: low income")
             assert "overridden" in checks(modal)
             assert not confirm.disabled
             await pilot.press("escape")
@@ -142,7 +134,7 @@ def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Pat
             await pilot.pause()
             modal = app.screen
             assert isinstance(modal, ArrangementModal)
-            await type_into(pilot, modal, total="100", count="2", first="2026-12-01")
+            await fill(pilot, modal, total="100", count="2", first="2026-12-01")
             modal.query_one("#confirm", Button).press()
             await settle(pilot)
 
@@ -159,7 +151,7 @@ def test_arrangement_builder_snapshot_80x24(
 ) -> None:
     async def three_payments(pilot: Pilot[Any]) -> None:
         modal = await open_builder(pilot)
-        await type_into(pilot, modal, total="300", count="3", first="2026-12-01")
+        await fill(pilot, modal, total="300", count="3", first="2026-12-01")
 
     assert snap_compare(
         app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=three_payments

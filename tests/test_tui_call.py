@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
-from tests.tui import app_for, open_first_case, settle
+from tests.tui import app_for, fill, open_first_case, settle
 
 
 async def save(pilot: Pilot[Any]) -> None:
@@ -29,8 +29,7 @@ async def choose(pilot: Pilot[Any], code: str, **fields: str) -> None:
     assert isinstance(modal, OutcomeModal)
     modal.query_one("#code", Select).value = code
     await pilot.pause()
-    for key, value in fields.items():
-        modal.query_one(f"#{key}", Input).value = value
+    await fill(pilot, modal, **fields)
 
 
 def count(store: Store, sql: str) -> int:

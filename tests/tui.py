@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.widgets import Input
 
 from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
@@ -35,3 +37,10 @@ async def open_first_case(pilot: Pilot[Any]) -> None:
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
+
+
+async def fill(pilot: Pilot[Any], screen: Screen[Any], **values: str) -> None:
+    """Type into the screen's inputs by id, then let the screen react."""
+    for key, value in values.items():
+        screen.query_one(f"#{key}", Input).value = value
+    await pilot.pause()
