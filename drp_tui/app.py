@@ -7,7 +7,6 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker, WorkerState
 
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
@@ -33,19 +32,6 @@ class DrpApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every piece of store work runs in a worker; if one fails, say so plainly. Each
-        write is one transaction, so a failed one has changed nothing."""
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.notify(
-                f"That did not work ({type(error).__name__}: {error}). Nothing was "
-                "saved; the case is as it was. Try again, or tell your supervisor.",
-                title="Not saved",
-                severity="error",
-                timeout=15,
-            )
 
 
 def create_app(settings: Settings) -> DrpApp:

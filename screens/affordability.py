@@ -22,6 +22,7 @@ from drp_tui.domain.affordability import (
 )
 from drp_tui.domain.errors import InputError
 from drp_tui.services.workstation import Workstation
+from screens.dialog import ShowsFailures
 
 SECTIONS = (
     ("income", "Income", INCOME),
@@ -35,7 +36,7 @@ def label(category: str) -> str:
     return category.replace("_", " ").capitalize()
 
 
-class AffordabilityScreen(Screen[Decimal | None]):
+class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     """Dismisses with the amount available for priority debts when the officer uses it."""
 
     CSS_PATH = "affordability.tcss"

@@ -22,14 +22,14 @@ from drp_tui.services.casework import Outcome, Refused
 from drp_tui.services.workstation import Workstation
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
+from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
-from screens.note import NoteModal
 from screens.outcome import OutcomeModal
 
 HIDDEN = "•••"
 
 
-class DebtorScreen(Screen[str | None]):
+class DebtorScreen(ShowsFailures, Screen[str | None]):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
@@ -265,7 +265,13 @@ class DebtorScreen(Screen[str | None]):
         self.action_outcome(preset="PTP")
 
     def action_note(self) -> None:
-        self.app.push_screen(NoteModal(), self._save_note)
+        self.app.push_screen(
+            PromptModal(
+                "[b]Note[/b] (kept in the case history and the audit trail)",
+                "what happened, what was agreed",
+            ),
+            self._save_note,
+        )
 
     def _save_note(self, text: str | None) -> None:
         if text:

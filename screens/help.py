@@ -13,8 +13,8 @@ from textual.widgets import Static
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
+from screens.dialog import PromptModal
 from screens.idv import IdvModal
-from screens.note import NoteModal
 from screens.outcome import OutcomeModal
 from screens.queue import QueueScreen
 from screens.search import SearchModal
@@ -26,7 +26,7 @@ SCREENS = (
     ("Outcome", OutcomeModal),
     ("Arrangement", ArrangementModal),
     ("Affordability", AffordabilityScreen),
-    ("Note", NoteModal),
+    ("Note or reason", PromptModal),
     ("Search", SearchModal),
 )
 

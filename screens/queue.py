@@ -16,11 +16,12 @@ from textual.widgets import DataTable, Footer, Static
 from drp_tui.services.queue import QueueEntry
 from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
+from screens.dialog import ShowsFailures
 
 FIXED_WIDTH = 3 + 9 + 22 + 5 + 16 + 6 * 2  # #, case, name, score, call now, cell padding
 
 
-class QueueScreen(Screen[None]):
+class QueueScreen(ShowsFailures, Screen[None]):
     CSS_PATH = "queue.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open case", id="queue.open"),

@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from drp_tui.domain.errors import InputError
 from drp_tui.services.caseview import SearchHit
 from drp_tui.services.workstation import Workstation
+from screens.dialog import ShowsFailures
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Opening:
     reason: str
 
 
-class SearchModal(ModalScreen[Opening | None]):
+class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
     CSS_PATH = "search.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back", id="search.cancel"),

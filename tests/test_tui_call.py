@@ -189,8 +189,8 @@ def test_outcome_modal_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_co
 
 
 def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:
+    from screens.dialog import PromptModal
     from screens.help import HelpScreen
-    from screens.note import NoteModal
 
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
@@ -214,12 +214,12 @@ def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:
             await pilot.pause()
             await pilot.press("t")
             await pilot.pause()
-            assert isinstance(app.screen, NoteModal)
-            app.screen.query_one("#save", Button).press()
+            assert isinstance(app.screen, PromptModal)
+            app.screen.query_one("#confirm", Button).press()
             await pilot.pause()
-            assert "Write something" in str(app.screen.query_one("#note-error", Static).render())
+            assert "Write something" in str(app.screen.query_one("#message", Static).render())
             app.screen.query_one("#text", Input).value = "Asked for statement by post"
-            app.screen.query_one("#save", Button).press()
+            app.screen.query_one("#confirm", Button).press()
             await settle(pilot)
             debtor = app.screen
             assert isinstance(debtor, DebtorScreen)
@@ -293,3 +293,38 @@ def test_search_opens_another_officers_case_only_with_an_audited_reason(
     from drp_tui.services.caseview import search_cases
 
     assert reference in {hit.reference for hit in search_cases(demo_store, surname, limit=500)}
+
+
+def test_a_store_failure_is_a_dialog_and_saves_nothing(demo_store: Store, tmp_path: Path) -> None:
+    from screens.dialog import ErrorDialog
+
+    with sqlite3.connect(demo_store.path) as db:  # a real failure inside the write
+        db.execute(
+            "CREATE TRIGGER refuse_contact BEFORE INSERT ON contactattempt "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    recorded = "SELECT count(*) FROM event WHERE kind != 'case.viewed'"
+    before = count(demo_store, recorded)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("o")
+            await pilot.pause()
+            await choose(pilot, "NA")
+            await save(pilot)
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, ErrorDialog)
+            text = " ".join(str(s.render()) for s in dialog.query(Static))
+            assert "disk I/O error" in text
+            assert "Nothing was saved and nothing is lost" in text
+            assert "INSERT" not in text  # the database's message, not the SQL
+            await pilot.press("enter")
+            await pilot.pause()
+            assert isinstance(app.screen, DebtorScreen)
+            assert not app.screen.recorded
+
+    asyncio.run(run())
+    assert count(demo_store, recorded) == before  # only the opening of the case
