@@ -70,7 +70,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.reason = reason
         self.view: CaseView | None = None
         self.opened_at: datetime = workstation.clock()
-        self.on_call = reason == "queue"  # opened to call; search views are not calls
+        self.on_call = reason.startswith("queue")  # opened to call; search views are not calls
         self.recorded = False
 
     def compose(self) -> ComposeResult:
@@ -200,12 +200,17 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def _routes(self, view: CaseView, shown: bool) -> None:
-        lines = []
+        lines = ["[b]Recovery options[/b]"]
         for debt in view.debts[:3]:
-            open_routes = [r.name for r in debt.routes if r.open]
             label = debt.reference if shown else HIDDEN + debt.reference[-3:]
-            lines.append(f"[b]{label}[/b]: " + ("; ".join(open_routes) or "none open"))
-        self.query_one("#routes", Static).update("[b]Recovery options[/b]\n" + "\n".join(lines))
+            lines.append(f"[u]{label}[/u] {debt.type_name}")
+            open_routes = [r for r in debt.routes if r.open]
+            lines += [
+                f" · {r.name}"
+                + (f": [i]{debt.amounts[r.id]}[/i]" if shown and r.id in debt.amounts else "")
+                for r in open_routes
+            ] or [" none open"]
+        self.query_one("#routes", Static).update("\n".join(lines))
 
     def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
         if self.view is None:

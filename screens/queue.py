@@ -9,23 +9,26 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Footer, Select, Static
 
 from drp_tui.services.queue import QueueEntry
 from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
-from screens.dialog import ShowsFailures
+from screens.dialog import PromptModal, ShowsFailures
 
 FIXED_WIDTH = 3 + 9 + 22 + 5 + 16 + 6 * 2  # #, case, name, score, call now, cell padding
 
 
 class QueueScreen(ShowsFailures, Screen[None]):
     CSS_PATH = "queue.tcss"
+    AUTO_FOCUS = "#queue"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open case", id="queue.open"),
         Binding("slash", "search", "Search", id="queue.search"),
+        Binding("f", "filter", "Filter", id="queue.filter", tooltip="Filter by debt type or stage"),
         Binding(
             "r",
             "refresh",
@@ -47,13 +50,17 @@ class QueueScreen(ShowsFailures, Screen[None]):
     def __init__(self, workstation: Workstation) -> None:
         super().__init__()
         self.workstation = workstation
-        self.entries: list[QueueEntry] = []
+        self.entries: list[QueueEntry] = []  # the whole queue
+        self.shown: list[QueueEntry] = []  # the rows on screen, after the filters
         self.finished: str | None = None  # the case just called, when moving on to the next
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
         yield Static(f"[b]drp[/b] · {officer.name} ({officer.id})", id="title")
         yield Static("Loading today's figures…", id="figures")
+        with Horizontal(id="filters"):
+            yield Select[str]([], prompt="All debt types", id="type-filter", compact=True)
+            yield Select[str]([], prompt="All stages", id="stage-filter", compact=True)
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail")
         yield Footer()
@@ -66,11 +73,36 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
     @on(DataTable.RowSelected, "#queue")
     def action_open(self) -> None:
-
         table = self.query_one("#queue", DataTable)
-        if not self.entries or table.cursor_row < 0:
+        if not self.shown or table.cursor_row < 0:
             return
-        self._open(self.entries[table.cursor_row].case_id)
+        entry = self.shown[table.cursor_row]
+        if entry.callable_now:
+            self._open(entry.case_id)
+            return
+
+        def call_anyway(reason: str | None) -> None:
+            if reason:
+                self._open(entry.case_id, f"queue: called anyway: {reason}")
+
+        self.app.push_screen(
+            PromptModal(
+                f"[b]{entry.reference} should not be called now[/b]: "
+                f"{'; '.join(entry.why_not)}.\nTo call anyway, give the reason (it is "
+                "recorded with the case); Esc to choose another case.",
+                "why this call cannot wait",
+                confirm="Call anyway",
+            ),
+            call_anyway,
+        )
+
+    def action_filter(self) -> None:
+        self.query_one("#type-filter", Select).focus()
+
+    @on(Select.Changed)
+    def filter_changed(self) -> None:
+        self._fill()
+        self.query_one("#queue", DataTable).focus()
 
     def action_search(self) -> None:
         from screens.search import Opening, SearchModal
@@ -85,7 +117,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
         self.app.push_screen(SearchModal(self.workstation), opened)
 
-    def _open(self, case_id: str) -> None:
+    def _open(self, case_id: str, reason: str = "queue") -> None:
         from screens.debtor import DebtorScreen
 
         def after(result: str | None) -> None:
@@ -93,7 +125,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
             self.finished = case_id if result == "next" else None
             self.load()
 
-        self.app.push_screen(DebtorScreen(self.workstation, case_id, reason="queue"), after)
+        self.app.push_screen(DebtorScreen(self.workstation, case_id, reason=reason), after)
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
@@ -103,17 +135,18 @@ class QueueScreen(ShowsFailures, Screen[None]):
     def show(self, message: Loaded) -> None:
         self.entries = message.entries
         self.query_one("#figures", Static).update(self._figures(message.figures))
+        self._filter_choices()
         self._fill()
         if self.finished is not None:
             finished, self.finished = self.finished, None
-            upcoming = [e for e in self.entries if e.callable_now and e.case_id != finished]
+            upcoming = [e for e in self.shown if e.callable_now and e.case_id != finished]
             if upcoming:
                 self._open(upcoming[0].case_id)
 
     @on(DataTable.RowHighlighted, "#queue")
     def describe(self, event: DataTable.RowHighlighted) -> None:
         """The highlighted case in full: its reason, and every reason it may not be called."""
-        entry = next((e for e in self.entries if e.case_id == event.row_key.value), None)
+        entry = next((e for e in self.shown if e.case_id == event.row_key.value), None)
         detail = self.query_one("#detail", Static)
         if entry is None:
             detail.update("")
@@ -135,7 +168,35 @@ class QueueScreen(ShowsFailures, Screen[None]):
             f"{callable_now} callable now"
         )
 
+    def _filter_choices(self) -> None:
+        """Only the debt types and stages in this queue, so no filter comes up empty."""
+        on = self.workstation.now().date()
+        recovery = self.workstation.policy.recovery
+        types = sorted({t for e in self.entries for t in e.debt_types})
+        stages = sorted({s for e in self.entries for s in e.stages})
+        for select_id, options in (
+            ("#type-filter", [(recovery.debt_type(t, on).name, t) for t in types]),
+            ("#stage-filter", [(s.replace("_", " "), s) for s in stages]),
+        ):
+            select = self.query_one(select_id, Select)
+            chosen = select.value
+            with self.prevent(Select.Changed):
+                select.set_options(options)
+                if any(value == chosen for _, value in options):
+                    select.value = chosen
+
+    def _filtered(self) -> list[QueueEntry]:
+        debt_type = self.query_one("#type-filter", Select)
+        stage = self.query_one("#stage-filter", Select)
+        return [
+            e
+            for e in self.entries
+            if (debt_type.is_blank() or debt_type.value in e.debt_types)
+            and (stage.is_blank() or stage.value in e.stages)
+        ]
+
     def _fill(self) -> None:
+        self.shown = self._filtered()
         table = self.query_one("#queue", DataTable)
         table.clear(columns=True)
         why_width = max(18, self.size.width - FIXED_WIDTH - 2)
@@ -145,7 +206,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
         table.add_column("Score", width=5)
         table.add_column("Why", width=why_width)
         table.add_column("Call now?", width=16)
-        for number, entry in enumerate(self.entries, start=1):
+        for number, entry in enumerate(self.shown, start=1):
             reference = Text(entry.reference, style="bold yellow" if entry.callback_due else "")
             name = Text(entry.name)
             if entry.vulnerable:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Select, Static
 
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import officer_queue
 from drp_tui.store.engine import Store
 from screens.queue import QueueScreen
 from tests.conftest import DEMO_NOW
-from tests.tui import app_for, settle
+from tests.tui import app_for, fill, settle
 
 
 def test_the_queue_screen_shows_the_officers_queue_in_order(
@@ -48,8 +50,6 @@ def test_the_queue_screen_shows_the_officers_queue_in_order(
 
 
 def test_held_cases_never_appear_on_the_screen(demo_store: Store, tmp_path: Path) -> None:
-    import sqlite3
-
     held = {
         r[0]
         for r in sqlite3.connect(demo_store.path).execute(
@@ -84,3 +84,78 @@ def test_queue_screen_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_com
 
 def test_queue_screen_snapshot_120x40(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
     assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=settle)
+
+
+def test_filters_by_debt_type_and_stage(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            everyone = len(screen.entries)
+            await pilot.press("f")
+            await pilot.pause()
+            assert app.focused is screen.query_one("#type-filter", Select)
+            screen.query_one("#type-filter", Select).value = "council_tax"
+            await pilot.pause()
+            council_tax = screen.shown
+            assert 0 < len(council_tax) < everyone
+            assert all("council_tax" in e.debt_types for e in council_tax)
+            assert screen.query_one("#queue", DataTable).row_count == len(council_tax)
+            assert screen.query_one("#queue", DataTable).has_focus
+            screen.query_one("#stage-filter", Select).value = "liability_order"
+            await pilot.pause()
+            assert 0 < len(screen.shown) < len(council_tax)
+            assert all("liability_order" in e.stages for e in screen.shown)
+            screen.query_one("#type-filter", Select).clear()
+            screen.query_one("#stage-filter", Select).clear()
+            await pilot.pause()
+            assert len(screen.shown) == everyone
+
+    asyncio.run(run())
+
+
+def test_calling_out_of_hours_warns_and_needs_a_recorded_reason(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    from screens.debtor import DebtorScreen
+    from screens.dialog import PromptModal
+
+    evening = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path, now=evening)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            assert not queue.shown[0].callable_now
+            await pilot.press("enter")
+            await pilot.pause()
+            prompt = app.screen
+            assert isinstance(prompt, PromptModal)
+            assert "should not be called now" in prompt.title_text
+            assert "calling hours" in prompt.title_text
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is queue
+            await pilot.press("enter")
+            await pilot.pause()
+            await pilot.press("enter")  # no reason given: refused
+            await pilot.pause()
+            assert isinstance(app.screen, PromptModal)
+            await fill(pilot, app.screen, text="debtor asked for a call after work")
+            await pilot.press("enter")
+            await settle(pilot)
+            debtor = app.screen
+            assert isinstance(debtor, DebtorScreen)
+            assert debtor.on_call
+
+    asyncio.run(run())
+    reason = (
+        sqlite3.connect(demo_store.path)
+        .execute("SELECT payload FROM event WHERE kind = 'case.viewed' ORDER BY seq DESC")
+        .fetchone()[0]
+    )
+    assert "called anyway: debtor asked for a call after work" in reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,13 +17,15 @@ from tests.conftest import DEMO_NOW
 
 
 def app_for(
-    store: Store, tmp_path: Path, officer: str = "jmorgan", home: Path | None = None
+    store: Store,
+    tmp_path: Path,
+    officer: str = "jmorgan",
+    home: Path | None = None,
+    now: datetime = DEMO_NOW,
 ) -> DrpApp:
-    """The workstation on `store` as `officer`, at the demo's fixed time."""
+    """The workstation on `store` as `officer`, at the demo's fixed time unless told."""
     return create_app(
-        Settings(
-            store=store.path, officer=officer, now=DEMO_NOW, data_home=home or tmp_path / "home"
-        )
+        Settings(store=store.path, officer=officer, now=now, data_home=home or tmp_path / "home")
     )
 
 

@@ -3,6 +3,7 @@ that unlocks the account detail (DOMAIN.md decision 10)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,9 +16,19 @@ from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
 from drp_tui.services.casework import Actor, holds_for
 from drp_tui.services.policy import PolicyBook
+from drp_tui.services.recoveryoptions import net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Address, Case, Debt, Event, Person, Phone, Vulnerability
+from drp_tui.store.models import (
+    Address,
+    Assessment,
+    Case,
+    Debt,
+    Event,
+    Person,
+    Phone,
+    Vulnerability,
+)
 
 IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
 IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
@@ -35,6 +46,7 @@ class DebtLine:
     jurisdiction: str
     routes: tuple[RouteCheck, ...]
     non_payment: str
+    amounts: Mapping[str, str]  # open route id -> what its calculator gives
 
 
 @dataclass(frozen=True)
@@ -71,6 +83,7 @@ class CaseView:
 def _summary(kind: str, payload: dict[str, object]) -> str:
     keys = (
         "outcome",
+        "result",
         "amount",
         "total",
         "due_on",
@@ -105,6 +118,16 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                 select(Phone).where(col(Phone.person_id) == person.id)
             ).scalars()
         )
+        assessment = (
+            session.execute(
+                select(Assessment)
+                .where(col(Assessment.case_id) == case.id)
+                .order_by(col(Assessment.created_at).desc())
+            )
+            .scalars()
+            .first()
+        )
+        net_monthly = None if assessment is None else net_monthly_pay(assessment.statement)
         debts = []
         for debt in session.execute(
             select(Debt).where(col(Debt.case_id) == case.id).order_by(col(Debt.balance).desc())
@@ -130,6 +153,18 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                     debt.jurisdiction,
                     tuple(routes),
                     kind.non_payment,
+                    {
+                        route.id: route_amount(
+                            policy,
+                            route.calculator,
+                            balance=debt.balance,
+                            jurisdiction=debt.jurisdiction,
+                            net_monthly=net_monthly,
+                            on=on,
+                        )
+                        for route in routes
+                        if route.open and route.calculator
+                    },
                 )
             )
         vulnerabilities = tuple(

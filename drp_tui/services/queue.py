@@ -183,6 +183,8 @@ class QueueEntry:
     callable_now: bool
     why_not: tuple[str, ...]
     vulnerable: bool
+    debt_types: frozenset[str] = frozenset()  # of the debts with a balance, for filtering
+    stages: frozenset[str] = frozenset()
 
 
 def officer_queue(
@@ -215,6 +217,15 @@ def officer_queue(
         ).fetchall()
         holds = _holds_by_case(connection)
         vulnerable = _vulnerable_cases(connection)
+        kinds: dict[str, tuple[set[str], set[str]]] = {}
+        for case_id, debt_type, stage in connection.exec_driver_sql(
+            'SELECT d.case_id, d.debt_type, d.stage FROM debt d JOIN "case" c ON '
+            "c.id = d.case_id WHERE c.officer_id = ? AND c.status = 'open' AND d.balance > 0",
+            (officer_id,),
+        ):
+            types, stages = kinds.setdefault(case_id, (set(), set()))
+            types.add(debt_type)
+            stages.add(stage)
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         attempts_today: dict[str, int] = dict(
             connection.exec_driver_sql(
@@ -268,6 +279,7 @@ def officer_queue(
         if only_callable and not check.allowed:
             continue
         name = " ".join(part for part in (title, forename, surname) if part)
+        debt_types, stages = kinds.get(case_id, (set(), set()))
         live = scores.get(case_id)
         if live is not None:  # scores move with the clock: a callback falls due, a day passes
             points, reason = live.points, live.reason
@@ -282,6 +294,8 @@ def officer_queue(
                 check.allowed,
                 check.reasons,
                 case_id in vulnerable,
+                frozenset(debt_types),
+                frozenset(stages),
             )
         )
     entries.sort(key=lambda e: (not e.callback_due, -e.points, e.reference))
