@@ -20,13 +20,22 @@ from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.caseview import CaseView, mask
 from drp_tui.services.casework import Outcome, Refused
 from drp_tui.services.workstation import Workstation
+from screens.actions import (
+    HIDDEN,
+    PhoneMark,
+    PhoneModal,
+    Referral,
+    ReferralModal,
+    WriteOffAsk,
+    WriteOffModal,
+    debt_label,
+    referral_routes,
+)
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
-
-HIDDEN = "•••"
 
 
 class DebtorScreen(ShowsFailures, Screen[str | None]):
@@ -51,6 +60,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         Binding("n", "next", "Next case", id="debtor.next", show=False),
         Binding("p", "promise", "Promise", id="debtor.promise", show=False),
         Binding("t", "note", "Note", id="debtor.note", show=False),
+        Binding("m", "phone", "Mark phone", id="debtor.phone", show=False),
+        Binding("e", "refer", "Refer", id="debtor.refer", show=False, tooltip="Refer to an agency"),
+        Binding("w", "writeoff", "Write-off", id="debtor.writeoff", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (
@@ -163,7 +175,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         for debt in view.debts:
             table.add_row(
                 debt.type_name,
-                debt.reference if shown else HIDDEN + debt.reference[-3:],
+                debt_label(debt, shown),
                 debt.stage.replace("_", " "),
                 _money(debt.balance) if shown else f"£{HIDDEN}",
                 _money(debt.costs) if shown else f"£{HIDDEN}",
@@ -202,8 +214,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def _routes(self, view: CaseView, shown: bool) -> None:
         lines = ["[b]Recovery options[/b]"]
         for debt in view.debts[:3]:
-            label = debt.reference if shown else HIDDEN + debt.reference[-3:]
-            lines.append(f"[u]{label}[/u] {debt.type_name}")
+            lines.append(f"[u]{debt_label(debt, shown)}[/u] {debt.type_name}")
             open_routes = [r for r in debt.routes if r.open]
             lines += [
                 f" · {r.name}"
@@ -237,6 +248,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def action_arrangement(self, surplus: Decimal | None = None) -> None:
         if self.view is None or not self.view.debts:
+            return
+        if self._held("make_arrangement", "arrangement"):
             return
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
@@ -285,6 +298,93 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def save_note(self, text: str) -> None:
         self.workstation.add_note(self.case_id, text)
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+
+    def _held(self, action: str, what: str) -> bool:
+        """True, with the reason shown and the attempt recorded, if a hold forbids `action`."""
+        assert self.view is not None
+        holds = [h for h in self.view.holds if action in h.refuses]
+        if not holds:
+            return False
+        refused = Refused(f"{what}: {holds[0].name} {holds[0].until}")
+        self.record_refusal(action, refused.message)
+        self._refused(refused)
+        return True
+
+    @work(thread=True, group="debtor", exit_on_error=False)
+    def record_refusal(self, action: str, message: str) -> None:
+        self.workstation.record_refusal(self.case_id, action, message)
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+
+    def action_phone(self) -> None:
+        if self.view is None:
+            return
+        if not self.view.phones:
+            self.notify("No phone numbers are held for this case.", severity="warning")
+            return
+        self.app.push_screen(PhoneModal(self.view.phones), self._mark_phone)
+
+    def _mark_phone(self, mark: PhoneMark | None) -> None:
+        if mark is not None:
+            self.mark_phone(mark)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def mark_phone(self, mark: PhoneMark) -> None:
+        self.workstation.mark_phone(self.case_id, mark.phone_id, mark.status)
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+
+    def action_refer(self) -> None:
+        if self.view is None or self._held("escalate", "referral to an agency"):
+            return
+        routes = referral_routes(self.view)
+        if not routes:
+            self.notify(
+                "No debt on this case may go to an agency yet: an enforcement agent needs a "
+                "liability order (or warrant), a collection agency a reminder first.",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        self.app.push_screen(
+            ReferralModal(routes, self.workstation.agencies(), self.view.verified), self._refer
+        )
+
+    def _refer(self, referral: Referral | None) -> None:
+        if referral is not None:
+            self.refer(referral)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def refer(self, referral: Referral) -> None:
+        try:
+            self.workstation.refer(self.case_id, referral.debt_id, referral.agency_id)
+        except Refused as refused:
+            self.app.call_from_thread(self._refused, refused)
+            return
+        self.app.call_from_thread(self.notify, f"Referred to {referral.agency_name}.")
+        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+
+    def action_writeoff(self) -> None:
+        if self.view is None or not self.view.debts:
+            return
+        self.app.push_screen(
+            WriteOffModal(
+                [d for d in self.view.debts if d.balance > 0],
+                self.workstation.writeoff_reasons(),
+                self.view.verified,
+            ),
+            self._writeoff,
+        )
+
+    def _writeoff(self, ask: WriteOffAsk | None) -> None:
+        if ask is not None:
+            self.request_writeoff(ask)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def request_writeoff(self, ask: WriteOffAsk) -> None:
+        self.workstation.request_writeoff(ask.debt_reference, ask.reason_code, ask.amount, ask.note)
+        self.app.call_from_thread(
+            self.notify, "Write-off requested; a supervisor or manager will decide."
+        )
         self.post_message(self.Loaded(self.workstation.case(self.case_id)))
 
     def _refused(self, refused: Refused) -> None:

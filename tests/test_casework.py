@@ -262,3 +262,23 @@ def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: P
             frequency="weekly",
         )
     assert kinds(store) == []
+
+
+def test_marking_a_phone_outside_a_call(store: Store) -> None:
+    with store.write() as session:
+        session.add(Person(id="p2", host_system="h", host_ref="P2", forename="A", surname="N"))
+        session.flush()
+        session.add(Phone(id="ph2", person_id="p2", number="+447700900999"))
+    with pytest.raises(InputError, match="not a phone status"):
+        casework.mark_phone(store, actor(), case_id="c1", phone_id="ph1", status="dead")
+    with pytest.raises(InputError, match="not a number held for this case"):
+        casework.mark_phone(store, actor(), case_id="c1", phone_id="ph2", status="wrong")
+    assert kinds(store) == []
+    casework.mark_phone(store, actor(), case_id="c1", phone_id="ph1", status="disconnected")
+    casework.mark_phone(store, actor(), case_id="c1", phone_id="ph1", status="disconnected")
+    casework.mark_phone(store, actor(), case_id="c1", phone_id="ph1", status="good")
+    assert kinds(store) == ["phone.marked", "phone.marked"]  # no change, no event
+    with store.read() as session:
+        phone = session.get(Phone, "ph1")
+    assert phone is not None
+    assert phone.status == "good"

@@ -130,20 +130,19 @@ def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Pat
             await settle(pilot)
             app.push_screen(DebtorScreen(app.workstation, case_id, reason="queue"))
             await settle(pilot)
-            await pilot.press("r")
-            await pilot.pause()
-            modal = app.screen
-            assert isinstance(modal, ArrangementModal)
-            await fill(pilot, modal, total="100", count="2", first="2026-12-01")
-            modal.query_one("#confirm", Button).press()
+            await pilot.press("r")  # the builder does not open: the hold is the answer
             await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)
 
     asyncio.run(run())
     db = sqlite3.connect(demo_store.path)
     assert db.execute("SELECT count(*) FROM arrangement").fetchone()[0] == before
-    assert db.execute(
-        "SELECT case_id FROM event WHERE kind = 'action.refused' ORDER BY seq DESC LIMIT 1"
-    ).fetchone() == (case_id,)
+    refused = db.execute(
+        "SELECT case_id, payload FROM event WHERE kind = 'action.refused' ORDER BY seq DESC"
+    ).fetchone()
+    assert refused[0] == case_id
+    assert "make_arrangement" in refused[1]
+    assert "Breathing Space" in refused[1]
 
 
 def test_arrangement_builder_snapshot_80x24(

@@ -14,6 +14,13 @@ from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
 FIRST_STAGE = "first"
 
+# Routes that hand a debt to an outside agency, and the kind of agency each needs.
+REFERRAL_ROUTES = {
+    "enforcement_agent": "enforcement_agent",
+    "crar": "enforcement_agent",
+    "collection_agency": "collection_agency",
+}
+
 
 @dataclass(frozen=True)
 class DebtType:

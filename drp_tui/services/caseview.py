@@ -84,6 +84,7 @@ def _summary(kind: str, payload: dict[str, object]) -> str:
     keys = (
         "outcome",
         "result",
+        "status",
         "amount",
         "total",
         "due_on",

@@ -725,6 +725,26 @@ def save_assessment(
         return assessment
 
 
+PHONE_STATUSES = ("good", "wrong", "disconnected")
+
+
+def mark_phone(store: Store, actor: Actor, *, case_id: str, phone_id: str, status: str) -> None:
+    """A number found wrong or disconnected (or working again), outside any call outcome."""
+    if status not in PHONE_STATUSES:
+        raise InputError(
+            "status", f"{status!r} is not a phone status; use {', '.join(PHONE_STATUSES)}"
+        )
+    with store.write() as session:
+        case = _case(session, case_id)
+        phone = session.get(Phone, phone_id)
+        if phone is None or phone.person_id != case.person_id:
+            raise InputError("phone", "is not a number held for this case")
+        if phone.status == status:
+            return
+        was, phone.status = phone.status, status
+        _event(session, actor, "phone.marked", case.id, phone=phone.id, status=status, was=was)
+
+
 def add_note(store: Store, actor: Actor, *, case_id: str, text: str) -> None:
     """A note on the case, kept in the audit trail."""
     if not text.strip():

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import col
 
 from drp_tui.domain.affordability import (
     Affordability,
@@ -30,7 +34,10 @@ from drp_tui.services.casework import (
     Outcome,
     add_note,
     make_arrangement,
+    mark_phone,
+    place_with_agency,
     record_outcome,
+    record_refusal,
     save_assessment,
     view_case,
 )
@@ -39,9 +46,10 @@ from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.reports import OfficerFigures, performance
 from drp_tui.services.store import store_for
+from drp_tui.services.writeoffs import request_writeoff
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Officer
+from drp_tui.store.models import Agency, Officer
 
 
 @dataclass(frozen=True)
@@ -147,6 +155,44 @@ class Workstation:
 
     def search(self, text: str) -> list[SearchHit]:
         return search_cases(self.store, text)
+
+    def record_refusal(self, case_id: str, action: str, message: str) -> None:
+        """An action a hold forbids was attempted: kept as an event."""
+        record_refusal(self.store, self.actor(), case_id, action, message)
+
+    def mark_phone(self, case_id: str, phone_id: str, status: str) -> None:
+        mark_phone(self.store, self.actor(), case_id=case_id, phone_id=phone_id, status=status)
+
+    def agencies(self) -> list[Agency]:
+        with self.store.read() as session:
+            return list(session.execute(select(Agency).order_by(col(Agency.name))).scalars())
+
+    def refer(self, case_id: str, debt_id: str, agency_id: str) -> None:
+        """Place a debt with an agency (refused, and the attempt recorded, on a hold)."""
+        place_with_agency(
+            self.store,
+            self.actor(),
+            self.policy.holds,
+            debt_id=debt_id,
+            agency_id=agency_id,
+            placed_on=self.now().date(),
+        )
+
+    def writeoff_reasons(self) -> Mapping[str, str]:
+        return self.policy.writeoff.reason_codes(self.now().date())
+
+    def request_writeoff(
+        self, debt_reference: str, reason_code: str, amount: Decimal, note: str
+    ) -> None:
+        request_writeoff(
+            self.store,
+            self.policy,
+            self.actor(),
+            debt_reference=debt_reference,
+            reason_code=reason_code,
+            amount=amount,
+            note=note,
+        )
 
     def add_note(self, case_id: str, text: str) -> None:
         add_note(self.store, self.actor(), case_id=case_id, text=text)

@@ -1,0 +1,218 @@
+"""The debtor screen's smaller actions, each a dialog that returns what to do: mark a phone
+number (m), refer a debt to an agency (e), request a write-off (w)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.money import parse_money
+from drp_tui.domain.recovery import REFERRAL_ROUTES, RouteCheck
+from drp_tui.services.caseview import CaseView, DebtLine
+from drp_tui.services.casework import PHONE_STATUSES
+from drp_tui.store.models import Agency
+from screens.dialog import Dialog, buttons
+
+HIDDEN = "•••"
+
+
+def debt_label(debt: DebtLine, shown: bool) -> str:
+    """A debt's reference, masked to its last characters until ID&V passes."""
+    return debt.reference if shown else HIDDEN + debt.reference[-3:]
+
+
+def field(label: str, widget: Input | Select[str]) -> ComposeResult:
+    with Horizontal(classes="field"):
+        yield Label(label)
+        yield widget
+
+
+@dataclass(frozen=True)
+class PhoneMark:
+    phone_id: str
+    status: str
+
+
+class PhoneModal(Dialog[PhoneMark | None]):
+    def __init__(self, phones: Sequence[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self.phones = phones
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("[b]Phone numbers[/b]: mark one wrong, disconnected or good again")
+            yield from field(
+                "Number",
+                Select(
+                    [
+                        (f"{number} ({status})", phone_id)
+                        for phone_id, number, status in self.phones
+                    ],
+                    prompt="Which number?",
+                    id="phone",
+                ),
+            )
+            yield from field(
+                "Status",
+                Select([(s, s) for s in PHONE_STATUSES], prompt="Now it is", id="status"),
+            )
+            yield Static("", id="message", classes="message")
+            yield from buttons("Save")
+
+    @on(Button.Pressed, "#confirm")
+    def confirmed(self) -> None:
+        phone = self.query_one("#phone", Select)
+        status = self.query_one("#status", Select)
+        if phone.is_blank() or status.is_blank():
+            self.say("[red]Choose the number and its status.[/red]")
+            return
+        self.dismiss(PhoneMark(str(phone.value), str(status.value)))
+
+
+@dataclass(frozen=True)
+class Referral:
+    debt_id: str
+    agency_id: str
+    agency_name: str
+
+
+def referral_routes(view: CaseView) -> list[tuple[DebtLine, RouteCheck]]:
+    """Each debt with a route to an outside agency open today."""
+    return [
+        (debt, route)
+        for debt in view.debts
+        for route in debt.routes
+        if route.open and route.id in REFERRAL_ROUTES
+    ]
+
+
+class ReferralModal(Dialog[Referral | None]):
+    """Refer a debt to an enforcement agent or a collection agency, only where a route to
+    one is open for that debt."""
+
+    def __init__(
+        self,
+        routes: list[tuple[DebtLine, RouteCheck]],
+        agencies: list[Agency],
+        shown: bool,
+    ) -> None:
+        super().__init__()
+        self.routes = routes
+        self.agencies = agencies
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("[b]Refer to an agency[/b] (debts with an open route only)")
+            yield from field(
+                "Debt",
+                Select(
+                    [
+                        (f"{debt_label(debt, self.shown)} · {route.name}", str(n))
+                        for n, (debt, route) in enumerate(self.routes)
+                    ],
+                    prompt="Which debt?",
+                    id="route",
+                ),
+            )
+            yield from field("Agency", Select([], prompt="Which agency?", id="agency"))
+            yield Static("", id="fees", classes="message")
+            yield Static("", id="message", classes="message")
+            yield from buttons("Refer")
+
+    @on(Select.Changed, "#route")
+    def route_chosen(self, event: Select.Changed) -> None:
+        agency = self.query_one("#agency", Select)
+        if event.select.is_blank():
+            agency.set_options([])
+            return
+        debt, route = self.routes[int(str(event.value))]
+        kind = REFERRAL_ROUTES[route.id]
+        agency.set_options([(a.name, a.id) for a in self.agencies if a.kind == kind])
+        amount = debt.amounts.get(route.id)
+        self.query_one("#fees", Static).update(
+            f"[i]{amount}[/i]" if amount and self.shown else route.note
+        )
+
+    @on(Button.Pressed, "#confirm")
+    def confirmed(self) -> None:
+        route = self.query_one("#route", Select)
+        agency = self.query_one("#agency", Select)
+        if route.is_blank() or agency.is_blank():
+            self.say("[red]Choose the debt and the agency.[/red]")
+            return
+        debt, _ = self.routes[int(str(route.value))]
+        chosen = next(a for a in self.agencies if a.id == agency.value)
+        self.dismiss(Referral(debt.id, chosen.id, chosen.name))
+
+
+@dataclass(frozen=True)
+class WriteOffAsk:
+    debt_reference: str
+    reason_code: str
+    amount: Decimal
+    note: str
+
+
+class WriteOffModal(Dialog[WriteOffAsk | None]):
+    """Ask for a debt (or part of it) to be written off; someone with the authority for the
+    amount decides."""
+
+    def __init__(self, debts: Sequence[DebtLine], reasons: Mapping[str, str], shown: bool) -> None:
+        super().__init__()
+        self.debts = debts
+        self.reasons = reasons
+        self.shown = shown
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static("[b]Request a write-off[/b] (a supervisor or manager decides, by amount)")
+            yield from field(
+                "Debt",
+                Select(
+                    [(f"{debt_label(d, self.shown)} · {d.type_name}", d.id) for d in self.debts],
+                    prompt="Which debt?",
+                    id="debt",
+                ),
+            )
+            yield from field(
+                "Reason",
+                Select(
+                    [(name, code) for code, name in self.reasons.items()],
+                    prompt="Why it cannot be collected",
+                    id="reason",
+                ),
+            )
+            yield from field("Amount", Input(placeholder="blank: the whole balance", id="amount"))
+            yield from field("Note", Input(placeholder="what the evidence is", id="note"))
+            yield Static("", id="message", classes="message")
+            yield from buttons("Request")
+
+    @on(Button.Pressed, "#confirm")
+    @on(Input.Submitted)
+    def confirmed(self) -> None:
+        debt_select = self.query_one("#debt", Select)
+        reason = self.query_one("#reason", Select)
+        if debt_select.is_blank() or reason.is_blank():
+            self.say("[red]Choose the debt and the reason.[/red]")
+            return
+        debt = next(d for d in self.debts if d.id == debt_select.value)
+        typed = self.query_one("#amount", Input).value.strip()
+        try:
+            amount = parse_money(typed, "Amount") if typed else debt.balance
+        except InputError as exc:
+            self.say(f"[red]{exc}[/red]")
+            return
+        if amount <= 0 or amount > debt.balance:
+            balance = f" £{debt.balance:,.2f}" if self.shown else ""
+            self.say(f"[red]Amount: more than £0.00 and at most the balance{balance}[/red]")
+            return
+        note = self.query_one("#note", Input).value.strip()
+        self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note))

@@ -1,0 +1,198 @@
+"""The debtor screen's smaller actions through the real app: marking a phone number (m),
+referring a debt to an agency (e, only where a route is open and no hold forbids it) and
+requesting a write-off (w). Each is checked in the store afterwards."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Button, Select, Static
+
+from drp_tui.app import DrpApp
+from drp_tui.store.engine import Store
+from screens.actions import PhoneModal, ReferralModal, WriteOffModal
+from screens.debtor import DebtorScreen
+from tests.tui import app_for, fill, settle
+
+
+def one(store: Store, sql: str) -> tuple[object, ...]:
+    row = sqlite3.connect(store.path).execute(sql).fetchone()
+    assert row is not None, sql
+    return tuple(row)
+
+
+async def open_case(pilot: Pilot[Any], case_id: str) -> DebtorScreen:
+    """Open a case as a look (not a call), so no outcome is needed to leave it."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, DrpApp)
+    screen = DebtorScreen(app.workstation, case_id, reason="search: test")
+    app.push_screen(screen)
+    await settle(pilot)
+    return screen
+
+
+async def confirm(pilot: Pilot[Any]) -> None:
+    pilot.app.screen.query_one("#confirm", Button).press()
+    await settle(pilot)
+
+
+def message(pilot: Pilot[Any]) -> str:
+    return str(pilot.app.screen.query_one("#message", Static).render())
+
+
+def test_a_phone_number_is_marked_wrong_and_audited(demo_store: Store, tmp_path: Path) -> None:
+    case_id, phone_id = one(
+        demo_store,
+        'SELECT c.id, p.id FROM "case" c JOIN phone p ON p.person_id = c.person_id '
+        "WHERE p.status = 'good' AND c.officer_id = 'jmorgan' ORDER BY c.reference",
+    )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await open_case(pilot, str(case_id))
+            await pilot.press("m")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, PhoneModal)
+            await confirm(pilot)
+            assert "Choose the number" in message(pilot)
+            modal.query_one("#phone", Select).value = phone_id
+            modal.query_one("#status", Select).value = "wrong"
+            await confirm(pilot)
+            assert app.screen is debtor
+            assert debtor.view is not None
+            assert {p: s for p, _, s in debtor.view.phones}[str(phone_id)] == "wrong"
+
+    asyncio.run(run())
+    assert one(demo_store, f"SELECT status FROM phone WHERE id = '{phone_id}'") == ("wrong",)
+    assert one(
+        demo_store,
+        "SELECT case_id, json_extract(payload, '$.status'), json_extract(payload, '$.was') "
+        "FROM event WHERE kind = 'phone.marked'",
+    ) == (case_id, "wrong", "good")
+
+
+def enforceable_case(store: Store) -> str:
+    """A council tax case at liability order, with no hold and nothing with an agency."""
+    (case_id,) = one(
+        store,
+        'SELECT c.id FROM "case" c JOIN debt d ON d.case_id = c.id JOIN person p ON '
+        "p.id = c.person_id WHERE d.debt_type = 'council_tax' AND d.stage = 'liability_order' "
+        "AND c.status = 'open' AND c.hold_kind IS NULL AND p.deceased_on IS NULL AND NOT "
+        "EXISTS (SELECT 1 FROM breathingspace b WHERE b.person_id = c.person_id) AND NOT "
+        "EXISTS (SELECT 1 FROM placement x JOIN debt y ON y.id = x.debt_id WHERE "
+        "y.case_id = c.id) ORDER BY c.reference",
+    )
+    return str(case_id)
+
+
+def test_referral_offers_only_open_routes_and_the_right_agencies(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    case_id = enforceable_case(demo_store)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_case(pilot, case_id)
+            await pilot.press("e")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, ReferralModal)
+            assert {route.id for _, route in modal.routes} <= {
+                "enforcement_agent",
+                "collection_agency",
+                "crar",
+            }
+            chosen = next(n for n, (_, r) in enumerate(modal.routes) if r.id == "enforcement_agent")
+            modal.query_one("#route", Select).value = str(chosen)
+            await pilot.pause()
+            agencies = modal.query_one("#agency", Select)
+            offered = {value for _, value in agencies._options if value != Select.NULL}
+            assert offered == {"marlowe", "kestrel"}  # enforcement agents only
+            agencies.value = "kestrel"
+            await confirm(pilot)
+            assert isinstance(app.screen, DebtorScreen)
+
+    asyncio.run(run())
+    placement = one(
+        demo_store,
+        "SELECT d.case_id, x.agency_id, x.placed_on FROM placement x JOIN debt d ON "
+        "d.id = x.debt_id ORDER BY x.rowid DESC",
+    )
+    assert placement == (case_id, "kestrel", "2026-11-23")
+    assert one(demo_store, "SELECT kind FROM event ORDER BY seq DESC") == ("agency.placed",)
+
+
+def test_referral_is_refused_on_a_held_case_and_the_attempt_recorded(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    (case_id,) = one(
+        demo_store,
+        'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
+        "WHERE b.kind = 'breathing_space' ORDER BY c.reference",
+    )
+    placements = one(demo_store, "SELECT count(*) FROM placement")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_case(pilot, str(case_id))
+            await pilot.press("e")
+            await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)
+
+    asyncio.run(run())
+    assert one(demo_store, "SELECT count(*) FROM placement") == placements
+    refused = one(
+        demo_store,
+        "SELECT case_id, json_extract(payload, '$.action') FROM event "
+        "WHERE kind = 'action.refused' ORDER BY seq DESC",
+    )
+    assert refused == (case_id, "escalate")
+
+
+def test_write_off_request_checks_the_amount_then_records_the_request(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    case_id = enforceable_case(demo_store)
+    requests = one(demo_store, "SELECT count(*) FROM writeoffrequest")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await open_case(pilot, case_id)
+            await pilot.press("w")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, WriteOffModal)
+            await confirm(pilot)
+            assert "Choose the debt and the reason" in message(pilot)
+            assert debtor.view is not None
+            debt = debtor.view.debts[0]
+            modal.query_one("#debt", Select).value = debt.id
+            modal.query_one("#reason", Select).value = next(iter(modal.reasons))
+            await fill(pilot, modal, amount="£1,000,000")
+            await confirm(pilot)
+            assert "at most the balance" in message(pilot)
+            await fill(pilot, modal, amount="12.345")
+            await confirm(pilot)
+            assert "Amount" in message(pilot)
+            await fill(pilot, modal, amount="", note="gone abroad, no trace")
+            await confirm(pilot)
+            assert app.screen is debtor
+
+    asyncio.run(run())
+    assert one(demo_store, "SELECT count(*) FROM writeoffrequest") == (int(str(requests[0])) + 1,)
+    request = one(
+        demo_store,
+        "SELECT d.case_id, w.amount = d.balance, w.requested_by, w.status FROM "
+        "writeoffrequest w JOIN debt d ON d.id = w.debt_id ORDER BY w.rowid DESC",
+    )
+    assert request == (case_id, 1, "jmorgan", "requested")
