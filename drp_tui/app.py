@@ -3,11 +3,15 @@ workstation's services and the first screen is the officer's queue."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Iterable, Mapping
+from functools import partial
+from typing import Any, ClassVar
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 
+from drp_tui.domain.errors import InputError
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
 from screens.queue import QueueScreen
@@ -15,25 +19,50 @@ from screens.queue import QueueScreen
 
 class DrpApp(App[None]):
     TITLE = "drp"
-    ENABLE_COMMAND_PALETTE = False
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
     ]
 
-    def __init__(self, workstation: Workstation) -> None:
+    def __init__(self, workstation: Workstation, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self.workstation = workstation
+        self.keymap = dict(keymap or {})
 
     def on_mount(self) -> None:
+        self.set_keymap(self.keymap)
         self.push_screen(QueueScreen(self.workstation))
 
     def action_help(self) -> None:
         from screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen(self.keymap))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Ctrl+P lists what the current screen can do, with its key, then help and quit."""
+        for binding in screen.BINDINGS:
+            if not isinstance(binding, Binding) or binding.action == "app.quit":
+                continue
+            if screen.check_action(binding.action, ()) is False:
+                continue
+            key = self.keymap.get(binding.id or "", binding.key)
+            yield SystemCommand(
+                binding.description,
+                f"{binding.tooltip or binding.description} (key: {key})",
+                partial(screen.run_action, binding.action),
+            )
+        yield SystemCommand("Help", "Every key, screen by screen (key: f1)", self.action_help)
+        yield SystemCommand("Quit", "Leave drp", self.exit)
 
 
 def create_app(settings: Settings) -> DrpApp:
     """The one way the app is built: by `drp`, `drp demo` and the tests."""
-    return DrpApp(open_workstation(settings))
+    from screens.help import binding_ids
+
+    unknown = sorted(set(settings.keymap) - binding_ids())
+    if unknown:
+        raise InputError(
+            "keymap",
+            f"{unknown[0]!r} is not a binding id; use one of {', '.join(sorted(binding_ids()))}",
+        )
+    return DrpApp(open_workstation(settings), settings.keymap)

@@ -45,6 +45,10 @@ class Settings(BaseSettings):
         default_factory=lambda: platformdirs.user_data_path(APP_NAME),
         description="where drp keeps its files (loaded SFS guidelines, later the store)",
     )
+    keymap: dict[str, str] = Field(
+        default_factory=dict,
+        description='keys by binding id, e.g. {"debtor.idv" = "v"} (see F1 for the ids)',
+    )
     today: date | None = Field(
         default=None, description="pin today's date (demos, training and tests)"
     )

@@ -97,7 +97,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 yield Static("", id="vulnerability")
                 yield Static("", id="script")
                 yield Static("", id="routes")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # 80 columns: F1 help names Ctrl+P
 
     def on_mount(self) -> None:
         self.set_interval(1, self._tick)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
 from screens.affordability import AffordabilityScreen
@@ -35,12 +36,34 @@ def key_name(key: str) -> str:
     return {"escape": "Esc", "enter": "Enter", "slash": "/"}.get(key, key.replace("ctrl+", "Ctrl+"))
 
 
-def help_text() -> str:
-    lines = ["[b]Keys[/b]  (everywhere: F1 this help, Tab / Shift+Tab move between fields)"]
+def bindings_of(screen: type[Screen[Any]]) -> list[Binding]:
+    return [b for b in screen.BINDINGS if isinstance(b, Binding)]
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a keymap may name."""
+    from drp_tui.app import DrpApp
+
+    ids = {b.id for _, screen in SCREENS for b in bindings_of(screen)}
+    ids |= {b.id for b in DrpApp.BINDINGS if isinstance(b, Binding)}
+    return {i for i in ids if i}
+
+
+def help_text(keymap: Mapping[str, str]) -> str:
+    lines = [
+        "[b]Keys[/b]  (everywhere: F1 this help, Ctrl+P the current screen's actions, "
+        "Tab / Shift+Tab move between fields)"
+    ]
     for title, screen in SCREENS:
-        bindings = [b for b in screen.BINDINGS if isinstance(b, Binding)]
-        keys = "   ".join(f"[b]{key_name(b.key)}[/b] {b.description}" for b in bindings)
+        keys = "   ".join(
+            f"[b]{key_name(keymap.get(b.id or '', b.key))}[/b] {b.description}"
+            for b in bindings_of(screen)
+        )
         lines.append(f"\n[u]{title}[/u]\n{keys}")
+    lines.append(
+        "\nKeys can be changed in the config file: [keymap] with a binding id and the keys, "
+        'e.g. "debtor.idv" = "v". Ids: ' + ", ".join(sorted(binding_ids()))
+    )
     return "\n".join(lines)
 
 
@@ -50,6 +73,10 @@ class HelpScreen(ModalScreen[None]):
         Binding("escape,f1,q", "dismiss", "Close", id="help.close"),
     ]
 
+    def __init__(self, keymap: Mapping[str, str]) -> None:
+        super().__init__()
+        self.keymap = keymap
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_text())
+            yield Static(help_text(self.keymap))

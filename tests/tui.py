@@ -22,10 +22,17 @@ def app_for(
     officer: str = "jmorgan",
     home: Path | None = None,
     now: datetime = DEMO_NOW,
+    keymap: dict[str, str] | None = None,
 ) -> DrpApp:
     """The workstation on `store` as `officer`, at the demo's fixed time unless told."""
     return create_app(
-        Settings(store=store.path, officer=officer, now=now, data_home=home or tmp_path / "home")
+        Settings(
+            store=store.path,
+            officer=officer,
+            now=now,
+            data_home=home or tmp_path / "home",
+            keymap=keymap or {},
+        )
     )
 
 

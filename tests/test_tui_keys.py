@@ -1,0 +1,70 @@
+"""Keys: remapped from settings by binding id, listed in F1 help, and every screen action
+reachable from the command palette (Ctrl+P)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.command import CommandPalette
+from textual.widgets import Static
+
+from drp_tui.domain.errors import InputError
+from drp_tui.store.engine import Store
+from screens.arrangement import ArrangementModal
+from screens.debtor import DebtorScreen
+from screens.help import HelpScreen
+from screens.idv import IdvModal
+from tests.tui import app_for, open_first_case, settle
+
+
+def test_a_key_remapped_in_settings_replaces_the_default(demo_store: Store, tmp_path: Path) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path, keymap={"debtor.idv": "v"})
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("i")
+            await pilot.pause()
+            assert isinstance(app.screen, DebtorScreen)  # i no longer opens ID&V
+            await pilot.press("v")
+            await pilot.pause()
+            assert isinstance(app.screen, IdvModal)
+            await pilot.press("escape")
+            await pilot.press("f1")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            text = str(app.screen.query_one(Static).render())
+            assert "v ID&V" in text
+            assert "debtor.idv" in text  # the ids a keymap may use are listed
+
+    asyncio.run(run())
+
+
+def test_an_unknown_binding_id_is_a_clear_error(demo_store: Store, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"'debtor\.fly' is not a binding id; use one of"):
+        app_for(demo_store, tmp_path, keymap={"debtor.fly": "x"})
+
+
+def test_the_command_palette_runs_the_current_screens_actions(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            debtor = app.screen
+            titles = [c.title for c in app.get_system_commands(debtor)]
+            for action in ("ID&V", "Affordability", "Arrangement", "Outcome", "Refer", "Help"):
+                assert action in titles
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            assert isinstance(app.screen, CommandPalette)
+            await pilot.press(*"arrangement")
+            await settle(pilot)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, ArrangementModal)
+
+    asyncio.run(run())
