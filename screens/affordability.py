@@ -30,6 +30,15 @@ SECTIONS = (
     ("flexible_costs", "Flexible costs", FLEXIBLE_COSTS),
 )
 CREDITOR_ROWS = 3
+PRIORITY_ROWS = 2
+FREQUENCY_LABELS = {
+    "weekly": "week",
+    "fortnightly": "fortnight",
+    "four-weekly": "4 weeks",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
 
 
 def label(category: str) -> str:
@@ -72,12 +81,22 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
                                 placeholder="£0.00", id=f"{section}__{category}", compact=True
                             )
                             yield Select(
-                                [(f, f) for f in MONTHLY_FACTOR],
+                                [(FREQUENCY_LABELS[f], f) for f in MONTHLY_FACTOR],
                                 value="monthly",
                                 allow_blank=False,
                                 compact=True,
                                 id=f"{section}__{category}__frequency",
                             )
+                yield Static(
+                    "[b]Other priority debts[/b] (rent or mortgage arrears, energy, fines: "
+                    "monthly payment)",
+                    classes="heading",
+                )
+                for row in range(PRIORITY_ROWS):
+                    with Horizontal(classes="line"):
+                        yield Input(placeholder="creditor", id=f"priority__{row}", compact=True)
+                        yield Input(placeholder="balance £", id=f"pbalance__{row}", compact=True)
+                        yield Input(placeholder="paying £", id=f"payment__{row}", compact=True)
                 yield Static("[b]Other creditors (non-priority)[/b]", classes="heading")
                 for row in range(CREDITOR_ROWS):
                     with Horizontal(classes="line"):
@@ -113,6 +132,15 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
                     frequency = self.query_one(f"#{section}__{category}__frequency", Select)
                     lines[category] = {"amount": amount, "frequency": str(frequency.value)}
             statement[section] = lines
+        statement["priority_debts"] = [
+            {
+                "creditor": value(f"priority__{row}"),
+                "balance": value(f"pbalance__{row}"),
+                "payment": value(f"payment__{row}") or "0",
+            }
+            for row in range(PRIORITY_ROWS)
+            if value(f"priority__{row}")
+        ]
         statement["non_priority_debts"] = [
             {"creditor": value(f"creditor__{row}"), "balance": value(f"balance__{row}")}
             for row in range(CREDITOR_ROWS)
@@ -132,13 +160,15 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             return
         checks = result.guideline_checks
         lines = [
-            f"Income            £{result.total_income:>10,.2f}",
-            f"Fixed costs       £{result.total_fixed_costs:>10,.2f}",
-            f"Flexible costs    £{result.total_flexible_costs:>10,.2f}",
-            f"[b]Surplus           £{result.surplus:>10,.2f}[/b]",
-            f"Savings           £{result.savings_contribution:>10,.2f}",
-            f"[b]For priority debts £{result.available_for_priority:>9,.2f}[/b]",
-            f"For others        £{result.available_for_non_priority:>10,.2f}",
+            f"Income          £{result.total_income:>10,.2f}",
+            f"Fixed costs     £{result.total_fixed_costs:>10,.2f}",
+            f"Flexible costs  £{result.total_flexible_costs:>10,.2f}",
+            f"[b]Surplus         £{result.surplus:>10,.2f}[/b]",
+            f"Savings         £{result.savings_contribution:>10,.2f}",
+            f"For priority    £{result.available_for_priority:>10,.2f}",
+            f"Other priority  £{result.priority_payments:>10,.2f}",
+            f"[b]For the council £{result.left_for_this_creditor:>10,.2f}[/b]",
+            f"For others      £{result.available_for_non_priority:>10,.2f}",
         ]
         lines += [f"  {s.creditor}: £{s.amount:,.2f}" for s in result.non_priority_shares]
         lines += [f"[yellow]{w}[/yellow]" for w in result.warnings]
@@ -158,9 +188,9 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     def action_use(self) -> None:
         if self.result is None:
             return
-        if self.result.available_for_priority <= 0:
+        if self.result.left_for_this_creditor <= 0:
             self.notify(
-                "Nothing is available for priority debts: consider a debt advice referral.",
+                "Nothing is left for the council's debt: consider a debt advice referral.",
                 severity="warning",
             )
             return
@@ -172,7 +202,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         assert result is not None
         self.workstation.save_assessment(self.case_id, self.statement(), result)
         if use:
-            self.app.call_from_thread(self.dismiss, result.available_for_priority)
+            self.app.call_from_thread(self.dismiss, result.left_for_this_creditor)
         else:
             self.app.call_from_thread(self.notify, "Assessment saved.")
 

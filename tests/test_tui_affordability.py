@@ -132,3 +132,39 @@ def test_affordability_snapshot_120x40(
         await fill(pilot, screen, **STATEMENT)
 
     assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=filled)
+
+
+def test_other_priority_debts_come_before_the_councils_instalment(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_calculator(pilot)
+            await fill(
+                pilot,
+                screen,
+                **STATEMENT,
+                priority__0="Landlord (rent arrears)",
+                pbalance__0="£1,200",
+                payment__0="130",
+            )
+            text = summary(screen)
+            assert "£    130.00" in text  # other priority payments
+            assert "For the council £    400.00" in text  # £530 less £130
+            await fill(pilot, screen, payment__0="a lot")
+            assert "priority_debts[1].payment" in summary(screen).replace(" ", "_")
+            await fill(pilot, screen, payment__0="130")
+            await pilot.press("ctrl+u")
+            await settle(pilot)
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            assert builder.query_one("#instalment", Input).value == "400.00"
+
+    asyncio.run(run())
+    statement = (
+        sqlite3.connect(demo_store.path)
+        .execute("SELECT json_extract(statement, '$.priority_debts[0].creditor') FROM assessment")
+        .fetchone()
+    )
+    assert statement == ("Landlord (rent arrears)",)

@@ -340,6 +340,12 @@ class Affordability:
     guideline_checks: GuidelineChecks
     warnings: tuple[str, ...]
 
+    @property
+    def left_for_this_creditor(self) -> Money:
+        """What the council can ask for: the priority money after the other priority
+        creditors' payments (rent or mortgage arrears, energy, fines) entered in the form."""
+        return max(ZERO, self.available_for_priority - self.priority_payments)
+
 
 def pro_rata(amount: Money, debts: Sequence[Debt]) -> list[Share]:
     """Split `amount` across `debts` in proportion to balance, to the penny, adding up exactly:

@@ -239,6 +239,8 @@ def affordability_summary(result: Affordability) -> dict[str, Any]:
         "surplus": f"{result.surplus:.2f}",
         "savings_contribution": f"{result.savings_contribution:.2f}",
         "available_for_priority": f"{result.available_for_priority:.2f}",
+        "other_priority_payments": f"{result.priority_payments:.2f}",
+        "left_for_this_creditor": f"{result.left_for_this_creditor:.2f}",
         "available_for_non_priority": f"{result.available_for_non_priority:.2f}",
         "non_priority_shares": [
             {"creditor": s.creditor, "amount": f"{s.amount:.2f}"}
