@@ -5,35 +5,24 @@ requesting a write-off (w). Each is checked in the store afterwards."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Button, Select, Static
 
-from drp_tui.app import DrpApp
 from drp_tui.store.engine import Store
 from screens.actions import PhoneModal, ReferralModal, WriteOffModal
 from screens.debtor import DebtorScreen
-from tests.tui import app_for, fill, settle
-
-
-def one(store: Store, sql: str) -> tuple[object, ...]:
-    row = sqlite3.connect(store.path).execute(sql).fetchone()
-    assert row is not None, sql
-    return tuple(row)
-
-
-async def open_case(pilot: Pilot[Any], case_id: str) -> DebtorScreen:
-    """Open a case as a look (not a call), so no outcome is needed to leave it."""
-    await settle(pilot)
-    app = pilot.app
-    assert isinstance(app, DrpApp)
-    screen = DebtorScreen(app.workstation, case_id, reason="search: test")
-    app.push_screen(screen)
-    await settle(pilot)
-    return screen
+from tests.tui import (
+    app_for,
+    breathing_space_case,
+    enforceable_case,
+    fill,
+    look_at,
+    one,
+    settle,
+)
 
 
 async def confirm(pilot: Pilot[Any]) -> None:
@@ -55,7 +44,7 @@ def test_a_phone_number_is_marked_wrong_and_audited(demo_store: Store, tmp_path:
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            debtor = await open_case(pilot, str(case_id))
+            debtor = await look_at(pilot, str(case_id))
             await pilot.press("m")
             await pilot.pause()
             modal = app.screen
@@ -78,20 +67,6 @@ def test_a_phone_number_is_marked_wrong_and_audited(demo_store: Store, tmp_path:
     ) == (case_id, "wrong", "good")
 
 
-def enforceable_case(store: Store) -> str:
-    """A council tax case at liability order, with no hold and nothing with an agency."""
-    (case_id,) = one(
-        store,
-        'SELECT c.id FROM "case" c JOIN debt d ON d.case_id = c.id JOIN person p ON '
-        "p.id = c.person_id WHERE d.debt_type = 'council_tax' AND d.stage = 'liability_order' "
-        "AND c.status = 'open' AND c.hold_kind IS NULL AND p.deceased_on IS NULL AND NOT "
-        "EXISTS (SELECT 1 FROM breathingspace b WHERE b.person_id = c.person_id) AND NOT "
-        "EXISTS (SELECT 1 FROM placement x JOIN debt y ON y.id = x.debt_id WHERE "
-        "y.case_id = c.id) ORDER BY c.reference",
-    )
-    return str(case_id)
-
-
 def test_referral_offers_only_open_routes_and_the_right_agencies(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -100,7 +75,7 @@ def test_referral_offers_only_open_routes_and_the_right_agencies(
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_case(pilot, case_id)
+            await look_at(pilot, case_id)
             await pilot.press("e")
             await pilot.pause()
             modal = app.screen
@@ -133,17 +108,13 @@ def test_referral_offers_only_open_routes_and_the_right_agencies(
 def test_referral_is_refused_on_a_held_case_and_the_attempt_recorded(
     demo_store: Store, tmp_path: Path
 ) -> None:
-    (case_id,) = one(
-        demo_store,
-        'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
-        "WHERE b.kind = 'breathing_space' ORDER BY c.reference",
-    )
+    case_id = breathing_space_case(demo_store)
     placements = one(demo_store, "SELECT count(*) FROM placement")
 
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_case(pilot, str(case_id))
+            await look_at(pilot, str(case_id))
             await pilot.press("e")
             await settle(pilot)
             assert isinstance(app.screen, DebtorScreen)
@@ -167,7 +138,7 @@ def test_write_off_request_checks_the_amount_then_records_the_request(
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            debtor = await open_case(pilot, case_id)
+            debtor = await look_at(pilot, case_id)
             await pilot.press("w")
             await pilot.pause()
             modal = app.screen

@@ -116,24 +116,6 @@ def test_the_example_guidelines_say_they_are_not_the_licensed_figures(
     asyncio.run(run())
 
 
-def test_affordability_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    async def filled(pilot: Pilot[Any]) -> None:
-        screen = await open_calculator(pilot)
-        await fill(pilot, screen, **STATEMENT)
-
-    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=filled)
-
-
-def test_affordability_snapshot_120x40(
-    demo_store: Store, tmp_path: Path, snap_compare: Any
-) -> None:
-    async def filled(pilot: Pilot[Any]) -> None:
-        screen = await open_calculator(pilot)
-        await fill(pilot, screen, **STATEMENT)
-
-    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=filled)
-
-
 def test_other_priority_debts_come_before_the_councils_instalment(
     demo_store: Store, tmp_path: Path
 ) -> None:

@@ -14,7 +14,7 @@ from textual.widgets import Button, DataTable, Select, Static
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
-from tests.tui import app_for, fill, settle
+from tests.tui import app_for, breathing_space_case, fill, settle
 
 
 async def open_builder(pilot: Pilot[Any]) -> ArrangementModal:
@@ -112,14 +112,7 @@ def test_bad_input_and_policy_errors_disable_confirm(demo_store: Store, tmp_path
 
 
 def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Path) -> None:
-    case_id = (
-        sqlite3.connect(demo_store.path)
-        .execute(
-            'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
-            "WHERE b.kind = 'breathing_space' ORDER BY c.reference LIMIT 1"
-        )
-        .fetchone()[0]
-    )
+    case_id = breathing_space_case(demo_store)
     before = (
         sqlite3.connect(demo_store.path).execute("SELECT count(*) FROM arrangement").fetchone()[0]
     )
@@ -143,15 +136,3 @@ def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Pat
     assert refused[0] == case_id
     assert "make_arrangement" in refused[1]
     assert "Breathing Space" in refused[1]
-
-
-def test_arrangement_builder_snapshot_80x24(
-    demo_store: Store, tmp_path: Path, snap_compare: Any
-) -> None:
-    async def three_payments(pilot: Pilot[Any]) -> None:
-        modal = await open_builder(pilot)
-        await fill(pilot, modal, total="300", count="3", first="2026-12-01")
-
-    assert snap_compare(
-        app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=three_payments
-    )

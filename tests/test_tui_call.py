@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
-from tests.tui import app_for, fill, open_first_case, settle
+from tests.tui import app_for, breathing_space_case, fill, open_first_case, settle
 
 
 async def save(pilot: Pilot[Any]) -> None:
@@ -139,14 +139,7 @@ def test_a_call_cannot_be_left_without_an_outcome(demo_store: Store, tmp_path: P
 def test_breathing_space_refuses_a_promise_and_records_the_attempt(
     demo_store: Store, tmp_path: Path
 ) -> None:
-    case_id = (
-        sqlite3.connect(demo_store.path)
-        .execute(
-            'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
-            "WHERE b.kind = 'breathing_space' ORDER BY c.reference LIMIT 1"
-        )
-        .fetchone()[0]
-    )
+    case_id = breathing_space_case(demo_store)
     promises = count(demo_store, "SELECT count(*) FROM promise")
 
     async def run() -> None:
@@ -173,19 +166,6 @@ def test_breathing_space_refuses_a_promise_and_records_the_attempt(
     )
     assert refused[0] == case_id
     assert "demand_payment" in refused[1]
-
-
-def test_outcome_modal_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    async def promise_form(pilot: Pilot[Any]) -> None:
-        await open_first_case(pilot)
-        await pilot.press("o")
-        await pilot.pause()
-        await choose(pilot, "PTP")
-        await pilot.pause()
-
-    assert snap_compare(
-        app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=promise_form
-    )
 
 
 def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:

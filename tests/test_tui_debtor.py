@@ -5,16 +5,14 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from pathlib import Path
-from typing import Any
 
-from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
 from drp_tui.app import DrpApp
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.idv import IdvModal
-from tests.tui import app_for, open_first_case, settle
+from tests.tui import app_for, breathing_space_case, open_first_case, settle
 
 
 def text_of(app: DrpApp, selector: str) -> str:
@@ -87,14 +85,7 @@ def test_one_check_fails_and_a_third_party_sees_nothing(demo_store: Store, tmp_p
 def test_a_breathing_space_case_says_so_and_asks_for_nothing(
     demo_store: Store, tmp_path: Path
 ) -> None:
-    case_id = (
-        sqlite3.connect(demo_store.path)
-        .execute(
-            'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
-            "WHERE b.kind = 'breathing_space' ORDER BY c.reference LIMIT 1"
-        )
-        .fetchone()[0]
-    )
+    case_id = breathing_space_case(demo_store)
 
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
@@ -107,26 +98,3 @@ def test_a_breathing_space_case_says_so_and_asks_for_nothing(
             assert "Do not ask for payment" in text_of(app, "#script")
 
     asyncio.run(run())
-
-
-def test_debtor_screen_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    assert snap_compare(
-        app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=open_first_case
-    )
-
-
-def test_debtor_screen_snapshot_120x40(
-    demo_store: Store, tmp_path: Path, snap_compare: Any
-) -> None:
-    assert snap_compare(
-        app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=open_first_case
-    )
-
-
-def test_idv_modal_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    async def open_idv(pilot: Pilot[Any]) -> None:
-        await open_first_case(pilot)
-        await pilot.press("i")
-        await pilot.pause()
-
-    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=open_idv)

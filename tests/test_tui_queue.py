@@ -6,7 +6,6 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from textual.widgets import DataTable, Select, Static
 
@@ -76,14 +75,6 @@ def test_an_unknown_officer_is_a_clear_error(demo_store: Store, tmp_path: Path) 
 
     with pytest.raises(InputError, match="not an officer"):
         app_for(demo_store, tmp_path, officer="nobody")
-
-
-def test_queue_screen_snapshot_80x24(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(80, 24), run_before=settle)
-
-
-def test_queue_screen_snapshot_120x40(demo_store: Store, tmp_path: Path, snap_compare: Any) -> None:
-    assert snap_compare(app_for(demo_store, tmp_path), terminal_size=(120, 40), run_before=settle)
 
 
 def test_filters_by_debt_type_and_stage(demo_store: Store, tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from textual.widgets import Input
 from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
+from screens.debtor import DebtorScreen
 from tests.conftest import DEMO_NOW
 
 
@@ -54,3 +56,47 @@ async def fill(pilot: Pilot[Any], screen: Screen[Any], **values: str) -> None:
     for key, value in values.items():
         screen.query_one(f"#{key}", Input).value = value
     await pilot.pause()
+
+
+def one(store: Store, sql: str) -> tuple[Any, ...]:
+    """The first row of a query on the store (failing the test if there is none)."""
+    row = sqlite3.connect(store.path).execute(sql).fetchone()
+    assert row is not None, sql
+    return tuple(row)
+
+
+def breathing_space_case(store: Store) -> str:
+    """The first case (by reference) whose person is in a Breathing Space."""
+    return str(
+        one(
+            store,
+            'SELECT c.id FROM "case" c JOIN breathingspace b ON b.person_id = c.person_id '
+            "WHERE b.kind = 'breathing_space' ORDER BY c.reference",
+        )[0]
+    )
+
+
+def enforceable_case(store: Store) -> str:
+    """A council tax case at liability order, with no hold and nothing with an agency."""
+    return str(
+        one(
+            store,
+            'SELECT c.id FROM "case" c JOIN debt d ON d.case_id = c.id JOIN person p ON '
+            "p.id = c.person_id WHERE d.debt_type = 'council_tax' AND d.stage = "
+            "'liability_order' AND c.status = 'open' AND c.hold_kind IS NULL AND "
+            "p.deceased_on IS NULL AND NOT EXISTS (SELECT 1 FROM breathingspace b WHERE "
+            "b.person_id = c.person_id) AND NOT EXISTS (SELECT 1 FROM placement x JOIN debt y "
+            "ON y.id = x.debt_id WHERE y.case_id = c.id) ORDER BY c.reference",
+        )[0]
+    )
+
+
+async def look_at(pilot: Pilot[Any], case_id: str) -> DebtorScreen:
+    """Open a case as a look (not a call), so no outcome is needed to leave it."""
+    await settle(pilot)
+    app = pilot.app
+    assert isinstance(app, DrpApp)
+    screen = DebtorScreen(app.workstation, case_id, reason="search: test")
+    app.push_screen(screen)
+    await settle(pilot)
+    return screen

@@ -1,0 +1,181 @@
+"""Every screen and dialog, at 80x24 (usable) and 120x40 (comfortable), on the deterministic
+demo store with the clock frozen. Update with `pytest --snapshot-update` after looking at
+what changed (the failure report shows both)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Button, Select
+
+from drp_tui.store.engine import Store
+from tests.conftest import DEMO_NOW
+from tests.tui import (
+    app_for,
+    breathing_space_case,
+    enforceable_case,
+    fill,
+    look_at,
+    open_first_case,
+    settle,
+)
+
+Scenario = Callable[[Pilot[Any], Store], Awaitable[None]]
+
+
+async def press(pilot: Pilot[Any], *keys: str) -> None:
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+async def queue(pilot: Pilot[Any], store: Store) -> None:
+    await settle(pilot)
+
+
+async def queue_filtered(pilot: Pilot[Any], store: Store) -> None:
+    await settle(pilot)
+    pilot.app.screen.query_one("#type-filter", Select).value = "council_tax"
+    await settle(pilot)
+
+
+async def call_anyway(pilot: Pilot[Any], store: Store) -> None:
+    await settle(pilot)
+    await press(pilot, "enter")
+
+
+async def debtor_masked(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+
+
+async def debtor_verified(pilot: Pilot[Any], store: Store) -> None:
+    await look_at(pilot, enforceable_case(store))
+    await press(pilot, "i")
+    await pilot.click("#check-date_of_birth")
+    await pilot.click("#check-postcode")
+    await pilot.click("#record")
+    await settle(pilot)
+
+
+async def debtor_on_hold(pilot: Pilot[Any], store: Store) -> None:
+    await look_at(pilot, breathing_space_case(store))
+
+
+async def idv(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "i")
+
+
+async def outcome(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "p")
+    await fill(pilot, pilot.app.screen, amount="£50", date="2026-11-30")
+
+
+async def arrangement(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "r")
+    await fill(pilot, pilot.app.screen, total="300", count="3", first="2026-12-01")
+
+
+async def affordability(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "a")
+    await fill(
+        pilot,
+        pilot.app.screen,
+        income__earnings="£1,450",
+        fixed_costs__rent="600",
+        flexible_costs__food_and_housekeeping="300",
+        priority__0="Energy supplier",
+        pbalance__0="400",
+        payment__0="25",
+    )
+
+
+async def note(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "t")
+
+
+async def search(pilot: Pilot[Any], store: Store) -> None:
+    await settle(pilot)
+    await press(pilot, "slash")
+    await fill(pilot, pilot.app.screen, query="Smith")
+    await press(pilot, "enter")
+
+
+async def help_screen(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "f1")
+
+
+async def phone(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "m")
+
+
+async def referral(pilot: Pilot[Any], store: Store) -> None:
+    await look_at(pilot, enforceable_case(store))
+    await press(pilot, "e")
+    pilot.app.screen.query_one("#route", Select).value = "0"
+    await settle(pilot)
+
+
+async def writeoff(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "w")
+
+
+async def error_dialog(pilot: Pilot[Any], store: Store) -> None:
+    with sqlite3.connect(store.path) as db:
+        db.execute(
+            "CREATE TRIGGER refuse_contact BEFORE INSERT ON contactattempt "
+            "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+        )
+    await open_first_case(pilot)
+    await press(pilot, "o")
+    pilot.app.screen.query_one("#code", Select).value = "NA"
+    await settle(pilot)
+    pilot.app.screen.query_one("#save", Button).press()
+    await settle(pilot)
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "queue": queue,
+    "queue_filtered": queue_filtered,
+    "call_anyway": call_anyway,
+    "debtor_masked": debtor_masked,
+    "debtor_verified": debtor_verified,
+    "debtor_on_hold": debtor_on_hold,
+    "idv": idv,
+    "outcome": outcome,
+    "arrangement": arrangement,
+    "affordability": affordability,
+    "note": note,
+    "search": search,
+    "help": help_screen,
+    "phone": phone,
+    "referral": referral,
+    "writeoff": writeoff,
+    "error_dialog": error_dialog,
+}
+EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_snapshot(
+    name: str, size: tuple[int, int], demo_store: Store, tmp_path: Path, snap_compare: Any
+) -> None:
+    app = app_for(demo_store, tmp_path, now=EVENING if name == "call_anyway" else DEMO_NOW)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await SCENARIOS[name](pilot, demo_store)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
