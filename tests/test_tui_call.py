@@ -308,3 +308,97 @@ def test_a_store_failure_is_a_dialog_and_saves_nothing(demo_store: Store, tmp_pa
 
     asyncio.run(run())
     assert count(demo_store, recorded) == before  # only the opening of the case
+
+
+def test_the_whole_call_with_affordability_and_an_arrangement(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Queue → open → ID&V → affordability → arrangement → outcome → next case, then the
+    store holds exactly what the call made."""
+    from screens.affordability import AffordabilityScreen
+    from screens.arrangement import ArrangementModal
+
+    seen: dict[str, Any] = {}
+    last_event = count(demo_store, "SELECT max(seq) FROM event")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            first = app.screen
+            assert isinstance(first, DebtorScreen)
+            seen["case"] = first.case_id
+            await pilot.press("i")
+            await pilot.pause()
+            await pilot.click("#check-date_of_birth")
+            await pilot.click("#check-postcode")
+            await pilot.click("#record")
+            await settle(pilot)
+            await pilot.press("a")
+            await pilot.pause()
+            calculator = app.screen
+            assert isinstance(calculator, AffordabilityScreen)
+            await fill(
+                pilot,
+                calculator,
+                income__earnings="£1,250",
+                fixed_costs__rent="£650",
+                flexible_costs__food_and_housekeeping="£400",
+            )
+            await pilot.press("ctrl+u")  # save and carry what is left into the builder
+            await settle(pilot)
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            assert builder.query_one("#instalment", Input).value == "180.00"  # 200 less savings
+            await fill(pilot, builder, instalment="50")
+            seen["debt"] = builder.query_one("#debt", Select).value
+            assert not builder.query_one("#confirm", Button).disabled
+            builder.query_one("#confirm", Button).press()
+            await settle(pilot)
+            assert app.screen is first
+            await pilot.press("o")
+            await pilot.pause()
+            await choose(pilot, "ARR", notes="£50 a month agreed after SFS")
+            await save(pilot)
+            nxt = app.screen
+            assert isinstance(nxt, DebtorScreen)
+            assert nxt.case_id != seen["case"]
+
+    asyncio.run(run())
+    db = sqlite3.connect(demo_store.path)
+    case_id = seen["case"]
+    assert db.execute(
+        "SELECT surplus, available_for_priority FROM assessment WHERE case_id = ?", (case_id,)
+    ).fetchall() == [(20000, 18000)]
+    arrangement = db.execute(
+        "SELECT id, debt_id, frequency, status FROM arrangement ORDER BY rowid DESC"
+    ).fetchone()
+    assert arrangement[1:] == (seen["debt"], "monthly", "live")
+    amounts = {
+        r[0]
+        for r in db.execute(
+            "SELECT amount FROM instalment WHERE arrangement_id = ? AND number > 0 "
+            "ORDER BY number DESC LIMIT -1 OFFSET 1",
+            (arrangement[0],),
+        )
+    }
+    assert amounts <= {5000}  # every instalment but the last is £50
+    assert db.execute(
+        "SELECT outcome_code, right_party, idv_result FROM contactattempt WHERE case_id = ? "
+        "ORDER BY rowid DESC",
+        (case_id,),
+    ).fetchone() == ("ARR", 1, "passed")
+    kinds = [
+        r[0]
+        for r in db.execute(
+            "SELECT kind FROM event WHERE case_id = ? AND seq > ? ORDER BY seq",
+            (case_id, last_event),
+        )
+    ]
+    assert kinds == [
+        "case.viewed",
+        "idv.recorded",
+        "assessment.saved",
+        "arrangement.made",
+        "contact.recorded",
+    ]
