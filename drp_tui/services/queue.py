@@ -142,23 +142,38 @@ def rescore(
 
 # These read the few held or vulnerable people first (CROSS JOIN fixes that join order in
 # SQLite) and look their cases up by index, rather than scanning every case.
-def _holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
+def _breathing_spaces(connection: Connection) -> dict[str, list[Hold]]:
     holds: dict[str, list[Hold]] = defaultdict(list)
     for case_id, kind, start, end, treatment_end in connection.exec_driver_sql(
         'SELECT c.id, b.kind, b.start, b."end", b.treatment_end FROM breathingspace b '
         'CROSS JOIN "case" c ON c.person_id = b.person_id'
     ):
         holds[case_id].append(Hold(kind, _day(start) or date.min, _day(end), _day(treatment_end)))
+    return holds
+
+
+def _case_holds(deceased_on: Any, hold_kind: str | None, hold_until: Any) -> list[Hold]:
+    """The holds recorded on the case and person rows themselves."""
+    holds = []
+    if deceased_on is not None:
+        holds.append(Hold("deceased", _day(deceased_on) or date.min))
+    if hold_kind in ("dispute", "vulnerability_review"):
+        holds.append(Hold(hold_kind, date.min, _day(hold_until)))
+    return holds
+
+
+def _holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
+    holds = _breathing_spaces(connection)
     for case_id, deceased in connection.exec_driver_sql(
         'SELECT c.id, p.deceased_on FROM person p CROSS JOIN "case" c ON c.person_id = p.id '
         "WHERE p.deceased_on IS NOT NULL"
     ):
-        holds[case_id].append(Hold("deceased", _day(deceased) or date.min))
+        holds[case_id] += _case_holds(deceased, None, None)
     for case_id, kind, until in connection.exec_driver_sql(
         'SELECT id, hold_kind, hold_until FROM "case" '
         "WHERE hold_kind IN ('dispute', 'vulnerability_review')"
     ):
-        holds[case_id].append(Hold(kind, date.min, _day(until)))
+        holds[case_id] += _case_holds(None, kind, until)
     return holds
 
 
@@ -205,27 +220,29 @@ def officer_queue(
             case_id: score_case(weights, facts, now)
             for case_id, facts in gather_facts(connection, officer_id=officer_id).items()
         }
+        # Everything is read for this officer's cases only: a team store holds a million.
         rows = connection.exec_driver_sql(
             "SELECT c.id, c.reference, p.title, p.forename, p.surname, c.priority_score, "
-            "c.priority_reason, c.next_action_due, p.preferred_contact, d.jurisdiction "
-            'FROM "case" c JOIN person p ON p.id = c.person_id '
-            "LEFT JOIN (SELECT case_id, min(jurisdiction) AS jurisdiction FROM debt "
-            "GROUP BY case_id) d ON d.case_id = c.id "
+            "c.priority_reason, c.next_action_due, p.preferred_contact, p.deceased_on, "
+            'c.hold_kind, c.hold_until FROM "case" c JOIN person p ON p.id = c.person_id '
             "WHERE c.officer_id = ? AND c.status = 'open' "
             "ORDER BY c.priority_score DESC, c.reference",
             (officer_id,),
         ).fetchall()
-        holds = _holds_by_case(connection)
+        breathing_spaces = _breathing_spaces(connection)
         vulnerable = _vulnerable_cases(connection)
         kinds: dict[str, tuple[set[str], set[str]]] = {}
-        for case_id, debt_type, stage in connection.exec_driver_sql(
-            'SELECT d.case_id, d.debt_type, d.stage FROM debt d JOIN "case" c ON '
-            "c.id = d.case_id WHERE c.officer_id = ? AND c.status = 'open' AND d.balance > 0",
+        jurisdictions: dict[str, str] = {}
+        for case_id, debt_type, stage, jurisdiction, owing in connection.exec_driver_sql(
+            "SELECT d.case_id, d.debt_type, d.stage, d.jurisdiction, d.balance > 0 FROM debt d "
+            "JOIN \"case\" c ON c.id = d.case_id WHERE c.officer_id = ? AND c.status = 'open'",
             (officer_id,),
         ):
-            types, stages = kinds.setdefault(case_id, (set(), set()))
-            types.add(debt_type)
-            stages.add(stage)
+            jurisdictions[case_id] = min(jurisdiction, jurisdictions.get(case_id, jurisdiction))
+            if owing:
+                types, stages = kinds.setdefault(case_id, (set(), set()))
+                types.add(debt_type)
+                stages.add(stage)
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         attempts_today: dict[str, int] = dict(
             connection.exec_driver_sql(
@@ -254,9 +271,12 @@ def officer_queue(
         reason,
         next_action,
         preferred_raw,
-        jurisdiction,
+        deceased_on,
+        hold_kind,
+        hold_until,
     ) in rows:
-        if refusal(policy.holds, holds.get(case_id, []), "queue", today) is not None:
+        holds = breathing_spaces.get(case_id, []) + _case_holds(deceased_on, hold_kind, hold_until)
+        if refusal(policy.holds, holds, "queue", today) is not None:
             continue
         callback = _instant(next_action)
         preferred = [
@@ -268,7 +288,7 @@ def officer_queue(
         check = may_call(
             policy.contact,
             now,
-            jurisdiction=jurisdiction or "england",
+            jurisdiction=jurisdictions.get(case_id, "england"),
             preferred=preferred,
             history=ContactHistory(
                 attempts_today=attempts_today.get(case_id, 0),
