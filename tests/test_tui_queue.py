@@ -7,6 +7,7 @@ import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from textual.widgets import DataTable, Select, Static
 
 from drp_tui.services.policy import PolicyBook
@@ -150,3 +151,25 @@ def test_calling_out_of_hours_warns_and_needs_a_recorded_reason(
         .fetchone()[0]
     )
     assert "called anyway: debtor asked for a call after work" in reason
+
+
+def test_a_long_queue_shows_the_top_rows_and_says_so(
+    demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import screens.queue
+
+    monkeypatch.setattr(screens.queue, "SHOWN_ROWS", 10)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            assert len(screen.entries) > 10
+            assert screen.query_one("#queue", DataTable).row_count == 10
+            assert [e.case_id for e in screen.shown] == [e.case_id for e in screen.entries[:10]]
+            shown = str(screen.query_one("#shown", Static).render())
+            assert f"top 10 of {len(screen.entries):,} shown" in shown
+
+    asyncio.run(run())
