@@ -68,3 +68,16 @@ def test_the_command_palette_runs_the_current_screens_actions(
             assert isinstance(app.screen, ArrangementModal)
 
     asyncio.run(run())
+
+
+def test_the_keymap_comes_from_the_config_file_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drp_tui.settings import load_settings
+
+    config = tmp_path / "config.toml"
+    config.write_text('[keymap]\n"debtor.idv" = "v"\n', encoding="utf-8")
+    monkeypatch.setenv("DRP_CONFIG", str(config))
+    assert load_settings().keymap == {"debtor.idv": "v"}
+    monkeypatch.setenv("DRP_KEYMAP", '{"queue.filter": "ctrl+f"}')
+    assert load_settings().keymap == {"debtor.idv": "v", "queue.filter": "ctrl+f"}  # merged
