@@ -108,3 +108,18 @@ def test_financial_year_end() -> None:
     assert financial_year_end(date(2026, 11, 22)) == date(2027, 3, 31)
     assert financial_year_end(date(2027, 3, 31)) == date(2027, 3, 31)
     assert financial_year_end(date(2027, 4, 1)) == date(2028, 3, 31)
+
+
+@pytest.mark.parametrize(
+    "typed", ["1250125012501250125012501250", "£1,000,000,000,000", "9" * 40 + ".99"]
+)
+def test_absurdly_large_amounts_are_input_errors_not_crashes(typed: str) -> None:
+    # Found by the workstation benchmark: a key held down in a money field once raised
+    # decimal.InvalidOperation out of the form.
+    with pytest.raises(InputError, match=r"too large|not an amount"):
+        parse_money(typed, "Earnings")
+
+
+def test_the_largest_amount_still_parses() -> None:
+    assert parse_money("£999,999,999,999.99", "x") == Decimal("999999999999.99")
+    assert parse_money("000000000000001.50", "x") == Decimal("1.50")

@@ -21,7 +21,10 @@ _AMOUNT = re.compile(
         (?:\.(?P<pence>\d{1,2}))?$""",
     re.VERBOSE,
 )
-_PLAIN = re.compile(r"^\d+(?:\.\d{1,2})?$")
+# Up to £999,999,999,999.99: far above any council debt, and far inside what Decimal's
+# 28-digit context can carry through a calculation (a key held down must not crash a form).
+MAX_WHOLE_DIGITS = 12
+_PLAIN = re.compile(rf"^\d{{1,{MAX_WHOLE_DIGITS}}}(?:\.\d{{1,2}})?$")
 _EXAMPLE = "for example 1234.50 or £1,234.50"
 
 
@@ -51,8 +54,12 @@ def parse_money(text: str, field: str, *, allow_negative: bool = False) -> Money
         raise InputError(
             field, f"{text.strip()!r} is not an amount of money; use pounds and pence, {_EXAMPLE}"
         )
-    whole = match["whole"].replace(",", "")
+    whole = match["whole"].replace(",", "").lstrip("0")
     pence = match["pence"] or ""
+    if len(whole) > MAX_WHOLE_DIGITS:
+        raise InputError(
+            field, f"{text.strip()!r} is too large; amounts go up to £999,999,999,999.99"
+        )
     if not whole and not pence:
         raise InputError(field, f"{text.strip()!r} is not an amount of money, {_EXAMPLE}")
     try:
