@@ -37,6 +37,10 @@ from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
 
+# Balance second, so it shows at 80 columns too.
+DEBT_COLUMNS = (("Debt", 16), ("Balance", 11), ("Stage", 16), ("Reference", 13), ("Costs", 9))
+HISTORY_COLUMNS = (("When", 12), ("Who", 8), ("What", 22), ("Detail", 40))
+
 
 class DebtorScreen(ShowsFailures, Screen[str | None]):
     CSS_PATH = "debtor.tcss"
@@ -171,13 +175,16 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def _debts(self, view: CaseView, shown: bool) -> None:
         table = self.query_one("#debts", DataTable)
         table.clear(columns=True)
-        table.add_columns("Debt", "Reference", "Stage", "Balance", "Costs")
+        # Fixed widths: auto widths are measured on an idle pass after the rows land, and a
+        # screen drawn before it (a snapshot, a fast key) showed header-wide columns.
+        for label, width in DEBT_COLUMNS:
+            table.add_column(label, width=width)
         for debt in view.debts:
             table.add_row(
                 debt.type_name,
-                debt_label(debt, shown),
-                debt.stage.replace("_", " "),
                 _money(debt.balance) if shown else f"£{HIDDEN}",
+                debt.stage.replace("_", " "),
+                debt_label(debt, shown),
                 _money(debt.costs) if shown else f"£{HIDDEN}",
                 key=debt.id,
             )
@@ -185,7 +192,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def _history(self, view: CaseView) -> None:
         table = self.query_one("#history", DataTable)
         table.clear(columns=True)
-        table.add_columns("When", "Who", "What", "Detail")
+        for label, width in HISTORY_COLUMNS:
+            table.add_column(label, width=width)
         for line in view.history:
             table.add_row(line.at, line.officer, line.kind.replace(".", " "), line.detail)
 

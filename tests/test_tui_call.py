@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
-from tests.tui import app_for, breathing_space_case, fill, open_first_case, settle
+from tests.tui import app_for, breathing_space_case, fill, open_first_case, pass_idv, settle
 
 
 async def save(pilot: Pilot[Any]) -> None:
@@ -47,12 +47,7 @@ def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
             await open_first_case(pilot)
             first = app.screen
             assert isinstance(first, DebtorScreen)
-            await pilot.press("i")
-            await pilot.pause()
-            await pilot.click("#check-date_of_birth")
-            await pilot.click("#check-account_reference")
-            await pilot.click("#record")
-            await settle(pilot)
+            await pass_idv(pilot, "date_of_birth", "account_reference")
             await pilot.press("o")
             await pilot.pause()
             await choose(pilot, "PTP", amount="£50", date="2026-11-30", notes="paying Friday")
@@ -328,12 +323,7 @@ def test_the_whole_call_with_affordability_and_an_arrangement(
             first = app.screen
             assert isinstance(first, DebtorScreen)
             seen["case"] = first.case_id
-            await pilot.press("i")
-            await pilot.pause()
-            await pilot.click("#check-date_of_birth")
-            await pilot.click("#check-postcode")
-            await pilot.click("#record")
-            await settle(pilot)
+            await pass_idv(pilot)
             await pilot.press("a")
             await pilot.pause()
             calculator = app.screen

@@ -39,7 +39,7 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
             assert full_name not in text_of(app, "#person")
             assert "£•••" in text_of(app, "#case-header")
             debts = screen.query_one("#debts", DataTable)
-            assert str(debts.get_row_at(0)[1]).startswith("•••")
+            assert str(debts.get_row_at(0)[3]).startswith("•••")
             await pilot.press("i")
             await pilot.pause()
             assert isinstance(app.screen, IdvModal)
@@ -49,7 +49,7 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
             await settle(pilot)
             assert full_name in text_of(app, "#person")
             assert "ID&V passed" in text_of(app, "#case-header")
-            assert not str(debts.get_row_at(0)[1]).startswith("•••")
+            assert not str(debts.get_row_at(0)[3]).startswith("•••")
 
     asyncio.run(run())
     assert [officer for officer, _ in events(demo_store, "case.viewed")][-1] == "jmorgan"

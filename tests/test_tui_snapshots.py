@@ -23,6 +23,7 @@ from tests.tui import (
     fill,
     look_at,
     open_first_case,
+    pass_idv,
     settle,
 )
 
@@ -55,11 +56,7 @@ async def debtor_masked(pilot: Pilot[Any], store: Store) -> None:
 
 async def debtor_verified(pilot: Pilot[Any], store: Store) -> None:
     await look_at(pilot, enforceable_case(store))
-    await press(pilot, "i")
-    await pilot.click("#check-date_of_birth")
-    await pilot.click("#check-postcode")
-    await pilot.click("#record")
-    await settle(pilot)
+    await pass_idv(pilot)
 
 
 async def debtor_on_hold(pilot: Pilot[Any], store: Store) -> None:

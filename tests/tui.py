@@ -100,3 +100,13 @@ async def look_at(pilot: Pilot[Any], case_id: str) -> DebtorScreen:
     app.push_screen(screen)
     await settle(pilot)
     return screen
+
+
+async def pass_idv(pilot: Pilot[Any], *checks: str) -> None:
+    """On the debtor screen: ID&V (i), tick the checks the caller confirmed, record."""
+    await pilot.press("i")
+    await pilot.pause()
+    for check in checks or ("date_of_birth", "postcode"):
+        await pilot.click(f"#check-{check}")
+    await pilot.click("#record")
+    await settle(pilot)
