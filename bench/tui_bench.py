@@ -1,0 +1,279 @@
+"""The officer's workstation on a big store: 1M cases shared by 100 officers (10k each),
+1M events. Measured with the real app: start to queue painted (a fresh process each run),
+Enter on a row to the debtor screen painted, a keypress in the affordability form to the
+totals updated (Pilot, in-process), and resident memory. Each beside the bare service call
+it waits on, timed in the same process, so the ratio shows what the screen adds."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+OFFICER = "o000"
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+DEBT_TYPES = ["council_tax"] * 6 + ["business_rates", "sundry", "hb_overpayment", "parking"]
+STAGES = {
+    "council_tax": ["reminder", "final_notice", "summons", "liability_order"],
+    "business_rates": ["reminder", "final_notice", "liability_order"],
+    "sundry": ["invoice", "reminder", "letter_of_claim"],
+    "hb_overpayment": ["invoice", "reminder", "overpayment_notice"],
+    "parking": ["charge_certificate", "order_for_recovery", "warrant_of_control"],
+}
+
+
+def build(path: Path, cases: int, officers: int, events: int) -> None:
+    """The allocation benchmark's store, plus a debt, an address and a phone for every
+    case, every case allocated (cases / officers each)."""
+    from bench import queue_bench
+
+    queue_bench.build(path, cases, officers, events)
+    rng = random.Random(5)
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("PRAGMA cache_size = -262144")
+    db.execute("BEGIN")
+    rows = db.execute('SELECT c.rowid, c.id, c.person_id FROM "case" c').fetchall()
+    debts, addresses, phones = [], [], []
+    for rowid, case_id, person_id in rows:
+        debt_type = rng.choice(DEBT_TYPES)
+        balance = rng.randint(5_000, 500_000)
+        debts.append(
+            (
+                f"d-{case_id}",
+                f"D{rowid}",
+                case_id,
+                debt_type,
+                balance,
+                balance,
+                rng.choice(STAGES[debt_type]),
+            )
+        )
+        addresses.append((f"a-{person_id}", person_id, f"{rowid} High Street", "AB1 2CD"))
+        phones.append((f"p-{person_id}", person_id, f"+4477009{rowid % 100000:05d}"))
+    db.executemany(
+        "INSERT INTO debt (id, host_system, host_ref, case_id, debt_type, period, "
+        "original_amount, balance, costs, stage, jurisdiction) "
+        "VALUES (?, 'b', ?, ?, ?, '', ?, ?, 0, ?, 'england')",
+        debts,
+    )
+    db.executemany(
+        "INSERT INTO address (id, person_id, line1, line2, town, postcode, current) "
+        "VALUES (?, ?, ?, '', 'Town', ?, 1)",
+        addresses,
+    )
+    db.executemany(
+        "INSERT INTO phone (id, person_id, number, kind, status) VALUES (?, ?, ?, 'mobile', "
+        "'good')",
+        phones,
+    )
+    db.execute(
+        "UPDATE \"case\" SET officer_id = printf('o%03d', rowid % ?)",
+        (officers,),
+    )
+    db.execute("COMMIT")
+    db.execute("ANALYZE")
+    db.close()
+
+
+async def painted(pilot: Any) -> None:
+    """Every message already sent has been handled and the screen drawn. Pilot's own
+    `press` and `pause` also wait for the process to look idle (at least 20 ms each), which
+    would swamp what is measured here, so keys go straight to the driver and the screen is
+    drawn as Textual's refresh timer would draw it."""
+    await pilot._wait_for_screen()
+    pilot.app.screen._on_timer_update()
+
+
+def send_key(app: Any, key: str) -> None:
+    from textual import events
+
+    event = events.Key(key, key if len(key) == 1 else None)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+# --- one start, in a fresh process -----------------------------------------------------
+
+
+def start_once(store: str) -> None:
+    """Run in a child process: start the app, wait for the queue to be on screen, print the
+    moment it was (the parent subtracts when it launched the process), the queue's length
+    and memory."""
+    import os
+
+    from drp_tui.app import create_app
+    from drp_tui.settings import Settings
+    from screens.queue import QueueScreen
+
+    async def main() -> dict[str, Any]:
+        app = create_app(
+            Settings(store=Path(store), officer=OFFICER, now=NOW, data_home=Path(store).parent)
+        )
+        async with app.run_test(size=(120, 40)) as pilot:
+            while not (isinstance(app.screen, QueueScreen) and app.screen.entries):
+                await asyncio.sleep(0.001)
+            await painted(pilot)
+            at = time.time()
+            rows = len(app.screen.entries)
+            status = Path(f"/proc/{os.getpid()}/status").read_text()
+        memory = {
+            line.split(":")[0]: int(line.split()[1]) // 1024
+            for line in status.splitlines()
+            if line.startswith(("VmRSS", "VmHWM"))
+        }
+        return {
+            "at": at,
+            "rows": rows,
+            "rss_mb": memory["VmRSS"],
+            "peak_mb": memory["VmHWM"],
+        }
+
+    print(json.dumps(asyncio.run(main())))
+
+
+def starts(store: Path, runs: int) -> list[dict[str, Any]]:
+    results = []
+    for _ in range(runs):
+        launched = time.time()
+        done = subprocess.run(
+            [sys.executable, "-m", "bench.tui_bench", "start-once", str(store)],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        results.append({**result, "seconds": result["at"] - launched})
+    return results
+
+
+def bare_starts(runs: int) -> list[float]:
+    """Baseline: a process that starts Textual and paints one static screen."""
+    probe = (
+        "import time, asyncio\n"
+        "from bench.tui_bench import painted\n"
+        "from textual.app import App\n"
+        "from textual.widgets import Static\n"
+        "class Bare(App[None]):\n"
+        "    def compose(self):\n"
+        "        yield Static('queue')\n"
+        "async def main():\n"
+        "    async with Bare().run_test(size=(120, 40)) as pilot:\n"
+        "        await painted(pilot)\n"
+        "        print(time.time())\n"
+        "asyncio.run(main())\n"
+    )
+    out = []
+    for _ in range(runs):
+        launched = time.time()
+        done = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        )
+        out.append(float(done.stdout.strip().splitlines()[-1]) - launched)
+    return out
+
+
+# --- interaction, in this process --------------------------------------------------------
+
+
+def interactions(store: Path, runs: int) -> dict[str, list[float]]:
+    from drp_tui.app import create_app
+    from drp_tui.settings import Settings
+    from screens.affordability import AffordabilityScreen
+    from screens.debtor import DebtorScreen
+    from screens.queue import QueueScreen
+
+    times: dict[str, list[float]] = {"open": [], "open_service": [], "key": [], "assess": []}
+
+    async def main() -> None:
+        app = create_app(Settings(store=store, officer=OFFICER, now=NOW, data_home=store.parent))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            entries = queue.entries
+            for n in range(runs):
+                await pilot.press("down")
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                started = time.perf_counter()
+                send_key(app, "enter")
+                while not (isinstance(app.screen, DebtorScreen) and app.screen.view):
+                    await asyncio.sleep(0.0005)
+                await painted(pilot)
+                times["open"].append(time.perf_counter() - started)
+                debtor = app.screen
+                started = time.perf_counter()
+                app.workstation.open_case(entries[n + 1].case_id, "bench")
+                times["open_service"].append(time.perf_counter() - started)
+                if n == 0:
+                    await pilot.press("a")
+                    await pilot.pause()
+                    calculator = app.screen
+                    assert isinstance(calculator, AffordabilityScreen)
+                    typing = ("1", "2", "5", "0", *["backspace"] * 4)  # £1,250 then clear
+                    for key in typing * (runs // 8 + 1):
+                        started = time.perf_counter()
+                        send_key(app, key)
+                        await painted(pilot)
+                        times["key"].append(time.perf_counter() - started)
+                        statement = calculator.statement()
+                        started = time.perf_counter()
+                        app.workstation.assess(statement)
+                        times["assess"].append(time.perf_counter() - started)
+                    calculator.dismiss(None)
+                    await pilot.pause()
+                debtor.dismiss(None)
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+
+    asyncio.run(main())
+    return times
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def run(cases: int, runs: int, start_runs: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        store = Path(folder) / "tui.sqlite"
+        started = time.perf_counter()
+        build(store, cases, 100, cases)
+        built = time.perf_counter() - started
+        start = starts(store, start_runs)
+        bare = bare_starts(start_runs)
+        times = interactions(store, runs)
+    seconds = [s["seconds"] for s in start]
+    return {
+        "cases": cases,
+        "queue": start[0]["rows"],
+        "build_s": built,
+        "start_runs": start_runs,
+        "start_median": statistics.median(seconds),
+        "start_p95": p95(seconds) if len(seconds) > 1 else seconds[0],
+        "bare_start_median": statistics.median(bare),
+        "rss_mb": max(s["rss_mb"] for s in start),
+        "peak_mb": max(s["peak_mb"] for s in start),
+        "runs": runs,
+        **{f"{k}_median": statistics.median(v) for k, v in times.items()},
+        **{f"{k}_p95": p95(v) for k, v in times.items()},
+        "keys": len(times["key"]),
+    }
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["start-once"]:
+        start_once(sys.argv[2])
+    else:
+        print(json.dumps(run(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])), indent=1))
