@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from drp_tui.domain.holds import refusing
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.caseview import CaseView, mask
 from drp_tui.services.casework import Outcome, Refused
@@ -207,7 +208,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             "account. If anyone else answers, or you reach voicemail, leave no debt "
             "details."
         )
-        if any("demand_payment" in h.refuses for h in view.holds):
+        if refusing(view.holds, "demand_payment") is not None:
             ask = "Do not ask for payment: the case is on hold. Note the call and end it kindly."
         else:
             ask = (
@@ -311,10 +312,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def _held(self, action: str, what: str) -> bool:
         """True, with the reason shown and the attempt recorded, if a hold forbids `action`."""
         assert self.view is not None
-        holds = [h for h in self.view.holds if action in h.refuses]
-        if not holds:
+        found = refusing(self.view.holds, action)
+        if found is None:
             return False
-        refused = Refused(f"{what}: {holds[0].name} {holds[0].until}")
+        refused = Refused(f"{what}: {found.message}")
         self.record_refusal(action, refused.message)
         self._refused(refused)
         return True

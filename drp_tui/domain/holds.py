@@ -127,7 +127,12 @@ def refusal(policy: HoldPolicy, holds: Sequence[Hold], action: str, on: date) ->
     """Why `action` may not be taken on `on`, or None when it may."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}")
-    for hold in active_holds(policy, holds, on):
+    return refusing(active_holds(policy, holds, on), action)
+
+
+def refusing(active: Iterable[ActiveHold], action: str) -> Refusal | None:
+    """The first of holds already in force that refuses `action`, or None."""
+    for hold in active:
         if action in hold.refuses:
             return Refusal(action, hold)
     return None
