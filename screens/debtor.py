@@ -18,7 +18,8 @@ from textual.widgets import DataTable, Footer, Static
 
 from drp_tui.domain.holds import refusing
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.services.caseview import CaseView, mask
+from drp_tui.domain.recovery import RouteCheck
+from drp_tui.services.caseview import CaseView, DebtLine, mask
 from drp_tui.services.casework import Outcome, Refused
 from drp_tui.services.workstation import Workstation
 from screens.actions import (
@@ -354,9 +355,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 timeout=8,
             )
             return
-        self.app.push_screen(
-            ReferralModal(routes, self.workstation.agencies(), self.view.verified), self._refer
-        )
+        self.open_referral(routes, self.view.verified)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def open_referral(self, routes: list[tuple[DebtLine, RouteCheck]], shown: bool) -> None:
+        """The agencies come from the store, so they are read off the UI thread."""
+        modal = ReferralModal(routes, self.workstation.agencies(), shown)
+        self.app.call_from_thread(self.app.push_screen, modal, self._refer)
 
     def _refer(self, referral: Referral | None) -> None:
         if referral is not None:

@@ -77,7 +77,7 @@ def test_referral_offers_only_open_routes_and_the_right_agencies(
         async with app.run_test(size=(120, 40)) as pilot:
             await look_at(pilot, case_id)
             await pilot.press("e")
-            await pilot.pause()
+            await settle(pilot)  # the agencies are read in a worker
             modal = app.screen
             assert isinstance(modal, ReferralModal)
             assert {route.id for _, route in modal.routes} <= {
