@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from drp_tui.cli import output
-from drp_tui.cli.params import day
+from drp_tui.cli.params import JsonFlag, day
 from drp_tui.settings import load_settings
 
 app = typer.Typer(help="Payment arrangements and promises.", no_args_is_help=True)
@@ -16,7 +16,7 @@ app = typer.Typer(help="Payment arrangements and promises.", no_args_is_help=Tru
 @app.command("check")
 def check(
     on: Annotated[str | None, typer.Option(help="Judge as at this date (default today).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Compare what was due with what was paid (allowing the policy's tolerance): mark
     arrangements breached or completed and promises kept or broken, and rescore the cases."""

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from drp_tui.cli import output
 from drp_tui.cli.output import money, percent, pounds
-from drp_tui.cli.params import amount, choose, day, rate, whole
+from drp_tui.cli.params import JsonFlag, amount, choose, day, rate, whole
 from drp_tui.domain.affordability import assess, statement_from_data
 from drp_tui.domain.attachment import (
     DEA_PERIODS,
@@ -41,7 +41,6 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 OnDate = Annotated[
     str | None, typer.Option("--on", help="The date to apply the rules for (default today).")
 ]

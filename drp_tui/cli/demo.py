@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from drp_tui.cli import output
+from drp_tui.cli.params import JsonSummary
 from drp_tui.domain.errors import InputError
 from drp_tui.settings import load_settings
 
@@ -24,7 +25,7 @@ def demo(
     no_launch: Annotated[
         bool, typer.Option("--no-launch", help="Build the store only; do not open the workstation.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    as_json: JsonSummary = False,
 ) -> None:
     """Build a realistic demo portfolio: people, debts of every type and stage, officers and
     a supervisor, vulnerabilities, Breathing Space, and thirty days of calls, promises,

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from drp_tui.cli import output
+from drp_tui.cli.params import JsonSummary
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -61,7 +62,7 @@ def cases(
         bool, typer.Option("--dry-run", help="Check and count; write nothing.")
     ] = False,
     rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    as_json: JsonSummary = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
 ) -> None:
     """Import a case extract: every row is checked first; a file with any rejected row writes
@@ -149,7 +150,7 @@ def payments(
     file: Annotated[Path, typer.Argument(help="The agency's remittance CSV.")],
     agency: Annotated[str, typer.Option(help="The agency's name or id.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Reconcile; record nothing.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    as_json: JsonSummary = False,
 ) -> None:
     """Reconcile an enforcement agent's or collection agency's remittance against the debts
     placed with it: matched and overpaid lines are recorded as payments, unmatched lines are

@@ -22,6 +22,7 @@ from drp_tui.cli import (
 )
 from drp_tui.cli.demo import demo
 from drp_tui.cli.errors import DrpGroup
+from drp_tui.cli.params import JsonFlag
 from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
 from drp_tui.settings import Settings, default_config_path, load_settings
@@ -81,7 +82,7 @@ def launch(settings: Settings) -> None:
 
 
 @app.command("locate")
-def locate(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def locate(as_json: JsonFlag = False) -> None:
     """Print where drp reads its settings, policy tables and data."""
     settings = load_settings()
     places = {

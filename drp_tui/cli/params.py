@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Annotated, TypeVar
+
+import typer
 
 from drp_tui.domain.dates import parse_date
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import Money, parse_money, parse_percent
 
 S = TypeVar("S", bound=str)
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+JsonSummary = Annotated[bool, typer.Option("--json", help="Print a JSON summary.")]
 
 
 def choose(value: str, options: Sequence[S], option: str) -> S:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from drp_tui.cli import output
-from drp_tui.cli.params import day
+from drp_tui.cli.params import JsonFlag, day
 from drp_tui.domain.policy import Dated
 from drp_tui.services.policy import (
     POLICY_FILES,
@@ -49,7 +49,7 @@ def _book_rows(book: PolicyBook) -> list[tuple[str, str, Dated]]:
 
 
 @app.command("check")
-def check(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+def check(as_json: JsonFlag = False) -> None:
     """Validate every policy table; the first problem is named by file and row (exit 1)."""
     settings = load_settings()
     book = policy_for(settings)
@@ -73,7 +73,7 @@ def check(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 @app.command("show")
 def show(
     on: Annotated[str | None, typer.Option(help="Only rows in force on this date.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """List the policy rows (those in force on --on, or all), with status and source."""
     settings = load_settings()

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from drp_tui.cli import output
-from drp_tui.cli.params import choose
+from drp_tui.cli.params import JsonFlag, choose
 from drp_tui.domain.queue import STRATEGIES
 from drp_tui.settings import Settings, load_settings
 
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="The call queue: scores, officers' lists, allocation (supervisors).", no_args_is_help=True
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 StrategyOption = Annotated[
     str,
     typer.Option(

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Management information, computed from the event log.", no_args_is_help=True)
 FORMATS = ("table", "csv", "json")
 Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+FirstDay = Annotated[str | None, typer.Option("--from", help="First day (default: 30 days ago).")]
+LastDay = Annotated[str | None, typer.Option("--to", help="Last day (default today).")]
 
 
 def _rows(figures: list[OfficerFigures]) -> list[dict[str, Any]]:
@@ -119,10 +121,8 @@ def daily(
 
 @app.command("officers")
 def officers(
-    start: Annotated[
-        str | None, typer.Option("--from", help="First day (default: 30 days ago).")
-    ] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day (default today).")] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
     fmt: Format = "table",
 ) -> None:
     """The same figures over a period (default the last 30 days)."""
@@ -132,10 +132,8 @@ def officers(
 
 @app.command("agencies")
 def agencies(
-    start: Annotated[
-        str | None, typer.Option("--from", help="First day (default: 30 days ago).")
-    ] = None,
-    end: Annotated[str | None, typer.Option("--to", help="Last day (default today).")] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
     fmt: Format = "table",
 ) -> None:
     """Enforcement agents' and collection agencies' placements, collections and returns."""

@@ -8,13 +8,13 @@ import typer
 from rich.table import Table
 
 from drp_tui.cli import output
+from drp_tui.cli.params import JsonFlag
 from drp_tui.settings import load_settings
 
 db_app = typer.Typer(help="The local store: create or upgrade its schema.", no_args_is_help=True)
 audit_app = typer.Typer(
     help="The audit trail: verify the event chain, show a case's history.", no_args_is_help=True
 )
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 @db_app.command("upgrade")

@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from drp_tui.cli import output
-from drp_tui.cli.params import amount
+from drp_tui.cli.params import JsonFlag, amount
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ def refuse(
 @app.command("list")
 def list_command(
     status: Annotated[str | None, typer.Option(help="requested, approved or refused.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: JsonFlag = False,
 ) -> None:
     """Write-off requests, oldest first."""
     from drp_tui.services.store import store_for
