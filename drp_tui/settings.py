@@ -38,6 +38,10 @@ class Settings(BaseSettings):
         default=None, description="the officer's local SQLite store (default: in data_home)"
     )
     officer: str | None = Field(default=None, description="who is using drp (an officer id)")
+    hub_url: str | None = Field(
+        default=None,
+        description="the team hub for drp sync: a postgresql:// URL or a SQLite file path",
+    )
     policy_dir: Path | None = Field(
         default=None, description="a council's own policy tables, in place of the shipped ones"
     )

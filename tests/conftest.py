@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,6 +11,7 @@ import pytest
 
 from drp_tui.services.policy import PolicyBook, data_dir, load_policy
 from drp_tui.store.engine import Store
+from tests.postgres import PostgresCluster
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -52,3 +56,28 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Store:
     copy = tmp_path / "demo.sqlite"
     shutil.copy(demo_template, copy)
     return open_store(copy)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    """A throwaway PostgreSQL cluster for the session. Skipped with the reason if it cannot
+    start, unless DRP_REQUIRE_POSTGRES is set (as .ci/run does): then the tests fail."""
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        reason = f"PostgreSQL could not be started: {exc}"
+        if os.environ.get("DRP_REQUIRE_POSTGRES"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_address(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new, empty hub: a SQLite file, then a database on the PostgreSQL cluster."""
+    if request.param == "sqlite":
+        return str(tmp_path / "hub.sqlite")
+    cluster: PostgresCluster = request.getfixturevalue("postgres")
+    return cluster.url(cluster.new_database())

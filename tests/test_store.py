@@ -78,9 +78,9 @@ def test_a_store_made_by_the_first_migration_opens_and_upgrades_with_its_data(
     path = tmp_path / "old.sqlite"
     old = open_store(path, upgrade=False) if path.exists() else None
     assert old is None
-    from drp_tui.store.engine import _engine
+    from drp_tui.store.engine import sqlite_engine
 
-    engine = _engine(path)
+    engine = sqlite_engine(path)
     upgrade_to_head(engine, revision="0001")
     connection = sqlite3.connect(path)
     connection.execute(

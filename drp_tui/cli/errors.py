@@ -1,5 +1,6 @@
 """One place where every failure becomes one line on stderr and an exit status a script can
-trust: 0 done, 1 failed (policy tables at fault, or an unexpected error), 2 bad input."""
+trust: 0 done, 1 failed (policy tables at fault, or an unexpected error), 2 bad input, 3 the
+team hub unreachable or refusing (nothing local lost)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from typer.core import TyperGroup
 
 from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
 from drp_tui.store.errors import StoreError
+from drp_tui.sync.errors import HubError
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_HUB = 3
 
 
 def fail(message: str, code: int) -> int:
@@ -68,6 +71,8 @@ class DrpGroup(TyperGroup):
             return fail(f"policy tables: {exc}", EXIT_FAILED)
         except StoreError as exc:
             return fail(f"store: {exc}", EXIT_FAILED)
+        except HubError as exc:
+            return fail(f"{exc}; nothing here was lost", EXIT_HUB)
         except NotPermitted as exc:
             return fail(str(exc), EXIT_FAILED)
         except Exception as exc:

@@ -13,6 +13,7 @@ from drp_tui.cli import (
     arrangements,
     calc,
     exports,
+    hub,
     imports,
     output,
     policy,
@@ -46,6 +47,8 @@ app.add_typer(arrangements.app, name="arrangements")
 app.add_typer(writeoffs.app, name="writeoff")
 app.add_typer(exports.app, name="export")
 app.add_typer(agency.app, name="agency")
+app.add_typer(hub.app, name="hub")
+app.command("sync")(hub.sync)
 app.command("demo")(demo)
 
 

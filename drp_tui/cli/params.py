@@ -47,3 +47,14 @@ def whole(text: str, option: str, minimum: int = 0) -> int:
 
 def rate(text: str | None, option: str) -> Decimal | None:
     return None if text is None else parse_percent(text, option)
+
+
+HubOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hub",
+        help="The team hub: a postgresql:// URL or a SQLite file "
+        "(default: DRP_HUB_URL, or hub_url in the config file).",
+        show_default=False,
+    ),
+]

@@ -32,14 +32,22 @@ StrategyOption = Annotated[
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change nothing.")]
 
 
-def _context(command: str | None = None) -> tuple[Settings, Store, PolicyBook, Actor]:
+def _context(
+    command: str | None = None, hub: str | None = None
+) -> tuple[Settings, Store, PolicyBook, Actor]:
+    """Settings, the store to work on (the team hub's, with --hub), policy and who acts."""
     from drp_tui.services.casework import Actor
     from drp_tui.services.policy import policy_for
     from drp_tui.services.queue import require_supervisor
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
+    if hub is None:
+        store = store_for(settings)
+    else:
+        from drp_tui.sync.hub import connect, hub_url
+
+        store = connect(hub_url(hub)).as_store()
     if command is not None:
         require_supervisor(store, settings.officer, command)
     actor = Actor(settings.officer or "system", clock=settings.current_time)
@@ -133,11 +141,20 @@ def move(
     case: Annotated[str, typer.Argument(help="The case reference, e.g. C0001234.")],
     to: Annotated[str, typer.Option("--to", help="The officer to take the case.")],
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
+    hub: Annotated[
+        str | None,
+        typer.Option(
+            "--hub",
+            help="Move it on the team hub (postgresql:// URL or SQLite file); officers' "
+            "desks follow at their next sync.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Move one case to another officer (supervisors)."""
     from drp_tui.services.queue import move_case
 
-    _, store, _, actor = _context("drp queue move")
+    _, store, _, actor = _context("drp queue move", hub)
     move_case(store, actor, reference=case, to_officer=to, reason=reason)
     output.console().print(f"[green]moved[/green] {case.upper()} to {to}")
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DatabaseError, OperationalError
+from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 from sqlmodel import Session
 
 from drp_tui.store.errors import StoreError
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -38,7 +38,7 @@ class Store:
             yield session
 
 
-def _engine(path: Path) -> Engine:
+def sqlite_engine(path: Path) -> Engine:
     engine = create_engine(f"sqlite:///{path}", connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
@@ -64,7 +64,7 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
         try:
             row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-        except OperationalError:
+        except (OperationalError, ProgrammingError):
             return None
     return None if row is None else str(row[0])
 
@@ -75,7 +75,7 @@ def open_store(path: Path, *, upgrade: bool = True) -> Store:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise StoreError(f"cannot create the folder for the store {path}: {exc.strerror}") from None
-    engine = _engine(path)
+    engine = sqlite_engine(path)
     try:
         revision = current_revision(engine)
     except DatabaseError as exc:

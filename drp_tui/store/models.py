@@ -271,3 +271,40 @@ class Outbox(SQLModel, table=True):
     """Events waiting to be pushed to the hub."""
 
     event_id: str = Field(primary_key=True, foreign_key="event.id")
+
+
+class SyncState(SQLModel, table=True):
+    """This workstation's place in the team hub's change feed (one row, made by the first
+    `drp sync`)."""
+
+    id: int = Field(default=1, primary_key=True)
+    workstation_id: str
+    cursor: int = Field(default=0, description="the last hub change applied here")
+    capturing: bool = Field(default=True, description="queue local row changes for the hub")
+    applying: bool = Field(default=False, description="set while hub changes are written")
+    last_push_at: datetime | None = instant_field(nullable=True)
+    last_pull_at: datetime | None = instant_field(nullable=True)
+
+
+class RowChange(SQLModel, table=True):
+    """A row changed on this workstation and not yet on the hub (filled by triggers)."""
+
+    table_name: str = Field(primary_key=True)
+    row_key: str = Field(primary_key=True)
+    version: int = Field(
+        default=1,
+        description="bumped on each change, so a push that read "
+        "an older version does not clear a newer one",
+    )
+
+
+class SyncedEvent(SQLModel, table=True):
+    """Events from other desks and the hub on this officer's cases, pulled from the hub."""
+
+    id: str = Field(primary_key=True)
+    officer_id: str
+    at: datetime = instant_field(index=True)
+    case_id: str | None = Field(default=None, index=True)
+    kind: str
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JsonText)
+    workstation_id: str | None = None

@@ -455,6 +455,17 @@ def upgrade() -> None:
             batch_op.f("ix_instalment_arrangement_id"), ["arrangement_id"], unique=False
         )
 
+    if op.get_bind().dialect.name == "postgresql":  # a team hub
+        op.execute(
+            "CREATE FUNCTION event_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'the event log is append-only'; END $$"
+        )
+        for action in ("UPDATE", "DELETE"):
+            op.execute(
+                f"CREATE TRIGGER event_no_{action.lower()} BEFORE {action} ON event "
+                "FOR EACH ROW EXECUTE FUNCTION event_append_only()"
+            )
+        return
     for action in ("UPDATE", "DELETE"):
         op.execute(
             f"CREATE TRIGGER event_no_{action.lower()} BEFORE {action} ON event "
@@ -463,8 +474,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    on_event = " ON event" if op.get_bind().dialect.name == "postgresql" else ""
     for action in ("update", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS event_no_{action}")
+        op.execute(f"DROP TRIGGER IF EXISTS event_no_{action}{on_event}")
     with op.batch_alter_table("instalment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_instalment_arrangement_id"))
 

@@ -1,0 +1,198 @@
+"""`drp hub` (a supervisor's view of the team hub) and `drp sync` (a workstation's exchange
+with it). Headless: neither imports Textual."""
+
+from __future__ import annotations
+
+import sys
+from functools import partial
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.cli.errors import EXIT_FAILED, EXIT_HUB, fail
+from drp_tui.cli.params import HubOption, JsonFlag, JsonSummary
+from drp_tui.domain.errors import InputError
+from drp_tui.settings import Settings, load_settings
+
+app = typer.Typer(
+    help="The team hub: create it, see its state and the conflicts waiting for a supervisor.",
+    no_args_is_help=True,
+)
+
+
+def hub_address(given: str | None, settings: Settings) -> str:
+    address = given or settings.hub_url
+    if not address:
+        raise InputError("--hub", "say which hub (--hub, DRP_HUB_URL or hub_url in the config)")
+    return address
+
+
+@app.command("init")
+def init(
+    hub: HubOption = None,
+    url: Annotated[str | None, typer.Option("--url", help="Same as --hub.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Create the hub's schema, or bring it up to date (safe to run again)."""
+    from drp_tui.sync.hub import hub_url, init_hub
+
+    made, schema = init_hub(hub_url(hub_address(hub or url, load_settings())))
+    if as_json:
+        output.print_json(
+            {
+                "hub": made.shown,
+                "created": schema.created,
+                "store_revision": schema.store_revision,
+                "hub_revision": schema.hub_revision,
+            }
+        )
+        return
+    verb = "created" if schema.created else "up to date at"
+    output.console().print(
+        f"[green]{verb}[/green] store schema {schema.store_revision}, "
+        f"hub schema {schema.hub_revision} — {made.shown}"
+    )
+
+
+@app.command("status")
+def status(hub: HubOption = None, as_json: JsonFlag = False) -> None:
+    """Officers, cases, events, and each workstation's last sync."""
+    from drp_tui.sync.hub import connect, hub_url
+    from drp_tui.sync.status import hub_status
+
+    found = hub_status(connect(hub_url(hub_address(hub, load_settings()))))
+    if as_json:
+        output.print_json(found.as_json())
+        return
+    output.show(
+        f"hub {found.hub}",
+        [
+            ("officers (active)", str(found.officers)),
+            ("cases", f"{found.cases:,} ({found.allocated:,} allocated)"),
+            ("events", f"{found.events:,}"),
+            ("open conflicts", str(found.open_conflicts)),
+            ("refused items", str(found.refusals)),
+        ],
+    )
+    table = Table(title="workstations")
+    for heading in ("workstation", "officer", "last push", "last pull", "events", "behind"):
+        table.add_column(heading)
+    for w in found.workstations:
+        table.add_row(
+            w.id[:8],
+            w.officer_id,
+            w.last_push_at or "never",
+            w.last_pull_at or "never",
+            f"{w.events_pushed:,}",
+            f"{w.behind:,}",
+        )
+    output.console().print(table)
+
+
+@app.command("conflicts")
+def conflicts(hub: HubOption = None, as_json: JsonFlag = False) -> None:
+    """Clashes sync could not settle (two live arrangements on a debt, work recorded on a case
+    moved to someone else), oldest first."""
+    from drp_tui.sync.hub import connect, hub_url
+    from drp_tui.sync.status import open_conflicts
+
+    found = open_conflicts(connect(hub_url(hub_address(hub, load_settings()))))
+    if as_json:
+        output.print_json({"conflicts": [c.__dict__ for c in found]})
+        return
+    if not found:
+        output.console().print("no open conflicts")
+        return
+    table = Table(title=f"{len(found)} open conflicts")
+    for heading in ("flagged", "kind", "case", "detail"):
+        table.add_column(heading)
+    for c in found:
+        detail = ", ".join(f"{k}={v}" for k, v in sorted(c.detail.items()))
+        table.add_row(c.flagged_at[:19], c.kind, c.case_reference or "", detail)
+    output.console().print(table)
+
+
+def sync(
+    hub: HubOption = None,
+    as_json: JsonSummary = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would move; change nothing.")
+    ] = False,
+) -> None:
+    """Push this desk's work to the team hub, then pull the hub's changes for its officer.
+    Exit 0 done, 1 done with conflicts flagged for a supervisor, 2 bad usage, 3 hub
+    unreachable or refusing (the outbox is kept)."""
+    from drp_tui.services.store import store_for
+    from drp_tui.sync.hub import connect, hub_url
+    from drp_tui.sync.protocol import RETRY_DELAYS_S, retrying
+    from drp_tui.sync.protocol import sync as run_sync
+
+    settings = load_settings()
+    if not settings.officer:
+        raise InputError("DRP_OFFICER", "say whose desk this is (set DRP_OFFICER)")
+    address = hub_url(hub_address(hub, settings))
+    store = store_for(settings)
+    show_progress = not as_json and sys.stderr.isatty()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=output.console(stderr=True),
+        disable=not show_progress,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if phase not in tasks:
+                tasks[phase] = bar.add_task(phase, total=total)
+            bar.update(tasks[phase], completed=done, total=total)
+
+        result = run_sync(
+            store,
+            retrying(partial(connect, address), RETRY_DELAYS_S),
+            settings.officer,
+            clock=settings.current_time,
+            dry_run=dry_run,
+            progress=progress,
+        )
+    if as_json:
+        output.print_json(result.as_json())
+    elif dry_run:
+        output.console().print(
+            f"would push {result.waiting_events:,} events and {result.waiting_rows:,} rows; "
+            f"{result.waiting_changes:,} hub changes waiting to be pulled"
+        )
+    else:
+        output.console().print(
+            f"[green]synced[/green] pushed {result.pushed_events:,} events "
+            f"({result.pushed_rows:,} rows), pulled {result.pulled_changes:,} changes "
+            f"in {result.seconds:.1f}s"
+        )
+    if result.refused:
+        raise typer.Exit(
+            fail(
+                f"the hub refused {result.refused} items for cases never allocated to "
+                f"{settings.officer}; they stay in this desk's outbox. Ask a supervisor "
+                "(drp hub status)",
+                EXIT_HUB,
+            )
+        )
+    if result.conflicts:
+        raise typer.Exit(
+            fail(
+                f"{len(result.conflicts)} conflicts flagged for a supervisor (drp hub conflicts)",
+                EXIT_FAILED,
+            )
+        )

@@ -1,0 +1,168 @@
+"""Opening the team hub: a PostgreSQL database for a team, a SQLite file for one office.
+
+A hub holds the store's own tables (so the supervisor's import and allocation run against it
+as they do against a store) and the hub tables in `schema.py`. Its address is a SQLAlchemy
+URL; the password in it is never shown: `Hub.shown` is the address to print.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, text, update
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
+
+from drp_tui.domain.errors import InputError
+from drp_tui.store.engine import Store, current_revision, sqlite_engine
+from drp_tui.store.migrate import HUB_SCRIPT_LOCATION, head_revision, upgrade_to_head
+from drp_tui.sync.errors import HubError, HubUnreachable
+from drp_tui.sync.schema import hub_origin
+
+CONNECT_TIMEOUT_S = 5
+# Matches h001: every write that feeds the change feed holds it (see the migration).
+FEED_LOCK = 7_262_001
+
+
+def hub_url(address: str) -> URL:
+    """A hub address as typed: a PostgreSQL URL, a sqlite:/// URL or a plain file path."""
+    cleaned = address.strip()
+    if not cleaned:
+        raise InputError("--hub", "is empty; give a postgresql:// URL or a SQLite file path")
+    if "://" not in cleaned:
+        return URL.create("sqlite", database=str(Path(cleaned).expanduser()))
+    try:
+        url = make_url(cleaned)
+    except ArgumentError:
+        raise InputError("--hub", f"{_hide(cleaned)} is not a database URL") from None
+    if url.get_backend_name() in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() == "sqlite" and url.database:
+        return url
+    raise InputError("--hub", f"{_hide(cleaned)}: a hub is PostgreSQL or a SQLite file")
+
+
+def _hide(address: str) -> str:
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", address)
+
+
+@dataclass(frozen=True)
+class Hub:
+    url: URL
+    engine: Engine
+
+    @property
+    def shown(self) -> str:
+        return self.url.render_as_string(hide_password=True)
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.url.get_backend_name() == "postgresql"
+
+    def as_store(self) -> Store:
+        """The hub's store tables, for the services a supervisor runs against the hub."""
+        writer = (
+            self.engine if self.is_postgresql else self.engine.execution_options(drp_write=True)
+        )
+        return Store(Path(self.url.database or ""), self.engine, writer)
+
+    @contextmanager
+    def write(self, origin: str | None = None) -> Iterator[Connection]:
+        """One hub transaction. Feed numbers follow commit order (the feed lock); `origin`
+        marks the changes as coming from that workstation."""
+        writer = self.as_store().writer
+        with self.translate(), writer.begin() as connection:
+            if self.is_postgresql:
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({FEED_LOCK})"))
+            if origin is not None:
+                connection.execute(update(hub_origin).values(workstation_id=origin))
+            yield connection
+            if origin is not None:
+                connection.execute(update(hub_origin).values(workstation_id=None))
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.translate(), self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def translate(self) -> Iterator[None]:
+        """Database errors as one line naming the hub, never its password."""
+        try:
+            yield
+        except DBAPIError as exc:
+            state = getattr(exc.orig, "sqlstate", None)
+            dropped = isinstance(exc, OperationalError) and (
+                state is None or state.startswith(("08", "57P"))
+            )
+            raise (HubUnreachable if dropped else HubError)(self.problem(exc)) from None
+
+    def problem(self, exc: DBAPIError) -> str:
+        detail = " ".join(str(exc.orig).split()) if exc.orig is not None else str(exc)
+        if self.url.password:
+            detail = detail.replace(str(self.url.password), "***")
+        return f"hub {self.shown}: {detail}"
+
+
+def connect(address: URL, *, check_schema: bool = True) -> Hub:
+    """Open the hub and check it answers (and, unless `check_schema` is off, that `drp hub
+    init` has made it)."""
+    if address.get_backend_name() == "sqlite":
+        path = Path(address.database or "")
+        if not path.exists() and check_schema:
+            raise HubError(f"hub {path} does not exist; make it with 'drp hub init --hub {path}'")
+        engine = sqlite_engine(path)
+    else:
+        engine = create_engine(
+            address,
+            pool_pre_ping=True,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "drp"},
+        )
+    hub = Hub(address, engine)
+    with hub.read() as connection:
+        connection.execute(text("SELECT 1"))
+    if check_schema:
+        wanted = head_revision(HUB_SCRIPT_LOCATION)
+        found = hub_revision(hub)
+        if found != wanted:
+            raise HubError(
+                f"hub {hub.shown} is at hub schema {found or 'none'}, drp needs {wanted}: "
+                f"run 'drp hub init --hub {hub.shown}'"
+            )
+    return hub
+
+
+def hub_revision(hub: Hub) -> str | None:
+    with hub.read() as connection:
+        try:
+            row = connection.execute(text("SELECT version_num FROM hub_alembic_version")).first()
+        except (OperationalError, ProgrammingError):
+            return None
+    return None if row is None else str(row[0])
+
+
+@dataclass(frozen=True)
+class HubSchema:
+    store_revision: str | None
+    hub_revision: str | None
+    created: bool
+
+
+def init_hub(address: URL) -> tuple[Hub, HubSchema]:
+    """Create the hub's schema, or bring it up to date; safe to run again."""
+    hub = connect(address, check_schema=False)
+    before = hub_revision(hub)
+    with hub.translate():
+        upgrade_to_head(hub.engine)
+        upgrade_to_head(hub.engine, script_location=HUB_SCRIPT_LOCATION)
+        store_revision = current_revision(hub.engine)
+    return hub, HubSchema(store_revision, hub_revision(hub), created=before is None)
+
+
+def scalar(connection: Connection, sql: str, **params: Any) -> Any:
+    return connection.execute(text(sql), params).scalar()

@@ -1,0 +1,101 @@
+"""A small team on a real hub for the sync tests: a supervisor, two officers, four debtors
+each with one council tax debt, allocated on the hub as a supervisor would."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlmodel import select
+
+from drp_tui.services.casework import Actor
+from drp_tui.services.queue import move_case
+from drp_tui.store.engine import Store, open_store
+from drp_tui.store.models import Case, Debt, Officer, Person, Phone, host_id
+from drp_tui.sync.hub import Hub, hub_url, init_hub
+from drp_tui.sync.protocol import SyncResult, sync
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+SUPERVISOR = "sup"
+PEOPLE = 4
+
+
+def case_id(number: int) -> str:
+    return host_id("case", "nga", f"P{number}")
+
+
+def debt_id(number: int) -> str:
+    return host_id("debt", "nga", f"D{number}")
+
+
+def reference(number: int) -> str:
+    return f"C{number:07d}"
+
+
+def team_hub(address: str) -> Hub:
+    hub, _ = init_hub(hub_url(address))
+    with hub.as_store().write() as session:
+        session.add(Officer(id=SUPERVISOR, name="Sam Super", role="supervisor"))
+        session.add(Officer(id="asmith", name="Alex Smith"))
+        session.add(Officer(id="bjones", name="Bo Jones"))
+        for number in range(1, PEOPLE + 1):
+            person = host_id("person", "nga", f"P{number}")
+            session.add(
+                Person(
+                    id=person,
+                    host_system="nga",
+                    host_ref=f"P{number}",
+                    forename=f"Pat{number}",
+                    surname="Debtor",
+                    date_of_birth=date(1980, 1, number),
+                )
+            )
+            session.flush()
+            session.add(Phone(id=f"phone-{number}", person_id=person, number="+447700900123"))
+            session.add(Case(id=case_id(number), reference=reference(number), person_id=person))
+            session.flush()
+            session.add(
+                Debt(
+                    id=debt_id(number),
+                    host_system="nga",
+                    host_ref=f"D{number}",
+                    case_id=case_id(number),
+                    debt_type="council_tax",
+                    original_amount=Decimal("800.00"),
+                    balance=Decimal("500.00"),
+                    stage="liability_order",
+                    liability_order_date=date(2026, 6, 1),
+                )
+            )
+    return hub
+
+
+def allocate(hub: Hub, number: int, officer: str) -> None:
+    move_case(
+        hub.as_store(),
+        Actor(SUPERVISOR, clock=lambda: NOW),
+        reference=reference(number),
+        to_officer=officer,
+        reason="allocation",
+    )
+
+
+def desk(folder: Path, name: str) -> Store:
+    return open_store(folder / f"{name}.sqlite")
+
+
+def run_sync(store: Store, hub: Hub, officer: str, *, batch: int = 3) -> SyncResult:
+    return sync(store, hub, officer, clock=lambda: NOW, batch=batch, retry_delays=())
+
+
+def balance(store: Store, number: int) -> Decimal:
+    with store.read() as session:
+        debt = session.get(Debt, debt_id(number))
+        assert debt is not None
+        return debt.balance
+
+
+def case_officers(store: Store) -> dict[str, str | None]:
+    with store.read() as session:
+        return {c.reference: c.officer_id for c in session.exec(select(Case)).all()}

@@ -1,0 +1,100 @@
+"""A throwaway PostgreSQL cluster for the hub tests: the machine's own `initdb` and `pg_ctl`,
+a free port on loopback, a temporary folder, password authentication over TCP (so a wrong
+password is really refused), run as the `postgres` user when the tests run as root."""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+
+USER = "drp_hub"
+PASSWORD = "s3cret-hub-pw"  # only ever a throwaway cluster's
+
+
+def _program(name: str) -> str:
+    found = shutil.which(name) or next(
+        iter(sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), reverse=True)), None
+    )
+    if found is None:
+        raise RuntimeError(f"{name} is not installed (PostgreSQL server programs)")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class PostgresCluster:
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="drp-pg-"))
+        self.data = self.root / "data"
+        self.port = _free_port()
+        self._names = itertools.count(1)
+        self._as_postgres = os.geteuid() == 0
+
+    def _run(self, *command: str) -> None:
+        if self._as_postgres:
+            command = ("runuser", "-u", "postgres", "--", *command)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"{command[0]} failed: {(done.stderr or done.stdout).strip()}")
+
+    def start(self) -> None:
+        password_file = self.root / "password"
+        password_file.write_text(PASSWORD)
+        if self._as_postgres:
+            shutil.chown(self.root, "postgres")
+            shutil.chown(password_file, "postgres")
+        self._run(
+            _program("initdb"),
+            "-D",
+            str(self.data),
+            "-U",
+            USER,
+            f"--pwfile={password_file}",
+            "--auth-host=scram-sha-256",
+            "--auth-local=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
+        options = (
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            _program("pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "start",
+        )
+
+    def url(self, database: str, *, password: str = PASSWORD, host: str = "127.0.0.1") -> str:
+        return f"postgresql://{USER}:{password}@{host}:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        name = f"hub{next(self._names)}"
+        with psycopg.connect(self.url("postgres"), autocommit=True) as connection:
+            connection.execute(f"CREATE DATABASE {name}")
+        return name
+
+    def stop(self) -> None:
+        try:
+            self._run(_program("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
+        finally:
+            shutil.rmtree(self.root, ignore_errors=True)

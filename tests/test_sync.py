@@ -1,0 +1,155 @@
+"""`drp sync` against a real hub: a SQLite file and a PostgreSQL database (each test runs on
+both). Two officers' desks, a supervisor allocating on the hub, work recorded offline."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select, text
+
+from drp_tui.services.casework import Actor, Outcome, make_promise, record_outcome, record_payment
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.models import Promise, SyncedEvent
+from drp_tui.sync.schema import hub_change, hub_event, hub_refusal
+from tests.hubteam import (
+    NOW,
+    allocate,
+    balance,
+    case_id,
+    case_officers,
+    debt_id,
+    desk,
+    reference,
+    run_sync,
+    team_hub,
+)
+
+
+def actor(officer: str) -> Actor:
+    return Actor(officer, clock=lambda: NOW)
+
+
+def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
+    hub_address: str, tmp_path: Path, policy: PolicyBook
+) -> None:
+    hub = team_hub(hub_address)
+    allocate(hub, 1, "asmith")
+    allocate(hub, 2, "asmith")
+    allocate(hub, 3, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+
+    run_sync(alex, hub, "asmith")
+    run_sync(bo, hub, "bjones")
+    # Each desk holds its own cases only (the fourth is not allocated), and the team's officers.
+    assert case_officers(alex) == {reference(1): "asmith", reference(2): "asmith"}
+    assert case_officers(bo) == {reference(3): "bjones"}
+
+    # Offline: Alex takes a payment and a promise on case 1; Bo records a call on case 3.
+    record_payment(
+        alex, actor("asmith"), debt_id=debt_id(1), amount=Decimal("120.00"), received_on=NOW.date()
+    )
+    promise = make_promise(
+        alex,
+        actor("asmith"),
+        policy.holds,
+        case_id=case_id(1),
+        amount=Decimal("50.00"),
+        due_on=date(2026, 12, 1),
+    )
+    record_outcome(
+        bo,
+        actor("bjones"),
+        policy.holds,
+        case_id=case_id(3),
+        started_at=NOW,
+        outcome=Outcome(code="NOANS", right_party=False),
+    )
+
+    pushed = run_sync(alex, hub, "asmith")
+    assert pushed.pushed_events == 2
+    assert pushed.pushed_rows >= 2  # the payment, the promise (and the instalment-free case)
+    assert pushed.conflicts == []
+    assert pushed.refused == 0
+    run_sync(bo, hub, "bjones")
+
+    # The hub took the payment off the balance once, holds every event, and the promise.
+    assert balance(hub.as_store(), 1) == Decimal("380.00") == balance(alex, 1)
+    with hub.as_store().read() as session:
+        assert session.get(Promise, promise.id) is not None
+    with hub.read() as connection:
+        kinds = sorted(connection.execute(select(hub_event.c.kind)).scalars())
+    assert kinds == ["contact.recorded", "payment.recorded", "promise.made"]
+
+    # The supervisor moves case 2 to Bo: Bo gets it whole, Alex sees it has gone.
+    allocate(hub, 2, "bjones")
+    run_sync(alex, hub, "asmith")
+    moved = run_sync(bo, hub, "bjones")
+    assert moved.pulled_changes >= 1
+    assert case_officers(alex)[reference(2)] == "bjones"
+    assert case_officers(bo) == {reference(2): "bjones", reference(3): "bjones"}
+    assert balance(bo, 2) == Decimal("500.00")
+    with bo.read() as session:
+        seen = [(e.kind, e.case_id) for e in session.execute(select(SyncedEvent)).scalars()]
+    assert ("queue.moved", case_id(2)) in seen
+
+    for store, officer in ((alex, "asmith"), (bo, "bjones")):
+        again = run_sync(store, hub, officer)
+        assert (again.pushed_events, again.pushed_rows, again.pulled_changes) == (0, 0, 0)
+
+
+def test_the_hub_refuses_work_on_a_case_never_allocated_to_the_officer(
+    hub_address: str, tmp_path: Path, policy: PolicyBook
+) -> None:
+    hub = team_hub(hub_address)
+    allocate(hub, 1, "asmith")
+    allocate(hub, 3, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, hub, "asmith")
+    run_sync(bo, hub, "bjones")
+    # Alex's desk somehow writes on Bo's case (the case row copied into Alex's store).
+    with bo.engine.connect() as source, alex.writer.begin() as target:
+        for table in ("person", "case", "debt"):
+            columns = [c[1] for c in source.exec_driver_sql(f'PRAGMA table_info("{table}")')]
+            for row in source.exec_driver_sql(f'SELECT * FROM "{table}"'):
+                marks = ", ".join("?" * len(columns))
+                target.exec_driver_sql(
+                    f'INSERT OR IGNORE INTO "{table}" VALUES ({marks})', tuple(row)
+                )
+    make_promise(
+        alex,
+        actor("asmith"),
+        policy.holds,
+        case_id=case_id(3),
+        amount=Decimal("10.00"),
+        due_on=date(2026, 12, 1),
+    )
+    result = run_sync(alex, hub, "asmith")
+    assert result.refused == 2  # the event and the promise row
+    with alex.engine.connect() as local:
+        assert local.execute(text("SELECT count(*) FROM outbox")).scalar() == 1
+        assert local.execute(text("SELECT count(*) FROM rowchange")).scalar() == 1
+    with hub.read() as connection:
+        assert connection.execute(select(func.count()).select_from(hub_event)).scalar() == 0
+        refusals = connection.execute(select(hub_refusal.c.officer_id, hub_refusal.c.case_id)).all()
+    assert set(refusals) == {("asmith", case_id(3))}
+    # Refused again on the next sync, and still recorded once per item.
+    run_sync(alex, hub, "asmith")
+    with hub.read() as connection:
+        assert connection.execute(select(func.count()).select_from(hub_refusal)).scalar() == 2
+
+
+def test_a_change_is_fed_once_per_real_change(hub_address: str) -> None:
+    hub = team_hub(hub_address)
+    with hub.read() as connection:
+        before = connection.execute(select(func.count()).select_from(hub_change)).scalar()
+    allocate(hub, 1, "asmith")
+    allocate(hub, 1, "asmith")  # no change the second time, but a second event
+    with hub.read() as connection:
+        fed = connection.execute(
+            select(hub_change.c.table_name, hub_change.c.moved_to).where(hub_change.c.seq > before)
+        ).all()
+    assert sorted(fed, key=str) == sorted(
+        [("case", "asmith"), ("event", None), ("event", None)], key=str
+    )
