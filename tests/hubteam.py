@@ -33,13 +33,15 @@ def reference(number: int) -> str:
     return f"C{number:07d}"
 
 
-def team_hub(address: str) -> Hub:
+def team_hub(
+    address: str, *, people: int = PEOPLE, officers: tuple[str, ...] = ("asmith", "bjones")
+) -> Hub:
     hub, _ = init_hub(hub_url(address))
     with hub.as_store().write() as session:
         session.add(Officer(id=SUPERVISOR, name="Sam Super", role="supervisor"))
-        session.add(Officer(id="asmith", name="Alex Smith"))
-        session.add(Officer(id="bjones", name="Bo Jones"))
-        for number in range(1, PEOPLE + 1):
+        for officer in officers:
+            session.add(Officer(id=officer, name=officer.title()))
+        for number in range(1, people + 1):
             person = host_id("person", "nga", f"P{number}")
             session.add(
                 Person(

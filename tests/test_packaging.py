@@ -6,6 +6,7 @@ import json
 import os
 import shlex
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -130,7 +131,7 @@ WITH_STORE = [
 ]
 
 
-def loaded_after(command: str, tmp_path: Path) -> set[str]:
+def loaded_after(command: str, tmp_path: Path, **extra_env: str) -> set[str]:
     probe = (
         "import sys\n"
         "from drp_tui.cli.main import app\n"
@@ -146,6 +147,7 @@ def loaded_after(command: str, tmp_path: Path) -> set[str]:
         "DRP_CONFIG": str(tmp_path / "c.toml"),
         "DRP_STORE": str(tmp_path / "s.sqlite"),
         "DRP_DATA_HOME": str(tmp_path),
+        **extra_env,
     }
     done = subprocess.run(
         [sys.executable, "-c", probe],
@@ -173,6 +175,18 @@ def test_headless_store_commands_never_load_textual(command: str, tmp_path: Path
     loaded = loaded_after(command, tmp_path)
     assert "sqlalchemy" in loaded  # the probe really ran the command
     assert "textual" not in loaded
+
+
+def test_sync_never_loads_textual(tmp_path: Path) -> None:
+    from tests.hubteam import allocate, team_hub
+
+    hub_file = tmp_path / "hub.sqlite"
+    allocate(team_hub(str(hub_file)), 1, "asmith")
+    loaded = loaded_after(f"sync --hub {hub_file} --json", tmp_path, DRP_OFFICER="asmith")
+    assert "sqlalchemy" in loaded
+    assert "textual" not in loaded
+    with sqlite3.connect(tmp_path / "s.sqlite") as synced:  # the probe really synced
+        assert synced.execute('SELECT count(*) FROM "case"').fetchone() == (1,)
 
 
 def test_domain_never_imports_ui_or_cli_libraries() -> None:

@@ -153,3 +153,17 @@ def test_a_change_is_fed_once_per_real_change(hub_address: str) -> None:
     assert sorted(fed, key=str) == sorted(
         [("case", "asmith"), ("event", None), ("event", None)], key=str
     )
+
+
+def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
+    import importlib
+
+    from drp_tui.sync.tables import EVENT_TABLES, PUSHED, TABLES
+
+    store = importlib.import_module("drp_tui.store.migrations.versions.0002_sync_bookkeeping")
+    assert set(store.CREATED_HERE) == {t.name for t in PUSHED if t.created_on_desk}
+    assert store.CHANGED_HERE == {t.name: t.pushed for t in PUSHED if t.pushed}
+    hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
+    assert list(hub.FED) == [t.name for t in TABLES] + list(EVENT_TABLES)
+    for table in TABLES:
+        assert hub.FED[table.name].format(row="n") == table.case_sql("n")

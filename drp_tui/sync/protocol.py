@@ -135,13 +135,17 @@ def raw_table(name: str) -> Table:
     return Table(name, RAW, *columns)
 
 
-def _upsert(connection: Connection, table: Table, *, ignore: bool = False) -> Insert:
+def _upsert(
+    connection: Connection, table: Table, *, ignore: bool = False, on: Sequence[str] = ()
+) -> Insert:
+    """Insert, and on a clash of `on` (default: the primary key) update the row, or with
+    `ignore` leave the row that is there."""
     statement = (
         postgresql.insert(table)
         if connection.dialect.name == "postgresql"
         else sqlite.insert(table)
     )
-    keys = [c.name for c in table.primary_key]
+    keys = list(on) or [c.name for c in table.primary_key]
     if ignore:
         ignoring: Insert = statement.on_conflict_do_nothing(index_elements=keys)
         return ignoring
@@ -338,7 +342,7 @@ def _push_events(desk: Desk, result: SyncResult) -> None:
                 if accepted:
                     received = desk.now_text()
                     hub.execute(
-                        _upsert(hub, hub_event, ignore=True),
+                        _upsert(hub, hub_event, ignore=True, on=("id",)),
                         [
                             {
                                 **{k: v for k, v in e.items() if k != "seq"},
