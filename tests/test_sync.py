@@ -162,7 +162,7 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
 
     store = importlib.import_module("drp_tui.store.migrations.versions.0002_sync_bookkeeping")
     assert set(store.CREATED_HERE) == {t.name for t in PUSHED if t.created_on_desk}
-    assert store.CHANGED_HERE == {t.name: t.pushed for t in PUSHED if t.pushed}
+    assert {t.name: t.pushed for t in PUSHED if t.pushed} == store.CHANGED_HERE
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
     assert list(hub.FED) == [t.name for t in TABLES] + list(EVENT_TABLES)
     for table in TABLES:
