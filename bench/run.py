@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import calc_bench, import_bench, queue_bench, tui_bench
+from bench import calc_bench, import_bench, queue_bench, sync_bench, tui_bench
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -162,10 +162,42 @@ def tui_section(quick: bool) -> list[str]:
     ]
 
 
+def sync_section(quick: bool) -> list[str]:
+    r = sync_bench.run(10_000 if quick else 100_000, 1 if quick else 3)
+    events = int(r["events"])
+
+    def verdict(rate: float) -> str:
+        return "met" if rate >= 10_000 else "not met"
+
+    return [
+        "## Team sync against PostgreSQL (`drp sync`)",
+        "",
+        f"{events:,} events written on one desk, pushed by `drp sync`, then pulled by a second "
+        "desk of the same officer; a throwaway PostgreSQL cluster on this machine (loopback, "
+        "fsync off as in the tests). The baseline is a raw `COPY` of exactly those rows into a "
+        "table shaped like the hub's event table, in the same run. Each sync figure is the "
+        "whole command's work: batches of 2,000, the allocation check, the hub's change feed "
+        "(triggers), the local outbox cleared, and on pull the cursor advanced per batch.",
+        "",
+        "| what | median | events/s | raw COPY events/s | ratio to COPY | goal |",
+        "| --- | --- | --- | --- | --- | --- |",
+        f"| push {events:,} events | {r['push_s']:.2f} s | {r['push_per_s']:,.0f} | "
+        f"{r['copy_per_s']:,.0f} | {r['push_s'] / r['copy_s']:.1f}× | ≥ 10,000/s: "
+        f"{verdict(r['push_per_s'])} |",
+        f"| pull {events:,} events | {r['pull_s']:.2f} s | {r['pull_per_s']:,.0f} | "
+        f"{r['copy_per_s']:,.0f} | {r['pull_s'] / r['copy_s']:.1f}× | ≥ 10,000/s: "
+        f"{verdict(r['pull_per_s'])} |",
+        "",
+        f"Medians of {int(r['repeats'])} runs, each on a fresh hub database.",
+        "",
+    ]
+
+
 SECTIONS: dict[str, Callable[[bool], list[str]]] = {
     "calc": lambda quick: calc_bench.section(),
     "import": import_section,
     "queue": queue_section,
+    "sync": sync_section,
     "tui": tui_section,
 }
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 
 from drp_tui.services.casework import Actor, Outcome, make_promise, record_outcome, record_payment
 from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
 from drp_tui.store.models import Promise, SyncedEvent
 from drp_tui.sync.schema import hub_change, hub_event, hub_refusal
 from tests.hubteam import (
@@ -167,3 +168,50 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     assert list(hub.FED) == [t.name for t in TABLES] + list(EVENT_TABLES)
     for table in TABLES:
         assert hub.FED[table.name].format(row="n") == table.case_sql("n")
+
+
+def test_clashes_are_kept_and_flagged_for_a_supervisor(
+    hub_address: str, tmp_path: Path, policy: PolicyBook
+) -> None:
+    from drp_tui.store.models import Arrangement
+    from drp_tui.sync.status import open_conflicts
+
+    hub = team_hub(hub_address)
+    allocate(hub, 1, "asmith")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, hub, "asmith")
+    run_sync(bo, hub, "bjones")
+
+    def arrange(store: Store, officer: str, arrangement_id: str) -> None:
+        with store.write() as session:
+            session.add(
+                Arrangement(
+                    id=arrangement_id,
+                    case_id=case_id(1),
+                    debt_id=debt_id(1),
+                    officer_id=officer,
+                    total=Decimal("500.00"),
+                    frequency="monthly",
+                    created_at=NOW,
+                )
+            )
+
+    arrange(alex, "asmith", "arr-alex")  # offline, before the case moves
+    allocate(hub, 1, "bjones")
+    run_sync(bo, hub, "bjones")
+    arrange(bo, "bjones", "arr-bo")
+    assert run_sync(bo, hub, "bjones").conflicts == []
+
+    late = run_sync(alex, hub, "asmith")
+    flagged = {c.kind: c for c in open_conflicts(hub)}
+    assert set(flagged) == {"two_live_arrangements", "worked_after_reallocation"}
+    assert sorted(late.conflicts) == sorted(c.id for c in flagged.values())
+    assert flagged["two_live_arrangements"].detail["arrangements"] == ["arr-alex", "arr-bo"]
+    assert flagged["worked_after_reallocation"].case_reference == reference(1)
+    # Both arrangements are kept: facts are never thrown away.
+    with hub.as_store().read() as session:
+        assert session.get(Arrangement, "arr-alex") is not None
+        assert session.get(Arrangement, "arr-bo") is not None
+    # Sending the same work again flags nothing new.
+    assert run_sync(alex, hub, "asmith").conflicts == []
+    assert len(open_conflicts(hub)) == 2
