@@ -12,7 +12,7 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ from drp_tui.domain.extract import (
     read_row,
 )
 from drp_tui.services.policy import data_dir, read_toml
+from drp_tui.store.batching import chunks
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import host_id, new_id
@@ -290,14 +291,9 @@ def import_cases(
     return result
 
 
-def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _existing(connection: Connection, table: str, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         rows = connection.exec_driver_sql(
             f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk)
@@ -445,7 +441,7 @@ def _write_contact_details(
     """New phone numbers are added (a number drp has marked wrong keeps its status); a changed
     address becomes the current one and the old one is kept as history."""
     current: dict[str, tuple[str, str, str, str]] = {}
-    for chunk in _chunks(sorted(existing_people)):
+    for chunk in chunks(sorted(existing_people)):
         marks = ",".join("?" * len(chunk))
         for pid, *address in connection.exec_driver_sql(
             f"SELECT person_id, line1, line2, town, postcode FROM address "

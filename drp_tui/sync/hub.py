@@ -12,7 +12,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, text, update
 from sqlalchemy.engine import URL, make_url
@@ -162,7 +161,3 @@ def init_hub(address: URL) -> tuple[Hub, HubSchema]:
         upgrade_to_head(hub.engine, script_location=HUB_SCRIPT_LOCATION)
         store_revision = current_revision(hub.engine)
     return hub, HubSchema(store_revision, hub_revision(hub), created=before is None)
-
-
-def scalar(connection: Connection, sql: str, **params: Any) -> Any:
-    return connection.execute(text(sql), params).scalar()

@@ -22,7 +22,7 @@ import sys
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache, partial
@@ -46,9 +46,10 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 import drp_tui.store.models  # noqa: F401  (registers the store's tables)
+from drp_tui.store.batching import chunks
 from drp_tui.store.engine import Store
 from drp_tui.store.models import new_id
-from drp_tui.store.types import instant_text
+from drp_tui.store.types import canonical_json, instant_text
 from drp_tui.sync.errors import HubUnreachable
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.schema import (
@@ -156,17 +157,12 @@ def _upsert(
     return upserting
 
 
-def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _rows_by_key(
     connection: Connection, spec: Replicated, keys: Sequence[str]
 ) -> list[dict[str, Any]]:
     table = raw_table(spec.name)
     found: list[dict[str, Any]] = []
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         if spec.key == ("id",):
             where = table.c.id.in_(chunk)
         else:
@@ -176,17 +172,32 @@ def _rows_by_key(
 
 
 def _rows_where(
-    connection: Connection, name: str, column: str, values: Iterable[str]
+    connection: Connection, table: Table | str, column: str, values: Iterable[str]
 ) -> list[dict[str, Any]]:
-    table = raw_table(name)
+    """Rows of `table` (a hub table, or a store table by name) whose `column` is in `values`."""
+    if isinstance(table, str):
+        table = raw_table(table)
     wanted = sorted(set(values))
     found: list[dict[str, Any]] = []
-    for chunk in _chunks(wanted):
+    for chunk in chunks(wanted):
         found.extend(
             dict(r._mapping)
             for r in connection.execute(select(table).where(table.c[column].in_(chunk)))
         )
     return found
+
+
+def _update_columns(
+    connection: Connection, table: Table, rows: list[dict[str, Any]], columns: Sequence[str]
+) -> None:
+    """Write only `columns` of `rows` (keyed by id) over the rows already there."""
+    if rows and columns:
+        connection.execute(
+            update(table)
+            .where(table.c.id == bindparam("key_"))
+            .values({c: bindparam(f"{c}_") for c in columns}),
+            [{"key_": r["id"], **{f"{c}_": r[c] for c in columns}} for r in rows],
+        )
 
 
 def _key_of(spec: Replicated, row: dict[str, Any]) -> str:
@@ -269,7 +280,7 @@ class Desk:
 def _allocated(connection: Connection, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
     found: set[tuple[str, str]] = set()
     cases = sorted({case for case, _ in pairs})
-    for chunk in _chunks(cases):
+    for chunk in chunks(cases):
         for case, officer in connection.execute(
             select(hub_allocation.c.case_id, hub_allocation.c.officer_id).where(
                 hub_allocation.c.case_id.in_(chunk)
@@ -360,7 +371,7 @@ def _push_events(desk: Desk, result: SyncResult) -> None:
         sent = retrying(send, desk.delays)
         checkpoint("push-events-committed")
         with desk.store.writer.begin() as local:  # an empty list deletes nothing
-            for chunk in _chunks(sent):
+            for chunk in chunks(sent):
                 local.execute(
                     text("DELETE FROM outbox WHERE event_id IN :ids").bindparams(
                         bindparam("ids", expanding=True)
@@ -376,7 +387,7 @@ def _case_of_rows(
     local: Connection, spec: Replicated, keys: Sequence[str]
 ) -> dict[str, str | None]:
     cases: dict[str, str | None] = {}
-    for chunk in _chunks(keys):
+    for chunk in chunks(keys):
         rows = local.execute(
             text(
                 f"SELECT t.id, {spec.case_sql('t')} FROM {spec.sql_name} t WHERE t.id IN :keys"
@@ -454,14 +465,7 @@ def _send_rows(
             new = []
         if new:
             hub.execute(insert(table), new)
-        changed = [rows[k] for k in accepted if k in existing]
-        if changed and spec.pushed:
-            hub.execute(
-                update(table)
-                .where(table.c.id == bindparam("key_"))
-                .values({c: bindparam(f"{c}_") for c in spec.pushed}),
-                [{"key_": r["id"], **{f"{c}_": r[c] for c in spec.pushed}} for r in changed],
-            )
+        _update_columns(hub, table, [rows[k] for k in accepted if k in existing], spec.pushed)
         if spec.name == "payment" and new:
             debt = raw_table("debt")
             hub.execute(
@@ -518,7 +522,7 @@ def _flag_conflicts(
         arrangement = raw_table("arrangement")
         debts = sorted({r["debt_id"] for r in accepted if r["debt_id"] and r["status"] == "live"})
         live: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for chunk in _chunks(debts):
+        for chunk in chunks(debts):
             for arrangement_id, debt_id, case_id in hub.execute(
                 select(arrangement.c.id, arrangement.c.debt_id, arrangement.c.case_id)
                 .where(arrangement.c.debt_id.in_(chunk), arrangement.c.status == "live")
@@ -538,8 +542,6 @@ def _flag_conflicts(
                 )
     if not found:
         return []
-    from drp_tui.store.types import canonical_json
-
     rows = [
         {
             "id": _conflict(kind, subject),
@@ -605,11 +607,7 @@ def _fetch(desk: Desk, cursor: int, high: int) -> Pulled:
             if keys.get(spec.name):
                 rows[spec.name] = _rows_by_key(hub, spec, sorted(keys[spec.name]))
         events = _rows_where(hub, "event", "id", keys.get("event", ()))
-        events += [
-            dict(r._mapping)
-            for chunk in _chunks(sorted(keys.get("hubevent", ())))
-            for r in hub.execute(select(hub_event).where(hub_event.c.id.in_(chunk)))
-        ]
+        events += _rows_where(hub, hub_event, "id", keys.get("hubevent", ()))
     return Pulled(last, len(changes), rows, events)
 
 
@@ -635,12 +633,10 @@ def _fetch_cases(desk: Desk, cases: Sequence[str], cursor: int) -> Pulled:
     rows: dict[str, list[dict[str, Any]]] = {}
     events: list[dict[str, Any]] = []
     with desk.hub.read() as hub:
-        officer = raw_table("case")
+        case = raw_table("case")
         still_ours = set(
             hub.execute(
-                select(officer.c.id).where(
-                    officer.c.id.in_(cases), officer.c.officer_id == desk.officer_id
-                )
+                select(case.c.id).where(case.c.id.in_(cases), case.c.officer_id == desk.officer_id)
             ).scalars()
         )
         if still_ours:
@@ -679,11 +675,7 @@ def _add_whole_cases(
     for name, found in bundle.items():
         rows[name] = rows.get(name, []) + found
     events += _rows_where(hub, "event", "case_id", cases)
-    events += [
-        dict(r._mapping)
-        for chunk in _chunks(sorted(cases))
-        for r in hub.execute(select(hub_event).where(hub_event.c.case_id.in_(chunk)))
-    ]
+    events += _rows_where(hub, hub_event, "case_id", cases)
 
 
 def _apply(desk: Desk, pulled: Pulled) -> None:
@@ -708,13 +700,7 @@ def _apply(desk: Desk, pulled: Pulled) -> None:
             hub_owned = [
                 c.name for c in table.columns if not c.primary_key and c.name not in spec.pushed
             ]
-            if waiting and hub_owned:
-                local.execute(
-                    update(table)
-                    .where(table.c.id == bindparam("key_"))
-                    .values({c: bindparam(f"{c}_") for c in hub_owned}),
-                    [{"key_": r["id"], **{f"{c}_": r[c] for c in hub_owned}} for r in waiting],
-                )
+            _update_columns(local, table, waiting, hub_owned)
         if pulled.events:
             synced = raw_table("syncedevent")
             local.execute(
@@ -748,7 +734,7 @@ def _pull(desk: Desk, cursor: int, result: SyncResult) -> int:
     high = retrying(partial(_high_water, desk), desk.delays)
     start = cursor
     arrived = retrying(partial(_arrivals, desk, cursor, high), desk.delays)
-    for chunk in _chunks(arrived, max(1, desk.batch // 20)):
+    for chunk in chunks(arrived, max(1, desk.batch // 20)):
         _apply(desk, retrying(partial(_fetch_cases, desk, chunk, cursor), desk.delays))
     while cursor < high:
         pulled = retrying(partial(_fetch, desk, cursor, high), desk.delays)
@@ -796,21 +782,14 @@ def _register(desk: Desk, cursor: int, pushed: bool) -> None:
 def _waiting(desk: Desk, cursor: int, result: SyncResult) -> None:
     with desk.store.engine.connect() as local:
         result.waiting_events = _count(local, "SELECT count(*) FROM outbox")
-        try:
-            result.waiting_rows = _count(local, "SELECT count(*) FROM rowchange")
-        except Exception:  # pragma: no cover - the table exists from schema 0002
-            result.waiting_rows = 0
+        result.waiting_rows = _count(local, "SELECT count(*) FROM rowchange")
     high = retrying(partial(_high_water, desk), desk.delays)
     with desk.hub.read() as hub:
-        result.waiting_changes = _count_feed(hub, desk, cursor, high)
-
-
-def _count_feed(hub: Connection, desk: Desk, cursor: int, high: int) -> int:
-    return int(
-        hub.execute(
-            select(func.count()).select_from(hub_change).where(_feed_filter(desk, cursor, high))
-        ).scalar_one()
-    )
+        result.waiting_changes = int(
+            hub.execute(
+                select(func.count()).select_from(hub_change).where(_feed_filter(desk, cursor, high))
+            ).scalar_one()
+        )
 
 
 def sync(

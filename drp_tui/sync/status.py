@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from drp_tui.sync.hub import Hub
-from drp_tui.sync.schema import hub_change, hub_event, hub_refusal, hub_workstation
+from drp_tui.sync.schema import hub_workstation
 
 
 @dataclass(frozen=True)
@@ -74,15 +74,10 @@ def hub_status(hub: Hub) -> HubStatus:
             officers=count("SELECT count(*) FROM officer WHERE active"),
             cases=count('SELECT count(*) FROM "case"'),
             allocated=count('SELECT count(*) FROM "case" WHERE officer_id IS NOT NULL'),
-            events=int(connection.execute(select(func.count()).select_from(hub_event)).scalar_one())
-            + count("SELECT count(*) FROM event"),
-            changes=int(
-                connection.execute(select(func.count()).select_from(hub_change)).scalar_one()
-            ),
+            events=count("SELECT count(*) FROM hubevent") + count("SELECT count(*) FROM event"),
+            changes=count("SELECT count(*) FROM hubchange"),
             open_conflicts=count("SELECT count(*) FROM hubconflict WHERE resolved_at IS NULL"),
-            refusals=int(
-                connection.execute(select(func.count()).select_from(hub_refusal)).scalar_one()
-            ),
+            refusals=count("SELECT count(*) FROM hubrefusal"),
             workstations=workstations,
         )
 

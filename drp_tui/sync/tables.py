@@ -94,7 +94,6 @@ TABLES: tuple[Replicated, ...] = (
         created_on_desk=True,
     ),
 )
-BY_NAME = {table.name: table for table in TABLES}
 PUSHED = tuple(table for table in TABLES if table.is_pushed)
 # Events travel too: a workstation's own in `event`, pushed ones on the hub in `hubevent`.
 EVENT_TABLES = ("event", "hubevent")
