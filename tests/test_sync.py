@@ -215,3 +215,22 @@ def test_clashes_are_kept_and_flagged_for_a_supervisor(
     # Sending the same work again flags nothing new.
     assert run_sync(alex, hub, "asmith").conflicts == []
     assert len(open_conflicts(hub)) == 2
+
+
+def test_a_store_made_into_a_hub_feeds_its_cases_to_each_desk(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    from drp_tui.sync.hub import hub_url, init_hub
+
+    demo_store.engine.dispose()
+    hub, _ = init_hub(hub_url(str(demo_store.path)))
+    with hub.read() as connection:
+        jamie = connection.execute(
+            text("""SELECT count(*) FROM "case" WHERE officer_id = 'jmorgan'""")
+        ).scalar_one()
+    assert jamie > 0
+    desk_store = desk(tmp_path, "jamie")
+    run_sync(desk_store, hub, "jmorgan", batch=500)
+    owners = case_officers(desk_store)
+    assert len(owners) == jamie
+    assert set(owners.values()) == {"jmorgan"}

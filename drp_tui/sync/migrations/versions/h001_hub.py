@@ -212,15 +212,25 @@ def upgrade() -> None:
 
     bind = op.get_bind()
     inspector = sa.inspect(bind)
-    # Cases and officers already on the hub (a store file made into a hub) are fed too.
     for table in FED:
         if bind.dialect.name == "postgresql":
             _postgresql_triggers(table)
         else:
             _sqlite_triggers(table, [c["name"] for c in inspector.get_columns(table)])
+    # A store file made into a hub already holds officers and allocated cases: feed them, as
+    # the triggers would have, so each desk's first sync brings its cases whole.
     op.execute(
         'INSERT INTO huballocation (case_id, officer_id) SELECT id, officer_id FROM "case" '
         "WHERE officer_id IS NOT NULL"
+    )
+    for table in ("officer", "agency"):
+        op.execute(
+            "INSERT INTO hubchange (table_name, row_key) "
+            f"SELECT '{table}', id FROM {table} ORDER BY id"
+        )
+    op.execute(
+        "INSERT INTO hubchange (table_name, row_key, case_id, moved_to) "
+        "SELECT 'case', id, id, officer_id FROM \"case\" WHERE officer_id IS NOT NULL ORDER BY id"
     )
 
 
