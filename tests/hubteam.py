@@ -3,9 +3,14 @@ each with one council tax debt, allocated on the hub as a supervisor would."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlmodel import select
 
@@ -101,3 +106,36 @@ def balance(store: Store, number: int) -> Decimal:
 def case_officers(store: Store) -> dict[str, str | None]:
     with store.read() as session:
         return {c.reference: c.officer_id for c in session.exec(select(Case)).all()}
+
+
+# --- drp as a separate process, as a scheduler or a supervisor's shell runs it ---------
+
+
+def drp_env(tmp_path: Path, store: Store, officer: str, hub: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DRP_CONFIG": str(tmp_path / "none.toml"),
+        "DRP_DATA_HOME": str(tmp_path / "data-home"),
+        "DRP_STORE": str(store.path),
+        "DRP_OFFICER": officer,
+        "DRP_HUB_URL": hub,
+        "DRP_NOW": NOW.isoformat(),
+    }
+
+
+def drp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "drp_tui", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def sync_json(env: dict[str, str]) -> dict[str, Any]:
+    done = drp(env, "sync", "--json")
+    assert done.returncode == 0, done.stderr
+    summary: dict[str, Any] = json.loads(done.stdout)
+    return summary

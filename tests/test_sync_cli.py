@@ -5,13 +5,11 @@ five at once, and with a wrong password or an unknown host."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -20,38 +18,19 @@ from drp_tui.services.casework import Actor, add_note, record_payment
 from drp_tui.store.engine import Store
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.schema import hub_event
-from tests.hubteam import NOW, allocate, balance, case_id, debt_id, desk, team_hub
+from tests.hubteam import (
+    NOW,
+    allocate,
+    balance,
+    case_id,
+    debt_id,
+    desk,
+    drp,
+    drp_env,
+    sync_json,
+    team_hub,
+)
 from tests.postgres import PASSWORD, PostgresCluster
-
-
-def drp_env(tmp_path: Path, store: Store, officer: str, hub: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DRP_CONFIG": str(tmp_path / "none.toml"),
-        "DRP_DATA_HOME": str(tmp_path / "data-home"),
-        "DRP_STORE": str(store.path),
-        "DRP_OFFICER": officer,
-        "DRP_HUB_URL": hub,
-        "DRP_NOW": NOW.isoformat(),
-    }
-
-
-def drp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "drp_tui", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-
-
-def sync_json(env: dict[str, str]) -> dict[str, Any]:
-    done = drp(env, "sync", "--json")
-    assert done.returncode == 0, done.stderr
-    summary: dict[str, Any] = json.loads(done.stdout)
-    return summary
 
 
 def waiting(store: Store) -> tuple[int, int]:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from drp_tui.cli import output
-from drp_tui.cli.params import JsonSummary
+from drp_tui.cli.params import JsonSummary, OnHubOption
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -64,6 +64,7 @@ def cases(
     rejects: Annotated[Path | None, typer.Option(help="Write rejected rows to this CSV.")] = None,
     as_json: JsonSummary = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
+    hub: OnHubOption = None,
 ) -> None:
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
@@ -75,7 +76,11 @@ def cases(
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
     chosen = read_mapping(mapping, stages_of)
-    store = store_for(settings)
+    store = store_for(settings, hub)
+    if hub is not None:
+        from drp_tui.services.queue import require_supervisor
+
+        require_supervisor(store, settings.officer, "drp import cases --hub")
     with progress_reporter(quiet) as progress:
         result = import_cases(
             store,

@@ -58,3 +58,12 @@ HubOption = Annotated[
         show_default=False,
     ),
 ]
+OnHubOption = Annotated[
+    str | None,
+    typer.Option(
+        "--hub",
+        help="Do it on the team hub (a postgresql:// URL or a SQLite file) instead of this "
+        "desk's store; officers' desks follow at their next sync.",
+        show_default=False,
+    ),
+]

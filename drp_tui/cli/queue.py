@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from drp_tui.cli import output
-from drp_tui.cli.params import JsonFlag, choose
+from drp_tui.cli.params import JsonFlag, OnHubOption, choose
 from drp_tui.domain.queue import STRATEGIES
 from drp_tui.settings import Settings, load_settings
 
@@ -42,12 +42,7 @@ def _context(
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if hub is None:
-        store = store_for(settings)
-    else:
-        from drp_tui.sync.hub import connect, hub_url
-
-        store = connect(hub_url(hub)).as_store()
+    store = store_for(settings, hub)
     if command is not None:
         require_supervisor(store, settings.officer, command)
     actor = Actor(settings.officer or "system", clock=settings.current_time)
@@ -93,13 +88,14 @@ def allocate(
             "this: drp queue rescore).",
         ),
     ] = False,
+    hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Give every open, unallocated case not on hold to an officer (supervisors), by each
     case's stored priority score."""
     from drp_tui.services.queue import allocate_cases, rescore
 
-    _, store, policy, actor = _context("drp queue allocate")
+    _, store, policy, actor = _context("drp queue allocate", hub)
     if rescore_first:
         rescore(store, policy, actor.now())
     plan = allocate_cases(
@@ -119,12 +115,13 @@ def rebalance(
     absent: Annotated[str, typer.Option(help="The officer who is away.")],
     strategy: StrategyOption = "balanced",
     dry_run: DryRun = False,
+    hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Share an absent officer's open cases among the rest of their team (supervisors)."""
     from drp_tui.services.queue import rebalance_absent
 
-    _, store, policy, actor = _context("drp queue rebalance")
+    _, store, policy, actor = _context("drp queue rebalance", hub)
     plan = rebalance_absent(
         store,
         policy,
@@ -141,15 +138,7 @@ def move(
     case: Annotated[str, typer.Argument(help="The case reference, e.g. C0001234.")],
     to: Annotated[str, typer.Option("--to", help="The officer to take the case.")],
     reason: Annotated[str, typer.Option(help="Why (recorded in the audit trail).")],
-    hub: Annotated[
-        str | None,
-        typer.Option(
-            "--hub",
-            help="Move it on the team hub (postgresql:// URL or SQLite file); officers' "
-            "desks follow at their next sync.",
-            show_default=False,
-        ),
-    ] = None,
+    hub: OnHubOption = None,
 ) -> None:
     """Move one case to another officer (supervisors)."""
     from drp_tui.services.queue import move_case
@@ -218,11 +207,11 @@ def show(
 
 
 @app.command("orphans")
-def orphans_command(as_json: JsonFlag = False) -> None:
+def orphans_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """Open cases nobody will work: no active officer, or a next action long overdue."""
     from drp_tui.services.queue import orphans
 
-    _, store, policy, actor = _context()
+    _, store, policy, actor = _context(hub=hub)
     found = orphans(store, policy, actor.now())
     if as_json:
         output.print_json(
@@ -242,11 +231,11 @@ def orphans_command(as_json: JsonFlag = False) -> None:
 
 
 @app.command("rescore")
-def rescore_command(as_json: JsonFlag = False) -> None:
+def rescore_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """Recompute every open case's priority score and reason (after an import, say)."""
     from drp_tui.services.queue import rescore
 
-    _, store, policy, actor = _context()
+    _, store, policy, actor = _context("drp queue rescore --hub" if hub else None, hub)
     count = rescore(store, policy, actor.now())
     if as_json:
         output.print_json({"rescored": count})

@@ -31,10 +31,10 @@ from drp_tui.domain.extract import (
     read_row,
 )
 from drp_tui.services.policy import data_dir, read_toml
-from drp_tui.store.batching import chunks
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import host_id, new_id
+from drp_tui.store.rawsql import chunks, is_sqlite, run
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 CHUNK = 5_000
@@ -252,11 +252,9 @@ def import_cases(
     if result.rejects:
         return result
     with store.writer.connect() as connection:
-        transaction = connection.begin()  # BEGIN IMMEDIATE: the writer engine asks for it
+        transaction = connection.begin()  # one writer at a time: the writer engine sees to it
         try:
-            # A large extract inserts into several indexed tables at random key positions; a
-            # bigger page cache than SQLite's 2 MB default keeps those B-tree pages in memory.
-            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KB}")
+            _page_cache(connection, IMPORT_CACHE_KB)
             _write(connection, rows, mapping.host_system, result, progress)
             if dry_run:
                 transaction.rollback()
@@ -284,27 +282,33 @@ def import_cases(
             transaction.rollback()
             raise
         finally:
-            connection.exec_driver_sql(f"PRAGMA cache_size = -{DEFAULT_CACHE_KB}")
+            _page_cache(connection, DEFAULT_CACHE_KB)
             if connection.in_transaction():
                 connection.commit()
     result.committed = True
     return result
 
 
+def _page_cache(connection: Connection, kilobytes: int) -> None:
+    # A large extract inserts into several indexed tables at random key positions; a bigger
+    # page cache than SQLite's 2 MB default keeps those B-tree pages in memory. (A PostgreSQL
+    # hub's buffers are its server's to manage.)
+    if is_sqlite(connection):
+        connection.exec_driver_sql(f"PRAGMA cache_size = -{kilobytes}")
+
+
 def _existing(connection: Connection, table: str, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
     for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
-        rows = connection.exec_driver_sql(
-            f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk)
-        )
+        rows = run(connection, f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk))
         found.update(row[0] for row in rows)
     return found
 
 
 def _many(connection: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
     if rows:
-        connection.exec_driver_sql(sql, list(rows))
+        run(connection, sql, list(rows))
 
 
 def _pence(amount: Any) -> int:
@@ -420,15 +424,14 @@ def _write(
     ]
     _many(
         connection,
-        "INSERT OR IGNORE INTO debtparty (debt_id, person_id, role) VALUES (?, ?, 'joint')",
+        "INSERT INTO debtparty (debt_id, person_id, role) VALUES (?, ?, 'joint') "
+        "ON CONFLICT DO NOTHING",
         joint,
     )
 
 
 def _next_case_number(connection: Connection) -> int:
-    row = connection.exec_driver_sql(
-        'SELECT max(CAST(substr(reference, 2) AS INTEGER)) FROM "case"'
-    ).first()
+    row = run(connection, 'SELECT max(CAST(substr(reference, 2) AS INTEGER)) FROM "case"').first()
     return 1 if row is None or row[0] is None else int(row[0]) + 1
 
 
@@ -443,7 +446,8 @@ def _write_contact_details(
     current: dict[str, tuple[str, str, str, str]] = {}
     for chunk in chunks(sorted(existing_people)):
         marks = ",".join("?" * len(chunk))
-        for pid, *address in connection.exec_driver_sql(
+        for pid, *address in run(
+            connection,
             f"SELECT person_id, line1, line2, town, postcode FROM address "
             f"WHERE current AND person_id IN ({marks})",
             tuple(chunk),
@@ -459,17 +463,17 @@ def _write_contact_details(
                 moved.append((pid,))
             addresses.append((new_id(), pid, *row.address))
         phones.extend((new_id(), pid, number, kind) for number, kind in row.phones)
-    _many(connection, "UPDATE address SET current = 0 WHERE person_id = ? AND current", moved)
+    _many(connection, "UPDATE address SET current = FALSE WHERE person_id = ? AND current", moved)
     _many(
         connection,
         "INSERT INTO address (id, person_id, line1, line2, town, postcode, "
-        "current) VALUES (?, ?, ?, ?, ?, ?, 1)",
+        "current) VALUES (?, ?, ?, ?, ?, ?, TRUE)",
         addresses,
     )
     _many(
         connection,
-        "INSERT OR IGNORE INTO phone (id, person_id, number, kind, status) "
-        "VALUES (?, ?, ?, ?, 'good')",
+        "INSERT INTO phone (id, person_id, number, kind, status) "
+        "VALUES (?, ?, ?, ?, 'good') ON CONFLICT DO NOTHING",
         phones,
     )
 

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, text, update
+from sqlalchemy import Connection, Engine, create_engine, event, text, update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 
@@ -64,10 +64,9 @@ class Hub:
         return self.url.get_backend_name() == "postgresql"
 
     def as_store(self) -> Store:
-        """The hub's store tables, for the services a supervisor runs against the hub."""
-        writer = (
-            self.engine if self.is_postgresql else self.engine.execution_options(drp_write=True)
-        )
+        """The hub's store tables, for the services a supervisor runs against the hub. As on
+        a desk, its writer is one at a time (see `_one_writer_at_a_time`)."""
+        writer = self.engine.execution_options(drp_write=True)
         return Store(Path(self.url.database or ""), self.engine, writer)
 
     @contextmanager
@@ -76,8 +75,6 @@ class Hub:
         marks the changes as coming from that workstation."""
         writer = self.as_store().writer
         with self.translate(), writer.begin() as connection:
-            if self.is_postgresql:
-                connection.execute(text(f"SELECT pg_advisory_xact_lock({FEED_LOCK})"))
             if origin is not None:
                 connection.execute(update(hub_origin).values(workstation_id=origin))
             yield connection
@@ -108,6 +105,14 @@ class Hub:
         return f"hub {self.shown}: {detail}"
 
 
+def _one_writer_at_a_time(connection: Connection) -> None:
+    """A write transaction on a PostgreSQL hub first takes the feed lock, as a desk's SQLite
+    write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported
+    cases) cannot race another, and feed numbers follow commit order."""
+    if connection.get_execution_options().get("drp_write", False):
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+
+
 def connect(address: URL, *, check_schema: bool = True) -> Hub:
     """Open the hub and check it answers (and, unless `check_schema` is off, that `drp hub
     init` has made it)."""
@@ -122,6 +127,7 @@ def connect(address: URL, *, check_schema: bool = True) -> Hub:
             pool_pre_ping=True,
             connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "drp"},
         )
+        event.listen(engine, "begin", _one_writer_at_a_time)
     hub = Hub(address, engine)
     with hub.read() as connection:
         connection.execute(text("SELECT 1"))

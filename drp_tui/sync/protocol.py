@@ -46,9 +46,9 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
 import drp_tui.store.models  # noqa: F401  (registers the store's tables)
-from drp_tui.store.batching import chunks
 from drp_tui.store.engine import Store
 from drp_tui.store.models import new_id
+from drp_tui.store.rawsql import chunks
 from drp_tui.store.types import canonical_json, instant_text
 from drp_tui.sync.errors import HubUnreachable
 from drp_tui.sync.hub import Hub
