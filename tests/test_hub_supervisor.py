@@ -1,6 +1,6 @@
 """A supervisor's day on the team hub, as separate `drp` processes against a real hub (a SQLite
-file and PostgreSQL): import the host extract, allocate, rebalance an absent officer, and the
-officers' desks follow at their next sync."""
+file and PostgreSQL): make the hub, add the team, import the host extract, allocate, rebalance
+an absent officer — and the officers' desks follow at their next sync."""
 
 from __future__ import annotations
 
@@ -13,10 +13,10 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Debt, DebtParty, Phone
-from drp_tui.sync.hub import Hub
+from drp_tui.store.models import Debt, DebtParty, Officer, Phone
+from drp_tui.sync.hub import Hub, connect, hub_url
 from tests.conftest import REPO
-from tests.hubteam import SUPERVISOR, case_officers, desk, drp, drp_env, sync_json, team_hub
+from tests.hubteam import SUPERVISOR, case_officers, desk, drp, drp_env, sync_json
 
 EXTRACT = REPO / "docs" / "import" / "generic.csv"
 
@@ -41,12 +41,22 @@ def hub_counts(hub: Hub) -> dict[str, int]:
         }
 
 
-def test_a_supervisor_imports_allocates_and_rebalances_on_the_hub(
+def test_a_supervisor_builds_the_team_imports_allocates_and_rebalances_on_the_hub(
     hub_address: str, tmp_path: Path
 ) -> None:
-    hub = team_hub(hub_address, people=0)
     supervisor = drp_env(tmp_path, desk(tmp_path, "unused"), SUPERVISOR, hub_address)
     supervisor["DRP_STORE"] = str(tmp_path / "supervisor-desk.sqlite")
+    assert drp(supervisor, "hub", "init").returncode == 0
+    hub = connect(hub_url(hub_address))
+    for login, name, role in [
+        (SUPERVISOR, "Sam Super", "supervisor"),
+        ("asmith", "Alex Smith", "officer"),
+        ("bjones", "Bea Jones", "officer"),
+    ]:
+        added = on_hub(
+            supervisor, hub_address, "officer", "add", login, "--name", name, "--role", role
+        )
+        assert added["id"] == login
 
     imported = on_hub(
         supervisor, hub_address, "import", "cases", str(EXTRACT), "--mapping", "generic"
@@ -63,6 +73,8 @@ def test_a_supervisor_imports_allocates_and_rebalances_on_the_hub(
     alex_env = drp_env(tmp_path, alex, "asmith", hub_address)
     bea_env = drp_env(tmp_path, bea, "bjones", hub_address)
     sync_json(alex_env), sync_json(bea_env)
+    with alex.read() as a:
+        assert {o.id for o in a.exec(select(Officer)).all()} == {SUPERVISOR, "asmith", "bjones"}
     alex_cases = {ref for ref, who in case_officers(alex).items() if who == "asmith"}
     bea_cases = {ref for ref, who in case_officers(bea).items() if who == "bjones"}
     assert len(alex_cases) == len(bea_cases) == 2

@@ -18,6 +18,7 @@ from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
 from drp_tui.services import queue
 from drp_tui.services.casework import Actor
+from drp_tui.services.officers import require_supervisor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from tests.conftest import DEMO_NOW
@@ -128,7 +129,7 @@ def test_allocation_needs_a_supervisor_and_records_an_event(
     demo_store: Store, policy: PolicyBook
 ) -> None:
     with pytest.raises(NotPermitted, match="is an officer"):
-        queue.require_supervisor(demo_store, "jmorgan", "drp queue allocate")
+        require_supervisor(demo_store, "jmorgan", "drp queue allocate")
     db = sqlite3.connect(demo_store.path)
     db.execute("UPDATE \"case\" SET officer_id = NULL WHERE officer_id = 'akhan'")
     db.commit()

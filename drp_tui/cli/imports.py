@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from drp_tui.services.importer import ImportResult, Progress
 
 app = typer.Typer(
-    help="Load host-system extracts: cases, and (later) agency payments.", no_args_is_help=True
+    help="Load host-system extracts (cases) and agencies' remittances (payments).",
+    no_args_is_help=True,
 )
 
 
@@ -78,7 +79,7 @@ def cases(
     chosen = read_mapping(mapping, stages_of)
     store = store_for(settings, hub)
     if hub is not None:
-        from drp_tui.services.queue import require_supervisor
+        from drp_tui.services.officers import require_supervisor
 
         require_supervisor(store, settings.officer, "drp import cases --hub")
     with progress_reporter(quiet) as progress:

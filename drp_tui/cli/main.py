@@ -15,6 +15,7 @@ from drp_tui.cli import (
     exports,
     hub,
     imports,
+    officers,
     output,
     policy,
     queue,
@@ -30,8 +31,8 @@ from drp_tui.settings import Settings, default_config_path, load_settings
 
 app = typer.Typer(
     cls=DrpGroup,
-    help="drp — the council debt recovery workstation. Calculators and policy tables today; "
-    "the call queue, store and team sync as they land.",
+    help="drp — the council debt recovery workstation: the officer's app (no command), the "
+    "local store, team sync with the hub, imports, allocation, reports, exports and calculators.",
     pretty_exceptions_enable=False,
     add_completion=False,
     invoke_without_command=True,
@@ -42,6 +43,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(imports.app, name="import")
 app.add_typer(queue.app, name="queue")
+app.add_typer(officers.app, name="officer")
 app.add_typer(reports.app, name="report")
 app.add_typer(arrangements.app, name="arrangements")
 app.add_typer(writeoffs.app, name="writeoff")

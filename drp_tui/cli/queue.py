@@ -37,8 +37,8 @@ def _context(
 ) -> tuple[Settings, Store, PolicyBook, Actor]:
     """Settings, the store to work on (the team hub's, with --hub), policy and who acts."""
     from drp_tui.services.casework import Actor
+    from drp_tui.services.officers import require_supervisor
     from drp_tui.services.policy import policy_for
-    from drp_tui.services.queue import require_supervisor
     from drp_tui.services.store import store_for
 
     settings = load_settings()

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
 from drp_tui.domain.contact import ContactHistory, PreferredTime, may_call
-from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import Hold, refusal
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import (
@@ -29,7 +29,6 @@ from drp_tui.domain.queue import (
     allocate,
     score_case,
 )
-from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -339,22 +338,6 @@ def officer_queue(
 
 
 # --- supervisors --------------------------------------------------------------------------
-
-
-def require_supervisor(store: Store, officer_id: str | None, command: str) -> Officer:
-    if not officer_id:
-        raise NotPermitted(f"{command} is for supervisors: set DRP_OFFICER to your officer id")
-    with store.read() as session:
-        officer = session.get(Officer, officer_id)
-    if officer is None:
-        raise NotPermitted(
-            f"{command} is for supervisors: {officer_id!r} is not an officer in this store"
-        )
-    if role_rank(officer.role) < role_rank("supervisor"):
-        raise NotPermitted(
-            f"{command} is for supervisors; {officer.name} ({officer.id}) is an {officer.role}"
-        )
-    return officer
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,187 @@
+"""`drp officer`: the team a supervisor allocates to (on the hub, for a team)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.cli.params import JsonFlag, OnHubOption
+from drp_tui.domain.writeoff import ROLES
+from drp_tui.settings import load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.officers import OfficerDetails, TeamMember
+    from drp_tui.store.engine import Store
+
+app = typer.Typer(
+    help="The team: add officers, change their role, team, skills or target, list them "
+    "(supervisors; use --hub so every desk follows).",
+    no_args_is_help=True,
+)
+NameOption = Annotated[str | None, typer.Option("--name", help="Full name, e.g. 'Alex Smith'.")]
+RoleOption = Annotated[str | None, typer.Option("--role", help=" | ".join(ROLES))]
+TeamOption = Annotated[str | None, typer.Option("--team", help="Team name, e.g. Recovery.")]
+SkillsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--skills",
+        help="Comma-separated, e.g. vulnerability,welsh ('vulnerability' marks an officer "
+        "trained for vulnerable debtors: allocation --strategy skills sends them those cases).",
+    ),
+]
+TargetOption = Annotated[int | None, typer.Option("--target", help="Daily call target.")]
+
+
+def _context(hub: str | None) -> tuple[Store, Actor]:
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    return store_for(settings, hub), Actor(
+        settings.officer or "system", clock=settings.current_time
+    )
+
+
+def _details(
+    name: str | None,
+    role: str | None,
+    team: str | None,
+    skills: str | None,
+    target: int | None,
+    active: bool | None = None,
+) -> OfficerDetails:
+    from drp_tui.services.officers import OfficerDetails
+
+    return OfficerDetails(
+        name=name,
+        role=role,
+        team=team,
+        skills=None if skills is None else tuple(skills.split(",")),
+        daily_call_target=target,
+        active=active,
+    )
+
+
+def _as_json(member: TeamMember) -> dict[str, object]:
+    o = member.officer
+    return {
+        "id": o.id,
+        "name": o.name,
+        "role": o.role,
+        "team": o.team,
+        "skills": list(o.skills),
+        "daily_call_target": o.daily_call_target,
+        "active": o.active,
+        "open_cases": member.open_cases,
+    }
+
+
+@app.command("add")
+def add(
+    officer_id: Annotated[str, typer.Argument(metavar="ID", help="Their login, e.g. asmith.")],
+    name: NameOption = None,
+    role: RoleOption = None,
+    team: TeamOption = None,
+    skills: SkillsOption = None,
+    target: TargetOption = None,
+    hub: OnHubOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Add an officer (supervisors; the first officer in a new store or hub must be a
+    supervisor, and may be added by anyone)."""
+    from drp_tui.services.officers import TeamMember, add_officer
+
+    store, actor = _context(hub)
+    officer = add_officer(store, actor, officer_id, _details(name, role, team, skills, target))
+    if as_json:
+        output.print_json(_as_json(TeamMember(officer, 0)))
+        return
+    where = f" in {officer.team}" if officer.team else ""
+    output.console().print(
+        f"[green]added[/green] {officer.name} ({officer.id}), {officer.role}{where}"
+    )
+
+
+@app.command("update")
+def update(
+    officer_id: Annotated[str, typer.Argument(metavar="ID", help="Their login.")],
+    name: NameOption = None,
+    role: RoleOption = None,
+    team: TeamOption = None,
+    skills: SkillsOption = None,
+    target: TargetOption = None,
+    active: Annotated[
+        bool | None,
+        typer.Option(
+            "--active/--inactive",
+            help="An inactive officer gets no new cases; their open cases wait for "
+            "'drp queue allocate'.",
+            show_default=False,
+        ),
+    ] = None,
+    hub: OnHubOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Change an officer's name, role, team, skills, target or whether they are active
+    (supervisors)."""
+    from drp_tui.services.officers import update_officer
+
+    store, actor = _context(hub)
+    member = update_officer(
+        store, actor, officer_id, _details(name, role, team, skills, target, active)
+    )
+    if as_json:
+        output.print_json(_as_json(member))
+        return
+    out = output.console()
+    out.print(f"[green]updated[/green] {member.officer.name} ({member.officer.id})")
+    if not member.officer.active and member.open_cases:
+        out.print(
+            f"  [yellow]{member.open_cases} open cases[/yellow] are still theirs: "
+            f"'drp queue allocate{' --hub ...' if hub else ''}' shares them out"
+        )
+
+
+@app.command("list")
+def list_command(
+    team: Annotated[str | None, typer.Option("--team", help="Only this team.")] = None,
+    everyone: Annotated[bool, typer.Option("--all", help="Include inactive officers.")] = False,
+    hub: OnHubOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The team, with each officer's open cases."""
+    from drp_tui.services.officers import team as team_members
+
+    store, _ = _context(hub)
+    members = team_members(store, team_name=team, everyone=everyone)
+    if as_json:
+        output.print_json({"officers": [_as_json(m) for m in members]})
+        return
+    table = Table(
+        "id",
+        "name",
+        "role",
+        "team",
+        "skills",
+        "target",
+        "open cases",
+        title=f"{len(members)} officers",
+        title_justify="left",
+    )
+    for m in members:
+        o = m.officer
+        shown = o.name if o.active else f"[dim]{o.name} (inactive)[/dim]"
+        table.add_row(
+            o.id,
+            shown,
+            o.role,
+            o.team,
+            ", ".join(o.skills),
+            str(o.daily_call_target),
+            str(m.open_cases),
+        )
+    output.console().print(table)
