@@ -3,19 +3,28 @@ both). Two officers' desks, a supervisor allocating on the hub, work recorded of
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import func, select, text
 
-from drp_tui.services.casework import Actor, Outcome, make_promise, record_outcome, record_payment
+from drp_tui.services.caseview import case_view
+from drp_tui.services.casework import (
+    Actor,
+    Outcome,
+    add_note,
+    make_promise,
+    record_outcome,
+    record_payment,
+)
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Promise, SyncedEvent
 from drp_tui.sync.schema import hub_change, hub_event, hub_refusal
 from tests.hubteam import (
     NOW,
+    SUPERVISOR,
     allocate,
     balance,
     case_id,
@@ -83,7 +92,11 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
         kinds = sorted(connection.execute(select(hub_event.c.kind)).scalars())
     assert kinds == ["contact.recorded", "payment.recorded", "promise.made"]
 
-    # The supervisor moves case 2 to Bo: Bo gets it whole, Alex sees it has gone.
+    # Alex leaves a note on case 2; the supervisor moves it to Bo: Bo gets it whole, with
+    # Alex's note and the move in its history, and Alex sees it has gone.
+    later = Actor("asmith", clock=lambda: NOW + timedelta(minutes=5))
+    add_note(alex, later, case_id=case_id(2), text="Wants a call after 5pm")
+    run_sync(alex, hub, "asmith")
     allocate(hub, 2, "bjones")
     run_sync(alex, hub, "asmith")
     moved = run_sync(bo, hub, "bjones")
@@ -94,10 +107,23 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
     with bo.read() as session:
         seen = [(e.kind, e.case_id) for e in session.execute(select(SyncedEvent)).scalars()]
     assert ("queue.moved", case_id(2)) in seen
+    history = case_view(bo, policy, case_id(2), NOW.date()).history
+    assert [(line.officer, line.kind) for line in history] == [
+        ("asmith", "note.added"),  # newest first, wherever it was recorded
+        (SUPERVISOR, "queue.moved"),
+        (SUPERVISOR, "queue.moved"),
+    ]
+    assert "Wants a call after 5pm" in history[0].detail
 
     for store, officer in ((alex, "asmith"), (bo, "bjones")):
         again = run_sync(store, hub, officer)
         assert (again.pushed_events, again.pushed_rows, again.pulled_changes) == (0, 0, 0)
+
+    # Case 2 comes back to Alex, bringing its history from the hub: Alex's own note once.
+    allocate(hub, 2, "asmith")
+    run_sync(alex, hub, "asmith")
+    kinds = [line.kind for line in case_view(alex, policy, case_id(2), NOW.date()).history]
+    assert (kinds.count("note.added"), kinds.count("queue.moved")) == (1, 3)
 
 
 def test_the_hub_refuses_work_on_a_case_never_allocated_to_the_officer(

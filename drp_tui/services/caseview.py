@@ -3,7 +3,7 @@ that unlocks the account detail (DOMAIN.md decision 10)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -27,11 +27,13 @@ from drp_tui.store.models import (
     Event,
     Person,
     Phone,
+    SyncedEvent,
     Vulnerability,
 )
 
 IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
 IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
+HISTORY_LINES = 40
 
 
 @dataclass(frozen=True)
@@ -179,12 +181,24 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                 select(Event)
                 .where(col(Event.case_id) == case.id)
                 .order_by(col(Event.seq).desc())
-                .limit(40)
+                .limit(HISTORY_LINES)
+            )
+            .scalars()
+            .all()
+        )
+        # Work on this case at other desks (before it came here, or alongside), from the hub.
+        elsewhere = (
+            session.execute(
+                select(SyncedEvent)
+                .where(col(SyncedEvent.case_id) == case.id)
+                .order_by(col(SyncedEvent.at).desc())
+                .limit(HISTORY_LINES)
             )
             .scalars()
             .all()
         )
         holds = tuple(active_holds(policy.holds, holds_for(session, case), on))
+    # Identity is checked on this desk's own call: a colleague's check elsewhere does not count.
     verified = any(
         e.kind == "idv.recorded" and e.payload.get("result") == "passed" and e.at.date() == on
         for e in events
@@ -199,7 +213,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
     )
     history = tuple(
         HistoryLine(f"{e.at:%d %b %H:%M}", e.officer_id, e.kind, _summary(e.kind, e.payload))
-        for e in events
+        for e in _newest_first(events, elsewhere)
     )
     return CaseView(
         case.id,
@@ -214,6 +228,16 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
         history,
         verified,
     )
+
+
+def _newest_first(
+    here: Sequence[Event], elsewhere: Sequence[SyncedEvent]
+) -> list[Event | SyncedEvent]:
+    """One timeline. A case that comes back to a desk brings this desk's own events with it
+    from the hub: each is shown once."""
+    seen = {e.id for e in here}
+    merged: list[Event | SyncedEvent] = [*here, *(e for e in elsewhere if e.id not in seen)]
+    return sorted(merged, key=lambda e: e.at, reverse=True)[:HISTORY_LINES]
 
 
 def mask(text: str) -> str:
