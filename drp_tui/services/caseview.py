@@ -180,7 +180,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
             session.execute(
                 select(Event)
                 .where(col(Event.case_id) == case.id)
-                .order_by(col(Event.seq).desc())
+                .order_by(col(Event.at).desc(), col(Event.seq).desc())
                 .limit(HISTORY_LINES)
             )
             .scalars()

@@ -1,0 +1,53 @@
+"""The debtor screen's history: the newest work first, whatever order it was written in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import col
+
+from drp_tui.services.caseview import HISTORY_LINES, case_view
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import Case
+from tests.conftest import DEMO_NOW
+
+
+def test_history_is_newest_first_even_when_written_out_of_order(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    with demo_store.read() as session:
+        case_id = session.execute(
+            select(col(Case.id)).order_by(col(Case.reference)).limit(1)
+        ).scalar_one()
+    # A late-arriving record of an old call is written after today's note, and many old
+    # events after that: the timeline is still by time, and today's note is not pushed off.
+    with demo_store.write() as session:
+        append_event(
+            session,
+            officer_id="jmorgan",
+            kind="note.added",
+            at=DEMO_NOW,
+            case_id=case_id,
+            payload={"text": "Called back today"},
+        )
+        for days in range(1, HISTORY_LINES + 2):
+            append_event(
+                session,
+                officer_id="jmorgan",
+                kind="note.added",
+                at=DEMO_NOW - timedelta(days=400 + days),
+                case_id=case_id,
+                payload={"text": f"Imported note {days}"},
+            )
+
+    history = case_view(demo_store, policy, case_id, DEMO_NOW.date()).history
+
+    assert history[0].detail == "text Called back today"
+    assert len(history) == HISTORY_LINES
+    details = [line.detail for line in history]
+    # The demo's own events on the case come before the old imported ones, oldest last.
+    assert details.index("text Imported note 1") < details.index("text Imported note 2")
+    assert "text Imported note 41" not in details
