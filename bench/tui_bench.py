@@ -93,6 +93,15 @@ async def painted(pilot: Any) -> None:
     pilot.app.screen._on_timer_update()
 
 
+async def recalculated(calculator: Any, before: Any) -> None:
+    """The affordability form has handled the key: its totals are worked out again (each
+    key in the benchmark's typing gives a new result). Waiting for the whole screen to be
+    idle, as `painted` does, would time Pilot calling on each of the form's 200 widgets."""
+    deadline = time.perf_counter() + 5
+    while calculator.result is before and time.perf_counter() < deadline:
+        await asyncio.sleep(0)
+
+
 def send_key(app: Any, key: str) -> None:
     from textual import events
 
@@ -223,9 +232,11 @@ def interactions(store: Path, runs: int) -> dict[str, list[float]]:
                     assert isinstance(calculator, AffordabilityScreen)
                     typing = ("1", "2", "5", "0", *["backspace"] * 4)  # £1,250 then clear
                     for key in typing * (runs // 8 + 1):
+                        before = calculator.result
                         started = time.perf_counter()
                         send_key(app, key)
-                        await painted(pilot)
+                        await recalculated(calculator, before)
+                        calculator._on_timer_update()
                         times["key"].append(time.perf_counter() - started)
                         statement = calculator.statement()
                         started = time.perf_counter()

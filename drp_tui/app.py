@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from functools import partial
+from time import monotonic
 from typing import Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from drp_tui.domain.errors import InputError
+from drp_tui.idle_gc import IdleCollector
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
 from screens.queue import QueueScreen
@@ -27,10 +30,24 @@ class DrpApp(App[None]):
         super().__init__()
         self.workstation = workstation
         self.keymap = dict(keymap or {})
+        self.idle_gc = IdleCollector()
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
+        self.idle_gc.start(monotonic())
+        self.set_interval(0.5, self._collect_when_idle)
         self.push_screen(QueueScreen(self.workstation))
+
+    def on_unmount(self) -> None:
+        self.idle_gc.stop()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.idle_gc.input_seen(monotonic())
+        await super().on_event(event)
+
+    def _collect_when_idle(self) -> None:
+        self.idle_gc.tick(monotonic())
 
     def action_help(self) -> None:
         from screens.help import HelpScreen

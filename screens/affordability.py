@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from drp_tui.domain.affordability import (
     FIXED_COSTS,
@@ -23,6 +23,7 @@ from drp_tui.domain.affordability import (
 from drp_tui.domain.errors import InputError
 from drp_tui.services.workstation import Workstation
 from screens.dialog import ShowsFailures
+from screens.widgets import FormInput, KeysFooter
 
 SECTIONS = (
     ("income", "Income", INCOME),
@@ -69,7 +70,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
                 for key, text in (("adults", "Adults"), ("children", "Children")):
                     with Horizontal(classes="line"):
                         yield Label(text)
-                        yield Input(
+                        yield FormInput(
                             "1" if key == "adults" else "0", id=f"household__{key}", compact=True
                         )
                 for section, title, categories in SECTIONS:
@@ -77,7 +78,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
                     for category in categories:
                         with Horizontal(classes="line"):
                             yield Label(label(category))
-                            yield Input(
+                            yield FormInput(
                                 placeholder="£0.00", id=f"{section}__{category}", compact=True
                             )
                             yield Select(
@@ -94,16 +95,18 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
                 )
                 for row in range(PRIORITY_ROWS):
                     with Horizontal(classes="line"):
-                        yield Input(placeholder="creditor", id=f"priority__{row}", compact=True)
-                        yield Input(placeholder="balance £", id=f"pbalance__{row}", compact=True)
-                        yield Input(placeholder="paying £", id=f"payment__{row}", compact=True)
+                        yield FormInput(placeholder="creditor", id=f"priority__{row}", compact=True)
+                        yield FormInput(
+                            placeholder="balance £", id=f"pbalance__{row}", compact=True
+                        )
+                        yield FormInput(placeholder="paying £", id=f"payment__{row}", compact=True)
                 yield Static("[b]Other creditors (non-priority)[/b]", classes="heading")
                 for row in range(CREDITOR_ROWS):
                     with Horizontal(classes="line"):
-                        yield Input(placeholder="creditor", id=f"creditor__{row}", compact=True)
-                        yield Input(placeholder="balance £", id=f"balance__{row}", compact=True)
+                        yield FormInput(placeholder="creditor", id=f"creditor__{row}", compact=True)
+                        yield FormInput(placeholder="balance £", id=f"balance__{row}", compact=True)
             yield Static("", id="af-summary")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.query_one("#income__earnings", Input).focus()
@@ -156,7 +159,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             self.result = result = self.workstation.assess(self.statement())
         except InputError as exc:
             self.result = None
-            summary.update(f"[red]{exc.field.replace('_', ' ')}: {exc.message}[/red]")
+            summary.update(f"[red]{exc.field.replace('_', ' ')}: {exc.message}[/red]", layout=False)
             return
         checks = result.guideline_checks
         lines = [
@@ -179,7 +182,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             lines.append(
                 f"{label(check.category)}: £{check.spent:,.2f} {mark} £{check.guideline:,.2f}"
             )
-        summary.update("\n".join(lines))
+        summary.update("\n".join(lines), layout=False)  # its size is fixed in the CSS
 
     def action_save(self) -> None:
         if self.result is not None:

@@ -11,10 +11,10 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.screen import ModalScreen, Screen
+from textual.widgets import DataTable, Static
 
 from drp_tui.domain.holds import refusing
 from drp_tui.domain.outcomes import OutcomeCode
@@ -38,10 +38,11 @@ from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
+from screens.widgets import KeysFooter
 
 # Balance second, so it shows at 80 columns too.
 DEBT_COLUMNS = (("Debt", 16), ("Balance", 11), ("Stage", 16), ("Reference", 13), ("Costs", 9))
-HISTORY_COLUMNS = (("When", 12), ("Who", 8), ("What", 22), ("Detail", 40))
+HISTORY_COLUMNS = (("When", 12), ("Who", 8), ("What", 22))  # then the detail, to the edge
 
 
 class DebtorScreen(ShowsFailures, Screen[str | None]):
@@ -81,15 +82,33 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             super().__init__()
             self.view = view
 
-    def __init__(self, workstation: Workstation, case_id: str, reason: str) -> None:
+    def __init__(
+        self, workstation: Workstation, case_id: str, reason: str, view: CaseView | None = None
+    ) -> None:
+        """`view` is the case already opened (its opening audited) by the caller, so the
+        screen's first paint shows it; without it the screen opens the case itself."""
         super().__init__()
         self.workstation = workstation
+        self._begin(case_id, reason, view)
+
+    def _begin(self, case_id: str, reason: str, view: CaseView | None) -> None:
         self.case_id = case_id
         self.reason = reason
+        self.opened = view
         self.view: CaseView | None = None
-        self.opened_at: datetime = workstation.clock()
+        self.opened_at: datetime = self.workstation.clock()
         self.on_call = reason.startswith("queue")  # opened to call; search views are not calls
         self.recorded = False
+
+    def reopen(self, case_id: str, reason: str, view: CaseView) -> None:
+        """Take the next case on this screen, kept installed so a case opens without
+        building and styling the screen again. Everything shown is replaced here, before
+        the screen is drawn; late results for the previous case are dropped (`show`)."""
+        self._begin(case_id, reason, view)
+        if self.is_mounted:
+            self.show_case(view)
+            self.query_one("#right", VerticalScroll).scroll_home(animate=False)
+            self.query_one("#debts", DataTable).focus()
 
     def compose(self) -> ComposeResult:
         yield Static("Opening the case…", id="case-header")
@@ -97,32 +116,43 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield DataTable(id="debts", cursor_type="row")
-                yield DataTable(id="history", cursor_type="row")
+                # Read-only lines, not a DataTable: filling a table on every case was a
+                # third of the time from Enter to the case on screen.
+                with ScrollableContainer(id="history"):
+                    yield Static("", id="history-lines")
             with VerticalScroll(id="right"):
                 yield Static("", id="person")
                 yield Static("", id="vulnerability")
                 yield Static("", id="script")
                 yield Static("", id="routes")
-        yield Footer(show_command_palette=False)  # 80 columns: F1 help names Ctrl+P
+        yield KeysFooter(show_command_palette=False)  # 80 columns: F1 help names Ctrl+P
 
     def on_mount(self) -> None:
         self.set_interval(1, self._tick)
-        self.load(first=True)
+        if self.opened is None:
+            self.open_case(self.case_id, self.reason)
+        else:
+            self.show_case(self.opened)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def load(self, first: bool = False) -> None:
-        view = (
-            self.workstation.open_case(self.case_id, self.reason)
-            if first
-            else self.workstation.case(self.case_id)
-        )
-        self.post_message(self.Loaded(view))
+    def open_case(self, case_id: str, reason: str) -> None:
+        self.post_message(self.Loaded(self.workstation.open_case(case_id, reason)))
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def reload(self, case_id: str) -> None:
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
-        self.view = view = message.view
+        """Show the case as read, unless it is a late read of the previous case or
+        nothing has changed."""
+        if message.view.case_id == self.case_id and message.view != self.view:
+            self.show_case(message.view)
+
+    def show_case(self, view: CaseView) -> None:
+        self.view = view
         shown = view.verified
-        self._tick()
+        self._header()
         holds = self.query_one("#holds", Static)
         holds.display = bool(view.holds)
         holds.update(
@@ -142,6 +172,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self._routes(view, shown)
 
     def _tick(self) -> None:
+        # Not while put away or under a full screen (the affordability form): its drawing
+        # would cost that screen a redraw each second for a header nobody can see.
+        top = self.app.screen
+        if top is self or isinstance(top, ModalScreen):
+            self._header()
+
+    def _header(self) -> None:
         if self.view is None:
             return
         view = self.view
@@ -150,7 +187,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
         self.query_one("#case-header", Static).update(
             f"[b]{view.reference}[/b] · {view.main_stage.replace('_', ' ')} · {balance} · "
-            f"{idv} · call {elapsed // 60:02d}:{elapsed % 60:02d}"
+            f"{idv} · call {elapsed // 60:02d}:{elapsed % 60:02d}",
+            layout=False,  # one line, fixed in the CSS: the clock's tick redraws only it
         )
 
     def _person(self, view: CaseView, shown: bool) -> None:
@@ -192,12 +230,16 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             )
 
     def _history(self, view: CaseView) -> None:
-        table = self.query_one("#history", DataTable)
-        table.clear(columns=True)
-        for label, width in HISTORY_COLUMNS:
-            table.add_column(label, width=width)
+        # Text, not markup: a note's own "[...]" is shown as typed.
+        lines = Text()
+        lines.append(_columns(*(label for label, _ in HISTORY_COLUMNS)) + "Detail", style="bold")
         for line in view.history:
-            table.add_row(line.at, line.officer, line.kind.replace(".", " "), line.detail)
+            lines.append("\n" + _columns(line.at, line.officer, line.kind.replace(".", " ")))
+            lines.append(line.detail)
+        if not view.history:
+            lines.append("\nNothing recorded on this case yet.", style="dim")
+        self.query_one("#history-lines", Static).update(lines)
+        self.query_one("#history", ScrollableContainer).scroll_home(animate=False)
 
     def _script(self, view: CaseView) -> None:
         if not view.debts:
@@ -271,13 +313,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _save_arrangement(self, plan: ArrangementPlan | None) -> None:
         if plan is not None:
-            self.save_arrangement(plan)
+            self.save_arrangement(self.case_id, plan)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_arrangement(self, plan: ArrangementPlan) -> None:
+    def save_arrangement(self, case_id: str, plan: ArrangementPlan) -> None:
         try:
             self.workstation.make_arrangement(
-                self.case_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
+                case_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
             )
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
@@ -287,7 +329,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             f"Arrangement saved: {len(plan.schedule.instalments)} payments of "
             f"£{plan.schedule.instalments[0].amount:,.2f}. Record the outcome (ARR) next.",
         )
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def action_promise(self) -> None:
         self.action_outcome(preset="PTP")
@@ -303,12 +345,12 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _save_note(self, text: str | None) -> None:
         if text:
-            self.save_note(text)
+            self.save_note(self.case_id, text)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_note(self, text: str) -> None:
-        self.workstation.add_note(self.case_id, text)
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+    def save_note(self, case_id: str, text: str) -> None:
+        self.workstation.add_note(case_id, text)
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def _held(self, action: str, what: str) -> bool:
         """True, with the reason shown and the attempt recorded, if a hold forbids `action`."""
@@ -317,14 +359,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         if found is None:
             return False
         refused = Refused(f"{what}: {found.message}")
-        self.record_refusal(action, refused.message)
+        self.record_refusal(self.case_id, action, refused.message)
         self._refused(refused)
         return True
 
     @work(thread=True, group="debtor", exit_on_error=False)
-    def record_refusal(self, action: str, message: str) -> None:
-        self.workstation.record_refusal(self.case_id, action, message)
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+    def record_refusal(self, case_id: str, action: str, message: str) -> None:
+        self.workstation.record_refusal(case_id, action, message)
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def action_phone(self) -> None:
         if self.view is None:
@@ -336,12 +378,12 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _mark_phone(self, mark: PhoneMark | None) -> None:
         if mark is not None:
-            self.mark_phone(mark)
+            self.mark_phone(self.case_id, mark)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def mark_phone(self, mark: PhoneMark) -> None:
-        self.workstation.mark_phone(self.case_id, mark.phone_id, mark.status)
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+    def mark_phone(self, case_id: str, mark: PhoneMark) -> None:
+        self.workstation.mark_phone(case_id, mark.phone_id, mark.status)
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def action_refer(self) -> None:
         if self.view is None or self._held("escalate", "referral to an agency"):
@@ -365,17 +407,17 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _refer(self, referral: Referral | None) -> None:
         if referral is not None:
-            self.refer(referral)
+            self.refer(self.case_id, referral)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def refer(self, referral: Referral) -> None:
+    def refer(self, case_id: str, referral: Referral) -> None:
         try:
-            self.workstation.refer(self.case_id, referral.debt_id, referral.agency_id)
+            self.workstation.refer(case_id, referral.debt_id, referral.agency_id)
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
             return
         self.app.call_from_thread(self.notify, f"Referred to {referral.agency_name}.")
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def action_writeoff(self) -> None:
         if self.view is None or not self.view.debts:
@@ -391,15 +433,15 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _writeoff(self, ask: WriteOffAsk | None) -> None:
         if ask is not None:
-            self.request_writeoff(ask)
+            self.request_writeoff(self.case_id, ask)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def request_writeoff(self, ask: WriteOffAsk) -> None:
+    def request_writeoff(self, case_id: str, ask: WriteOffAsk) -> None:
         self.workstation.request_writeoff(ask.debt_reference, ask.reason_code, ask.amount, ask.note)
         self.app.call_from_thread(
             self.notify, "Write-off requested; a supervisor or manager will decide."
         )
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def _refused(self, refused: Refused) -> None:
         self.notify(
@@ -422,12 +464,12 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _save_outcome(self, outcome: Outcome | None) -> None:
         if outcome is not None:
-            self.save_outcome(outcome)
+            self.save_outcome(self.case_id, self.opened_at, outcome)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_outcome(self, outcome: Outcome) -> None:
+    def save_outcome(self, case_id: str, opened_at: datetime, outcome: Outcome) -> None:
         try:
-            self.workstation.record_outcome(self.case_id, self.opened_at, outcome)
+            self.workstation.record_outcome(case_id, opened_at, outcome)
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
             return
@@ -446,17 +488,28 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _record_idv(self, choice: IdvChoice | None) -> None:
         if choice is not None:
-            self.verify(choice)
+            self.verify(self.case_id, choice)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def verify(self, choice: IdvChoice) -> None:
-        result = self.workstation.verify(self.case_id, choice.checks, choice.third_party)
+    def verify(self, case_id: str, choice: IdvChoice) -> None:
+        result = self.workstation.verify(case_id, choice.checks, choice.third_party)
         self.app.call_from_thread(
             self.notify,
             f"ID&V {result.replace('_', ' ')}",
             severity="information" if result == "passed" else "warning",
         )
-        self.post_message(self.Loaded(self.workstation.case(self.case_id)))
+        self.post_message(self.Loaded(self.workstation.case(case_id)))
+
+
+def _columns(*values: str) -> str:
+    """The history's fixed columns, each cut to its width, then the start of the detail."""
+    return (
+        "".join(
+            f" {value[:width]:<{width}} "
+            for value, (_, width) in zip(values, HISTORY_COLUMNS, strict=True)
+        )
+        + " "
+    )
 
 
 def _money(amount: Decimal) -> Text:

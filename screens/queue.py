@@ -3,7 +3,7 @@ reason each is there and whether it may be called now."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -12,12 +12,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Select, Static
+from textual.widgets import DataTable, Select, Static
+from textual.worker import get_current_worker
 
+from drp_tui.services.caseview import CaseView
 from drp_tui.services.queue import QueueEntry
 from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal, ShowsFailures
+from screens.widgets import KeysFooter
+
+if TYPE_CHECKING:
+    from screens.debtor import DebtorScreen
 
 FIXED_WIDTH = 3 + 9 + 22 + 5 + 16 + 6 * 2  # #, case, name, score, call now, cell padding
 # More than a day's calls; a table of every case in a 10k queue takes most of a second to
@@ -50,12 +56,31 @@ class QueueScreen(ShowsFailures, Screen[None]):
             self.entries = entries
             self.figures = figures
 
+    class Opened(Message):
+        """A case opened from the queue or search, its opening audited; `ahead` if the view
+        was read before it was opened."""
+
+        def __init__(self, view: CaseView, reason: str, ahead: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.reason = reason
+            self.ahead = ahead
+
+    class ReadAhead(Message):
+        """The highlighted case, read before Enter is pressed (nothing recorded)."""
+
+        def __init__(self, view: CaseView) -> None:
+            super().__init__()
+            self.view = view
+
     def __init__(self, workstation: Workstation) -> None:
         super().__init__()
         self.workstation = workstation
         self.entries: list[QueueEntry] = []  # the whole queue
         self.shown: list[QueueEntry] = []  # the rows on screen, after the filters
         self.finished: str | None = None  # the case just called, when moving on to the next
+        self.debtor: DebtorScreen | None = None
+        self.ahead: CaseView | None = None  # the highlighted case, read ahead of Enter
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -67,7 +92,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
             yield Static("", id="shown")
         yield DataTable(id="queue", cursor_type="row", zebra_stripes=True)
         yield Static("", id="detail")
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -113,23 +138,63 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
         def opened(choice: Opening | None) -> None:
             if choice is not None:
-                from screens.debtor import DebtorScreen
-
-                self.app.push_screen(
-                    DebtorScreen(self.workstation, choice.case_id, reason=choice.reason)
-                )
+                self._open(choice.case_id, choice.reason)
 
         self.app.push_screen(SearchModal(self.workstation), opened)
 
     def _open(self, case_id: str, reason: str = "queue") -> None:
+        ahead = self.ahead if self.ahead is not None and self.ahead.case_id == case_id else None
+        self._open_case(case_id, reason, ahead)
+
+    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
+    def _open_case(self, case_id: str, reason: str, ahead: CaseView | None) -> None:
+        """Record the opening, then show the case: as read ahead when its row was
+        highlighted (the debtor screen reads it again once drawn), else as read now. The
+        first paint is the case, never a loading line, and nothing of it is shown before
+        the opening is in the audit trail."""
+        self.workstation.record_view(case_id, reason)
+        view = ahead if ahead is not None else self.workstation.case(case_id)
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.Opened(view, reason, ahead is not None))
+
+    @work(thread=True, exclusive=True, group="read-ahead")
+    def _read_ahead(self, case_id: str) -> None:
+        """Read the highlighted case so Enter shows it at once. A failure here is not the
+        officer's concern: Enter reads it again and reports what went wrong."""
+        try:
+            view = self.workstation.case(case_id)
+        except Exception:
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(self.ReadAhead(view))
+
+    @on(ReadAhead)
+    def read_ahead(self, message: ReadAhead) -> None:
+        self.ahead = message.view
+
+    @on(Opened)
+    def show_case(self, message: Opened) -> None:
         from screens.debtor import DebtorScreen
+
+        if self.app.screen is not self:
+            return  # a second Enter while the first case was opening: it is already shown
+        case_id = message.view.case_id
 
         def after(result: str | None) -> None:
             # The call is recorded: reload, then open the next callable case.
             self.finished = case_id if result == "next" else None
             self.load()
 
-        self.app.push_screen(DebtorScreen(self.workstation, case_id, reason=reason), after)
+        # One debtor screen, kept installed and given each case: building and styling a
+        # new one was most of the time from Enter to the case on screen.
+        if self.debtor is None:
+            self.debtor = DebtorScreen(self.workstation, case_id, message.reason, message.view)
+            self.app.install_screen(self.debtor, f"debtor-{id(self)}")
+        else:
+            self.debtor.reopen(case_id, message.reason, message.view)
+        if message.ahead:
+            self.debtor.call_after_refresh(self.debtor.reload, case_id)
+        self.app.push_screen(self.debtor, after)
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
@@ -155,6 +220,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
         if entry is None:
             detail.update("")
             return
+        self._read_ahead(entry.case_id)
         call = "may be called now" if entry.callable_now else "; ".join(entry.why_not)
         detail.update(f"[b]{entry.reference}[/b] {entry.name}: {entry.reason} — {call}")
 

@@ -11,7 +11,7 @@ from drp_tui.services.caseview import HISTORY_LINES, case_view
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Case
+from drp_tui.store.models import Case, Event
 from tests.conftest import DEMO_NOW
 
 
@@ -51,3 +51,34 @@ def test_history_is_newest_first_even_when_written_out_of_order(
     # The demo's own events on the case come before the old imported ones, oldest last.
     assert details.index("text Imported note 1") < details.index("text Imported note 2")
     assert "text Imported note 41" not in details
+
+
+def test_openings_stay_in_the_audit_trail_not_the_history(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    """Each look at a case is audited; listing them would push the calls and payments off
+    the history (forty looks would fill it)."""
+    with demo_store.read() as session:
+        case_id = session.execute(
+            select(col(Case.id)).order_by(col(Case.reference)).limit(1)
+        ).scalar_one()
+    before = case_view(demo_store, policy, case_id, DEMO_NOW.date()).history
+    with demo_store.write() as session:
+        for minutes in range(HISTORY_LINES):
+            append_event(
+                session,
+                officer_id="jmorgan",
+                kind="case.viewed",
+                at=DEMO_NOW + timedelta(minutes=minutes),
+                case_id=case_id,
+                payload={"reason": "queue"},
+            )
+
+    assert case_view(demo_store, policy, case_id, DEMO_NOW.date()).history == before
+    with demo_store.read() as session:
+        looks = session.execute(
+            select(col(Event.seq)).where(
+                col(Event.case_id) == case_id, col(Event.kind) == "case.viewed"
+            )
+        ).all()
+    assert len(looks) >= HISTORY_LINES

@@ -47,7 +47,10 @@ def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
             await open_first_case(pilot)
             first = app.screen
             assert isinstance(first, DebtorScreen)
+            first_case = first.case_id
             await pass_idv(pilot, "date_of_birth", "account_reference")
+            assert first.view is not None
+            first_name, first_reference = first.view.name, first.view.reference
             await pilot.press("o")
             await pilot.pause()
             await choose(pilot, "PTP", amount="£50", date="2026-11-30", notes="paying Friday")
@@ -55,8 +58,20 @@ def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
             await settle(pilot)
             nxt = app.screen
             assert isinstance(nxt, DebtorScreen)
-            assert nxt.case_id != first.case_id
+            assert nxt.case_id != first_case
             assert nxt.on_call
+            assert not nxt.recorded
+            # The next case starts over: masked until its own ID&V, nothing of the last.
+            assert nxt.view is not None
+            assert nxt.view.case_id == nxt.case_id
+            assert not nxt.view.verified
+            person = str(nxt.query_one("#person", Static).render())
+            assert first_name not in person
+            assert nxt.view.name not in person
+            header = str(nxt.query_one("#case-header", Static).render())
+            assert nxt.view.reference in header
+            assert first_reference not in header
+            assert "ID&V needed" in header
 
     asyncio.run(run())
     db = sqlite3.connect(demo_store.path)

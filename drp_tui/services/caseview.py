@@ -34,6 +34,9 @@ from drp_tui.store.models import (
 IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
 IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
 HISTORY_LINES = 40
+# Openings are the audit trail's, not the case's story: one line per look would soon push
+# the calls, promises and payments off the history.
+NOT_HISTORY = ("case.viewed",)
 
 
 @dataclass(frozen=True)
@@ -179,7 +182,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
         events = (
             session.execute(
                 select(Event)
-                .where(col(Event.case_id) == case.id)
+                .where(col(Event.case_id) == case.id, col(Event.kind).not_in(NOT_HISTORY))
                 .order_by(col(Event.at).desc(), col(Event.seq).desc())
                 .limit(HISTORY_LINES)
             )
@@ -190,7 +193,10 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
         elsewhere = (
             session.execute(
                 select(SyncedEvent)
-                .where(col(SyncedEvent.case_id) == case.id)
+                .where(
+                    col(SyncedEvent.case_id) == case.id,
+                    col(SyncedEvent.kind).not_in(NOT_HISTORY),
+                )
                 .order_by(col(SyncedEvent.at).desc())
                 .limit(HISTORY_LINES)
             )

@@ -71,8 +71,12 @@ class Workstation:
 
     def open_case(self, case_id: str, reason: str) -> CaseView:
         """The case, with its opening recorded in the audit trail."""
-        view_case(self.store, self.actor(), case_id, reason)
+        self.record_view(case_id, reason)
         return self.case(case_id)
+
+    def record_view(self, case_id: str, reason: str) -> None:
+        """The audit of a case being opened, before anything of it is shown."""
+        view_case(self.store, self.actor(), case_id, reason)
 
     def case(self, case_id: str) -> CaseView:
         return case_view(self.store, self.policy, case_id, self.now().date())

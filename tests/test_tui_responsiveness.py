@@ -1,0 +1,180 @@
+"""What keeps the workstation quick without changing what it shows: the footer rebuilt only
+when its keys change, full garbage collections moved to idle moments, one debtor screen
+given each case, and the highlighted case read ahead of Enter. Each must never show an
+officer something stale or from another case."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+from pathlib import Path
+from typing import Any, ClassVar
+
+from sqlalchemy import select
+from sqlmodel import col
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from drp_tui.idle_gc import FORCED_FULL_AFTER, IDLE_SECONDS, IdleCollector
+from drp_tui.store.engine import Store
+from drp_tui.store.models import Case, Event
+from screens.debtor import DebtorScreen
+from screens.queue import QueueScreen
+from screens.widgets import KeysFooter
+from tests.tui import app_for, look_at, open_first_case, settle
+
+
+class OneKey(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("x", "go", "Go")]
+    allowed: bool | None = True
+
+    def compose(self) -> ComposeResult:
+        yield KeysFooter()
+
+    def action_go(self) -> None:
+        pass
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.allowed if action == "go" else True
+
+
+def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
+    async def run() -> None:
+        app = OneKey()
+        async with app.run_test() as pilot:
+            await pilot.pause()
+            before = app.screen.query_one(FooterKey)
+            assert before.description == "Go"
+            assert not before.has_class("-disabled")
+            app.screen.refresh_bindings()
+            await pilot.pause()
+            assert app.screen.query_one(FooterKey) is before  # nothing changed: kept
+            app.allowed = None  # shown, but not available now
+            app.screen.refresh_bindings()
+            await pilot.pause()
+            after = app.screen.query_one(FooterKey)
+            assert after is not before
+            assert after.description == "Go"
+            assert after.has_class("-disabled")
+
+    asyncio.run(run())
+
+
+def test_full_collections_wait_for_an_idle_moment_and_settings_are_put_back() -> None:
+    saved = gc.get_threshold()
+    collector = IdleCollector()
+    collector.start(now=100.0)
+    try:
+        assert gc.get_threshold()[2] == FORCED_FULL_AFTER
+        assert not collector.tick(now=100.0 + IDLE_SECONDS / 2)  # typing: never
+        collector.input_seen(now=101.0)
+        assert not collector.tick(now=101.0 + IDLE_SECONDS / 2)
+        assert collector.tick(now=101.0 + IDLE_SECONDS)  # idle: collects, freezes survivors
+        assert collector.frozen
+        assert gc.get_freeze_count() > 0
+        assert gc.get_count()[2] == 0
+        # Idle again with nothing much allocated since: no pointless full pass.
+        assert not collector.tick(now=110.0)
+    finally:
+        collector.stop()
+    assert gc.get_threshold() == saved
+    assert gc.get_freeze_count() == 0
+
+
+def test_the_app_collects_when_idle_and_leaves_the_process_as_it_found_it(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    saved = gc.get_threshold()
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await asyncio.sleep(IDLE_SECONDS + 0.6)  # the check runs every half second
+            assert app.idle_gc.collections == 1
+            assert app.idle_gc.frozen
+
+    asyncio.run(run())
+    assert gc.get_threshold() == saved
+    assert gc.get_freeze_count() == 0
+
+
+def first_case(store: Store) -> tuple[str, str]:
+    with store.read() as session:
+        row = session.execute(
+            select(col(Case.id), col(Case.reference)).order_by(col(Case.reference))
+        ).first()
+    assert row is not None
+    return row[0], row[1]
+
+
+def test_a_late_result_for_the_previous_case_is_never_shown(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            screen = app.screen
+            assert isinstance(screen, DebtorScreen)
+            assert screen.view is not None
+            previous = screen.view
+            other_id, other_reference = first_case(demo_store)
+            assert other_id != previous.case_id
+            screen.reopen(other_id, "search: test", app.workstation.open_case(other_id, "t"))
+            screen.post_message(DebtorScreen.Loaded(previous))  # a slow read of the last case
+            await settle(pilot)
+            assert screen.case_id == other_id
+            assert screen.view is not None
+            assert screen.view.case_id == other_id
+            header = str(screen.query_one("#case-header", Static).render())
+            assert other_reference in header
+            assert previous.reference not in header
+
+    asyncio.run(run())
+
+
+def test_a_case_changed_after_its_row_was_read_ahead_opens_as_it_is_now(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            ahead = queue.ahead
+            assert ahead is not None  # the highlighted row, read before Enter
+            assert ahead.case_id == queue.shown[0].case_id
+            app.workstation.add_note(ahead.case_id, "Rang the office while you looked")
+            await pilot.press("enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DebtorScreen)
+            assert screen.view is not None
+            assert screen.view.case_id == ahead.case_id
+            assert screen.view != ahead
+            history = str(screen.query_one("#history-lines", Static).render())
+            assert "Rang the office while you looked" in history
+
+    asyncio.run(run())
+    with demo_store.read() as session:
+        kinds = session.execute(
+            select(col(Event.kind)).order_by(col(Event.seq).desc()).limit(2)
+        ).all()
+    assert [k for (k,) in kinds] == ["case.viewed", "note.added"]
+
+
+def test_a_note_with_brackets_shows_as_typed(demo_store: Store, tmp_path: Path) -> None:
+    case_id, _ = first_case(demo_store)
+
+    async def run() -> Any:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.workstation.add_note(case_id, "Paid [b]cash[/b] at the desk")
+            screen = await look_at(pilot, case_id)
+            return str(screen.query_one("#history-lines", Static).render())
+
+    assert "Paid [b]cash[/b] at the desk" in asyncio.run(run())
