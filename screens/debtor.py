@@ -238,7 +238,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             lines.append(line.detail)
         if not view.history:
             lines.append("\nNothing recorded on this case yet.", style="dim")
-        self.query_one("#history-lines", Static).update(lines)
+        history = self.query_one("#history-lines", Static)
+        history.update(lines)
+        # As wide as its longest line, so a long detail scrolls into view (Tab, then →).
+        history.styles.width = max(len(line) for line in lines.plain.splitlines())
         self.query_one("#history", ScrollableContainer).scroll_home(animate=False)
 
     def _script(self, view: CaseView) -> None:
