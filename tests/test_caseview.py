@@ -11,17 +11,15 @@ from drp_tui.services.caseview import HISTORY_LINES, case_view
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Case, Event
+from drp_tui.store.models import Event
 from tests.conftest import DEMO_NOW
+from tests.tui import first_case
 
 
 def test_history_is_newest_first_even_when_written_out_of_order(
     demo_store: Store, policy: PolicyBook
 ) -> None:
-    with demo_store.read() as session:
-        case_id = session.execute(
-            select(col(Case.id)).order_by(col(Case.reference)).limit(1)
-        ).scalar_one()
+    case_id, _ = first_case(demo_store)
     # A late-arriving record of an old call is written after today's note, and many old
     # events after that: the timeline is still by time, and today's note is not pushed off.
     with demo_store.write() as session:
@@ -58,10 +56,7 @@ def test_openings_stay_in_the_audit_trail_not_the_history(
 ) -> None:
     """Each look at a case is audited; listing them would push the calls and payments off
     the history (forty looks would fill it)."""
-    with demo_store.read() as session:
-        case_id = session.execute(
-            select(col(Case.id)).order_by(col(Case.reference)).limit(1)
-        ).scalar_one()
+    case_id, _ = first_case(demo_store)
     before = case_view(demo_store, policy, case_id, DEMO_NOW.date()).history
     with demo_store.write() as session:
         for minutes in range(HISTORY_LINES):

@@ -15,7 +15,15 @@ from textual.widgets import Button, Input, Select, Static
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
-from tests.tui import app_for, breathing_space_case, fill, open_first_case, pass_idv, settle
+from tests.tui import (
+    app_for,
+    breathing_space_case,
+    fill,
+    open_first_case,
+    pass_idv,
+    settle,
+    text_of,
+)
 
 
 async def save(pilot: Pilot[Any]) -> None:
@@ -65,10 +73,10 @@ def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
             assert nxt.view is not None
             assert nxt.view.case_id == nxt.case_id
             assert not nxt.view.verified
-            person = str(nxt.query_one("#person", Static).render())
+            person = text_of(nxt, "#person")
             assert first_name not in person
             assert nxt.view.name not in person
-            header = str(nxt.query_one("#case-header", Static).render())
+            header = text_of(nxt, "#case-header")
             assert nxt.view.reference in header
             assert first_reference not in header
             assert "ID&V needed" in header

@@ -6,17 +6,12 @@ import asyncio
 import sqlite3
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable
 
-from drp_tui.app import DrpApp
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.idv import IdvModal
-from tests.tui import app_for, breathing_space_case, open_first_case, settle
-
-
-def text_of(app: DrpApp, selector: str) -> str:
-    return str(app.screen.query_one(selector, Static).render())
+from tests.tui import app_for, breathing_space_case, open_first_case, settle, text_of
 
 
 def events(store: Store, kind: str) -> list[tuple[str, str]]:
@@ -36,8 +31,8 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
             assert isinstance(screen, DebtorScreen)
             assert screen.view is not None
             full_name = screen.view.name
-            assert full_name not in text_of(app, "#person")
-            assert "£•••" in text_of(app, "#case-header")
+            assert full_name not in text_of(app.screen, "#person")
+            assert "£•••" in text_of(app.screen, "#case-header")
             debts = screen.query_one("#debts", DataTable)
             assert str(debts.get_row_at(0)[3]).startswith("•••")
             await pilot.press("i")
@@ -47,8 +42,8 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
             await pilot.click("#check-postcode")
             await pilot.click("#record")
             await settle(pilot)
-            assert full_name in text_of(app, "#person")
-            assert "ID&V passed" in text_of(app, "#case-header")
+            assert full_name in text_of(app.screen, "#person")
+            assert "ID&V passed" in text_of(app.screen, "#case-header")
             assert not str(debts.get_row_at(0)[3]).startswith("•••")
 
     asyncio.run(run())
@@ -66,12 +61,12 @@ def test_one_check_fails_and_a_third_party_sees_nothing(demo_store: Store, tmp_p
             await pilot.click("#check-postcode")
             await pilot.click("#record")
             await settle(pilot)
-            assert "ID&V needed" in text_of(app, "#case-header")
+            assert "ID&V needed" in text_of(app.screen, "#case-header")
             await pilot.press("i")
             await pilot.pause()
             await pilot.click("#third-party")
             await settle(pilot)
-            assert "£•••" in text_of(app, "#case-header")
+            assert "£•••" in text_of(app.screen, "#case-header")
             await pilot.press("escape")
             await pilot.pause()
             assert not isinstance(app.screen, DebtorScreen)
@@ -93,8 +88,8 @@ def test_a_breathing_space_case_says_so_and_asks_for_nothing(
             await settle(pilot)
             app.push_screen(DebtorScreen(app.workstation, case_id, reason="search: test"))
             await settle(pilot)
-            assert "ON HOLD" in text_of(app, "#holds")
-            assert "Breathing Space" in text_of(app, "#holds")
-            assert "Do not ask for payment" in text_of(app, "#script")
+            assert "ON HOLD" in text_of(app.screen, "#holds")
+            assert "Breathing Space" in text_of(app.screen, "#holds")
+            assert "Do not ask for payment" in text_of(app.screen, "#script")
 
     asyncio.run(run())

@@ -14,16 +14,15 @@ from sqlalchemy import select
 from sqlmodel import col
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
 from textual.widgets._footer import FooterKey
 
 from drp_tui.idle_gc import FORCED_FULL_AFTER, IDLE_SECONDS, IdleCollector
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Case, Event
+from drp_tui.store.models import Event
 from screens.debtor import DebtorScreen
 from screens.queue import QueueScreen
 from screens.widgets import KeysFooter
-from tests.tui import app_for, look_at, open_first_case, settle
+from tests.tui import app_for, first_case, look_at, open_first_case, settle, text_of
 
 
 class OneKey(App[None]):
@@ -101,15 +100,6 @@ def test_the_app_collects_when_idle_and_leaves_the_process_as_it_found_it(
     assert gc.get_freeze_count() == 0
 
 
-def first_case(store: Store) -> tuple[str, str]:
-    with store.read() as session:
-        row = session.execute(
-            select(col(Case.id), col(Case.reference)).order_by(col(Case.reference))
-        ).first()
-    assert row is not None
-    return row[0], row[1]
-
-
 def test_a_late_result_for_the_previous_case_is_never_shown(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -129,7 +119,7 @@ def test_a_late_result_for_the_previous_case_is_never_shown(
             assert screen.case_id == other_id
             assert screen.view is not None
             assert screen.view.case_id == other_id
-            header = str(screen.query_one("#case-header", Static).render())
+            header = text_of(screen, "#case-header")
             assert other_reference in header
             assert previous.reference not in header
 
@@ -156,7 +146,7 @@ def test_a_case_changed_after_its_row_was_read_ahead_opens_as_it_is_now(
             assert screen.view is not None
             assert screen.view.case_id == ahead.case_id
             assert screen.view != ahead
-            history = str(screen.query_one("#history-lines", Static).render())
+            history = text_of(screen, "#history-lines")
             assert "Rang the office while you looked" in history
 
     asyncio.run(run())
@@ -175,6 +165,6 @@ def test_a_note_with_brackets_shows_as_typed(demo_store: Store, tmp_path: Path) 
         async with app.run_test(size=(120, 40)) as pilot:
             app.workstation.add_note(case_id, "Paid [b]cash[/b] at the desk")
             screen = await look_at(pilot, case_id)
-            return str(screen.query_one("#history-lines", Static).render())
+            return text_of(screen, "#history-lines")
 
     assert "Paid [b]cash[/b] at the desk" in asyncio.run(run())

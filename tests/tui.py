@@ -9,7 +9,7 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.screen import Screen
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
@@ -63,6 +63,17 @@ def one(store: Store, sql: str) -> tuple[Any, ...]:
     row = sqlite3.connect(store.path).execute(sql).fetchone()
     assert row is not None, sql
     return tuple(row)
+
+
+def text_of(screen: Screen[Any], selector: str) -> str:
+    """What a Static on the screen shows, as plain text."""
+    return str(screen.query_one(selector, Static).render())
+
+
+def first_case(store: Store) -> tuple[str, str]:
+    """The id and reference of the first case by reference."""
+    case_id, reference = one(store, 'SELECT id, reference FROM "case" ORDER BY reference')
+    return str(case_id), str(reference)
 
 
 def breathing_space_case(store: Store) -> str:
