@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -241,7 +242,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         history = self.query_one("#history-lines", Static)
         history.update(lines)
         # As wide as its longest line, so a long detail scrolls into view (Tab, then →).
-        history.styles.width = max(len(line) for line in lines.plain.splitlines())
+        history.styles.width = max(cell_len(line) for line in lines.plain.splitlines())
         self.query_one("#history", ScrollableContainer).scroll_home(animate=False)
 
     def _script(self, view: CaseView) -> None:
