@@ -3,13 +3,16 @@ store."""
 
 from __future__ import annotations
 
+import csv
 import json
+import random
 import sqlite3
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from faker import Faker
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
@@ -18,6 +21,7 @@ from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
 from drp_tui.services import queue
 from drp_tui.services.casework import Actor
+from drp_tui.services.demo import _write_extract
 from drp_tui.services.officers import require_supervisor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -306,3 +310,19 @@ def test_rebalance_cli_and_agency_returns(
     again = runner.invoke(app, ["agency", "return", debt, "--agency", agency, "--reason", "x"])
     assert again.exit_code == 2
     assert "not placed with that agency" in again.stderr
+
+
+def test_demo_people_are_aged_from_the_demos_own_day(tmp_path: Path, policy: PolicyBook) -> None:
+    """The same seed gives the same birthdays whatever the real date (a demo built for a
+    day in 2000 has nobody born after 1981)."""
+    extract = tmp_path / "extract.csv"
+    fake = Faker("en_GB")
+    fake.seed_instance(7)
+    stages = {t.id: t.stages for t in policy.recovery.debt_types}
+    _write_extract(extract, random.Random(7), fake, 200, date(2000, 1, 1), stages)
+
+    with extract.open(newline="", encoding="utf-8") as handle:
+        births = {date.fromisoformat(row["date_of_birth"]) for row in csv.DictReader(handle)}
+
+    assert min(births) >= date(1912, 1, 1)
+    assert max(births) <= date(1981, 1, 1)

@@ -19,6 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from faker import Faker
 from sqlalchemy import select
 from sqlmodel import col
@@ -230,6 +231,9 @@ def _write_extract(
         writer.writerow(GENERIC_COLUMNS)
         previous: str | None = None
         dealt: dict[str, int] = {}  # debts of each type so far: the first go through every stage
+        # Ages 19 to 88 on the demo's own day: Faker's date_of_birth counts from the real
+        # clock, so the same seed would give other birthdays tomorrow.
+        oldest, youngest = today - relativedelta(years=88), today - relativedelta(years=19)
         for number in range(1, people + 1):
             ref = f"DP{number:06d}"
             female = rng.random() < 0.5
@@ -243,7 +247,7 @@ def _write_extract(
                 title,
                 forename,
                 fake.last_name(),
-                fake.date_of_birth(minimum_age=19, maximum_age=88).isoformat(),
+                fake.date_between_dates(oldest, youngest).isoformat(),
                 f"{forename.lower()}.{number}@example.org" if rng.random() < 0.4 else "",
                 line1,
                 line2,
