@@ -8,7 +8,7 @@ from functools import partial
 from time import monotonic
 from typing import Any, ClassVar
 
-from textual import events
+from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -43,8 +43,14 @@ class DrpApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
-            self.idle_gc.input_seen(monotonic())
+            self.idle_gc.activity(monotonic())
         await super().on_event(event)
+
+    @on(QueueScreen.Loaded)
+    def _queue_loaded(self) -> None:
+        # Not collecting while the queue is drawn; and the first idle collection, which
+        # freezes what is alive, then includes the queue.
+        self.idle_gc.activity(monotonic())
 
     def _collect_when_idle(self) -> None:
         self.idle_gc.tick(monotonic())

@@ -27,13 +27,13 @@ IDLE_FULL_AFTER = 5
 
 @dataclass
 class IdleCollector:
-    last_input: float = 0.0
+    last_activity: float = 0.0
     frozen: bool = False
     collections: int = 0
     _saved_threshold: tuple[int, int, int] | None = field(default=None, repr=False)
 
     def start(self, now: float) -> None:
-        self.last_input = now
+        self.last_activity = now
         self._saved_threshold = gc.get_threshold()
         young, middle, _ = self._saved_threshold
         gc.set_threshold(young, middle, FORCED_FULL_AFTER)
@@ -46,13 +46,14 @@ class IdleCollector:
             gc.unfreeze()
             self.frozen = False
 
-    def input_seen(self, now: float) -> None:
-        self.last_input = now
+    def activity(self, now: float) -> None:
+        """A key was pressed, or something arrived that the officer is waiting to see."""
+        self.last_activity = now
 
     def tick(self, now: float) -> bool:
         """Collect if the officer has been idle long enough and there is work; say if it
         did."""
-        if now - self.last_input < IDLE_SECONDS:
+        if now - self.last_activity < IDLE_SECONDS:
             return False
         if self.frozen and gc.get_count()[2] < IDLE_FULL_AFTER:
             return False

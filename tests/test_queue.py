@@ -7,6 +7,7 @@ import csv
 import json
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,6 +17,7 @@ from faker import Faker
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
+from drp_tui.domain.contact import load_contact
 from drp_tui.domain.errors import NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
@@ -310,6 +312,114 @@ def test_rebalance_cli_and_agency_returns(
     again = runner.invoke(app, ["agency", "return", debt, "--agency", agency, "--reason", "x"])
     assert again.exit_code == 2
     assert "not placed with that agency" in again.stderr
+
+
+def _set_debts(store: Store, reference: str, debts: list[tuple[str, str, str, int]]) -> str:
+    """Give the case exactly these debts (type, stage, jurisdiction, balance in pence)."""
+    db = sqlite3.connect(store.path)
+    with db:
+        case_id = db.execute('SELECT id FROM "case" WHERE reference = ?', (reference,)).fetchone()[
+            0
+        ]
+        template = db.execute("SELECT * FROM debt WHERE case_id = ? LIMIT 1", (case_id,))
+        columns = [d[0] for d in template.description]
+        row = dict(zip(columns, template.fetchone(), strict=True))
+        db.execute("DELETE FROM debt WHERE case_id = ?", (case_id,))
+        for n, (debt_type, stage, jurisdiction, pence) in enumerate(debts):
+            row |= {
+                "id": f"{case_id}-test-{n}",
+                "host_ref": f"{reference}-T{n}",
+                "debt_type": debt_type,
+                "stage": stage,
+                "jurisdiction": jurisdiction,
+                "balance": pence,
+            }
+            db.execute(
+                f"INSERT INTO debt ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                list(row.values()),
+            )
+    db.close()
+    return str(case_id)
+
+
+def test_a_queue_entry_counts_only_the_debts_still_owed(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    reference = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0].reference
+    case_id = _set_debts(
+        demo_store,
+        reference,
+        [
+            ("council_tax", "liability_order", "england", 123_456),
+            ("sundry", "invoice", "england", 0),
+        ],
+    )
+
+    entry = next(
+        e
+        for e in queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
+        if e.case_id == case_id
+    )
+
+    assert entry.debt_types == {"council_tax"}
+    assert entry.stages == {"liability_order"}
+    assert "£1,235" in entry.reason
+    assert "liability order" in entry.reason
+    # The same facts and score as the nightly rescore works out for the case.
+    with demo_store.engine.connect() as connection:
+        facts = queue.gather_facts(connection, [case_id])[case_id]
+    assert facts.balance == Decimal("1234.56")
+    assert list(facts.stages) == ["liability_order"]
+    now = queue.local_time(policy, DEMO_NOW)
+    assert score_case(in_force(policy.queue, now.date()), facts, now).points == entry.points
+
+
+def test_the_queue_checks_each_case_against_its_own_jurisdictions_hours(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    """One moment, two jurisdictions with different hours: the queue works the rules out
+    once for each and gives every case its own."""
+
+    def hours(jurisdiction: str, monday: list[str]) -> dict[str, object]:
+        week = {day: ["08:00", "21:00"] for day in ("tuesday", "wednesday", "thursday")}
+        return {
+            "name": f"{jurisdiction} hours",
+            "effective_from": date(2021, 1, 1),
+            "source": "test",
+            "jurisdiction": [jurisdiction],
+            "timezone": "Europe/London",
+            "monday": monday,
+            **week,
+            "friday": ["08:00", "21:00"],
+            "saturday": [],
+            "sunday": [],
+            "bank_holidays": False,
+            "max_call_attempts_per_day": 3,
+            "max_right_party_contacts_per_week": 1,
+        }
+
+    contact = load_contact(
+        {"hours": [hours("england", ["08:00", "21:00"]), hours("wales", ["12:00", "21:00"])]},
+        "test",
+    )
+    welsh = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0].reference
+    case_id = _set_debts(demo_store, welsh, [("council_tax", "reminder", "wales", 50_000)])
+    monday_morning = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+    entries = queue.officer_queue(
+        demo_store, replace(policy, contact=contact), "jmorgan", monday_morning
+    )
+
+    db = sqlite3.connect(demo_store.path)
+    jurisdiction = dict(db.execute("SELECT case_id, min(jurisdiction) FROM debt GROUP BY case_id"))
+    db.close()
+    outside = "outside calling hours 12:00-21:00 (it is 10:30)"
+    welsh_entries = [e for e in entries if jurisdiction[e.case_id] == "wales"]
+    english_entries = [e for e in entries if jurisdiction[e.case_id] == "england"]
+    assert case_id in {e.case_id for e in welsh_entries}
+    assert english_entries
+    assert all(outside in e.why_not and not e.callable_now for e in welsh_entries)
+    assert not any("outside calling hours" in r for e in english_entries for r in e.why_not)
 
 
 def test_demo_people_are_aged_from_the_demos_own_day(tmp_path: Path, policy: PolicyBook) -> None:

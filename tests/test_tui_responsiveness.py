@@ -68,7 +68,7 @@ def test_full_collections_wait_for_an_idle_moment_and_settings_are_put_back() ->
     try:
         assert gc.get_threshold()[2] == FORCED_FULL_AFTER
         assert not collector.tick(now=100.0 + IDLE_SECONDS / 2)  # typing: never
-        collector.input_seen(now=101.0)
+        collector.activity(now=101.0)
         assert not collector.tick(now=101.0 + IDLE_SECONDS / 2)
         assert collector.tick(now=101.0 + IDLE_SECONDS)  # idle: collects, freezes survivors
         assert collector.frozen
@@ -94,6 +94,13 @@ def test_the_app_collects_when_idle_and_leaves_the_process_as_it_found_it(
             await asyncio.sleep(IDLE_SECONDS + 0.6)  # the check runs every half second
             assert app.idle_gc.collections == 1
             assert app.idle_gc.frozen
+            # The queue arriving counts as activity: no collection while it is drawn.
+            app.idle_gc.last_activity = 0.0
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            queue.action_refresh()  # not a key: only the reload can move the clock
+            await settle(pilot)
+            assert app.idle_gc.last_activity > 0.0
 
     asyncio.run(run())
     assert gc.get_threshold() == saved

@@ -4,8 +4,8 @@ no calls on bank holidays, the debtor's stated preferred times, and attempt limi
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, time
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,6 +29,18 @@ class CallingHours:
 @dataclass(frozen=True)
 class ContactPolicy:
     hours: tuple[CallingHours, ...]
+    # The queue checks thousands of cases against the same day's hours.
+    _in_force: dict[tuple[date, str], CallingHours] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def hours_on(self, day: date, jurisdiction: str) -> CallingHours:
+        """The calling hours in force on `day` in `jurisdiction`."""
+        key = (day, jurisdiction)
+        hours = self._in_force.get(key)
+        if hours is None:
+            hours = self._in_force[key] = in_force(self.hours, day, jurisdiction)
+        return hours
 
 
 def _window(r: RowReader, day: str) -> Window | None:
@@ -96,6 +108,65 @@ class CallCheck:
     reasons: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class CallingMoment:
+    """The rules for calling anyone at one moment in one jurisdiction: the hours in force,
+    the local time, and why nobody may be called then (outside hours, a bank holiday). The
+    queue works this out once and checks every debtor against it."""
+
+    at: datetime
+    hours: CallingHours
+    local: datetime
+    closed: tuple[str, ...]
+
+    def check(
+        self, preferred: Sequence[PreferredTime] = (), history: ContactHistory | None = None
+    ) -> CallCheck:
+        """Whether this debtor may be called now, with every reason they may not."""
+        reasons = list(self.closed)
+        if preferred and not any(p.admits(self.local) for p in preferred):
+            wanted = "; ".join(p.describe() for p in preferred)
+            reasons.append(f"outside the debtor's preferred times ({wanted})")
+        history = history or ContactHistory()
+        hours = self.hours
+        if history.attempts_today >= hours.max_attempts_per_day:
+            reasons.append(
+                f"{history.attempts_today} call attempts already today "
+                f"(limit {hours.max_attempts_per_day})"
+            )
+        callback_now = history.callback_due is not None and history.callback_due <= self.at
+        limit = hours.max_right_party_contacts_per_week
+        if history.right_party_contacts_last_7_days >= limit and not callback_now:
+            reasons.append(
+                f"already spoke to the debtor {history.right_party_contacts_last_7_days} "
+                f"time(s) in the last 7 days (limit {limit} a week unless they asked for "
+                "a callback)"
+            )
+        return CallCheck(not reasons, tuple(reasons))
+
+
+def calling_moment(
+    policy: ContactPolicy, at: datetime, jurisdiction: str = "england"
+) -> CallingMoment:
+    """The calling rules at `at` (an aware datetime) in `jurisdiction`."""
+    if at.tzinfo is None:
+        raise ValueError("calls are checked at a timezone-aware datetime")
+    hours = policy.hours_on(at.date(), jurisdiction)
+    local = at.astimezone(ZoneInfo(hours.timezone))
+    closed: list[str] = []
+    window = hours.windows[local.weekday()]
+    if window is None:
+        closed.append(f"no calls on {WEEKDAYS[local.weekday()].title()}s")
+    elif not window[0] <= local.time() < window[1]:
+        closed.append(
+            f"outside calling hours {window[0]:%H:%M}-{window[1]:%H:%M} (it is {local:%H:%M})"
+        )
+    holiday = bank_holiday_name(local.date(), jurisdiction)
+    if holiday and not hours.bank_holidays:
+        closed.append(f"bank holiday ({holiday})")
+    return CallingMoment(at, hours, local, tuple(closed))
+
+
 def may_call(
     policy: ContactPolicy,
     at: datetime,
@@ -105,36 +176,4 @@ def may_call(
     history: ContactHistory | None = None,
 ) -> CallCheck:
     """Whether a call may be made at `at` (an aware datetime), with every reason it may not."""
-    if at.tzinfo is None:
-        raise ValueError("may_call needs a timezone-aware datetime")
-    hours = in_force(policy.hours, at.date(), jurisdiction)
-    local = at.astimezone(ZoneInfo(hours.timezone))
-    reasons: list[str] = []
-    window = hours.windows[local.weekday()]
-    holiday = bank_holiday_name(local.date(), jurisdiction)
-    if window is None:
-        reasons.append(f"no calls on {WEEKDAYS[local.weekday()].title()}s")
-    elif not window[0] <= local.time() < window[1]:
-        reasons.append(
-            f"outside calling hours {window[0]:%H:%M}-{window[1]:%H:%M} (it is {local:%H:%M})"
-        )
-    if holiday and not hours.bank_holidays:
-        reasons.append(f"bank holiday ({holiday})")
-    if preferred and not any(p.admits(local) for p in preferred):
-        wanted = "; ".join(p.describe() for p in preferred)
-        reasons.append(f"outside the debtor's preferred times ({wanted})")
-    history = history or ContactHistory()
-    if history.attempts_today >= hours.max_attempts_per_day:
-        reasons.append(
-            f"{history.attempts_today} call attempts already today "
-            f"(limit {hours.max_attempts_per_day})"
-        )
-    callback_now = history.callback_due is not None and history.callback_due <= at
-    limit = hours.max_right_party_contacts_per_week
-    if history.right_party_contacts_last_7_days >= limit and not callback_now:
-        reasons.append(
-            f"already spoke to the debtor {history.right_party_contacts_last_7_days} "
-            f"time(s) in the last 7 days (limit {limit} a week unless they asked for "
-            "a callback)"
-        )
-    return CallCheck(not reasons, tuple(reasons))
+    return calling_moment(policy, at, jurisdiction).check(preferred, history)

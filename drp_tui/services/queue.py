@@ -6,7 +6,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from operator import itemgetter
@@ -16,7 +16,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
-from drp_tui.domain.contact import ContactHistory, PreferredTime, may_call
+from drp_tui.domain.contact import (
+    CallingMoment,
+    ContactHistory,
+    PreferredTime,
+    calling_moment,
+)
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import Hold, refusal
 from drp_tui.domain.policy import in_force
@@ -34,7 +39,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Officer
-from drp_tui.store.rawsql import for_driver, in_join_order, is_sqlite, joined_text, run
+from drp_tui.store.rawsql import for_driver, in_join_order, is_sqlite, run
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -50,23 +55,107 @@ def _pounds(pence: Any) -> Decimal:
     return Decimal(int(pence or 0)) / 100
 
 
+@dataclass(slots=True)  # one for every open case when the nightly rescore runs
+class CaseDebts:
+    """A case's debts as the queue sees them: those with a balance make its score."""
+
+    owing: int = 0  # pence, of the debts with a balance
+    stages: list[str] = field(default_factory=list)  # each owing debt's stage
+    debt_types: list[str] = field(default_factory=list)  # of the owing debts
+    stage_since: Any = None  # the oldest owing debt's stage date, as stored
+    liability_order_on: Any = None  # the newest owing debt's liability order, as stored
+    jurisdiction: str = ""  # of all its debts, owing or not: the first alphabetically
+
+
+def _debts_by_case(
+    connection: Connection, where: str, params: tuple[str, ...]
+) -> dict[str, CaseDebts]:
+    """Every open case's debts (those chosen by `where` over case c), one row each, summed
+    up here: the queue needs more of them than one GROUP BY gives, and one read of the
+    debts costs what a grouped one does."""
+    by_case: dict[str, CaseDebts] = {}
+    for case_id, debt_type, stage, jurisdiction, balance, since, liability_order in run(
+        connection,
+        "SELECT d.case_id, d.debt_type, d.stage, d.jurisdiction, d.balance, d.stage_date, "
+        'd.liability_order_date FROM debt d JOIN "case" c ON c.id = d.case_id '
+        f"WHERE c.status = 'open'{where}",
+        params,
+    ):
+        debts = by_case.get(case_id)
+        if debts is None:
+            debts = by_case[case_id] = CaseDebts(jurisdiction=jurisdiction)
+        elif jurisdiction < debts.jurisdiction:
+            debts.jurisdiction = jurisdiction
+        if balance > 0:
+            debts.owing += balance
+            debts.stages.append(stage)
+            debts.debt_types.append(debt_type)
+            if since is not None and (debts.stage_since is None or since < debts.stage_since):
+                debts.stage_since = since
+            if liability_order is not None and (
+                debts.liability_order_on is None or liability_order > debts.liability_order_on
+            ):
+                debts.liability_order_on = liability_order
+    return by_case
+
+
+@dataclass(frozen=True)
+class LatestEvents:
+    """Each case's newest call attempt, broken promise and breached arrangement, as stored."""
+
+    attempt: dict[str, Any]
+    broken_promise: dict[str, Any]
+    breached_arrangement: dict[str, Any]
+
+
+def _latest_events(connection: Connection, where: str, params: tuple[str, ...]) -> LatestEvents:
+    def latest(sql: str) -> dict[str, Any]:
+        return dict(run(connection, sql, params).fetchall())
+
+    return LatestEvents(
+        latest(
+            'SELECT x.case_id, max(x.started_at) FROM contactattempt x JOIN "case" c '
+            f"ON c.id = x.case_id WHERE c.status = 'open'{where} GROUP BY x.case_id"
+        ),
+        latest(
+            'SELECT x.case_id, max(x.due_on) FROM promise x JOIN "case" c ON c.id = '
+            f"x.case_id WHERE x.status = 'broken'{where} GROUP BY x.case_id"
+        ),
+        latest(
+            "SELECT x.case_id, max(x.status_changed_at) FROM arrangement x JOIN "
+            f"\"case\" c ON c.id = x.case_id WHERE x.status = 'breached'{where} "
+            "GROUP BY x.case_id"
+        ),
+    )
+
+
+NO_DEBTS = CaseDebts()
+
+
+def _facts(case_id: str, next_action: Any, debts: CaseDebts, latest: LatestEvents) -> CaseFacts:
+    return CaseFacts(
+        balance=_pounds(debts.owing),
+        stages=debts.stages,
+        stage_since=_day(debts.stage_since),
+        liability_order_on=_day(debts.liability_order_on),
+        last_attempt=_instant(latest.attempt.get(case_id)),
+        callback_due=_instant(next_action),
+        broken_promise_on=_day(latest.broken_promise.get(case_id)),
+        arrangement_breached_on=_day(latest.breached_arrangement.get(case_id)),
+    )
+
+
 def gather_facts(
-    connection: Connection,
-    case_ids: Sequence[str] | None = None,
-    *,
-    officer_id: str | None = None,
+    connection: Connection, case_ids: Sequence[str] | None = None
 ) -> dict[str, CaseFacts]:
-    """The facts behind open cases' scores (all, those given, or one officer's), from a
-    handful of grouped queries."""
+    """The facts behind open cases' scores (all, or those given)."""
     where, params = "", cast(tuple[str, ...], ())
     if case_ids is not None:
         if not case_ids:
             return {}
         where = f" AND c.id IN ({','.join('?' * len(case_ids))})"
         params = tuple(case_ids)
-    elif officer_id is not None:
-        where, params = " AND c.officer_id = ?", (officer_id,)
-    cases = {
+    callbacks = {
         row[0]: row[1]
         for row in run(
             connection,
@@ -74,47 +163,12 @@ def gather_facts(
             params,
         )
     }
-    debts: dict[str, tuple[Decimal, list[str], date | None, date | None]] = {}
-    for case_id, balance, stages, since, lo in run(
-        connection,
-        f"SELECT d.case_id, sum(d.balance), {joined_text(connection, 'd.stage')}, "
-        f'min(d.stage_date), max(d.liability_order_date) FROM debt d JOIN "case" c '
-        f"ON c.id = d.case_id WHERE c.status = 'open' AND d.balance > 0{where} "
-        "GROUP BY d.case_id",
-        params,
-    ):
-        debts[case_id] = (_pounds(balance), str(stages or "").split(","), _day(since), _day(lo))
-
-    def latest(sql: str) -> dict[str, Any]:
-        return dict(run(connection, sql, params).fetchall())
-
-    attempts = latest(
-        'SELECT x.case_id, max(x.started_at) FROM contactattempt x JOIN "case" c '
-        f"ON c.id = x.case_id WHERE c.status = 'open'{where} GROUP BY x.case_id"
-    )
-    broken = latest(
-        'SELECT x.case_id, max(x.due_on) FROM promise x JOIN "case" c ON c.id = '
-        f"x.case_id WHERE x.status = 'broken'{where} GROUP BY x.case_id"
-    )
-    breached = latest(
-        "SELECT x.case_id, max(x.status_changed_at) FROM arrangement x JOIN "
-        f"\"case\" c ON c.id = x.case_id WHERE x.status = 'breached'{where} "
-        "GROUP BY x.case_id"
-    )
-    facts = {}
-    for case_id, next_action in cases.items():
-        balance, stages, since, lo = debts.get(case_id, (Decimal(0), [], None, None))
-        facts[case_id] = CaseFacts(
-            balance=balance,
-            stages=stages,
-            stage_since=since,
-            liability_order_on=lo,
-            last_attempt=_instant(attempts.get(case_id)),
-            callback_due=_instant(next_action),
-            broken_promise_on=_day(broken.get(case_id)),
-            arrangement_breached_on=_day(breached.get(case_id)),
-        )
-    return facts
+    debts = _debts_by_case(connection, where, params)
+    latest = _latest_events(connection, where, params)
+    return {  # popped: a nightly rescore holds a million of each
+        case_id: _facts(case_id, next_action, debts.pop(case_id, NO_DEBTS), latest)
+        for case_id, next_action in callbacks.items()
+    }
 
 
 def local_time(policy: PolicyBook, now: datetime) -> datetime:
@@ -198,6 +252,17 @@ def _vulnerable_cases(connection: Connection) -> set[str]:
     }
 
 
+def _preferred_times(stored: str | None) -> list[PreferredTime]:
+    if not stored or stored == "[]":
+        return []
+    return [
+        PreferredTime(
+            frozenset(p["days"]), time.fromisoformat(p["from"]), time.fromisoformat(p["to"])
+        )
+        for p in json.loads(stored)
+    ]
+
+
 @dataclass(frozen=True)
 class QueueEntry:
     case_id: str
@@ -226,36 +291,21 @@ def officer_queue(
     queued."""
     now = local_time(policy, now)
     weights = in_force(policy.queue, now.date())
+    # Everything is read for this officer's cases only: a team store holds a million.
+    mine, officer = " AND c.officer_id = ?", (officer_id,)
     with store.engine.connect() as connection:
-        scores = {
-            case_id: score_case(weights, facts, now)
-            for case_id, facts in gather_facts(connection, officer_id=officer_id).items()
-        }
-        # Everything is read for this officer's cases only: a team store holds a million.
         rows = run(
             connection,
-            "SELECT c.id, c.reference, p.title, p.forename, p.surname, c.priority_score, "
-            "c.priority_reason, c.next_action_due, p.preferred_contact, p.deceased_on, "
-            'c.hold_kind, c.hold_until FROM "case" c JOIN person p ON p.id = c.person_id '
-            "WHERE c.officer_id = ? AND c.status = 'open' "
-            "ORDER BY c.priority_score DESC, c.reference",
-            (officer_id,),
+            "SELECT c.id, c.reference, p.title, p.forename, p.surname, c.next_action_due, "
+            "p.preferred_contact, p.deceased_on, c.hold_kind, c.hold_until "
+            'FROM "case" c JOIN person p ON p.id = c.person_id '
+            f"WHERE c.status = 'open'{mine}",
+            officer,
         ).fetchall()
+        debts = _debts_by_case(connection, mine, officer)
+        latest = _latest_events(connection, mine, officer)
         breathing_spaces = _breathing_spaces(connection)
         vulnerable = _vulnerable_cases(connection)
-        kinds: dict[str, tuple[set[str], set[str]]] = {}
-        jurisdictions: dict[str, str] = {}
-        for case_id, debt_type, stage, jurisdiction, owing in run(
-            connection,
-            "SELECT d.case_id, d.debt_type, d.stage, d.jurisdiction, d.balance > 0 FROM debt d "
-            "JOIN \"case\" c ON c.id = d.case_id WHERE c.officer_id = ? AND c.status = 'open'",
-            (officer_id,),
-        ):
-            jurisdictions[case_id] = min(jurisdiction, jurisdictions.get(case_id, jurisdiction))
-            if owing:
-                types, stages = kinds.setdefault(case_id, (set(), set()))
-                types.add(debt_type)
-                stages.add(stage)
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         attempts_today: dict[str, int] = dict(
             run(
@@ -276,14 +326,13 @@ def officer_queue(
         )
     entries = []
     today = now.date()
+    moments: dict[str, CallingMoment] = {}  # the calling rules now, by jurisdiction
     for (
         case_id,
         reference,
         title,
         forename,
         surname,
-        points,
-        reason,
         next_action,
         preferred_raw,
         deceased_on,
@@ -293,19 +342,15 @@ def officer_queue(
         holds = breathing_spaces.get(case_id, []) + _case_holds(deceased_on, hold_kind, hold_until)
         if refusal(policy.holds, holds, "queue", today) is not None:
             continue
+        case_debts = debts.get(case_id, NO_DEBTS)
         callback = _instant(next_action)
-        preferred = [
-            PreferredTime(
-                frozenset(p["days"]), time.fromisoformat(p["from"]), time.fromisoformat(p["to"])
-            )
-            for p in json.loads(preferred_raw or "[]")
-        ]
-        check = may_call(
-            policy.contact,
-            now,
-            jurisdiction=jurisdictions.get(case_id, "england"),
-            preferred=preferred,
-            history=ContactHistory(
+        jurisdiction = case_debts.jurisdiction or "england"
+        moment = moments.get(jurisdiction)
+        if moment is None:
+            moment = moments[jurisdiction] = calling_moment(policy.contact, now, jurisdiction)
+        check = moment.check(
+            _preferred_times(preferred_raw),
+            ContactHistory(
                 attempts_today=attempts_today.get(case_id, 0),
                 right_party_contacts_last_7_days=contacts_week.get(case_id, 0),
                 callback_due=callback,
@@ -313,24 +358,21 @@ def officer_queue(
         )
         if only_callable and not check.allowed:
             continue
-        name = " ".join(part for part in (title, forename, surname) if part)
-        debt_types, stages = kinds.get(case_id, (set(), set()))
-        live = scores.get(case_id)
-        if live is not None:  # scores move with the clock: a callback falls due, a day passes
-            points, reason = live.points, live.reason
+        # Scored now, not from the nightly score: a callback falls due, a day passes.
+        score = score_case(weights, _facts(case_id, next_action, case_debts, latest), now)
         entries.append(
             QueueEntry(
                 case_id,
                 reference,
-                name,
-                points,
-                reason,
+                " ".join(part for part in (title, forename, surname) if part),
+                score.points,
+                score.reason,
                 callback is not None and callback <= now,
                 check.allowed,
                 check.reasons,
                 case_id in vulnerable,
-                frozenset(debt_types),
-                frozenset(stages),
+                frozenset(case_debts.debt_types),
+                frozenset(case_debts.stages),
             )
         )
     entries.sort(key=lambda e: (not e.callback_due, -e.points, e.reference))

@@ -66,6 +66,10 @@ class Workstation:
     def queue(self) -> list[QueueEntry]:
         return officer_queue(self.store, self.policy, self.officer.id, self.clock())
 
+    def queue_and_figures(self) -> tuple[list[QueueEntry], OfficerFigures]:
+        """What the queue screen shows: the queue and the officer's figures for today."""
+        return self.queue(), self.today()
+
     def actor(self) -> Actor:
         return Actor(self.officer.id, clock=self.clock)
 

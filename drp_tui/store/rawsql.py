@@ -42,8 +42,3 @@ def run(connection: Connection, sql: str, params: Params = ()) -> CursorResult[*
 def in_join_order(connection: Connection) -> str:
     """A join SQLite must take in the order written (its CROSS JOIN); PostgreSQL plans it."""
     return "CROSS JOIN" if is_sqlite(connection) else "JOIN"
-
-
-def joined_text(connection: Connection, column: str) -> str:
-    """An aggregate joining a text column's values with commas."""
-    return f"group_concat({column})" if is_sqlite(connection) else f"string_agg({column}, ',')"
