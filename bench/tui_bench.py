@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import random
 import sqlite3
 import statistics
@@ -114,20 +115,18 @@ def send_key(app: Any, key: str) -> None:
 # --- one start, in a fresh process -----------------------------------------------------
 
 
-def start_once(store: str) -> None:
-    """Run in a child process: start the app, wait for the queue to be on screen, print the
-    moment it was (the parent subtracts when it launched the process), the queue's length
-    and memory."""
-    import os
-
-    from drp_tui.app import create_app
-    from drp_tui.settings import Settings
-    from screens.queue import QueueScreen
+def start_once() -> None:
+    """Run in a child process: start the app as `drp` does (its command line loaded, settings
+    read from the environment), wait for the queue to be on screen, print the moment it was
+    (the parent subtracts when it launched the process), the queue's length and memory."""
+    import drp_tui.cli.main  # noqa: F401 - what `drp` loads before it opens the app
+    from drp_tui.settings import load_settings
 
     async def main() -> dict[str, Any]:
-        app = create_app(
-            Settings(store=Path(store), officer=OFFICER, now=NOW, data_home=Path(store).parent)
-        )
+        from drp_tui.app import create_app
+        from screens.queue import QueueScreen
+
+        app = create_app(load_settings())
         async with app.run_test(size=(120, 40)) as pilot:
             while not (isinstance(app.screen, QueueScreen) and app.screen.entries):
                 await asyncio.sleep(0.001)
@@ -150,20 +149,59 @@ def start_once(store: str) -> None:
     print(json.dumps(asyncio.run(main())))
 
 
+def start_parts_once() -> None:
+    """Run in a child process: the two big parts of a start, alone. The modules `drp` and the
+    app load, then the first read of the queue and today's figures (with full collections
+    held off, as the app holds them off)."""
+    started = time.perf_counter()
+    import drp_tui.app
+    import drp_tui.cli.main  # noqa: F401
+    from drp_tui.idle_gc import IdleCollector
+    from drp_tui.services.workstation import open_workstation
+    from drp_tui.settings import load_settings
+
+    imports = time.perf_counter() - started
+    workstation = open_workstation(load_settings())
+    IdleCollector().start(time.monotonic())
+    started = time.perf_counter()
+    workstation.queue_and_figures()
+    print(json.dumps({"imports": imports, "queue": time.perf_counter() - started}))
+
+
+def _child(store: Path, command: str) -> dict[str, Any]:
+    """Run this module's `command` in a fresh process that has the store in its settings, as
+    an officer's environment would; return what it printed, and when it was launched."""
+    environment = {
+        **os.environ,
+        "DRP_CONFIG": str(store.parent / "no-config.toml"),
+        "DRP_STORE": str(store),
+        "DRP_OFFICER": OFFICER,
+        "DRP_NOW": NOW.isoformat(),
+        "DRP_DATA_HOME": str(store.parent),
+    }
+    launched = time.time()
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.tui_bench", command],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env=environment,
+    )
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "launched": launched}
+
+
 def starts(store: Path, runs: int) -> list[dict[str, Any]]:
     results = []
     for _ in range(runs):
-        launched = time.time()
-        done = subprocess.run(
-            [sys.executable, "-m", "bench.tui_bench", "start-once", str(store)],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=120,
-        )
-        result = json.loads(done.stdout.strip().splitlines()[-1])
-        results.append({**result, "seconds": result["at"] - launched})
+        result = _child(store, "start-once")
+        results.append({**result, "seconds": result["at"] - result["launched"]})
     return results
+
+
+def start_parts(store: Path, runs: int) -> dict[str, float]:
+    parts = [_child(store, "start-parts-once") for _ in range(runs)]
+    return {key: statistics.median(p[key] for p in parts) for key in ("imports", "queue")}
 
 
 def bare_starts(runs: int) -> list[float]:
@@ -267,6 +305,8 @@ def run(cases: int, runs: int, start_runs: int) -> dict[str, Any]:
         build(store, cases, 100, cases)
         built = time.perf_counter() - started
         start = starts(store, start_runs)
+        part_runs = max(start_runs // 5, 1)
+        parts = start_parts(store, part_runs)
         bare = bare_starts(start_runs)
         times = interactions(store, runs)
     seconds = [s["seconds"] for s in start]
@@ -278,6 +318,9 @@ def run(cases: int, runs: int, start_runs: int) -> dict[str, Any]:
         "start_median": statistics.median(seconds),
         "start_p95": p95(seconds) if len(seconds) > 1 else seconds[0],
         "bare_start_median": statistics.median(bare),
+        "part_runs": part_runs,
+        "imports_median": parts["imports"],
+        "first_queue_median": parts["queue"],
         "rss_mb": max(s["rss_mb"] for s in start),
         "peak_mb": max(s["peak_mb"] for s in start),
         "runs": runs,
@@ -289,6 +332,8 @@ def run(cases: int, runs: int, start_runs: int) -> dict[str, Any]:
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["start-once"]:
-        start_once(sys.argv[2])
+        start_once()
+    elif sys.argv[1:2] == ["start-parts-once"]:
+        start_parts_once()
     else:
         print(json.dumps(run(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])), indent=1))
