@@ -52,9 +52,7 @@ def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_first_case(pilot)
-            first = app.screen
-            assert isinstance(first, DebtorScreen)
+            first = await open_first_case(pilot)
             first_case = first.case_id
             await pass_idv(pilot, "date_of_birth", "account_reference")
             assert first.view is not None
@@ -342,9 +340,7 @@ def test_the_whole_call_with_affordability_and_an_arrangement(
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_first_case(pilot)
-            first = app.screen
-            assert isinstance(first, DebtorScreen)
+            first = await open_first_case(pilot)
             seen["case"] = first.case_id
             await pass_idv(pilot)
             await pilot.press("a")

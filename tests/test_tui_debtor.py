@@ -26,9 +26,7 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_first_case(pilot)
-            screen = app.screen
-            assert isinstance(screen, DebtorScreen)
+            screen = await open_first_case(pilot)
             assert screen.view is not None
             full_name = screen.view.name
             assert full_name not in text_of(app.screen, "#person")

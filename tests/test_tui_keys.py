@@ -52,8 +52,7 @@ def test_the_command_palette_runs_the_current_screens_actions(
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_first_case(pilot)
-            debtor = app.screen
+            debtor = await open_first_case(pilot)
             titles = [c.title for c in app.get_system_commands(debtor)]
             for action in ("ID&V", "Affordability", "Arrangement", "Outcome", "Refer", "Help"):
                 assert action in titles

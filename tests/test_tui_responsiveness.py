@@ -113,9 +113,7 @@ def test_a_late_result_for_the_previous_case_is_never_shown(
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_first_case(pilot)
-            screen = app.screen
-            assert isinstance(screen, DebtorScreen)
+            screen = await open_first_case(pilot)
             assert screen.view is not None
             previous = screen.view
             other_id, other_reference = first_case(demo_store)

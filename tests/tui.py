@@ -44,11 +44,14 @@ async def settle(pilot: Pilot[Any]) -> None:
     await pilot.pause()
 
 
-async def open_first_case(pilot: Pilot[Any]) -> None:
-    """From the queue, open the case at the top."""
+async def open_first_case(pilot: Pilot[Any]) -> DebtorScreen:
+    """From the queue, open the case at the top (a call); the debtor screen it opens."""
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, DebtorScreen)
+    return screen
 
 
 async def fill(pilot: Pilot[Any], screen: Screen[Any], **values: str) -> None:
