@@ -16,7 +16,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from drp_tui.services import queue, reports
+from drp_tui.services import allocation, reports
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import data_dir, load_policy
 from drp_tui.store.engine import open_store
@@ -98,7 +98,7 @@ def run(cases: int, officers: int, events: int, repeats: int) -> dict[str, float
             with store.writer.begin() as connection:
                 connection.exec_driver_sql('UPDATE "case" SET officer_id = NULL')
             started = time.perf_counter()
-            plan = queue.allocate_cases(store, policy, supervisor, strategy="balanced")
+            plan = allocation.allocate_cases(store, policy, supervisor, strategy="balanced")
             allocations.append(time.perf_counter() - started)
             assert plan.cases == cases
             # Baseline: the same assignment written back with a bare executemany.

@@ -28,7 +28,7 @@ def _write_events(store: Store, count: int) -> list[tuple[str, ...]]:
             "SELECT hash FROM event ORDER BY seq DESC LIMIT 1"
         ).first()
     prev = GENESIS if last is None else str(last[0])
-    rows = []
+    rows: list[tuple[str, ...]] = []
     at = instant_text(NOW)
     for number in range(count):
         event_id, payload = new_id(), {"text": f"note {number}"}

@@ -119,14 +119,13 @@ def start_once() -> None:
     """Run in a child process: start the app as `drp` does (its command line loaded, settings
     read from the environment), wait for the queue to be on screen, print the moment it was
     (the parent subtracts when it launched the process), the queue's length and memory."""
-    import drp_tui.cli.main  # noqa: F401 - what `drp` loads before it opens the app
+    from drp_tui.cli.main import desk_app
     from drp_tui.settings import load_settings
 
     async def main() -> dict[str, Any]:
-        from drp_tui.app import create_app
+        app = desk_app(load_settings())
         from screens.queue import QueueScreen
 
-        app = create_app(load_settings())
         async with app.run_test(size=(120, 40)) as pilot:
             while not (isinstance(app.screen, QueueScreen) and app.screen.entries):
                 await asyncio.sleep(0.001)
@@ -151,8 +150,8 @@ def start_once() -> None:
 
 def start_parts_once() -> None:
     """Run in a child process: the two big parts of a start, alone. The modules `drp` and the
-    app load, then the first read of the queue and today's figures (with full collections
-    held off, as the app holds them off)."""
+    app load, then the first read of the queue (with full collections held off, as the app
+    holds them off; `drp` reads it in a second process while the first loads the app)."""
     started = time.perf_counter()
     import drp_tui.app
     import drp_tui.cli.main  # noqa: F401
@@ -164,7 +163,7 @@ def start_parts_once() -> None:
     workstation = open_workstation(load_settings())
     IdleCollector().start(time.monotonic())
     started = time.perf_counter()
-    workstation.queue_and_figures()
+    workstation.queue()
     print(json.dumps({"imports": imports, "queue": time.perf_counter() - started}))
 
 

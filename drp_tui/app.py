@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from drp_tui.domain.errors import InputError
 from drp_tui.idle_gc import IdleCollector
+from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
 from screens.queue import QueueScreen
@@ -26,17 +27,23 @@ class DrpApp(App[None]):
         Binding("f1", "help", "Help", id="app.help"),
     ]
 
-    def __init__(self, workstation: Workstation, keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workstation: Workstation,
+        keymap: Mapping[str, str] | None = None,
+        read_ahead: QueueReadAhead | None = None,
+    ) -> None:
         super().__init__()
         self.workstation = workstation
         self.keymap = dict(keymap or {})
+        self.queue_read_ahead = read_ahead
         self.idle_gc = IdleCollector()
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
         self.idle_gc.start(monotonic())
         self.set_interval(0.5, self._collect_when_idle)
-        self.push_screen(QueueScreen(self.workstation))
+        self.push_screen(QueueScreen(self.workstation, self.queue_read_ahead))
 
     def on_unmount(self) -> None:
         self.idle_gc.stop()
@@ -78,8 +85,13 @@ class DrpApp(App[None]):
         yield SystemCommand("Quit", "Leave drp", self.exit)
 
 
-def create_app(settings: Settings) -> DrpApp:
-    """The one way the app is built: by `drp`, `drp demo` and the tests."""
+def create_app(
+    settings: Settings,
+    workstation: Workstation | None = None,
+    read_ahead: QueueReadAhead | None = None,
+) -> DrpApp:
+    """The one way the app is built: by `drp`, `drp demo` and the tests. `drp` passes the
+    workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`)."""
     from screens.help import binding_ids
 
     unknown = sorted(set(settings.keymap) - binding_ids())
@@ -88,4 +100,4 @@ def create_app(settings: Settings) -> DrpApp:
             "keymap",
             f"{unknown[0]!r} is not a binding id; use one of {', '.join(sorted(binding_ids()))}",
         )
-    return DrpApp(open_workstation(settings), settings.keymap)
+    return DrpApp(workstation or open_workstation(settings), settings.keymap, read_ahead)

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Select, Static
 from textual.worker import get_current_worker
 
+from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.caseview import CaseView
 from drp_tui.services.queue import QueueEntry
 from drp_tui.services.reports import OfficerFigures
@@ -74,9 +75,10 @@ class QueueScreen(ShowsFailures, Screen[None]):
             super().__init__()
             self.view = view
 
-    def __init__(self, workstation: Workstation) -> None:
+    def __init__(self, workstation: Workstation, read_ahead: QueueReadAhead | None = None) -> None:
         super().__init__()
         self.workstation = workstation
+        self.queue_read_ahead = read_ahead  # the first queue, read by another process
         self.entries: list[QueueEntry] = []  # the whole queue
         self.shown: list[QueueEntry] = []  # the rows on screen, after the filters
         self.finished: str | None = None  # the case just called, when moving on to the next
@@ -199,7 +201,12 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
-        self.post_message(self.Loaded(*self.workstation.queue_and_figures()))
+        first, self.queue_read_ahead = self.queue_read_ahead, None
+        figures = self.workstation.today()  # while the first queue is read elsewhere
+        queue = first.result() if first is not None else None
+        if queue is None:
+            queue = self.workstation.queue()
+        self.post_message(self.Loaded(queue, figures))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import select
 
+from drp_tui.services.allocation import move_case
 from drp_tui.services.casework import Actor
-from drp_tui.services.queue import move_case
 from drp_tui.store.engine import Store, open_store
 from drp_tui.store.models import Case, Debt, Officer, Person, Phone, host_id
 from drp_tui.sync.hub import Hub, hub_url, init_hub

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from drp_tui.store.engine import Store
 from tests.conftest import REPO
 
 
@@ -200,3 +201,32 @@ def test_domain_never_imports_ui_or_cli_libraries() -> None:
         "print(','.join(bad))\n"
     )
     assert run([sys.executable, "-c", probe], cwd=REPO).strip() == ""
+
+
+def test_drp_reads_the_queue_ahead_before_loading_the_orm_and_textual(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The second process is forked as early as the store allows: what the parent has
+    loaded by then, the child has to have loaded too before it can start reading."""
+    probe = (
+        "import sys\n"
+        "import drp_tui.read_ahead as read_ahead\n"
+        "at_fork = []\n"
+        "def start(store, read):\n"
+        "    at_fork.extend(m for m in sorted(sys.modules) if m.split('.')[0] in "
+        "{'textual', 'sqlmodel'} or m in {'drp_tui.store.models', 'sqlalchemy.orm'})\n"
+        "    return None\n"
+        "read_ahead.QueueReadAhead.start = staticmethod(start)\n"
+        "from drp_tui.cli.main import desk_app\n"
+        "from drp_tui.settings import load_settings\n"
+        "app = desk_app(load_settings())\n"
+        "print(type(app).__name__, 'textual' in sys.modules, ','.join(at_fork))\n"
+    )
+    env = {
+        **os.environ,
+        "DRP_CONFIG": str(tmp_path / "c.toml"),
+        "DRP_STORE": str(demo_store.path),
+        "DRP_DATA_HOME": str(tmp_path),
+        "DRP_OFFICER": "jmorgan",
+    }
+    assert run([sys.executable, "-c", probe], cwd=REPO, env=env).split() == ["DrpApp", "True"]

@@ -21,7 +21,7 @@ from drp_tui.domain.contact import load_contact
 from drp_tui.domain.errors import NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
-from drp_tui.services import queue
+from drp_tui.services import allocation, queue
 from drp_tui.services.casework import Actor
 from drp_tui.services.demo import _write_extract
 from drp_tui.services.officers import require_supervisor
@@ -140,13 +140,13 @@ def test_allocation_needs_a_supervisor_and_records_an_event(
     db.execute("UPDATE \"case\" SET officer_id = NULL WHERE officer_id = 'akhan'")
     db.commit()
     supervisor = Actor("psharma", clock=lambda: DEMO_NOW)
-    preview = queue.allocate_cases(
+    preview = allocation.allocate_cases(
         demo_store, policy, supervisor, strategy="balanced", team="Recovery", dry_run=True
     )
     assert preview.cases > 0
     assert not preview.committed
     unallocated = db.execute('SELECT count(*) FROM "case" WHERE officer_id IS NULL').fetchone()
-    plan = queue.allocate_cases(
+    plan = allocation.allocate_cases(
         demo_store, policy, supervisor, strategy="balanced", team="Recovery"
     )
     assert plan.cases == preview.cases
@@ -168,7 +168,7 @@ def test_rebalance_moves_an_absent_officers_cases_to_their_team(
         "SELECT count(*) FROM \"case\" WHERE officer_id = 'tbrennan' AND status = 'open'"
     ).fetchone()[0]
     supervisor = Actor("psharma", clock=lambda: DEMO_NOW)
-    plan = queue.rebalance_absent(
+    plan = allocation.rebalance_absent(
         demo_store, policy, supervisor, absent="tbrennan", strategy="balanced"
     )
     assert set(plan.per_officer) == {"soconnor", "rpatel"}

@@ -3,7 +3,7 @@ command that needs them, so headless commands stay fast."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,6 +28,9 @@ from drp_tui.cli.params import JsonFlag
 from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
 from drp_tui.settings import Settings, default_config_path, load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.app import DrpApp
 
 app = typer.Typer(
     cls=DrpGroup,
@@ -79,11 +82,27 @@ def root(
     launch(settings)
 
 
-def launch(settings: Settings) -> None:
-    """Open the Textual workstation (imported only here: headless commands never load it)."""
-    from drp_tui.app import create_app
+def desk_app(settings: Settings) -> DrpApp:
+    """The workstation as `drp` opens it. As soon as the store is open, the officer's first
+    queue is read in a second process (drp_tui.read_ahead) while this one loads the rest: the
+    services, the ORM and Textual (imported only here: headless commands never load it)."""
+    from drp_tui.read_ahead import QueueReadAhead
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.queue import officer_queue
+    from drp_tui.services.store import store_for
 
-    create_app(settings).run()
+    store, policy, officer = store_for(settings), policy_for(settings), settings.officer or ""
+    read_ahead = QueueReadAhead.start(
+        store, lambda: officer_queue(store, policy, officer, settings.current_time())
+    )
+    from drp_tui.app import create_app
+    from drp_tui.services.workstation import open_workstation
+
+    return create_app(settings, open_workstation(settings, store), read_ahead)
+
+
+def launch(settings: Settings) -> None:
+    desk_app(settings).run()
 
 
 @app.command("locate")

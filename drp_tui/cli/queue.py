@@ -13,9 +13,9 @@ from drp_tui.domain.queue import STRATEGIES
 from drp_tui.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from drp_tui.services.allocation import AllocationPlan
     from drp_tui.services.casework import Actor
     from drp_tui.services.policy import PolicyBook
-    from drp_tui.services.queue import AllocationPlan
     from drp_tui.store.engine import Store
 
 app = typer.Typer(
@@ -93,7 +93,8 @@ def allocate(
 ) -> None:
     """Give every open, unallocated case not on hold to an officer (supervisors), by each
     case's stored priority score."""
-    from drp_tui.services.queue import allocate_cases, rescore
+    from drp_tui.services.allocation import allocate_cases
+    from drp_tui.services.queue import rescore
 
     _, store, policy, actor = _context("drp queue allocate", hub)
     if rescore_first:
@@ -119,7 +120,7 @@ def rebalance(
     as_json: JsonFlag = False,
 ) -> None:
     """Share an absent officer's open cases among the rest of their team (supervisors)."""
-    from drp_tui.services.queue import rebalance_absent
+    from drp_tui.services.allocation import rebalance_absent
 
     _, store, policy, actor = _context("drp queue rebalance", hub)
     plan = rebalance_absent(
@@ -141,7 +142,7 @@ def move(
     hub: OnHubOption = None,
 ) -> None:
     """Move one case to another officer (supervisors)."""
-    from drp_tui.services.queue import move_case
+    from drp_tui.services.allocation import move_case
 
     _, store, _, actor = _context("drp queue move", hub)
     move_case(store, actor, reference=case, to_officer=to, reason=reason)
@@ -209,7 +210,7 @@ def show(
 @app.command("orphans")
 def orphans_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """Open cases nobody will work: no active officer, or a next action long overdue."""
-    from drp_tui.services.queue import orphans
+    from drp_tui.services.allocation import orphans
 
     _, store, policy, actor = _context(hub=hub)
     found = orphans(store, policy, actor.now())

@@ -27,7 +27,7 @@ from sqlmodel import col
 from drp_tui.domain.dates import is_working_day
 from drp_tui.domain.extract import GENERIC_COLUMNS
 from drp_tui.domain.schedule import Frequency, build_schedule
-from drp_tui.services import casework, importer, monitoring, queue
+from drp_tui.services import allocation, casework, importer, monitoring, queue
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -171,7 +171,7 @@ def build_demo(
 
     say("allocation")
     queue.rescore(store, policy, now)
-    queue.allocate_cases(store, policy, supervisor, strategy="skills")
+    allocation.allocate_cases(store, policy, supervisor, strategy="skills")
 
     say("agency placements")
     _placements(store, policy, supervisor, rng, now.date())

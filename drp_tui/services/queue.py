@@ -1,20 +1,22 @@
-"""The call queue: scoring cases, today's list for an officer, and supervisors' allocation."""
+"""The officer's call queue: the facts a case is scored on, the nightly rescore, and an
+officer's open cases in priority order with whether each may be called now.
+
+Read-only but for the rescore, and it loads no ORM: `drp` reads the first queue in a process
+forked before the rest of the app is loaded (drp_tui.read_ahead). Supervisors' allocation is
+in drp_tui.services.allocation."""
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from operator import itemgetter
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, select
-from sqlmodel import Session, col
+from sqlalchemy import Connection
 
 from drp_tui.domain.contact import (
     CallingMoment,
@@ -22,24 +24,12 @@ from drp_tui.domain.contact import (
     PreferredTime,
     calling_moment,
 )
-from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import Hold, refusal
 from drp_tui.domain.policy import in_force
-from drp_tui.domain.queue import (
-    CaseFacts,
-    CaseKey,
-    OfficerSlot,
-    QueueItem,
-    Strategy,
-    allocate,
-    score_case,
-)
-from drp_tui.services.casework import Actor
+from drp_tui.domain.queue import CaseFacts, score_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
-from drp_tui.store.events import append_event
-from drp_tui.store.models import Case, Officer
-from drp_tui.store.rawsql import for_driver, in_join_order, is_sqlite, run
+from drp_tui.store.rawsql import in_join_order, run
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -224,7 +214,7 @@ def _case_holds(deceased_on: Any, hold_kind: str | None, hold_until: Any) -> lis
     return holds
 
 
-def _holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
+def holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
     holds = _breathing_spaces(connection)
     for case_id, deceased in run(
         connection,
@@ -241,7 +231,7 @@ def _holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
     return holds
 
 
-def _vulnerable_cases(connection: Connection) -> set[str]:
+def vulnerable_cases(connection: Connection) -> set[str]:
     return {
         row[0]
         for row in run(
@@ -263,8 +253,10 @@ def _preferred_times(stored: str | None) -> list[PreferredTime]:
     ]
 
 
-@dataclass(frozen=True)
-class QueueEntry:
+class QueueEntry(NamedTuple):
+    """One row of an officer's queue. A named tuple: 10k are built at every start, and at
+    start they are sent over a pipe (drp_tui.read_ahead), where a tuple is the cheapest to load."""
+
     case_id: str
     reference: str
     name: str
@@ -305,7 +297,7 @@ def officer_queue(
         debts = _debts_by_case(connection, mine, officer)
         latest = _latest_events(connection, mine, officer)
         breathing_spaces = _breathing_spaces(connection)
-        vulnerable = _vulnerable_cases(connection)
+        vulnerable = vulnerable_cases(connection)
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         attempts_today: dict[str, int] = dict(
             run(
@@ -327,6 +319,8 @@ def officer_queue(
     entries = []
     today = now.date()
     moments: dict[str, CallingMoment] = {}  # the calling rules now, by jurisdiction
+    # A queue has a handful of distinct sets of debt types and of stages: one of each is kept.
+    sets: dict[frozenset[str], frozenset[str]] = {}
     for (
         case_id,
         reference,
@@ -360,6 +354,8 @@ def officer_queue(
             continue
         # Scored now, not from the nightly score: a callback falls due, a day passes.
         score = score_case(weights, _facts(case_id, next_action, case_debts, latest), now)
+        debt_types = frozenset(case_debts.debt_types)
+        stages = frozenset(case_debts.stages)
         entries.append(
             QueueEntry(
                 case_id,
@@ -371,280 +367,9 @@ def officer_queue(
                 check.allowed,
                 check.reasons,
                 case_id in vulnerable,
-                frozenset(case_debts.debt_types),
-                frozenset(case_debts.stages),
+                sets.setdefault(debt_types, debt_types),
+                sets.setdefault(stages, stages),
             )
         )
     entries.sort(key=lambda e: (not e.callback_due, -e.points, e.reference))
     return entries
-
-
-# --- supervisors --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class AllocationPlan:
-    strategy: str
-    cases: int
-    per_officer: dict[str, tuple[int, int]]  # officer -> (cases given now, points given now)
-    committed: bool
-
-
-def _eligible_officers(
-    session: Session, team: str | None, officer_ids: Sequence[str] | None
-) -> list[Officer]:
-    query = select(Officer).where(col(Officer.active), col(Officer.role) == "officer")
-    if team:
-        query = query.where(col(Officer.team) == team)
-    officers = list(session.execute(query.order_by(col(Officer.id))).scalars())
-    if officer_ids:
-        known = {o.id for o in officers}
-        unknown = [o for o in officer_ids if o not in known]
-        if unknown:
-            raise InputError(
-                "--officers",
-                f"not active officers{' in ' + team if team else ''}: {', '.join(unknown)}",
-            )
-        officers = [o for o in officers if o.id in set(officer_ids)]
-    if not officers:
-        raise InputError("--team", "no active officers to allocate to")
-    return officers
-
-
-def _reallocate(
-    store: Store,
-    policy: PolicyBook,
-    actor: Actor,
-    *,
-    officers: Sequence[str],
-    moving: str,
-    params: tuple[Any, ...],
-    strategy: Strategy,
-    kind: str,
-    dry_run: bool,
-    detail: dict[str, Any],
-) -> AllocationPlan:
-    """Plan and (unless dry_run) apply one allocation in one transaction.
-
-    `moving` is a WHERE clause over case c (and its officer o) choosing the cases to hand
-    out; every other open case on an officer in `officers` counts towards that officer's load.
-    Cases on hold are never handed out.
-    """
-    today = actor.now().date()
-    with store.writer.connect() as connection, connection.begin() as transaction:
-        with Session(bind=connection) as session:
-            skills = {
-                o.id: frozenset(o.skills)
-                for o in session.execute(
-                    select(Officer).where(col(Officer.id).in_(officers))
-                ).scalars()
-            }
-        holds = _holds_by_case(connection)
-        vulnerable = _vulnerable_cases(connection)
-        loads: dict[str, int] = defaultdict(int)
-        items = []
-        # In SQLite, cases are keyed by rowid here: the plan is then written back in table
-        # order. Read through the driver's own cursor (same connection and transaction):
-        # wrapping a million rows in SQLAlchemy Row objects costs more than the query.
-        key = "c.rowid" if is_sqlite(connection) else "c.id"
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        for case_key, case_id, officer_id, points, moves in cursor.execute(
-            for_driver(
-                connection,
-                f'SELECT {key}, c.id, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
-                "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open'",
-            ),
-            params,
-        ).fetchall():
-            if moves:
-                if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today):
-                    continue
-                items.append(QueueItem(case_key, points, case_id in vulnerable))
-            elif officer_id in skills:
-                loads[officer_id] += points + 1
-        slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
-        plan = allocate(items, slots, strategy)
-        counts = Counter(plan.values())
-        points_given: dict[str, int] = defaultdict(int)
-        for item in items:
-            points_given[plan[item.case_id]] += item.points
-        per_officer = {o: (counts[o], points_given[o]) for o in officers}
-        if dry_run:
-            transaction.rollback()
-            return AllocationPlan(strategy, len(plan), per_officer, committed=False)
-        updates = sorted(plan.items(), key=itemgetter(0))
-        _write_plan(connection, updates)
-        digest = hashlib.sha256(repr(updates).encode()).hexdigest()
-        with Session(bind=connection) as session:
-            append_event(
-                session,
-                officer_id=actor.officer_id,
-                kind=kind,
-                at=actor.now(),
-                event_id=actor.ids(),
-                payload={
-                    **detail,
-                    "strategy": strategy,
-                    "cases": len(plan),
-                    "per_officer": {o: n for o, (n, _) in per_officer.items()},
-                    "assignment_sha256": digest,
-                },
-            )
-    return AllocationPlan(strategy, len(plan), per_officer, committed=True)
-
-
-def _write_plan(connection: Connection, updates: Sequence[tuple[CaseKey, str]]) -> None:
-    """Set each planned case's officer in one set-based UPDATE: measured faster than a million
-    single-row UPDATEs."""
-    if not updates:
-        return
-    if not is_sqlite(connection):  # a hub: case ids and officers as two arrays
-        run(
-            connection,
-            'UPDATE "case" c SET officer_id = plan.officer '
-            "FROM unnest(?::text[], ?::text[]) AS plan(id, officer) WHERE c.id = plan.id",
-            ([key for key, _ in updates], [officer for _, officer in updates]),
-        )
-        return
-    # In rowid (table) order, from a temporary plan table, through a large page cache.
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
-    connection.exec_driver_sql(
-        "CREATE TEMP TABLE allocation (row INTEGER PRIMARY KEY, officer TEXT NOT NULL)"
-    )
-    connection.exec_driver_sql("INSERT INTO allocation VALUES (?, ?)", list(updates))
-    connection.exec_driver_sql(
-        'UPDATE "case" SET officer_id = allocation.officer FROM allocation '
-        'WHERE "case".rowid = allocation.row'
-    )
-    connection.exec_driver_sql("DROP TABLE allocation")
-    connection.exec_driver_sql("PRAGMA cache_size = -2000")
-
-
-def allocate_cases(
-    store: Store,
-    policy: PolicyBook,
-    actor: Actor,
-    *,
-    strategy: Strategy,
-    team: str | None = None,
-    officer_ids: Sequence[str] | None = None,
-    dry_run: bool = False,
-) -> AllocationPlan:
-    """Give every open case that has no active officer, and is not on hold, to an officer.
-    Cases already on an active officer's queue stay there and count towards their load."""
-    with store.read() as session:
-        officers = [o.id for o in _eligible_officers(session, team, officer_ids)]
-    return _reallocate(
-        store,
-        policy,
-        actor,
-        officers=officers,
-        moving="c.officer_id IS NULL OR o.active IS NOT TRUE",
-        params=(),
-        strategy=strategy,
-        kind="queue.allocated",
-        dry_run=dry_run,
-        detail={"team": team},
-    )
-
-
-def rebalance_absent(
-    store: Store,
-    policy: PolicyBook,
-    actor: Actor,
-    *,
-    absent: str,
-    strategy: Strategy,
-    dry_run: bool = False,
-) -> AllocationPlan:
-    """Share an absent officer's open cases among the rest of their team."""
-    with store.read() as session:
-        officer = session.get(Officer, absent)
-        if officer is None:
-            raise InputError("--absent", f"{absent!r} is not an officer")
-        others = [
-            o.id for o in _eligible_officers(session, officer.team or None, None) if o.id != absent
-        ]
-    if not others:
-        raise InputError("--absent", f"nobody else in team {officer.team!r} to take the cases")
-    return _reallocate(
-        store,
-        policy,
-        actor,
-        officers=others,
-        moving="c.officer_id = ?",
-        params=(absent,),
-        strategy=strategy,
-        kind="queue.rebalanced",
-        dry_run=dry_run,
-        detail={"absent": absent},
-    )
-
-
-def _case_by_reference(session: Session, reference: str) -> Case:
-    case: Case | None = session.execute(
-        select(Case).where(col(Case.reference) == reference.strip().upper())
-    ).scalar_one_or_none()
-    if case is None:
-        raise InputError("CASE", f"no case with reference {reference!r}")
-    return case
-
-
-def move_case(store: Store, actor: Actor, *, reference: str, to_officer: str, reason: str) -> None:
-    """Move one case to another officer, with the reason in the audit trail."""
-    if not reason.strip():
-        raise InputError("--reason", "say why the case is moving")
-    with store.write() as session:
-        case = _case_by_reference(session, reference)
-        officer = session.get(Officer, to_officer)
-        if officer is None or not officer.active:
-            raise InputError("--to", f"{to_officer!r} is not an active officer")
-        before = case.officer_id
-        case.officer_id = officer.id
-        append_event(
-            session,
-            officer_id=actor.officer_id,
-            kind="queue.moved",
-            at=actor.now(),
-            case_id=case.id,
-            event_id=actor.ids(),
-            payload={"from": before, "to": officer.id, "reason": reason.strip()},
-        )
-
-
-@dataclass(frozen=True)
-class Orphan:
-    reference: str
-    name: str
-    problem: str
-
-
-def orphans(
-    store: Store, policy: PolicyBook, now: datetime, overdue_days: int = 14
-) -> list[Orphan]:
-    """Open cases nobody will work: no active officer, or a next action long overdue. Cases
-    on hold are left out: they are not to be worked until the hold ends."""
-    overdue = instant_text(now - timedelta(days=overdue_days))
-    found = []
-    with store.engine.connect() as connection:
-        holds = _holds_by_case(connection)
-        rows = run(
-            connection,
-            "SELECT c.id, c.reference, p.forename, p.surname, c.officer_id, o.active, "
-            'c.next_action_due FROM "case" c JOIN person p ON p.id = c.person_id '
-            "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open' AND "
-            "(c.officer_id IS NULL OR NOT o.active OR c.next_action_due < ?) "
-            "ORDER BY c.reference",
-            (overdue,),
-        ).fetchall()
-    for case_id, reference, forename, surname, officer_id, active, due in rows:
-        if refusal(policy.holds, holds.get(case_id, []), "queue", now.date()) is not None:
-            continue
-        if officer_id is None:
-            problem = "no officer"
-        elif not active:
-            problem = f"officer {officer_id} is not active"
-        else:
-            problem = f"next action overdue since {_instant(due):%Y-%m-%d}"
-        found.append(Orphan(reference, f"{forename} {surname}".strip(), problem))
-    return found

@@ -66,10 +66,6 @@ class Workstation:
     def queue(self) -> list[QueueEntry]:
         return officer_queue(self.store, self.policy, self.officer.id, self.clock())
 
-    def queue_and_figures(self) -> tuple[list[QueueEntry], OfficerFigures]:
-        """What the queue screen shows: the queue and the officer's figures for today."""
-        return self.queue(), self.today()
-
     def actor(self) -> Actor:
         return Actor(self.officer.id, clock=self.clock)
 
@@ -222,14 +218,15 @@ class Workstation:
         )
 
 
-def open_workstation(settings: Settings) -> Workstation:
+def open_workstation(settings: Settings, store: Store | None = None) -> Workstation:
+    """The officer's workstation on the configured store (or on `store`, already opened)."""
     if not settings.officer:
         raise InputError(
             "DRP_OFFICER",
             "set DRP_OFFICER to your officer id to open the "
             "workstation (or run 'drp demo' to try it)",
         )
-    store = store_for(settings)
+    store = store or store_for(settings)
     with store.read() as session:
         officer = session.get(Officer, settings.officer)
     if officer is None:

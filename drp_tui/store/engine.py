@@ -7,13 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
-from sqlmodel import Session
 
 from drp_tui.store.errors import StoreError
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
@@ -27,13 +29,19 @@ class Store:
     engine: Engine  # reads (deferred transactions)
     writer: Engine  # writes (BEGIN IMMEDIATE, so read-then-write cannot race)
 
+    # SQLModel is imported on first use: the officer's queue is read without it at start-up
+    # (drp_tui.read_ahead).
     def read(self) -> Session:
+        from sqlmodel import Session
+
         return Session(self.engine)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A session in one write transaction: committed if the block ends normally, rolled
         back (leaving the store exactly as it was) if it raises."""
+        from sqlmodel import Session
+
         with Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
 
