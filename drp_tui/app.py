@@ -92,12 +92,17 @@ def create_app(
 ) -> DrpApp:
     """The one way the app is built: by `drp`, `drp demo` and the tests. `drp` passes the
     workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`)."""
+    if settings.keymap:  # checking it loads every screen: the case screens wait for Enter
+        _check_keymap(settings.keymap)
+    return DrpApp(workstation or open_workstation(settings), settings.keymap, read_ahead)
+
+
+def _check_keymap(keymap: Mapping[str, str]) -> None:
     from screens.help import binding_ids
 
-    unknown = sorted(set(settings.keymap) - binding_ids())
+    unknown = sorted(set(keymap) - binding_ids())
     if unknown:
         raise InputError(
             "keymap",
             f"{unknown[0]!r} is not a binding id; use one of {', '.join(sorted(binding_ids()))}",
         )
-    return DrpApp(workstation or open_workstation(settings), settings.keymap, read_ahead)

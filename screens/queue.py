@@ -250,8 +250,9 @@ class QueueScreen(ShowsFailures, Screen[None]):
         """Only the debt types and stages in this queue, so no filter comes up empty."""
         on = self.workstation.now().date()
         recovery = self.workstation.policy.recovery
-        types = sorted({t for e in self.entries for t in e.debt_types})
-        stages = sorted({s for e in self.entries for s in e.stages})
+        # Entries share their sets (officer_queue keeps one of each): look at each once.
+        types = sorted({t for kinds in {e.debt_types for e in self.entries} for t in kinds})
+        stages = sorted({s for kinds in {e.stages for e in self.entries} for s in kinds})
         for select_id, options in (
             ("#type-filter", [(recovery.debt_type(t, on).name, t) for t in types]),
             ("#stage-filter", [(s.replace("_", " "), s) for s in stages]),
@@ -266,11 +267,14 @@ class QueueScreen(ShowsFailures, Screen[None]):
     def _filtered(self) -> list[QueueEntry]:
         debt_type = self.query_one("#type-filter", Select)
         stage = self.query_one("#stage-filter", Select)
+        # Read once, not per entry: a Select's value is a reactive, slow to read 20k times.
+        wanted_type = None if debt_type.is_blank() else debt_type.value
+        wanted_stage = None if stage.is_blank() else stage.value
         return [
             e
             for e in self.entries
-            if (debt_type.is_blank() or debt_type.value in e.debt_types)
-            and (stage.is_blank() or stage.value in e.stages)
+            if (wanted_type is None or wanted_type in e.debt_types)
+            and (wanted_stage is None or wanted_stage in e.stages)
         ]
 
     def _fill(self) -> None:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from functools import lru_cache
-
-import holidays
+from typing import TYPE_CHECKING
 
 from drp_tui.domain.errors import InputError
+
+if TYPE_CHECKING:
+    import holidays
 
 _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
@@ -48,6 +50,10 @@ def date_from_data(value: object, field: str) -> date:
 
 @lru_cache(maxsize=8)
 def _bank_holidays(jurisdiction: str) -> holidays.HolidayBase:
+    # Imported on first use: it loads every country's calendars (~35 ms), and `drp` starts
+    # its app before any date is checked (the queue is read by another process).
+    import holidays
+
     # England and Wales share one list of bank holidays; the library names it by subdivision.
     subdivision = {"england": "ENG", "wales": "WLS"}[jurisdiction]
     return holidays.country_holidays("GB", subdiv=subdivision)
