@@ -164,6 +164,9 @@ class QueueScreen(ShowsFailures, Screen[None]):
     def _read_ahead(self, case_id: str) -> None:
         """Read the highlighted case so Enter shows it at once. A failure here is not the
         officer's concern: Enter reads it again and reports what went wrong."""
+        # The first time, also load the case screens, which start-up leaves until needed.
+        import screens.debtor  # noqa: F401
+
         try:
             view = self.workstation.case(case_id)
         except Exception:
