@@ -16,19 +16,14 @@ from drp_tui.cli.main import desk_app
 from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import QueueEntry, officer_queue
-from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.queue import QueueScreen
 from tests.conftest import DEMO_NOW
-from tests.tui import open_first_case, settle
+from tests.tui import open_first_case, settings_for, settle
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="the queue is read ahead only on Linux"
 )
-
-
-def _settings(store: Store, tmp_path: Path) -> Settings:
-    return Settings(store=store.path, officer="jmorgan", now=DEMO_NOW, data_home=tmp_path / "h")
 
 
 def _failing_read() -> list[QueueEntry]:
@@ -81,7 +76,7 @@ def test_drp_shows_the_queue_read_ahead_and_records_the_opened_case(
     before = views()
 
     async def run() -> None:
-        app = desk_app(_settings(demo_store, tmp_path))
+        app = desk_app(settings_for(demo_store, tmp_path))
         assert app.queue_read_ahead is not None
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
@@ -103,7 +98,7 @@ def test_when_the_child_fails_the_screen_reads_the_queue_itself(
 
     async def run() -> None:
         app = create_app(
-            _settings(demo_store, tmp_path),
+            settings_for(demo_store, tmp_path),
             read_ahead=QueueReadAhead.start(demo_store, _failing_read),
         )
         async with app.run_test(size=(120, 40)) as pilot:

@@ -18,6 +18,24 @@ from screens.debtor import DebtorScreen
 from tests.conftest import DEMO_NOW
 
 
+def settings_for(
+    store: Store,
+    tmp_path: Path,
+    officer: str = "jmorgan",
+    home: Path | None = None,
+    now: datetime = DEMO_NOW,
+    keymap: dict[str, str] | None = None,
+) -> Settings:
+    """An officer's settings for `store`, at the demo's fixed time unless told."""
+    return Settings(
+        store=store.path,
+        officer=officer,
+        now=now,
+        data_home=home or tmp_path / "home",
+        keymap=keymap or {},
+    )
+
+
 def app_for(
     store: Store,
     tmp_path: Path,
@@ -27,15 +45,7 @@ def app_for(
     keymap: dict[str, str] | None = None,
 ) -> DrpApp:
     """The workstation on `store` as `officer`, at the demo's fixed time unless told."""
-    return create_app(
-        Settings(
-            store=store.path,
-            officer=officer,
-            now=now,
-            data_home=home or tmp_path / "home",
-            keymap=keymap or {},
-        )
-    )
+    return create_app(settings_for(store, tmp_path, officer, home, now, keymap))
 
 
 async def settle(pilot: Pilot[Any]) -> None:
