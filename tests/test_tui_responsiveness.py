@@ -14,6 +14,8 @@ from sqlalchemy import select
 from sqlmodel import col
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.color import Color
+from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
 from drp_tui.idle_gc import FORCED_FULL_AFTER, IDLE_SECONDS, IdleCollector
@@ -22,7 +24,7 @@ from drp_tui.store.models import Event
 from screens.debtor import DebtorScreen
 from screens.queue import QueueScreen
 from screens.widgets import KeysFooter
-from tests.tui import app_for, first_case, look_at, open_first_case, settle, text_of
+from tests.tui import app_for, first_case, look_at, one, open_first_case, settle, text_of
 
 
 class OneKey(App[None]):
@@ -129,6 +131,45 @@ def test_a_late_result_for_the_previous_case_is_never_shown(
             assert previous.reference not in header
 
     asyncio.run(run())
+
+
+def test_a_theme_chosen_while_the_case_screen_was_put_away_shows_when_it_comes_back(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The kept debtor screen is not styled again each time it comes back for a case,
+    unless the app's CSS changed meanwhile."""
+    (reference,) = one(
+        demo_store,
+        "SELECT reference FROM \"case\" WHERE officer_id = 'jmorgan' ORDER BY reference",
+    )
+
+    async def run() -> list[Color]:
+        app = app_for(demo_store, tmp_path)
+        headers: list[Color] = []
+        screens: set[int] = set()
+        async with app.run_test(size=(120, 40)) as pilot:
+            for theme in ("textual-dark", "textual-light", "textual-light", "textual-dark"):
+                await settle(pilot)
+                app.theme = theme
+                await pilot.press("slash")  # one of ours: opened as a look, Esc leaves it
+                await pilot.pause()
+                app.screen.query_one("#query", Input).value = reference
+                await pilot.press("enter")
+                await settle(pilot)
+                await pilot.press("enter")
+                await settle(pilot)
+                screen = app.screen
+                assert isinstance(screen, DebtorScreen)
+                screens.add(id(screen))
+                headers.append(screen.query_one("#case-header").styles.background)
+                await pilot.press("escape")
+        assert len(screens) == 1  # one screen, given each case
+        return headers
+
+    dark, light, light_again, dark_again = asyncio.run(run())
+    assert light != dark
+    assert light_again == light
+    assert dark_again == dark
 
 
 def test_a_case_changed_after_its_row_was_read_ahead_opens_as_it_is_now(
