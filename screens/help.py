@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from drp_tui.settings import default_config_path
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
@@ -61,8 +63,10 @@ def help_text(keymap: Mapping[str, str]) -> str:
         )
         lines.append(f"\n[u]{title}[/u]\n{keys}")
     lines.append(
-        "\nKeys can be changed in the config file: [keymap] with a binding id and the keys, "
-        'e.g. "debtor.idv" = "v". Ids: ' + ", ".join(sorted(binding_ids()))
+        f"\nKeys can be changed in {escape(str(default_config_path()))}: under "
+        + escape("[keymap]")
+        + ' a binding id and its keys, e.g. "debtor.idv" = "v". Ids: '
+        + ", ".join(sorted(binding_ids()))
     )
     return "\n".join(lines)
 

@@ -37,6 +37,8 @@ def test_a_key_remapped_in_settings_replaces_the_default(demo_store: Store, tmp_
             text = str(app.screen.query_one(Static).render())
             assert "v ID&V" in text
             assert "debtor.idv" in text  # the ids a keymap may use are listed
+            assert str(tmp_path / "config.toml") in text  # which file
+            assert "[keymap]" in text  # and which table in it
 
     asyncio.run(run())
 

@@ -168,8 +168,14 @@ EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_snapshot(
-    name: str, size: tuple[int, int], demo_store: Store, tmp_path: Path, snap_compare: Any
+    name: str,
+    size: tuple[int, int],
+    demo_store: Store,
+    tmp_path: Path,
+    snap_compare: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("DRP_CONFIG", "/home/officer/.config/drp/config.toml")  # help names it
     app = app_for(demo_store, tmp_path, now=EVENING if name == "call_anyway" else DEMO_NOW)
 
     async def run_before(pilot: Pilot[Any]) -> None:
