@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -52,7 +53,7 @@ class PhoneModal(Dialog[PhoneMark | None]):
                 "Number",
                 Select(
                     [
-                        (f"{number} ({status})", phone_id)
+                        (Text(f"{number} ({status})"), phone_id)
                         for phone_id, number, status in self.phones
                     ],
                     prompt="Which number?",
@@ -71,7 +72,7 @@ class PhoneModal(Dialog[PhoneMark | None]):
         phone = self.query_one("#phone", Select)
         status = self.query_one("#status", Select)
         if phone.is_blank() or status.is_blank():
-            self.say("[red]Choose the number and its status.[/red]")
+            self.say("Choose the number and its status.")
             return
         self.dismiss(PhoneMark(str(phone.value), str(status.value)))
 
@@ -115,7 +116,7 @@ class ReferralModal(Dialog[Referral | None]):
                 "Debt",
                 Select(
                     [
-                        (f"{debt_label(debt, self.shown)} · {route.name}", str(n))
+                        (Text(f"{debt_label(debt, self.shown)} · {route.name}"), str(n))
                         for n, (debt, route) in enumerate(self.routes)
                     ],
                     prompt="Which debt?",
@@ -135,7 +136,7 @@ class ReferralModal(Dialog[Referral | None]):
             return
         debt, route = self.routes[int(str(event.value))]
         kind = REFERRAL_ROUTES[route.id]
-        agency.set_options([(a.name, a.id) for a in self.agencies if a.kind == kind])
+        agency.set_options([(Text(a.name), a.id) for a in self.agencies if a.kind == kind])
         amount = debt.amounts.get(route.id)
         self.query_one("#fees", Static).update(
             f"[i]{amount}[/i]" if amount and self.shown else route.note
@@ -146,7 +147,7 @@ class ReferralModal(Dialog[Referral | None]):
         route = self.query_one("#route", Select)
         agency = self.query_one("#agency", Select)
         if route.is_blank() or agency.is_blank():
-            self.say("[red]Choose the debt and the agency.[/red]")
+            self.say("Choose the debt and the agency.")
             return
         debt, _ = self.routes[int(str(route.value))]
         chosen = next(a for a in self.agencies if a.id == agency.value)
@@ -177,7 +178,10 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             yield from field(
                 "Debt",
                 Select(
-                    [(f"{debt_label(d, self.shown)} · {d.type_name}", d.id) for d in self.debts],
+                    [
+                        (Text(f"{debt_label(d, self.shown)} · {d.type_name}"), d.id)
+                        for d in self.debts
+                    ],
                     prompt="Which debt?",
                     id="debt",
                 ),
@@ -201,18 +205,18 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
         debt_select = self.query_one("#debt", Select)
         reason = self.query_one("#reason", Select)
         if debt_select.is_blank() or reason.is_blank():
-            self.say("[red]Choose the debt and the reason.[/red]")
+            self.say("Choose the debt and the reason.")
             return
         debt = next(d for d in self.debts if d.id == debt_select.value)
         typed = self.query_one("#amount", Input).value.strip()
         try:
             amount = parse_money(typed, "Amount") if typed else debt.balance
         except InputError as exc:
-            self.say(f"[red]{exc}[/red]")
+            self.say(str(exc))
             return
         if amount <= 0 or amount > debt.balance:
             balance = f" £{debt.balance:,.2f}" if self.shown else ""
-            self.say(f"[red]Amount: more than £0.00 and at most the balance{balance}[/red]")
+            self.say(f"Amount: more than £0.00 and at most the balance{balance}")
             return
         note = self.query_one("#note", Input).value.strip()
         self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note))

@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
@@ -23,6 +24,7 @@ from drp_tui.domain.affordability import (
 from drp_tui.domain.errors import InputError
 from drp_tui.services.workstation import Workstation
 from screens.dialog import ShowsFailures
+from screens.text import LINE, caution, problem
 from screens.widgets import FormInput, KeysFooter
 
 SECTIONS = (
@@ -159,10 +161,10 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             self.result = result = self.workstation.assess(self.statement())
         except InputError as exc:
             self.result = None
-            summary.update(f"[red]{exc.field.replace('_', ' ')}: {exc.message}[/red]", layout=False)
+            summary.update(problem(f"{exc.field.replace('_', ' ')}: {exc.message}"), layout=False)
             return
         checks = result.guideline_checks
-        lines = [
+        figures = [
             f"Income          £{result.total_income:>10,.2f}",
             f"Fixed costs     £{result.total_fixed_costs:>10,.2f}",
             f"Flexible costs  £{result.total_flexible_costs:>10,.2f}",
@@ -173,16 +175,21 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             f"[b]For the council £{result.left_for_this_creditor:>10,.2f}[/b]",
             f"For others      £{result.available_for_non_priority:>10,.2f}",
         ]
-        lines += [f"  {s.creditor}: £{s.amount:,.2f}" for s in result.non_priority_shares]
-        lines += [f"[yellow]{w}[/yellow]" for w in result.warnings]
+        # Creditors' names are typed by the officer: they, and warnings that may quote them,
+        # go in as text.
+        lines = [Content.from_markup("\n".join(figures))]
+        lines += [Content(f"  {s.creditor}: £{s.amount:,.2f}") for s in result.non_priority_shares]
+        lines += [caution(w) for w in result.warnings]
         if checks.notice:
-            lines.append(f"[yellow]{checks.notice}[/yellow]")
+            lines.append(caution(checks.notice))
         for check in checks.checks:
             mark = "[green]within[/green]" if check.within else "[red]above[/red]"
             lines.append(
-                f"{label(check.category)}: £{check.spent:,.2f} {mark} £{check.guideline:,.2f}"
+                Content.from_markup(
+                    f"{label(check.category)}: £{check.spent:,.2f} {mark} £{check.guideline:,.2f}"
+                )
             )
-        summary.update("\n".join(lines), layout=False)  # its size is fixed in the CSS
+        summary.update(LINE.join(lines), layout=False)  # its size is fixed in the CSS
 
     def action_save(self) -> None:
         if self.result is not None:

@@ -8,16 +8,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import FREQUENCIES, Frequency, Schedule
 from drp_tui.services.caseview import DebtLine
+from screens.text import LINE, caution, problem
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,7 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
                 yield Label("Debt")
                 yield Select(
                     [
-                        (f"{d.type_name} {d.reference} £{d.balance:,.2f}", d.id)
+                        (Text(f"{d.type_name} {d.reference} £{d.balance:,.2f}"), d.id)
                         for d in self.debts.values()
                     ],
                     allow_blank=False,
@@ -123,25 +126,27 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
             schedule = self.preview(debt, fields)
         except InputError as exc:
             self.schedule = None
-            checks.update(f"[red]{exc.field}: {exc.message}[/red]")
+            checks.update(problem(f"{exc.field}: {exc.message}"))
             confirm.disabled = True
             return
         self.schedule = schedule
         for number, item in enumerate(schedule.instalments, start=1):
             table.add_row(str(number), f"{item.due:%a %d %b %Y}", f"£{item.amount:,.2f}")
-        lines = [f"[red]{f.message}[/red]" for f in schedule.errors]
-        lines += [f"[yellow]{f.message}[/yellow]" for f in schedule.warnings]
+        lines = [problem(f.message) for f in schedule.errors]
+        lines += [caution(f.message) for f in schedule.warnings]
         regular = schedule.instalments[0].amount if schedule.instalments else None
         if self.surplus is not None and regular is not None and regular > self.surplus:
             lines.append(
-                f"[yellow]instalments of £{regular:,.2f} are above the assessed surplus of "
-                f"£{self.surplus:,.2f} a month[/yellow]"
+                caution(
+                    f"instalments of £{regular:,.2f} are above the assessed surplus of "
+                    f"£{self.surplus:,.2f} a month"
+                )
             )
         if schedule.possible:
             lines.insert(
-                0, f"{len(schedule.instalments)} payments totalling £{schedule.total:,.2f}"
+                0, Content(f"{len(schedule.instalments)} payments totalling £{schedule.total:,.2f}")
             )
-        checks.update("\n".join(lines))
+        checks.update(LINE.join(lines))
         confirm.disabled = not schedule.possible or bool(schedule.errors)
 
     @on(Button.Pressed, "#confirm")

@@ -13,6 +13,7 @@ from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
@@ -39,6 +40,7 @@ from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
+from screens.text import LINE
 from screens.widgets import KeysFooter
 
 # Balance second, so it shows at 80 columns too. At 120 columns the five fit the left pane
@@ -169,9 +171,15 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         holds = self.query_one("#holds", Static)
         holds.display = bool(view.holds)
         holds.update(
-            "\n".join(
-                f"[b]ON HOLD[/b] {h.name} {h.until}: no "
-                + ", ".join(a.replace("_", " ") for a in sorted(h.refuses) if a != "queue")
+            LINE.join(
+                Content.from_markup(
+                    "[b]ON HOLD[/b] $name $until: no $refused",
+                    name=h.name,
+                    until=h.until,
+                    refused=", ".join(
+                        a.replace("_", " ") for a in sorted(h.refuses) if a != "queue"
+                    ),
+                )
                 for h in view.holds
             )
         )
@@ -180,7 +188,11 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self._history(view)
         vulnerable = self.query_one("#vulnerability", Static)
         vulnerable.display = bool(view.vulnerabilities)
-        vulnerable.update("[b]Vulnerability[/b] ◆ " + "; ".join(view.vulnerabilities))
+        vulnerable.update(
+            Content.from_markup(
+                "[b]Vulnerability[/b] ◆ $needs", needs="; ".join(view.vulnerabilities)
+            )
+        )
         self._script(view)
         self._routes(view, shown)
 
@@ -199,8 +211,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         balance = f"£{view.balance:,.2f}" if view.verified else f"£{HIDDEN}"
         idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
         self.query_one("#case-header", Static).update(
-            f"[b]{view.reference}[/b] · {view.main_stage.replace('_', ' ')} · {balance} · "
-            f"{idv} · call {elapsed // 60:02d}:{elapsed % 60:02d}",
+            Content.from_markup(
+                f"[b]$reference[/b] · $stage · $balance · {idv} · "
+                f"call {elapsed // 60:02d}:{elapsed % 60:02d}",
+                reference=view.reference,
+                stage=view.main_stage.replace("_", " "),
+                balance=balance,
+            ),
             layout=False,  # one line, fixed in the CSS: the clock's tick redraws only it
         )
 
@@ -212,17 +229,24 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             else HIDDEN
         )
         address = view.address if shown else HIDDEN
-        phones = (
-            "\n".join(
-                f"  {number} [dim]{status}[/dim]"
+        phones = LINE.join(
+            Content.from_markup(
+                "  $number [dim]$status[/dim]"
                 if status == "good"
-                else f"  [strike]{number}[/strike] [red]{status}[/red]"
-                for _, number, status in view.phones
+                else "  [strike]$number[/strike] [red]$status[/red]",
+                number=number,
+                status=status,
             )
-            or "  none held"
+            for _, number, status in view.phones
         )
         self.query_one("#person", Static).update(
-            f"[b]{name}[/b]\nborn {born}\n{address}\n[b]Phones[/b]\n{phones}"
+            Content.from_markup(
+                "[b]$name[/b]\nborn $born\n$address\n[b]Phones[/b]\n",
+                name=name,
+                born=born,
+                address=address,
+            )
+            + (phones or Content("  none held"))
         )
 
     def _debts(self, view: CaseView, shown: bool) -> None:
@@ -234,10 +258,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             table.add_column(label, width=width)
         for debt in view.debts:
             table.add_row(
-                debt.type_name,
+                Text(debt.type_name, no_wrap=True),
                 _money(debt.balance) if shown else f"£{HIDDEN}",
                 debt.stage.replace("_", " "),
-                debt_label(debt, shown),
+                Text(debt_label(debt, shown), no_wrap=True),
                 _money(debt.costs) if shown else f"£{HIDDEN}",
                 key=debt.id,
             )
@@ -280,16 +304,21 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def _routes(self, view: CaseView, shown: bool) -> None:
-        lines = ["[b]Recovery options[/b]"]
+        lines = [Content.from_markup("[b]Recovery options[/b]")]
         for debt in view.debts[:3]:
-            lines.append(f"[u]{debt_label(debt, shown)}[/u] {debt.type_name}")
+            lines.append(
+                Content.from_markup(
+                    "[u]$debt[/u] $kind", debt=debt_label(debt, shown), kind=debt.type_name
+                )
+            )
             open_routes = [r for r in debt.routes if r.open]
             lines += [
-                f" · {r.name}"
-                + (f": [i]{debt.amounts[r.id]}[/i]" if shown and r.id in debt.amounts else "")
+                Content.from_markup(" · $route: [i]$amount[/i]", route=r.name, amount=amount)
+                if (amount := debt.amounts.get(r.id)) and shown
+                else Content(f" · {r.name}")
                 for r in open_routes
-            ] or [" none open"]
-        self.query_one("#routes", Static).update("\n".join(lines))
+            ] or [Content(" none open")]
+        self.query_one("#routes", Static).update(LINE.join(lines))
 
     def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
         if self.view is None:
@@ -432,7 +461,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
             return
-        self.app.call_from_thread(self.notify, f"Referred to {referral.agency_name}.")
+        self.app.call_from_thread(self.notify, f"Referred to {referral.agency_name}.", markup=False)
         self.post_message(self.Loaded(self.workstation.case(case_id)))
 
     def action_writeoff(self) -> None:
@@ -464,6 +493,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             f"{refused.message}. Nothing was saved; the attempt is recorded.",
             severity="error",
             timeout=8,
+            markup=False,
         )
 
     def action_leave(self) -> None:

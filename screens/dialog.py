@@ -8,12 +8,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted, PolicyError
 from drp_tui.store.errors import StoreError
+from screens.text import problem as problem_text
 
 ResultT = TypeVar("ResultT")
 
@@ -61,9 +63,9 @@ class Dialog(ModalScreen[ResultT]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def say(self, text: str) -> None:
-        """Show a message (usually what to fix) under the form."""
-        self.query_one("#message", Static).update(text)
+    def say(self, problem: str) -> None:
+        """Show what to fix under the form, as written (it may quote what was typed)."""
+        self.query_one("#message", Static).update(problem_text(problem))
 
 
 def buttons(confirm: str) -> ComposeResult:
@@ -75,7 +77,7 @@ def buttons(confirm: str) -> ComposeResult:
 class PromptModal(Dialog[str | None]):
     """One line of text the officer must give: a note, or the reason for an exception."""
 
-    def __init__(self, title: str, placeholder: str, confirm: str = "Save") -> None:
+    def __init__(self, title: str | Content, placeholder: str, confirm: str = "Save") -> None:
         super().__init__()
         self.title_text = title
         self.placeholder = placeholder
@@ -93,7 +95,7 @@ class PromptModal(Dialog[str | None]):
     def confirmed(self) -> None:
         text = self.query_one("#text", Input).value.strip()
         if not text:
-            self.say("[red]Write something first.[/red]")
+            self.say("Write something first.")
             return
         self.dismiss(text)
 
@@ -126,8 +128,8 @@ class ErrorDialog(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="error-dialog"):
-            yield Static(f"[b red]{self.title_text}[/b red]")
-            yield Static(self.text)
+            yield Static(Content.from_markup("[b red]$title[/b red]", title=self.title_text))
+            yield Static(self.text, markup=False)  # an error's text may quote data
             with Horizontal(classes="buttons"):
                 yield Button("OK", variant="error", id="back", compact=True)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -15,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.casework import Outcome
+from screens.text import problem
 
 FIELDS = {
     "amount": ("Amount", "£0.00"),
@@ -60,7 +62,7 @@ class OutcomeModal(ModalScreen[Outcome | None]):
             with Horizontal(classes="field", id="row-phone"):
                 yield Label("Number")
                 yield Select(
-                    [(number, phone_id) for phone_id, number, _ in self.phones],
+                    [(Text(number), phone_id) for phone_id, number, _ in self.phones],
                     prompt="Which number?",
                     id="phone",
                 )
@@ -94,7 +96,7 @@ class OutcomeModal(ModalScreen[Outcome | None]):
         value = select.value
         error = self.query_one("#error", Static)
         if select.is_blank():
-            error.update("[red]Choose an outcome.[/red]")
+            error.update(problem("Choose an outcome."))
             return
         code = self.codes[str(value)]
         fields = {key: self.query_one(f"#{key}", Input).value for key in (*FIELDS, "notes")}
@@ -103,7 +105,7 @@ class OutcomeModal(ModalScreen[Outcome | None]):
         try:
             outcome = self.build(code, fields)
         except InputError as exc:
-            error.update(f"[red]{exc.field}: {exc.message}[/red]")
+            error.update(problem(f"{exc.field}: {exc.message}"))
             return
         self.dismiss(outcome)
 

@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Select, Static
@@ -87,7 +88,10 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
-        yield Static(f"[b]drp[/b] · {officer.name} ({officer.id})", id="title")
+        yield Static(
+            Content.from_markup("[b]drp[/b] · $name ($id)", name=officer.name, id=officer.id),
+            id="title",
+        )
         yield Static("Loading today's figures…", id="figures")
         with Horizontal(id="filters"):
             yield Select[str]([], prompt="All debt types", id="type-filter", compact=True)
@@ -119,9 +123,12 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
         self.app.push_screen(
             PromptModal(
-                f"[b]{entry.reference} should not be called now[/b]: "
-                f"{'; '.join(entry.why_not)}.\nTo call anyway, give the reason (it is "
-                "recorded with the case); Esc to choose another case.",
+                Content.from_markup(
+                    "[b]$reference should not be called now[/b]: $why.\nTo call anyway, give "
+                    "the reason (it is recorded with the case); Esc to choose another case.",
+                    reference=entry.reference,
+                    why="; ".join(entry.why_not),
+                ),
                 "why this call cannot wait",
                 confirm="Call anyway",
             ),
@@ -233,7 +240,15 @@ class QueueScreen(ShowsFailures, Screen[None]):
             return
         self._read_ahead(entry.case_id)
         call = "may be called now" if entry.callable_now else "; ".join(entry.why_not)
-        detail.update(f"[b]{entry.reference}[/b] {entry.name}: {entry.reason} — {call}")
+        detail.update(
+            Content.from_markup(
+                "[b]$reference[/b] $name: $reason — $call",
+                reference=entry.reference,
+                name=entry.name,
+                reason=entry.reason,
+                call=call,
+            )
+        )
 
     def on_resize(self) -> None:
         if self.entries:
@@ -312,7 +327,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
                 reference,
                 name,
                 str(entry.points),
-                entry.reason,
+                Text(entry.reason, no_wrap=True),
                 call,
                 key=entry.case_id,
             )

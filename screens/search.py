@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
@@ -16,6 +18,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.services.caseview import SearchHit
 from drp_tui.services.workstation import Workstation
 from screens.dialog import ShowsFailures
+from screens.text import problem
 
 
 @dataclass(frozen=True)
@@ -57,11 +60,11 @@ class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
         try:
             hits = self.workstation.search(text)
         except InputError as exc:
-            self.app.call_from_thread(self._message, f"[red]{exc.message}[/red]")
+            self.app.call_from_thread(self._message, problem(exc.message))
             return
         self.app.call_from_thread(self._show, hits)
 
-    def _message(self, text: str) -> None:
+    def _message(self, text: str | Content) -> None:
         self.query_one("#search-message", Static).update(text)
 
     def _show(self, hits: list[SearchHit]) -> None:
@@ -70,7 +73,9 @@ class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
         table.clear()
         for hit in hits:
             table.add_row(
-                hit.reference, hit.name, hit.postcode, hit.officer_id or "-", key=hit.case_id
+                *(Text(cell) for cell in (hit.reference, hit.name, hit.postcode)),
+                hit.officer_id or "-",
+                key=hit.case_id,
             )
         self._message(f"{len(hits)} found" if hits else "nothing found")
         if hits:
@@ -89,8 +94,11 @@ class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
         reason = self.query_one("#reason", Input).value.strip()
         if not reason:
             self._message(
-                f"[yellow]{hit.reference} is not on your queue: give a reason "
-                "(it is recorded), then Enter.[/yellow]"
+                Content.from_markup(
+                    "[yellow]$reference is not on your queue: give a reason (it is recorded), "
+                    "then Enter.[/yellow]",
+                    reference=hit.reference,
+                )
             )
             self.query_one("#reason", Input).focus()
             return

@@ -31,7 +31,7 @@ def test_the_queue_screen_shows_the_officers_queue_in_order(
             table = app.screen.query_one("#queue", DataTable)
             assert table.row_count == len(expected)
             first = table.get_row_at(0)
-            assert (str(first[1]), first[3], first[4]) == (
+            assert (str(first[1]), first[3], str(first[4])) == (
                 expected[0].reference,
                 str(expected[0].points),
                 expected[0].reason,
@@ -127,8 +127,8 @@ def test_calling_out_of_hours_warns_and_needs_a_recorded_reason(
             await pilot.pause()
             prompt = app.screen
             assert isinstance(prompt, PromptModal)
-            assert "should not be called now" in prompt.title_text
-            assert "calling hours" in prompt.title_text
+            assert "should not be called now" in str(prompt.title_text)
+            assert "calling hours" in str(prompt.title_text)
             await pilot.press("escape")
             await pilot.pause()
             assert app.screen is queue
