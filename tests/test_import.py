@@ -294,13 +294,20 @@ def test_cli_import_json_rejects_file_and_exit_codes(
     assert (summary["committed"], summary["people_new"], summary["debts_new"]) == (True, 2, 3)
     again = runner.invoke(app, ["import", "cases", str(good), "--mapping", "generic", "--json"])
     assert json.loads(again.stdout)["debts_updated"] == 3
-    bad = extract(tmp_path, GOOD[0], "P2,A,B,,,,,D7,council_tax,ten,,summons,,", name="bad.csv")
+    bad = extract(
+        tmp_path,
+        GOOD[0],
+        "P2,A,B,,,,,D7,council_tax,ten,,summons,,",
+        "P3,A,B,,,,,D8,council_tax,[/x],,summons,,",  # quoted as written, not read as markup
+        name="bad.csv",
+    )
     rejects = tmp_path / "rejects.csv"
     failed = runner.invoke(
         app, ["import", "cases", str(bad), "--mapping", "generic", "--rejects", str(rejects)]
     )
     assert failed.exit_code == 1
     assert "line 3, balance 'ten'" in failed.stdout
+    assert "line 4, balance '[/x]'" in failed.stdout
     assert "nothing was imported" in failed.stdout
     with rejects.open() as handle:
         assert next(iter(csv.DictReader(handle)))["column"] == "balance"

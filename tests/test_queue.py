@@ -436,3 +436,20 @@ def test_demo_people_are_aged_from_the_demos_own_day(tmp_path: Path, policy: Pol
 
     assert min(births) >= date(1912, 1, 1)
     assert max(births) <= date(1981, 1, 1)
+
+
+def test_cli_shows_names_and_references_as_written(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Host data may hold square brackets; Rich would read them as markup and drop them."""
+    with sqlite3.connect(demo_store.path) as db:
+        db.execute("UPDATE person SET surname = surname || ' [nee Jones]'")
+        db.execute("UPDATE \"case\" SET reference = reference || '[b]'")
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "jmorgan")
+    monkeypatch.setenv("COLUMNS", "200")  # one line a case
+    shown = runner.invoke(app, ["queue", "show", "--limit", "3"])
+    assert shown.exit_code == 0, shown.stderr
+    assert shown.stdout.count(" [nee Jones]") == 3
+    assert shown.stdout.count("[b] ") == 3

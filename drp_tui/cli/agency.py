@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from drp_tui.cli import output
 from drp_tui.cli.params import day
@@ -49,4 +50,6 @@ def return_debt(
         returned_on=day(on, "--on", settings.current_date()),
         reason=reason,
     )
-    output.console().print(f"[green]returned[/green] {debt} from {name}: {reason}")
+    output.console().print(
+        f"[green]returned[/green] {escape(debt)} from {escape(name)}: {escape(reason)}"
+    )

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.output import money, percent, pounds
@@ -516,8 +517,9 @@ def routes(
         [
             (
                 c.name,
-                ("[green]open[/green]" if c.open else f"[dim]closed: {c.reason}[/dim]")
-                + (f" — {c.note}" if c.note and c.open else ""),
+                Text("open", style="green") + (f" — {c.note}" if c.note else "")
+                if c.open
+                else Text(f"closed: {c.reason}", style="dim"),
             )
             for c in checks
         ],

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonSummary
@@ -72,13 +73,13 @@ def demo(
         return
     out = output.console()
     out.print(
-        f"[green]demo built[/green] {path}: {summary.people} people, {summary.debts} "
+        f"[green]demo built[/green] {escape(str(path))}: {summary.people} people, {summary.debts} "
         f"debts, {summary.contacts} calls, {summary.promises} promises, "
         f"{summary.arrangements} arrangements, {summary.payments} payments, "
         f"{summary.placements} agency placements, {summary.events} audit events"
     )
     out.print(
-        f"Use it: [bold]export DRP_STORE={path} DRP_OFFICER={DEMO_OFFICER}[/bold] "
+        f"Use it: [bold]export DRP_STORE={escape(str(path))} DRP_OFFICER={DEMO_OFFICER}[/bold] "
         f"(supervisor: {SUPERVISOR}), then for example [bold]drp queue show[/bold]."
     )
     if not no_launch:

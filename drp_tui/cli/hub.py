@@ -8,6 +8,7 @@ from functools import partial
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -17,6 +18,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.errors import EXIT_FAILED, EXIT_HUB, fail
@@ -60,7 +62,7 @@ def init(
     verb = "created" if schema.created else "up to date at"
     output.console().print(
         f"[green]{verb}[/green] store schema {schema.store_revision}, "
-        f"hub schema {schema.hub_revision} — {made.shown}"
+        f"hub schema {schema.hub_revision} — {escape(made.shown)}"
     )
 
 
@@ -90,7 +92,7 @@ def status(hub: HubOption = None, as_json: JsonFlag = False) -> None:
     for w in found.workstations:
         table.add_row(
             w.id[:8],
-            w.officer_id,
+            Text(w.officer_id),
             w.last_push_at or "never",
             w.last_pull_at or "never",
             f"{w.events_pushed:,}",
@@ -118,7 +120,7 @@ def conflicts(hub: HubOption = None, as_json: JsonFlag = False) -> None:
         table.add_column(heading)
     for c in found:
         detail = ", ".join(f"{k}={v}" for k, v in sorted(c.detail.items()))
-        table.add_row(c.flagged_at[:19], c.kind, c.case_reference or "", detail)
+        table.add_row(c.flagged_at[:19], c.kind, Text(c.case_reference or ""), Text(detail))
     output.console().print(table)
 
 

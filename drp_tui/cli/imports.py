@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonSummary, OnHubOption
@@ -130,23 +131,26 @@ def _report(result: ImportResult, *, as_json: bool) -> None:
     if result.rejects:
         lines = len({r.line for r in result.rejects})
         out.print(
-            f"[red]rejected[/red] {result.file}: {lines} of {result.rows} rows have "
+            f"[red]rejected[/red] {escape(result.file)}: {lines} of {result.rows} rows have "
             "problems; nothing was imported"
         )
         for r in result.rejects[:50]:
             shown = f" {r.value!r}" if r.value else ""
-            out.print(f"  line {r.line}, {r.column}{shown}: {r.reason}")
+            out.print(escape(f"  line {r.line}, {r.column}{shown}: {r.reason}"))
         if len(result.rejects) > 50:
             out.print(f"  … and {len(result.rejects) - 50} more (use --rejects FILE for all)")
         return
     verb = "would import" if result.dry_run else "imported"
     out.print(
-        f"[green]{verb}[/green] {result.rows} rows from {Path(result.file).name}: "
+        f"[green]{verb}[/green] {result.rows} rows from {escape(Path(result.file).name)}: "
         f"{result.people_new} new and {result.people_updated} updated people, "
         f"{result.debts_new} new and {result.debts_updated} updated debts"
     )
     for w in result.warnings[:20]:
-        out.print(f"  [yellow]warning[/yellow] line {w.line}, {w.column} {w.value!r}: {w.reason}")
+        out.print(
+            "  [yellow]warning[/yellow] "
+            + escape(f"line {w.line}, {w.column} {w.value!r}: {w.reason}")
+        )
     if len(result.warnings) > 20:
         out.print(f"  … and {len(result.warnings) - 20} more warnings (--json lists them all)")
 
@@ -211,25 +215,25 @@ def payments(
     else:
         out = output.console()
         if result.rejects:
-            out.print(f"[red]rejected[/red] {file.name}: nothing was recorded")
+            out.print(f"[red]rejected[/red] {escape(file.name)}: nothing was recorded")
             for r in result.rejects:
-                out.print(f"  line {r.line}, {r.column} {r.value!r}: {r.reason}")
+                out.print(escape(f"  line {r.line}, {r.column} {r.value!r}: {r.reason}"))
         else:
             verb = "would record" if dry_run else "recorded"
             out.print(
-                f"[green]{verb}[/green] £{result.recorded:,.2f} from {result.agency}: "
+                f"[green]{verb}[/green] £{result.recorded:,.2f} from {escape(result.agency)}: "
                 f"{len(result.matched)} matched, {len(result.overpaid)} overpaid, "
                 f"{len(result.unmatched)} unmatched"
             )
             for line, excess in result.overpaid:
                 out.print(
-                    f"  [yellow]overpaid[/yellow] line {line.line} {line.reference}: "
+                    f"  [yellow]overpaid[/yellow] line {line.line} {escape(line.reference)}: "
                     f"£{excess:,.2f} more than the balance (to refund)"
                 )
             for line, why in result.unmatched:
                 out.print(
-                    f"  [yellow]unmatched[/yellow] line {line.line} {line.reference} "
-                    f"£{line.amount:,.2f}: {why}"
+                    f"  [yellow]unmatched[/yellow] line {line.line} {escape(line.reference)} "
+                    f"£{line.amount:,.2f}: {escape(why)}"
                 )
     if result.rejects:
         raise typer.Exit(1)

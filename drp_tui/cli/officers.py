@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, OnHubOption
@@ -102,7 +104,7 @@ def add(
         return
     where = f" in {officer.team}" if officer.team else ""
     output.console().print(
-        f"[green]added[/green] {officer.name} ({officer.id}), {officer.role}{where}"
+        f"[green]added[/green] {escape(f'{officer.name} ({officer.id}), {officer.role}{where}')}"
     )
 
 
@@ -138,7 +140,7 @@ def update(
         output.print_json(_as_json(member))
         return
     out = output.console()
-    out.print(f"[green]updated[/green] {member.officer.name} ({member.officer.id})")
+    out.print(f"[green]updated[/green] {escape(f'{member.officer.name} ({member.officer.id})')}")
     if not member.officer.active and member.open_cases:
         out.print(
             f"  [yellow]{member.open_cases} open cases[/yellow] are still theirs: "
@@ -174,13 +176,13 @@ def list_command(
     )
     for m in members:
         o = m.officer
-        shown = o.name if o.active else f"[dim]{o.name} (inactive)[/dim]"
+        shown = Text(o.name) if o.active else Text(f"{o.name} (inactive)", style="dim")
         table.add_row(
-            o.id,
+            Text(o.id),
             shown,
             o.role,
-            o.team,
-            ", ".join(o.skills),
+            Text(o.team),
+            Text(", ".join(o.skills)),
             str(o.daily_call_target),
             str(m.open_cases),
         )

@@ -8,7 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.domain.money import Money, format_money, money_text
 
@@ -32,7 +34,7 @@ def console(*, stderr: bool = False) -> Console:
 
 def show(
     title: str,
-    rows: Iterable[tuple[str, str]],
+    rows: Iterable[tuple[str, str | Text]],
     *,
     warnings: Sequence[str] = (),
     errors: Sequence[str] = (),
@@ -41,14 +43,12 @@ def show(
     """A titled two-column table, then notes, warnings and errors."""
     out = console()
     for note in notes:
-        out.print(
-            f"[yellow]{note}[/yellow]" if note.startswith("notice:") else f"[dim]{note}[/dim]"
-        )
+        out.print(Text(note, style="yellow" if note.startswith("notice:") else "dim"))
     table = Table(title=title, show_header=False, title_justify="left", title_style="bold")
     table.add_column(style="dim")
     table.add_column()
     for label, value in rows:
-        table.add_row(label, value)
+        table.add_row(label, Text(value) if isinstance(value, str) else value)  # data, as is
     out.print(table)
     findings(warnings=warnings, errors=errors)
 
@@ -56,9 +56,9 @@ def show(
 def findings(*, warnings: Sequence[str] = (), errors: Sequence[str] = ()) -> None:
     out = console()
     for warning in warnings:
-        out.print(f"[yellow]warning:[/yellow] {warning}")
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     for error in errors:
-        out.print(f"[red]error:[/red] {error}")
+        out.print(f"[red]error:[/red] {escape(error)}")
 
 
 def pounds(amount: Money) -> str:

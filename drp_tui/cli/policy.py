@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from drp_tui.cli import output
@@ -66,7 +67,7 @@ def check(as_json: JsonFlag = False) -> None:
         return
     output.console().print(
         f"[green]ok[/green] {len(rows)} dated rows in "
-        f"{len(POLICY_FILES)} files under {book.directory}"
+        f"{len(POLICY_FILES)} files under {escape(str(book.directory))}"
     )
 
 
@@ -136,6 +137,6 @@ def load_guidelines(
     table = install_guidelines(settings, file)
     kind = "EXAMPLE figures" if table.example else "guidelines"
     output.console().print(
-        f"[green]loaded[/green] {kind} '{table.name}' "
-        f"({len(table.rows)} household rows) to {settings.guidelines_path}"
+        f"[green]loaded[/green] {kind} "
+        + escape(f"'{table.name}' ({len(table.rows)} household rows) to {settings.guidelines_path}")
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, OnHubOption, choose
@@ -146,7 +148,7 @@ def move(
 
     _, store, _, actor = _context("drp queue move", hub)
     move_case(store, actor, reference=case, to_officer=to, reason=reason)
-    output.console().print(f"[green]moved[/green] {case.upper()} to {to}")
+    output.console().print(f"[green]moved[/green] {escape(f'{case.upper()} to {to}')}")
 
 
 @app.command("show")
@@ -201,9 +203,11 @@ def show(
     )
     for number, e in enumerate(entries[:limit], start=1):
         call = "[green]yes[/green]" if e.callable_now else f"[dim]{'; '.join(e.why_not)}[/dim]"
-        name = f"{e.name} [magenta]◆[/magenta]" if e.vulnerable else e.name
-        ref = f"[bold yellow]{e.reference}[/bold yellow]" if e.callback_due else e.reference
-        table.add_row(str(number), ref, name, str(e.points), e.reason, call)
+        name = Text(e.name)
+        if e.vulnerable:
+            name.append(" ◆", style="magenta")
+        ref = Text(e.reference, style="bold yellow" if e.callback_due else "")
+        table.add_row(str(number), ref, name, str(e.points), Text(e.reason), call)
     output.console().print(table)
 
 
@@ -227,7 +231,7 @@ def orphans_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
         "case", "name", "problem", title=f"{len(found)} orphaned cases", title_justify="left"
     )
     for o in found:
-        table.add_row(o.reference, o.name, o.problem)
+        table.add_row(Text(o.reference), Text(o.name), Text(o.problem))
     output.console().print(table)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag
@@ -31,7 +33,7 @@ def upgrade(as_json: JsonFlag = False) -> None:
         output.print_json({"store": str(path), "created": not existed, "revision": revision})
         return
     verb = "created" if not existed else "up to date at"
-    output.console().print(f"[green]{verb}[/green] schema {revision} — {path}")
+    output.console().print(f"[green]{verb}[/green] schema {revision} — {escape(str(path))}")
 
 
 @audit_app.command("verify")
@@ -54,7 +56,7 @@ def verify(as_json: JsonFlag = False) -> None:
         output.console().print(f"[green]intact[/green] {check.events} events, every link checked")
     else:
         output.console().print(
-            f"[red]broken[/red] at event #{check.first_broken_seq}: {check.problem}"
+            f"[red]broken[/red] at event #{check.first_broken_seq}: {escape(check.problem or '')}"
         )
     if not check.intact:
         raise typer.Exit(1)
@@ -99,5 +101,7 @@ def show(
     )
     for e in events:
         detail = ", ".join(f"{k}={v}" for k, v in e.payload.items())
-        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M}", e.officer_id, e.kind, detail)
+        table.add_row(
+            str(e.seq), f"{e.at:%Y-%m-%d %H:%M}", Text(e.officer_id), e.kind, Text(detail)
+        )
     output.console().print(table)

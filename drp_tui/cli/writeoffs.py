@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, amount
@@ -140,13 +141,13 @@ def list_command(
     for r in rows:
         table.add_row(
             r.id,
-            r.case,
-            r.debt,
+            Text(r.case),
+            Text(r.debt),
             f"£{r.amount:,.2f}",
             r.reason,
-            r.requested_by,
+            Text(r.requested_by),
             r.status,
-            r.decided_by or "",
+            Text(r.decided_by or ""),
         )
     output.console().print(table)
 
