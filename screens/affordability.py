@@ -3,6 +3,7 @@ the priority / non-priority split and guideline checks updating as the officer t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -20,8 +21,10 @@ from drp_tui.domain.affordability import (
     INCOME,
     MONTHLY_FACTOR,
     Affordability,
+    CouncilOffer,
 )
 from drp_tui.domain.errors import InputError
+from drp_tui.services.caseview import DebtLine
 from drp_tui.services.workstation import Workstation
 from screens.dialog import ShowsFailures
 from screens.text import LINE, caution, problem
@@ -58,11 +61,13 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         Binding("escape", "back", "Back", id="affordability.back"),
     ]
 
-    def __init__(self, workstation: Workstation, case_id: str) -> None:
+    def __init__(self, workstation: Workstation, case_id: str, debts: Sequence[DebtLine]) -> None:
         super().__init__()
         self.workstation = workstation
         self.case_id = case_id
+        self.debts = debts  # the council's, on this case: its share depends on their types
         self.result: Affordability | None = None
+        self.offer: CouncilOffer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("[b]Affordability[/b] (Standard Financial Statement, monthly)", id="af-title")
@@ -158,9 +163,11 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     def recalculate(self) -> None:
         summary = self.query_one("#af-summary", Static)
         try:
-            self.result = result = self.workstation.assess(self.statement())
+            statement = self.statement()
+            self.result = result = self.workstation.assess(statement)
+            self.offer = offer = self.workstation.council_offer(statement, result, self.debts)
         except InputError as exc:
-            self.result = None
+            self.result = self.offer = None
             summary.update(problem(f"{exc.field.replace('_', ' ')}: {exc.message}"), layout=False)
             return
         checks = result.guideline_checks
@@ -172,13 +179,13 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             f"Savings         £{result.savings_contribution:>10,.2f}",
             f"For priority    £{result.available_for_priority:>10,.2f}",
             f"Other priority  £{result.priority_payments:>10,.2f}",
-            f"[b]For the council £{result.left_for_this_creditor:>10,.2f}[/b]",
-            f"For others      £{result.available_for_non_priority:>10,.2f}",
+            f"[b]For the council £{offer.amount:>10,.2f}[/b]",
+            f"For others      £{offer.left_for_others:>10,.2f}",
         ]
         # Creditors' names are typed by the officer: they, and warnings that may quote them,
         # go in as text.
         lines = [Content.from_markup("\n".join(figures))]
-        lines += [Content(f"  {s.creditor}: £{s.amount:,.2f}") for s in result.non_priority_shares]
+        lines += [Content(f"  {s.creditor}: £{s.amount:,.2f}") for s in offer.others]
         lines += [caution(w) for w in result.warnings]
         if checks.notice:
             lines.append(caution(checks.notice))
@@ -196,9 +203,9 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             self.save(use=False)
 
     def action_use(self) -> None:
-        if self.result is None:
+        if self.result is None or self.offer is None:
             return
-        if self.result.left_for_this_creditor <= 0:
+        if self.offer.amount <= 0:
             self.notify(
                 "Nothing is left for the council's debt: consider a debt advice referral.",
                 severity="warning",
@@ -208,11 +215,12 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
 
     @work(thread=True, exclusive=True, group="affordability", exit_on_error=False)
     def save(self, use: bool) -> None:
-        result = self.result
+        result, offer = self.result, self.offer
         assert result is not None
+        assert offer is not None
         self.workstation.save_assessment(self.case_id, self.statement(), result)
         if use:
-            self.app.call_from_thread(self.dismiss, result.left_for_this_creditor)
+            self.app.call_from_thread(self.dismiss, offer.amount)
         else:
             self.app.call_from_thread(self.notify, "Assessment saved.")
 

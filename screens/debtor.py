@@ -337,7 +337,12 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def action_affordability(self) -> None:
-        self.app.push_screen(AffordabilityScreen(self.workstation, self.case_id), self._use_surplus)
+        if self.view is None:
+            return
+        self.app.push_screen(
+            AffordabilityScreen(self.workstation, self.case_id, self.view.debts),
+            self._use_surplus,
+        )
 
     def _use_surplus(self, surplus: Decimal | None) -> None:
         if surplus is not None:

@@ -16,6 +16,7 @@ from drp_tui.domain.affordability import (
     Affordability,
     Debt,
     assess,
+    council_offer,
     pro_rata,
     statement_from_data,
 )
@@ -163,3 +164,45 @@ def test_pro_rata_shares_add_up_exactly(amount: Decimal, balances: list[Decimal]
     total = sum(balances)
     for share, balance in zip(shares, balances, strict=True):
         assert abs(share.amount - amount * balance / total) < D("0.01")
+
+
+@pytest.mark.parametrize(
+    ("priority", "non_priority", "council", "others"),
+    [
+        # Council tax is a priority debt: it may have all the priority money left after the
+        # other priority creditor's £60, and the card, catalogue and overdraft get nothing.
+        (D("1000"), D("0"), D("334.33"), {"Credit card": 0, "Catalogue": 0, "Overdraft": 0}),
+        # A sundry debt is not: it shares the £334.33 with them by balance (1000 of 4000).
+        (
+            D("0"),
+            D("1000"),
+            D("83.58"),
+            {"Credit card": D("167.17"), "Catalogue": D("41.79"), "Overdraft": D("41.79")},
+        ),
+        # Both on one case: the council tax takes the priority money first.
+        (D("500"), D("1000"), D("334.33"), {"Credit card": 0, "Catalogue": 0, "Overdraft": 0}),
+        # The council owed nothing (all paid): everything is shared among the others.
+        (
+            D("0"),
+            D("0"),
+            D("0"),
+            {"Credit card": D("222.89"), "Catalogue": D("55.72"), "Overdraft": D("55.72")},
+        ),
+    ],
+    ids=["priority", "non-priority", "both", "none"],
+)
+def test_the_council_and_the_other_creditors_are_never_offered_the_same_pound(
+    policy: PolicyBook,
+    priority: Decimal,
+    non_priority: Decimal,
+    council: Decimal,
+    others: dict[str, Decimal],
+) -> None:
+    statement = statement_from_data(STATEMENT)
+    result = run(policy, STATEMENT)
+    offer = council_offer(
+        result, statement, priority_balance=priority, non_priority_balance=non_priority
+    )
+    assert offer.amount == council
+    assert {s.creditor: s.amount for s in offer.others} == others
+    assert offer.amount + offer.left_for_others == result.available_for_non_priority

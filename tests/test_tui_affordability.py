@@ -16,7 +16,7 @@ from drp_tui.services.policy import example_guidelines_path
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
-from tests.tui import app_for, fill, settle
+from tests.tui import app_for, fill, look_at, one, settle
 
 
 async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
@@ -150,3 +150,39 @@ def test_other_priority_debts_come_before_the_councils_instalment(
         .fetchone()
     )
     assert statement == ("Landlord (rent arrears)",)
+
+
+def test_a_non_priority_debt_shares_the_money_with_the_other_creditors(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """A sundry debt or former tenant arrears is not a priority debt: the council's offer is
+    its share by balance alongside the officer-entered creditors, not all the money."""
+    case_id, owed_pence = one(
+        demo_store,
+        'SELECT c.id, sum(d.balance) FROM "case" c JOIN debt d ON d.case_id = c.id '
+        "WHERE c.status = 'open' GROUP BY c.id HAVING sum(d.debt_type NOT IN "
+        "('sundry', 'former_tenant_arrears')) = 0 ORDER BY c.reference LIMIT 1",
+    )
+    owed = f"{owed_pence / 100:.2f}"
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, case_id)
+            await pilot.press("a")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, AffordabilityScreen)
+            # £1,000 in, nothing out: £980 after the £20 savings, and a card owed what the
+            # council is owed, so each gets half.
+            await fill(pilot, screen, income__benefits="1000", creditor__0="Card", balance__0=owed)
+            assert "For the council £    490.00" in summary(screen)
+            assert "For others      £    490.00" in summary(screen)
+            assert "Card: £490.00" in summary(screen)
+            await pilot.press("ctrl+u")
+            await settle(pilot)
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            assert builder.query_one("#instalment", Input).value == "490.00"
+
+    asyncio.run(run())

@@ -342,8 +342,9 @@ class Affordability:
 
     @property
     def left_for_this_creditor(self) -> Money:
-        """What the council can ask for: the priority money after the other priority
-        creditors' payments (rent or mortgage arrears, energy, fines) entered in the form."""
+        """The priority money after the other priority creditors' payments (rent or
+        mortgage arrears, energy, fines) entered in the form: what the council may ask for
+        on a priority debt. `council_offer` places each of the council's debts by type."""
         return max(ZERO, self.available_for_priority - self.priority_payments)
 
 
@@ -360,6 +361,40 @@ def pro_rata(amount: Money, debts: Sequence[Debt]) -> list[Share]:
     for i in order[:spare]:
         shares[i] += Decimal("0.01")
     return [Share(d.creditor, d.balance, s) for d, s in zip(debts, shares, strict=True)]
+
+
+@dataclass(frozen=True)
+class CouncilOffer:
+    """What the council may ask for each month, and what that leaves each other
+    non-priority creditor."""
+
+    amount: Money
+    others: tuple[Share, ...]
+
+    @property
+    def left_for_others(self) -> Money:
+        return sum((share.amount for share in self.others), ZERO)
+
+
+def council_offer(
+    result: Affordability,
+    statement: Statement,
+    *,
+    priority_balance: Money,
+    non_priority_balance: Money,
+) -> CouncilOffer:
+    """The council's own debts take their place in the split (DOMAIN.md decision 5). Its
+    priority debts (council tax, say) may have the priority money left after the other
+    priority creditors' payments; what is left after that goes pro rata by balance to the
+    non-priority creditors, the council's non-priority debts (a sundry debt, say) among
+    them. So the same pound is never offered both to the council and to someone else."""
+    from_priority = result.left_for_this_creditor if priority_balance > 0 else ZERO
+    left = max(ZERO, result.available_for_non_priority - from_priority)
+    others = list(statement.non_priority_debts)
+    if non_priority_balance <= 0:
+        return CouncilOffer(from_priority, tuple(pro_rata(left, others)))
+    *shares, council = pro_rata(left, [*others, Debt("the council", non_priority_balance)])
+    return CouncilOffer(from_priority + council.amount, tuple(shares))
 
 
 def assess(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -13,11 +13,14 @@ from sqlmodel import col
 
 from drp_tui.domain.affordability import (
     Affordability,
+    CouncilOffer,
     GuidelineTable,
     assess,
+    council_offer,
     statement_from_data,
 )
 from drp_tui.domain.errors import InputError
+from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
 from drp_tui.services.arrangements import schedule_from_form
@@ -142,6 +145,23 @@ class Workstation:
             savings_rules=self.policy.savings,
             on=self.now().date(),
             guidelines=self.guidelines,
+        )
+
+    def council_offer(
+        self, statement: dict[str, Any], result: Affordability, debts: Sequence[DebtLine]
+    ) -> CouncilOffer:
+        """What the council may ask for on this case's debts, each a priority debt or not as
+        its debt type says, and what that leaves the other non-priority creditors."""
+        on = self.now().date()
+        recovery = self.policy.recovery
+        owed = {True: ZERO, False: ZERO}  # by whether the debt type is a priority debt
+        for debt in debts:
+            owed[recovery.debt_type(debt.debt_type, on).priority] += debt.balance
+        return council_offer(
+            result,
+            statement_from_data(statement),
+            priority_balance=owed[True],
+            non_priority_balance=owed[False],
         )
 
     def save_assessment(
