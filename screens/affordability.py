@@ -163,9 +163,8 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     def recalculate(self) -> None:
         summary = self.query_one("#af-summary", Static)
         try:
-            statement = self.statement()
-            self.result = result = self.workstation.assess(statement)
-            self.offer = offer = self.workstation.council_offer(statement, result, self.debts)
+            self.result = result = self.workstation.assess(self.statement())
+            self.offer = offer = self.workstation.council_offer(result, self.debts)
         except InputError as exc:
             self.result = self.offer = None
             summary.update(problem(f"{exc.field.replace('_', ' ')}: {exc.message}"), layout=False)

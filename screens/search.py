@@ -73,8 +73,7 @@ class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
         table.clear()
         for hit in hits:
             table.add_row(
-                *(Text(cell) for cell in (hit.reference, hit.name, hit.postcode)),
-                hit.officer_id or "-",
+                *(Text(c) for c in (hit.reference, hit.name, hit.postcode, hit.officer_id or "-")),
                 key=hit.case_id,
             )
         self._message(f"{len(hits)} found" if hits else "nothing found")

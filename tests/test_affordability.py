@@ -198,11 +198,8 @@ def test_the_council_and_the_other_creditors_are_never_offered_the_same_pound(
     council: Decimal,
     others: dict[str, Decimal],
 ) -> None:
-    statement = statement_from_data(STATEMENT)
     result = run(policy, STATEMENT)
-    offer = council_offer(
-        result, statement, priority_balance=priority, non_priority_balance=non_priority
-    )
+    offer = council_offer(result, priority_balance=priority, non_priority_balance=non_priority)
     assert offer.amount == council
     assert {s.creditor: s.amount for s in offer.others} == others
     assert offer.amount + offer.left_for_others == result.available_for_non_priority

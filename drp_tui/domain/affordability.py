@@ -378,7 +378,6 @@ class CouncilOffer:
 
 def council_offer(
     result: Affordability,
-    statement: Statement,
     *,
     priority_balance: Money,
     non_priority_balance: Money,
@@ -390,7 +389,7 @@ def council_offer(
     them. So the same pound is never offered both to the council and to someone else."""
     from_priority = result.left_for_this_creditor if priority_balance > 0 else ZERO
     left = max(ZERO, result.available_for_non_priority - from_priority)
-    others = list(statement.non_priority_debts)
+    others = [Debt(s.creditor, s.balance) for s in result.non_priority_shares]
     if non_priority_balance <= 0:
         return CouncilOffer(from_priority, tuple(pro_rata(left, others)))
     *shares, council = pro_rata(left, [*others, Debt("the council", non_priority_balance)])

@@ -147,9 +147,7 @@ class Workstation:
             guidelines=self.guidelines,
         )
 
-    def council_offer(
-        self, statement: dict[str, Any], result: Affordability, debts: Sequence[DebtLine]
-    ) -> CouncilOffer:
+    def council_offer(self, result: Affordability, debts: Sequence[DebtLine]) -> CouncilOffer:
         """What the council may ask for on this case's debts, each a priority debt or not as
         its debt type says, and what that leaves the other non-priority creditors."""
         on = self.now().date()
@@ -159,7 +157,6 @@ class Workstation:
             owed[recovery.debt_type(debt.debt_type, on).priority] += debt.balance
         return council_offer(
             result,
-            statement_from_data(statement),
             priority_balance=owed[True],
             non_priority_balance=owed[False],
         )
