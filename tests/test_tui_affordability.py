@@ -30,6 +30,15 @@ async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
     return screen
 
 
+async def use_surplus(pilot: Pilot[Any]) -> ArrangementModal:
+    """Ctrl+U: the arrangement builder it opens, carrying the council's offer."""
+    await pilot.press("ctrl+u")
+    await settle(pilot)
+    builder = pilot.app.screen
+    assert isinstance(builder, ArrangementModal)
+    return builder
+
+
 def summary(screen: AffordabilityScreen) -> str:
     return str(screen.query_one("#af-summary", Static).render())
 
@@ -57,10 +66,7 @@ def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> N
             await pilot.pause()
             await pilot.press("ctrl+s")
             await settle(pilot)
-            await pilot.press("ctrl+u")
-            await settle(pilot)
-            builder = app.screen
-            assert isinstance(builder, ArrangementModal)
+            builder = await use_surplus(pilot)
             assert builder.query_one("#instalment", Input).value == "530.00"
             builder.query_one("#instalment", Input).value = "600"
             await pilot.pause()
@@ -137,10 +143,7 @@ def test_other_priority_debts_come_before_the_councils_instalment(
             await fill(pilot, screen, payment__0="a lot")
             assert "priority_debts[1].payment" in summary(screen).replace(" ", "_")
             await fill(pilot, screen, payment__0="130")
-            await pilot.press("ctrl+u")
-            await settle(pilot)
-            builder = app.screen
-            assert isinstance(builder, ArrangementModal)
+            builder = await use_surplus(pilot)
             assert builder.query_one("#instalment", Input).value == "400.00"
 
     asyncio.run(run())
@@ -179,10 +182,7 @@ def test_a_non_priority_debt_shares_the_money_with_the_other_creditors(
             assert "For the council £    490.00" in summary(screen)
             assert "For others      £    490.00" in summary(screen)
             assert "Card: £490.00" in summary(screen)
-            await pilot.press("ctrl+u")
-            await settle(pilot)
-            builder = app.screen
-            assert isinstance(builder, ArrangementModal)
+            builder = await use_surplus(pilot)
             assert builder.query_one("#instalment", Input).value == "490.00"
 
     asyncio.run(run())
