@@ -125,6 +125,11 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         def value(widget_id: str) -> str:
             return self.query_one(f"#{widget_id}", Input).value.strip()
 
+        def filled(*fields: str, row: int) -> bool:
+            # A row with any field typed is read, so a balance without a name is an error
+            # to put right, not a line silently left out of the sums.
+            return any(value(f"{field}__{row}") for field in fields)
+
         def count(key: str) -> int:
             text = value(f"household__{key}") or "0"
             if not text.isdigit():
@@ -149,12 +154,12 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
                 "payment": value(f"payment__{row}") or "0",
             }
             for row in range(PRIORITY_ROWS)
-            if value(f"priority__{row}")
+            if filled("priority", "pbalance", "payment", row=row)
         ]
         statement["non_priority_debts"] = [
             {"creditor": value(f"creditor__{row}"), "balance": value(f"balance__{row}")}
             for row in range(CREDITOR_ROWS)
-            if value(f"creditor__{row}")
+            if filled("creditor", "balance", row=row)
         ]
         return statement
 

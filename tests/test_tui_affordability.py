@@ -96,6 +96,12 @@ def test_bad_amounts_name_the_line(demo_store: Store, tmp_path: Path) -> None:
             assert isinstance(app.screen, AffordabilityScreen)  # nothing to use
             await fill(pilot, screen, income__earnings="100", household__children="two")
             assert "not a whole number" in summary(screen)
+            await fill(pilot, screen, household__children="0", balance__0="£2,000")
+            assert "needs a creditor name" in summary(screen)  # not left out of the sums
+            await fill(pilot, screen, balance__0="", payment__1="50")
+            assert "needs a creditor name" in summary(screen)
+            await pilot.press("ctrl+s")
+            await settle(pilot)
 
     asyncio.run(run())
     assert sqlite3.connect(demo_store.path).execute(
