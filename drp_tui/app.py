@@ -82,7 +82,20 @@ class DrpApp(App[None]):
                 partial(screen.run_action, binding.action),
             )
         yield SystemCommand("Help", "Every key, screen by screen (key: f1)", self.action_help)
-        yield SystemCommand("Quit", "Leave drp", self.exit)
+        yield SystemCommand("Quit", "Leave drp", self.action_quit)
+
+    async def action_quit(self) -> None:
+        """Ctrl+Q, q and the palette's Quit: a call still open is finished first (marked not
+        dialled if nothing happened on it, otherwise its outcome is asked for)."""
+        from screens.debtor import DebtorScreen
+
+        calls = [s for s in self.screen_stack if isinstance(s, DebtorScreen) and s.on_call]
+        if not calls:
+            self.exit()
+            return
+        while self.screen is not calls[-1]:
+            self.pop_screen()  # a form over the call: quitting would lose it anyway
+        calls[-1].leave("quit")
 
 
 def create_app(

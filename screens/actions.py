@@ -209,12 +209,16 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             return
         debt = next(d for d in self.debts if d.id == debt_select.value)
         typed = self.query_one("#amount", Input).value.strip()
+        if not typed and debt.balance is None:
+            self.say("Amount: type it (the balance shows after ID&V on this call)")
+            return
         try:
             amount = parse_money(typed, "Amount") if typed else debt.balance
         except InputError as exc:
             self.say(str(exc))
             return
-        if amount <= 0 or amount > debt.balance:
+        assert amount is not None
+        if amount <= 0 or (debt.balance is not None and amount > debt.balance):
             balance = f" £{debt.balance:,.2f}" if self.shown else ""
             self.say(f"Amount: more than £0.00 and at most the balance{balance}")
             return

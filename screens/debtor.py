@@ -21,8 +21,9 @@ from textual.widgets import DataTable, Static
 from drp_tui.domain.holds import refusing
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.recovery import RouteCheck
-from drp_tui.services.caseview import CaseView, DebtLine, mask
-from drp_tui.services.casework import Outcome, Refused
+from drp_tui.services.calls import CallInfo, Outcome
+from drp_tui.services.caseview import CaseView, DebtLine
+from drp_tui.services.casework import Refused
 from drp_tui.services.workstation import Workstation
 from screens.actions import (
     HIDDEN,
@@ -77,14 +78,21 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (
-        "[b]Record the outcome before leaving this call[/b] (ABANDONED, with a "
-        "reason, if it did not happen)."
+        "[b]Record the outcome before leaving this call[/b]: something was recorded on it."
     )
 
     class Loaded(Message):
         def __init__(self, view: CaseView) -> None:
             super().__init__()
             self.view = view
+
+    class Left(Message):
+        """The call was checked for leaving: marked not dialled (`left`), or it needs an
+        outcome first."""
+
+        def __init__(self, call_id: str, left: bool, then: str | None) -> None:
+            super().__init__()
+            self.call_id, self.left, self.then = call_id, left, then
 
     def __init__(
         self, workstation: Workstation, case_id: str, reason: str, view: CaseView | None = None
@@ -101,9 +109,17 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.reason = reason
         self.opened = view
         self.view: CaseView | None = None
-        self.opened_at: datetime = self.workstation.clock()
-        self.on_call = reason.startswith("queue")  # opened to call; search views are not calls
+        self.call: CallInfo | None = None if view is None else view.call
+        self.opened_at: datetime = (
+            self.workstation.clock() if self.call is None else self.call.opened_at
+        )
         self.recorded = False
+        self.then: str | None = "next"  # where to go once the outcome is saved
+
+    @property
+    def on_call(self) -> bool:
+        """A call is open on this screen (every opening of a case is a call)."""
+        return not self.recorded
 
     def reopen(self, case_id: str, reason: str, view: CaseView) -> None:
         """Take the next case on this screen, kept installed so a case opens without
@@ -151,21 +167,33 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def open_case(self, case_id: str, reason: str) -> None:
-        self.post_message(self.Loaded(self.workstation.open_case(case_id, reason)))
+        view = self.workstation.open_case(case_id, reason)
+        self.post_message(self.Loaded(view))
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def reload(self, case_id: str) -> None:
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+        self.post_message(self.Loaded(self._read(case_id)))
+
+    def _read(self, case_id: str) -> CaseView:
+        """The case as this screen's call sees it (read on a worker thread)."""
+        return self.workstation.case(case_id, None if self.call is None else self.call.id)
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
-        """Show the case as read, unless it is a late read of the previous case or
-        nothing has changed."""
-        if message.view.case_id == self.case_id and message.view != self.view:
-            self.show_case(message.view)
+        """Show the case as read, unless it is a late read of the previous case (or of an
+        earlier call on it) or nothing has changed."""
+        view = message.view
+        if view.case_id != self.case_id or view == self.view:
+            return
+        if self.call is not None and (view.call is None or view.call.id != self.call.id):
+            return
+        self.show_case(view)
 
     def show_case(self, view: CaseView) -> None:
         self.view = view
+        if view.call is not None:
+            self.call = view.call
+            self.opened_at = view.call.opened_at
         shown = view.verified
         self._header()
         holds = self.query_one("#holds", Static)
@@ -208,7 +236,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             return
         view = self.view
         elapsed = int((self.workstation.clock() - self.opened_at).total_seconds())
-        balance = f"£{view.balance:,.2f}" if view.verified else f"£{HIDDEN}"
+        balance = f"£{HIDDEN}" if view.balance is None else f"£{view.balance:,.2f}"
         idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
         self.query_one("#case-header", Static).update(
             Content.from_markup(
@@ -222,7 +250,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def _person(self, view: CaseView, shown: bool) -> None:
-        name = view.name if shown else mask(view.name)
+        name = view.name  # initials until ID&V passes on this call (the service masks it)
         born = (
             (f"{view.date_of_birth:%d %b %Y}" if view.date_of_birth else "not held")
             if shown
@@ -259,10 +287,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         for debt in view.debts:
             table.add_row(
                 Text(debt.type_name, no_wrap=True),
-                _money(debt.balance) if shown else f"£{HIDDEN}",
+                _money(debt.balance),
                 debt.stage.replace("_", " "),
                 Text(debt_label(debt, shown), no_wrap=True),
-                _money(debt.costs) if shown else f"£{HIDDEN}",
+                _money(debt.costs),
                 key=debt.id,
             )
 
@@ -291,20 +319,40 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             "account. If anyone else answers, or you reach voicemail, leave no debt "
             "details."
         )
-        if refusing(view.holds, "demand_payment") is not None:
-            ask = "Do not ask for payment: the case is on hold. Note the call and end it kindly."
-        else:
-            ask = (
-                f"Explain the {top.type_name.lower()} balance and that it is at "
-                f"{top.stage.replace('_', ' ')}. Ask how they can pay; offer an arrangement "
-                "they can afford (affordability first if money is tight)."
+        held = refusing(view.holds, "demand_payment")
+        if held is not None:
+            # The hold script: nothing that asks for money or says what non-payment leads to.
+            script = Content.from_markup(
+                "[b]Script (on hold)[/b]\n$opening\n$hold: do not ask for payment, offer no "
+                "arrangement and say nothing of what happens if it is not paid. Check how "
+                "they are, note the call, signpost free debt advice if they ask, and end it "
+                "kindly.",
+                opening=opening,
+                hold=held.hold.name,
             )
-        self.query_one("#script", Static).update(
-            f"[b]Script[/b]\n{opening}\n{ask}\n[b]If it is not paid:[/b] {top.non_payment}"
-        )
+        else:
+            script = Content.from_markup(
+                "[b]Script[/b]\n$opening\nExplain the $debt balance and that it is at $stage. "
+                "Ask how they can pay; offer an arrangement they can afford (affordability "
+                "first if money is tight).\n[b]If it is not paid:[/b] $next",
+                opening=opening,
+                debt=top.type_name.lower(),
+                stage=top.stage.replace("_", " "),
+                next=top.non_payment,
+            )
+        self.query_one("#script", Static).update(script)
 
     def _routes(self, view: CaseView, shown: bool) -> None:
         lines = [Content.from_markup("[b]Recovery options[/b]")]
+        if refusing(view.holds, "demand_payment") is not None:
+            # On hold: the options are closed, each with its reason.
+            lines += [
+                Content.from_markup(" · closed: $why", why=why)
+                for action in ("arrangement", "referral")
+                if (why := self.workstation.refusal(view, action)) is not None
+            ]
+            self.query_one("#routes", Static).update(LINE.join(lines))
+            return
         for debt in view.debts[:3]:
             lines.append(
                 Content.from_markup(
@@ -327,17 +375,26 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         phone_ids = [phone_id for phone_id, _, _ in view.phones]
 
         def build(code: OutcomeCode, fields: dict[str, str]) -> Outcome:
-            return self.workstation.build_outcome(
-                code, fields, verified=view.verified, phone_ids=phone_ids
-            )
+            return self.workstation.build_outcome(code, fields, phone_ids=phone_ids)
 
         self.app.push_screen(
-            OutcomeModal(self.workstation.outcome_codes(), view.phones, build, prompt, preset),
+            OutcomeModal(self.workstation.outcome_codes(view), view.phones, build, prompt, preset),
             self._save_outcome,
         )
 
+    def _refused_up_front(self, action: str) -> bool:
+        """True, with the reason shown and the attempt recorded, if the rules refuse
+        `action` on this call: asked before its form opens, so no form leads to a refusal."""
+        assert self.view is not None
+        message = self.workstation.refusal(self.view, action)
+        if message is None:
+            return False
+        self.record_refusal(self.view, action, message)
+        self._refused(Refused(message))
+        return True
+
     def action_affordability(self) -> None:
-        if self.view is None:
+        if self.view is None or self._refused_up_front("affordability"):
             return
         self.app.push_screen(
             AffordabilityScreen(self.workstation, self.case_id, self.view.debts),
@@ -351,7 +408,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def action_arrangement(self, surplus: Decimal | None = None) -> None:
         if self.view is None or not self.view.debts:
             return
-        if self._held("make_arrangement", "arrangement"):
+        if self._refused_up_front("arrangement"):
             return
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
@@ -362,14 +419,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def _save_arrangement(self, plan: ArrangementPlan | None) -> None:
-        if plan is not None:
-            self.save_arrangement(self.case_id, plan)
+        if plan is not None and self.call is not None:
+            self.save_arrangement(self.case_id, self.call.id, plan)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_arrangement(self, case_id: str, plan: ArrangementPlan) -> None:
+    def save_arrangement(self, case_id: str, call_id: str, plan: ArrangementPlan) -> None:
         try:
             self.workstation.make_arrangement(
-                case_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
+                case_id, call_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
             )
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
@@ -379,9 +436,11 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             f"Arrangement saved: {len(plan.schedule.instalments)} payments of "
             f"£{plan.schedule.instalments[0].amount:,.2f}. Record the outcome (ARR) next.",
         )
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+        self.post_message(self.Loaded(self._read(case_id)))
 
     def action_promise(self) -> None:
+        if self.view is None or self._refused_up_front("promise"):
+            return
         self.action_outcome(preset="PTP")
 
     def action_note(self) -> None:
@@ -400,23 +459,12 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def save_note(self, case_id: str, text: str) -> None:
         self.workstation.add_note(case_id, text)
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
-
-    def _held(self, action: str, what: str) -> bool:
-        """True, with the reason shown and the attempt recorded, if a hold forbids `action`."""
-        assert self.view is not None
-        found = refusing(self.view.holds, action)
-        if found is None:
-            return False
-        refused = Refused(f"{what}: {found.message}")
-        self.record_refusal(self.case_id, action, refused.message)
-        self._refused(refused)
-        return True
+        self.post_message(self.Loaded(self._read(case_id)))
 
     @work(thread=True, group="debtor", exit_on_error=False)
-    def record_refusal(self, case_id: str, action: str, message: str) -> None:
-        self.workstation.record_refusal(case_id, action, message)
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+    def record_refusal(self, view: CaseView, action: str, message: str) -> None:
+        self.workstation.refuse(view, action, message)
+        self.post_message(self.Loaded(self._read(view.case_id)))
 
     def action_phone(self) -> None:
         if self.view is None:
@@ -433,10 +481,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def mark_phone(self, case_id: str, mark: PhoneMark) -> None:
         self.workstation.mark_phone(case_id, mark.phone_id, mark.status)
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+        self.post_message(self.Loaded(self._read(case_id)))
 
     def action_refer(self) -> None:
-        if self.view is None or self._held("escalate", "referral to an agency"):
+        if self.view is None or self._refused_up_front("referral"):
             return
         routes = referral_routes(self.view)
         if not routes:
@@ -467,14 +515,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             self.app.call_from_thread(self._refused, refused)
             return
         self.app.call_from_thread(self.notify, f"Referred to {referral.agency_name}.", markup=False)
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+        self.post_message(self.Loaded(self._read(case_id)))
 
     def action_writeoff(self) -> None:
         if self.view is None or not self.view.debts:
             return
         self.app.push_screen(
             WriteOffModal(
-                [d for d in self.view.debts if d.balance > 0],
+                [d for d in self.view.debts if d.balance is None or d.balance > 0],
                 self.workstation.writeoff_reasons(),
                 self.view.verified,
             ),
@@ -491,7 +539,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.app.call_from_thread(
             self.notify, "Write-off requested; a supervisor or manager will decide."
         )
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+        self.post_message(self.Loaded(self._read(case_id)))
 
     def _refused(self, refused: Refused) -> None:
         self.notify(
@@ -502,25 +550,44 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def action_leave(self) -> None:
-        if self.on_call and not self.recorded:
-            self.action_outcome(self.LEAVE_PROMPT)
-            return
-        self.dismiss(None)
+        """Esc: back to the queue. A call on which nothing happened is marked not dialled
+        (the case keeps its place); one with anything recorded on it asks for its outcome."""
+        self.leave(None)
 
     def action_next(self) -> None:
-        if self.on_call and not self.recorded:
-            self.action_outcome(self.LEAVE_PROMPT)
-            return
-        self.dismiss("next")
+        self.leave("next")
 
-    def _save_outcome(self, outcome: Outcome | None) -> None:
-        if outcome is not None:
-            self.save_outcome(self.case_id, self.opened_at, outcome)
+    def leave(self, then: str | None) -> None:
+        """Leave the call, then go `then`: "next" case, None (the queue) or "quit"."""
+        if self.recorded:
+            self.dismiss(then)
+        elif self.call is not None:
+            self.check_leaving(self.call.id, then)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_outcome(self, case_id: str, opened_at: datetime, outcome: Outcome) -> None:
+    def check_leaving(self, call_id: str, then: str | None) -> None:
+        self.post_message(self.Left(call_id, self.workstation.leave_call(call_id), then))
+
+    @on(Left)
+    def left(self, message: Left) -> None:
+        if self.call is None or message.call_id != self.call.id:
+            return
+        if message.left:
+            self.recorded = True
+            self.notify("Not dialled: no call recorded, and the case keeps its place.")
+            self.dismiss(message.then)
+        else:
+            self.then = message.then
+            self.action_outcome(self.LEAVE_PROMPT)
+
+    def _save_outcome(self, outcome: Outcome | None) -> None:
+        if outcome is not None and self.call is not None:
+            self.save_outcome(self.call.id, outcome)
+
+    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
+    def save_outcome(self, call_id: str, outcome: Outcome) -> None:
         try:
-            self.workstation.record_outcome(case_id, opened_at, outcome)
+            self.workstation.record_outcome(call_id, outcome)
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
             return
@@ -532,24 +599,25 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @on(OutcomeSaved)
     def outcome_saved(self) -> None:
         self.recorded = True
-        self.dismiss("next")
+        then, self.then = self.then, "next"
+        self.dismiss(then)
 
     def action_idv(self) -> None:
         self.app.push_screen(IdvModal(), self._record_idv)
 
     def _record_idv(self, choice: IdvChoice | None) -> None:
-        if choice is not None:
-            self.verify(self.case_id, choice)
+        if choice is not None and self.call is not None:
+            self.verify(self.case_id, self.call.id, choice)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def verify(self, case_id: str, choice: IdvChoice) -> None:
-        result = self.workstation.verify(case_id, choice.checks, choice.third_party)
+    def verify(self, case_id: str, call_id: str, choice: IdvChoice) -> None:
+        result = self.workstation.verify(call_id, choice.checks, choice.third_party)
         self.app.call_from_thread(
             self.notify,
             f"ID&V {result.replace('_', ' ')}",
             severity="information" if result == "passed" else "warning",
         )
-        self.post_message(self.Loaded(self.workstation.case(case_id)))
+        self.post_message(self.Loaded(self._read(case_id)))
 
 
 def _columns(*values: str) -> str:
@@ -563,5 +631,6 @@ def _columns(*values: str) -> str:
     )
 
 
-def _money(amount: Decimal) -> Text:
-    return Text(f"£{amount:,.2f}", justify="right")
+def _money(amount: Decimal | None) -> Text:
+    """Money as the call may see it: hidden until ID&V passes (the view holds None)."""
+    return Text(f"£{HIDDEN}" if amount is None else f"£{amount:,.2f}", justify="right")

@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.services.casework import Outcome
+from drp_tui.services.calls import Outcome
 from screens.text import problem
 
 FIELDS = {

@@ -3,6 +3,7 @@ reason each is there and whether it may be called now."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -60,14 +61,16 @@ class QueueScreen(ShowsFailures, Screen[None]):
             self.figures = figures
 
     class Opened(Message):
-        """A case opened from the queue or search, its opening audited; `ahead` if the view
-        was read before it was opened."""
+        """A call opened on a case from the queue or search, its opening audited; `ahead` if
+        the view was read before it was opened; `resumed` for a call left open when drp
+        last closed."""
 
-        def __init__(self, view: CaseView, reason: str, ahead: bool) -> None:
+        def __init__(self, view: CaseView, reason: str, ahead: bool, resumed: bool = False) -> None:
             super().__init__()
             self.view = view
             self.reason = reason
             self.ahead = ahead
+            self.resumed = resumed
 
     class ReadAhead(Message):
         """The highlighted case, read before Enter is pressed (nothing recorded)."""
@@ -85,6 +88,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
         self.finished: str | None = None  # the case just called, when moving on to the next
         self.debtor: DebtorScreen | None = None
         self.ahead: CaseView | None = None  # the highlighted case, read ahead of Enter
+        self.resume_checked = False  # calls left open by the last run are offered once
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -162,8 +166,10 @@ class QueueScreen(ShowsFailures, Screen[None]):
         highlighted (the debtor screen reads it again once drawn), else as read now. The
         first paint is the case, never a loading line, and nothing of it is shown before
         the opening is in the audit trail."""
-        self.workstation.record_view(case_id, reason)
-        view = ahead if ahead is not None else self.workstation.case(case_id)
+        call = self.workstation.open_call(case_id, reason)
+        # Read ahead before the call, so masked as every call starts: the same view.
+        view = replace(ahead, call=call) if ahead is not None else None
+        view = view or self.workstation.case(case_id, call.id)
         if not get_current_worker().is_cancelled:
             self.post_message(self.Opened(view, reason, ahead is not None))
 
@@ -194,6 +200,9 @@ class QueueScreen(ShowsFailures, Screen[None]):
         case_id = message.view.case_id
 
         def after(result: str | None) -> None:
+            if result == "quit":
+                self.app.exit()
+                return
             # The call is recorded: reload, then open the next callable case.
             self.finished = case_id if result == "next" else None
             self.load()
@@ -208,6 +217,13 @@ class QueueScreen(ShowsFailures, Screen[None]):
         if message.ahead:
             self.debtor.call_after_refresh(self.debtor.reload, case_id)
         self.app.push_screen(self.debtor, after)
+        if message.resumed:
+            self.debtor.notify(
+                "This call was left open when drp last closed: record its outcome (o), or "
+                "Esc if it was never dialled.",
+                severity="warning",
+                timeout=12,
+            )
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
@@ -217,6 +233,11 @@ class QueueScreen(ShowsFailures, Screen[None]):
         if queue is None:
             queue = self.workstation.queue()
         self.post_message(self.Loaded(queue, figures))
+        if not self.resume_checked:
+            self.resume_checked = True
+            for call in self.workstation.open_calls()[:1]:
+                view = self.workstation.case(call.case_id, call.id)
+                self.post_message(self.Opened(view, call.reason, ahead=False, resumed=True))
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:

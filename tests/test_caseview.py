@@ -8,10 +8,12 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from drp_tui.services.caseview import HISTORY_LINES, case_view
+from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Event
+from tests.callhelp import verified_call
 from tests.conftest import DEMO_NOW
 from tests.tui import first_case
 
@@ -41,10 +43,14 @@ def test_history_is_newest_first_even_when_written_out_of_order(
                 payload={"text": f"Imported note {days}"},
             )
 
-    history = case_view(demo_store, policy, case_id, DEMO_NOW.date()).history
+    # Seen on a call with ID&V passed (at the same moment as the note, so the note sorts
+    # first: it was written first among equals).
+    call = verified_call(demo_store, Actor("jmorgan", clock=lambda: DEMO_NOW), case_id)
+    shown = case_view(demo_store, policy, case_id, DEMO_NOW.date(), call).history
+    assert len(shown) == HISTORY_LINES
+    history = [line for line in shown if line.kind != "idv.recorded"]
 
     assert history[0].detail == "text Called back today"
-    assert len(history) == HISTORY_LINES
     details = [line.detail for line in history]
     # The demo's own events on the case come before the old imported ones, oldest last.
     assert details.index("text Imported note 1") < details.index("text Imported note 2")

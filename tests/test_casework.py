@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import build_schedule
-from drp_tui.services import audit, casework, monitoring
+from drp_tui.services import audit, calls, casework, monitoring
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
@@ -29,12 +29,19 @@ from drp_tui.store.models import (
     Phone,
     Promise,
 )
+from tests.callhelp import unverified_call, verified_call
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
+    return one_case_store(tmp_path)
+
+
+def one_case_store(tmp_path: Path) -> Store:
+    """Officer asmith, case c1 (C0000001) of Jo Bloggs: phone ph1, council tax debt d1 of
+    £600 at liability order."""
     store = open_store(tmp_path / "drp.sqlite")
     with store.write() as session:
         session.add(Officer(id="asmith", name="Alex Smith"))
@@ -79,12 +86,14 @@ def test_breathing_space_refuses_a_payment_demand_and_records_the_attempt(
         start=date(2026, 11, 1),
         reference="BS123456",
     )
+    call = verified_call(store, actor(), "c1")
     with pytest.raises(Refused, match="Breathing Space \\(standard\\) until 2026-12-30"):
-        casework.make_promise(
+        calls.make_promise(
             store,
             actor(),
             policy.holds,
             case_id="c1",
+            call_id=call,
             amount=Decimal("50"),
             due_on=date(2026, 11, 30),
         )
@@ -95,12 +104,23 @@ def test_breathing_space_refuses_a_payment_demand_and_records_the_attempt(
         ).scalar_one()
     assert refused.payload["action"] == "demand_payment"
     assert refused.officer_id == "asmith"
-    assert kinds(store) == ["breathing_space.recorded", "action.refused"]
+    assert kinds(store) == [
+        "breathing_space.recorded",
+        "case.viewed",
+        "idv.recorded",
+        "action.refused",
+    ]
     assert audit.verify(store).intact
-    # After the sixty days the same promise is accepted.
+    # After the sixty days the same promise is accepted (on that day's call).
     later = actor(datetime(2026, 12, 31, 10, tzinfo=UTC))
-    casework.make_promise(
-        store, later, policy.holds, case_id="c1", amount=Decimal("50"), due_on=date(2027, 1, 8)
+    calls.make_promise(
+        store,
+        later,
+        policy.holds,
+        case_id="c1",
+        call_id=verified_call(store, later, "c1"),
+        amount=Decimal("50"),
+        due_on=date(2027, 1, 8),
     )
 
 
@@ -112,15 +132,21 @@ def test_a_dispute_refuses_escalation_but_not_notes(store: Store, policy: Policy
         casework.place_with_agency(
             store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
         )
-    casework.record_outcome(
+    calls.record_outcome(
         store,
         actor(),
         policy.holds,
-        case_id="c1",
-        started_at=NOW,
-        outcome=casework.Outcome("RPC", right_party=True, notes="Explained the hold"),
+        policy.outcomes,
+        call_id=verified_call(store, actor(), "c1"),
+        outcome=calls.Outcome("RPC", right_party=True, notes="Explained the hold"),
     )
-    assert kinds(store) == ["hold.set", "action.refused", "contact.recorded"]
+    assert kinds(store) == [
+        "hold.set",
+        "action.refused",
+        "case.viewed",
+        "idv.recorded",
+        "contact.recorded",
+    ]
 
 
 def test_arrangement_payments_and_monitoring(store: Store, policy: PolicyBook) -> None:
@@ -139,6 +165,7 @@ def test_arrangement_payments_and_monitoring(store: Store, policy: PolicyBook) -
         actor(),
         policy.holds,
         case_id="c1",
+        call_id=verified_call(store, actor(), "c1"),
         debt_id="d1",
         schedule=schedule,
         frequency="monthly",
@@ -179,11 +206,18 @@ def test_arrangement_payments_and_monitoring(store: Store, policy: PolicyBook) -
 def test_promises_are_judged_kept_or_broken_after_the_tolerance(
     store: Store, policy: PolicyBook
 ) -> None:
-    kept = casework.make_promise(
-        store, actor(), policy.holds, case_id="c1", amount=Decimal("50"), due_on=date(2026, 11, 27)
-    )
-    broken = casework.make_promise(
-        store, actor(), policy.holds, case_id="c1", amount=Decimal("500"), due_on=date(2026, 11, 28)
+    call = verified_call(store, actor(), "c1")
+    kept, broken = (
+        calls.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            case_id="c1",
+            call_id=call,
+            amount=Decimal(amount),
+            due_on=due,
+        )
+        for amount, due in (("50", date(2026, 11, 27)), ("500", date(2026, 11, 28)))
     )
     casework.record_payment(
         store, actor(), debt_id="d1", amount=Decimal("50"), received_on=date(2026, 11, 27)
@@ -199,26 +233,26 @@ def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
     store: Store, policy: PolicyBook
 ) -> None:
     callback = NOW + timedelta(hours=4)
-    casework.record_outcome(
+    calls.record_outcome(
         store,
         actor(),
         policy.holds,
-        case_id="c1",
-        started_at=NOW,
-        outcome=casework.Outcome("CALLBACK", right_party=True, callback_at=callback),
+        policy.outcomes,
+        call_id=verified_call(store, actor(), "c1"),
+        outcome=calls.Outcome("CALLBACK", right_party=True, callback_at=callback),
     )
     with store.read() as session:
         case = session.get(Case, "c1")
         assert case is not None
         assert case.next_action_due == callback
     later = NOW + timedelta(hours=5)
-    casework.record_outcome(
+    calls.record_outcome(
         store,
         actor(later),
         policy.holds,
-        case_id="c1",
-        started_at=later,
-        outcome=casework.Outcome("WRONG", right_party=False, phone_id="ph1"),
+        policy.outcomes,
+        call_id=unverified_call(store, actor(later), "c1"),
+        outcome=calls.Outcome("WRONG", right_party=False, phone_id="ph1"),
     )
     with store.read() as session:
         case = session.get(Case, "c1")
@@ -231,11 +265,12 @@ def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
 
 def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: PolicyBook) -> None:
     with pytest.raises(InputError, match=r"more than £0\.00"):
-        casework.make_promise(
+        calls.make_promise(
             store,
             actor(),
             policy.holds,
             case_id="c1",
+            call_id="checked after the amount",
             amount=Decimal("0"),
             due_on=date(2026, 12, 1),
         )
@@ -257,6 +292,7 @@ def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: P
             actor(),
             policy.holds,
             case_id="c1",
+            call_id="checked after the schedule",
             debt_id="d1",
             schedule=impossible,
             frequency="weekly",

@@ -14,6 +14,7 @@ from drp_tui.services.casework import Actor, save_assessment
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import NEEDS_PAY, net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
+from tests.callhelp import verified_call
 from tests.conftest import DEMO_NOW
 
 ON = date(2026, 11, 23)
@@ -45,7 +46,10 @@ def test_attachment_of_earnings_needs_pay_then_uses_the_assessment(
     demo_store: Store, policy: PolicyBook
 ) -> None:
     case_id = liability_order_case(demo_store)
-    before = case_view(demo_store, policy, case_id, ON)
+    officer = Actor("jmorgan", clock=lambda: DEMO_NOW)
+    call = verified_call(demo_store, officer, case_id)  # the amounts show after ID&V
+    assert not case_view(demo_store, policy, case_id, ON).debts[0].amounts
+    before = case_view(demo_store, policy, case_id, ON, call)
     debt = next(d for d in before.debts if d.stage == "liability_order")
     assert before.debts
     assert debt.amounts["attachment_of_earnings"] == NEEDS_PAY
@@ -59,11 +63,14 @@ def test_attachment_of_earnings_needs_pay_then_uses_the_assessment(
         surplus=Decimal("100"),
         available_for_priority=Decimal("100"),
     )
-    after = next(d for d in case_view(demo_store, policy, case_id, ON).debts if d.id == debt.id)
+    after = next(
+        d for d in case_view(demo_store, policy, case_id, ON, call).debts if d.id == debt.id
+    )
     order = ctaeo_deduction(policy.ctaeo, net=Decimal("1800"), period="monthly", made_on=ON)
     assert after.amounts["attachment_of_earnings"] == (
         f"£{order.deduction:,.2f} a month ({order.rate_percent}% of £1,800.00)"
     )
+    assert debt.balance is not None
     fees = enforcement_fees(policy.fees, balance=debt.balance, stage="enforcement", on=ON)
     assert f"£{fees.total:,.2f} if an agent visits" in after.amounts["enforcement_agent"]
     assert "a month from UC" in after.amounts["benefit_deduction"]

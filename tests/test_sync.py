@@ -9,19 +9,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select, text
 
+from drp_tui.services.calls import Outcome, make_promise, record_outcome
 from drp_tui.services.caseview import case_view
-from drp_tui.services.casework import (
-    Actor,
-    Outcome,
-    add_note,
-    make_promise,
-    record_outcome,
-    record_payment,
-)
+from drp_tui.services.casework import Actor, add_note, record_payment
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Promise, SyncedEvent
 from drp_tui.sync.schema import hub_change, hub_event, hub_refusal
+from tests.callhelp import unverified_call, verified_call
 from tests.hubteam import (
     NOW,
     SUPERVISOR,
@@ -65,6 +60,7 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
         actor("asmith"),
         policy.holds,
         case_id=case_id(1),
+        call_id=verified_call(alex, actor("asmith"), case_id(1)),
         amount=Decimal("50.00"),
         due_on=date(2026, 12, 1),
     )
@@ -72,13 +68,13 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
         bo,
         actor("bjones"),
         policy.holds,
-        case_id=case_id(3),
-        started_at=NOW,
-        outcome=Outcome(code="NOANS", right_party=False),
+        policy.outcomes,
+        call_id=unverified_call(bo, actor("bjones"), case_id(3)),
+        outcome=Outcome(code="NA", right_party=False),
     )
 
     pushed = run_sync(alex, hub, "asmith")
-    assert pushed.pushed_events == 2
+    assert pushed.pushed_events == 4  # the payment; the call's opening, its ID&V, the promise
     assert pushed.pushed_rows >= 2  # the payment, the promise (and the instalment-free case)
     assert pushed.conflicts == []
     assert pushed.refused == 0
@@ -90,7 +86,14 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
         assert session.get(Promise, promise.id) is not None
     with hub.read() as connection:
         kinds = sorted(connection.execute(select(hub_event.c.kind)).scalars())
-    assert kinds == ["contact.recorded", "payment.recorded", "promise.made"]
+    assert kinds == [
+        "case.viewed",  # each call's opening, both desks
+        "case.viewed",
+        "contact.recorded",
+        "idv.recorded",
+        "payment.recorded",
+        "promise.made",
+    ]
 
     # Alex leaves a note on case 2; the supervisor moves it to Bo: Bo gets it whole, with
     # Alex's note and the move in its history, and Alex sees it has gone.
@@ -107,13 +110,19 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
     with bo.read() as session:
         seen = [(e.kind, e.case_id) for e in session.execute(select(SyncedEvent)).scalars()]
     assert ("queue.moved", case_id(2)) in seen
-    history = case_view(bo, policy, case_id(2), NOW.date()).history
+    call = verified_call(bo, actor("bjones"), case_id(2))  # the detail shows after ID&V
+    history = [
+        line
+        for line in case_view(bo, policy, case_id(2), NOW.date(), call).history
+        if line.kind != "idv.recorded"  # this call's own check
+    ]
     assert [(line.officer, line.kind) for line in history] == [
         ("asmith", "note.added"),  # newest first, wherever it was recorded
         (SUPERVISOR, "queue.moved"),
         (SUPERVISOR, "queue.moved"),
     ]
     assert "Wants a call after 5pm" in history[0].detail
+    run_sync(bo, hub, "bjones")  # that call's opening and ID&V
 
     for store, officer in ((alex, "asmith"), (bo, "bjones")):
         again = run_sync(store, hub, officer)
@@ -149,13 +158,14 @@ def test_the_hub_refuses_work_on_a_case_never_allocated_to_the_officer(
         actor("asmith"),
         policy.holds,
         case_id=case_id(3),
+        call_id=verified_call(alex, actor("asmith"), case_id(3)),
         amount=Decimal("10.00"),
         due_on=date(2026, 12, 1),
     )
     result = run_sync(alex, hub, "asmith")
-    assert result.refused == 2  # the event and the promise row
+    assert result.refused == 4  # the call's three events (opened, ID&V, promise) and the row
     with alex.engine.connect() as local:
-        assert local.execute(text("SELECT count(*) FROM outbox")).scalar() == 1
+        assert local.execute(text("SELECT count(*) FROM outbox")).scalar() == 3
         assert local.execute(text("SELECT count(*) FROM rowchange")).scalar() == 1
     with hub.read() as connection:
         assert connection.execute(select(func.count()).select_from(hub_event)).scalar() == 0
@@ -164,7 +174,7 @@ def test_the_hub_refuses_work_on_a_case_never_allocated_to_the_officer(
     # Refused again on the next sync, and still recorded once per item.
     run_sync(alex, hub, "asmith")
     with hub.read() as connection:
-        assert connection.execute(select(func.count()).select_from(hub_refusal)).scalar() == 2
+        assert connection.execute(select(func.count()).select_from(hub_refusal)).scalar() == 4
 
 
 def test_a_change_is_fed_once_per_real_change(hub_address: str) -> None:

@@ -11,6 +11,18 @@ from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
 OUTCOME_CLASSES = ("success", "reach", "fail")
 OUTCOME_FIELDS = ("amount", "date", "callback_at", "phone", "reason")
+# What recording a code does beyond the contact attempt, and the form fields each needs.
+OUTCOME_EFFECTS: Mapping[str, tuple[str, ...]] = {
+    "promise": ("amount", "date"),
+    "phone_wrong": ("phone",),
+    "phone_disconnected": ("phone",),
+    "dispute_hold": ("reason",),
+    "breathing_space": ("date",),
+    "deceased": (),
+}
+# The ID&V a code needs on the call: "passed" (a right-party conversation about the debt) or
+# "failed" (the code records that the check failed).
+IDV_NEEDS = ("passed", "failed")
 
 
 @dataclass(frozen=True)
@@ -22,6 +34,8 @@ class OutcomeCode:
     right_party: bool
     needs: tuple[str, ...]
     system: bool  # set by drp itself, not offered to officers
+    idv: str | None = None  # the ID&V result the call must have, if any
+    effects: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,10 @@ class OutcomePolicy:
                     chosen[code.code] = in_force(rows, on)
         return list(chosen.values())
 
+    def code(self, code: str, on: date) -> OutcomeCode:
+        """The code in force on `on` (NoFigureError if there is none)."""
+        return in_force([c for c in self.codes if c.code == code], on)
+
 
 def load_outcomes(doc: Mapping[str, Any], path: str) -> OutcomePolicy:
     def build(r: RowReader) -> OutcomeCode:
@@ -45,14 +63,27 @@ def load_outcomes(doc: Mapping[str, Any], path: str) -> OutcomePolicy:
         if outcome_class not in OUTCOME_CLASSES:
             raise r.fail(f"class must be one of {', '.join(OUTCOME_CLASSES)}")
         needs = r.names("needs", OUTCOME_FIELDS) if r.row.get("needs") else ()
+        effects = r.names("effects", tuple(OUTCOME_EFFECTS)) if r.row.get("effects") else ()
+        for effect in effects:
+            missing = [f for f in OUTCOME_EFFECTS[effect] if f not in needs]
+            if missing:
+                raise r.fail(f"effect {effect!r} needs {', '.join(missing)} in 'needs'")
+        idv = r.text("idv") if "idv" in r.row else None
+        if idv is not None and idv not in IDV_NEEDS:
+            raise r.fail(f"idv must be one of {', '.join(IDV_NEEDS)}")
+        right_party = r.flag("right_party", False)
+        if right_party and idv is None:
+            raise r.fail("a right-party code must say the ID&V it needs ('idv')")
         return OutcomeCode(
             r.dated(split_by_jurisdiction=False),
             r.text("code"),
             r.text("name"),
             outcome_class,
-            r.flag("right_party", False),
+            right_party,
             needs,
             r.flag("system", False),
+            idv,
+            effects,
         )
 
     return OutcomePolicy(read_rows(doc, "code", path, build, group=lambda c: c.code))

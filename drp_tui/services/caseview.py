@@ -1,5 +1,7 @@
-"""Everything the debtor screen shows about one case, read in one go, and the ID&V record
-that unlocks the account detail (DOMAIN.md decision 10)."""
+"""Everything the debtor screen shows about one case, read in one go, through the one
+disclosure gate: until ID&V passes on this call (DOMAIN.md decision 10) the view carries no
+account detail at all (no balances, amounts, date of birth, address or history detail), so
+no screen or dialog can show what it was never given."""
 
 from __future__ import annotations
 
@@ -14,11 +16,11 @@ from sqlmodel import col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
-from drp_tui.services.casework import Actor, holds_for
+from drp_tui.services.calls import CallInfo, call_info
+from drp_tui.services.casework import holds_for
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
-from drp_tui.store.events import append_event
 from drp_tui.store.models import (
     Address,
     Assessment,
@@ -31,12 +33,11 @@ from drp_tui.store.models import (
     Vulnerability,
 )
 
-IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
-IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
 HISTORY_LINES = 40
 # Openings are the audit trail's, not the case's story: one line per look would soon push
 # the calls, promises and payments off the history.
 NOT_HISTORY = ("case.viewed",)
+NOT_DISCLOSED = "(detail after ID&V)"
 
 
 @dataclass(frozen=True)
@@ -46,8 +47,8 @@ class DebtLine:
     debt_type: str
     type_name: str
     stage: str
-    balance: Decimal
-    costs: Decimal
+    balance: Decimal | None  # None until disclosed
+    costs: Decimal | None
     jurisdiction: str
     routes: tuple[RouteCheck, ...]
     non_payment: str
@@ -66,19 +67,30 @@ class HistoryLine:
 class CaseView:
     case_id: str
     reference: str
-    name: str
-    date_of_birth: date | None
-    address: str
+    name: str  # initials only until disclosed
+    date_of_birth: date | None  # None until disclosed
+    address: str  # "" until disclosed
     phones: tuple[tuple[str, str, str], ...]  # id, number, status
     debts: tuple[DebtLine, ...]
     holds: tuple[ActiveHold, ...]
     vulnerabilities: tuple[str, ...]
     history: tuple[HistoryLine, ...]
-    verified: bool  # ID&V passed on this case today
+    call: CallInfo | None  # the call this view is for (None: read ahead, before any call)
 
     @property
-    def balance(self) -> Decimal:
-        return sum((d.balance for d in self.debts), Decimal(0))
+    def verified(self) -> bool:
+        """ID&V passed on this call: the view holds the account detail."""
+        return self.call is not None and self.call.disclosed
+
+    @property
+    def idv_result(self) -> str:
+        return "not_attempted" if self.call is None else self.call.idv_result
+
+    @property
+    def balance(self) -> Decimal | None:
+        if not self.verified:
+            return None
+        return sum((d.balance or Decimal(0) for d in self.debts), Decimal(0))
 
     @property
     def main_stage(self) -> str:
@@ -104,7 +116,14 @@ def _summary(kind: str, payload: dict[str, object]) -> str:
     return ", ".join(f"{k} {payload[k]}" for k in keys if payload.get(k) not in (None, ""))
 
 
-def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseView:
+def case_view(
+    store: Store, policy: PolicyBook, case_id: str, on: date, call_id: str | None = None
+) -> CaseView:
+    """The case as the call may see it: masked unless ID&V passed on `call_id`."""
+    call = None if call_id is None else call_info(store, call_id)
+    if call is not None and call.case_id != case_id:
+        raise InputError("call", "that call is on another case")
+    shown = call is not None and call.disclosed
     with store.read() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -154,8 +173,8 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                     debt.debt_type,
                     kind.name,
                     debt.stage,
-                    debt.balance,
-                    debt.costs,
+                    debt.balance if shown else None,
+                    debt.costs if shown else None,
                     debt.jurisdiction,
                     tuple(routes),
                     kind.non_payment,
@@ -169,7 +188,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                             on=on,
                         )
                         for route in routes
-                        if route.open and route.calculator
+                        if shown and route.open and route.calculator
                     },
                 )
             )
@@ -204,35 +223,35 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
             .all()
         )
         holds = tuple(active_holds(policy.holds, holds_for(session, case), on))
-    # Identity is checked on this desk's own call: a colleague's check elsewhere does not count.
-    verified = any(
-        e.kind == "idv.recorded" and e.payload.get("result") == "passed" and e.at.date() == on
-        for e in events
-    )
     name = " ".join(part for part in (person.title, person.forename, person.surname) if part)
     line = (
         ""
-        if address is None
+        if address is None or not shown
         else ", ".join(
             part for part in (address.line1, address.line2, address.town, address.postcode) if part
         )
     )
     history = tuple(
-        HistoryLine(f"{e.at:%d %b %H:%M}", e.officer_id, e.kind, _summary(e.kind, e.payload))
+        HistoryLine(
+            f"{e.at:%d %b %H:%M}",
+            e.officer_id,
+            e.kind,
+            _summary(e.kind, e.payload) if shown else NOT_DISCLOSED,
+        )
         for e in _newest_first(events, elsewhere)
     )
     return CaseView(
         case.id,
         case.reference,
-        name,
-        person.date_of_birth,
+        name if shown else mask(name),
+        person.date_of_birth if shown else None,
         line,
         phones,
         tuple(debts),
         holds,
         vulnerabilities,
         history,
-        verified,
+        call,
     )
 
 
@@ -249,40 +268,6 @@ def _newest_first(
 def mask(text: str) -> str:
     """Initials only: enough to ask for the right person, nothing to disclose."""
     return " ".join(word[0] + "." if word else "" for word in text.split())
-
-
-def record_idv(
-    store: Store,
-    actor: Actor,
-    *,
-    case_id: str,
-    passed_checks: frozenset[str],
-    third_party: bool = False,
-) -> str:
-    """Record the identity check: passed with at least two checks, otherwise failed (or a
-    third party answered). Returns the result."""
-    unknown = passed_checks - set(IDV_CHECKS)
-    if unknown:
-        raise InputError("checks", f"unknown ID&V check(s): {', '.join(sorted(unknown))}")
-    if third_party:
-        result = "third_party"
-    elif len(passed_checks) >= IDV_PASS:
-        result = "passed"
-    else:
-        result = "failed"
-    with store.write() as session:
-        if session.get(Case, case_id) is None:
-            raise InputError("case", f"no case {case_id}")
-        append_event(
-            session,
-            officer_id=actor.officer_id,
-            kind="idv.recorded",
-            at=actor.now(),
-            case_id=case_id,
-            event_id=actor.ids(),
-            payload={"result": result, "checks": sorted(passed_checks)},
-        )
-    return result
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from drp_tui.domain.calls import CALL_ACTIONS, call_refusal
 from drp_tui.domain.errors import InputError
-from drp_tui.domain.holds import Hold, HoldPolicy, refusal
+from drp_tui.domain.holds import Hold, HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.schedule import Schedule
 from drp_tui.store.engine import Store
@@ -26,8 +27,8 @@ from drp_tui.store.models import (
     Arrangement,
     Assessment,
     BreathingSpace,
+    Call,
     Case,
-    ContactAttempt,
     Debt,
     Instalment,
     Payment,
@@ -93,6 +94,30 @@ def guard(
     raise Refused(f"{what}: {found.message}")
 
 
+def open_call_on(session: Session, actor: Actor, call_id: str, case: Case) -> Call:
+    """The officer's own open call on `case`, or InputError saying why there is none."""
+    call = session.get(Call, call_id)
+    if call is None or call.case_id != case.id or call.officer_id != actor.officer_id:
+        raise InputError("call", f"no call of yours on {case.reference}: open the case first")
+    if call.status != "open":
+        raise InputError("call", f"the call on {case.reference} has ended: open the case again")
+    return call
+
+
+def require_call(
+    session: Session, actor: Actor, holds: HoldPolicy, case: Case, call_id: str, action: str
+) -> Call:
+    """The open call on `case`, if `action` may be taken on it (domain.calls.CALL_ACTIONS):
+    no hold forbids it and, where it needs one, ID&V passed on this call. Refused otherwise
+    (the caller records the attempt)."""
+    call = open_call_on(session, actor, call_id, case)
+    active = active_holds(holds, holds_for(session, case), actor.now().date())
+    message = call_refusal(action, idv_result=call.idv_result, holds=active)
+    if message is not None:
+        raise Refused(message)
+    return call
+
+
 def record_refusal(store: Store, actor: Actor, case_id: str, action: str, message: str) -> None:
     with store.write() as session:
         append_event(
@@ -124,6 +149,28 @@ def _guarded(
             return work(session, case)
     except Refused as refused:
         record_refusal(store, actor, case_id, action, refused.message)
+        raise
+
+
+def on_call(
+    store: Store,
+    actor: Actor,
+    holds: HoldPolicy,
+    case_id: str,
+    call_id: str,
+    action: str,
+    work: Callable[[Session, Case], Any],
+) -> Any:
+    """Run `work` in a write transaction if `action` may be taken on the open call (see
+    `require_call`); a refusal is recorded and re-raised."""
+    try:
+        with store.write() as session:
+            case = _case(session, case_id)
+            require_call(session, actor, holds, case, call_id, action)
+            return work(session, case)
+    except Refused as refused:
+        rule = CALL_ACTIONS[action]
+        record_refusal(store, actor, case_id, rule.hold_action or action, refused.message)
         raise
 
 
@@ -241,34 +288,13 @@ def _set_hold(
     )
 
 
-def make_promise(
-    store: Store,
-    actor: Actor,
-    holds: HoldPolicy,
-    *,
-    case_id: str,
-    amount: Decimal,
-    due_on: date,
-    debt_id: str | None = None,
-) -> Promise:
-    if amount <= 0:
-        raise InputError("amount", "a promise must be for more than £0.00")
-
-    def work(session: Session, case: Case) -> Promise:
-        return _add_promise(session, actor, case, amount, due_on, debt_id)
-
-    result: Promise = _guarded(
-        store, actor, holds, case_id, "demand_payment", "promise to pay", work
-    )
-    return result
-
-
 def make_arrangement(
     store: Store,
     actor: Actor,
     holds: HoldPolicy,
     *,
     case_id: str,
+    call_id: str,
     debt_id: str | None,
     schedule: Schedule,
     frequency: str,
@@ -317,9 +343,7 @@ def make_arrangement(
         )
         return arrangement
 
-    result: Arrangement = _guarded(
-        store, actor, holds, case_id, "make_arrangement", "arrangement", work
-    )
+    result: Arrangement = on_call(store, actor, holds, case_id, call_id, "arrangement", work)
     return result
 
 
@@ -593,99 +617,6 @@ def set_hold(
         raise InputError("reason", "say why the case is on hold")
     with store.write() as session:
         _set_hold(session, actor, _case(session, case_id), kind, reason, until)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """What the officer chose at the end of a call, with the fields its code needs."""
-
-    code: str
-    right_party: bool
-    idv_result: str = "not_attempted"
-    amount: Decimal | None = None
-    on: date | None = None
-    callback_at: datetime | None = None
-    phone_id: str | None = None
-    reason: str = ""
-    notes: str = ""
-    debt_id: str | None = None  # the debt a promise is for, when known
-
-
-def record_outcome(
-    store: Store,
-    actor: Actor,
-    holds: HoldPolicy,
-    *,
-    case_id: str,
-    started_at: datetime,
-    outcome: Outcome,
-    ended_at: datetime | None = None,
-) -> ContactAttempt:
-    """The call and everything its outcome implies, in one transaction: a promise (refused
-    while a hold forbids asking for payment), a callback, a phone marked wrong, a dispute
-    hold, Breathing Space, a death."""
-    try:
-        with store.write() as session:
-            case = _case(session, case_id)
-            ended = ended_at or actor.now()
-            if outcome.code == "PTP":
-                guard(session, actor, holds, case, "demand_payment", "promise to pay")
-            attempt = ContactAttempt(
-                id=actor.ids(),
-                case_id=case.id,
-                officer_id=actor.officer_id,
-                phone_id=outcome.phone_id,
-                started_at=started_at,
-                ended_at=ended,
-                outcome_code=outcome.code,
-                right_party=outcome.right_party,
-                idv_result=outcome.idv_result,
-                notes=outcome.notes,
-                abandon_reason=outcome.reason if outcome.code == "ABANDONED" else None,
-            )
-            session.add(attempt)
-            _outcome_effects(session, actor, case, outcome)
-            case.updated_at = actor.now()
-            session.flush()
-            _event(
-                session,
-                actor,
-                "contact.recorded",
-                case.id,
-                attempt=attempt.id,
-                outcome=outcome.code,
-                right_party=outcome.right_party,
-                idv=outcome.idv_result,
-                phone=outcome.phone_id,
-                callback_at=None
-                if outcome.callback_at is None
-                else outcome.callback_at.isoformat(),
-                abandon_reason=attempt.abandon_reason,
-                reason=outcome.reason or None,
-                seconds=int((ended - started_at).total_seconds()),
-            )
-            return attempt
-    except Refused as refused:
-        record_refusal(store, actor, case_id, "demand_payment", refused.message)
-        raise
-
-
-def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcome) -> None:
-    if outcome.code == "PTP":
-        if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
-            raise InputError("promise", "needs an amount and a date")
-        _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
-    _set_next_action(case, outcome.callback_at, actor.now())
-    if outcome.code in ("WRONG", "UNOBT") and outcome.phone_id is not None:
-        phone = session.get(Phone, outcome.phone_id)
-        if phone is not None:
-            phone.status = "wrong" if outcome.code == "WRONG" else "disconnected"
-    if outcome.code == "DISPUTE":
-        _set_hold(session, actor, case, "dispute", outcome.reason)
-    if outcome.code == "BS" and outcome.on is not None:
-        _add_breathing_space(session, actor, case, "breathing_space", outcome.on, outcome.reason)
-    if outcome.code == "DECEASED":
-        _mark_deceased(session, actor, case, outcome.on or actor.now().date(), outcome.reason)
 
 
 def save_assessment(

@@ -7,7 +7,6 @@ chain is whole. The same seed gives the same people, debts, amounts and outcomes
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import random
 import tempfile
@@ -27,13 +26,14 @@ from sqlmodel import col
 from drp_tui.domain.dates import is_working_day
 from drp_tui.domain.extract import GENERIC_COLUMNS
 from drp_tui.domain.schedule import Frequency, build_schedule
-from drp_tui.services import allocation, casework, importer, monitoring, queue
+from drp_tui.services import allocation, calls, casework, importer, monitoring, queue
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Agency, Case, Debt, Officer, Phone
 
+DEMO_IDV = frozenset({"date_of_birth", "postcode"})  # the checks a demo call passes on
 LONDON = ZoneInfo("Europe/London")
 SUPERVISOR = "psharma"
 DEMO_OFFICER = "jmorgan"
@@ -439,10 +439,16 @@ def _history(
                     due = moment.date() + timedelta(days=rng.randint(1, 10))
                     if promised <= 0:
                         code, promised = "RPC", None  # nothing left to promise on this debt
-                outcome = casework.Outcome(
+                call = calls.open_call(store, actor, case_id, "queue")
+                if right_party[code]:
+                    calls.record_idv(store, actor, call_id=call.id, passed_checks=DEMO_IDV)
+                if code == "ARR" and not _arrange(
+                    store, policy, rng, actor, case_id, call.id, debt, moment
+                ):
+                    code = "RPC"  # talked it through, nothing agreed
+                outcome = calls.Outcome(
                     code=code,
                     right_party=right_party[code],
-                    idv_result="passed" if right_party[code] else "not_attempted",
                     amount=promised,
                     on=due,
                     callback_at=callback,
@@ -451,18 +457,26 @@ def _history(
                     notes=_note(code),
                     debt_id=debt.id,
                 )
-                with contextlib.suppress(Refused):  # a promise on a held case is refused
-                    casework.record_outcome(
+                try:
+                    calls.record_outcome(
                         store,
                         actor,
                         policy.holds,
-                        case_id=case_id,
-                        started_at=moment,
+                        policy.outcomes,
+                        call_id=call.id,
                         ended_at=ended,
                         outcome=outcome,
                     )
-                    if code == "ARR":
-                        _arrange(store, policy, rng, actor, case_id, debt, moment)
+                except Refused:  # a promise on a held case is refused: the call ends anyway
+                    calls.record_outcome(
+                        store,
+                        actor,
+                        policy.holds,
+                        policy.outcomes,
+                        call_id=call.id,
+                        ended_at=ended,
+                        outcome=calls.Outcome("RPC", True, notes="On hold: no payment asked."),
+                    )
         _payments_due(store, rng, ids, day)
         monitoring.check_arrangements(
             store,
@@ -559,17 +573,31 @@ def _older_arrangements(
         )
         if not schedule.possible or schedule.errors:
             continue
+        call = calls.open_call(store, actor, case_id, "queue")
+        calls.record_idv(store, actor, call_id=call.id, passed_checks=DEMO_IDV)
         try:
             casework.make_arrangement(
                 store,
                 actor,
                 policy.holds,
                 case_id=case_id,
+                call_id=call.id,
                 debt_id=debt_id,
                 schedule=schedule,
                 frequency="monthly",
             )
+            code = "ARR"
         except Refused:
+            code = "RPC"
+        calls.record_outcome(
+            store,
+            actor,
+            policy.holds,
+            policy.outcomes,
+            call_id=call.id,
+            outcome=calls.Outcome(code, True, notes=_note(code)),
+        )
+        if code != "ARR":
             continue
         reliable = rng.random() < 0.6
         for instalment in schedule.instalments:
@@ -636,12 +664,13 @@ def _arrange(
     rng: random.Random,
     actor: Actor,
     case_id: str,
+    call_id: str,
     debt: Debt,
     moment: datetime,
-) -> None:
-    """The arrangement agreed on an ARR call."""
+) -> bool:
+    """The arrangement agreed on an ARR call; False if none could be made."""
     if debt.balance <= Decimal("20"):
-        return
+        return False
     frequency: Frequency = rng.choice(["monthly", "monthly", "fortnightly"])
     schedule = build_schedule(
         policy.arrangements,
@@ -653,17 +682,23 @@ def _arrange(
         debt_type=debt.debt_type,
         override_reason="demo: agreed affordable amount",
     )
-    if schedule.possible and not schedule.errors:
+    if not schedule.possible or schedule.errors:
+        return False
+    try:
         casework.make_arrangement(
             store,
             actor,
             policy.holds,
             case_id=case_id,
+            call_id=call_id,
             debt_id=debt.id,
             schedule=schedule,
             frequency=frequency,
             override_reason=None,
         )
+    except Refused:
+        return False
+    return True
 
 
 def _payments_due(store: Store, rng: random.Random, ids: Callable[[], str], day: date) -> None:

@@ -12,7 +12,7 @@ from drp_tui.domain.dates import parse_date
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import parse_money
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.services.casework import Outcome
+from drp_tui.services.calls import Outcome
 from drp_tui.services.policy import PolicyBook
 
 
@@ -35,7 +35,6 @@ def build_outcome(
     fields: Mapping[str, str],
     *,
     now: datetime,
-    idv_result: str,
     phone_ids: Sequence[str],
     jurisdiction: str = "england",
 ) -> Outcome:
@@ -67,7 +66,6 @@ def build_outcome(
     return Outcome(
         code=code.code,
         right_party=code.right_party,
-        idv_result=idv_result,
         amount=amount,
         on=on,
         callback_at=callback,

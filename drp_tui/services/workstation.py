@@ -19,30 +19,36 @@ from drp_tui.domain.affordability import (
     council_offer,
     statement_from_data,
 )
+from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, outcome_refusal
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
 from drp_tui.services.arrangements import schedule_from_form
+from drp_tui.services.calls import (
+    CallInfo,
+    Outcome,
+    leave_call,
+    open_call,
+    open_calls,
+    record_idv,
+    record_outcome,
+)
 from drp_tui.services.caseview import (
     CaseView,
     DebtLine,
     SearchHit,
     case_view,
-    record_idv,
     search_cases,
 )
 from drp_tui.services.casework import (
     Actor,
-    Outcome,
     add_note,
     make_arrangement,
     mark_phone,
     place_with_agency,
-    record_outcome,
     record_refusal,
     save_assessment,
-    view_case,
 )
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
@@ -73,44 +79,63 @@ class Workstation:
         return Actor(self.officer.id, clock=self.clock)
 
     def open_case(self, case_id: str, reason: str) -> CaseView:
-        """The case, with its opening recorded in the audit trail."""
-        self.record_view(case_id, reason)
-        return self.case(case_id)
+        """A new call on the case (its opening audited), and the case as that call sees it:
+        masked until ID&V passes on it."""
+        call = self.open_call(case_id, reason)
+        return self.case(case_id, call.id)
 
-    def record_view(self, case_id: str, reason: str) -> None:
-        """The audit of a case being opened, before anything of it is shown."""
-        view_case(self.store, self.actor(), case_id, reason)
+    def open_call(self, case_id: str, reason: str) -> CallInfo:
+        """A new call, its opening in the audit trail before anything of the case is shown."""
+        return open_call(self.store, self.actor(), case_id, reason)
 
-    def case(self, case_id: str) -> CaseView:
-        return case_view(self.store, self.policy, case_id, self.now().date())
+    def open_calls(self) -> list[CallInfo]:
+        """This officer's calls left open (drp closed or killed during them)."""
+        return open_calls(self.store, self.officer.id)
 
-    def verify(self, case_id: str, checks: frozenset[str], third_party: bool) -> str:
+    def case(self, case_id: str, call_id: str | None = None) -> CaseView:
+        """The case as the call sees it (masked without a call or before its ID&V)."""
+        return case_view(self.store, self.policy, case_id, self.now().date(), call_id)
+
+    def verify(self, call_id: str, checks: frozenset[str], third_party: bool) -> str:
         return record_idv(
-            self.store, self.actor(), case_id=case_id, passed_checks=checks, third_party=third_party
+            self.store, self.actor(), call_id=call_id, passed_checks=checks, third_party=third_party
         )
 
-    def outcome_codes(self) -> list[OutcomeCode]:
-        return self.policy.outcomes.offered(self.now().date())
+    def leave_call(self, call_id: str) -> bool:
+        """True if the call was left as not dialled; False if it needs an outcome."""
+        return leave_call(self.store, self.actor(), call_id)
+
+    def refusal(self, view: CaseView, action: str) -> str | None:
+        """Why `action` (domain.calls.CALL_ACTIONS) may not be taken on the call on screen, or
+        None: asked before a form opens, and asked again by the service that saves it."""
+        return call_refusal(action, idv_result=view.idv_result, holds=view.holds)
+
+    def refuse(self, view: CaseView, action: str, message: str) -> None:
+        """Record an attempt the rules refused before its form opened."""
+        rule = CALL_ACTIONS[action]
+        self.record_refusal(view.case_id, rule.hold_action or action, message)
+
+    def outcome_codes(self, view: CaseView) -> list[OutcomeCode]:
+        """The codes this call may end with: those its ID&V and holds allow (the service
+        checks again when the outcome is saved)."""
+        return [
+            code
+            for code in self.policy.outcomes.offered(self.now().date())
+            if outcome_refusal(code, idv_result=view.idv_result, holds=view.holds) is None
+        ]
 
     def build_outcome(
-        self, code: OutcomeCode, fields: dict[str, str], *, verified: bool, phone_ids: list[str]
+        self, code: OutcomeCode, fields: dict[str, str], *, phone_ids: list[str]
     ) -> Outcome:
-        return build_outcome(
-            self.policy,
-            code,
-            fields,
-            now=self.now(),
-            idv_result="passed" if verified else "not_attempted",
-            phone_ids=phone_ids,
-        )
+        return build_outcome(self.policy, code, fields, now=self.now(), phone_ids=phone_ids)
 
-    def record_outcome(self, case_id: str, started_at: datetime, outcome: Outcome) -> None:
+    def record_outcome(self, call_id: str, outcome: Outcome) -> None:
         record_outcome(
             self.store,
             self.actor(),
             self.policy.holds,
-            case_id=case_id,
-            started_at=started_at,
+            self.policy.outcomes,
+            call_id=call_id,
             outcome=outcome,
         )
 
@@ -122,6 +147,7 @@ class Workstation:
     def make_arrangement(
         self,
         case_id: str,
+        call_id: str,
         debt_id: str,
         schedule: Schedule,
         frequency: str,
@@ -132,6 +158,7 @@ class Workstation:
             self.actor(),
             self.policy.holds,
             case_id=case_id,
+            call_id=call_id,
             debt_id=debt_id,
             schedule=schedule,
             frequency=frequency,
@@ -154,7 +181,7 @@ class Workstation:
         recovery = self.policy.recovery
         owed = {True: ZERO, False: ZERO}  # by whether the debt type is a priority debt
         for debt in debts:
-            owed[recovery.debt_type(debt.debt_type, on).priority] += debt.balance
+            owed[recovery.debt_type(debt.debt_type, on).priority] += debt.balance or ZERO
         return council_offer(
             result,
             priority_balance=owed[True],

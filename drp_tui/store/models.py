@@ -143,6 +143,24 @@ class ContactAttempt(SQLModel, table=True):
     notes: str = ""
 
 
+class Call(SQLModel, table=True):
+    """One call on a case, from opening to outcome: the record that ID&V belongs to. Kept
+    on the desk that made it (its outcome travels as a contact attempt and events)."""
+
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    officer_id: str = Field(foreign_key="officer.id", index=True)
+    opened_from: str = Field(description="queue, search, callback or inbound")
+    reason: str = ""
+    opened_at: datetime = instant_field()
+    idv_result: str = Field(
+        default="not_attempted", description="not_attempted, passed, failed or third_party"
+    )
+    status: str = Field(default="open", index=True, description="open, ended or not_dialled")
+    ended_at: datetime | None = instant_field(nullable=True)
+    attempt_id: str | None = Field(default=None, foreign_key="contactattempt.id")
+
+
 class Promise(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
     case_id: str = Field(foreign_key="case.id", index=True)

@@ -1,0 +1,320 @@
+"""A call is a record of its own: opened (from the queue, a search, a callback, an inbound
+call), its ID&V, what was agreed on it, its outcome, when it ended. ID&V belongs to the call:
+every call starts masked, a failed or third-party check masks it again, and nothing carries
+over from an earlier call. A call left open by a crash stays open until its outcome is
+recorded or it is marked not dialled."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select, text
+from sqlmodel import Session, col
+
+from drp_tui.domain.calls import outcome_refusal
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.holds import HoldPolicy, active_holds
+from drp_tui.domain.outcomes import OutcomeCode, OutcomePolicy
+from drp_tui.services.casework import (
+    Actor,
+    Refused,
+    _add_breathing_space,
+    _add_promise,
+    _case,
+    _event,
+    _mark_deceased,
+    _set_hold,
+    _set_next_action,
+    holds_for,
+    on_call,
+    open_call_on,
+    record_refusal,
+)
+from drp_tui.store.engine import Store
+from drp_tui.store.models import Call, Case, ContactAttempt, Phone, Promise
+
+IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
+IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
+OPENED_FROM = ("queue", "search", "callback", "inbound")
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    id: str
+    case_id: str
+    officer_id: str
+    opened_from: str
+    reason: str
+    opened_at: datetime
+    idv_result: str
+    status: str
+
+    @property
+    def disclosed(self) -> bool:
+        """Account detail may be shown: identity checked and passed on this call."""
+        return self.idv_result == "passed"
+
+
+def _info(call: Call) -> CallInfo:
+    return CallInfo(
+        call.id,
+        call.case_id,
+        call.officer_id,
+        call.opened_from,
+        call.reason,
+        call.opened_at,
+        call.idv_result,
+        call.status,
+    )
+
+
+def opened_from(reason: str) -> str:
+    """Where a call was opened from, by the reason the screen gives ("queue: called anyway:
+    …", "search: …")."""
+    head = reason.split(":", 1)[0].strip()
+    return head if head in OPENED_FROM else "queue"
+
+
+def open_call(store: Store, actor: Actor, case_id: str, reason: str) -> CallInfo:
+    """A new call on a case, masked, with its opening in the audit trail (why it was opened)
+    before anything of the case is shown."""
+    with store.write() as session:
+        case = _case(session, case_id)
+        call = Call(
+            id=actor.ids(),
+            case_id=case.id,
+            officer_id=actor.officer_id,
+            opened_from=opened_from(reason),
+            reason=reason,
+            opened_at=actor.now(),
+        )
+        session.add(call)
+        session.flush()
+        _event(session, actor, "case.viewed", case.id, reason=reason, call=call.id)
+        return _info(call)
+
+
+def call_info(store: Store, call_id: str) -> CallInfo | None:
+    with store.read() as session:
+        call = session.get(Call, call_id)
+        return None if call is None else _info(call)
+
+
+def open_calls(store: Store, officer_id: str) -> list[CallInfo]:
+    """The officer's calls still open (drp closed or killed during them), oldest first."""
+    with store.read() as session:
+        return [
+            _info(call)
+            for call in session.execute(
+                select(Call)
+                .where(col(Call.officer_id) == officer_id, col(Call.status) == "open")
+                .order_by(col(Call.opened_at))
+            ).scalars()
+        ]
+
+
+def record_idv(
+    store: Store,
+    actor: Actor,
+    *,
+    call_id: str,
+    passed_checks: frozenset[str],
+    third_party: bool = False,
+) -> str:
+    """Record the identity check on the call: passed with at least two checks, otherwise
+    failed (or a third party answered). The newest check decides what the call may see.
+    Returns the result."""
+    unknown = passed_checks - set(IDV_CHECKS)
+    if unknown:
+        raise InputError("checks", f"unknown ID&V check(s): {', '.join(sorted(unknown))}")
+    if third_party:
+        result = "third_party"
+    elif len(passed_checks) >= IDV_PASS:
+        result = "passed"
+    else:
+        result = "failed"
+    with store.write() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise InputError("call", f"no call {call_id}")
+        open_call_on(session, actor, call_id, _case(session, call.case_id))
+        call.idv_result = result
+        _event(
+            session,
+            actor,
+            "idv.recorded",
+            call.case_id,
+            result=result,
+            checks=sorted(passed_checks),
+            call=call.id,
+        )
+    return result
+
+
+def _opening_seq(session: Session, call: Call) -> int:
+    seq = session.execute(
+        text(
+            "SELECT seq FROM event WHERE kind = 'case.viewed' AND case_id = :case "
+            "AND json_extract(payload, '$.call') = :call"
+        ),
+        {"case": call.case_id, "call": call.id},
+    ).scalar()
+    return int(seq or 0)
+
+
+def leave_call(store: Store, actor: Actor, call_id: str) -> bool:
+    """Leave a call on which nothing happened: it is marked not dialled (not a call attempt,
+    not counted, not exported; the case keeps its place) and True is returned. False when
+    something was recorded on it (ID&V, a note, a refusal…): then it needs an outcome."""
+    with store.write() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise InputError("call", f"no call {call_id}")
+        open_call_on(session, actor, call_id, _case(session, call.case_id))
+        worked = session.execute(
+            text(
+                "SELECT 1 FROM event WHERE case_id = :case AND officer_id = :officer "
+                "AND seq > :seq AND kind != 'case.viewed' LIMIT 1"
+            ),
+            {"case": call.case_id, "officer": call.officer_id, "seq": _opening_seq(session, call)},
+        ).first()
+        if worked is not None:
+            return False
+        call.status, call.ended_at = "not_dialled", actor.now()
+        _event(session, actor, "call.not_dialled", call.case_id, call=call.id)
+        return True
+
+
+def make_promise(
+    store: Store,
+    actor: Actor,
+    holds: HoldPolicy,
+    *,
+    case_id: str,
+    call_id: str,
+    amount: Decimal,
+    due_on: date,
+    debt_id: str | None = None,
+) -> Promise:
+    """A promise to pay taken on a call: refused on a hold that forbids asking for payment,
+    and without ID&V passed on this call."""
+    if amount <= 0:
+        raise InputError("amount", "a promise must be for more than £0.00")
+
+    def work(session: Session, case: Case) -> Promise:
+        return _add_promise(session, actor, case, amount, due_on, debt_id)
+
+    result: Promise = on_call(store, actor, holds, case_id, call_id, "promise", work)
+    return result
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the officer chose at the end of a call, with the fields its code needs."""
+
+    code: str
+    right_party: bool
+    amount: Decimal | None = None
+    on: date | None = None
+    callback_at: datetime | None = None
+    phone_id: str | None = None
+    reason: str = ""
+    notes: str = ""
+    debt_id: str | None = None  # the debt a promise is for, when known
+
+
+def record_outcome(
+    store: Store,
+    actor: Actor,
+    holds: HoldPolicy,
+    outcomes: OutcomePolicy,
+    *,
+    call_id: str,
+    outcome: Outcome,
+    ended_at: datetime | None = None,
+) -> ContactAttempt:
+    """End the call with its outcome and everything the code's effects imply
+    (outcome_codes.toml), in one transaction. The ID&V stored is the call's own, never what
+    a form claims; a code that needs ID&V passed is refused (and the attempt recorded)
+    without it."""
+    with store.read() as session:
+        found = session.get(Call, call_id)
+        case_id = found.case_id if found is not None else ""
+    try:
+        with store.write() as session:
+            case = _case(session, case_id) if case_id else None
+            if case is None:
+                raise InputError("call", f"no call {call_id}")
+            call = open_call_on(session, actor, call_id, case)
+            code = outcomes.code(outcome.code, call.opened_at.date())
+            active = active_holds(holds, holds_for(session, case), actor.now().date())
+            refused = outcome_refusal(code, idv_result=call.idv_result, holds=active)
+            if refused is not None:
+                raise Refused(refused)
+            ended = ended_at or actor.now()
+            attempt = ContactAttempt(
+                id=actor.ids(),
+                case_id=case.id,
+                officer_id=actor.officer_id,
+                phone_id=outcome.phone_id,
+                started_at=call.opened_at,
+                ended_at=ended,
+                outcome_code=code.code,
+                right_party=code.right_party,
+                idv_result=call.idv_result,
+                notes=outcome.notes,
+                abandon_reason=outcome.reason if code.code == "ABANDONED" else None,
+            )
+            session.add(attempt)
+            session.flush()
+            _outcome_effects(session, actor, case, code, outcome)
+            call.status, call.ended_at, call.attempt_id = "ended", ended, attempt.id
+            case.updated_at = actor.now()
+            session.flush()
+            _event(
+                session,
+                actor,
+                "contact.recorded",
+                case.id,
+                attempt=attempt.id,
+                call=call.id,
+                outcome=code.code,
+                right_party=code.right_party,
+                idv=call.idv_result,
+                phone=outcome.phone_id,
+                callback_at=None
+                if outcome.callback_at is None
+                else outcome.callback_at.isoformat(),
+                abandon_reason=attempt.abandon_reason,
+                reason=outcome.reason or None,
+                seconds=int((ended - call.opened_at).total_seconds()),
+            )
+            return attempt
+    except Refused as refused:
+        record_refusal(store, actor, case_id, "outcome", refused.message)
+        raise
+
+
+def _outcome_effects(
+    session: Session, actor: Actor, case: Case, code: OutcomeCode, outcome: Outcome
+) -> None:
+    """What the code declares it does (outcome_codes.toml `effects`)."""
+    effects = set(code.effects)
+    if "promise" in effects:
+        if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
+            raise InputError("promise", "needs an amount and a date")
+        _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
+    _set_next_action(case, outcome.callback_at, actor.now())
+    marks = {"phone_wrong": "wrong", "phone_disconnected": "disconnected"}
+    for effect in effects & set(marks):
+        phone = None if outcome.phone_id is None else session.get(Phone, outcome.phone_id)
+        if phone is not None and phone.person_id == case.person_id:
+            phone.status = marks[effect]
+    if "dispute_hold" in effects:
+        _set_hold(session, actor, case, "dispute", outcome.reason)
+    if "breathing_space" in effects and outcome.on is not None:
+        _add_breathing_space(session, actor, case, "breathing_space", outcome.on, outcome.reason)
+    if "deceased" in effects:
+        _mark_deceased(session, actor, case, outcome.on or actor.now().date(), outcome.reason)
