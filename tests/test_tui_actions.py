@@ -21,6 +21,7 @@ from tests.tui import (
     fill,
     look_at,
     one,
+    pass_idv,
     settle,
 )
 
@@ -139,6 +140,7 @@ def test_write_off_request_checks_the_amount_then_records_the_request(
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             debtor = await look_at(pilot, case_id)
+            await pass_idv(pilot)  # the balance it is checked against shows after ID&V
             await pilot.press("w")
             await pilot.pause()
             modal = app.screen

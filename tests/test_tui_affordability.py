@@ -16,13 +16,15 @@ from drp_tui.services.policy import example_guidelines_path
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
-from tests.tui import app_for, fill, look_at, one, settle
+from tests.tui import app_for, fill, look_at, one, pass_idv, settle
 
 
 async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
+    """Open the top case, pass ID&V (the calculator is for the right person only), press a."""
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
+    await pass_idv(pilot)
     await pilot.press("a")
     await pilot.pause()
     screen = pilot.app.screen
@@ -178,6 +180,7 @@ def test_a_non_priority_debt_shares_the_money_with_the_other_creditors(
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await look_at(pilot, case_id)
+            await pass_idv(pilot)
             await pilot.press("a")
             await pilot.pause()
             screen = app.screen

@@ -14,13 +14,15 @@ from textual.widgets import Button, DataTable, Select, Static
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
-from tests.tui import app_for, breathing_space_case, fill, settle
+from tests.tui import app_for, breathing_space_case, fill, pass_idv, settle
 
 
 async def open_builder(pilot: Pilot[Any]) -> ArrangementModal:
+    """Open the top case, pass ID&V (no arrangement without it), press r."""
     await settle(pilot)
     await pilot.press("enter")
     await settle(pilot)
+    await pass_idv(pilot)
     await pilot.press("r")
     await pilot.pause()
     modal = pilot.app.screen
@@ -123,6 +125,7 @@ def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Pat
             await settle(pilot)
             app.push_screen(DebtorScreen(app.workstation, case_id, reason="queue"))
             await settle(pilot)
+            await pass_idv(pilot)  # identity is not the problem: the hold is
             await pilot.press("r")  # the builder does not open: the hold is the answer
             await settle(pilot)
             assert isinstance(app.screen, DebtorScreen)

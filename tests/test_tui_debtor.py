@@ -11,7 +11,14 @@ from textual.widgets import DataTable
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.idv import IdvModal
-from tests.tui import app_for, breathing_space_case, open_first_case, settle, text_of
+from tests.tui import (
+    app_for,
+    breathing_space_case,
+    full_name,
+    open_first_case,
+    settle,
+    text_of,
+)
 
 
 def events(store: Store, kind: str) -> list[tuple[str, str]]:
@@ -28,8 +35,8 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
         async with app.run_test(size=(120, 40)) as pilot:
             screen = await open_first_case(pilot)
             assert screen.view is not None
-            full_name = screen.view.name
-            assert full_name not in text_of(app.screen, "#person")
+            name = full_name(demo_store, screen.case_id)
+            assert name not in text_of(app.screen, "#person")
             assert "£•••" in text_of(app.screen, "#case-header")
             debts = screen.query_one("#debts", DataTable)
             assert str(debts.get_row_at(0)[3]).startswith("•••")
@@ -40,7 +47,7 @@ def test_the_case_opens_masked_and_id_and_v_unmasks_it(demo_store: Store, tmp_pa
             await pilot.click("#check-postcode")
             await pilot.click("#record")
             await settle(pilot)
-            assert full_name in text_of(app.screen, "#person")
+            assert name in text_of(app.screen, "#person")
             assert "ID&V passed" in text_of(app.screen, "#case-header")
             assert not str(debts.get_row_at(0)[3]).startswith("•••")
 
@@ -88,6 +95,6 @@ def test_a_breathing_space_case_says_so_and_asks_for_nothing(
             await settle(pilot)
             assert "ON HOLD" in text_of(app.screen, "#holds")
             assert "Breathing Space" in text_of(app.screen, "#holds")
-            assert "Do not ask for payment" in text_of(app.screen, "#script")
+            assert "do not ask for payment" in text_of(app.screen, "#script")
 
     asyncio.run(run())

@@ -16,7 +16,7 @@ from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
 from screens.help import HelpScreen
 from screens.idv import IdvModal
-from tests.tui import app_for, open_first_case, settle
+from tests.tui import app_for, open_first_case, pass_idv, settle
 
 
 def test_a_key_remapped_in_settings_replaces_the_default(demo_store: Store, tmp_path: Path) -> None:
@@ -55,6 +55,7 @@ def test_the_command_palette_runs_the_current_screens_actions(
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             debtor = await open_first_case(pilot)
+            await pass_idv(pilot)
             titles = [c.title for c in app.get_system_commands(debtor)]
             for action in ("ID&V", "Affordability", "Arrangement", "Outcome", "Refer", "Help"):
                 assert action in titles

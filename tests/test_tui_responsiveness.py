@@ -24,7 +24,16 @@ from drp_tui.store.models import Event
 from screens.debtor import DebtorScreen
 from screens.queue import QueueScreen
 from screens.widgets import KeysFooter
-from tests.tui import app_for, first_case, look_at, one, open_first_case, settle, text_of
+from tests.tui import (
+    app_for,
+    first_case,
+    look_at,
+    one,
+    open_first_case,
+    pass_idv,
+    settle,
+    text_of,
+)
 
 
 class OneKey(App[None]):
@@ -192,15 +201,16 @@ def test_a_case_changed_after_its_row_was_read_ahead_opens_as_it_is_now(
             assert screen.view is not None
             assert screen.view.case_id == ahead.case_id
             assert screen.view != ahead
+            await pass_idv(pilot)  # the note's text shows once the call may see it
             history = text_of(screen, "#history-lines")
             assert "Rang the office while you looked" in history
 
     asyncio.run(run())
     with demo_store.read() as session:
         kinds = session.execute(
-            select(col(Event.kind)).order_by(col(Event.seq).desc()).limit(2)
+            select(col(Event.kind)).order_by(col(Event.seq).desc()).limit(3)
         ).all()
-    assert [k for (k,) in kinds] == ["case.viewed", "note.added"]
+    assert [k for (k,) in kinds] == ["idv.recorded", "case.viewed", "note.added"]
 
 
 def test_a_note_with_brackets_shows_as_typed(demo_store: Store, tmp_path: Path) -> None:
@@ -211,6 +221,7 @@ def test_a_note_with_brackets_shows_as_typed(demo_store: Store, tmp_path: Path) 
         async with app.run_test(size=(120, 40)) as pilot:
             app.workstation.add_note(case_id, "Paid [b]cash[/b] at the desk")
             screen = await look_at(pilot, case_id)
+            await pass_idv(pilot)
             return text_of(screen, "#history-lines")
 
     assert "Paid [b]cash[/b] at the desk" in asyncio.run(run())

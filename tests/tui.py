@@ -116,7 +116,7 @@ def enforceable_case(store: Store) -> str:
 
 
 async def look_at(pilot: Pilot[Any], case_id: str) -> DebtorScreen:
-    """Open a case as a look (not a call), so no outcome is needed to leave it."""
+    """Open a case as from a search: a call of its own, masked until its ID&V."""
     await settle(pilot)
     app = pilot.app
     assert isinstance(app, DrpApp)
@@ -134,3 +134,13 @@ async def pass_idv(pilot: Pilot[Any], *checks: str) -> None:
         await pilot.click(f"#check-{check}")
     await pilot.click("#record")
     await settle(pilot)
+
+
+def full_name(store: Store, case_id: str) -> str:
+    """The debtor's name as held (a masked case view carries initials only)."""
+    parts = one(
+        store,
+        'SELECT p.title, p.forename, p.surname FROM person p JOIN "case" c ON '
+        f"c.person_id = p.id WHERE c.id = '{case_id}'",
+    )
+    return " ".join(str(part) for part in parts if part)
