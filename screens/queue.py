@@ -96,6 +96,9 @@ class QueueScreen(ShowsFailures, Screen[None]):
             Content.from_markup("[b]drp[/b] · $name ($id)", name=officer.name, id=officer.id),
             id="title",
         )
+        banner = self.workstation.renewal_banner()
+        if banner:
+            yield Static(banner, id="renewals", markup=False)
         yield Static("Loading today's figures…", id="figures")
         with Horizontal(id="filters"):
             yield Select[str]([], prompt="All debt types", id="type-filter", compact=True)

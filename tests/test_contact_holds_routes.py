@@ -137,8 +137,9 @@ def test_balance_thresholds_for_charging_orders_and_bankruptcy(policy: PolicyBoo
     big = open_ids(policy, "council_tax", "liability_order", balance="6000")
     assert {"charging_order", "bankruptcy"} <= big
     edge = open_ids(policy, "council_tax", "liability_order", balance="5000")
-    assert "charging_order" in edge
-    assert "bankruptcy" not in edge
+    assert {"charging_order", "bankruptcy"} <= edge  # s.267(2)(a): equal to or more than
+    below = open_ids(policy, "council_tax", "liability_order", balance="4999.99")
+    assert "bankruptcy" not in below
 
 
 def test_no_committal_in_wales_since_april_2019(policy: PolicyBook) -> None:

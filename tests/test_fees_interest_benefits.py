@@ -108,7 +108,9 @@ def test_missing_reference_rate_asks_for_one_and_a_given_rate_is_used(
     policy: PolicyBook,
 ) -> None:
     with pytest.raises(InputError, match="--reference-rate"):
-        late_payment_interest(policy.interest, principal=D("1000"), due=date(2026, 2, 1), on=TODAY)
+        late_payment_interest(
+            policy.interest, principal=D("1000"), due=date(2027, 2, 1), on=date(2027, 3, 3)
+        )
     given = late_payment_interest(
         policy.interest,
         principal=D("1000"),
@@ -162,7 +164,7 @@ def test_uc_cap_by_period(policy: PolicyBook) -> None:
     assert result.overall_cap_percent == D(25)
 
 
-def test_legacy_deduction_and_stale_figures_warning(policy: PolicyBook) -> None:
+def test_legacy_deduction_and_unconfirmed_figures_warning(policy: PolicyBook) -> None:
     old = council_tax_benefit_deduction(
         policy.benefits, benefit="legacy", allowance="single-25-plus", on=date(2024, 6, 1)
     )
@@ -171,8 +173,8 @@ def test_legacy_deduction_and_stale_figures_warning(policy: PolicyBook) -> None:
     now = council_tax_benefit_deduction(
         policy.benefits, benefit="legacy", allowance="single-25-plus", on=TODAY
     )
-    assert any("derived" in w for w in now.warnings)
-    assert any("uprating" in w for w in now.warnings)
+    assert now.deduction == D("4.80")
+    assert any("unconfirmed" in w for w in now.warnings)
 
 
 @pytest.mark.parametrize(
@@ -198,4 +200,4 @@ def test_hb_recovery_adds_half_the_disregard(policy: PolicyBook) -> None:
 
 def test_hb_recovery_year_without_figures_says_so(policy: PolicyBook) -> None:
     with pytest.raises(InputError, match="add that year's row"):
-        hb_recovery_rate(policy.benefits, fraud=False, on=date(2023, 6, 1))
+        hb_recovery_rate(policy.benefits, fraud=False, on=date(2019, 6, 1))

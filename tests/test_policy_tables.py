@@ -142,15 +142,15 @@ def test_a_new_years_figures_are_one_added_row(policy_copy: Path) -> None:
 
     with (policy_copy / "benefits.toml").open("a", encoding="utf-8") as handle:
         handle.write(
-            '\n[[hb_recovery_unit]]\nname = "HB recovery 2026/27"\n'
-            'effective_from = 2026-04-06\nsource = "https://example.org/council"\n'
-            'weekly = "4.80"\n'
+            '\n[[hb_recovery_unit]]\nname = "HB recovery 2027/28"\n'
+            'effective_from = 2027-04-05\nsource = "https://example.org/council"\n'
+            'weekly = "4.95"\n'
         )
     load_policy.cache_clear()
     book = load_policy(policy_copy)
     assert (
-        str(hb_recovery_rate(book.benefits, fraud=False, on=date(2026, 5, 1)).weekly_max) == "14.40"
+        str(hb_recovery_rate(book.benefits, fraud=False, on=date(2027, 5, 1)).weekly_max) == "14.85"
     )
     assert (
-        str(hb_recovery_rate(book.benefits, fraud=False, on=date(2026, 3, 1)).weekly_max) == "13.95"
+        str(hb_recovery_rate(book.benefits, fraud=False, on=date(2027, 3, 1)).weekly_max) == "14.40"
     )

@@ -173,3 +173,23 @@ def test_a_long_queue_shows_the_top_rows_and_says_so(
             assert f"top 10 of {len(screen.entries):,} shown" in shown
 
     asyncio.run(run())
+
+
+def test_a_supervisor_sees_overdue_policy_renewals_and_an_officer_does_not(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    after_april = datetime(2027, 4, 6, 10, 30, tzinfo=UTC)
+
+    async def run(officer: str) -> str | None:
+        app = app_for(demo_store, tmp_path, officer=officer, now=after_april)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, QueueScreen)
+            banners = app.screen.query("#renewals")
+            return str(banners.first(Static).render()) if banners else None
+
+    banner = asyncio.run(run("psharma"))
+    assert banner is not None
+    assert "uc_standard_allowance due 2027-04-01" in banner
+    assert "drp policy due" in banner
+    assert asyncio.run(run("jmorgan")) is None

@@ -12,7 +12,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
+from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted, PolicyError
 from drp_tui.store.errors import StoreError
 from drp_tui.sync.errors import HubError
 
@@ -69,6 +69,9 @@ class DrpGroup(TyperGroup):
             return fail(str(exc), EXIT_BAD_INPUT)
         except PolicyError as exc:
             return fail(f"policy tables: {exc}", EXIT_FAILED)
+        except NoFigureError as exc:
+            # No table was in force on the date asked about: a refusal, not a crash.
+            return fail(str(exc), EXIT_FAILED)
         except StoreError as exc:
             return fail(f"store: {exc}", EXIT_FAILED)
         except HubError as exc:

@@ -20,7 +20,10 @@ from drp_tui.services.policy import (
     policy_dir,
     policy_for,
 )
+from drp_tui.services.renewals import coverage, renewals_due
 from drp_tui.settings import load_settings
+
+OnOption = Annotated[str | None, typer.Option("--on", help="The date to check (default today).")]
 
 app = typer.Typer(help="Check, list and load the dated policy tables.", no_args_is_help=True)
 
@@ -50,25 +53,74 @@ def _book_rows(book: PolicyBook) -> list[tuple[str, str, Dated]]:
 
 
 @app.command("check")
-def check(as_json: JsonFlag = False) -> None:
-    """Validate every policy table; the first problem is named by file and row (exit 1)."""
+def check(on: OnOption = None, as_json: JsonFlag = False) -> None:
+    """Validate every policy table; the first problem is named by file and row (exit 1). Also
+    exit 1 when a table the calculators use has no row in force on --on, or a gap between rows."""
     settings = load_settings()
+    when = day(on, "--on", settings.current_date())
     book = policy_for(settings)
     rows = _book_rows(book)
+    found = coverage(book, when)
+    problems = [f"{t.label}: no row in force on {when.isoformat()}" for t in found.missing]
+    problems += [
+        f"{t.label}: no row in force from {start.isoformat()} to {end.isoformat()}"
+        for t, start, end in found.gaps
+    ]
     if as_json:
         output.print_json(
             {
                 "directory": str(book.directory),
-                "valid": True,
+                "valid": found.ok,
+                "on": when.isoformat(),
                 "rows": len(rows),
                 "files": sorted(name for name, _ in POLICY_FILES.values()),
+                "problems": problems,
+            }
+        )
+    elif found.ok:
+        output.console().print(
+            f"[green]ok[/green] {len(rows)} dated rows in {len(POLICY_FILES)} files under "
+            f"{escape(str(book.directory))}; every table the calculators use has a row in "
+            f"force on {when.isoformat()}"
+        )
+    else:
+        for problem in problems:
+            output.console(stderr=True).print(f"[red]missing[/red] {escape(problem)}")
+    if not found.ok:
+        raise typer.Exit(1)
+
+
+@app.command("due")
+def due(on: OnOption = None, as_json: JsonFlag = False) -> None:
+    """The tables whose next row is due (within 30 days) or overdue on --on (default today)."""
+    settings = load_settings()
+    when = day(on, "--on", settings.current_date())
+    states = renewals_due(policy_for(settings), when)
+    if as_json:
+        output.print_json(
+            {
+                "on": when.isoformat(),
+                "tables": [
+                    {
+                        "file": s.table.file,
+                        "table": s.table.kind,
+                        "group": s.table.group or None,
+                        "renews": s.table.rule,
+                        "status": s.status,
+                        "due_on": None if s.due_on is None else s.due_on.isoformat(),
+                        "newest_from": s.table.newest.effective_from.isoformat(),
+                    }
+                    for s in states
+                ],
             }
         )
         return
-    output.console().print(
-        f"[green]ok[/green] {len(rows)} dated rows in "
-        f"{len(POLICY_FILES)} files under {escape(str(book.directory))}"
-    )
+    if not states:
+        output.console().print(f"nothing due: every watched table is current on {when.isoformat()}")
+        return
+    for state in states:
+        colour = "red" if state.status == "overdue" else "yellow"
+        output.console().print(f"[{colour}]{state.status}[/{colour}] {escape(state.message)}")
 
 
 @app.command("show")

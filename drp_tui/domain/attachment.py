@@ -14,10 +14,14 @@ from drp_tui.domain.money import ZERO, Money, percent_of, round_down, to_money
 from drp_tui.domain.policy import BandResult, BandTable, Dated, RowReader, in_force, read_rows
 
 Period = Literal["daily", "weekly", "monthly"]
-PERIODS: tuple[Period, ...] = ("daily", "weekly", "monthly")
-DeaPeriod = Literal["daily", "weekly", "fortnightly", "four-weekly", "monthly"]
-DEA_PERIODS: tuple[DeaPeriod, ...] = ("daily", "weekly", "fortnightly", "four-weekly", "monthly")
+PERIODS: tuple[Period, ...] = ("daily", "weekly", "monthly")  # the periods a table is written for
+PayPeriod = Literal["daily", "weekly", "fortnightly", "four-weekly", "monthly"]
+PAY_PERIODS: tuple[PayPeriod, ...] = ("daily", "weekly", "fortnightly", "four-weekly", "monthly")
+# Kept for callers that name the DEA's periods; the council tax order takes the same five.
+DeaPeriod = PayPeriod
+DEA_PERIODS = PAY_PERIODS
 ROUNDING_NOTE = "rounded to the penny, half up"
+WALES_2022_READINGS = ("orders-made-from", "deductions-from")
 
 
 @dataclass(frozen=True)
@@ -56,13 +60,20 @@ def _rate_table(reader: RowReader, key_field: str | None = None) -> RateTable:
 @dataclass(frozen=True)
 class CtaeoPolicy:
     tables: tuple[RateTable, ...]
-    max_concurrent_orders: int
+    max_concurrent_orders: int  # per authority (SI 1998/295 reg 4)
+    # Which Welsh deductions the 2022 table governs (an ambiguity: see ctaeo.toml [rules]).
+    wales_2022_applies_to: str = "orders-made-from"
 
 
 def load_ctaeo(doc: Mapping[str, Any], path: str) -> CtaeoPolicy:
     tables = read_rows(doc, "table", path, _rate_table)
     rules = RowReader(path, 0, doc.get("rules", {}), "rules")
-    return CtaeoPolicy(tables, rules.whole("max_concurrent_orders", minimum=1))
+    if rules.row.get("max_concurrent_orders_per", "authority") != "authority":
+        raise rules.fail("max_concurrent_orders_per must be 'authority' (SI 1998/295 reg 4)")
+    reading = rules.text("wales_2022_applies_to", "orders-made-from")
+    if reading not in WALES_2022_READINGS:
+        raise rules.fail(f"wales_2022_applies_to must be one of {', '.join(WALES_2022_READINGS)}")
+    return CtaeoPolicy(tables, rules.whole("max_concurrent_orders", minimum=1), reading)
 
 
 @dataclass(frozen=True)
@@ -109,20 +120,30 @@ def ctaeo_deduction(
     policy: CtaeoPolicy,
     *,
     net: Money,
-    period: Period,
+    period: PayPeriod,
     made_on: date,
     jurisdiction: str = "england",
     earlier_order_deduction: Money = ZERO,
+    on: date | None = None,
 ) -> AttachmentResult:
-    """The deduction under a council tax attachment order made on `made_on`.
+    """The deduction under a council tax attachment order made on `made_on`, from pay on `on`.
 
     With an earlier order running, this (later) order applies to what is left of net earnings
-    after the earlier order's deduction.
+    after the earlier order's deduction. Fortnightly and four-weekly pay (reg 38(1)(c)): the
+    weekly table's deduction on the weekly equivalent, multiplied back by the weeks.
     """
     if earlier_order_deduction > net:
         raise InputError("earlier order deduction", "cannot be more than the net earnings")
+    table_date = made_on
+    if (
+        jurisdiction == "wales"
+        and policy.wales_2022_applies_to == "deductions-from"
+        and on is not None
+        and on > made_on
+    ):
+        table_date = on
     try:
-        table = in_force(policy.tables, made_on, jurisdiction)
+        table = in_force(policy.tables, table_date, jurisdiction)
     except NoFigureError:
         raise InputError(
             "made on",
@@ -130,15 +151,50 @@ def ctaeo_deduction(
             f"{made_on.isoformat()} (tables start 1998-10-01)",
         ) from None
     attachable = net - earlier_order_deduction
-    result = table.for_period(period).apply(attachable)
+    weeks = _WEEKS_IN.get(period)
+    if weeks is None:
+        result = table.for_period(period).apply(attachable)
+    else:
+        weekly = attachable / weeks
+        found = table.for_period("weekly").apply(weekly, times=weeks)
+        band = (
+            f"weekly equivalent £{to_money(weekly):,.2f} ({period} pay ÷ {weeks}): "
+            f"{found.band}; × {weeks}"
+        )
+        result = BandResult(found.deduction, found.rate_percent, band)
     warnings = [w for w in (table.dated.caveat,) if w]
+    warnings += _newer_table(policy, table, jurisdiction, on)
     if earlier_order_deduction > 0:
         warnings.append(
             f"second order: applied to £{attachable:,.2f} left after the earlier "
             f"order's £{earlier_order_deduction:,.2f}; at most "
-            f"{policy.max_concurrent_orders} orders may run at once"
+            f"{policy.max_concurrent_orders} orders from one authority may run at once "
+            "(SI 1998/295 reg 4)"
         )
     return _result(result, table, attachable, warnings)
+
+
+def _newer_table(
+    policy: CtaeoPolicy, table: RateTable, jurisdiction: str, on: date | None
+) -> list[str]:
+    """Say so when the order keeps an older table than the one in force on the pay day."""
+    if on is None:
+        return []
+    try:
+        current = in_force(policy.tables, on, jurisdiction)
+    except NoFigureError:
+        return []
+    if current is table:
+        return []
+    reading = (
+        " (the new-orders reading of SI 2022/107; see wales_2022_applies_to in ctaeo.toml)"
+        if jurisdiction == "wales"
+        else ""
+    )
+    return [
+        f"the order keeps the table in force when it was made; {current.name} is in force "
+        f"on {on.isoformat()}{reading}"
+    ]
 
 
 def _result(
@@ -175,7 +231,15 @@ def dea_deduction(
     if priority_deductions > net:
         raise InputError("priority deductions", "cannot be more than the net earnings")
     key = "higher" if higher else "standard"
-    table = in_force((t for t in policy.tables if t.key == key), on)
+    tables = [t for t in policy.tables if t.key == key]
+    try:
+        table = in_force(tables, on)
+    except NoFigureError:
+        first = min((t.dated.effective_from for t in tables), default=None)
+        since = f"; it starts {first.isoformat()}" if first else ""
+        raise NoFigureError(
+            f"no DEA {key}-rate table was in force on {on.isoformat()}{since}"
+        ) from None
     protected = in_force(policy.protected, on)
     residue = net - priority_deductions
     weeks = _WEEKS_IN.get(period)

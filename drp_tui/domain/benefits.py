@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
+from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
 from drp_tui.domain.errors import InputError, NoFigureError
@@ -21,9 +21,6 @@ ALLOWANCES: tuple[Allowance, ...] = (
     "couple-25-plus",
 )
 Benefit = Literal["uc", "legacy"]
-
-# Benefit figures are uprated every April; a row older than this is flagged as possibly stale.
-_UPRATING_YEAR = timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -75,14 +72,10 @@ def load_benefits(doc: Mapping[str, Any], path: str) -> BenefitPolicy:
     )
 
 
-def _caveats(on: date, *rows: Dated, annual: bool = False) -> list[str]:
-    warnings = [w for w in (row.caveat for row in rows) if w]
-    if annual and rows and on - rows[0].effective_from > _UPRATING_YEAR:
-        warnings.append(
-            f"newest figures are from {rows[0].effective_from.isoformat()}; add this "
-            "year's uprating to data/policy/benefits.toml"
-        )
-    return warnings
+def _caveats(*rows: Dated) -> list[str]:
+    """Status warnings for the rows used. Whether a row has outlived its April uprating is the
+    renewal rule's business (`drp_tui.services.renewals`), declared in benefits.toml."""
+    return [w for w in (row.caveat for row in rows) if w]
 
 
 def _figures(rows: tuple[Any, ...], on: date, what: str) -> Any:
@@ -119,7 +112,7 @@ def council_tax_benefit_deduction(
             basis=f"{row.name}: fixed weekly amount (5% of the single 25+ personal allowance)",
             overall_cap=None,
             overall_cap_percent=None,
-            warnings=tuple(_caveats(on, row.dated, annual=True)),
+            warnings=tuple(_caveats(row.dated)),
         )
     allowances = _figures(policy.uc_allowances, on, "UC standard allowance")
     rate = _figures(policy.uc_deduction, on, "UC council tax deduction rate")
@@ -132,8 +125,19 @@ def council_tax_benefit_deduction(
         f"({allowances.name})",
         overall_cap=to_money(percent_of(standard, cap.percent)),
         overall_cap_percent=cap.percent,
-        warnings=tuple(_caveats(on, allowances.dated, rate.dated, cap.dated, annual=True)),
+        warnings=tuple(_caveats(allowances.dated, rate.dated, cap.dated)),
     )
+
+
+FIVE_PENCE = Decimal("0.05")
+
+
+def hb_recovery_unit_from(allowance: Money) -> Money:
+    """HB Regs 2006 reg 102(2)(b): five per cent of the single 25+ personal allowance, "where it
+    is not a multiple of five pence, rounded to the next higher such multiple"."""
+    share = percent_of(allowance, Decimal(5))
+    steps = (share / FIVE_PENCE).to_integral_value(rounding=ROUND_CEILING)
+    return to_money(steps * FIVE_PENCE)
 
 
 @dataclass(frozen=True)
@@ -161,5 +165,5 @@ def hb_recovery_rate(
         multiple=multiple,
         disregard_addition=addition,
         table=unit.name,
-        warnings=tuple(_caveats(on, unit.dated, annual=True)),
+        warnings=tuple(_caveats(unit.dated)),
     )

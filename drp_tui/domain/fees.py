@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+from drp_tui.domain.errors import NoFigureError
 from drp_tui.domain.money import ZERO, Money, percent_of, to_money
 from drp_tui.domain.policy import Dated, RowReader, check_no_overlap, in_force, rows_of
 
@@ -64,7 +65,14 @@ def enforcement_fees(policy: FeePolicy, *, balance: Money, stage: Stage, on: dat
     """Fees for every stage reached up to `stage`, on a debt of `balance` (the sum to be
     recovered). The enforcement and sale fees add a percentage of the sum above the
     threshold."""
-    scale = in_force(policy.scales, on)
+    try:
+        scale = in_force(policy.scales, on)
+    except NoFigureError:
+        first = min((s.dated.effective_from for s in policy.scales), default=None)
+        since = f"; the first scale starts {first.isoformat()}" if first else ""
+        raise NoFigureError(
+            f"no enforcement agent fee scale was in force on {on.isoformat()}{since}"
+        ) from None
     excess = max(ZERO, balance - scale.percentage_threshold)
     reached = STAGES[: STAGES.index(stage) + 1]
     fees: dict[Stage, Money] = {}

@@ -106,30 +106,34 @@ class BandResult:
 class BandTable:
     bands: tuple[Band, ...]
 
-    def apply(self, net: Money) -> BandResult:
-        """Percentages apply to the whole net amount, rounded to the penny half up."""
+    def apply(self, net: Decimal, times: int = 1) -> BandResult:
+        """Percentages apply to the whole net amount, rounded to the penny half up.
+
+        `times` multiplies the unrounded deduction before the one rounding: a fortnightly
+        attachment takes the weekly table's deduction on the weekly equivalent, times two.
+        """
         lower = Decimal(0)
         for band in self.bands:
             if band.up_to is None or net <= band.up_to:
-                return self._in_band(band, lower, net)
+                return self._in_band(band, lower, net, times)
             lower = band.up_to
         raise AssertionError("a validated band table always ends with an open band")
 
     @staticmethod
-    def _in_band(band: Band, lower: Decimal, net: Money) -> BandResult:
+    def _in_band(band: Band, lower: Decimal, net: Decimal, times: int) -> BandResult:
         if band.excess_rate is not None:
             deduction = lower * band.rate / 100 + (net - lower) * band.excess_rate / 100
             text = (
                 f"{band.rate}% of the first £{lower:,.2f} plus {band.excess_rate}% of the remainder"
             )
-            return BandResult(to_money(deduction), band.rate, text)
+            return BandResult(to_money(deduction * times), band.rate, text)
         if band.up_to is None:
             text = f"over £{lower:,.2f}: {band.rate}%"
         elif lower == 0:
             text = f"up to £{band.up_to:,.2f}: {band.rate}%"
         else:
             text = f"over £{lower:,.2f} up to £{band.up_to:,.2f}: {band.rate}%"
-        return BandResult(to_money(net * band.rate / 100), band.rate, text)
+        return BandResult(to_money(net * band.rate / 100 * times), band.rate, text)
 
 
 # --- reading rows -------------------------------------------------------------------------

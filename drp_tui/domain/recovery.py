@@ -39,9 +39,10 @@ class Route:
     name: str
     debt_types: tuple[str, ...]
     from_stage: str
-    min_balance: Money | None
+    min_balance: Money | None  # open at this balance or more
     max_concurrent: int | None
     calculator: str | None
+    above_balance: Money | None = None  # open only at more than this balance
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def load_recovery(doc: Mapping[str, Any], path: str) -> RecoveryPolicy:
             if from_stage != FIRST_STAGE and from_stage not in stages_of[name]:
                 raise r.fail(f"from_stage {from_stage!r} is not a stage of {name}")
         max_concurrent = r.whole("max_concurrent", 1) if "max_concurrent" in r.row else None
+        if "min_balance" in r.row and "above_balance" in r.row:
+            raise r.fail("give min_balance (at least) or above_balance (more than), not both")
         return Route(
             dated=r.dated(),
             id=r.text("id"),
@@ -99,6 +102,7 @@ def load_recovery(doc: Mapping[str, Any], path: str) -> RecoveryPolicy:
             min_balance=r.money("min_balance") if "min_balance" in r.row else None,
             max_concurrent=max_concurrent,
             calculator=r.text("calculator") if "calculator" in r.row else None,
+            above_balance=r.money("above_balance") if "above_balance" in r.row else None,
         )
 
     # Routes may share an id across debt types; rows clash only for the same id, debt type and
@@ -163,15 +167,16 @@ def recovery_routes(
         )
     reached = kind.stages.index(stage)
     running = running or {}
-    best: dict[str, tuple[tuple[bool, bool], RouteCheck]] = {}
+    best: dict[str, tuple[tuple[bool, bool, bool], RouteCheck]] = {}
     for route in policy.routes:
         if debt_type not in route.debt_types:
             continue
         in_force_here = route.dated.covers(on, jurisdiction)
         check = _check(route, kind, reached, jurisdiction, balance, on, running, in_force_here)
         # Several rows can describe one route (by period or jurisdiction): an open one wins,
-        # then one written for this jurisdiction, whose reason says most.
-        rank = (check.open, jurisdiction in route.dated.jurisdictions)
+        # then one written for this jurisdiction, whose reason says most, then the one in
+        # force on the day (a later threshold, not an ended one).
+        rank = (check.open, jurisdiction in route.dated.jurisdictions, in_force_here)
         if route.id not in best or rank > best[route.id][0]:
             best[route.id] = (rank, check)
     return [check for _, check in best.values()]
@@ -200,6 +205,8 @@ def _check(
         return verdict(False, f"needs stage {route.from_stage.replace('_', ' ')}")
     if route.min_balance is not None and balance < route.min_balance:
         return verdict(False, f"balance under £{route.min_balance:,.2f}")
+    if route.above_balance is not None and balance <= route.above_balance:
+        return verdict(False, f"balance not over £{route.above_balance:,.2f}")
     if route.max_concurrent is not None and running.get(route.id, 0) >= route.max_concurrent:
         return verdict(False, f"already {route.max_concurrent} in place (the most allowed)")
     return verdict(True, "open")

@@ -256,11 +256,13 @@ def _check_policy(
             "error", "first_in_past", f"the first payment date {first.isoformat()} is in the past"
         )
     latest_first = today + timedelta(days=rules.first_payment_within_days)
-    if instalments[0].due > latest_first:
+    # The officer's chosen date is what the policy limits: a date inside the limit that only
+    # moves past it to the next working day (a weekend or bank holiday) is not late.
+    if first > latest_first:
         found.add(
             rules.first_payment_severity,
             "first_payment_late",
-            f"first payment {instalments[0].due.isoformat()} is more than "
+            f"first payment {first.isoformat()} is more than "
             f"{rules.first_payment_within_days} days away (by "
             f"{latest_first.isoformat()} under policy)",
         )

@@ -26,6 +26,7 @@ from drp_tui.domain.interest import InterestPolicy, load_interest
 from drp_tui.domain.outcomes import OutcomePolicy, load_outcomes
 from drp_tui.domain.queue import QueueWeights, load_queue_weights
 from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
+from drp_tui.domain.renewal import Watched, load_renewals
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
 from drp_tui.domain.writeoff import WriteOffPolicy, load_writeoff
 from drp_tui.settings import Settings
@@ -65,6 +66,7 @@ class PolicyBook:
     savings: tuple[SavingsRule, ...]
     queue: tuple[QueueWeights, ...]
     writeoff: WriteOffPolicy
+    renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
 
 
 POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] = {
@@ -100,11 +102,14 @@ def read_toml(path: Path) -> dict[str, Any]:
 def load_policy(directory: Path) -> PolicyBook:
     """Read and validate every table in `directory`; the first problem raises PolicyError
     naming the file and row."""
-    tables = {
-        key: loader(read_toml(directory / filename), str(directory / filename))
-        for key, (filename, loader) in POLICY_FILES.items()
-    }
-    return PolicyBook(directory=directory, **tables)
+    tables: dict[str, Any] = {}
+    renewals: list[Watched] = []
+    for key, (filename, loader) in POLICY_FILES.items():
+        path = directory / filename
+        doc = read_toml(path)
+        tables[key] = loader(doc, str(path))
+        renewals += load_renewals(doc, str(path), filename)
+    return PolicyBook(directory=directory, renewals=tuple(renewals), **tables)
 
 
 def policy_for(settings: Settings) -> PolicyBook:

@@ -24,6 +24,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
+from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.arrangements import schedule_from_form
 from drp_tui.services.calls import (
     CallInfo,
@@ -53,6 +54,7 @@ from drp_tui.services.casework import (
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
+from drp_tui.services.renewals import overdue_renewals
 from drp_tui.services.reports import OfficerFigures, performance
 from drp_tui.services.store import store_for
 from drp_tui.services.writeoffs import request_writeoff
@@ -244,6 +246,21 @@ class Workstation:
 
     def add_note(self, case_id: str, text: str) -> None:
         add_note(self.store, self.actor(), case_id=case_id, text=text)
+
+    def renewal_banner(self) -> str | None:
+        """For a supervisor (or above), one line naming the policy tables whose next row is
+        overdue today; None for an officer, or when nothing is overdue."""
+        if role_rank(self.officer.role) < role_rank("supervisor"):
+            return None
+        overdue = overdue_renewals(self.policy, self.now().date())
+        if not overdue:
+            return None
+        tables = ", ".join(
+            f"{s.table.kind}{f' ({s.table.group})' if s.table.group else ''} "
+            f"due {s.due_on.isoformat() if s.due_on else '?'}"
+            for s in overdue
+        )
+        return f"Policy tables overdue for renewal: {tables}. See 'drp policy due'."
 
     def today(self) -> OfficerFigures:
         """The officer's figures so far today (from the event log)."""
