@@ -70,18 +70,21 @@ async def idv(pilot: Pilot[Any], store: Store) -> None:
 
 async def outcome(pilot: Pilot[Any], store: Store) -> None:
     await open_first_case(pilot)
+    await pass_idv(pilot)
     await press(pilot, "p")
     await fill(pilot, pilot.app.screen, amount="£50", date="2026-11-30")
 
 
 async def arrangement(pilot: Pilot[Any], store: Store) -> None:
     await open_first_case(pilot)
+    await pass_idv(pilot)
     await press(pilot, "r")
     await fill(pilot, pilot.app.screen, total="300", count="3", first="2026-12-01")
 
 
 async def affordability(pilot: Pilot[Any], store: Store) -> None:
     await open_first_case(pilot)
+    await pass_idv(pilot)
     await press(pilot, "a")
     await fill(
         pilot,
