@@ -147,11 +147,14 @@ def view_case(store: Store, actor: Actor, case_id: str, reason: str) -> None:
         _event(session, actor, "case.viewed", _case(session, case_id).id, reason=reason)
 
 
-def _set_next_action(case: Case, callback_at: datetime | None, called_at: datetime) -> None:
-    """A new callback becomes the next action; a callback that was due is done once called."""
+def _set_next_action(
+    case: Case, callback_at: datetime | None, called_at: datetime, *, called: bool = True
+) -> None:
+    """A new callback becomes the next action; a callback that was due is done once called.
+    A call that did not happen (`called` False: ABANDONED) leaves a due callback due."""
     if callback_at is not None:
         case.next_action_due = callback_at
-    elif case.next_action_due is not None and case.next_action_due <= called_at:
+    elif called and case.next_action_due is not None and case.next_action_due <= called_at:
         case.next_action_due = None
 
 
@@ -675,7 +678,7 @@ def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcom
         if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
             raise InputError("promise", "needs an amount and a date")
         _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
-    _set_next_action(case, outcome.callback_at, actor.now())
+    _set_next_action(case, outcome.callback_at, actor.now(), called=outcome.code != "ABANDONED")
     if outcome.code in ("WRONG", "UNOBT") and outcome.phone_id is not None:
         phone = session.get(Phone, outcome.phone_id)
         if phone is not None:

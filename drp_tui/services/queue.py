@@ -91,31 +91,45 @@ def _debts_by_case(
 
 @dataclass(frozen=True)
 class LatestEvents:
-    """Each case's newest call attempt, broken promise and breached arrangement, as stored."""
+    """Each case's newest call attempt and right-party contact, broken promise, breached
+    arrangement, open promise (its latest due date) and live arrangement, as stored."""
 
     attempt: dict[str, Any]
+    right_party: dict[str, Any]
     broken_promise: dict[str, Any]
     breached_arrangement: dict[str, Any]
+    open_promise: dict[str, Any]
+    live_arrangement: dict[str, Any]
 
 
 def _latest_events(connection: Connection, where: str, params: tuple[str, ...]) -> LatestEvents:
     def latest(sql: str) -> dict[str, Any]:
         return dict(run(connection, sql, params).fetchall())
 
+    def newest(table: str, column: str, status: str) -> dict[str, Any]:
+        return latest(
+            f'SELECT x.case_id, max(x.{column}) FROM {table} x JOIN "case" c ON c.id = '
+            f"x.case_id WHERE x.status = '{status}'{where} GROUP BY x.case_id"
+        )
+
+    attempt, right_party = {}, {}
+    for case_id, last, last_right_party in run(  # one read of the attempts for both
+        connection,
+        "SELECT x.case_id, max(x.started_at), max(CASE WHEN x.right_party THEN x.started_at "
+        'END) FROM contactattempt x JOIN "case" c ON c.id = x.case_id '
+        f"WHERE c.status = 'open'{where} GROUP BY x.case_id",
+        params,
+    ):
+        attempt[case_id] = last
+        if last_right_party is not None:
+            right_party[case_id] = last_right_party
     return LatestEvents(
-        latest(
-            'SELECT x.case_id, max(x.started_at) FROM contactattempt x JOIN "case" c '
-            f"ON c.id = x.case_id WHERE c.status = 'open'{where} GROUP BY x.case_id"
-        ),
-        latest(
-            'SELECT x.case_id, max(x.due_on) FROM promise x JOIN "case" c ON c.id = '
-            f"x.case_id WHERE x.status = 'broken'{where} GROUP BY x.case_id"
-        ),
-        latest(
-            "SELECT x.case_id, max(x.status_changed_at) FROM arrangement x JOIN "
-            f"\"case\" c ON c.id = x.case_id WHERE x.status = 'breached'{where} "
-            "GROUP BY x.case_id"
-        ),
+        attempt,
+        right_party,
+        newest("promise", "due_on", "broken"),
+        newest("arrangement", "status_changed_at", "breached"),
+        newest("promise", "due_on", "open"),
+        newest("arrangement", "created_at", "live"),
     )
 
 
@@ -132,6 +146,9 @@ def _facts(case_id: str, next_action: Any, debts: CaseDebts, latest: LatestEvent
         callback_due=_instant(next_action),
         broken_promise_on=_day(latest.broken_promise.get(case_id)),
         arrangement_breached_on=_day(latest.breached_arrangement.get(case_id)),
+        last_right_party=_instant(latest.right_party.get(case_id)),
+        open_promise_due_on=_day(latest.open_promise.get(case_id)),
+        live_arrangement_made=_instant(latest.live_arrangement.get(case_id)),
     )
 
 
