@@ -14,7 +14,8 @@ from sqlmodel import col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
-from drp_tui.services.casework import Actor, holds_for
+from drp_tui.services.casework import Actor
+from drp_tui.services.holds import case_holds
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
@@ -203,7 +204,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
             .scalars()
             .all()
         )
-        holds = tuple(active_holds(policy.holds, holds_for(session, case), on))
+        holds = tuple(active_holds(policy.holds, case_holds(session, case.id), on))
     # Identity is checked on this desk's own call: a colleague's check elsewhere does not count.
     verified = any(
         e.kind == "idv.recorded" and e.payload.get("result") == "passed" and e.at.date() == on

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError
-from drp_tui.domain.holds import Hold, HoldPolicy, refusal
+from drp_tui.domain.holds import HoldPolicy, refusal
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.schedule import Schedule
+from drp_tui.services.holds import case_holds
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
@@ -67,27 +68,11 @@ def _case(session: Session, case_id: str) -> Case:
     return case
 
 
-def holds_for(session: Session, case: Case) -> list[Hold]:
-    """The holds recorded on a case, in the domain's terms."""
-    holds = [
-        Hold(bs.kind, start=bs.start, end=bs.end, treatment_end=bs.treatment_end)
-        for bs in session.execute(
-            select(BreathingSpace).where(col(BreathingSpace.person_id) == case.person_id)
-        ).scalars()
-    ]
-    person = session.get(Person, case.person_id)
-    if person is not None and person.deceased_on is not None:
-        holds.append(Hold("deceased", start=person.deceased_on))
-    if case.hold_kind in ("dispute", "vulnerability_review"):
-        holds.append(Hold(case.hold_kind, start=date.min, end=case.hold_until))
-    return holds
-
-
 def guard(
     session: Session, actor: Actor, holds: HoldPolicy, case: Case, action: str, what: str
 ) -> None:
     """Refuse `action` if a hold forbids it today (the caller records the attempt)."""
-    found = refusal(holds, holds_for(session, case), action, actor.now().date())
+    found = refusal(holds, case_holds(session, case.id), action, actor.now().date())
     if found is None:
         return
     raise Refused(f"{what}: {found.message}")

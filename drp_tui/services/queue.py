@@ -8,7 +8,6 @@ in drp_tui.services.allocation."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,9 +23,10 @@ from drp_tui.domain.contact import (
     PreferredTime,
     calling_moment,
 )
-from drp_tui.domain.holds import Hold, refusal
+from drp_tui.domain.holds import refusal
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, score_case
+from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.rawsql import in_join_order, run
@@ -205,49 +205,11 @@ def rescore(
     return len(updates)
 
 
-# --- holds, vulnerability and contact details in bulk --------------------------------------
+# --- vulnerability and contact details in bulk --------------------------------------
 
 
-# These read the few held or vulnerable people first and look their cases up by index,
-# rather than scanning every case.
-def _breathing_spaces(connection: Connection) -> dict[str, list[Hold]]:
-    holds: dict[str, list[Hold]] = defaultdict(list)
-    for case_id, kind, start, end, treatment_end in run(
-        connection,
-        'SELECT c.id, b.kind, b.start, b."end", b.treatment_end FROM breathingspace b '
-        f'{in_join_order(connection)} "case" c ON c.person_id = b.person_id',
-    ):
-        holds[case_id].append(Hold(kind, _day(start) or date.min, _day(end), _day(treatment_end)))
-    return holds
-
-
-def _case_holds(deceased_on: Any, hold_kind: str | None, hold_until: Any) -> list[Hold]:
-    """The holds recorded on the case and person rows themselves."""
-    holds = []
-    if deceased_on is not None:
-        holds.append(Hold("deceased", _day(deceased_on) or date.min))
-    if hold_kind in ("dispute", "vulnerability_review"):
-        holds.append(Hold(hold_kind, date.min, _day(hold_until)))
-    return holds
-
-
-def holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
-    holds = _breathing_spaces(connection)
-    for case_id, deceased in run(
-        connection,
-        f'SELECT c.id, p.deceased_on FROM person p {in_join_order(connection)} "case" c '
-        "ON c.person_id = p.id WHERE p.deceased_on IS NOT NULL",
-    ):
-        holds[case_id] += _case_holds(deceased, None, None)
-    for case_id, kind, until in run(
-        connection,
-        'SELECT id, hold_kind, hold_until FROM "case" '
-        "WHERE hold_kind IN ('dispute', 'vulnerability_review')",
-    ):
-        holds[case_id] += _case_holds(None, kind, until)
-    return holds
-
-
+# Read the few vulnerable people first and look their cases up by index, rather than
+# scanning every case.
 def vulnerable_cases(connection: Connection) -> set[str]:
     return {
         row[0]
@@ -306,14 +268,14 @@ def officer_queue(
         rows = run(
             connection,
             "SELECT c.id, c.reference, p.title, p.forename, p.surname, c.next_action_due, "
-            "p.preferred_contact, p.deceased_on, c.hold_kind, c.hold_until "
+            "p.preferred_contact "
             'FROM "case" c JOIN person p ON p.id = c.person_id '
             f"WHERE c.status = 'open'{mine}",
             officer,
         ).fetchall()
         debts = _debts_by_case(connection, mine, officer)
         latest = _latest_events(connection, mine, officer)
-        breathing_spaces = _breathing_spaces(connection)
+        holds = holds_by_case(connection)
         vulnerable = vulnerable_cases(connection)
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         attempts_today: dict[str, int] = dict(
@@ -346,12 +308,8 @@ def officer_queue(
         surname,
         next_action,
         preferred_raw,
-        deceased_on,
-        hold_kind,
-        hold_until,
     ) in rows:
-        holds = breathing_spaces.get(case_id, []) + _case_holds(deceased_on, hold_kind, hold_until)
-        if refusal(policy.holds, holds, "queue", today) is not None:
+        if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today) is not None:
             continue
         case_debts = debts.get(case_id, NO_DEBTS)
         callback = _instant(next_action)
