@@ -53,10 +53,10 @@ def holds_by_case(
     connection = _connection(db)
     holds: dict[str, list[Hold]] = defaultdict(list)
     if case_ids is None:
-        _read(connection, holds, "", ())
+        _read(connection, holds, ())
     else:
         for part in chunks(list(dict.fromkeys(case_ids))):
-            _read(connection, holds, f" AND c.id IN ({','.join('?' * len(part))})", tuple(part))
+            _read(connection, holds, tuple(part))
     return dict(holds)
 
 
@@ -65,31 +65,30 @@ def case_holds(db: Connection | SessionLike, case_id: str) -> list[Hold]:
     return holds_by_case(db, [case_id]).get(case_id, [])
 
 
-def _read(
-    connection: Connection, holds: dict[str, list[Hold]], where: str, params: tuple[str, ...]
-) -> None:
-    # Without a list of cases, SQLite is made to start from the few held people (CROSS JOIN);
-    # with one, it starts from the cases given.
-    join = "JOIN" if where else in_join_order(connection)
+def _read(connection: Connection, holds: dict[str, list[Hold]], ids: tuple[str, ...]) -> None:
+    """Add the holds of the cases `ids` (none given: of every case) to `holds`."""
+    # Without cases given, SQLite is made to start from the few held people (CROSS JOIN);
+    # with them, it starts from the cases.
+    join = "JOIN" if ids else in_join_order(connection)
+    only = f"c.id IN ({','.join('?' * len(ids))})" if ids else "1 = 1"
     for case_id, kind, start, end, treatment_end in run(
         connection,
         'SELECT c.id, b.kind, b.start, b."end", b.treatment_end FROM breathingspace b '
-        f'{join} "case" c ON c.person_id = b.person_id WHERE 1 = 1{where} '
-        "ORDER BY c.id, b.start, b.id",
-        params,
+        f'{join} "case" c ON c.person_id = b.person_id WHERE {only} ORDER BY c.id, b.start',
+        ids,
     ):
         holds[case_id].append(Hold(kind, _day(start) or date.min, _day(end), _day(treatment_end)))
     for case_id, died_on in run(
         connection,
         f'SELECT c.id, p.deceased_on FROM person p {join} "case" c ON c.person_id = p.id '
-        f"WHERE p.deceased_on IS NOT NULL{where}",
-        params,
+        f"WHERE p.deceased_on IS NOT NULL AND {only}",
+        ids,
     ):
         holds[case_id].append(Hold("deceased", _day(died_on) or date.min))
     for case_id, kind, until in run(
         connection,
         'SELECT c.id, c.hold_kind, c.hold_until FROM "case" c '
-        f"WHERE c.hold_kind IN ({','.join('?' * len(CASE_HOLDS))}){where}",
-        CASE_HOLDS + params,
+        f"WHERE c.hold_kind IN ({','.join('?' * len(CASE_HOLDS))}) AND {only}",
+        CASE_HOLDS + ids,
     ):
         holds[case_id].append(Hold(kind, date.min, _day(until)))
