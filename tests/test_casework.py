@@ -318,3 +318,30 @@ def test_marking_a_phone_outside_a_call(store: Store) -> None:
         phone = session.get(Phone, "ph1")
     assert phone is not None
     assert phone.status == "good"
+
+
+def test_a_due_callback_stays_due_until_a_call_is_made(store: Store, policy: PolicyBook) -> None:
+    """ABANDONED says the call did not happen: the callback the debtor asked for is still
+    owed. Any real attempt (here no answer) is the call, and the callback is done."""
+    due = NOW - timedelta(hours=1)
+    with store.write() as session:
+        case = session.get(Case, "c1")
+        assert case is not None
+        case.next_action_due = due
+
+    def record(code: str, reason: str = "") -> datetime | None:
+        calls.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            policy.outcomes,
+            call_id=unverified_call(store, actor(), "c1"),
+            outcome=calls.Outcome(code, right_party=False, reason=reason),
+        )
+        with store.read() as session:
+            case = session.get(Case, "c1")
+            assert case is not None
+            return case.next_action_due
+
+    assert record("ABANDONED", "line dropped before answer") == due
+    assert record("NA") is None

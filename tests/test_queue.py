@@ -21,12 +21,14 @@ from drp_tui.domain.contact import load_contact
 from drp_tui.domain.errors import NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
-from drp_tui.services import allocation, queue
+from drp_tui.domain.schedule import Schedule, build_schedule
+from drp_tui.services import allocation, calls, casework, queue
 from drp_tui.services.casework import Actor
 from drp_tui.services.demo import _write_extract
 from drp_tui.services.officers import require_supervisor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
+from tests.callhelp import unverified_call, verified_call
 from tests.conftest import DEMO_NOW
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
@@ -453,3 +455,118 @@ def test_cli_shows_names_and_references_as_written(
     assert shown.exit_code == 0, shown.stderr
     assert shown.stdout.count(" [nee Jones]") == 3
     assert shown.stdout.count("[b] ") == 3
+
+
+def test_work_done_moves_a_case_down_until_it_needs_calling_again(policy: PolicyBook) -> None:
+    """queue.toml: a right-party contact rests a case for a week, an open promise until it
+    falls due, a live arrangement while it lasts; the reason says so."""
+    weights = in_force(policy.queue, NOW.date())
+    w = weights.points
+    due = NOW - timedelta(minutes=5)  # a due callback keeps every score here above 0
+    untouched = score_case(weights, facts(callback_due=due, last_attempt=NOW), NOW)
+    spoke = score_case(
+        weights, facts(callback_due=due, last_attempt=NOW, last_right_party=NOW), NOW
+    )
+    assert spoke.points == untouched.points - w["right_party_contact_rest"]
+    assert spoke.reason.startswith("callback due 23 Nov 10:25 · spoke to the debtor today")
+    days = w["right_party_contact_rest_days"]
+    for ago, rests in ((days - 1, True), (days, False)):
+        then = NOW - timedelta(days=ago)
+        earlier = score_case(weights, facts(callback_due=due, last_right_party=then), NOW)
+        plain = score_case(weights, facts(callback_due=due), NOW)
+        assert (earlier.points < plain.points) is rests
+    promised = score_case(
+        weights, facts(callback_due=due, open_promise_due_on=date(2026, 11, 30)), NOW
+    )
+    assert "promise due 30 Nov" in promised.reason
+    overdue = score_case(
+        weights, facts(callback_due=due, open_promise_due_on=date(2026, 11, 22)), NOW
+    )
+    assert promised.points == overdue.points - w["open_promise_rest"]
+    arranged = score_case(weights, facts(callback_due=due, live_arrangement_made=NOW), NOW)
+    assert "arrangement made today" in arranged.reason
+    assert arranged.points == overdue.points - w["live_arrangement_rest"]
+    # With nothing else to say, the rest leads the reason.
+    assert score_case(weights, facts(last_right_party=NOW), NOW).reason.startswith(
+        "spoke to the debtor today"
+    )
+    # However much is taken off, a score is never below nothing (allocation weighs by it).
+    worked = score_case(
+        weights,
+        facts(last_right_party=NOW, open_promise_due_on=NOW.date(), live_arrangement_made=NOW),
+        NOW,
+    )
+    assert worked.points == 0
+
+
+def _schedule(policy: PolicyBook) -> Schedule:
+    return build_schedule(
+        policy.arrangements,
+        total=Decimal("600"),
+        frequency="monthly",
+        first=date(2026, 12, 1),
+        today=DEMO_NOW.date(),
+        count=3,
+        debt_type="council_tax",
+    )
+
+
+def test_a_case_worked_today_leaves_the_top_of_the_queue(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    top = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0]
+    officer = Actor("jmorgan", clock=lambda: DEMO_NOW)
+    call = verified_call(demo_store, officer, top.case_id)
+    casework.make_arrangement(
+        demo_store,
+        officer,
+        policy.holds,
+        case_id=top.case_id,
+        call_id=call,
+        debt_id=None,
+        schedule=_schedule(policy),
+        frequency="monthly",
+    )
+    calls.record_outcome(
+        demo_store,
+        officer,
+        policy.holds,
+        policy.outcomes,
+        call_id=call,
+        outcome=calls.Outcome("ARR", right_party=True),
+    )
+    after = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
+    entry = next(e for e in after if e.case_id == top.case_id)
+    assert after[0].case_id != top.case_id
+    assert entry.points < top.points
+    assert entry.reason.startswith("arrangement made today")
+    # The nightly rescore (and so allocation) sees the same work.
+    queue.rescore(demo_store, policy, DEMO_NOW, [top.case_id])
+    db = sqlite3.connect(demo_store.path)
+    assert db.execute(
+        'SELECT priority_score FROM "case" WHERE id = ?', (top.case_id,)
+    ).fetchone() == (entry.points,)
+
+
+def test_an_abandoned_call_leaves_a_due_callback_due(demo_store: Store, policy: PolicyBook) -> None:
+    case_id = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[5].case_id
+    db = sqlite3.connect(demo_store.path)
+    with db:
+        db.execute(
+            'UPDATE "case" SET next_action_due = ? WHERE id = ?',
+            ("2026-11-23T09:00:00.000000+00:00", case_id),
+        )
+    first = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0]
+    assert (first.case_id, first.callback_due) == (case_id, True)
+    officer = Actor("jmorgan", clock=lambda: DEMO_NOW)
+    calls.record_outcome(
+        demo_store,
+        officer,
+        policy.holds,
+        policy.outcomes,
+        call_id=unverified_call(demo_store, officer, case_id),
+        outcome=calls.Outcome("ABANDONED", right_party=False, reason="line dropped"),
+    )
+    first = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0]
+    assert (first.case_id, first.callback_due) == (case_id, True)
+    assert first.reason.startswith("callback due 23 Nov 09:00")

@@ -6,16 +6,19 @@ import asyncio
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Select, Static
+from textual.app import App
+from textual.pilot import Pilot
+from textual.widgets import Button, DataTable, Select, Static
 
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import officer_queue
 from drp_tui.store.engine import Store
 from screens.queue import QueueScreen
 from tests.conftest import DEMO_NOW
-from tests.tui import app_for, fill, settle
+from tests.tui import app_for, fill, open_first_case, pass_idv, settle
 
 
 def test_the_queue_screen_shows_the_officers_queue_in_order(
@@ -193,3 +196,106 @@ def test_a_supervisor_sees_overdue_policy_renewals_and_an_officer_does_not(
     assert "uc_standard_allowance due 2027-04-01" in banner
     assert "drp policy due" in banner
     assert asyncio.run(run("jmorgan")) is None
+
+
+async def _record(pilot: Pilot[Any], code: str, **fields: str) -> None:
+    """On a call: the outcome dialog (o), the code and its fields, Save; then let it land."""
+    from screens.outcome import OutcomeModal
+
+    await pilot.press("o")
+    await pilot.pause()
+    modal = pilot.app.screen
+    assert isinstance(modal, OutcomeModal)
+    modal.query_one("#code", Select).value = code
+    await pilot.pause()
+    await fill(pilot, modal, **fields)
+    modal.query_one("#save", Button).press()
+    await settle(pilot)
+
+
+def _queue_under(app: App[Any]) -> QueueScreen:
+    """The queue screen, wherever it is on the stack (a call may be open over it)."""
+    return next(s for s in app.screen_stack if isinstance(s, QueueScreen))
+
+
+def _rows(screen: QueueScreen) -> list[str]:
+    table = screen.query_one("#queue", DataTable)
+    return [str(table.get_row_at(n)[1]) for n in range(table.row_count)]
+
+
+def test_a_case_with_a_fresh_arrangement_and_outcome_leaves_the_top(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 16, finding 6: the #1 case, once an arrangement is made and the call recorded,
+    is no longer #1 when the queue is read again; the reason says why it moved."""
+    from screens.arrangement import ArrangementModal
+
+    seen: dict[str, str] = {}
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            seen["top"] = _rows(_queue_under(app))[0]
+            debtor = await open_first_case(pilot)
+            assert debtor.view is not None
+            assert debtor.view.reference == seen["top"]
+            await pass_idv(pilot)
+            await pilot.press("r")
+            await pilot.pause()
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            await fill(pilot, builder, total="300", count="3", first="2026-12-01")
+            builder.query_one("#confirm", Button).press()
+            await settle(pilot)
+            assert app.screen is debtor
+            await _record(pilot, "ARR", notes="£100 a month agreed")
+            queue = _queue_under(app)
+            rows = _rows(queue)
+            assert rows[0] != seen["top"]
+            entry = next(e for e in queue.entries if e.reference == seen["top"])
+            assert entry.reason.startswith("arrangement made today")
+            seen["position"] = str(rows.index(seen["top"]) + 1)
+
+    asyncio.run(run())
+    assert int(seen["position"]) > 1
+
+
+def test_an_abandoned_call_keeps_a_due_callback_at_the_top(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 16, finding 6: ABANDONED (the call did not happen) does not clear a callback the
+    debtor asked for; it stays due and first on the queue."""
+    db = sqlite3.connect(demo_store.path)
+    reference = db.execute(
+        "SELECT reference FROM \"case\" WHERE officer_id = 'jmorgan' AND id IN "
+        "(SELECT case_id FROM contactattempt) ORDER BY reference DESC"
+    ).fetchone()[0]
+    with db:  # the one callback due on this officer's queue
+        db.execute(
+            'UPDATE "case" SET next_action_due = NULL WHERE officer_id = ? AND reference != ?',
+            ("jmorgan", reference),
+        )
+        db.execute(
+            'UPDATE "case" SET next_action_due = ? WHERE reference = ?',
+            ("2026-11-23T09:00:00.000000+00:00", reference),
+        )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            assert _rows(_queue_under(app))[0] == reference
+            debtor = await open_first_case(pilot)
+            assert debtor.view is not None
+            assert debtor.view.reference == reference
+            await _record(pilot, "ABANDONED", reason="line dropped before answer")
+            queue = _queue_under(app)
+            assert _rows(queue)[0] == reference
+            assert queue.entries[0].callback_due
+            assert queue.entries[0].reason.startswith("callback due 23 Nov 09:00")
+
+    asyncio.run(run())
+    assert db.execute(
+        'SELECT next_action_due FROM "case" WHERE reference = ?', (reference,)
+    ).fetchone() == ("2026-11-23T09:00:00.000000+00:00",)

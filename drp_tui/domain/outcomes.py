@@ -19,6 +19,7 @@ OUTCOME_EFFECTS: Mapping[str, tuple[str, ...]] = {
     "dispute_hold": ("reason",),
     "breathing_space": ("date",),
     "deceased": (),
+    "keeps_callback": (),  # the call never happened (abandoned): a due callback stays due
 }
 # The ID&V a code needs on the call: "passed" (a right-party conversation about the debt) or
 # "failed" (the code records that the check failed).

@@ -32,6 +32,10 @@ _WEIGHTS = (
     "never_contacted",
     "age_per_week",
     "age_cap",
+    "right_party_contact_rest",
+    "right_party_contact_rest_days",
+    "open_promise_rest",
+    "live_arrangement_rest",
 )
 
 
@@ -70,6 +74,10 @@ class CaseFacts:
     callback_due: datetime | None
     broken_promise_on: date | None  # the newest broken promise's due date
     arrangement_breached_on: date | None
+    # Work done on the case, which rests it (see queue.toml).
+    last_right_party: datetime | None = None  # the newest right-party contact
+    open_promise_due_on: date | None = None  # the latest due date of the open promises
+    live_arrangement_made: datetime | None = None  # when the newest live arrangement was made
 
 
 @dataclass(frozen=True)
@@ -120,13 +128,31 @@ def score_case(weights: QueueWeights, facts: CaseFacts, now: datetime) -> Score:
     if facts.stage_since is not None:
         weeks = max((today - facts.stage_since).days, 0) // 7
         age_points = min(weeks * w["age_per_week"], w["age_cap"])
-    events.sort(key=lambda item: -item[0])
+    events += _rests(w, facts, now)
+    events.sort(key=lambda item: -abs(item[0]))
     parts = [text for _, text in events[:2] if text]
     parts.append(f"£{facts.balance:,.0f}")
     if stage:
         parts.append(stage.replace("_", " "))
     total = sum(points for points, _ in events) + balance_points + stage_points + age_points
-    return Score(total, " · ".join(parts))
+    return Score(max(total, 0), " · ".join(parts))
+
+
+def _rests(w: Mapping[str, int], facts: CaseFacts, now: datetime) -> list[tuple[int, str]]:
+    """Work done that takes points off (negative), with its reason: a case just worked is
+    not the next one to call."""
+    today = now.date()
+    rests: list[tuple[int, str]] = []
+    if facts.live_arrangement_made is not None:
+        days = (today - facts.live_arrangement_made.astimezone(now.tzinfo).date()).days
+        rests.append((-w["live_arrangement_rest"], f"arrangement made {_ago(days)}"))
+    if facts.open_promise_due_on is not None and facts.open_promise_due_on >= today:
+        rests.append((-w["open_promise_rest"], f"promise due {facts.open_promise_due_on:%d %b}"))
+    if facts.last_right_party is not None:
+        days = (today - facts.last_right_party.astimezone(now.tzinfo).date()).days
+        if days < w["right_party_contact_rest_days"]:
+            rests.append((-w["right_party_contact_rest"], f"spoke to the debtor {_ago(days)}"))
+    return rests
 
 
 @dataclass(frozen=True)

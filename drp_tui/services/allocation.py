@@ -18,8 +18,9 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import refusal
 from drp_tui.domain.queue import CaseKey, OfficerSlot, QueueItem, Strategy, allocate
 from drp_tui.services.casework import Actor
+from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
-from drp_tui.services.queue import holds_by_case, vulnerable_cases
+from drp_tui.services.queue import vulnerable_cases
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Officer

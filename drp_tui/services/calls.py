@@ -27,11 +27,11 @@ from drp_tui.services.casework import (
     _mark_deceased,
     _set_hold,
     _set_next_action,
-    holds_for,
     on_call,
     open_call_on,
     record_refusal,
 )
+from drp_tui.services.holds import case_holds
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Call, Case, ContactAttempt, Phone, Promise
 
@@ -249,7 +249,7 @@ def record_outcome(
                 raise InputError("call", f"no call {call_id}")
             call = open_call_on(session, actor, call_id, case)
             code = outcomes.code(outcome.code, call.opened_at.date())
-            active = active_holds(holds, holds_for(session, case), actor.now().date())
+            active = active_holds(holds, case_holds(session, case.id), actor.now().date())
             refused = outcome_refusal(code, idv_result=call.idv_result, holds=active)
             if refused is not None:
                 raise Refused(refused)
@@ -306,7 +306,8 @@ def _outcome_effects(
         if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
             raise InputError("promise", "needs an amount and a date")
         _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
-    _set_next_action(case, outcome.callback_at, actor.now())
+    called = "keeps_callback" not in effects  # the call did not happen: a callback stays due
+    _set_next_action(case, outcome.callback_at, actor.now(), called=called)
     marks = {"phone_wrong": "wrong", "phone_disconnected": "disconnected"}
     for effect in effects & set(marks):
         phone = None if outcome.phone_id is None else session.get(Phone, outcome.phone_id)

@@ -17,7 +17,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
 from drp_tui.services.calls import CallInfo, call_info
-from drp_tui.services.casework import holds_for
+from drp_tui.services.holds import case_holds
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
@@ -222,7 +222,7 @@ def case_view(
             .scalars()
             .all()
         )
-        holds = tuple(active_holds(policy.holds, holds_for(session, case), on))
+        holds = tuple(active_holds(policy.holds, case_holds(session, case.id), on))
     name = " ".join(part for part in (person.title, person.forename, person.surname) if part)
     line = (
         ""

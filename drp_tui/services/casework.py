@@ -17,9 +17,10 @@ from sqlmodel import Session, col
 
 from drp_tui.domain.calls import CALL_ACTIONS, call_refusal
 from drp_tui.domain.errors import InputError
-from drp_tui.domain.holds import Hold, HoldPolicy, active_holds, refusal
+from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.schedule import Schedule
+from drp_tui.services.holds import case_holds
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
@@ -68,27 +69,11 @@ def _case(session: Session, case_id: str) -> Case:
     return case
 
 
-def holds_for(session: Session, case: Case) -> list[Hold]:
-    """The holds recorded on a case, in the domain's terms."""
-    holds = [
-        Hold(bs.kind, start=bs.start, end=bs.end, treatment_end=bs.treatment_end)
-        for bs in session.execute(
-            select(BreathingSpace).where(col(BreathingSpace.person_id) == case.person_id)
-        ).scalars()
-    ]
-    person = session.get(Person, case.person_id)
-    if person is not None and person.deceased_on is not None:
-        holds.append(Hold("deceased", start=person.deceased_on))
-    if case.hold_kind in ("dispute", "vulnerability_review"):
-        holds.append(Hold(case.hold_kind, start=date.min, end=case.hold_until))
-    return holds
-
-
 def guard(
     session: Session, actor: Actor, holds: HoldPolicy, case: Case, action: str, what: str
 ) -> None:
     """Refuse `action` if a hold forbids it today (the caller records the attempt)."""
-    found = refusal(holds, holds_for(session, case), action, actor.now().date())
+    found = refusal(holds, case_holds(session, case.id), action, actor.now().date())
     if found is None:
         return
     raise Refused(f"{what}: {found.message}")
@@ -111,7 +96,7 @@ def require_call(
     no hold forbids it and, where it needs one, ID&V passed on this call. Refused otherwise
     (the caller records the attempt)."""
     call = open_call_on(session, actor, call_id, case)
-    active = active_holds(holds, holds_for(session, case), actor.now().date())
+    active = active_holds(holds, case_holds(session, case.id), actor.now().date())
     message = call_refusal(action, idv_result=call.idv_result, holds=active)
     if message is not None:
         raise Refused(message)
@@ -194,11 +179,14 @@ def view_case(store: Store, actor: Actor, case_id: str, reason: str) -> None:
         _event(session, actor, "case.viewed", _case(session, case_id).id, reason=reason)
 
 
-def _set_next_action(case: Case, callback_at: datetime | None, called_at: datetime) -> None:
-    """A new callback becomes the next action; a callback that was due is done once called."""
+def _set_next_action(
+    case: Case, callback_at: datetime | None, called_at: datetime, *, called: bool = True
+) -> None:
+    """A new callback becomes the next action; a callback that was due is done once called.
+    A call that did not happen (`called` False: ABANDONED) leaves a due callback due."""
     if callback_at is not None:
         case.next_action_due = callback_at
-    elif case.next_action_due is not None and case.next_action_due <= called_at:
+    elif called and case.next_action_due is not None and case.next_action_due <= called_at:
         case.next_action_due = None
 
 

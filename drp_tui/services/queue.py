@@ -8,7 +8,6 @@ in drp_tui.services.allocation."""
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,9 +23,10 @@ from drp_tui.domain.contact import (
     PreferredTime,
     calling_moment,
 )
-from drp_tui.domain.holds import Hold, refusal
+from drp_tui.domain.holds import refusal
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, score_case
+from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.rawsql import in_join_order, run
@@ -91,31 +91,45 @@ def _debts_by_case(
 
 @dataclass(frozen=True)
 class LatestEvents:
-    """Each case's newest call attempt, broken promise and breached arrangement, as stored."""
+    """Each case's newest call attempt and right-party contact, broken promise, breached
+    arrangement, open promise (its latest due date) and live arrangement, as stored."""
 
     attempt: dict[str, Any]
+    right_party: dict[str, Any]
     broken_promise: dict[str, Any]
     breached_arrangement: dict[str, Any]
+    open_promise: dict[str, Any]
+    live_arrangement: dict[str, Any]
 
 
 def _latest_events(connection: Connection, where: str, params: tuple[str, ...]) -> LatestEvents:
     def latest(sql: str) -> dict[str, Any]:
         return dict(run(connection, sql, params).fetchall())
 
+    def newest(table: str, column: str, status: str) -> dict[str, Any]:
+        return latest(
+            f'SELECT x.case_id, max(x.{column}) FROM {table} x JOIN "case" c ON c.id = '
+            f"x.case_id WHERE x.status = '{status}'{where} GROUP BY x.case_id"
+        )
+
+    attempt, right_party = {}, {}
+    for case_id, last, last_right_party in run(  # one read of the attempts for both
+        connection,
+        "SELECT x.case_id, max(x.started_at), max(CASE WHEN x.right_party THEN x.started_at "
+        'END) FROM contactattempt x JOIN "case" c ON c.id = x.case_id '
+        f"WHERE c.status = 'open'{where} GROUP BY x.case_id",
+        params,
+    ):
+        attempt[case_id] = last
+        if last_right_party is not None:
+            right_party[case_id] = last_right_party
     return LatestEvents(
-        latest(
-            'SELECT x.case_id, max(x.started_at) FROM contactattempt x JOIN "case" c '
-            f"ON c.id = x.case_id WHERE c.status = 'open'{where} GROUP BY x.case_id"
-        ),
-        latest(
-            'SELECT x.case_id, max(x.due_on) FROM promise x JOIN "case" c ON c.id = '
-            f"x.case_id WHERE x.status = 'broken'{where} GROUP BY x.case_id"
-        ),
-        latest(
-            "SELECT x.case_id, max(x.status_changed_at) FROM arrangement x JOIN "
-            f"\"case\" c ON c.id = x.case_id WHERE x.status = 'breached'{where} "
-            "GROUP BY x.case_id"
-        ),
+        attempt,
+        right_party,
+        newest("promise", "due_on", "broken"),
+        newest("arrangement", "status_changed_at", "breached"),
+        newest("promise", "due_on", "open"),
+        newest("arrangement", "created_at", "live"),
     )
 
 
@@ -132,6 +146,9 @@ def _facts(case_id: str, next_action: Any, debts: CaseDebts, latest: LatestEvent
         callback_due=_instant(next_action),
         broken_promise_on=_day(latest.broken_promise.get(case_id)),
         arrangement_breached_on=_day(latest.breached_arrangement.get(case_id)),
+        last_right_party=_instant(latest.right_party.get(case_id)),
+        open_promise_due_on=_day(latest.open_promise.get(case_id)),
+        live_arrangement_made=_instant(latest.live_arrangement.get(case_id)),
     )
 
 
@@ -188,49 +205,11 @@ def rescore(
     return len(updates)
 
 
-# --- holds, vulnerability and contact details in bulk --------------------------------------
+# --- vulnerability and contact details in bulk --------------------------------------
 
 
-# These read the few held or vulnerable people first and look their cases up by index,
-# rather than scanning every case.
-def _breathing_spaces(connection: Connection) -> dict[str, list[Hold]]:
-    holds: dict[str, list[Hold]] = defaultdict(list)
-    for case_id, kind, start, end, treatment_end in run(
-        connection,
-        'SELECT c.id, b.kind, b.start, b."end", b.treatment_end FROM breathingspace b '
-        f'{in_join_order(connection)} "case" c ON c.person_id = b.person_id',
-    ):
-        holds[case_id].append(Hold(kind, _day(start) or date.min, _day(end), _day(treatment_end)))
-    return holds
-
-
-def _case_holds(deceased_on: Any, hold_kind: str | None, hold_until: Any) -> list[Hold]:
-    """The holds recorded on the case and person rows themselves."""
-    holds = []
-    if deceased_on is not None:
-        holds.append(Hold("deceased", _day(deceased_on) or date.min))
-    if hold_kind in ("dispute", "vulnerability_review"):
-        holds.append(Hold(hold_kind, date.min, _day(hold_until)))
-    return holds
-
-
-def holds_by_case(connection: Connection) -> dict[str, list[Hold]]:
-    holds = _breathing_spaces(connection)
-    for case_id, deceased in run(
-        connection,
-        f'SELECT c.id, p.deceased_on FROM person p {in_join_order(connection)} "case" c '
-        "ON c.person_id = p.id WHERE p.deceased_on IS NOT NULL",
-    ):
-        holds[case_id] += _case_holds(deceased, None, None)
-    for case_id, kind, until in run(
-        connection,
-        'SELECT id, hold_kind, hold_until FROM "case" '
-        "WHERE hold_kind IN ('dispute', 'vulnerability_review')",
-    ):
-        holds[case_id] += _case_holds(None, kind, until)
-    return holds
-
-
+# Read the few vulnerable people first and look their cases up by index, rather than
+# scanning every case.
 def vulnerable_cases(connection: Connection) -> set[str]:
     return {
         row[0]
@@ -289,14 +268,14 @@ def officer_queue(
         rows = run(
             connection,
             "SELECT c.id, c.reference, p.title, p.forename, p.surname, c.next_action_due, "
-            "p.preferred_contact, p.deceased_on, c.hold_kind, c.hold_until "
+            "p.preferred_contact "
             'FROM "case" c JOIN person p ON p.id = c.person_id '
             f"WHERE c.status = 'open'{mine}",
             officer,
         ).fetchall()
         debts = _debts_by_case(connection, mine, officer)
         latest = _latest_events(connection, mine, officer)
-        breathing_spaces = _breathing_spaces(connection)
+        holds = holds_by_case(connection)
         vulnerable = vulnerable_cases(connection)
         start_of_day = now.replace(hour=0, minute=0, second=0, microsecond=0)
         attempts_today: dict[str, int] = dict(
@@ -329,12 +308,8 @@ def officer_queue(
         surname,
         next_action,
         preferred_raw,
-        deceased_on,
-        hold_kind,
-        hold_until,
     ) in rows:
-        holds = breathing_spaces.get(case_id, []) + _case_holds(deceased_on, hold_kind, hold_until)
-        if refusal(policy.holds, holds, "queue", today) is not None:
+        if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today) is not None:
             continue
         case_debts = debts.get(case_id, NO_DEBTS)
         callback = _instant(next_action)
