@@ -222,8 +222,8 @@ class QueueScreen(ShowsFailures, Screen[None]):
         self.app.push_screen(self.debtor, after)
         if message.resumed:
             self.debtor.notify(
-                "This call was left open when drp last closed: record its outcome (o), or "
-                "Esc if it was never dialled.",
+                "This call was left open when drp last closed: record its outcome (o) to "
+                "finish it (Esc asks for it too, unless nothing was done on the call).",
                 severity="warning",
                 timeout=12,
             )
