@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import build_schedule
-from drp_tui.services import audit, casework, monitoring
+from drp_tui.services import audit, casework, monitoring, placements
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
@@ -27,6 +27,7 @@ from drp_tui.store.models import (
     Officer,
     Person,
     Phone,
+    Placement,
     Promise,
 )
 
@@ -84,6 +85,7 @@ def test_breathing_space_refuses_a_payment_demand_and_records_the_attempt(
             store,
             actor(),
             policy.holds,
+            limits=policy.arrangements,
             case_id="c1",
             amount=Decimal("50"),
             due_on=date(2026, 11, 30),
@@ -100,7 +102,13 @@ def test_breathing_space_refuses_a_payment_demand_and_records_the_attempt(
     # After the sixty days the same promise is accepted.
     later = actor(datetime(2026, 12, 31, 10, tzinfo=UTC))
     casework.make_promise(
-        store, later, policy.holds, case_id="c1", amount=Decimal("50"), due_on=date(2027, 1, 8)
+        store,
+        later,
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        amount=Decimal("50"),
+        due_on=date(2027, 1, 8),
     )
 
 
@@ -109,13 +117,14 @@ def test_a_dispute_refuses_escalation_but_not_notes(store: Store, policy: Policy
     with store.write() as session:
         session.add(Agency(id="ea", name="EA Ltd", kind="enforcement_agent"))
     with pytest.raises(Refused, match="Debt in dispute"):
-        casework.place_with_agency(
+        placements.place_with_agency(
             store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
         )
     casework.record_outcome(
         store,
         actor(),
         policy.holds,
+        limits=policy.arrangements,
         case_id="c1",
         started_at=NOW,
         outcome=casework.Outcome("RPC", right_party=True, notes="Explained the hold"),
@@ -180,10 +189,22 @@ def test_promises_are_judged_kept_or_broken_after_the_tolerance(
     store: Store, policy: PolicyBook
 ) -> None:
     kept = casework.make_promise(
-        store, actor(), policy.holds, case_id="c1", amount=Decimal("50"), due_on=date(2026, 11, 27)
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        amount=Decimal("50"),
+        due_on=date(2026, 11, 27),
     )
     broken = casework.make_promise(
-        store, actor(), policy.holds, case_id="c1", amount=Decimal("500"), due_on=date(2026, 11, 28)
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        amount=Decimal("500"),
+        due_on=date(2026, 11, 28),
     )
     casework.record_payment(
         store, actor(), debt_id="d1", amount=Decimal("50"), received_on=date(2026, 11, 27)
@@ -203,6 +224,7 @@ def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
         store,
         actor(),
         policy.holds,
+        limits=policy.arrangements,
         case_id="c1",
         started_at=NOW,
         outcome=casework.Outcome("CALLBACK", right_party=True, callback_at=callback),
@@ -216,6 +238,7 @@ def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
         store,
         actor(later),
         policy.holds,
+        limits=policy.arrangements,
         case_id="c1",
         started_at=later,
         outcome=casework.Outcome("WRONG", right_party=False, phone_id="ph1"),
@@ -235,6 +258,7 @@ def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: P
             store,
             actor(),
             policy.holds,
+            limits=policy.arrangements,
             case_id="c1",
             amount=Decimal("0"),
             due_on=date(2026, 12, 1),
@@ -282,3 +306,235 @@ def test_marking_a_phone_outside_a_call(store: Store) -> None:
         phone = session.get(Phone, "ph1")
     assert phone is not None
     assert phone.status == "good"
+
+
+# --- placements (issue 16, finding 5) -------------------------------------------------------
+
+
+def agencies(store: Store) -> None:
+    with store.write() as session:
+        session.add(Agency(id="ea", name="EA Ltd", kind="enforcement_agent"))
+        session.add(Agency(id="ea2", name="Other EA", kind="enforcement_agent"))
+
+
+def test_a_debt_is_with_one_agency_at_a_time_until_recalled_or_returned(
+    store: Store, policy: PolicyBook
+) -> None:
+    agencies(store)
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
+    )
+    with pytest.raises(Refused, match="already with EA Ltd since 2026-11-23; recall it"):
+        placements.place_with_agency(
+            store, actor(), policy.holds, debt_id="d1", agency_id="ea2", placed_on=NOW.date()
+        )
+    with store.read() as session:
+        assert [p.agency_id for p in session.execute(select(Placement)).scalars()] == ["ea"]
+    assert kinds(store) == ["agency.placed", "action.refused"]
+    with pytest.raises(InputError, match="say why"):
+        placements.recall_placement(store, actor(), debt_id="d1", recalled_on=NOW.date(), reason="")
+    recalled = placements.recall_placement(
+        store, actor(), debt_id="d1", recalled_on=NOW.date(), reason="complaint upheld"
+    )
+    assert (recalled.status, recalled.return_reason) == ("recalled", "complaint upheld")
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea2", placed_on=NOW.date()
+    )
+    with pytest.raises(InputError, match="not placed with that agency"):
+        placements.return_placement(
+            store, actor(), debt_id="d1", agency_id="ea", returned_on=NOW.date(), reason="x"
+        )
+    placements.return_placement(
+        store, actor(), debt_id="d1", agency_id="ea2", returned_on=NOW.date(), reason="nulla bona"
+    )
+    with pytest.raises(InputError, match="not with an agency"):
+        placements.recall_placement(
+            store, actor(), debt_id="d1", recalled_on=NOW.date(), reason="x"
+        )
+    assert kinds(store)[2:] == ["agency.recalled", "agency.placed", "agency.returned"]
+    assert audit.verify(store).intact
+
+
+def test_a_referral_on_a_case_with_vulnerabilities_needs_a_recorded_confirmation(
+    store: Store, policy: PolicyBook
+) -> None:
+    agencies(store)
+    casework.record_vulnerability(
+        store, actor(), case_id="c1", category="domestic_abuse", consent=True
+    )
+    casework.record_vulnerability(store, actor(), case_id="c1", category="literacy", consent=True)
+    with pytest.raises(Refused, match=r"vulnerabilities recorded \(domestic_abuse, literacy\)"):
+        placements.place_with_agency(
+            store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
+        )
+    with store.read() as session:
+        assert session.execute(select(Placement)).first() is None
+    placements.place_with_agency(
+        store,
+        actor(),
+        policy.holds,
+        debt_id="d1",
+        agency_id="ea",
+        placed_on=NOW.date(),
+        confirmation="safe to contact by letter only; EA told",
+    )
+    with store.read() as session:
+        placed = session.execute(
+            select(Event).where(col(Event.kind) == "agency.placed")
+        ).scalar_one()
+    assert placed.payload["vulnerabilities"] == ["domestic_abuse", "literacy"]
+    assert placed.payload["confirmation"] == "safe to contact by letter only; EA told"
+
+
+def test_a_debt_with_an_agency_is_not_asked_for(store: Store, policy: PolicyBook) -> None:
+    agencies(store)
+    with store.write() as session:
+        session.add(
+            Debt(
+                id="d2",
+                host_system="h",
+                host_ref="D2",
+                case_id="c1",
+                debt_type="sundry",
+                original_amount=Decimal("80"),
+                balance=Decimal("80.00"),
+                stage="final_notice",
+            )
+        )
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
+    )
+    schedule = build_schedule(
+        policy.arrangements,
+        total=Decimal("600"),
+        frequency="monthly",
+        first=date(2026, 12, 1),
+        today=NOW.date(),
+        count=3,
+    )
+    with pytest.raises(Refused, match="arrangement: that debt is with EA Ltd"):
+        casework.make_arrangement(
+            store,
+            actor(),
+            policy.holds,
+            case_id="c1",
+            debt_id="d1",
+            schedule=schedule,
+            frequency="monthly",
+        )
+    with pytest.raises(Refused, match="promise to pay: that debt is with EA Ltd"):
+        casework.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            amount=Decimal("50"),
+            due_on=date(2026, 11, 30),
+            debt_id="d1",
+        )
+    ptp = casework.Outcome(
+        "PTP", right_party=True, amount=Decimal("50"), on=date(2026, 11, 30), debt_id="d1"
+    )
+    with pytest.raises(Refused, match="promise to pay: that debt is with EA Ltd"):
+        casework.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            started_at=NOW,
+            outcome=ptp,
+        )
+    with store.read() as session:
+        assert session.execute(select(Promise)).first() is None
+        assert session.execute(select(Arrangement)).first() is None
+    assert kinds(store) == ["agency.placed"] + ["action.refused"] * 3
+    # The sundry debt is still the council's; once it too is placed the case has nothing to
+    # ask for.
+    casework.make_promise(
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        amount=Decimal("50"),
+        due_on=date(2026, 11, 30),
+    )
+    with store.write() as session:
+        session.add(Agency(id="ca", name="Collect Co", kind="collection_agency"))
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d2", agency_id="ca", placed_on=NOW.date()
+    )
+    with pytest.raises(Refused, match="every debt on this case is with an agency"):
+        casework.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            amount=Decimal("50"),
+            due_on=date(2026, 11, 30),
+        )
+
+
+# --- limits from policy (issue 16, finding 11) ----------------------------------------------
+
+
+def test_a_promise_past_the_horizon_or_under_the_minimum_needs_a_reason(
+    store: Store, policy: PolicyBook
+) -> None:
+    six_months = date(2027, 5, 23)
+    with pytest.raises(InputError, match=r"due 2027-05-23 is more than 28 days ahead"):
+        casework.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            amount=Decimal("50"),
+            due_on=six_months,
+        )
+    small = casework.Outcome("PTP", right_party=True, amount=Decimal("2"), on=date(2026, 11, 30))
+    with pytest.raises(InputError, match=r"£2\.00 is less than the £5\.00 minimum"):
+        casework.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            started_at=NOW,
+            outcome=small,
+        )
+    assert kinds(store) == []
+    casework.make_promise(
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        amount=Decimal("50"),
+        due_on=six_months,
+        reason="paid from a pension lump sum due in May",
+    )
+    casework.record_outcome(
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        started_at=NOW,
+        outcome=casework.Outcome(
+            "PTP", right_party=True, amount=Decimal("2"), on=date(2026, 11, 30), reason="all left"
+        ),
+    )
+    with store.read() as session:
+        made = [
+            e.payload
+            for e in session.execute(
+                select(Event).where(col(Event.kind) == "promise.made").order_by(col(Event.seq))
+            ).scalars()
+        ]
+    assert made[0]["reason"] == "paid from a pension lump sum due in May"
+    assert made[0]["beyond_policy"] == ["due 2027-05-23 is more than 28 days ahead"]
+    assert made[1]["reason"] == "all left"

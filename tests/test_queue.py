@@ -312,6 +312,30 @@ def test_rebalance_cli_and_agency_returns(
     again = runner.invoke(app, ["agency", "return", debt, "--agency", agency, "--reason", "x"])
     assert again.exit_code == 2
     assert "not placed with that agency" in again.stderr
+    # The council's own recall: the debt is then free to go to another agency.
+    (other,) = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT d.host_ref FROM placement p JOIN debt d ON d.id = p.debt_id "
+            "WHERE p.status = 'open' ORDER BY d.host_ref LIMIT 1"
+        )
+        .fetchone()
+    )
+    recalled = runner.invoke(app, ["agency", "recall", other, "--reason", "complaint upheld"])
+    assert recalled.exit_code == 0, recalled.stderr
+    status = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT p.status, p.return_reason FROM placement p JOIN debt d ON d.id = p.debt_id "
+            "WHERE d.host_ref = ? ORDER BY p.placed_on DESC LIMIT 1",
+            (other,),
+        )
+        .fetchone()
+    )
+    assert tuple(status) == ("recalled", "complaint upheld")
+    twice = runner.invoke(app, ["agency", "recall", other, "--reason", "x"])
+    assert twice.exit_code == 2
+    assert "not with an agency" in twice.stderr
 
 
 def _set_debts(store: Store, reference: str, debts: list[tuple[str, str, str, int]]) -> str:

@@ -1,7 +1,7 @@
-"""Use cases on a case: contact, promises, arrangements, payments, agency placements,
-vulnerabilities, Breathing Space. Each checks what it must (holds first), changes state and
-appends its event in one transaction, so the change and its audit record land together or
-not at all.
+"""Use cases on a case: contact, promises, arrangements, payments, vulnerabilities,
+Breathing Space (agency placements are in drp_tui.services.placements). Each checks what it
+must (holds first), changes state and appends its event in one transaction, so the change and
+its audit record land together or not at all.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from sqlmodel import Session, col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import Hold, HoldPolicy, refusal
 from drp_tui.domain.money import ZERO
-from drp_tui.domain.schedule import Schedule
+from drp_tui.domain.schedule import ArrangementRules, Schedule, check_promise
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
-    Agency,
     Arrangement,
     Assessment,
     BreathingSpace,
@@ -33,7 +32,6 @@ from drp_tui.store.models import (
     Payment,
     Person,
     Phone,
-    Placement,
     Promise,
     Vulnerability,
     new_id,
@@ -156,8 +154,20 @@ def _set_next_action(case: Case, callback_at: datetime | None, called_at: dateti
 
 
 def _add_promise(
-    session: Session, actor: Actor, case: Case, amount: Decimal, due_on: date, debt_id: str | None
+    session: Session,
+    actor: Actor,
+    case: Case,
+    amount: Decimal,
+    due_on: date,
+    debt_id: str | None,
+    *,
+    limits: tuple[ArrangementRules, ...],
+    reason: str = "",
 ) -> Promise:
+    """A promise, refused on a debt with an agency; past the policy's horizon or minimum only
+    with a reason (kept in the event)."""
+    beyond = check_promise(limits, amount, due_on, actor.now().date(), reason)
+    _refuse_if_with_agency(session, case.id, debt_id, "promise to pay")
     promise = Promise(
         id=actor.ids(),
         case_id=case.id,
@@ -177,8 +187,15 @@ def _add_promise(
         promise=promise.id,
         amount=f"{amount:.2f}",
         due_on=due_on.isoformat(),
+        **({"beyond_policy": beyond, "reason": reason.strip()} if beyond else {}),
     )
     return promise
+
+
+def _refuse_if_with_agency(session: Session, case_id: str, debt_id: str | None, what: str) -> None:
+    from drp_tui.services.placements import refuse_if_with_agency  # it imports this module
+
+    refuse_if_with_agency(session, case_id, debt_id, what)
 
 
 def _add_breathing_space(
@@ -249,13 +266,20 @@ def make_promise(
     case_id: str,
     amount: Decimal,
     due_on: date,
+    limits: tuple[ArrangementRules, ...],
     debt_id: str | None = None,
+    reason: str = "",
 ) -> Promise:
+    """A promise to pay; `limits` are the arrangement rules, whose promise horizon and minimum
+    it may pass only with a `reason`."""
     if amount <= 0:
         raise InputError("amount", "a promise must be for more than £0.00")
+    check_promise(limits, amount, due_on, actor.now().date(), reason)
 
     def work(session: Session, case: Case) -> Promise:
-        return _add_promise(session, actor, case, amount, due_on, debt_id)
+        return _add_promise(
+            session, actor, case, amount, due_on, debt_id, limits=limits, reason=reason
+        )
 
     result: Promise = _guarded(
         store, actor, holds, case_id, "demand_payment", "promise to pay", work
@@ -279,6 +303,7 @@ def make_arrangement(
         raise InputError("arrangement", f"cannot be made: {problems}")
 
     def work(session: Session, case: Case) -> Arrangement:
+        _refuse_if_with_agency(session, case.id, debt_id, "arrangement")
         arrangement = Arrangement(
             id=actor.ids(),
             case_id=case.id,
@@ -422,92 +447,6 @@ def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> No
             remaining -= paid
 
 
-def place_with_agency(
-    store: Store,
-    actor: Actor,
-    holds: HoldPolicy,
-    *,
-    debt_id: str,
-    agency_id: str,
-    placed_on: date,
-) -> Placement:
-    with store.write() as session:
-        debt = session.get(Debt, debt_id)
-        if debt is None:
-            raise InputError("debt", f"no debt {debt_id}")
-        if session.get(Agency, agency_id) is None:
-            raise InputError("agency", f"no agency {agency_id}")
-        case_id = debt.case_id
-
-    def work(session: Session, case: Case) -> Placement:
-        debt = session.get(Debt, debt_id)
-        assert debt is not None
-        placement = Placement(
-            id=actor.ids(),
-            debt_id=debt_id,
-            agency_id=agency_id,
-            placed_on=placed_on,
-            amount=debt.balance,
-        )
-        session.add(placement)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "agency.placed",
-            case.id,
-            placement=placement.id,
-            debt=debt_id,
-            agency=agency_id,
-            amount=f"{debt.balance:.2f}",
-            placed_on=placed_on.isoformat(),
-        )
-        return placement
-
-    result: Placement = _guarded(store, actor, holds, case_id, "escalate", "agency placement", work)
-    return result
-
-
-def return_placement(
-    store: Store, actor: Actor, *, debt_id: str, agency_id: str, returned_on: date, reason: str
-) -> Placement:
-    """An agency hands a debt back (nulla bona, gone away, exhausted): the placement closes
-    and the debt is the council's to work again."""
-    if not reason.strip():
-        raise InputError("--reason", "say why the agency returned it (e.g. nulla bona)")
-    with store.write() as session:
-        placement: Placement | None = (
-            session.execute(
-                select(Placement).where(
-                    col(Placement.debt_id) == debt_id,
-                    col(Placement.agency_id) == agency_id,
-                    col(Placement.status) == "open",
-                )
-            )
-            .scalars()
-            .first()
-        )
-        if placement is None:
-            raise InputError("--debt", "that debt is not placed with that agency")
-        placement.status, placement.returned_on = "returned", returned_on
-        placement.return_reason = reason.strip()
-        debt = session.get(Debt, debt_id)
-        assert debt is not None
-        _event(
-            session,
-            actor,
-            "agency.returned",
-            debt.case_id,
-            placement=placement.id,
-            debt=debt_id,
-            agency=agency_id,
-            amount=f"{debt.balance:.2f}",
-            returned_on=returned_on.isoformat(),
-            reason=reason.strip(),
-        )
-        return placement
-
-
 def record_vulnerability(
     store: Store,
     actor: Actor,
@@ -619,6 +558,7 @@ def record_outcome(
     case_id: str,
     started_at: datetime,
     outcome: Outcome,
+    limits: tuple[ArrangementRules, ...],
     ended_at: datetime | None = None,
 ) -> ContactAttempt:
     """The call and everything its outcome implies, in one transaction: a promise (refused
@@ -644,7 +584,7 @@ def record_outcome(
                 abandon_reason=outcome.reason if outcome.code == "ABANDONED" else None,
             )
             session.add(attempt)
-            _outcome_effects(session, actor, case, outcome)
+            _outcome_effects(session, actor, case, outcome, limits)
             case.updated_at = actor.now()
             session.flush()
             _event(
@@ -670,11 +610,26 @@ def record_outcome(
         raise
 
 
-def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcome) -> None:
+def _outcome_effects(
+    session: Session,
+    actor: Actor,
+    case: Case,
+    outcome: Outcome,
+    limits: tuple[ArrangementRules, ...],
+) -> None:
     if outcome.code == "PTP":
         if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
             raise InputError("promise", "needs an amount and a date")
-        _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
+        _add_promise(
+            session,
+            actor,
+            case,
+            outcome.amount,
+            outcome.on,
+            outcome.debt_id,
+            limits=limits,
+            reason=outcome.reason,
+        )
     _set_next_action(case, outcome.callback_at, actor.now())
     if outcome.code in ("WRONG", "UNOBT") and outcome.phone_id is not None:
         phone = session.get(Phone, outcome.phone_id)

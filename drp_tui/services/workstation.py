@@ -38,13 +38,13 @@ from drp_tui.services.casework import (
     add_note,
     make_arrangement,
     mark_phone,
-    place_with_agency,
     record_outcome,
     record_refusal,
     save_assessment,
     view_case,
 )
 from drp_tui.services.outcomes import build_outcome
+from drp_tui.services.placements import place_with_agency
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.reports import OfficerFigures, performance
@@ -112,6 +112,7 @@ class Workstation:
             case_id=case_id,
             started_at=started_at,
             outcome=outcome,
+            limits=self.policy.arrangements,
         )
 
     def preview_arrangement(self, debt: DebtLine, fields: dict[str, str]) -> Schedule:
