@@ -477,3 +477,60 @@ def test_cli_shows_names_and_references_as_written(
     assert shown.exit_code == 0, shown.stderr
     assert shown.stdout.count(" [nee Jones]") == 3
     assert shown.stdout.count("[b] ") == 3
+
+
+def test_a_case_whose_debts_are_all_with_agencies_leaves_the_queue_and_is_not_allocated(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    """Debts with an agency are the agency's to collect: a case with one still owed to the
+    council stays (scored on that debt alone), one whose every owing debt is placed leaves
+    the officer's queue and is handed to nobody by allocation."""
+    from drp_tui.services import placements
+
+    entries = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
+    all_placed, partly = entries[0].reference, entries[1].reference
+    all_id = _set_debts(
+        demo_store,
+        all_placed,
+        [
+            ("council_tax", "liability_order", "england", 50_000),
+            ("sundry", "invoice", "england", 0),
+        ],
+    )
+    partly_id = _set_debts(
+        demo_store,
+        partly,
+        [
+            ("council_tax", "liability_order", "england", 900_000),
+            ("sundry", "final_notice", "england", 12_345),
+        ],
+    )
+    system = Actor("psharma", clock=lambda: DEMO_NOW)
+    for debt_id in (f"{all_id}-test-0", f"{partly_id}-test-0"):
+        placements.place_with_agency(
+            demo_store,
+            system,
+            policy.holds,
+            debt_id=debt_id,
+            agency_id="marlowe",
+            placed_on=DEMO_NOW.date(),
+            confirmation="checked",
+        )
+
+    after = {e.case_id: e for e in queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)}
+
+    assert all_id not in after
+    assert after[partly_id].debt_types == {"sundry"}
+    assert "£123" in after[partly_id].reason
+    db = sqlite3.connect(demo_store.path)
+    with db:
+        db.execute('UPDATE "case" SET officer_id = NULL WHERE id IN (?, ?)', (all_id, partly_id))
+    allocation.allocate_cases(demo_store, policy, system, strategy="balanced")
+    officers = dict(
+        db.execute(
+            'SELECT id, officer_id FROM "case" WHERE id IN (?, ?)', (all_id, partly_id)
+        ).fetchall()
+    )
+    assert officers[all_id] is None
+    assert officers[partly_id] is not None
+    assert all_placed not in {o.reference for o in allocation.orphans(demo_store, policy, DEMO_NOW)}
