@@ -11,6 +11,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, Label, Select, Static
 
 from drp_tui.domain.errors import InputError
@@ -82,13 +83,15 @@ class Referral:
     debt_id: str
     agency_id: str
     agency_name: str
+    confirmation: str = ""  # why the referral is right despite the case's vulnerabilities
 
 
 def referral_routes(view: CaseView) -> list[tuple[DebtLine, RouteCheck]]:
-    """Each debt with a route to an outside agency open today."""
+    """Each debt not with an agency already that has a route to one open today."""
     return [
         (debt, route)
         for debt in view.debts
+        if debt.with_agency is None
         for route in debt.routes
         if route.open and route.id in REFERRAL_ROUTES
     ]
@@ -96,22 +99,39 @@ def referral_routes(view: CaseView) -> list[tuple[DebtLine, RouteCheck]]:
 
 class ReferralModal(Dialog[Referral | None]):
     """Refer a debt to an enforcement agent or a collection agency, only where a route to
-    one is open for that debt."""
+    one is open for that debt. On a case with vulnerabilities recorded they are shown, and
+    the officer must say why the referral is still right."""
 
     def __init__(
         self,
         routes: list[tuple[DebtLine, RouteCheck]],
         agencies: list[Agency],
         shown: bool,
+        vulnerabilities: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.routes = routes
         self.agencies = agencies
         self.shown = shown
+        self.vulnerabilities = tuple(vulnerabilities)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("[b]Refer to an agency[/b] (debts with an open route only)")
+            if self.vulnerabilities:
+                yield Static(
+                    Content.from_markup(
+                        "[b red]Vulnerabilities on this case:[/b red] $list\nAn agency must be "
+                        "told, and some cases should not go at all. Say why this referral is "
+                        "right.",
+                        list=", ".join(self.vulnerabilities),
+                    ),
+                    id="vulnerabilities",
+                )
+                yield from field(
+                    "Confirmed",
+                    Input(placeholder="why the referral is still right", id="confirmation"),
+                )
             yield from field(
                 "Debt",
                 Select(
@@ -149,9 +169,18 @@ class ReferralModal(Dialog[Referral | None]):
         if route.is_blank() or agency.is_blank():
             self.say("Choose the debt and the agency.")
             return
+        confirmation = ""
+        if self.vulnerabilities:
+            confirmation = self.query_one("#confirmation", Input).value.strip()
+            if not confirmation:
+                self.say(
+                    "This case has vulnerabilities recorded: confirm why the referral is "
+                    "still right."
+                )
+                return
         debt, _ = self.routes[int(str(route.value))]
         chosen = next(a for a in self.agencies if a.id == agency.value)
-        self.dismiss(Referral(debt.id, chosen.id, chosen.name))
+        self.dismiss(Referral(debt.id, chosen.id, chosen.name, confirmation))
 
 
 @dataclass(frozen=True)

@@ -260,7 +260,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             table.add_row(
                 Text(debt.type_name, no_wrap=True),
                 _money(debt.balance) if shown else f"£{HIDDEN}",
-                debt.stage.replace("_", " "),
+                Text(f"with {debt.with_agency}", style="yellow", no_wrap=True)
+                if debt.with_agency
+                else debt.stage.replace("_", " "),
                 Text(debt_label(debt, shown), no_wrap=True),
                 _money(debt.costs) if shown else f"£{HIDDEN}",
                 key=debt.id,
@@ -311,6 +313,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                     "[u]$debt[/u] $kind", debt=debt_label(debt, shown), kind=debt.type_name
                 )
             )
+            if debt.with_agency:
+                lines.append(Content(f" · with {debt.with_agency}: the agency collects it"))
+                continue
             open_routes = [r for r in debt.routes if r.open]
             lines += [
                 Content.from_markup(" · $route: [i]$amount[/i]", route=r.name, amount=amount)
@@ -353,10 +358,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             return
         if self._held("make_arrangement", "arrangement"):
             return
+        debts = [d for d in self.view.debts if d.with_agency is None]  # the council's own
+        if not debts:
+            self.notify("Every debt on this case is with an agency: nothing to arrange here.")
+            return
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
             ArrangementModal(
-                self.view.debts, self.workstation.preview_arrangement, first.isoformat(), surplus
+                debts, self.workstation.preview_arrangement, first.isoformat(), surplus
             ),
             self._save_arrangement,
         )
@@ -441,8 +450,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         routes = referral_routes(self.view)
         if not routes:
             self.notify(
-                "No debt on this case may go to an agency yet: an enforcement agent needs a "
-                "liability order (or warrant), a collection agency a reminder first.",
+                "No debt on this case may go to an agency now: an enforcement agent needs a "
+                "liability order (or warrant), a collection agency a reminder first, and a "
+                "debt with an agency already must be recalled or returned first.",
                 severity="warning",
                 timeout=8,
             )
@@ -452,7 +462,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def open_referral(self, routes: list[tuple[DebtLine, RouteCheck]], shown: bool) -> None:
         """The agencies come from the store, so they are read off the UI thread."""
-        modal = ReferralModal(routes, self.workstation.agencies(), shown)
+        assert self.view is not None
+        modal = ReferralModal(routes, self.workstation.agencies(), shown, self.view.vulnerabilities)
         self.app.call_from_thread(self.app.push_screen, modal, self._refer)
 
     def _refer(self, referral: Referral | None) -> None:
@@ -462,7 +473,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def refer(self, case_id: str, referral: Referral) -> None:
         try:
-            self.workstation.refer(case_id, referral.debt_id, referral.agency_id)
+            self.workstation.refer(
+                case_id, referral.debt_id, referral.agency_id, referral.confirmation
+            )
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
             return
@@ -474,7 +487,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             return
         self.app.push_screen(
             WriteOffModal(
-                [d for d in self.view.debts if d.balance > 0],
+                [d for d in self.view.debts if d.balance > 0 and d.with_agency is None],
                 self.workstation.writeoff_reasons(),
                 self.view.verified,
             ),

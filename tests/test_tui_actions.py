@@ -9,11 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, Select, Static
+from textual.widgets import Button, DataTable, Select, Static
 
+from drp_tui.services.casework import Actor, record_vulnerability
 from drp_tui.store.engine import Store
 from screens.actions import PhoneModal, ReferralModal, WriteOffModal
+from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
+from tests.conftest import DEMO_NOW
 from tests.tui import (
     app_for,
     breathing_space_case,
@@ -167,3 +170,71 @@ def test_write_off_request_checks_the_amount_then_records_the_request(
         "writeoffrequest w JOIN debt d ON d.id = w.debt_id ORDER BY w.rowid DESC",
     )
     assert request == (case_id, 1, "jmorgan", "requested")
+
+
+def test_a_referral_shows_the_vulnerabilities_and_needs_a_confirmation_then_the_debt_is_with_the_agency(  # noqa: E501
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 16, finding 5: a domestic-abuse case went to an agency with nothing asked, and
+    the same debt was offered for placement again."""
+    case_id = enforceable_case(demo_store)
+    record_vulnerability(
+        demo_store,
+        Actor("jmorgan", clock=lambda: DEMO_NOW),
+        case_id=case_id,
+        category="domestic_abuse",
+        consent=True,
+    )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await look_at(pilot, case_id)
+            await pilot.press("e")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, ReferralModal)
+            assert "domestic_abuse" in str(modal.query_one("#vulnerabilities", Static).render())
+            chosen = next(n for n, (_, r) in enumerate(modal.routes) if r.id == "enforcement_agent")
+            debt_id = modal.routes[chosen][0].id
+            modal.query_one("#route", Select).value = str(chosen)
+            await pilot.pause()
+            modal.query_one("#agency", Select).value = "kestrel"
+            await confirm(pilot)
+            still = app.screen
+            assert still is modal
+            assert "confirm why the referral is still right" in message(pilot)
+            await fill(pilot, modal, confirmation="letters only; Kestrel told of the risk")
+            await confirm(pilot)
+            assert app.screen is debtor
+            assert debtor.view is not None
+            line = next(d for d in debtor.view.debts if d.id == debt_id)
+            assert line.with_agency == "Kestrel Enforcement Services"
+            table = debtor.query_one("#debts", DataTable)
+            assert "with Kestrel" in str(table.get_row(debt_id)[2])
+            # Not offered again for a referral, an arrangement or a write-off.
+            await pilot.press("e")
+            await settle(pilot)
+            if isinstance(app.screen, ReferralModal):
+                assert debt_id not in {d.id for d, _ in app.screen.routes}
+                await pilot.press("escape")
+                await pilot.pause()
+            await pilot.press("r")
+            await pilot.pause()
+            if isinstance(app.screen, ArrangementModal):
+                assert debt_id not in app.screen.debts
+                await pilot.press("escape")
+                await pilot.pause()
+            await pilot.press("w")
+            await pilot.pause()
+            assert isinstance(app.screen, WriteOffModal)
+            assert debt_id not in {d.id for d in app.screen.debts}
+
+    asyncio.run(run())
+    placed = one(
+        demo_store,
+        "SELECT json_extract(payload, '$.vulnerabilities'), "
+        "json_extract(payload, '$.confirmation') FROM event WHERE kind = 'agency.placed' "
+        "ORDER BY seq DESC",
+    )
+    assert placed == ('["domestic_abuse"]', "letters only; Kestrel told of the risk")

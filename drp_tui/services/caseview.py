@@ -15,6 +15,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
 from drp_tui.services.casework import Actor, holds_for
+from drp_tui.services.placements import agencies_by_debt
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
@@ -52,6 +53,7 @@ class DebtLine:
     routes: tuple[RouteCheck, ...]
     non_payment: str
     amounts: Mapping[str, str]  # open route id -> what its calculator gives
+    with_agency: str | None = None  # the agency's name, while the debt is placed with one
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
             .first()
         )
         net_monthly = None if assessment is None else net_monthly_pay(assessment.statement)
+        placed = agencies_by_debt(session, case.id)
         debts = []
         for debt in session.execute(
             select(Debt).where(col(Debt.case_id) == case.id).order_by(col(Debt.balance).desc())
@@ -171,6 +174,7 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                         for route in routes
                         if route.open and route.calculator
                     },
+                    placed.get(debt.id),
                 )
             )
         vulnerabilities = tuple(

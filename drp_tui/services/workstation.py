@@ -189,8 +189,9 @@ class Workstation:
         with self.store.read() as session:
             return list(session.execute(select(Agency).order_by(col(Agency.name))).scalars())
 
-    def refer(self, case_id: str, debt_id: str, agency_id: str) -> None:
-        """Place a debt with an agency (refused, and the attempt recorded, on a hold)."""
+    def refer(self, case_id: str, debt_id: str, agency_id: str, confirmation: str = "") -> None:
+        """Place a debt with an agency (refused, and the attempt recorded, on a hold, on a
+        debt already with one, or on a vulnerable person's case without a confirmation)."""
         place_with_agency(
             self.store,
             self.actor(),
@@ -198,6 +199,7 @@ class Workstation:
             debt_id=debt_id,
             agency_id=agency_id,
             placed_on=self.now().date(),
+            confirmation=confirmation,
         )
 
     def writeoff_reasons(self) -> Mapping[str, str]:
