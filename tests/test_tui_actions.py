@@ -16,6 +16,7 @@ from drp_tui.store.engine import Store
 from screens.actions import PhoneModal, ReferralModal, WriteOffModal
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
+from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
 from tests.tui import (
     app_for,
@@ -24,6 +25,7 @@ from tests.tui import (
     fill,
     look_at,
     one,
+    pass_idv,
     settle,
 )
 
@@ -238,3 +240,43 @@ def test_a_referral_shows_the_vulnerabilities_and_needs_a_confirmation_then_the_
         "ORDER BY seq DESC",
     )
     assert placed == ('["domestic_abuse"]', "letters only; Kestrel told of the risk")
+
+
+def test_a_promise_six_months_out_needs_a_reason_in_the_form(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 16, finding 11: a promise six months out was accepted silently."""
+    case_id = enforceable_case(demo_store)
+    promises = one(demo_store, "SELECT count(*) FROM promise")[0]
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, case_id)
+            await pass_idv(pilot)
+            await pilot.press("p")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, OutcomeModal)
+            assert not modal.query_one("#row-reason").display
+            await fill(pilot, modal, amount="50", date="2027-05-23")
+            modal.query_one("#save", Button).press()
+            await settle(pilot)
+            error = str(modal.query_one("#error", Static).render())
+            assert "more than 28 days ahead" in error
+            assert modal.query_one("#row-reason").display
+            still = app.screen
+            assert still is modal
+            await fill(pilot, modal, reason="pension lump sum paid in May")
+            modal.query_one("#save", Button).press()
+            await settle(pilot)
+            assert not isinstance(app.screen, OutcomeModal)
+
+    asyncio.run(run())
+    assert one(demo_store, "SELECT count(*) FROM promise")[0] == promises + 1
+    made = one(
+        demo_store,
+        "SELECT case_id, json_extract(payload, '$.due_on'), json_extract(payload, '$.reason') "
+        "FROM event WHERE kind = 'promise.made' ORDER BY seq DESC",
+    )
+    assert made == (case_id, "2027-05-23", "pension lump sum paid in May")
