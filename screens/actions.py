@@ -12,11 +12,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import parse_money
 from drp_tui.domain.recovery import REFERRAL_ROUTES, RouteCheck
+from drp_tui.domain.writeoff import WriteOffReasons
 from drp_tui.services.caseview import CaseView, DebtLine
 from drp_tui.services.casework import PHONE_STATUSES
 from drp_tui.store.models import Agency
@@ -189,13 +191,18 @@ class WriteOffAsk:
     reason_code: str
     amount: Decimal
     note: str
+    evidence: Mapping[str, str]
+
+
+FIELD_NAMES = {"--note": "Note", "--evidence": "Evidence", "--reason": "Reason"}
 
 
 class WriteOffModal(Dialog[WriteOffAsk | None]):
     """Ask for a debt (or part of it) to be written off; someone with the authority for the
-    amount decides."""
+    amount decides. The reason chosen brings the evidence fields policy lists for it; the
+    request needs them and a note (the same check the service makes)."""
 
-    def __init__(self, debts: Sequence[DebtLine], reasons: Mapping[str, str], shown: bool) -> None:
+    def __init__(self, debts: Sequence[DebtLine], reasons: WriteOffReasons, shown: bool) -> None:
         super().__init__()
         self.debts = debts
         self.reasons = reasons
@@ -218,15 +225,28 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             yield from field(
                 "Reason",
                 Select(
-                    [(name, code) for code, name in self.reasons.items()],
+                    [(name, code) for code, name in self.reasons.codes.items()],
                     prompt="Why it cannot be collected",
                     id="reason",
                 ),
             )
             yield from field("Amount", Input(placeholder="blank: the whole balance", id="amount"))
-            yield from field("Note", Input(placeholder="what the evidence is", id="note"))
+            yield Vertical(id="evidence", classes="message")
+            yield from field("Note", Input(placeholder="the evidence, where kept", id="note"))
             yield Static("", id="message", classes="message")
             yield from buttons("Request")
+
+    @on(Select.Changed, "#reason")
+    async def reason_chosen(self, event: Select.Changed) -> None:
+        """The evidence fields for the reason chosen, in place of the last reason's."""
+        box = self.query_one("#evidence", Vertical)
+        await box.remove_children()
+        if event.select.is_blank():
+            return
+        rows: list[Widget] = []
+        for key, label in self.reasons.evidence_for(str(event.value)):
+            rows += [Static(Text(f"Evidence: {label}")), Input(id=f"evidence-{key}")]
+        await box.mount_all(rows)
 
     @on(Button.Pressed, "#confirm")
     @on(Input.Submitted)
@@ -248,4 +268,13 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             self.say(f"Amount: more than £0.00 and at most the balance{balance}")
             return
         note = self.query_one("#note", Input).value.strip()
-        self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note))
+        given = {
+            str(box.id).removeprefix("evidence-"): box.value
+            for box in self.query("#evidence Input").results(Input)
+        }
+        try:
+            evidence = self.reasons.check_request(str(reason.value), note, given)
+        except InputError as exc:
+            self.say(f"{FIELD_NAMES.get(exc.field, exc.field)}: {exc.message}")
+            return
+        self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note, evidence))

@@ -500,7 +500,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def request_writeoff(self, case_id: str, ask: WriteOffAsk) -> None:
-        self.workstation.request_writeoff(ask.debt_reference, ask.reason_code, ask.amount, ask.note)
+        self.workstation.request_writeoff(
+            ask.debt_reference, ask.reason_code, ask.amount, ask.note, ask.evidence
+        )
         self.app.call_from_thread(
             self.notify, "Write-off requested; a supervisor or manager will decide."
         )

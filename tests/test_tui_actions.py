@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, Static
 
 from drp_tui.services.casework import Actor, record_vulnerability
 from drp_tui.store.engine import Store
@@ -153,7 +153,7 @@ def test_write_off_request_checks_the_amount_then_records_the_request(
             assert debtor.view is not None
             debt = debtor.view.debts[0]
             modal.query_one("#debt", Select).value = debt.id
-            modal.query_one("#reason", Select).value = next(iter(modal.reasons))
+            modal.query_one("#reason", Select).value = "uneconomic"
             await fill(pilot, modal, amount="£1,000,000")
             await confirm(pilot)
             assert "at most the balance" in message(pilot)
@@ -280,3 +280,60 @@ def test_a_promise_six_months_out_needs_a_reason_in_the_form(
         "FROM event WHERE kind = 'promise.made' ORDER BY seq DESC",
     )
     assert made == (case_id, "2027-05-23", "pension lump sum paid in May")
+
+
+def test_the_write_off_dialog_asks_for_the_reasons_evidence_and_a_note(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 16, finding 11: the dialog took an empty note; now each reason's evidence fields
+    appear as it is chosen and the service's checks show in the dialog."""
+    case_id = enforceable_case(demo_store)
+    requests = one(demo_store, "SELECT count(*) FROM writeoffrequest")[0]
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await look_at(pilot, case_id)
+            await pilot.press("w")
+            await pilot.pause()
+            modal = app.screen
+            assert isinstance(modal, WriteOffModal)
+            assert debtor.view is not None
+            modal.query_one("#debt", Select).value = debtor.view.debts[0].id
+            modal.query_one("#reason", Select).value = "deceased_no_estate"
+            await pilot.pause()
+            asked = {i.id for i in modal.query("#evidence Input").results(Input)}
+            assert asked == {"evidence-date_of_death", "evidence-estate_checked"}
+            await confirm(pilot)
+            assert "say what the evidence is" in message(pilot)
+            await fill(pilot, modal, note="death certificate seen")
+            await confirm(pilot)
+            assert "deceased_no_estate needs date_of_death" in message(pilot)
+            await fill(
+                pilot,
+                modal,
+                **{"evidence-date_of_death": "2026-11-03", "evidence-estate_checked": "probate"},
+            )
+            modal.query_one("#reason", Select).value = "bankrupt"  # other fields, same dialog
+            await pilot.pause()
+            asked = {i.id for i in modal.query("#evidence Input").results(Input)}
+            assert asked == {"evidence-insolvency_reference"}
+            modal.query_one("#reason", Select).value = "deceased_no_estate"
+            await pilot.pause()
+            await fill(
+                pilot,
+                modal,
+                **{"evidence-date_of_death": "2026-11-03", "evidence-estate_checked": "probate"},
+            )
+            await confirm(pilot)
+            assert app.screen is debtor
+
+    asyncio.run(run())
+    assert one(demo_store, "SELECT count(*) FROM writeoffrequest")[0] == requests + 1
+    made = one(
+        demo_store,
+        "SELECT json_extract(payload, '$.evidence.date_of_death'), "
+        "json_extract(payload, '$.note') FROM event WHERE kind = 'writeoff.requested' "
+        "ORDER BY seq DESC",
+    )
+    assert made == ("2026-11-03", "death certificate seen")

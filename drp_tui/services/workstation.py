@@ -23,6 +23,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
+from drp_tui.domain.writeoff import WriteOffReasons
 from drp_tui.services.arrangements import schedule_from_form
 from drp_tui.services.caseview import (
     CaseView,
@@ -202,11 +203,17 @@ class Workstation:
             confirmation=confirmation,
         )
 
-    def writeoff_reasons(self) -> Mapping[str, str]:
-        return self.policy.writeoff.reason_codes(self.now().date())
+    def writeoff_reasons(self) -> WriteOffReasons:
+        """The write-off reasons in force, with the evidence each needs."""
+        return self.policy.writeoff.reasons_on(self.now().date())
 
     def request_writeoff(
-        self, debt_reference: str, reason_code: str, amount: Decimal, note: str
+        self,
+        debt_reference: str,
+        reason_code: str,
+        amount: Decimal,
+        note: str,
+        evidence: Mapping[str, str],
     ) -> None:
         request_writeoff(
             self.store,
@@ -216,6 +223,7 @@ class Workstation:
             reason_code=reason_code,
             amount=amount,
             note=note,
+            evidence=evidence,
         )
 
     def add_note(self, case_id: str, text: str) -> None:
