@@ -245,7 +245,7 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             return
         rows: list[Widget] = []
         for key, label in self.reasons.evidence_for(str(event.value)):
-            rows += [Static(Text(f"Evidence: {label}")), Input(id=f"evidence-{key}")]
+            rows += [Static(Text(f"Evidence: {label}")), Input(id=f"evidence-{key}", compact=True)]
         await box.mount_all(rows)
 
     @on(Button.Pressed, "#confirm")
