@@ -287,7 +287,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         if not view.debts:
             self.query_one("#script", Static).update("")
             return
-        top = view.debts[0]
+        # The debt to talk about: the largest still the council's (not with an agency).
+        top = next((d for d in view.debts if d.with_agency is None), None)
         opening = (
             "Confirm you are speaking to the right person before discussing the "
             "account. If anyone else answers, or you reach voicemail, leave no debt "
@@ -295,15 +296,19 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
         if refusing(view.holds, "demand_payment") is not None:
             ask = "Do not ask for payment: the case is on hold. Note the call and end it kindly."
+        elif top is None:
+            ask = (
+                "Every debt on this case is with an agency: do not ask for payment; give the "
+                "agency's details and note the call."
+            )
         else:
             ask = (
                 f"Explain the {top.type_name.lower()} balance and that it is at "
                 f"{top.stage.replace('_', ' ')}. Ask how they can pay; offer an arrangement "
                 "they can afford (affordability first if money is tight)."
             )
-        self.query_one("#script", Static).update(
-            f"[b]Script[/b]\n{opening}\n{ask}\n[b]If it is not paid:[/b] {top.non_payment}"
-        )
+        after = "" if top is None else f"\n[b]If it is not paid:[/b] {top.non_payment}"
+        self.query_one("#script", Static).update(f"[b]Script[/b]\n{opening}\n{ask}{after}")
 
     def _routes(self, view: CaseView, shown: bool) -> None:
         lines = [Content.from_markup("[b]Recovery options[/b]")]
@@ -485,9 +490,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def action_writeoff(self) -> None:
         if self.view is None or not self.view.debts:
             return
+        debts = [d for d in self.view.debts if d.balance > 0 and d.with_agency is None]
+        if not debts:
+            self.notify("No debt here to write off: each is paid or with an agency.")
+            return
         self.app.push_screen(
             WriteOffModal(
-                [d for d in self.view.debts if d.balance > 0 and d.with_agency is None],
+                debts,
                 self.workstation.writeoff_reasons(),
                 self.view.verified,
             ),
