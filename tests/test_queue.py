@@ -323,6 +323,8 @@ def test_rebalance_cli_and_agency_returns(
     )
     recalled = runner.invoke(app, ["agency", "recall", other, "--reason", "complaint upheld"])
     assert recalled.exit_code == 0, recalled.stderr
+    assert "recalled" in recalled.stdout
+    assert any(name in recalled.stdout for name in ("Marlowe", "Kestrel", "Brightwater", "Harbour"))
     status = (
         sqlite3.connect(demo_store.path)
         .execute(

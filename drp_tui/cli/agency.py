@@ -68,6 +68,7 @@ def recall_debt(
     from drp_tui.services.placements import recall_placement
     from drp_tui.services.store import store_for
     from drp_tui.services.writeoffs import find_debt
+    from drp_tui.store.models import Agency
 
     settings = load_settings()
     store = store_for(settings)
@@ -80,7 +81,9 @@ def recall_debt(
         recalled_on=day(on, "--on", settings.current_date()),
         reason=reason,
     )
+    with store.read() as session:
+        agency = session.get(Agency, placement.agency_id)
+    name = placement.agency_id if agency is None else agency.name
     output.console().print(
-        f"[green]recalled[/green] {escape(debt)} from {escape(placement.agency_id)}: "
-        f"{escape(reason)}"
+        f"[green]recalled[/green] {escape(debt)} from {escape(name)}: {escape(reason)}"
     )

@@ -53,8 +53,9 @@ def request(
     evidence: Annotated[
         list[str] | None,
         typer.Option(
-            help="KEY=VALUE, repeatable: the evidence the reason needs (see 'drp writeoff "
-            "reasons'), e.g. insolvency_reference=BR-2026-001234."
+            metavar="KEY=VALUE",
+            help="Repeatable: the evidence the reason needs (see 'drp writeoff "
+            "reasons'), e.g. insolvency_reference=BR-2026-001234.",
         ),
     ] = None,
 ) -> None:
