@@ -11,11 +11,14 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select, Static
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import parse_money
 from drp_tui.domain.recovery import REFERRAL_ROUTES, RouteCheck
+from drp_tui.domain.writeoff import WriteOffReasons
 from drp_tui.services.caseview import CaseView, DebtLine
 from drp_tui.services.casework import PHONE_STATUSES
 from drp_tui.store.models import Agency
@@ -82,13 +85,15 @@ class Referral:
     debt_id: str
     agency_id: str
     agency_name: str
+    confirmation: str = ""  # why the referral is right despite the case's vulnerabilities
 
 
 def referral_routes(view: CaseView) -> list[tuple[DebtLine, RouteCheck]]:
-    """Each debt with a route to an outside agency open today."""
+    """Each debt not with an agency already that has a route to one open today."""
     return [
         (debt, route)
         for debt in view.debts
+        if debt.with_agency is None
         for route in debt.routes
         if route.open and route.id in REFERRAL_ROUTES
     ]
@@ -96,22 +101,39 @@ def referral_routes(view: CaseView) -> list[tuple[DebtLine, RouteCheck]]:
 
 class ReferralModal(Dialog[Referral | None]):
     """Refer a debt to an enforcement agent or a collection agency, only where a route to
-    one is open for that debt."""
+    one is open for that debt. On a case with vulnerabilities recorded they are shown, and
+    the officer must say why the referral is still right."""
 
     def __init__(
         self,
         routes: list[tuple[DebtLine, RouteCheck]],
         agencies: list[Agency],
         shown: bool,
+        vulnerabilities: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.routes = routes
         self.agencies = agencies
         self.shown = shown
+        self.vulnerabilities = tuple(vulnerabilities)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static("[b]Refer to an agency[/b] (debts with an open route only)")
+            if self.vulnerabilities:
+                yield Static(
+                    Content.from_markup(
+                        "[b red]Vulnerabilities on this case:[/b red] $list\nAn agency must be "
+                        "told, and some cases should not go at all. Say why this referral is "
+                        "right.",
+                        list=", ".join(self.vulnerabilities),
+                    ),
+                    id="vulnerabilities",
+                )
+                yield from field(
+                    "Confirmed",
+                    Input(placeholder="why the referral is still right", id="confirmation"),
+                )
             yield from field(
                 "Debt",
                 Select(
@@ -149,9 +171,18 @@ class ReferralModal(Dialog[Referral | None]):
         if route.is_blank() or agency.is_blank():
             self.say("Choose the debt and the agency.")
             return
+        confirmation = ""
+        if self.vulnerabilities:
+            confirmation = self.query_one("#confirmation", Input).value.strip()
+            if not confirmation:
+                self.say(
+                    "This case has vulnerabilities recorded: confirm why the referral is "
+                    "still right."
+                )
+                return
         debt, _ = self.routes[int(str(route.value))]
         chosen = next(a for a in self.agencies if a.id == agency.value)
-        self.dismiss(Referral(debt.id, chosen.id, chosen.name))
+        self.dismiss(Referral(debt.id, chosen.id, chosen.name, confirmation))
 
 
 @dataclass(frozen=True)
@@ -160,13 +191,18 @@ class WriteOffAsk:
     reason_code: str
     amount: Decimal
     note: str
+    evidence: Mapping[str, str]
+
+
+FIELD_NAMES = {"--note": "Note", "--evidence": "Evidence", "--reason": "Reason"}
 
 
 class WriteOffModal(Dialog[WriteOffAsk | None]):
     """Ask for a debt (or part of it) to be written off; someone with the authority for the
-    amount decides."""
+    amount decides. The reason chosen brings the evidence fields policy lists for it; the
+    request needs them and a note (the same check the service makes)."""
 
-    def __init__(self, debts: Sequence[DebtLine], reasons: Mapping[str, str], shown: bool) -> None:
+    def __init__(self, debts: Sequence[DebtLine], reasons: WriteOffReasons, shown: bool) -> None:
         super().__init__()
         self.debts = debts
         self.reasons = reasons
@@ -189,15 +225,28 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             yield from field(
                 "Reason",
                 Select(
-                    [(name, code) for code, name in self.reasons.items()],
+                    [(name, code) for code, name in self.reasons.codes.items()],
                     prompt="Why it cannot be collected",
                     id="reason",
                 ),
             )
             yield from field("Amount", Input(placeholder="blank: the whole balance", id="amount"))
-            yield from field("Note", Input(placeholder="what the evidence is", id="note"))
+            yield Vertical(id="evidence", classes="message")
+            yield from field("Note", Input(placeholder="the evidence, where kept", id="note"))
             yield Static("", id="message", classes="message")
             yield from buttons("Request")
+
+    @on(Select.Changed, "#reason")
+    async def reason_chosen(self, event: Select.Changed) -> None:
+        """The evidence fields for the reason chosen, in place of the last reason's."""
+        box = self.query_one("#evidence", Vertical)
+        await box.remove_children()
+        if event.select.is_blank():
+            return
+        rows: list[Widget] = []
+        for key, label in self.reasons.evidence_for(str(event.value)):
+            rows += [Static(Text(f"Evidence: {label}")), Input(id=f"evidence-{key}", compact=True)]
+        await box.mount_all(rows)
 
     @on(Button.Pressed, "#confirm")
     @on(Input.Submitted)
@@ -223,4 +272,13 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             self.say(f"Amount: more than £0.00 and at most the balance{balance}")
             return
         note = self.query_one("#note", Input).value.strip()
-        self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note))
+        given = {
+            str(box.id).removeprefix("evidence-"): box.value
+            for box in self.query("#evidence Input").results(Input)
+        }
+        try:
+            evidence = self.reasons.check_request(str(reason.value), note, given)
+        except InputError as exc:
+            self.say(f"{FIELD_NAMES.get(exc.field, exc.field)}: {exc.message}")
+            return
+        self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note, evidence))

@@ -288,7 +288,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             table.add_row(
                 Text(debt.type_name, no_wrap=True),
                 _money(debt.balance),
-                debt.stage.replace("_", " "),
+                Text(f"with {debt.with_agency}", style="yellow", no_wrap=True)
+                if debt.with_agency
+                else debt.stage.replace("_", " "),
                 Text(debt_label(debt, shown), no_wrap=True),
                 _money(debt.costs),
                 key=debt.id,
@@ -313,7 +315,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         if not view.debts:
             self.query_one("#script", Static).update("")
             return
-        top = view.debts[0]
+        # The debt to talk about: the largest still the council's (not with an agency).
+        top = next((d for d in view.debts if d.with_agency is None), None)
         opening = (
             "Confirm you are speaking to the right person before discussing the "
             "account. If anyone else answers, or you reach voicemail, leave no debt "
@@ -329,6 +332,12 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 "kindly.",
                 opening=opening,
                 hold=held.hold.name,
+            )
+        elif top is None:
+            script = Content.from_markup(
+                "[b]Script[/b]\n$opening\nEvery debt on this case is with an agency: do not ask "
+                "for payment; give the agency's details and note the call.",
+                opening=opening,
             )
         else:
             script = Content.from_markup(
@@ -359,6 +368,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                     "[u]$debt[/u] $kind", debt=debt_label(debt, shown), kind=debt.type_name
                 )
             )
+            if debt.with_agency:
+                lines.append(Content(f" · with {debt.with_agency}: the agency collects it"))
+                continue
             open_routes = [r for r in debt.routes if r.open]
             lines += [
                 Content.from_markup(" · $route: [i]$amount[/i]", route=r.name, amount=amount)
@@ -410,10 +422,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             return
         if self._refused_up_front("arrangement"):
             return
+        debts = [d for d in self.view.debts if d.with_agency is None]  # the council's own
+        if not debts:
+            self.notify("Every debt on this case is with an agency: nothing to arrange here.")
+            return
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
             ArrangementModal(
-                self.view.debts, self.workstation.preview_arrangement, first.isoformat(), surplus
+                debts, self.workstation.preview_arrangement, first.isoformat(), surplus
             ),
             self._save_arrangement,
         )
@@ -489,8 +505,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         routes = referral_routes(self.view)
         if not routes:
             self.notify(
-                "No debt on this case may go to an agency yet: an enforcement agent needs a "
-                "liability order (or warrant), a collection agency a reminder first.",
+                "No debt on this case may go to an agency now: an enforcement agent needs a "
+                "liability order (or warrant), a collection agency a reminder first, and a "
+                "debt with an agency already must be recalled or returned first.",
                 severity="warning",
                 timeout=8,
             )
@@ -500,7 +517,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def open_referral(self, routes: list[tuple[DebtLine, RouteCheck]], shown: bool) -> None:
         """The agencies come from the store, so they are read off the UI thread."""
-        modal = ReferralModal(routes, self.workstation.agencies(), shown)
+        assert self.view is not None
+        modal = ReferralModal(routes, self.workstation.agencies(), shown, self.view.vulnerabilities)
         self.app.call_from_thread(self.app.push_screen, modal, self._refer)
 
     def _refer(self, referral: Referral | None) -> None:
@@ -510,7 +528,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def refer(self, case_id: str, referral: Referral) -> None:
         try:
-            self.workstation.refer(case_id, referral.debt_id, referral.agency_id)
+            self.workstation.refer(
+                case_id, referral.debt_id, referral.agency_id, referral.confirmation
+            )
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)
             return
@@ -520,9 +540,17 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def action_writeoff(self) -> None:
         if self.view is None or not self.view.debts:
             return
+        debts = [
+            d
+            for d in self.view.debts
+            if (d.balance is None or d.balance > 0) and d.with_agency is None
+        ]
+        if not debts:
+            self.notify("No debt here to write off: each is paid or with an agency.")
+            return
         self.app.push_screen(
             WriteOffModal(
-                [d for d in self.view.debts if d.balance is None or d.balance > 0],
+                debts,
                 self.workstation.writeoff_reasons(),
                 self.view.verified,
             ),
@@ -535,7 +563,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def request_writeoff(self, case_id: str, ask: WriteOffAsk) -> None:
-        self.workstation.request_writeoff(ask.debt_reference, ask.reason_code, ask.amount, ask.note)
+        self.workstation.request_writeoff(
+            ask.debt_reference, ask.reason_code, ask.amount, ask.note, ask.evidence
+        )
         self.app.call_from_thread(
             self.notify, "Write-off requested; a supervisor or manager will decide."
         )

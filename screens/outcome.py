@@ -106,6 +106,8 @@ class OutcomeModal(ModalScreen[Outcome | None]):
             outcome = self.build(code, fields)
         except InputError as exc:
             error.update(problem(f"{exc.field}: {exc.message}"))
+            if exc.field in FIELDS:  # e.g. a promise past policy limits asks for a reason
+                self.query_one(f"#row-{exc.field}").display = True
             return
         self.dismiss(outcome)
 

@@ -49,6 +49,7 @@ def test_id_and_v_belongs_to_the_call_not_the_day(store: Store, policy: PolicyBo
         policy.outcomes,
         call_id=first,
         outcome=calls.Outcome("RPC", True),
+        limits=policy.arrangements,
     )
     # A new call 45 minutes later starts masked: nothing from the earlier call carries over.
     later = actor(NOW + timedelta(minutes=45))
@@ -76,6 +77,7 @@ def test_nothing_is_disclosed_before_id_and_v(store: Store, policy: PolicyBook) 
         call_id=call,
         amount=Decimal("50"),
         due_on=date(2026, 11, 30),
+        limits=policy.arrangements,
     )
     calls.record_outcome(
         store,
@@ -84,6 +86,7 @@ def test_nothing_is_disclosed_before_id_and_v(store: Store, policy: PolicyBook) 
         policy.outcomes,
         call_id=call,
         outcome=calls.Outcome("RPC", True),
+        limits=policy.arrangements,
     )
     masked = case_view(
         store, policy, "c1", NOW.date(), calls.open_call(store, actor(), "c1", "queue").id
@@ -122,6 +125,7 @@ def test_no_promise_arrangement_or_right_party_outcome_without_id_and_v(
             call_id=call.id,
             amount=Decimal("50"),
             due_on=date(2026, 11, 30),
+            limits=policy.arrangements,
         )
     schedule = build_schedule(
         policy.arrangements,
@@ -152,6 +156,7 @@ def test_no_promise_arrangement_or_right_party_outcome_without_id_and_v(
                 policy.outcomes,
                 call_id=call.id,
                 outcome=calls.Outcome(code, True, amount=Decimal(5), on=date(2026, 11, 30)),
+                limits=policy.arrangements,
             )
     assert rows(store, "SELECT count(*) FROM promise") == [(0,)]
     assert rows(store, "SELECT count(*) FROM arrangement") == [(0,)]
@@ -167,6 +172,7 @@ def test_no_promise_arrangement_or_right_party_outcome_without_id_and_v(
         policy.outcomes,
         call_id=call.id,
         outcome=calls.Outcome(code, False),
+        limits=policy.arrangements,
     )
     stored = {"none": "not_attempted", "failed": "failed", "third_party": "third_party"}[idv]
     assert rows(store, "SELECT outcome_code, idv_result FROM contactattempt") == [(code, stored)]
@@ -187,6 +193,7 @@ def test_a_call_is_ended_once_and_only_by_its_officer(store: Store, policy: Poli
             policy.outcomes,
             call_id=call,
             outcome=calls.Outcome("RPC", True),
+            limits=policy.arrangements,
         )
     calls.record_outcome(
         store,
@@ -195,6 +202,7 @@ def test_a_call_is_ended_once_and_only_by_its_officer(store: Store, policy: Poli
         policy.outcomes,
         call_id=call,
         outcome=calls.Outcome("RPC", True),
+        limits=policy.arrangements,
     )
     with pytest.raises(InputError, match="has ended"):
         calls.make_promise(
@@ -205,6 +213,7 @@ def test_a_call_is_ended_once_and_only_by_its_officer(store: Store, policy: Poli
             call_id=call,
             amount=Decimal("5"),
             due_on=date(2026, 11, 30),
+            limits=policy.arrangements,
         )
 
 
@@ -222,6 +231,7 @@ def test_a_hold_refuses_a_promise_even_with_id_and_v(store: Store, policy: Polic
             call_id=call,
             amount=Decimal("50"),
             due_on=date(2026, 11, 30),
+            limits=policy.arrangements,
         )
     with pytest.raises(Refused, match="Breathing Space"):
         calls.record_outcome(
@@ -231,6 +241,7 @@ def test_a_hold_refuses_a_promise_even_with_id_and_v(store: Store, policy: Polic
             policy.outcomes,
             call_id=call,
             outcome=calls.Outcome("PTP", True, amount=Decimal(5), on=date(2026, 11, 30)),
+            limits=policy.arrangements,
         )
     assert rows(store, "SELECT count(*) FROM promise") == [(0,)]
 
@@ -260,6 +271,7 @@ def test_outcome_effects_come_from_the_policy_table(store: Store, policy: Policy
         policy.outcomes,
         call_id=call,
         outcome=calls.Outcome("DISPUTE", True, reason="says it was paid"),
+        limits=policy.arrangements,
     )
     assert rows(store, 'SELECT hold_kind FROM "case"') == [("dispute",)]
     code = policy.outcomes.code("DISPUTE", NOW.date())
@@ -299,6 +311,7 @@ def test_promise_in_the_outcome_uses_the_calls_own_id_and_v(
         policy.outcomes,
         call_id=call,
         outcome=calls.Outcome("PTP", True, amount=Decimal("20"), on=date(2026, 11, 27)),
+        limits=policy.arrangements,
     )
     assert rows(store, "SELECT idv_result, right_party FROM contactattempt") == [("passed", 1)]
     assert rows(store, "SELECT amount FROM promise") == [(2000,)]

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import build_schedule
-from drp_tui.services import audit, calls, casework, monitoring
+from drp_tui.services import audit, calls, casework, monitoring, placements
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
@@ -27,6 +27,7 @@ from drp_tui.store.models import (
     Officer,
     Person,
     Phone,
+    Placement,
     Promise,
 )
 from tests.callhelp import unverified_call, verified_call
@@ -70,6 +71,11 @@ def actor(when: datetime = NOW) -> Actor:
     return Actor("asmith", clock=lambda: when)
 
 
+def work_kinds(store: Store) -> list[str]:
+    """The events of the work itself, without each call's opening and ID&V."""
+    return [k for k in kinds(store) if k not in ("case.viewed", "idv.recorded")]
+
+
 def kinds(store: Store) -> list[str]:
     with store.read() as session:
         return [e.kind for e in session.execute(select(Event).order_by(col(Event.seq))).scalars()]
@@ -92,6 +98,7 @@ def test_breathing_space_refuses_a_payment_demand_and_records_the_attempt(
             store,
             actor(),
             policy.holds,
+            limits=policy.arrangements,
             case_id="c1",
             call_id=call,
             amount=Decimal("50"),
@@ -121,6 +128,7 @@ def test_breathing_space_refuses_a_payment_demand_and_records_the_attempt(
         call_id=verified_call(store, later, "c1"),
         amount=Decimal("50"),
         due_on=date(2027, 1, 8),
+        limits=policy.arrangements,
     )
 
 
@@ -129,7 +137,7 @@ def test_a_dispute_refuses_escalation_but_not_notes(store: Store, policy: Policy
     with store.write() as session:
         session.add(Agency(id="ea", name="EA Ltd", kind="enforcement_agent"))
     with pytest.raises(Refused, match="Debt in dispute"):
-        casework.place_with_agency(
+        placements.place_with_agency(
             store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
         )
     calls.record_outcome(
@@ -139,6 +147,7 @@ def test_a_dispute_refuses_escalation_but_not_notes(store: Store, policy: Policy
         policy.outcomes,
         call_id=verified_call(store, actor(), "c1"),
         outcome=calls.Outcome("RPC", right_party=True, notes="Explained the hold"),
+        limits=policy.arrangements,
     )
     assert kinds(store) == [
         "hold.set",
@@ -216,6 +225,7 @@ def test_promises_are_judged_kept_or_broken_after_the_tolerance(
             call_id=call,
             amount=Decimal(amount),
             due_on=due,
+            limits=policy.arrangements,
         )
         for amount, due in (("50", date(2026, 11, 27)), ("500", date(2026, 11, 28)))
     )
@@ -240,6 +250,7 @@ def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
         policy.outcomes,
         call_id=verified_call(store, actor(), "c1"),
         outcome=calls.Outcome("CALLBACK", right_party=True, callback_at=callback),
+        limits=policy.arrangements,
     )
     with store.read() as session:
         case = session.get(Case, "c1")
@@ -253,6 +264,7 @@ def test_contact_marks_wrong_numbers_and_clears_a_callback_once_made(
         policy.outcomes,
         call_id=unverified_call(store, actor(later), "c1"),
         outcome=calls.Outcome("WRONG", right_party=False, phone_id="ph1"),
+        limits=policy.arrangements,
     )
     with store.read() as session:
         case = session.get(Case, "c1")
@@ -269,6 +281,7 @@ def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: P
             store,
             actor(),
             policy.holds,
+            limits=policy.arrangements,
             case_id="c1",
             call_id="checked after the amount",
             amount=Decimal("0"),
@@ -337,6 +350,7 @@ def test_a_due_callback_stays_due_until_a_call_is_made(store: Store, policy: Pol
             policy.outcomes,
             call_id=unverified_call(store, actor(), "c1"),
             outcome=calls.Outcome(code, right_party=False, reason=reason),
+            limits=policy.arrangements,
         )
         with store.read() as session:
             case = session.get(Case, "c1")
@@ -345,3 +359,243 @@ def test_a_due_callback_stays_due_until_a_call_is_made(store: Store, policy: Pol
 
     assert record("ABANDONED", "line dropped before answer") == due
     assert record("NA") is None
+
+
+# --- placements (issue 16, finding 5) -------------------------------------------------------
+
+
+def agencies(store: Store) -> None:
+    with store.write() as session:
+        session.add(Agency(id="ea", name="EA Ltd", kind="enforcement_agent"))
+        session.add(Agency(id="ea2", name="Other EA", kind="enforcement_agent"))
+
+
+def test_a_debt_is_with_one_agency_at_a_time_until_recalled_or_returned(
+    store: Store, policy: PolicyBook
+) -> None:
+    agencies(store)
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
+    )
+    with pytest.raises(Refused, match="already with EA Ltd since 2026-11-23; recall it"):
+        placements.place_with_agency(
+            store, actor(), policy.holds, debt_id="d1", agency_id="ea2", placed_on=NOW.date()
+        )
+    with store.read() as session:
+        assert [p.agency_id for p in session.execute(select(Placement)).scalars()] == ["ea"]
+    assert kinds(store) == ["agency.placed", "action.refused"]
+    with pytest.raises(InputError, match="say why"):
+        placements.recall_placement(store, actor(), debt_id="d1", recalled_on=NOW.date(), reason="")
+    recalled = placements.recall_placement(
+        store, actor(), debt_id="d1", recalled_on=NOW.date(), reason="complaint upheld"
+    )
+    assert (recalled.status, recalled.return_reason) == ("recalled", "complaint upheld")
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea2", placed_on=NOW.date()
+    )
+    with pytest.raises(InputError, match="not placed with that agency"):
+        placements.return_placement(
+            store, actor(), debt_id="d1", agency_id="ea", returned_on=NOW.date(), reason="x"
+        )
+    placements.return_placement(
+        store, actor(), debt_id="d1", agency_id="ea2", returned_on=NOW.date(), reason="nulla bona"
+    )
+    with pytest.raises(InputError, match="not with an agency"):
+        placements.recall_placement(
+            store, actor(), debt_id="d1", recalled_on=NOW.date(), reason="x"
+        )
+    assert kinds(store)[2:] == ["agency.recalled", "agency.placed", "agency.returned"]
+    assert audit.verify(store).intact
+
+
+def test_a_referral_on_a_case_with_vulnerabilities_needs_a_recorded_confirmation(
+    store: Store, policy: PolicyBook
+) -> None:
+    agencies(store)
+    casework.record_vulnerability(
+        store, actor(), case_id="c1", category="domestic_abuse", consent=True
+    )
+    casework.record_vulnerability(store, actor(), case_id="c1", category="literacy", consent=True)
+    with pytest.raises(Refused, match=r"vulnerabilities recorded \(domestic_abuse, literacy\)"):
+        placements.place_with_agency(
+            store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
+        )
+    with store.read() as session:
+        assert session.execute(select(Placement)).first() is None
+    placements.place_with_agency(
+        store,
+        actor(),
+        policy.holds,
+        debt_id="d1",
+        agency_id="ea",
+        placed_on=NOW.date(),
+        confirmation="safe to contact by letter only; EA told",
+    )
+    with store.read() as session:
+        placed = session.execute(
+            select(Event).where(col(Event.kind) == "agency.placed")
+        ).scalar_one()
+    assert placed.payload["vulnerabilities"] == ["domestic_abuse", "literacy"]
+    assert placed.payload["confirmation"] == "safe to contact by letter only; EA told"
+
+
+def test_a_debt_with_an_agency_is_not_asked_for(store: Store, policy: PolicyBook) -> None:
+    agencies(store)
+    call = verified_call(store, actor(), "c1")
+    with store.write() as session:
+        session.add(
+            Debt(
+                id="d2",
+                host_system="h",
+                host_ref="D2",
+                case_id="c1",
+                debt_type="sundry",
+                original_amount=Decimal("80"),
+                balance=Decimal("80.00"),
+                stage="final_notice",
+            )
+        )
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=NOW.date()
+    )
+    schedule = build_schedule(
+        policy.arrangements,
+        total=Decimal("600"),
+        frequency="monthly",
+        first=date(2026, 12, 1),
+        today=NOW.date(),
+        count=3,
+    )
+    with pytest.raises(Refused, match="arrangement: that debt is with EA Ltd"):
+        casework.make_arrangement(
+            store,
+            actor(),
+            policy.holds,
+            case_id="c1",
+            call_id=call,
+            debt_id="d1",
+            schedule=schedule,
+            frequency="monthly",
+        )
+    with pytest.raises(Refused, match="promise to pay: that debt is with EA Ltd"):
+        calls.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            call_id=call,
+            amount=Decimal("50"),
+            due_on=date(2026, 11, 30),
+            debt_id="d1",
+        )
+    ptp = calls.Outcome(
+        "PTP", right_party=True, amount=Decimal("50"), on=date(2026, 11, 30), debt_id="d1"
+    )
+    with pytest.raises(Refused, match="promise to pay: that debt is with EA Ltd"):
+        calls.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            policy.outcomes,
+            limits=policy.arrangements,
+            call_id=verified_call(store, actor(), "c1"),
+            outcome=ptp,
+        )
+    with store.read() as session:
+        assert session.execute(select(Promise)).first() is None
+        assert session.execute(select(Arrangement)).first() is None
+    assert work_kinds(store) == ["agency.placed"] + ["action.refused"] * 3
+    # The sundry debt is still the council's; once it too is placed the case has nothing to
+    # ask for.
+    calls.make_promise(
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        call_id=call,
+        amount=Decimal("50"),
+        due_on=date(2026, 11, 30),
+    )
+    with store.write() as session:
+        session.add(Agency(id="ca", name="Collect Co", kind="collection_agency"))
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d2", agency_id="ca", placed_on=NOW.date()
+    )
+    with pytest.raises(Refused, match="every debt on this case is with an agency"):
+        calls.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            call_id=call,
+            amount=Decimal("50"),
+            due_on=date(2026, 11, 30),
+        )
+
+
+# --- limits from policy (issue 16, finding 11) ----------------------------------------------
+
+
+def test_a_promise_past_the_horizon_or_under_the_minimum_needs_a_reason(
+    store: Store, policy: PolicyBook
+) -> None:
+    six_months = date(2027, 5, 23)
+    call = verified_call(store, actor(), "c1")
+    with pytest.raises(InputError, match=r"due 2027-05-23 is more than 28 days ahead"):
+        calls.make_promise(
+            store,
+            actor(),
+            policy.holds,
+            limits=policy.arrangements,
+            case_id="c1",
+            call_id=call,
+            amount=Decimal("50"),
+            due_on=six_months,
+        )
+    small = calls.Outcome("PTP", right_party=True, amount=Decimal("2"), on=date(2026, 11, 30))
+    with pytest.raises(InputError, match=r"£2\.00 is less than the £5\.00 minimum"):
+        calls.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            policy.outcomes,
+            limits=policy.arrangements,
+            call_id=verified_call(store, actor(), "c1"),
+            outcome=small,
+        )
+    assert work_kinds(store) == []
+    calls.make_promise(
+        store,
+        actor(),
+        policy.holds,
+        limits=policy.arrangements,
+        case_id="c1",
+        call_id=call,
+        amount=Decimal("50"),
+        due_on=six_months,
+        reason="paid from a pension lump sum due in May",
+    )
+    calls.record_outcome(
+        store,
+        actor(),
+        policy.holds,
+        policy.outcomes,
+        limits=policy.arrangements,
+        call_id=verified_call(store, actor(), "c1"),
+        outcome=calls.Outcome(
+            "PTP", right_party=True, amount=Decimal("2"), on=date(2026, 11, 30), reason="all left"
+        ),
+    )
+    with store.read() as session:
+        made = [
+            e.payload
+            for e in session.execute(
+                select(Event).where(col(Event.kind) == "promise.made").order_by(col(Event.seq))
+            ).scalars()
+        ]
+    assert made[0]["reason"] == "paid from a pension lump sum due in May"
+    assert made[0]["beyond_policy"] == ["due 2027-05-23 is more than 28 days ahead"]
+    assert made[1]["reason"] == "all left"

@@ -160,6 +160,7 @@ def test_the_queue_allocation_casework_and_the_case_view_agree(
                 call_id=verified_call(store, officer, reference.lower()),
                 amount=Decimal("10"),
                 due_on=date(2026, 11, 30),
+                limits=policy.arrangements,
             )
         except Refused:
             refused.add(reference)

@@ -121,6 +121,24 @@ def test_every_shipped_table_loads_with_a_source(policy_copy: Path) -> None:
             r"affordability\.toml, row 1: 'percent_of_surplus' must be a rate",
         ),
         ("dea.toml", "[[table]]\nname", "[[table]\nname", r"dea\.toml: not valid TOML"),
+        (
+            "arrangements.toml",
+            'promise_minimum = "5.00"\n',
+            "",
+            r"arrangements\.toml, row 1: missing 'promise_minimum'",
+        ),
+        (
+            "writeoff.toml",
+            "uneconomic = []\n",
+            "",
+            r"writeoff\.toml, row 1: \[reasons.evidence\] must list every reason code",
+        ),
+        (
+            "writeoff.toml",
+            'untraceable = ["tracing_done"]',
+            'untraceable = ["tracing"]',
+            r"writeoff\.toml, row 1: \[reasons.evidence\] untraceable must list fields",
+        ),
     ],
 )
 def test_broken_tables_name_file_and_row(

@@ -314,6 +314,32 @@ def test_rebalance_cli_and_agency_returns(
     again = runner.invoke(app, ["agency", "return", debt, "--agency", agency, "--reason", "x"])
     assert again.exit_code == 2
     assert "not placed with that agency" in again.stderr
+    # The council's own recall: the debt is then free to go to another agency.
+    (other,) = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT d.host_ref FROM placement p JOIN debt d ON d.id = p.debt_id "
+            "WHERE p.status = 'open' ORDER BY d.host_ref LIMIT 1"
+        )
+        .fetchone()
+    )
+    recalled = runner.invoke(app, ["agency", "recall", other, "--reason", "complaint upheld"])
+    assert recalled.exit_code == 0, recalled.stderr
+    assert "recalled" in recalled.stdout
+    assert any(name in recalled.stdout for name in ("Marlowe", "Kestrel", "Brightwater", "Harbour"))
+    status = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT p.status, p.return_reason FROM placement p JOIN debt d ON d.id = p.debt_id "
+            "WHERE d.host_ref = ? ORDER BY p.placed_on DESC LIMIT 1",
+            (other,),
+        )
+        .fetchone()
+    )
+    assert tuple(status) == ("recalled", "complaint upheld")
+    twice = runner.invoke(app, ["agency", "recall", other, "--reason", "x"])
+    assert twice.exit_code == 2
+    assert "not with an agency" in twice.stderr
 
 
 def _set_debts(store: Store, reference: str, debts: list[tuple[str, str, str, int]]) -> str:
@@ -534,6 +560,7 @@ def test_a_case_worked_today_leaves_the_top_of_the_queue(
         policy.outcomes,
         call_id=call,
         outcome=calls.Outcome("ARR", right_party=True),
+        limits=policy.arrangements,
     )
     after = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
     entry = next(e for e in after if e.case_id == top.case_id)
@@ -566,7 +593,65 @@ def test_an_abandoned_call_leaves_a_due_callback_due(demo_store: Store, policy: 
         policy.outcomes,
         call_id=unverified_call(demo_store, officer, case_id),
         outcome=calls.Outcome("ABANDONED", right_party=False, reason="line dropped"),
+        limits=policy.arrangements,
     )
     first = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0]
     assert (first.case_id, first.callback_due) == (case_id, True)
     assert first.reason.startswith("callback due 23 Nov 09:00")
+
+
+def test_a_case_whose_debts_are_all_with_agencies_leaves_the_queue_and_is_not_allocated(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    """Debts with an agency are the agency's to collect: a case with one still owed to the
+    council stays (scored on that debt alone), one whose every owing debt is placed leaves
+    the officer's queue and is handed to nobody by allocation."""
+    from drp_tui.services import placements
+
+    entries = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)
+    all_placed, partly = entries[0].reference, entries[1].reference
+    all_id = _set_debts(
+        demo_store,
+        all_placed,
+        [
+            ("council_tax", "liability_order", "england", 50_000),
+            ("sundry", "invoice", "england", 0),
+        ],
+    )
+    partly_id = _set_debts(
+        demo_store,
+        partly,
+        [
+            ("council_tax", "liability_order", "england", 900_000),
+            ("sundry", "final_notice", "england", 12_345),
+        ],
+    )
+    system = Actor("psharma", clock=lambda: DEMO_NOW)
+    for debt_id in (f"{all_id}-test-0", f"{partly_id}-test-0"):
+        placements.place_with_agency(
+            demo_store,
+            system,
+            policy.holds,
+            debt_id=debt_id,
+            agency_id="marlowe",
+            placed_on=DEMO_NOW.date(),
+            confirmation="checked",
+        )
+
+    after = {e.case_id: e for e in queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)}
+
+    assert all_id not in after
+    assert after[partly_id].debt_types == {"sundry"}
+    assert "£123" in after[partly_id].reason
+    db = sqlite3.connect(demo_store.path)
+    with db:
+        db.execute('UPDATE "case" SET officer_id = NULL WHERE id IN (?, ?)', (all_id, partly_id))
+    allocation.allocate_cases(demo_store, policy, system, strategy="balanced")
+    officers = dict(
+        db.execute(
+            'SELECT id, officer_id FROM "case" WHERE id IN (?, ?)', (all_id, partly_id)
+        ).fetchall()
+    )
+    assert officers[all_id] is None
+    assert officers[partly_id] is not None
+    assert all_placed not in {o.reference for o in allocation.orphans(demo_store, policy, DEMO_NOW)}

@@ -95,6 +95,71 @@ def test_a_store_made_by_the_first_migration_opens_and_upgrades_with_its_data(
         assert session.get(Officer, "asmith") is not None
 
 
+def test_a_store_at_0002_with_a_debt_placed_twice_upgrades_to_one_open_placement(
+    tmp_path: Path,
+) -> None:
+    """Before 0003 a debt could be open with two agencies at once. The upgrade keeps the first
+    placement open, closes the later one with a reason saying why, and from then on the store
+    itself refuses a second open placement on a debt."""
+    from drp_tui.store.engine import sqlite_engine
+    from drp_tui.store.models import Placement
+
+    path = tmp_path / "old.sqlite"
+    upgrade_to_head(sqlite_engine(path), revision="0002")
+    connection = sqlite3.connect(path)
+    connection.executescript(
+        "INSERT INTO person (id, host_system, host_ref, title, forename, surname, "
+        "preferred_contact) "
+        "VALUES ('p1', 'h', 'P1', '', 'Jo', 'Bloggs', '[]');"
+        'INSERT INTO "case" (id, reference, person_id, status, priority_score, '
+        "priority_reason) VALUES ('c1', 'C0000001', 'p1', 'open', 0, '');"
+        "INSERT INTO debt (id, host_system, host_ref, case_id, debt_type, period, "
+        "original_amount, balance, costs, stage, jurisdiction) VALUES "
+        "('d1', 'h', 'D1', 'c1', 'council_tax', '', 60000, 60000, 0, 'liability_order', "
+        "'england'), ('d2', 'h', 'D2', 'c1', 'council_tax', '', 100, 100, 0, "
+        "'liability_order', 'england');"
+        "INSERT INTO agency (id, name, kind) VALUES ('ea1', 'EA One', 'enforcement_agent'), "
+        "('ea2', 'EA Two', 'enforcement_agent');"
+        "INSERT INTO placement (id, debt_id, agency_id, placed_on, amount, status) VALUES "
+        "('pl-b', 'd1', 'ea2', '2026-11-20', 60000, 'open'), "
+        "('pl-a', 'd1', 'ea1', '2026-11-02', 60000, 'open'), "
+        "('pl-c', 'd2', 'ea1', '2026-11-02', 100, 'open');"
+    )
+    connection.commit()
+    connection.close()
+    store = open_store(path)
+    assert current_revision(store.engine) == SCHEMA_REVISION
+    with store.read() as session:
+        rows = {p.id: p for p in session.execute(select(Placement)).scalars()}
+    assert {key: p.status for key, p in rows.items()} == {
+        "pl-a": "open",
+        "pl-b": "returned",
+        "pl-c": "open",
+    }
+    assert "already placed with another agency" in (rows["pl-b"].return_reason or "")
+    with pytest.raises(IntegrityError, match="UNIQUE"), store.write() as session:
+        session.add(
+            Placement(
+                id="pl-d",
+                debt_id="d1",
+                agency_id="ea2",
+                placed_on=date(2026, 11, 30),
+                amount=Decimal("600"),
+            )
+        )
+    with store.write() as session:  # a closed placement does not count
+        session.add(
+            Placement(
+                id="pl-e",
+                debt_id="d1",
+                agency_id="ea2",
+                placed_on=date(2026, 11, 30),
+                amount=Decimal("600"),
+                status="returned",
+            )
+        )
+
+
 def test_money_is_exact_in_pence_and_fractions_of_a_penny_are_refused(tmp_path: Path) -> None:
     store = open_store(tmp_path / "drp.sqlite")
     with store.write() as session:

@@ -59,6 +59,7 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
         alex,
         actor("asmith"),
         policy.holds,
+        limits=policy.arrangements,
         case_id=case_id(1),
         call_id=verified_call(alex, actor("asmith"), case_id(1)),
         amount=Decimal("50.00"),
@@ -71,6 +72,7 @@ def test_two_desks_and_a_hub_see_the_same_state_and_a_second_sync_moves_nothing(
         policy.outcomes,
         call_id=unverified_call(bo, actor("bjones"), case_id(3)),
         outcome=Outcome(code="NA", right_party=False),
+        limits=policy.arrangements,
     )
 
     pushed = run_sync(alex, hub, "asmith")
@@ -157,6 +159,7 @@ def test_the_hub_refuses_work_on_a_case_never_allocated_to_the_officer(
         alex,
         actor("asmith"),
         policy.holds,
+        limits=policy.arrangements,
         case_id=case_id(3),
         call_id=verified_call(alex, actor("asmith"), case_id(3)),
         amount=Decimal("10.00"),

@@ -14,7 +14,15 @@ from textual.widgets import Button, DataTable, Select, Static
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
-from tests.tui import app_for, breathing_space_case, fill, pass_idv, settle
+from tests.tui import (
+    app_for,
+    breathing_space_case,
+    enforceable_case,
+    fill,
+    look_at,
+    pass_idv,
+    settle,
+)
 
 
 async def open_builder(pilot: Pilot[Any]) -> ArrangementModal:
@@ -77,10 +85,17 @@ def test_bad_input_and_policy_errors_disable_confirm(demo_store: Store, tmp_path
         sqlite3.connect(demo_store.path).execute("SELECT count(*) FROM arrangement").fetchone()[0]
     )
 
+    case_id = enforceable_case(demo_store)  # a council tax debt, not with an agency
+
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            modal = await open_builder(pilot)
+            await look_at(pilot, case_id)
+            await pass_idv(pilot)
+            await pilot.press("r")
+            await pilot.pause()
+            modal = pilot.app.screen
+            assert isinstance(modal, ArrangementModal)
             confirm = modal.query_one("#confirm", Button)
             for fields, message in (
                 ({"count": "three"}, "not a whole number"),

@@ -28,8 +28,9 @@ def a_debt(store: Store, minimum: str, maximum: str) -> tuple[str, Decimal]:
     row = (
         sqlite3.connect(store.path)
         .execute(
-            "SELECT host_ref, balance FROM debt WHERE balance BETWEEN ? AND ? ORDER BY host_ref "
-            "LIMIT 1",
+            "SELECT host_ref, balance FROM debt d WHERE balance BETWEEN ? AND ? AND NOT EXISTS "
+            "(SELECT 1 FROM placement p WHERE p.debt_id = d.id AND p.status = 'open') "
+            "ORDER BY host_ref LIMIT 1",
             (int(Decimal(minimum) * 100), int(Decimal(maximum) * 100)),
         )
         .fetchone()
@@ -46,6 +47,7 @@ def test_request_and_approve_within_the_limit(demo_store: Store, policy: PolicyB
         debt_reference=reference,
         reason_code="uneconomic",
         amount=None,
+        note="£400 to collect at £2 a month",
     )
     assert made.amount == balance
     db = sqlite3.connect(demo_store.path)
@@ -84,6 +86,8 @@ def test_amounts_above_a_roles_limit_need_someone_senior(
         debt_reference=reference,
         reason_code="bankrupt",
         amount=None,
+        note="Gazette notice seen",
+        evidence={"insolvency_reference": "BR-2026-001234"},
     )
     with pytest.raises(
         NotPermitted,
@@ -123,6 +127,7 @@ def test_bad_requests(demo_store: Store, policy: PolicyBook) -> None:
             debt_reference=reference,
             reason_code="uneconomic",
             amount=balance + 1,
+            note="x",
         )
     with pytest.raises(InputError, match="no debt with reference"):
         request_writeoff(
@@ -132,6 +137,7 @@ def test_bad_requests(demo_store: Store, policy: PolicyBook) -> None:
             debt_reference="NOPE",
             reason_code="uneconomic",
             amount=None,
+            note="x",
         )
 
 
@@ -151,6 +157,10 @@ def test_writeoff_cli(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Non
             "untraceable",
             "--amount",
             "£50.00",
+            "--note",
+            "no trace since 2024",
+            "--evidence",
+            "tracing_done=credit reference and DWP checks, November 2026",
         ],
     )
     assert made.exit_code == 0, made.stderr
@@ -167,7 +177,18 @@ def test_writeoff_cli(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("DRP_OFFICER", "akhan")
     second = runner.invoke(
         app,
-        ["writeoff", "request", "--debt", reference, "--reason", "uneconomic", "--amount", "10"],
+        [
+            "writeoff",
+            "request",
+            "--debt",
+            reference,
+            "--reason",
+            "uneconomic",
+            "--amount",
+            "10",
+            "--note",
+            "costs more to chase",
+        ],
     )
     assert second.exit_code == 0, second.stderr
     pending = json.loads(
@@ -184,3 +205,140 @@ def test_writeoff_cli(demo_store: Store, monkeypatch: pytest.MonkeyPatch) -> Non
     assert "refused" in refused.stdout
     reasons = runner.invoke(app, ["writeoff", "reasons"])
     assert "statute_barred" in reasons.stdout
+
+
+def test_a_writeoff_needs_the_evidence_its_reason_lists_and_a_note(
+    demo_store: Store, policy: PolicyBook
+) -> None:
+    """Issue 16, finding 11: a write-off was accepted with an empty note."""
+    reference, _ = a_debt(demo_store, "100", "900")
+    before = sqlite3.connect(demo_store.path).execute("SELECT count(*) FROM event").fetchone()
+
+    def ask(reason: str, note: str = "", **evidence: str) -> object:
+        return request_writeoff(
+            demo_store,
+            policy,
+            as_("akhan"),
+            debt_reference=reference,
+            reason_code=reason,
+            amount=None,
+            note=note,
+            evidence=evidence,
+        )
+
+    with pytest.raises(InputError, match=r"--note: say what the evidence is"):
+        ask("uneconomic", "  ")
+    with pytest.raises(InputError, match=r"bankrupt needs insolvency_reference \(Insolvency"):
+        ask("bankrupt", "Gazette notice seen")
+    with pytest.raises(InputError, match=r"deceased_no_estate needs date_of_death .*estate_che"):
+        ask("deceased_no_estate", "told by the family")
+    with pytest.raises(InputError, match="date_of_death: 'last week' is not a date"):
+        ask("deceased_no_estate", "told", date_of_death="last week", estate_checked="probate")
+    with pytest.raises(InputError, match=r"tracing is not evidence for bankrupt"):
+        ask("bankrupt", "seen", insolvency_reference="BR-1", tracing="x")
+    with pytest.raises(InputError, match=r"untraceable needs tracing_done"):
+        ask("untraceable", "no trace")
+    assert (
+        sqlite3.connect(demo_store.path).execute("SELECT count(*) FROM event").fetchone() == before
+    )
+    ask(
+        "deceased_no_estate",
+        "death certificate seen",
+        date_of_death="03/11/2026",
+        estate_checked="probate search 2026-11-20: no grant",
+    )
+    payload = json.loads(
+        sqlite3.connect(demo_store.path)
+        .execute("SELECT payload FROM event WHERE kind = 'writeoff.requested'")
+        .fetchone()[0]
+    )
+    assert payload["evidence"] == {
+        "date_of_death": "2026-11-03",
+        "estate_checked": "probate search 2026-11-20: no grant",
+    }
+    assert payload["note"] == "death certificate seen"
+
+
+def test_a_writeoff_is_refused_while_the_debt_is_with_an_agency(
+    demo_store: Store, policy: PolicyBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, finding 11: a write-off was accepted a minute after the debt was placed."""
+    from drp_tui.services.placements import place_with_agency
+
+    reference, _ = a_debt(demo_store, "100", "900")
+    debt_id = (
+        sqlite3.connect(demo_store.path)
+        .execute("SELECT id FROM debt WHERE host_ref = ?", (reference,))
+        .fetchone()[0]
+    )
+    place_with_agency(
+        demo_store,
+        as_("akhan"),
+        policy.holds,
+        debt_id=debt_id,
+        agency_id="harbour",
+        placed_on=DEMO_NOW.date(),
+        confirmation="checked",
+    )
+    with pytest.raises(NotPermitted, match=r"with Harbour .* recall it or record its return"):
+        request_writeoff(
+            demo_store,
+            policy,
+            as_("akhan"),
+            debt_reference=reference,
+            reason_code="uneconomic",
+            amount=None,
+            note="small balance",
+        )
+    db = sqlite3.connect(demo_store.path)
+    assert db.execute(
+        "SELECT count(*) FROM writeoffrequest WHERE debt_id = ?", (debt_id,)
+    ).fetchone() == (0,)
+    assert db.execute(
+        "SELECT kind, json_extract(payload, '$.action') FROM event ORDER BY seq DESC"
+    ).fetchone() == ("action.refused", "writeoff")
+    # The CLI goes through the same service: refused, exit 1, one line.
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "akhan")
+    cli = runner.invoke(
+        app,
+        ["writeoff", "request", "--debt", reference, "--reason", "uneconomic", "--note", "small"],
+    )
+    assert cli.exit_code == 1
+    assert "with Harbour" in cli.stderr
+    assert len(cli.stderr.strip().splitlines()) == 1
+
+
+def test_writeoff_cli_takes_evidence_as_key_value_pairs(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "akhan")
+    reference, _ = a_debt(demo_store, "100", "900")
+    base = ["writeoff", "request", "--debt", reference, "--reason", "bankrupt"]
+    missing = runner.invoke(app, [*base, "--note", "Gazette notice"])
+    assert missing.exit_code == 2
+    assert "insolvency_reference" in missing.stderr
+    assert len(missing.stderr.strip().splitlines()) == 1
+    malformed = runner.invoke(app, [*base, "--note", "x", "--evidence", "BR-12345"])
+    assert malformed.exit_code == 2
+    assert "KEY=VALUE" in malformed.stderr
+    no_note = runner.invoke(app, [*base, "--evidence", "insolvency_reference=BR-12345"])
+    assert no_note.exit_code == 2
+    assert "--note" in no_note.stderr
+    made = runner.invoke(
+        app,
+        [*base, "--note", "Gazette notice 2026-11-02", "--evidence", "insolvency_reference=BR-1"],
+    )
+    assert made.exit_code == 0, made.stderr
+    evidence = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT json_extract(payload, '$.evidence.insolvency_reference') FROM event "
+            "WHERE kind = 'writeoff.requested'"
+        )
+        .fetchone()
+    )
+    assert evidence == ("BR-1",)

@@ -27,7 +27,8 @@ def return_debt(
     from sqlmodel import col
 
     from drp_tui.domain.errors import InputError
-    from drp_tui.services.casework import Actor, return_placement
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.placements import return_placement
     from drp_tui.services.store import store_for
     from drp_tui.services.writeoffs import find_debt
     from drp_tui.store.models import Agency
@@ -52,4 +53,37 @@ def return_debt(
     )
     output.console().print(
         f"[green]returned[/green] {escape(debt)} from {escape(name)}: {escape(reason)}"
+    )
+
+
+@app.command("recall")
+def recall_debt(
+    debt: Annotated[str, typer.Argument(help="The debt's host reference.")],
+    reason: Annotated[str, typer.Option(help="Why the council takes it back.")],
+    on: Annotated[str | None, typer.Option(help="When (default today).")] = None,
+) -> None:
+    """Take a debt back from the agency it is with (a vulnerability found, a complaint, to
+    place it elsewhere): the placement closes and the debt is the council's to work again."""
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.placements import recall_placement
+    from drp_tui.services.store import store_for
+    from drp_tui.services.writeoffs import find_debt
+    from drp_tui.store.models import Agency
+
+    settings = load_settings()
+    store = store_for(settings)
+    with store.read() as session:
+        debt_id = find_debt(session, debt).id
+    placement = recall_placement(
+        store,
+        Actor(settings.officer or "system", clock=settings.current_time),
+        debt_id=debt_id,
+        recalled_on=day(on, "--on", settings.current_date()),
+        reason=reason,
+    )
+    with store.read() as session:
+        agency = session.get(Agency, placement.agency_id)
+    name = placement.agency_id if agency is None else agency.name
+    output.console().print(
+        f"[green]recalled[/green] {escape(debt)} from {escape(name)}: {escape(reason)}"
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -46,11 +47,23 @@ def request(
     value: Annotated[
         str | None, typer.Option("--amount", help="How much (default the whole balance).")
     ] = None,
-    note: Annotated[str, typer.Option(help="Anything the approver should know.")] = "",
+    note: Annotated[
+        str, typer.Option(help="What the evidence is and where it is kept (required).")
+    ] = "",
+    evidence: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="KEY=VALUE",
+            help="Repeatable: the evidence the reason needs (see 'drp writeoff "
+            "reasons'), e.g. insolvency_reference=BR-2026-001234.",
+        ),
+    ] = None,
 ) -> None:
-    """Ask for a debt (or part of it) to be written off."""
+    """Ask for a debt (or part of it) to be written off, with the evidence its reason needs.
+    Refused while the debt is with an agency."""
     from drp_tui.services.writeoffs import request_writeoff
 
+    given = _pairs(evidence or [])
     store, policy, actor = _context()
     made = request_writeoff(
         store,
@@ -60,10 +73,25 @@ def request(
         reason_code=reason,
         amount=None if value is None else amount(value, "--amount"),
         note=note,
+        evidence=given,
     )
     output.console().print(
         f"[green]requested[/green] write-off {made.id[:8]} of £{made.amount:,.2f} ({reason})"
     )
+
+
+def _pairs(items: list[str]) -> dict[str, str]:
+    from drp_tui.domain.errors import InputError
+
+    pairs: dict[str, str] = {}
+    for item in items:
+        key, equals, value = item.partition("=")
+        if not equals or not key.strip():
+            raise InputError("--evidence", f"{item!r} is not KEY=VALUE")
+        if key.strip() in pairs:
+            raise InputError("--evidence", f"{key.strip()} is given twice")
+        pairs[key.strip()] = value
+    return pairs
 
 
 def _decide(request_id: str, approve: bool, reason: str) -> None:
@@ -158,5 +186,8 @@ def reasons() -> None:
     from drp_tui.services.policy import policy_for
 
     settings = load_settings()
-    for code, text in policy_for(settings).writeoff.reason_codes(settings.current_date()).items():
-        output.console().print(f"[bold]{code}[/bold]  {text}")
+    reasons = policy_for(settings).writeoff.reasons_on(settings.current_date())
+    for code, text in reasons.codes.items():
+        output.console().print(f"[bold]{code}[/bold]  {escape(text)}")
+        for key, label in reasons.evidence_for(code):
+            output.console().print(f"    --evidence {key}=…  {escape(label)}")

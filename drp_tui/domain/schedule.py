@@ -17,6 +17,7 @@ from typing import Any, Literal
 from dateutil.relativedelta import relativedelta
 
 from drp_tui.domain.dates import financial_year_end, next_working_day
+from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import Money, round_down
 from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
@@ -39,6 +40,8 @@ class ArrangementRules:
     clear_by_year_end_severity: str
     missed_payment_tolerance_days: int
     missed_instalments_to_breach: int
+    promise_horizon_days: int  # a promise due later than this many days ahead needs a reason
+    promise_minimum: Money  # and so does one for less than this
 
 
 def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[ArrangementRules, ...]:
@@ -62,8 +65,35 @@ def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[Arrangeme
             clear_by_year_end_severity=severity(r, "clear_by_year_end_severity"),
             missed_payment_tolerance_days=r.whole("missed_payment_tolerance_days", 0),
             missed_instalments_to_breach=r.whole("missed_instalments_to_breach", 1),
+            promise_horizon_days=r.whole("promise_horizon_days", 1),
+            promise_minimum=r.money("promise_minimum"),
         ),
     )
+
+
+def promise_beyond_policy(
+    rules: tuple[ArrangementRules, ...], amount: Money, due_on: date, today: date
+) -> list[str]:
+    """How a promise goes past the policy's horizon or minimum (none: within policy)."""
+    row = in_force(rules, today)
+    found = []
+    if due_on > today + timedelta(days=row.promise_horizon_days):
+        found.append(f"due {due_on.isoformat()} is more than {row.promise_horizon_days} days ahead")
+    if amount < row.promise_minimum:
+        found.append(f"£{amount:,.2f} is less than the £{row.promise_minimum:,.2f} minimum")
+    return found
+
+
+def check_promise(
+    rules: tuple[ArrangementRules, ...], amount: Money, due_on: date, today: date, reason: str
+) -> list[str]:
+    """The ways a promise goes past policy; InputError on `reason` if any and none is given."""
+    beyond = promise_beyond_policy(rules, amount, due_on, today)
+    if beyond and not reason.strip():
+        raise InputError(
+            "reason", f"{'; '.join(beyond)} (policy): give a reason to accept this promise"
+        )
+    return beyond
 
 
 @dataclass(frozen=True)

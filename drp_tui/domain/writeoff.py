@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from drp_tui.domain.errors import NotPermitted
+from drp_tui.domain.dates import parse_date
+from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.money import Money
 from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
@@ -22,6 +23,41 @@ def role_rank(role: str) -> int:
 class WriteOffReasons:
     dated: Dated
     codes: Mapping[str, str]
+    evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # code -> fields
+    fields: Mapping[str, str] = field(default_factory=dict)  # evidence field -> its label
+    date_fields: frozenset[str] = frozenset()
+
+    def evidence_for(self, code: str) -> list[tuple[str, str]]:
+        """The evidence a request with reason `code` must give: (field, label)."""
+        return [(key, self.fields[key]) for key in self.evidence.get(code, ())]
+
+    def check_request(self, code: str, note: str, given: Mapping[str, str]) -> dict[str, str]:
+        """A request's note and evidence (see `check_evidence`): the note is required."""
+        if not note.strip():
+            raise InputError("--note", "say what the evidence is and where it is kept")
+        return self.check_evidence(code, given)
+
+    def check_evidence(self, code: str, given: Mapping[str, str]) -> dict[str, str]:
+        """The evidence for `code`, cleaned; InputError naming what is missing, unknown or
+        not a date."""
+        wanted = self.evidence.get(code, ())
+        unknown = sorted(set(given) - set(wanted))
+        if unknown:
+            takes = ", ".join(wanted) or "no evidence fields"
+            raise InputError(
+                "--evidence", f"{', '.join(unknown)} is not evidence for {code} (it takes {takes})"
+            )
+        cleaned = {key: str(given.get(key, "")).strip() for key in wanted}
+        missing = [key for key in wanted if not cleaned[key]]
+        if missing:
+            raise InputError(
+                "--evidence",
+                f"{code} needs " + "; ".join(f"{key} ({self.fields[key]})" for key in missing),
+            )
+        for key in wanted:
+            if key in self.date_fields:
+                cleaned[key] = parse_date(cleaned[key], key).isoformat()
+        return cleaned
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,9 @@ class WriteOffPolicy:
 
     def reason_codes(self, on: date) -> Mapping[str, str]:
         return in_force(self.reasons, on).codes
+
+    def reasons_on(self, on: date) -> WriteOffReasons:
+        return in_force(self.reasons, on)
 
     def check_approval(self, role: str, amount: Money, on: date) -> None:
         """Refuse unless `role` may approve a write-off of `amount`, saying who may."""
@@ -63,8 +102,28 @@ def load_writeoff(doc: Mapping[str, Any], path: str) -> WriteOffPolicy:
             or not all(isinstance(v, str) for v in codes.values())
         ):
             raise r.fail("[reasons.codes] must map each code to its description")
+        fields = r.row.get("fields", {})
+        if not isinstance(fields, Mapping) or not all(
+            isinstance(v, str) and v.strip() for v in fields.values()
+        ):
+            raise r.fail("[reasons.fields] must map each evidence field to what it is")
+        evidence = r.get("evidence")
+        if not isinstance(evidence, Mapping) or set(evidence) != set(codes):
+            raise r.fail("[reasons.evidence] must list every reason code (with [] for none)")
+        for code, needed in evidence.items():
+            if not isinstance(needed, list) or not all(n in fields for n in needed):
+                raise r.fail(
+                    f"[reasons.evidence] {code} must list fields described in [reasons.fields]"
+                )
+        date_fields = frozenset(r.names("date_fields")) if "date_fields" in r.row else frozenset()
+        if not date_fields <= set(fields):
+            raise r.fail("date_fields must name fields described in [reasons.fields]")
         return WriteOffReasons(
-            r.dated(split_by_jurisdiction=False), {str(k): str(v) for k, v in codes.items()}
+            r.dated(split_by_jurisdiction=False),
+            {str(k): str(v) for k, v in codes.items()},
+            {str(k): tuple(str(n) for n in v) for k, v in evidence.items()},
+            {str(k): str(v) for k, v in fields.items()},
+            date_fields,
         )
 
     def limit(r: RowReader) -> ApprovalLimit:

@@ -20,7 +20,7 @@ from drp_tui.domain.queue import CaseKey, OfficerSlot, QueueItem, Strategy, allo
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
-from drp_tui.services.queue import vulnerable_cases
+from drp_tui.services.queue import vulnerable_cases, with_agencies
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Officer
@@ -74,7 +74,7 @@ def _reallocate(
 
     `moving` is a WHERE clause over case c (and its officer o) choosing the cases to hand
     out; every other open case on an officer in `officers` counts towards that officer's load.
-    Cases on hold are never handed out.
+    Cases on hold, and those whose every owing debt is with an agency, are never handed out.
     """
     today = actor.now().date()
     with store.writer.connect() as connection, connection.begin() as transaction:
@@ -87,6 +87,7 @@ def _reallocate(
             }
         holds = holds_by_case(connection)
         vulnerable = vulnerable_cases(connection)
+        placed = with_agencies(connection)
         loads: dict[str, int] = defaultdict(int)
         items = []
         # In SQLite, cases are keyed by rowid here: the plan is then written back in table
@@ -104,6 +105,8 @@ def _reallocate(
         ).fetchall():
             if moves:
                 if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today):
+                    continue
+                if case_id in placed:  # with agencies: nothing for an officer to ask
                     continue
                 items.append(QueueItem(case_key, points, case_id in vulnerable))
             elif officer_id in skills:
@@ -274,6 +277,7 @@ def orphans(
     found = []
     with store.engine.connect() as connection:
         holds = holds_by_case(connection)
+        placed = with_agencies(connection)
         rows = run(
             connection,
             "SELECT c.id, c.reference, p.forename, p.surname, c.officer_id, o.active, "
@@ -285,6 +289,8 @@ def orphans(
         ).fetchall()
     for case_id, reference, forename, surname, officer_id, active, due in rows:
         if refusal(policy.holds, holds.get(case_id, []), "queue", now.date()) is not None:
+            continue
+        if case_id in placed:
             continue
         if officer_id is None:
             problem = "no officer"

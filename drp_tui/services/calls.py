@@ -17,6 +17,7 @@ from drp_tui.domain.calls import outcome_refusal
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds
 from drp_tui.domain.outcomes import OutcomeCode, OutcomePolicy
+from drp_tui.domain.schedule import ArrangementRules, check_promise
 from drp_tui.services.casework import (
     Actor,
     Refused,
@@ -196,15 +197,21 @@ def make_promise(
     call_id: str,
     amount: Decimal,
     due_on: date,
+    limits: tuple[ArrangementRules, ...],
     debt_id: str | None = None,
+    reason: str = "",
 ) -> Promise:
     """A promise to pay taken on a call: refused on a hold that forbids asking for payment,
-    and without ID&V passed on this call."""
+    without ID&V passed on this call, and on a debt with an agency; past the policy's
+    horizon or minimum (`limits`, the arrangement rules) only with a `reason`."""
     if amount <= 0:
         raise InputError("amount", "a promise must be for more than £0.00")
+    check_promise(limits, amount, due_on, actor.now().date(), reason)
 
     def work(session: Session, case: Case) -> Promise:
-        return _add_promise(session, actor, case, amount, due_on, debt_id)
+        return _add_promise(
+            session, actor, case, amount, due_on, debt_id, limits=limits, reason=reason
+        )
 
     result: Promise = on_call(store, actor, holds, case_id, call_id, "promise", work)
     return result
@@ -233,6 +240,7 @@ def record_outcome(
     *,
     call_id: str,
     outcome: Outcome,
+    limits: tuple[ArrangementRules, ...],
     ended_at: datetime | None = None,
 ) -> ContactAttempt:
     """End the call with its outcome and everything the code's effects imply
@@ -269,7 +277,7 @@ def record_outcome(
             )
             session.add(attempt)
             session.flush()
-            _outcome_effects(session, actor, case, code, outcome)
+            _outcome_effects(session, actor, case, code, outcome, limits)
             call.status, call.ended_at, call.attempt_id = "ended", ended, attempt.id
             case.updated_at = actor.now()
             session.flush()
@@ -298,14 +306,28 @@ def record_outcome(
 
 
 def _outcome_effects(
-    session: Session, actor: Actor, case: Case, code: OutcomeCode, outcome: Outcome
+    session: Session,
+    actor: Actor,
+    case: Case,
+    code: OutcomeCode,
+    outcome: Outcome,
+    limits: tuple[ArrangementRules, ...],
 ) -> None:
     """What the code declares it does (outcome_codes.toml `effects`)."""
     effects = set(code.effects)
     if "promise" in effects:
         if outcome.amount is None or outcome.amount <= 0 or outcome.on is None:
             raise InputError("promise", "needs an amount and a date")
-        _add_promise(session, actor, case, outcome.amount, outcome.on, outcome.debt_id)
+        _add_promise(
+            session,
+            actor,
+            case,
+            outcome.amount,
+            outcome.on,
+            outcome.debt_id,
+            limits=limits,
+            reason=outcome.reason,
+        )
     called = "keeps_callback" not in effects  # the call did not happen: a callback stays due
     _set_next_action(case, outcome.callback_at, actor.now(), called=called)
     marks = {"phone_wrong": "wrong", "phone_disconnected": "disconnected"}

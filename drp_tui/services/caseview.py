@@ -18,6 +18,7 @@ from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
 from drp_tui.services.calls import CallInfo, call_info
 from drp_tui.services.holds import case_holds
+from drp_tui.services.placements import agencies_by_debt
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import net_monthly_pay, route_amount
 from drp_tui.store.engine import Store
@@ -53,6 +54,7 @@ class DebtLine:
     routes: tuple[RouteCheck, ...]
     non_payment: str
     amounts: Mapping[str, str]  # open route id -> what its calculator gives
+    with_agency: str | None = None  # the agency's name, while the debt is placed with one
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ def case_view(
             .first()
         )
         net_monthly = None if assessment is None else net_monthly_pay(assessment.statement)
+        placed = agencies_by_debt(session, case.id)
         debts = []
         for debt in session.execute(
             select(Debt).where(col(Debt.case_id) == case.id).order_by(col(Debt.balance).desc())
@@ -190,6 +193,7 @@ def case_view(
                         for route in routes
                         if shown and route.open and route.calculator
                     },
+                    placed.get(debt.id),
                 )
             )
         vulnerabilities = tuple(

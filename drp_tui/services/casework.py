@@ -1,7 +1,7 @@
-"""Use cases on a case: contact, promises, arrangements, payments, agency placements,
-vulnerabilities, Breathing Space. Each checks what it must (holds first), changes state and
-appends its event in one transaction, so the change and its audit record land together or
-not at all.
+"""Use cases on a case: contact, promises, arrangements, payments, vulnerabilities,
+Breathing Space (agency placements are in drp_tui.services.placements). Each checks what it
+must (holds first), changes state and appends its event in one transaction, so the change and
+its audit record land together or not at all.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from drp_tui.domain.calls import CALL_ACTIONS, call_refusal
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
-from drp_tui.domain.schedule import Schedule
+from drp_tui.domain.schedule import ArrangementRules, Schedule, check_promise
 from drp_tui.services.holds import case_holds
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
-    Agency,
     Arrangement,
     Assessment,
     BreathingSpace,
@@ -35,7 +34,6 @@ from drp_tui.store.models import (
     Payment,
     Person,
     Phone,
-    Placement,
     Promise,
     Vulnerability,
     new_id,
@@ -191,8 +189,20 @@ def _set_next_action(
 
 
 def _add_promise(
-    session: Session, actor: Actor, case: Case, amount: Decimal, due_on: date, debt_id: str | None
+    session: Session,
+    actor: Actor,
+    case: Case,
+    amount: Decimal,
+    due_on: date,
+    debt_id: str | None,
+    *,
+    limits: tuple[ArrangementRules, ...],
+    reason: str = "",
 ) -> Promise:
+    """A promise, refused on a debt with an agency; past the policy's horizon or minimum only
+    with a reason (kept in the event)."""
+    beyond = check_promise(limits, amount, due_on, actor.now().date(), reason)
+    _refuse_if_with_agency(session, case.id, debt_id, "promise to pay")
     promise = Promise(
         id=actor.ids(),
         case_id=case.id,
@@ -212,8 +222,15 @@ def _add_promise(
         promise=promise.id,
         amount=f"{amount:.2f}",
         due_on=due_on.isoformat(),
+        **({"beyond_policy": beyond, "reason": reason.strip()} if beyond else {}),
     )
     return promise
+
+
+def _refuse_if_with_agency(session: Session, case_id: str, debt_id: str | None, what: str) -> None:
+    from drp_tui.services.placements import refuse_if_with_agency  # it imports this module
+
+    refuse_if_with_agency(session, case_id, debt_id, what)
 
 
 def _add_breathing_space(
@@ -293,6 +310,7 @@ def make_arrangement(
         raise InputError("arrangement", f"cannot be made: {problems}")
 
     def work(session: Session, case: Case) -> Arrangement:
+        _refuse_if_with_agency(session, case.id, debt_id, "arrangement")
         arrangement = Arrangement(
             id=actor.ids(),
             case_id=case.id,
@@ -432,92 +450,6 @@ def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> No
             paid = min(owing, remaining)
             instalment.paid = instalment.paid + paid
             remaining -= paid
-
-
-def place_with_agency(
-    store: Store,
-    actor: Actor,
-    holds: HoldPolicy,
-    *,
-    debt_id: str,
-    agency_id: str,
-    placed_on: date,
-) -> Placement:
-    with store.write() as session:
-        debt = session.get(Debt, debt_id)
-        if debt is None:
-            raise InputError("debt", f"no debt {debt_id}")
-        if session.get(Agency, agency_id) is None:
-            raise InputError("agency", f"no agency {agency_id}")
-        case_id = debt.case_id
-
-    def work(session: Session, case: Case) -> Placement:
-        debt = session.get(Debt, debt_id)
-        assert debt is not None
-        placement = Placement(
-            id=actor.ids(),
-            debt_id=debt_id,
-            agency_id=agency_id,
-            placed_on=placed_on,
-            amount=debt.balance,
-        )
-        session.add(placement)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "agency.placed",
-            case.id,
-            placement=placement.id,
-            debt=debt_id,
-            agency=agency_id,
-            amount=f"{debt.balance:.2f}",
-            placed_on=placed_on.isoformat(),
-        )
-        return placement
-
-    result: Placement = _guarded(store, actor, holds, case_id, "escalate", "agency placement", work)
-    return result
-
-
-def return_placement(
-    store: Store, actor: Actor, *, debt_id: str, agency_id: str, returned_on: date, reason: str
-) -> Placement:
-    """An agency hands a debt back (nulla bona, gone away, exhausted): the placement closes
-    and the debt is the council's to work again."""
-    if not reason.strip():
-        raise InputError("--reason", "say why the agency returned it (e.g. nulla bona)")
-    with store.write() as session:
-        placement: Placement | None = (
-            session.execute(
-                select(Placement).where(
-                    col(Placement.debt_id) == debt_id,
-                    col(Placement.agency_id) == agency_id,
-                    col(Placement.status) == "open",
-                )
-            )
-            .scalars()
-            .first()
-        )
-        if placement is None:
-            raise InputError("--debt", "that debt is not placed with that agency")
-        placement.status, placement.returned_on = "returned", returned_on
-        placement.return_reason = reason.strip()
-        debt = session.get(Debt, debt_id)
-        assert debt is not None
-        _event(
-            session,
-            actor,
-            "agency.returned",
-            debt.case_id,
-            placement=placement.id,
-            debt=debt_id,
-            agency=agency_id,
-            amount=f"{debt.balance:.2f}",
-            returned_on=returned_on.isoformat(),
-            reason=reason.strip(),
-        )
-        return placement
 
 
 def record_vulnerability(

@@ -25,13 +25,13 @@ from sqlmodel import col
 
 from drp_tui.domain.dates import is_working_day
 from drp_tui.domain.extract import GENERIC_COLUMNS
-from drp_tui.domain.schedule import Frequency, build_schedule
-from drp_tui.services import allocation, calls, casework, importer, monitoring, queue
+from drp_tui.domain.schedule import Frequency, build_schedule, promise_beyond_policy
+from drp_tui.services import allocation, calls, casework, importer, monitoring, placements, queue
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Agency, Case, Debt, Officer, Phone
+from drp_tui.store.models import Agency, Case, Debt, Officer, Phone, Placement, Vulnerability
 
 DEMO_IDV = frozenset({"date_of_birth", "postcode"})  # the checks a demo call passes on
 LONDON = ZoneInfo("Europe/London")
@@ -400,6 +400,7 @@ def _history(
         debts: dict[str, list[Debt]] = {}
         for debt in session.execute(select(Debt).order_by(col(Debt.host_ref))).scalars():
             debts.setdefault(debt.case_id, []).append(debt)
+    placed = _with_agencies(store)
     codes = [code for code, _, _ in OUTCOMES]
     weights = [weight for _, weight, _ in OUTCOMES]
     right_party = {code: rpc for code, _, rpc in OUTCOMES}
@@ -421,7 +422,8 @@ def _history(
 
                 actor = Actor(officer_id, clock=lambda m=moment: m, ids=ids)  # type: ignore[misc]
                 code = rng.choices(codes, weights=weights)[0]
-                case_debts = debts.get(case_id, [])
+                # Debts with an agency are the agency's to collect: not asked for on a call.
+                case_debts = [d for d in debts.get(case_id, []) if d.id not in placed]
                 if not case_debts:
                     continue
                 debt = max(case_debts, key=lambda d: d.balance)
@@ -453,7 +455,7 @@ def _history(
                     on=due,
                     callback_at=callback,
                     phone_id=phones.get(person_of[case_id]),
-                    reason="customer disputes the debt on the call" if code == "DISPUTE" else "",
+                    reason=_reason(policy, code, promised, due, moment),
                     notes=_note(code),
                     debt_id=debt.id,
                 )
@@ -466,6 +468,7 @@ def _history(
                         call_id=call.id,
                         ended_at=ended,
                         outcome=outcome,
+                        limits=policy.arrangements,
                     )
                 except Refused:  # a promise on a held case is refused: the call ends anyway
                     calls.record_outcome(
@@ -476,6 +479,7 @@ def _history(
                         call_id=call.id,
                         ended_at=ended,
                         outcome=calls.Outcome("RPC", True, notes="On hold: no payment asked."),
+                        limits=policy.arrangements,
                     )
         _payments_due(store, rng, ids, day)
         monitoring.check_arrangements(
@@ -492,13 +496,45 @@ def _history(
         )
 
 
+def _reason(
+    policy: PolicyBook, code: str, promised: Decimal | None, due: date | None, moment: datetime
+) -> str:
+    if code == "DISPUTE":
+        return "customer disputes the debt on the call"
+    if (
+        code == "PTP"
+        and promised is not None
+        and due is not None
+        and promise_beyond_policy(policy.arrangements, promised, due, moment.date())
+    ):
+        return "clears what is left of the balance"
+    return ""
+
+
+def _with_agencies(store: Store) -> set[str]:
+    with store.read() as session:
+        return set(
+            session.execute(
+                select(col(Placement.debt_id)).where(col(Placement.status) == "open")
+            ).scalars()
+        )
+
+
 def _placements(
     store: Store, policy: PolicyBook, actor: Actor, rng: random.Random, today: date
 ) -> None:
     """Debts with an enforcement agent are placed with one; some older sundry debts and
-    former tenant arrears are with a collection agency."""
+    former tenant arrears are with a collection agency. On a case with vulnerabilities the
+    referral is confirmed, as an officer must."""
     with store.read() as session:
         debts = session.execute(select(Debt).order_by(col(Debt.host_ref))).scalars().all()
+        vulnerable = set(
+            session.execute(
+                select(col(Case.id)).join(
+                    Vulnerability, col(Vulnerability.person_id) == col(Case.person_id)
+                )
+            ).scalars()
+        )
     for debt in debts:
         if debt.stage in ("enforcement_agent", "warrant_of_control", "crar_notice"):
             agency = rng.choice(["marlowe", "kestrel"])
@@ -512,13 +548,21 @@ def _placements(
             continue
         placed_on = min(today, (debt.stage_date or today) + timedelta(days=rng.randint(1, 20)))
         try:
-            casework.place_with_agency(
-                store, actor, policy.holds, debt_id=debt.id, agency_id=agency, placed_on=placed_on
+            placements.place_with_agency(
+                store,
+                actor,
+                policy.holds,
+                debt_id=debt.id,
+                agency_id=agency,
+                placed_on=placed_on,
+                confirmation="agency told of the vulnerability; it follows its own policy"
+                if debt.case_id in vulnerable
+                else "",
             )
         except Refused:
             continue
         if placed_on < today - timedelta(days=60) and rng.random() < 0.25:
-            casework.return_placement(
+            placements.return_placement(
                 store,
                 actor,
                 debt_id=debt.id,
@@ -553,8 +597,9 @@ def _older_arrangements(
             .where(col(Case.officer_id).is_not(None), col(Case.hold_kind).is_(None))
             .order_by(col(Debt.host_ref))
         ).all()
+    placed = _with_agencies(store)
     for case_id, officer_id, debt_id, balance, debt_type in candidates:
-        if rng.random() > 0.06 or balance < Decimal("60"):
+        if rng.random() > 0.06 or balance < Decimal("60") or debt_id in placed:
             continue
         made = datetime.combine(
             now.date() - timedelta(days=rng.randint(60, 150)), time(11, 0), LONDON
@@ -596,6 +641,7 @@ def _older_arrangements(
             policy.outcomes,
             call_id=call.id,
             outcome=calls.Outcome(code, True, notes=_note(code)),
+            limits=policy.arrangements,
         )
         if code != "ARR":
             continue

@@ -12,6 +12,7 @@ from drp_tui.domain.dates import parse_date
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import parse_money
 from drp_tui.domain.outcomes import OutcomeCode
+from drp_tui.domain.schedule import check_promise
 from drp_tui.services.calls import Outcome
 from drp_tui.services.policy import PolicyBook
 
@@ -63,6 +64,9 @@ def build_outcome(
     reason = fields.get("reason", "").strip()
     if "reason" in needs and not reason:
         raise InputError("reason", f"{code.name} needs a reason")
+    if code.code == "PTP" and amount is not None and on is not None:
+        # The service checks again; here the form says so before it closes.
+        check_promise(policy.arrangements, amount, on, now.date(), reason)
     return Outcome(
         code=code.code,
         right_party=code.right_party,

@@ -49,7 +49,8 @@ def _pounds(pence: Any) -> Decimal:
 class CaseDebts:
     """A case's debts as the queue sees them: those with a balance make its score."""
 
-    owing: int = 0  # pence, of the debts with a balance
+    owing: int = 0  # pence, of the debts with a balance and not with an agency
+    placed: int = 0  # debts with a balance that are with an agency (not the council's to ask)
     stages: list[str] = field(default_factory=list)  # each owing debt's stage
     debt_types: list[str] = field(default_factory=list)  # of the owing debts
     stage_since: Any = None  # the oldest owing debt's stage date, as stored
@@ -64,10 +65,12 @@ def _debts_by_case(
     up here: the queue needs more of them than one GROUP BY gives, and one read of the
     debts costs what a grouped one does."""
     by_case: dict[str, CaseDebts] = {}
-    for case_id, debt_type, stage, jurisdiction, balance, since, liability_order in run(
+    for case_id, debt_type, stage, jurisdiction, balance, since, liability_order, placed in run(
         connection,
         "SELECT d.case_id, d.debt_type, d.stage, d.jurisdiction, d.balance, d.stage_date, "
-        'd.liability_order_date FROM debt d JOIN "case" c ON c.id = d.case_id '
+        "d.liability_order_date, pl.id IS NOT NULL FROM debt d "
+        'JOIN "case" c ON c.id = d.case_id '
+        "LEFT JOIN placement pl ON pl.debt_id = d.id AND pl.status = 'open' "
         f"WHERE c.status = 'open'{where}",
         params,
     ):
@@ -76,7 +79,9 @@ def _debts_by_case(
             debts = by_case[case_id] = CaseDebts(jurisdiction=jurisdiction)
         elif jurisdiction < debts.jurisdiction:
             debts.jurisdiction = jurisdiction
-        if balance > 0:
+        if balance > 0 and placed:
+            debts.placed += 1
+        elif balance > 0:
             debts.owing += balance
             debts.stages.append(stage)
             debts.debt_types.append(debt_type)
@@ -208,6 +213,21 @@ def rescore(
 # --- vulnerability and contact details in bulk --------------------------------------
 
 
+def with_agencies(connection: Connection) -> set[str]:
+    """Open cases whose every owing debt is with an agency: no officer works them (read from
+    the few open placements, not from every case)."""
+    return {
+        row[0]
+        for row in run(
+            connection,
+            "SELECT DISTINCT d.case_id FROM placement p JOIN debt d ON d.id = p.debt_id "
+            "WHERE p.status = 'open' AND NOT EXISTS (SELECT 1 FROM debt o WHERE "
+            "o.case_id = d.case_id AND o.balance > 0 AND NOT EXISTS (SELECT 1 FROM placement q "
+            "WHERE q.debt_id = o.id AND q.status = 'open'))",
+        )
+    }
+
+
 # Read the few vulnerable people first and look their cases up by index, rather than
 # scanning every case.
 def vulnerable_cases(connection: Connection) -> set[str]:
@@ -259,7 +279,7 @@ def officer_queue(
 ) -> list[QueueEntry]:
     """An officer's open cases in priority order, each saying whether it may be called now
     (calling hours, bank holidays, preferred times, attempt limits). Cases on hold are never
-    queued."""
+    queued, nor cases whose every owing debt is with an agency."""
     now = local_time(policy, now)
     weights = in_force(policy.queue, now.date())
     # Everything is read for this officer's cases only: a team store holds a million.
@@ -312,6 +332,8 @@ def officer_queue(
         if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today) is not None:
             continue
         case_debts = debts.get(case_id, NO_DEBTS)
+        if case_debts.placed and not case_debts.owing:
+            continue  # every debt it owes is with an agency
         callback = _instant(next_action)
         jurisdiction = case_debts.jurisdiction or "england"
         moment = moments.get(jurisdiction)

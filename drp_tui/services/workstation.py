@@ -24,7 +24,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
-from drp_tui.domain.writeoff import role_rank
+from drp_tui.domain.writeoff import WriteOffReasons, role_rank
 from drp_tui.services.arrangements import schedule_from_form
 from drp_tui.services.calls import (
     CallInfo,
@@ -47,11 +47,11 @@ from drp_tui.services.casework import (
     add_note,
     make_arrangement,
     mark_phone,
-    place_with_agency,
     record_refusal,
     save_assessment,
 )
 from drp_tui.services.outcomes import build_outcome
+from drp_tui.services.placements import place_with_agency
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
 from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.renewals import overdue_renewals
@@ -139,6 +139,7 @@ class Workstation:
             self.policy.outcomes,
             call_id=call_id,
             outcome=outcome,
+            limits=self.policy.arrangements,
         )
 
     def preview_arrangement(self, debt: DebtLine, fields: dict[str, str]) -> Schedule:
@@ -217,8 +218,9 @@ class Workstation:
         with self.store.read() as session:
             return list(session.execute(select(Agency).order_by(col(Agency.name))).scalars())
 
-    def refer(self, case_id: str, debt_id: str, agency_id: str) -> None:
-        """Place a debt with an agency (refused, and the attempt recorded, on a hold)."""
+    def refer(self, case_id: str, debt_id: str, agency_id: str, confirmation: str = "") -> None:
+        """Place a debt with an agency (refused, and the attempt recorded, on a hold, on a
+        debt already with one, or on a vulnerable person's case without a confirmation)."""
         place_with_agency(
             self.store,
             self.actor(),
@@ -226,13 +228,20 @@ class Workstation:
             debt_id=debt_id,
             agency_id=agency_id,
             placed_on=self.now().date(),
+            confirmation=confirmation,
         )
 
-    def writeoff_reasons(self) -> Mapping[str, str]:
-        return self.policy.writeoff.reason_codes(self.now().date())
+    def writeoff_reasons(self) -> WriteOffReasons:
+        """The write-off reasons in force, with the evidence each needs."""
+        return self.policy.writeoff.reasons_on(self.now().date())
 
     def request_writeoff(
-        self, debt_reference: str, reason_code: str, amount: Decimal, note: str
+        self,
+        debt_reference: str,
+        reason_code: str,
+        amount: Decimal,
+        note: str,
+        evidence: Mapping[str, str],
     ) -> None:
         request_writeoff(
             self.store,
@@ -242,6 +251,7 @@ class Workstation:
             reason_code=reason_code,
             amount=amount,
             note=note,
+            evidence=evidence,
         )
 
     def add_note(self, case_id: str, text: str) -> None:

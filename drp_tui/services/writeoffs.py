@@ -3,6 +3,7 @@ authority approves (the debt's balance falls) or refuses. Every step is an event
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -10,11 +11,12 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError, NotPermitted
-from drp_tui.services.casework import Actor
+from drp_tui.services.casework import Actor, record_refusal
+from drp_tui.services.placements import open_placement
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Case, Debt, Officer, WriteOffRequest
+from drp_tui.store.models import Agency, Case, Debt, Officer, WriteOffRequest
 
 
 def find_debt(session: Session, reference: str) -> Debt:
@@ -50,12 +52,28 @@ def request_writeoff(
     reason_code: str,
     amount: Decimal | None,
     note: str = "",
+    evidence: Mapping[str, str] | None = None,
 ) -> WriteOffRequest:
-    codes = policy.writeoff.reason_codes(actor.now().date())
+    """Ask for a write-off with a reason from policy, the evidence that reason lists and a
+    note; refused (NotPermitted, the attempt recorded) while the debt is with an agency."""
+    reasons = policy.writeoff.reasons_on(actor.now().date())
+    codes = reasons.codes
     if reason_code not in codes:
         raise InputError(
             "--reason", f"{reason_code!r} is not a write-off reason; use one of {', '.join(codes)}"
         )
+    cleaned = reasons.check_request(reason_code, note, evidence or {})
+    with store.read() as session:
+        debt = find_debt(session, debt_reference)
+        placement = open_placement(session, debt.id)
+        agency = None if placement is None else session.get(Agency, placement.agency_id)
+    if placement is not None:
+        message = (
+            f"write-off: the debt is with {agency.name if agency else placement.agency_id} since "
+            f"{placement.placed_on.isoformat()}; recall it or record its return first"
+        )
+        record_refusal(store, actor, debt.case_id, "writeoff", message)
+        raise NotPermitted(message)
     with store.write() as session:
         debt = find_debt(session, debt_reference)
         value = debt.balance if amount is None else amount
@@ -85,7 +103,8 @@ def request_writeoff(
                 "debt": debt.id,
                 "amount": f"{value:.2f}",
                 "reason": reason_code,
-                "note": note,
+                "note": note.strip(),
+                "evidence": cleaned,
             },
         )
         return request

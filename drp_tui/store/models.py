@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from drp_tui.store.types import JsonText, Pence, UtcDateTime
@@ -222,9 +222,20 @@ class Placement(SQLModel, table=True):
     agency_id: str = Field(foreign_key="agency.id", index=True)
     placed_on: date
     amount: Decimal = money_field()
-    status: str = Field(default="open", description="open or returned")
-    returned_on: date | None = None
+    status: str = Field(default="open", description="open, returned or recalled")
+    returned_on: date | None = Field(default=None, description="when it was returned or recalled")
     return_reason: str | None = None
+
+    # A debt is with one agency at a time (migration 0003).
+    __table_args__ = (
+        Index(
+            "ux_placement_open_debt",
+            "debt_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
 
 class Payment(SQLModel, table=True):
