@@ -289,6 +289,7 @@ def test_the_write_off_dialog_asks_for_the_reasons_evidence_and_a_note(
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             debtor = await look_at(pilot, case_id)
+            await pass_idv(pilot)  # the balance the amount defaults to shows after ID&V
             await pilot.press("w")
             await pilot.pause()
             modal = app.screen
