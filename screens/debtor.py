@@ -3,22 +3,21 @@ holds are shown first; the script and the routes open for each debt are beside t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import ClassVar
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
-from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.widgets import DataTable, Static
 
-from drp_tui.domain.holds import refusing
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.recovery import RouteCheck
 from drp_tui.services.calls import CallInfo, Outcome
@@ -26,28 +25,31 @@ from drp_tui.services.caseview import CaseView, DebtLine
 from drp_tui.services.casework import Refused
 from drp_tui.services.workstation import Workstation
 from screens.actions import (
-    HIDDEN,
     PhoneMark,
     PhoneModal,
     Referral,
     ReferralModal,
     WriteOffAsk,
     WriteOffModal,
-    debt_label,
     referral_routes,
 )
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
+from screens.debtor_view import (
+    DEBT_COLUMNS,
+    debt_cells,
+    header_content,
+    history_text,
+    holds_content,
+    person_content,
+    routes_content,
+    script_content,
+    vulnerability_content,
+)
 from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
 from screens.outcome import OutcomeModal
-from screens.text import LINE
 from screens.widgets import KeysFooter
-
-# Balance second, so it shows at 80 columns too. At 120 columns the five fit the left pane
-# exactly (72 with each cell's padding), so no scroll bar takes a row there.
-DEBT_COLUMNS = (("Debt", 15), ("Balance", 11), ("Stage", 15), ("Reference", 12), ("Costs", 9))
-HISTORY_COLUMNS = (("When", 12), ("Who", 8), ("What", 22))  # then the detail, to the edge
 
 
 class DebtorScreen(ShowsFailures, Screen[str | None]):
@@ -198,29 +200,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self._header()
         holds = self.query_one("#holds", Static)
         holds.display = bool(view.holds)
-        holds.update(
-            LINE.join(
-                Content.from_markup(
-                    "[b]ON HOLD[/b] $name $until: no $refused",
-                    name=h.name,
-                    until=h.until,
-                    refused=", ".join(
-                        a.replace("_", " ") for a in sorted(h.refuses) if a != "queue"
-                    ),
-                )
-                for h in view.holds
-            )
-        )
+        holds.update(holds_content(view))
         self._person(view, shown)
         self._debts(view, shown)
         self._history(view)
         vulnerable = self.query_one("#vulnerability", Static)
         vulnerable.display = bool(view.vulnerabilities)
-        vulnerable.update(
-            Content.from_markup(
-                "[b]Vulnerability[/b] ◆ $needs", needs="; ".join(view.vulnerabilities)
-            )
-        )
+        vulnerable.update(vulnerability_content(view))
         self._script(view)
         self._routes(view, shown)
 
@@ -234,48 +220,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def _header(self) -> None:
         if self.view is None:
             return
-        view = self.view
         elapsed = int((self.workstation.clock() - self.opened_at).total_seconds())
-        balance = f"£{HIDDEN}" if view.balance is None else f"£{view.balance:,.2f}"
-        idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
         self.query_one("#case-header", Static).update(
-            Content.from_markup(
-                f"[b]$reference[/b] · $stage · $balance · {idv} · "
-                f"call {elapsed // 60:02d}:{elapsed % 60:02d}",
-                reference=view.reference,
-                stage=view.main_stage.replace("_", " "),
-                balance=balance,
-            ),
+            header_content(self.view, elapsed),
             layout=False,  # one line, fixed in the CSS: the clock's tick redraws only it
         )
 
     def _person(self, view: CaseView, shown: bool) -> None:
-        name = view.name  # initials until ID&V passes on this call (the service masks it)
-        born = (
-            (f"{view.date_of_birth:%d %b %Y}" if view.date_of_birth else "not held")
-            if shown
-            else HIDDEN
-        )
-        address = view.address if shown else HIDDEN
-        phones = LINE.join(
-            Content.from_markup(
-                "  $number [dim]$status[/dim]"
-                if status == "good"
-                else "  [strike]$number[/strike] [red]$status[/red]",
-                number=number,
-                status=status,
-            )
-            for _, number, status in view.phones
-        )
-        self.query_one("#person", Static).update(
-            Content.from_markup(
-                "[b]$name[/b]\nborn $born\n$address\n[b]Phones[/b]\n",
-                name=name,
-                born=born,
-                address=address,
-            )
-            + (phones or Content("  none held"))
-        )
+        self.query_one("#person", Static).update(person_content(view, shown))
 
     def _debts(self, view: CaseView, shown: bool) -> None:
         table = self.query_one("#debts", DataTable)
@@ -285,26 +237,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         for label, width in DEBT_COLUMNS:
             table.add_column(label, width=width)
         for debt in view.debts:
-            table.add_row(
-                Text(debt.type_name, no_wrap=True),
-                _money(debt.balance),
-                Text(f"with {debt.with_agency}", style="yellow", no_wrap=True)
-                if debt.with_agency
-                else debt.stage.replace("_", " "),
-                Text(debt_label(debt, shown), no_wrap=True),
-                _money(debt.costs),
-                key=debt.id,
-            )
+            table.add_row(*debt_cells(debt, shown), key=debt.id)
 
     def _history(self, view: CaseView) -> None:
-        # Text, not markup: a note's own "[...]" is shown as typed.
-        lines = Text()
-        lines.append(_columns(*(label for label, _ in HISTORY_COLUMNS)) + "Detail", style="bold")
-        for line in view.history:
-            lines.append("\n" + _columns(line.at, line.officer, line.kind.replace(".", " ")))
-            lines.append(line.detail)
-        if not view.history:
-            lines.append("\nNothing recorded on this case yet.", style="dim")
+        lines = history_text(view)
         history = self.query_one("#history-lines", Static)
         history.update(lines)
         # As wide as its longest line, so a long detail scrolls into view (Tab, then →).
@@ -312,73 +248,15 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.query_one("#history", ScrollableContainer).scroll_home(animate=False)
 
     def _script(self, view: CaseView) -> None:
-        if not view.debts:
-            self.query_one("#script", Static).update("")
-            return
-        # The debt to talk about: the largest still the council's (not with an agency).
-        top = next((d for d in view.debts if d.with_agency is None), None)
-        opening = (
-            "Confirm you are speaking to the right person before discussing the "
-            "account. If anyone else answers, or you reach voicemail, leave no debt "
-            "details."
-        )
-        held = refusing(view.holds, "demand_payment")
-        if held is not None:
-            # The hold script: nothing that asks for money or says what non-payment leads to.
-            script = Content.from_markup(
-                "[b]Script (on hold)[/b]\n$opening\n$hold: do not ask for payment, offer no "
-                "arrangement and say nothing of what happens if it is not paid. Check how "
-                "they are, note the call, signpost free debt advice if they ask, and end it "
-                "kindly.",
-                opening=opening,
-                hold=held.hold.name,
-            )
-        elif top is None:
-            script = Content.from_markup(
-                "[b]Script[/b]\n$opening\nEvery debt on this case is with an agency: do not ask "
-                "for payment; give the agency's details and note the call.",
-                opening=opening,
-            )
-        else:
-            script = Content.from_markup(
-                "[b]Script[/b]\n$opening\nExplain the $debt balance and that it is at $stage. "
-                "Ask how they can pay; offer an arrangement they can afford (affordability "
-                "first if money is tight).\n[b]If it is not paid:[/b] $next",
-                opening=opening,
-                debt=top.type_name.lower(),
-                stage=top.stage.replace("_", " "),
-                next=top.non_payment,
-            )
-        self.query_one("#script", Static).update(script)
+        self.query_one("#script", Static).update(script_content(view))
 
     def _routes(self, view: CaseView, shown: bool) -> None:
-        lines = [Content.from_markup("[b]Recovery options[/b]")]
-        if refusing(view.holds, "demand_payment") is not None:
-            # On hold: the options are closed, each with its reason.
-            lines += [
-                Content.from_markup(" · closed: $why", why=why)
-                for action in ("arrangement", "referral")
-                if (why := self.workstation.refusal(view, action)) is not None
-            ]
-            self.query_one("#routes", Static).update(LINE.join(lines))
-            return
-        for debt in view.debts[:3]:
-            lines.append(
-                Content.from_markup(
-                    "[u]$debt[/u] $kind", debt=debt_label(debt, shown), kind=debt.type_name
-                )
-            )
-            if debt.with_agency:
-                lines.append(Content(f" · with {debt.with_agency}: the agency collects it"))
-                continue
-            open_routes = [r for r in debt.routes if r.open]
-            lines += [
-                Content.from_markup(" · $route: [i]$amount[/i]", route=r.name, amount=amount)
-                if (amount := debt.amounts.get(r.id)) and shown
-                else Content(f" · {r.name}")
-                for r in open_routes
-            ] or [Content(" none open")]
-        self.query_one("#routes", Static).update(LINE.join(lines))
+        closed = [
+            why
+            for action in ("arrangement", "referral")
+            if (why := self.workstation.refusal(view, action)) is not None
+        ]
+        self.query_one("#routes", Static).update(routes_content(view, shown, closed))
 
     def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
         if self.view is None:
@@ -438,20 +316,33 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         if plan is not None and self.call is not None:
             self.save_arrangement(self.case_id, self.call.id, plan)
 
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def save_arrangement(self, case_id: str, call_id: str, plan: ArrangementPlan) -> None:
-        try:
-            self.workstation.make_arrangement(
-                case_id, call_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
-            )
-        except Refused as refused:
-            self.app.call_from_thread(self._refused, refused)
-            return
-        self.app.call_from_thread(
-            self.notify,
+        self.write(
+            case_id,
+            partial(
+                self.workstation.make_arrangement,
+                case_id,
+                call_id,
+                plan.debt_id,
+                plan.schedule,
+                plan.frequency,
+                plan.override_reason,
+            ),
             f"Arrangement saved: {len(plan.schedule.instalments)} payments of "
             f"£{plan.schedule.instalments[0].amount:,.2f}. Record the outcome (ARR) next.",
         )
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def write(self, case_id: str, job: Callable[[], object], done: str = "") -> None:
+        """A store write off the UI thread, never cancelled by a later key: a refusal is
+        shown, then the case is read again (a failure reaches ShowsFailures)."""
+        try:
+            job()
+        except Refused as refused:
+            self.app.call_from_thread(self._refused, refused)
+            return
+        if done:
+            self.app.call_from_thread(self.notify, done, markup=False)
         self.post_message(self.Loaded(self._read(case_id)))
 
     def action_promise(self) -> None:
@@ -470,17 +361,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _save_note(self, text: str | None) -> None:
         if text:
-            self.save_note(self.case_id, text)
+            self.write(self.case_id, partial(self.workstation.add_note, self.case_id, text))
 
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_note(self, case_id: str, text: str) -> None:
-        self.workstation.add_note(case_id, text)
-        self.post_message(self.Loaded(self._read(case_id)))
-
-    @work(thread=True, group="debtor", exit_on_error=False)
     def record_refusal(self, view: CaseView, action: str, message: str) -> None:
-        self.workstation.refuse(view, action, message)
-        self.post_message(self.Loaded(self._read(view.case_id)))
+        self.write(view.case_id, partial(self.workstation.refuse, view, action, message))
 
     def action_phone(self) -> None:
         if self.view is None:
@@ -492,12 +376,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _mark_phone(self, mark: PhoneMark | None) -> None:
         if mark is not None:
-            self.mark_phone(self.case_id, mark)
-
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def mark_phone(self, case_id: str, mark: PhoneMark) -> None:
-        self.workstation.mark_phone(case_id, mark.phone_id, mark.status)
-        self.post_message(self.Loaded(self._read(case_id)))
+            job = partial(self.workstation.mark_phone, self.case_id, mark.phone_id, mark.status)
+            self.write(self.case_id, job)
 
     def action_refer(self) -> None:
         if self.view is None or self._refused_up_front("referral"):
@@ -523,19 +403,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _refer(self, referral: Referral | None) -> None:
         if referral is not None:
-            self.refer(self.case_id, referral)
-
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def refer(self, case_id: str, referral: Referral) -> None:
-        try:
-            self.workstation.refer(
-                case_id, referral.debt_id, referral.agency_id, referral.confirmation
+            job = partial(
+                self.workstation.refer,
+                self.case_id,
+                referral.debt_id,
+                referral.agency_id,
+                referral.confirmation,
             )
-        except Refused as refused:
-            self.app.call_from_thread(self._refused, refused)
-            return
-        self.app.call_from_thread(self.notify, f"Referred to {referral.agency_name}.", markup=False)
-        self.post_message(self.Loaded(self._read(case_id)))
+            self.write(self.case_id, job, f"Referred to {referral.agency_name}.")
 
     def action_writeoff(self) -> None:
         if self.view is None or not self.view.debts:
@@ -559,17 +434,17 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     def _writeoff(self, ask: WriteOffAsk | None) -> None:
         if ask is not None:
-            self.request_writeoff(self.case_id, ask)
-
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def request_writeoff(self, case_id: str, ask: WriteOffAsk) -> None:
-        self.workstation.request_writeoff(
-            ask.debt_reference, ask.reason_code, ask.amount, ask.note, ask.evidence
-        )
-        self.app.call_from_thread(
-            self.notify, "Write-off requested; a supervisor or manager will decide."
-        )
-        self.post_message(self.Loaded(self._read(case_id)))
+            job = partial(
+                self.workstation.request_writeoff,
+                ask.debt_reference,
+                ask.reason_code,
+                ask.amount,
+                ask.note,
+                ask.evidence,
+            )
+            self.write(
+                self.case_id, job, "Write-off requested; a supervisor or manager will decide."
+            )
 
     def _refused(self, refused: Refused) -> None:
         self.notify(
@@ -648,19 +523,3 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             severity="information" if result == "passed" else "warning",
         )
         self.post_message(self.Loaded(self._read(case_id)))
-
-
-def _columns(*values: str) -> str:
-    """The history's fixed columns, each cut to its width, then the start of the detail."""
-    return (
-        "".join(
-            f" {value[:width]:<{width}} "
-            for value, (_, width) in zip(values, HISTORY_COLUMNS, strict=True)
-        )
-        + " "
-    )
-
-
-def _money(amount: Decimal | None) -> Text:
-    """Money as the call may see it: hidden until ID&V passes (the view holds None)."""
-    return Text(f"£{HIDDEN}" if amount is None else f"£{amount:,.2f}", justify="right")
