@@ -12,6 +12,7 @@ from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 
 from drp_tui.domain.errors import InputError
 from drp_tui.idle_gc import IdleCollector
@@ -32,10 +33,12 @@ class DrpApp(App[None]):
         workstation: Workstation,
         keymap: Mapping[str, str] | None = None,
         read_ahead: QueueReadAhead | None = None,
+        cursor_blink: bool = True,
     ) -> None:
         super().__init__()
         self.workstation = workstation
         self.keymap = dict(keymap or {})
+        self.cursor_blink = cursor_blink
         self.queue_read_ahead = read_ahead
         self.idle_gc = IdleCollector()
 
@@ -52,6 +55,13 @@ class DrpApp(App[None]):
         if isinstance(event, events.InputEvent):
             self.idle_gc.activity(monotonic())
         await super().on_event(event)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A text field blinks only while it has focus, so turning the blink off as it
+        gets focus covers every field on every screen (tests do: a snapshot or a Pilot
+        test must never catch the cursor half way through a blink)."""
+        if not self.cursor_blink and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     @on(QueueScreen.Loaded)
     def _queue_loaded(self) -> None:
@@ -94,7 +104,12 @@ def create_app(
     workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`)."""
     if settings.keymap:  # checking it loads every screen: the case screens wait for Enter
         _check_keymap(settings.keymap)
-    return DrpApp(workstation or open_workstation(settings), settings.keymap, read_ahead)
+    return DrpApp(
+        workstation or open_workstation(settings),
+        settings.keymap,
+        read_ahead,
+        cursor_blink=settings.cursor_blink,
+    )
 
 
 def _check_keymap(keymap: Mapping[str, str]) -> None:

@@ -29,6 +29,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DRP_DATA_HOME", str(tmp_path / "data-home"))
     for name in ("DRP_POLICY_DIR", "DRP_TODAY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DRP_CURSOR_BLINK", "false")  # an app built any way: a steady cursor
     return tmp_path
 
 

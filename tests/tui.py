@@ -26,13 +26,15 @@ def settings_for(
     now: datetime = DEMO_NOW,
     keymap: dict[str, str] | None = None,
 ) -> Settings:
-    """An officer's settings for `store`, at the demo's fixed time unless told."""
+    """An officer's settings for `store`, at the demo's fixed time unless told, with a
+    steady cursor: a blinking one is drawn or not depending on when the test looks."""
     return Settings(
         store=store.path,
         officer=officer,
         now=now,
         data_home=home or tmp_path / "home",
         keymap=keymap or {},
+        cursor_blink=False,
     )
 
 
