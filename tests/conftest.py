@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from drp_tui.services.policy import PolicyBook, data_dir, load_policy
 from drp_tui.store.engine import Store
 from tests.postgres import PostgresCluster
+from tests.threads import CountedThreadsPolicy
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -20,6 +22,15 @@ REPO = Path(__file__).resolve().parent.parent
 def policy() -> PolicyBook:
     """The shipped policy tables, loaded and validated once."""
     return load_policy(data_dir() / "policy")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def counted_threads() -> Iterator[None]:
+    """Event loops whose threads `tests.tui.settle` can wait for (tests/threads.py)."""
+    previous = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(CountedThreadsPolicy())
+    yield
+    asyncio.set_event_loop_policy(previous)
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,16 @@
 """What keeps the Textual tests deterministic on a loaded machine: no text field blinks (a
 snapshot or an assertion would otherwise catch the cursor drawn or not depending on the
-moment)."""
+moment), and `settle` returns only once every worker and every thread it started is done."""
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
+from textual import work
+from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input
 
@@ -70,3 +73,73 @@ def test_the_officer_setting_is_what_turns_the_blink_off(demo_store: Store, tmp_
 
     seen = asyncio.run(run())
     assert all(blink for blinks in seen.values() for blink in blinks), seen
+
+
+class Writer(App[None]):
+    """A write in a thread worker that the next worker in its group cancels mid-flight,
+    as an exclusive write in the debtor screen's group is by the next key's read."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started, self.gate = threading.Event(), threading.Event()
+        self.written = False
+
+    @work(thread=True, exclusive=True, group="case")
+    def write(self) -> None:
+        self.started.set()
+        self.gate.wait()
+        self.written = True
+
+    @work(thread=True, exclusive=True, group="case")
+    def read(self) -> None:
+        pass
+
+
+def test_settle_waits_for_the_thread_of_a_cancelled_write() -> None:
+    async def run() -> None:
+        app = Writer()
+        async with app.run_test() as pilot:
+            write = app.write()
+            await asyncio.to_thread(app.started.wait)
+            app.read()  # cancels the write's worker; its thread is still waiting at the gate
+            await pilot.pause()
+            assert write.is_cancelled
+            assert write not in app.workers  # waiting for the workers alone would return now
+            settling = asyncio.create_task(settle(pilot))
+            try:
+                for _ in range(5):
+                    await pilot.pause()
+                    assert not settling.done()  # it cannot be: the thread is still at the gate
+            finally:
+                app.gate.set()  # never leave the thread waiting: the loop's end joins it
+            await settling
+            assert app.written
+
+    asyncio.run(run())
+
+
+def test_settle_waits_for_work_that_a_result_starts_and_for_failed_workers() -> None:
+    class Chain(App[None]):
+        steps: ClassVar[list[str]] = []
+
+        @work(thread=True, exit_on_error=False)
+        def fail(self) -> None:
+            self.steps.append("failed")
+            self.call_from_thread(self.after)
+            raise OSError("disk I/O error")
+
+        def after(self) -> None:
+            self.call_after_refresh(self.reload)
+
+        @work(thread=True)
+        def reload(self) -> None:
+            self.steps.append("reloaded")
+
+    async def run() -> list[str]:
+        app = Chain()
+        async with app.run_test() as pilot:
+            app.fail()
+            await settle(pilot)  # a failed worker is no error here: the screen reports it
+            return list(app.steps)
+
+    assert asyncio.run(run()) == ["failed", "reloaded"]
