@@ -3,7 +3,7 @@ workstation's services and the first screen is the officer's queue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from time import monotonic
 from typing import Any, ClassVar
@@ -34,6 +34,7 @@ class DrpApp(App[None]):
         keymap: Mapping[str, str] | None = None,
         read_ahead: QueueReadAhead | None = None,
         cursor_blink: bool = True,
+        idle_clock: Callable[[], float] = monotonic,
     ) -> None:
         super().__init__()
         self.workstation = workstation
@@ -41,11 +42,12 @@ class DrpApp(App[None]):
         self.cursor_blink = cursor_blink
         self.queue_read_ahead = read_ahead
         self.idle_gc = IdleCollector()
+        self.idle_clock = idle_clock  # seconds, for the idle collector; tests move their own
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
-        self.idle_gc.start(monotonic())
-        self.set_interval(0.5, self._collect_when_idle)
+        self.idle_gc.start(self.idle_clock())
+        self.set_interval(0.5, self.collect_when_idle)
         self.push_screen(QueueScreen(self.workstation, self.queue_read_ahead))
 
     def on_unmount(self) -> None:
@@ -53,7 +55,7 @@ class DrpApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
-            self.idle_gc.activity(monotonic())
+            self.idle_gc.activity(self.idle_clock())
         await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -67,10 +69,11 @@ class DrpApp(App[None]):
     def _queue_loaded(self) -> None:
         # Not collecting while the queue is drawn; and the first idle collection, which
         # freezes what is alive, then includes the queue.
-        self.idle_gc.activity(monotonic())
+        self.idle_gc.activity(self.idle_clock())
 
-    def _collect_when_idle(self) -> None:
-        self.idle_gc.tick(monotonic())
+    def collect_when_idle(self) -> None:
+        """A full garbage collection if the officer has been idle (every half second)."""
+        self.idle_gc.tick(self.idle_clock())
 
     def action_help(self) -> None:
         from screens.help import HelpScreen
@@ -99,9 +102,11 @@ def create_app(
     settings: Settings,
     workstation: Workstation | None = None,
     read_ahead: QueueReadAhead | None = None,
+    idle_clock: Callable[[], float] = monotonic,
 ) -> DrpApp:
     """The one way the app is built: by `drp`, `drp demo` and the tests. `drp` passes the
-    workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`)."""
+    workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`);
+    tests, a clock for the idle collector that they move themselves."""
     if settings.keymap:  # checking it loads every screen: the case screens wait for Enter
         _check_keymap(settings.keymap)
     return DrpApp(
@@ -109,6 +114,7 @@ def create_app(
         settings.keymap,
         read_ahead,
         cursor_blink=settings.cursor_blink,
+        idle_clock=idle_clock,
     )
 
 
