@@ -21,6 +21,7 @@ if [ ! -x "$python" ]; then
   exit 2
 fi
 
+logs=$(mktemp -d "${TMPDIR:-/tmp}/drp-stress.XXXXXX")  # each run's output, until the end
 burners=()
 tests_pid=
 stop_burners() {
@@ -35,7 +36,7 @@ stop_burners() {
   fi
   burners=()
 }
-trap stop_burners EXIT
+trap 'stop_burners; rm -rf "$logs"' EXIT
 trap 'exit 130' INT TERM  # the EXIT trap still stops the burners (and a run in progress)
 
 for _ in 1 2; do
@@ -49,7 +50,7 @@ results=()
 failed=0
 for run in $(seq 1 "$runs"); do
   run_started=$(date +%s)
-  log=$(mktemp)
+  log="$logs/run-$run.log"
   # In the background and waited for, so Ctrl+C or a kill reaches the trap at once.
   "$python" -m pytest "${targets[@]}" -q -p no:cacheprovider >"$log" 2>&1 &
   tests_pid=$!
@@ -63,7 +64,6 @@ for run in $(seq 1 "$runs"); do
     echo "--- run $run failed (exit $status); its output:"
     cat "$log"
   fi
-  rm -f "$log"
   results+=("run $run: exit $status in ${seconds}s: $line")
   echo "${results[-1]}"
 done
