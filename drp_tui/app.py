@@ -3,7 +3,7 @@ workstation's services and the first screen is the officer's queue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from time import monotonic
 from typing import Any, ClassVar
@@ -12,6 +12,7 @@ from textual import events, on
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 
 from drp_tui.domain.errors import InputError
 from drp_tui.idle_gc import IdleCollector
@@ -32,17 +33,21 @@ class DrpApp(App[None]):
         workstation: Workstation,
         keymap: Mapping[str, str] | None = None,
         read_ahead: QueueReadAhead | None = None,
+        cursor_blink: bool = True,
+        idle_clock: Callable[[], float] = monotonic,
     ) -> None:
         super().__init__()
         self.workstation = workstation
         self.keymap = dict(keymap or {})
+        self.cursor_blink = cursor_blink
         self.queue_read_ahead = read_ahead
         self.idle_gc = IdleCollector()
+        self.idle_clock = idle_clock  # seconds, for the idle collector; tests move their own
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
-        self.idle_gc.start(monotonic())
-        self.set_interval(0.5, self._collect_when_idle)
+        self.idle_gc.start(self.idle_clock())
+        self.set_interval(0.5, self.collect_when_idle)
         self.push_screen(QueueScreen(self.workstation, self.queue_read_ahead))
 
     def on_unmount(self) -> None:
@@ -50,17 +55,25 @@ class DrpApp(App[None]):
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):
-            self.idle_gc.activity(monotonic())
+            self.idle_gc.activity(self.idle_clock())
         await super().on_event(event)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        """A text field blinks only while it has focus, so turning the blink off as it
+        gets focus covers every field on every screen (tests do: a snapshot or a Pilot
+        test must never catch the cursor half way through a blink)."""
+        if not self.cursor_blink and isinstance(event.widget, Input):
+            event.widget.cursor_blink = False
 
     @on(QueueScreen.Loaded)
     def _queue_loaded(self) -> None:
         # Not collecting while the queue is drawn; and the first idle collection, which
         # freezes what is alive, then includes the queue.
-        self.idle_gc.activity(monotonic())
+        self.idle_gc.activity(self.idle_clock())
 
-    def _collect_when_idle(self) -> None:
-        self.idle_gc.tick(monotonic())
+    def collect_when_idle(self) -> None:
+        """A full garbage collection if the officer has been idle (every half second)."""
+        self.idle_gc.tick(self.idle_clock())
 
     def action_help(self) -> None:
         from screens.help import HelpScreen
@@ -102,12 +115,20 @@ def create_app(
     settings: Settings,
     workstation: Workstation | None = None,
     read_ahead: QueueReadAhead | None = None,
+    idle_clock: Callable[[], float] = monotonic,
 ) -> DrpApp:
     """The one way the app is built: by `drp`, `drp demo` and the tests. `drp` passes the
-    workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`)."""
+    workstation it opened and the queue it is reading ahead (`drp_tui.cli.main.desk_app`);
+    tests, a clock for the idle collector that they move themselves."""
     if settings.keymap:  # checking it loads every screen: the case screens wait for Enter
         _check_keymap(settings.keymap)
-    return DrpApp(workstation or open_workstation(settings), settings.keymap, read_ahead)
+    return DrpApp(
+        workstation or open_workstation(settings),
+        settings.keymap,
+        read_ahead,
+        cursor_blink=settings.cursor_blink,
+        idle_clock=idle_clock,
+    )
 
 
 def _check_keymap(keymap: Mapping[str, str]) -> None:

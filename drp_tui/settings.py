@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     now: datetime | None = Field(
         default=None, description="pin the clock, with a timezone (demos, training and tests)"
     )
+    cursor_blink: bool = Field(
+        default=True,
+        description="blink the cursor in a text field (off: a steady cursor; tests turn it off)",
+    )
 
     @property
     def store_path(self) -> Path:

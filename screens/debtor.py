@@ -213,8 +213,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def _tick(self) -> None:
         # Not while put away or under a full screen (the affordability form): its drawing
         # would cost that screen a redraw each second for a header nobody can see.
-        top = self.app.screen
-        if top is self or isinstance(top, ModalScreen):
+        # Nor as the app closes: the stack is empty while this kept screen's clock still ticks.
+        stack = self.app.screen_stack
+        if stack and (stack[-1] is self or isinstance(stack[-1], ModalScreen)):
             self._header()
 
     def _header(self) -> None:

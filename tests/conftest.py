@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -12,6 +13,7 @@ import pytest
 from drp_tui.services.policy import PolicyBook, data_dir, load_policy
 from drp_tui.store.engine import Store
 from tests.postgres import PostgresCluster
+from tests.threads import CountedThreadsPolicy
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -22,6 +24,15 @@ def policy() -> PolicyBook:
     return load_policy(data_dir() / "policy")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def counted_threads() -> Iterator[None]:
+    """Event loops whose threads `tests.tui.settle` can wait for (tests/threads.py)."""
+    previous = asyncio.get_event_loop_policy()
+    asyncio.set_event_loop_policy(CountedThreadsPolicy())
+    yield
+    asyncio.set_event_loop_policy(previous)
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads the developer's own config or data folder."""
@@ -29,6 +40,7 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("DRP_DATA_HOME", str(tmp_path / "data-home"))
     for name in ("DRP_POLICY_DIR", "DRP_TODAY"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DRP_CURSOR_BLINK", "false")  # an app built any way: a steady cursor
     return tmp_path
 
 

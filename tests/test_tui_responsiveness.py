@@ -18,6 +18,7 @@ from textual.color import Color
 from textual.widgets import Input
 from textual.widgets._footer import FooterKey
 
+from drp_tui.app import create_app
 from drp_tui.idle_gc import FORCED_FULL_AFTER, IDLE_SECONDS, IdleCollector
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Event
@@ -31,6 +32,7 @@ from tests.tui import (
     one,
     open_first_case,
     pass_idv,
+    settings_for,
     settle,
     text_of,
 )
@@ -97,21 +99,28 @@ def test_the_app_collects_when_idle_and_leaves_the_process_as_it_found_it(
     demo_store: Store, tmp_path: Path
 ) -> None:
     saved = gc.get_threshold()
+    clock = [1000.0]  # the idle collector's clock, moved by the test: no real waiting
 
     async def run() -> None:
-        app = app_for(demo_store, tmp_path)
+        app = create_app(settings_for(demo_store, tmp_path), idle_clock=lambda: clock[0])
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(pilot)
-            await asyncio.sleep(IDLE_SECONDS + 0.6)  # the check runs every half second
+            app.collect_when_idle()  # what the app's half-second timer does
+            assert app.idle_gc.collections == 0  # no time has passed
+            clock[0] += IDLE_SECONDS
+            app.collect_when_idle()  # (or the timer did, at the same clock)
             assert app.idle_gc.collections == 1
             assert app.idle_gc.frozen
+            clock[0] += 5
+            await pilot.press("down")  # a key is activity
+            assert app.idle_gc.last_activity == clock[0]
             # The queue arriving counts as activity: no collection while it is drawn.
-            app.idle_gc.last_activity = 0.0
+            clock[0] += 5
             queue = app.screen
             assert isinstance(queue, QueueScreen)
             queue.action_refresh()  # not a key: only the reload can move the clock
             await settle(pilot)
-            assert app.idle_gc.last_activity > 0.0
+            assert app.idle_gc.last_activity == clock[0]
 
     asyncio.run(run())
     assert gc.get_threshold() == saved

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from concurrent.futures import Future
+from contextlib import suppress
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -10,12 +13,14 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Input, Static
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from tests.conftest import DEMO_NOW
+from tests.threads import running_threads
 
 
 def settings_for(
@@ -26,13 +31,15 @@ def settings_for(
     now: datetime = DEMO_NOW,
     keymap: dict[str, str] | None = None,
 ) -> Settings:
-    """An officer's settings for `store`, at the demo's fixed time unless told."""
+    """An officer's settings for `store`, at the demo's fixed time unless told, with a
+    steady cursor: a blinking one is drawn or not depending on when the test looks."""
     return Settings(
         store=store.path,
         officer=officer,
         now=now,
         data_home=home or tmp_path / "home",
         keymap=keymap or {},
+        cursor_blink=False,
     )
 
 
@@ -49,9 +56,27 @@ def app_for(
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Let every worker finish and the screen catch up."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Return once nothing the app started is still running and the screen has caught up:
+    every worker, reads and writes, failed or not (the screen shows the failure; the test
+    looks at the screen), every thread a worker left running when it was cancelled (an
+    exclusive worker replaced by the next in its group: its thread goes on writing), and
+    whatever their results started in turn (a reload after a save, a read after a draw)."""
+    while True:
+        await pilot.pause()
+        workers, threads = list(pilot.app.workers), running_threads()
+        if not workers and not threads:
+            return
+        await asyncio.gather(*map(_finished, workers), *map(_returned, threads))
+
+
+async def _finished(worker: Worker[Any]) -> None:
+    with suppress(WorkerFailed, WorkerCancelled):
+        await worker.wait()
+
+
+async def _returned(call: Future[Any]) -> None:
+    with suppress(Exception, asyncio.CancelledError):  # the worker's own state says how it ended
+        await asyncio.wrap_future(call)
 
 
 async def open_first_case(pilot: Pilot[Any]) -> DebtorScreen:
