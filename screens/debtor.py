@@ -39,7 +39,7 @@ from screens.actions import (
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.dialog import PromptModal, ShowsFailures
-from screens.idv import IdvChoice, IdvModal
+from screens.idv import IdvChoice, IdvModal, on_the_line
 from screens.outcome import OutcomeModal
 from screens.text import LINE
 from screens.widgets import KeysFooter
@@ -237,7 +237,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         view = self.view
         elapsed = int((self.workstation.clock() - self.opened_at).total_seconds())
         balance = f"£{HIDDEN}" if view.balance is None else f"£{view.balance:,.2f}"
-        idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
+        authority = None if view.call is None else view.call.authority
+        if authority is not None:
+            idv = "[cyan]Third party: $who may $may[/cyan]"
+        elif view.verified:
+            idv = "[green]ID&V passed[/green]"
+        else:
+            idv = "[yellow]ID&V needed (i)[/yellow]"
         self.query_one("#case-header", Static).update(
             Content.from_markup(
                 f"[b]$reference[/b] · $stage · $balance · {idv} · "
@@ -245,6 +251,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 reference=view.reference,
                 stage=view.main_stage.replace("_", " "),
                 balance=balance,
+                who="" if authority is None else authority.who,
+                may="" if authority is None else authority.may,
             ),
             layout=False,  # one line, fixed in the CSS: the clock's tick redraws only it
         )
@@ -275,6 +283,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 address=address,
             )
             + (phones or Content("  none held"))
+            + on_the_line(view)
         )
 
     def _debts(self, view: CaseView, shown: bool) -> None:
@@ -603,7 +612,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.dismiss(then)
 
     def action_idv(self) -> None:
-        self.app.push_screen(IdvModal(), self._record_idv)
+        self.app.push_screen(IdvModal(self.workstation.authorities(self.case_id)), self._record_idv)
 
     def _record_idv(self, choice: IdvChoice | None) -> None:
         if choice is not None and self.call is not None:
@@ -611,11 +620,14 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def verify(self, case_id: str, call_id: str, choice: IdvChoice) -> None:
-        result = self.workstation.verify(call_id, choice.checks, choice.third_party)
+        result = self.workstation.verify(
+            call_id, choice.checks, choice.third_party, choice.authority_id
+        )
+        said = "third party with recorded authority" if result == "authorised" else result
         self.app.call_from_thread(
             self.notify,
-            f"ID&V {result.replace('_', ' ')}",
-            severity="information" if result == "passed" else "warning",
+            f"ID&V {said.replace('_', ' ')}",
+            severity="information" if result in ("passed", "authorised") else "warning",
         )
         self.post_message(self.Loaded(self._read(case_id)))
 
