@@ -16,6 +16,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from drp_tui.cli.main import app
+from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.services import authority, calls
 from drp_tui.services.caseview import case_view
@@ -23,6 +24,7 @@ from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Case, Person
+from tests.callhelp import verified_call
 from tests.test_casework import NOW, actor, one_case_store
 
 TODAY = NOW.date()
@@ -143,6 +145,40 @@ def test_bad_authority_is_one_line_and_nothing_written(
     assert "\n" not in str(raised.value)
     assert rows(store, "SELECT count(*) FROM thirdpartyauthority") == [(0,)]
     assert rows(store, "SELECT count(*) FROM event") == before
+
+
+@pytest.mark.parametrize(
+    ("idv_result", "scope", "may"),
+    [
+        ("passed", (), {"discuss", "arrange"}),
+        ("authorised", ("discuss",), {"discuss"}),
+        ("authorised", ("arrange", "pay"), {"arrange"}),
+        ("third_party", ("discuss", "arrange"), set()),
+        ("failed", ("discuss", "arrange"), set()),
+        ("not_attempted", (), set()),
+    ],
+)
+def test_standing_is_what_the_person_on_the_line_may_do(
+    idv_result: str, scope: tuple[str, ...], may: set[str]
+) -> None:
+    on_line = standing(idv_result, scope)
+    assert on_line.may == may
+    allowed = {a for a in CALL_ACTIONS if call_refusal(a, standing=on_line, holds=()) is None}
+    expected = {"referral"}
+    expected |= {"affordability"} if "discuss" in may else set()
+    expected |= {"promise", "arrangement"} if "arrange" in may else set()
+    assert allowed == expected
+
+
+def test_the_history_shows_who_was_given_authority_once_disclosed(
+    store: Store, policy: PolicyBook
+) -> None:
+    sam(store, ("discuss",), until=date(2027, 5, 31))
+    masked = case_view(store, policy, "c1", TODAY, calls.open_call(store, actor(), "c1", "q").id)
+    assert "Sam Smith" not in str(masked.history)
+    shown = case_view(store, policy, "c1", TODAY, verified_call(store, actor(), "c1"))
+    given = [h.detail for h in shown.history if h.kind == "authority.recorded"]
+    assert given == ["name Sam Smith, relationship partner"]
 
 
 def test_authorities_in_force_on_a_date(store: Store) -> None:

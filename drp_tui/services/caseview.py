@@ -119,6 +119,8 @@ def _summary(kind: str, payload: dict[str, object]) -> str:
         "agency",
         "to",
         "text",
+        "name",  # a third party given authority
+        "relationship",
     )
     return ", ".join(f"{k} {payload[k]}" for k in keys if payload.get(k) not in (None, ""))
 
