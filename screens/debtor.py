@@ -509,7 +509,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.dismiss(then)
 
     def action_idv(self) -> None:
-        self.app.push_screen(IdvModal(), self._record_idv)
+        self.app.push_screen(IdvModal(self.workstation.authorities(self.case_id)), self._record_idv)
 
     def _record_idv(self, choice: IdvChoice | None) -> None:
         if choice is not None and self.call is not None:
@@ -517,10 +517,13 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def verify(self, case_id: str, call_id: str, choice: IdvChoice) -> None:
-        result = self.workstation.verify(call_id, choice.checks, choice.third_party)
+        result = self.workstation.verify(
+            call_id, choice.checks, choice.third_party, choice.authority_id
+        )
+        said = "third party with recorded authority" if result == "authorised" else result
         self.app.call_from_thread(
             self.notify,
-            f"ID&V {result.replace('_', ' ')}",
-            severity="information" if result == "passed" else "warning",
+            f"ID&V {said.replace('_', ' ')}",
+            severity="information" if result in ("passed", "authorised") else "warning",
         )
         self.post_message(self.Loaded(self._read(case_id)))

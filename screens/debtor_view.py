@@ -13,6 +13,7 @@ from textual.content import Content
 from drp_tui.domain.holds import refusing
 from drp_tui.services.caseview import CaseView, DebtLine
 from screens.actions import HIDDEN, debt_label
+from screens.idv import on_the_line
 from screens.text import LINE
 
 # Balance second, so it shows at 80 columns too. At 120 columns the five fit the left pane
@@ -28,13 +29,21 @@ OPENING = (
 def header_content(view: CaseView, elapsed: int) -> Content:
     """One line: the case, its stage and balance, the call's ID&V and its clock."""
     balance = f"£{HIDDEN}" if view.balance is None else f"£{view.balance:,.2f}"
-    idv = "[green]ID&V passed[/green]" if view.verified else "[yellow]ID&V needed (i)[/yellow]"
+    authority = None if view.call is None else view.call.authority
+    if authority is not None:
+        idv = "[cyan]Third party: $who may $may[/cyan]"
+    elif view.verified:
+        idv = "[green]ID&V passed[/green]"
+    else:
+        idv = "[yellow]ID&V needed (i)[/yellow]"
     return Content.from_markup(
         f"[b]$reference[/b] · $stage · $balance · {idv} · "
         f"call {elapsed // 60:02d}:{elapsed % 60:02d}",
         reference=view.reference,
         stage=view.main_stage.replace("_", " "),
         balance=balance,
+        who="" if authority is None else authority.who,
+        may="" if authority is None else authority.may,
     )
 
 
@@ -72,12 +81,16 @@ def person_content(view: CaseView, shown: bool) -> Content:
         )
         for _, number, status in view.phones
     )
-    return Content.from_markup(
-        "[b]$name[/b]\nborn $born\n$address\n[b]Phones[/b]\n",
-        name=view.name,  # initials until ID&V passes on this call (the service masks it)
-        born=born,
-        address=view.address if shown else HIDDEN,
-    ) + (phones or Content("  none held"))
+    return (
+        Content.from_markup(
+            "[b]$name[/b]\nborn $born\n$address\n[b]Phones[/b]\n",
+            name=view.name,  # initials until ID&V passes on this call (the service masks it)
+            born=born,
+            address=view.address if shown else HIDDEN,
+        )
+        + (phones or Content("  none held"))
+        + on_the_line(view)
+    )
 
 
 def debt_cells(debt: DebtLine, shown: bool) -> tuple[Text | str, ...]:

@@ -1,16 +1,25 @@
-"""Identity and verification: which details the caller confirmed (DOMAIN.md decision 10)."""
+"""Identity and verification: which details the caller confirmed (DOMAIN.md decision 10), or
+that a third party is on the line, with or without recorded authority to speak for the
+debtor."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Checkbox, OptionList, Static
+from textual.widgets.option_list import Option
+
+from drp_tui.services.authority import Authority
+from drp_tui.services.caseview import CaseView
 
 CHECK_LABELS = {
     "date_of_birth": "Date of birth",
@@ -24,6 +33,7 @@ CHECK_LABELS = {
 class IdvChoice:
     checks: frozenset[str]
     third_party: bool = False
+    authority_id: str | None = None  # the recorded authority the third party holds
 
 
 class IdvModal(ModalScreen[IdvChoice | None]):
@@ -31,6 +41,11 @@ class IdvModal(ModalScreen[IdvChoice | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="idv.cancel"),
     ]
+
+    def __init__(self, authorities: Sequence[Authority] = ()) -> None:
+        """`authorities`: the third parties with recorded authority in force today."""
+        super().__init__()
+        self.authorities = tuple(authorities)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idv"):
@@ -43,6 +58,20 @@ class IdvModal(ModalScreen[IdvChoice | None]):
                 yield Button("Record", variant="primary", id="record")
                 yield Button("Third party", id="third-party")
                 yield Button("Cancel", id="cancel")
+            if not self.authorities:
+                yield Static(
+                    "No third party holds recorded authority.",
+                    id="idv-no-authority",
+                )
+                return
+            yield Static(
+                "[b]Third party with authority[/b]: who is on the line?",
+                id="idv-authority-help",
+            )
+            yield OptionList(
+                *(Option(Text(a.describe()), id=a.id) for a in self.authorities),
+                id="idv-authorities",
+            )
 
     def _ticked(self) -> frozenset[str]:
         return frozenset(
@@ -57,6 +86,22 @@ class IdvModal(ModalScreen[IdvChoice | None]):
     def third_party(self) -> None:
         self.dismiss(IdvChoice(frozenset(), third_party=True))
 
+    @on(OptionList.OptionSelected, "#idv-authorities")
+    def with_authority(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(IdvChoice(frozenset(), third_party=True, authority_id=event.option.id))
+
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def on_the_line(view: CaseView) -> Content:
+    """Who speaks for the debtor on this call, when a third party with recorded authority
+    does, for the debtor screen's person pane (the header says it too, but is cut at 80
+    columns)."""
+    authority = None if view.call is None else view.call.authority
+    if authority is None:
+        return Content("")
+    return Content.from_markup(
+        "\n[b]On the line[/b] $who, may $may", who=authority.who, may=authority.may
+    )

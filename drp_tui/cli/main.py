@@ -11,6 +11,7 @@ from drp_tui import __version__
 from drp_tui.cli import (
     agency,
     arrangements,
+    authority,
     calc,
     exports,
     hub,
@@ -52,6 +53,7 @@ app.add_typer(arrangements.app, name="arrangements")
 app.add_typer(writeoffs.app, name="writeoff")
 app.add_typer(exports.app, name="export")
 app.add_typer(agency.app, name="agency")
+app.add_typer(authority.app, name="authority")
 app.add_typer(hub.app, name="hub")
 app.command("sync")(hub.sync)
 app.command("demo")(demo)

@@ -1,6 +1,11 @@
-"""What an officer may do on a call: holds first, then the call's own ID&V (DOMAIN.md
+"""What an officer may do on a call: holds first, then who is on the line (DOMAIN.md
 decisions 9 and 10). Pure: the services apply it inside their transactions, and the screens
-ask it before opening a form."""
+ask it before opening a form.
+
+Who is on the line has a *standing*: the debtor with ID&V passed on this call may do
+everything; a third party with recorded authority may do what that authority covers
+("discuss": hear the account detail; "arrange": agree payment on the debtor's behalf);
+anyone else nothing."""
 
 from __future__ import annotations
 
@@ -10,38 +15,66 @@ from dataclasses import dataclass
 from drp_tui.domain.holds import ActiveHold, refusing
 from drp_tui.domain.outcomes import OutcomeCode
 
-IDV_RESULTS = ("not_attempted", "passed", "failed", "third_party")
+IDV_RESULTS = ("not_attempted", "passed", "failed", "third_party", "authorised")
+# What a third party's authority may cover, as the officer reads it.
+SCOPES = {
+    "discuss": "hear the account detail",
+    "arrange": "agree payment on the debtor's behalf",
+}
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the person on the line may do on this call, from its ID&V."""
+
+    idv_result: str = "not_attempted"
+    may: frozenset[str] = frozenset()
+
+
+def standing(idv_result: str, scope: Iterable[str] = ()) -> Standing:
+    """ID&V passed: everything; a third party with recorded authority ("authorised"): what
+    the authority covers; anything else: nothing."""
+    if idv_result == "passed":
+        return Standing(idv_result, frozenset(SCOPES))
+    if idv_result == "authorised":
+        return Standing(idv_result, frozenset(scope) & frozenset(SCOPES))
+    return Standing(idv_result)
 
 
 @dataclass(frozen=True)
 class CallAction:
     what: str  # as the officer reads it: "promise to pay"
     hold_action: str | None  # the hold action (domain.holds.ACTIONS) it is, if any
-    needs_idv: bool  # only with ID&V passed on this call
+    needs: str | None  # the standing (SCOPES) the person on the line must have, if any
 
 
 CALL_ACTIONS = {
-    "promise": CallAction("promise to pay", "demand_payment", needs_idv=True),
-    "arrangement": CallAction("arrangement", "make_arrangement", needs_idv=True),
-    "affordability": CallAction("affordability assessment", None, needs_idv=True),
-    "referral": CallAction("referral to an agency", "escalate", needs_idv=False),
+    "promise": CallAction("promise to pay", "demand_payment", needs="arrange"),
+    "arrangement": CallAction("arrangement", "make_arrangement", needs="arrange"),
+    "affordability": CallAction("affordability assessment", None, needs="discuss"),
+    "referral": CallAction("referral to an agency", "escalate", needs=None),
 }
 
 
-def idv_refusal(what: str, idv_result: str) -> str | None:
-    """Why `what` may not be done on a call whose ID&V stands at `idv_result`, or None."""
-    if idv_result == "passed":
+def idv_refusal(what: str, on_line: Standing, needs: str = "discuss") -> str | None:
+    """Why `what`, which needs `needs`, may not be done by whoever is on the line, or None."""
+    if needs in on_line.may:
         return None
-    if idv_result == "third_party":
+    if on_line.idv_result == "authorised":
+        return (
+            f"{what} refused: the third party's recorded authority does not let them "
+            f"{SCOPES[needs]}"
+        )
+    if on_line.idv_result == "third_party":
         return (
             f"{what} refused: a third party is on the line (no account details and no "
             "agreements without recorded authority)"
         )
-    state = "failed" if idv_result == "failed" else "not done"
+    state = "failed" if on_line.idv_result == "failed" else "not done"
     return f"{what} refused: ID&V {state} on this call (i records the checks)"
 
 
-def call_refusal(action: str, *, idv_result: str, holds: Iterable[ActiveHold]) -> str | None:
+def call_refusal(action: str, *, standing: Standing, holds: Iterable[ActiveHold]) -> str | None:
     """Why `action` may not be taken on this call, or None when it may. A hold is the first
     reason given, because passing ID&V would not lift it."""
     rule = CALL_ACTIONS[action]
@@ -49,20 +82,33 @@ def call_refusal(action: str, *, idv_result: str, holds: Iterable[ActiveHold]) -
         found = refusing(holds, rule.hold_action)
         if found is not None:
             return f"{rule.what}: {found.message}"
-    return idv_refusal(rule.what, idv_result) if rule.needs_idv else None
+    return None if rule.needs is None else idv_refusal(rule.what, standing, rule.needs)
 
 
 def outcome_refusal(
-    code: OutcomeCode, *, idv_result: str, holds: Iterable[ActiveHold]
+    code: OutcomeCode, *, standing: Standing, holds: Iterable[ActiveHold]
 ) -> str | None:
-    """Why `code` may not end a call whose ID&V stands at `idv_result`, or None."""
-    if code.idv == "passed" and idv_result != "passed":
+    """Why `code` may not end a call with `standing` on the line, or None. A code that needs
+    ID&V passed needs someone who may discuss the account; one that records a promise, someone
+    who may agree payment."""
+    idv_result = standing.idv_result
+    if code.idv == "passed" and "discuss" not in standing.may:
+        if idv_result == "authorised":
+            return (
+                f"{code.code} ({code.name}) needs ID&V passed on this call, or a third party "
+                "with authority to discuss the account: their authority does not cover it"
+            )
         state = {"third_party": "a third party answered", "failed": "ID&V failed"}.get(
             idv_result, "no ID&V on this call"
         )
         return f"{code.code} ({code.name}) needs ID&V passed on this call: {state}"
     if code.idv == "failed" and idv_result != "failed":
         return f"{code.code} records a failed ID&V, and this call's ID&V is not failed"
+    if "promise" in code.effects and "arrange" not in standing.may:
+        return (
+            f"{code.code} ({code.name}) needs someone who may agree payment: ID&V passed on "
+            "this call, or a third party whose recorded authority covers arranging"
+        )
     if "promise" in code.effects:
         found = refusing(holds, "demand_payment")
         if found is not None:

@@ -13,11 +13,12 @@ from decimal import Decimal
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from drp_tui.domain.calls import outcome_refusal
+from drp_tui.domain.calls import Standing, outcome_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds
 from drp_tui.domain.outcomes import OutcomeCode, OutcomePolicy
 from drp_tui.domain.schedule import ArrangementRules, check_promise
+from drp_tui.services.authority import Authority, authority_for_call, load_authority, today
 from drp_tui.services.casework import (
     Actor,
     Refused,
@@ -28,6 +29,7 @@ from drp_tui.services.casework import (
     _mark_deceased,
     _set_hold,
     _set_next_action,
+    call_standing,
     on_call,
     open_call_on,
     record_refusal,
@@ -51,14 +53,21 @@ class CallInfo:
     opened_at: datetime
     idv_result: str
     status: str
+    authority: Authority | None = None  # the third party's on the line (idv "authorised")
+
+    @property
+    def standing(self) -> Standing:
+        """What the person on the line may do (domain.calls.standing)."""
+        return standing(self.idv_result, () if self.authority is None else self.authority.scope)
 
     @property
     def disclosed(self) -> bool:
-        """Account detail may be shown: identity checked and passed on this call."""
-        return self.idv_result == "passed"
+        """Account detail may be shown: ID&V passed on this call, or a third party on the line
+        whose recorded authority lets them discuss the account."""
+        return "discuss" in self.standing.may
 
 
-def _info(call: Call) -> CallInfo:
+def _info(session: Session, call: Call) -> CallInfo:
     return CallInfo(
         call.id,
         call.case_id,
@@ -68,6 +77,7 @@ def _info(call: Call) -> CallInfo:
         call.opened_at,
         call.idv_result,
         call.status,
+        load_authority(session, call.authority_id),
     )
 
 
@@ -94,20 +104,20 @@ def open_call(store: Store, actor: Actor, case_id: str, reason: str) -> CallInfo
         session.add(call)
         session.flush()
         _event(session, actor, "case.viewed", case.id, reason=reason, call=call.id)
-        return _info(call)
+        return _info(session, call)
 
 
 def call_info(store: Store, call_id: str) -> CallInfo | None:
     with store.read() as session:
         call = session.get(Call, call_id)
-        return None if call is None else _info(call)
+        return None if call is None else _info(session, call)
 
 
 def open_calls(store: Store, officer_id: str) -> list[CallInfo]:
     """The officer's calls still open (drp closed or killed during them), oldest first."""
     with store.read() as session:
         return [
-            _info(call)
+            _info(session, call)
             for call in session.execute(
                 select(Call)
                 .where(col(Call.officer_id) == officer_id, col(Call.status) == "open")
@@ -123,15 +133,19 @@ def record_idv(
     call_id: str,
     passed_checks: frozenset[str],
     third_party: bool = False,
+    authority_id: str | None = None,
 ) -> str:
     """Record the identity check on the call: passed with at least two checks, otherwise
-    failed (or a third party answered). The newest check decides what the call may see.
-    Returns the result."""
+    failed, or a third party answered: "authorised" when they hold a recorded authority
+    (`authority_id`, the case's debtor's and in force today), "third_party" when not. The
+    newest check decides what the call may see and do. Returns the result."""
     unknown = passed_checks - set(IDV_CHECKS)
     if unknown:
         raise InputError("checks", f"unknown ID&V check(s): {', '.join(sorted(unknown))}")
+    if authority_id is not None and not third_party:
+        raise InputError("authority", "an authority is recorded for a third party on the line")
     if third_party:
-        result = "third_party"
+        result = "third_party" if authority_id is None else "authorised"
     elif len(passed_checks) >= IDV_PASS:
         result = "passed"
     else:
@@ -140,8 +154,11 @@ def record_idv(
         call = session.get(Call, call_id)
         if call is None:
             raise InputError("call", f"no call {call_id}")
-        open_call_on(session, actor, call_id, _case(session, call.case_id))
-        call.idv_result = result
+        case = _case(session, call.case_id)
+        open_call_on(session, actor, call_id, case)
+        if authority_id is not None:
+            authority_for_call(session, authority_id, case, today(actor))
+        call.idv_result, call.authority_id = result, authority_id
         _event(
             session,
             actor,
@@ -150,6 +167,7 @@ def record_idv(
             result=result,
             checks=sorted(passed_checks),
             call=call.id,
+            authority=authority_id,
         )
     return result
 
@@ -258,7 +276,8 @@ def record_outcome(
             call = open_call_on(session, actor, call_id, case)
             code = outcomes.code(outcome.code, call.opened_at.date())
             active = active_holds(holds, case_holds(session, case.id), actor.now().date())
-            refused = outcome_refusal(code, idv_result=call.idv_result, holds=active)
+            on_line = call_standing(session, call)
+            refused = outcome_refusal(code, standing=on_line, holds=active)
             if refused is not None:
                 raise Refused(refused)
             ended = ended_at or actor.now()

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlmodel import col
 
+from drp_tui.domain.calls import Standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
@@ -81,12 +82,18 @@ class CaseView:
 
     @property
     def verified(self) -> bool:
-        """ID&V passed on this call: the view holds the account detail."""
+        """The account may be discussed on this call (ID&V passed, or a third party with
+        authority to discuss it): the view holds the account detail."""
         return self.call is not None and self.call.disclosed
 
     @property
     def idv_result(self) -> str:
         return "not_attempted" if self.call is None else self.call.idv_result
+
+    @property
+    def standing(self) -> Standing:
+        """What the person on the line of this call may do (nothing without a call)."""
+        return Standing() if self.call is None else self.call.standing
 
     @property
     def balance(self) -> Decimal | None:
@@ -114,6 +121,8 @@ def _summary(kind: str, payload: dict[str, object]) -> str:
         "agency",
         "to",
         "text",
+        "name",  # a third party given authority
+        "relationship",
     )
     return ", ".join(f"{k} {payload[k]}" for k in keys if payload.get(k) not in (None, ""))
 

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from drp_tui.domain.calls import CALL_ACTIONS, call_refusal
+from drp_tui.domain.calls import CALL_ACTIONS, Standing, call_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
@@ -35,6 +35,7 @@ from drp_tui.store.models import (
     Person,
     Phone,
     Promise,
+    ThirdPartyAuthority,
     Vulnerability,
     new_id,
 )
@@ -87,6 +88,15 @@ def open_call_on(session: Session, actor: Actor, call_id: str, case: Case) -> Ca
     return call
 
 
+def call_standing(session: Session, call: Call) -> Standing:
+    """What the person on the line of `call` may do: its ID&V, and the scope of the third
+    party's recorded authority when one stands on it."""
+    found = (
+        None if call.authority_id is None else session.get(ThirdPartyAuthority, call.authority_id)
+    )
+    return standing(call.idv_result, () if found is None else found.scope)
+
+
 def require_call(
     session: Session, actor: Actor, holds: HoldPolicy, case: Case, call_id: str, action: str
 ) -> Call:
@@ -95,7 +105,7 @@ def require_call(
     (the caller records the attempt)."""
     call = open_call_on(session, actor, call_id, case)
     active = active_holds(holds, case_holds(session, case.id), actor.now().date())
-    message = call_refusal(action, idv_result=call.idv_result, holds=active)
+    message = call_refusal(action, standing=call_standing(session, call), holds=active)
     if message is not None:
         raise Refused(message)
     return call

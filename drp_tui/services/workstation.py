@@ -26,6 +26,8 @@ from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
 from drp_tui.domain.writeoff import WriteOffReasons, role_rank
 from drp_tui.services.arrangements import schedule_from_form
+from drp_tui.services.authority import Authority
+from drp_tui.services.authority import in_force as authorities_in_force
 from drp_tui.services.calls import (
     CallInfo,
     Outcome,
@@ -98,10 +100,25 @@ class Workstation:
         """The case as the call sees it (masked without a call or before its ID&V)."""
         return case_view(self.store, self.policy, case_id, self.now().date(), call_id)
 
-    def verify(self, call_id: str, checks: frozenset[str], third_party: bool) -> str:
+    def verify(
+        self,
+        call_id: str,
+        checks: frozenset[str],
+        third_party: bool,
+        authority_id: str | None = None,
+    ) -> str:
         return record_idv(
-            self.store, self.actor(), call_id=call_id, passed_checks=checks, third_party=third_party
+            self.store,
+            self.actor(),
+            call_id=call_id,
+            passed_checks=checks,
+            third_party=third_party,
+            authority_id=authority_id,
         )
+
+    def authorities(self, case_id: str) -> list[Authority]:
+        """The third parties with recorded authority for the case's debtor, in force today."""
+        return authorities_in_force(self.store, case_id, self.now().date())
 
     def leave_call(self, call_id: str) -> bool:
         """True if the call was left as not dialled; False if it needs an outcome."""
@@ -110,7 +127,7 @@ class Workstation:
     def refusal(self, view: CaseView, action: str) -> str | None:
         """Why `action` (domain.calls.CALL_ACTIONS) may not be taken on the call on screen, or
         None: asked before a form opens, and asked again by the service that saves it."""
-        return call_refusal(action, idv_result=view.idv_result, holds=view.holds)
+        return call_refusal(action, standing=view.standing, holds=view.holds)
 
     def refuse(self, view: CaseView, action: str, message: str) -> None:
         """Record an attempt the rules refused before its form opened."""
@@ -123,7 +140,7 @@ class Workstation:
         return [
             code
             for code in self.policy.outcomes.offered(self.now().date())
-            if outcome_refusal(code, idv_result=view.idv_result, holds=view.holds) is None
+            if outcome_refusal(code, standing=view.standing, holds=view.holds) is None
         ]
 
     def build_outcome(

@@ -137,10 +137,27 @@ class ContactAttempt(SQLModel, table=True):
     outcome_code: str | None = None
     right_party: bool = False
     idv_result: str = Field(
-        default="not_attempted", description="passed, failed, third_party or not_attempted"
+        default="not_attempted",
+        description="passed, failed, third_party, authorised or not_attempted",
     )
     abandon_reason: str | None = None
     notes: str = ""
+
+
+class ThirdPartyAuthority(SQLModel, table=True):
+    """Someone the debtor has authorised to speak for them: who, how they are related, what
+    they may do ("discuss": hear the account detail; "arrange": agree payment on the debtor's
+    behalf) and until when. A record, not a note: a call with them on the line is judged by
+    it."""
+
+    id: str = Field(primary_key=True, default_factory=new_id)
+    person_id: str = Field(foreign_key="person.id", index=True)
+    name: str
+    relationship: str
+    scope: list[str] = Field(default_factory=list, sa_type=JsonText)
+    until: date | None = Field(default=None, description="the last day it covers; None: open")
+    recorded_by: str = Field(foreign_key="officer.id")
+    recorded_at: datetime = instant_field()
 
 
 class Call(SQLModel, table=True):
@@ -154,7 +171,13 @@ class Call(SQLModel, table=True):
     reason: str = ""
     opened_at: datetime = instant_field()
     idv_result: str = Field(
-        default="not_attempted", description="not_attempted, passed, failed or third_party"
+        default="not_attempted",
+        description="not_attempted, passed, failed, third_party or authorised",
+    )
+    authority_id: str | None = Field(
+        default=None,
+        foreign_key="thirdpartyauthority.id",
+        description="the recorded authority of the third party on the line (authorised)",
     )
     status: str = Field(default="open", index=True, description="open, ended or not_dialled")
     ended_at: datetime | None = instant_field(nullable=True)

@@ -1,6 +1,7 @@
 """Calls: one record per call on a case, from opening to outcome, which ID&V belongs to
-(every call starts masked; nothing carries over from an earlier call). Frozen: later changes
-are new migrations.
+(every call starts masked; nothing carries over from an earlier call), and the third parties
+a debtor has authorised to speak for them (what they may do, until when). Frozen: later
+changes are new migrations.
 
 Revision ID: 0003
 Revises: 0002
@@ -20,6 +21,24 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
+        "thirdpartyauthority",
+        sa.Column("id", sa.String(), nullable=False),
+        sa.Column("person_id", sa.String(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("relationship", sa.String(), nullable=False),
+        sa.Column("scope", sa.Text(), nullable=False),
+        sa.Column("until", sa.Date(), nullable=True),
+        sa.Column("recorded_by", sa.String(), nullable=False),
+        sa.Column("recorded_at", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["person_id"], ["person.id"]),
+        sa.ForeignKeyConstraint(["recorded_by"], ["officer.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("thirdpartyauthority", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_thirdpartyauthority_person_id"), ["person_id"], unique=False
+        )
+    op.create_table(
         "call",
         sa.Column("id", sa.String(), nullable=False),
         sa.Column("case_id", sa.String(), nullable=False),
@@ -31,9 +50,11 @@ def upgrade() -> None:
         sa.Column("status", sa.String(), nullable=False),
         sa.Column("ended_at", sa.Text(), nullable=True),
         sa.Column("attempt_id", sa.String(), nullable=True),
+        sa.Column("authority_id", sa.String(), nullable=True),
         sa.ForeignKeyConstraint(["case_id"], ["case.id"]),
         sa.ForeignKeyConstraint(["officer_id"], ["officer.id"]),
         sa.ForeignKeyConstraint(["attempt_id"], ["contactattempt.id"]),
+        sa.ForeignKeyConstraint(["authority_id"], ["thirdpartyauthority.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("call", schema=None) as batch_op:
@@ -44,3 +65,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("call")
+    op.drop_table("thirdpartyauthority")
