@@ -213,13 +213,17 @@ def test_policy_check_fails_on_a_gap(tmp_path: Path, monkeypatch: pytest.MonkeyP
     shutil.copytree(data_dir() / "policy", copy)
     path = copy / "benefits.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("effective_to = 2022-04-10\n", "effective_to = 2022-03-31\n"))
+    hb_2021 = "effective_from = 2021-04-01\neffective_to = 2022-03-31\n"
+    assert text.count(hb_2021) == 1
+    path.write_text(
+        text.replace(hb_2021, "effective_from = 2021-04-01\neffective_to = 2022-03-20\n")
+    )
     monkeypatch.setenv("DRP_POLICY_DIR", str(copy))
     load_policy.cache_clear()
     code, payload = drp_json("policy", "check", "--on", "2026-11-30")
     assert code == 1
     assert payload["problems"] == [
-        "benefits.toml [[hb_recovery_unit]]: no row in force from 2022-04-01 to 2022-04-10"
+        "benefits.toml [[hb_recovery_unit]]: no row in force from 2022-03-21 to 2022-03-31"
     ]
 
 
