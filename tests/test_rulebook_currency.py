@@ -368,8 +368,17 @@ def test_finding_8_a_first_date_inside_the_limit_rolled_past_a_bank_holiday_is_n
 # rates papers and guidance) and the Bank of England. A council's, a charity's or a firm's page
 # (even a *.gov.uk council) is a report of them.
 PRIMARY_HOSTS = {"legislation.gov.uk", "gov.uk", "bankofengland.co.uk", "dwp.gov.uk"}
-# The files holding statutory figures (amounts, rates, bands, thresholds).
-FIGURE_FILES = ("benefits.toml", "late_payment.toml", "dea.toml", "ctaeo.toml")
+# The files holding statutory figures (amounts, rates, bands, thresholds). Not arrangements.toml
+# or recovery.toml's descriptive rows: a council's own policy and practice, cited from council
+# pages as examples.
+FIGURE_FILES = (
+    "benefits.toml",
+    "late_payment.toml",
+    "dea.toml",
+    "ctaeo.toml",
+    "enforcement_fees.toml",
+    "affordability.toml",
+)
 
 
 def _figure_rows() -> list[tuple[str, str, dict[str, Any]]]:
