@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from drp_tui.domain.attachment import ctaeo_deduction, dea_deduction
-from drp_tui.domain.errors import InputError
+from drp_tui.domain.errors import InputError, NoFigureError
 from drp_tui.services.policy import PolicyBook
 
 TODAY = date(2026, 11, 22)
@@ -153,8 +153,8 @@ def test_legacy_1998_table_for_orders_made_before_april_2007(
     assert "1998" in result.table
 
 
-def test_orders_before_the_1998_table_are_an_input_error(policy: PolicyBook) -> None:
-    with pytest.raises(InputError, match="made on"):
+def test_orders_before_the_1998_table_are_refused(policy: PolicyBook) -> None:
+    with pytest.raises(NoFigureError, match="made on"):
         ctaeo(policy, "400", "weekly", made_on=date(1997, 1, 1))
 
 

@@ -116,7 +116,7 @@ def test_interest_without_a_reference_rate_for_the_period_says_what_to_do() -> N
     code, _, err = drp(
         "calc", "interest", "--principal", "1000", "--due", "2027-02-01", "--on", "2027-03-03"
     )
-    assert code == 2
+    assert code == 1  # no figure in force: a refusal
     assert "--reference-rate" in err
 
 

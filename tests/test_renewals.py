@@ -61,7 +61,12 @@ def drp_json(*args: str) -> tuple[int, dict[str, Any]]:
     ("rule", "after", "expected"),
     [
         ("april", date(2026, 4, 6), date(2027, 4, 1)),
-        ("april", date(2026, 3, 31), date(2026, 4, 1)),
+        ("april", date(2026, 3, 1), date(2026, 4, 1)),
+        # a row starting on or just before 1 April (within the 30 days' lead) is that April's
+        # uprating: its renewal is the next April, not the day after it starts
+        ("april", date(2026, 3, 2), date(2027, 4, 1)),
+        ("april", date(2026, 3, 30), date(2027, 4, 1)),
+        ("april", date(2026, 3, 31), date(2027, 4, 1)),
         ("april", date(2026, 4, 1), date(2027, 4, 1)),
         ("half-year", date(2026, 1, 1), date(2026, 7, 1)),
         ("half-year", date(2026, 6, 30), date(2026, 7, 1)),
@@ -213,13 +218,17 @@ def test_policy_check_fails_on_a_gap(tmp_path: Path, monkeypatch: pytest.MonkeyP
     shutil.copytree(data_dir() / "policy", copy)
     path = copy / "benefits.toml"
     text = path.read_text(encoding="utf-8")
-    path.write_text(text.replace("effective_to = 2022-04-10\n", "effective_to = 2022-03-31\n"))
+    hb_2021 = "effective_from = 2021-04-01\neffective_to = 2022-03-31\n"
+    assert text.count(hb_2021) == 1
+    path.write_text(
+        text.replace(hb_2021, "effective_from = 2021-04-01\neffective_to = 2022-03-20\n")
+    )
     monkeypatch.setenv("DRP_POLICY_DIR", str(copy))
     load_policy.cache_clear()
     code, payload = drp_json("policy", "check", "--on", "2026-11-30")
     assert code == 1
     assert payload["problems"] == [
-        "benefits.toml [[hb_recovery_unit]]: no row in force from 2022-04-01 to 2022-04-10"
+        "benefits.toml [[hb_recovery_unit]]: no row in force from 2022-03-21 to 2022-03-31"
     ]
 
 
@@ -240,3 +249,92 @@ def test_calc_json_carries_the_renewal_warning() -> None:
     assert not any("renewal" in w for w in now["warnings"])
     code, later = drp_json("calc", "hb-recovery", "--on", "2027-04-01")
     assert any("hb_recovery_unit" in w for w in later["warnings"])
+
+
+# --- review of issue 17 ---------------------------------------------------------------------
+
+
+def test_review_4_an_april_row_from_30_march_is_not_overdue_at_once() -> None:
+    hb = table("april", row(date(2025, 4, 1), date(2026, 3, 29)), row(date(2026, 3, 30)))
+    assert renewal_state(hb, date(2026, 4, 2)).status == "current"
+    assert stale_warning(hb, hb.newest, date(2026, 4, 2)) is None
+    assert renewal_state(hb, date(2027, 4, 1)).status == "overdue"
+
+
+def _copy_policy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    copy = tmp_path / "policy"
+    shutil.copytree(data_dir() / "policy", copy)
+    monkeypatch.setenv("DRP_POLICY_DIR", str(copy))
+    load_policy.cache_clear()
+    return copy
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, old
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_review_3_removing_a_renewal_declaration_is_an_error_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copy = _copy_policy(tmp_path, monkeypatch)
+    _edit(copy / "late_payment.toml", 'reference_rate = "half-year"\n', "")
+    code, out, err = drp("policy", "check", "--on", "2027-01-01")
+    load_policy.cache_clear()
+    assert (code, out) == (1, "")
+    assert "late_payment.toml" in err
+    assert "reference_rate" in err
+    assert "[renewal]" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("file", "kind"), [("recovery.toml", "route"), ("affordability.toml", "savings_contribution")]
+)
+def test_review_3_every_calculator_file_declares_its_renewal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file: str, kind: str
+) -> None:
+    from drp_tui.domain.renewal import CALCULATOR_TABLES
+
+    assert (file, kind) in {t for tables in CALCULATOR_TABLES.values() for t in tables}
+    copy = _copy_policy(tmp_path, monkeypatch)
+    _edit(copy / file, "[renewal]\n", "[renewal_removed]\n")
+    code, _, err = drp("policy", "check")
+    load_policy.cache_clear()
+    assert code == 1
+    assert file in err
+
+
+def test_review_3_by_must_name_a_field_of_every_row() -> None:
+    doc = {"rate": [{"effective_from": date(2020, 1, 1), "source": "s", "rate": "standard"}]}
+    with pytest.raises(PolicyError, match="nosuchfield"):
+        load_renewals(
+            {**doc, "renewal": {"rate": {"rule": "april", "by": "nosuchfield"}}}, "f.toml", "f.toml"
+        )
+    assert load_renewals(
+        {**doc, "renewal": {"rate": {"rule": "april", "by": "rate"}}}, "f.toml", "f.toml"
+    )
+
+
+def test_review_6_a_table_that_starts_later_is_not_required_before() -> None:
+    _, payload = drp_json("policy", "check", "--on", "2015-01-01")
+    assert not any("dea.toml" in p for p in payload["problems"])
+    doc = {"rate": [{"effective_from": date(2015, 4, 6), "source": "s", "rate": "higher"}]}
+    (watched,) = load_renewals(
+        {
+            **doc,
+            "renewal": {
+                "rate": {"rule": "amendment", "by": "rate", "starts": {"higher": date(2015, 4, 6)}}
+            },
+        },
+        "f.toml",
+        "f.toml",
+    )
+    assert watched.starts == date(2015, 4, 6)
+    with pytest.raises(PolicyError, match="starts"):
+        load_renewals(
+            {**doc, "renewal": {"rate": {"rule": "amendment", "starts": "soon"}}},
+            "f.toml",
+            "f.toml",
+        )

@@ -105,7 +105,7 @@ def test_a_debt_falling_late_in_2027_still_asks_for_the_rate() -> None:
     code, _, err = drp(
         "calc", "interest", "--principal", "1000", "--due", "2026-12-31", "--on", "2027-01-05"
     )
-    assert code == 2
+    assert code == 1  # no figure in force: a refusal, not bad input
     assert "--reference-rate" in err
 
 
@@ -115,16 +115,16 @@ def test_a_debt_falling_late_in_2027_still_asks_for_the_rate() -> None:
 @pytest.mark.parametrize(
     ("on", "expected"),
     [
-        (date(2021, 4, 11), "11.25"),
+        (date(2021, 3, 31), "11.25"),
         (date(2021, 4, 12), "11.25"),  # the gap that used to error
-        (date(2022, 4, 10), "11.25"),
-        (date(2022, 4, 11), "11.55"),
-        (date(2023, 4, 9), "11.55"),
+        (date(2022, 3, 31), "11.25"),
+        (date(2022, 4, 1), "11.55"),
+        (date(2023, 3, 31), "11.55"),
         (date(2023, 4, 10), "12.75"),  # the second gap
-        (date(2024, 4, 7), "12.75"),
-        (date(2024, 4, 8), "13.65"),
-        (date(2026, 4, 5), "13.95"),
-        (date(2026, 4, 6), "14.40"),
+        (date(2024, 3, 31), "12.75"),
+        (date(2024, 4, 1), "13.65"),
+        (date(2026, 3, 31), "13.95"),
+        (date(2026, 4, 1), "14.40"),
     ],
 )
 def test_finding_3_hb_recovery_has_a_row_every_day(
@@ -153,7 +153,7 @@ def test_legacy_deduction_row_for_2026_27(policy: PolicyBook) -> None:
             policy.benefits, benefit="legacy", allowance="single-25-plus", on=on
         ).deduction
 
-    assert (weekly(date(2026, 4, 5)), weekly(date(2026, 4, 6))) == (D("4.60"), D("4.80"))
+    assert (weekly(date(2026, 4, 5)), weekly(date(2026, 4, 6))) == (D("4.65"), D("4.80"))
 
 
 # 4. DEA higher rate from 6 April 2015 -------------------------------------------------------
@@ -360,3 +360,251 @@ def test_finding_8_a_first_date_inside_the_limit_rolled_past_a_bank_holiday_is_n
         today=today,
     )
     assert "first_payment_late" in [f.code for f in beyond.warnings]
+
+
+# Review of issue 17 -------------------------------------------------------------------------
+
+# Only these publish the figures themselves: legislation, the government's own pages (the DWP's
+# rates papers and guidance) and the Bank of England. A council's, a charity's or a firm's page
+# (even a *.gov.uk council) is a report of them.
+PRIMARY_HOSTS = {"legislation.gov.uk", "gov.uk", "bankofengland.co.uk", "dwp.gov.uk"}
+# The files holding statutory figures (amounts, rates, bands, thresholds). Not arrangements.toml
+# or recovery.toml's descriptive rows: a council's own policy and practice, cited from council
+# pages as examples.
+FIGURE_FILES = (
+    "benefits.toml",
+    "late_payment.toml",
+    "dea.toml",
+    "ctaeo.toml",
+    "enforcement_fees.toml",
+    "affordability.toml",
+)
+
+
+def _figure_rows() -> list[tuple[str, str, dict[str, Any]]]:
+    import tomllib
+
+    from drp_tui.services.policy import data_dir
+
+    found = []
+    for name in FIGURE_FILES:
+        doc = tomllib.loads((data_dir() / "policy" / name).read_text(encoding="utf-8"))
+        for kind, rows in doc.items():
+            if isinstance(rows, list):
+                found += [(name, kind, row) for row in rows if "source" in row]
+    return found
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlparse
+
+    host = urlparse(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def test_review_1_no_row_from_a_secondary_source_is_confirmed() -> None:
+    wrong = [
+        f"{name} [[{kind}]] {row.get('name')!r} ({_host(row['source'])})"
+        for name, kind, row in _figure_rows()
+        if _host(row["source"]) not in PRIMARY_HOSTS
+        and row.get("status", "confirmed") == "confirmed"
+    ]
+    assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("file", "row_name"),
+    [
+        ("late_payment.toml", "H1 2022"),
+        ("late_payment.toml", "H2 2022"),
+        ("late_payment.toml", "H1 2023"),
+        ("late_payment.toml", "H2 2023"),
+        ("late_payment.toml", "H1 2024"),
+        ("benefits.toml", "HB recovery 2022/23"),
+        ("benefits.toml", "HB recovery 2024/25"),
+        ("benefits.toml", "Legacy benefit council tax deduction 2024/25"),
+        ("benefits.toml", "UC council tax deduction"),
+        ("benefits.toml", "UC overall deductions cap 40%"),
+        ("benefits.toml", "UC overall deductions cap 30%"),
+        ("benefits.toml", "UC Fair Repayment Rate cap 15%"),
+        ("dea.toml", "DEA standard rate"),  # gov.uk guidance, not SI 2013/384 Schedule 2
+    ],
+)
+def test_review_1_rows_read_second_hand_say_so_and_what_was_read(file: str, row_name: str) -> None:
+    row = next(r for n, _, r in _figure_rows() if n == file and r.get("name") == row_name)
+    assert row.get("status") == "unconfirmed"
+    assert "not read" in row.get("note", "")
+    docs = (Path(__file__).parent.parent / "docs" / "policy.md").read_text(encoding="utf-8")
+    section = docs.split("## Figures not confirmed")[1].split("\n## ")[0]
+    assert row_name in section
+
+
+# 2. Every "no figure in force" refusal exits 1 in one line naming the table ------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "table"),
+    [
+        (
+            (
+                "benefit-deduction",
+                "--benefit",
+                "uc",
+                "--allowance",
+                "single-25-plus",
+                "--on",
+                "2025-04-06",
+            ),
+            "uc_standard_allowance",
+        ),
+        (
+            (
+                "benefit-deduction",
+                "--benefit",
+                "legacy",
+                "--allowance",
+                "single-25-plus",
+                "--on",
+                "2020-01-01",
+            ),
+            "legacy_council_tax_deduction",
+        ),
+        (("hb-recovery", "--on", "2020-03-31"), "hb_recovery_unit"),
+        # --on: by default it is today (30 Nov 2026), before the due date: bad input (exit 2)
+        (
+            ("interest", "--principal", "100", "--due", "2026-12-31", "--on", "2027-01-05"),
+            "reference_rate",
+        ),
+        (
+            (
+                "interest",
+                "--principal",
+                "100",
+                "--due",
+                "2000-01-01",
+                "--reference-rate",
+                "5",
+                "--on",
+                "2000-02-01",
+            ),
+            "statutory_margin",
+        ),
+        (("aeo", "--net", "300", "--period", "weekly", "--made-on", "1998-09-30"), "ctaeo.toml"),
+        (
+            (
+                "routes",
+                "--debt-type",
+                "council_tax",
+                "--stage",
+                "liability_order",
+                "--on",
+                "1980-01-01",
+            ),
+            "debt_type",
+        ),
+        (
+            ("dea", "--net", "300", "--period", "weekly", "--higher", "--on", "2015-01-01"),
+            "DEA higher-rate table",
+        ),
+        (
+            ("dea", "--net", "300", "--period", "weekly", "--on", "2013-01-01"),
+            "DEA standard-rate table",
+        ),
+        (("fees", "--balance", "100", "--stage", "compliance", "--on", "2014-01-01"), "fee scale"),
+        (
+            (
+                "schedule",
+                "--total",
+                "100",
+                "--frequency",
+                "monthly",
+                "--first",
+                "2000-01-10",
+                "--count",
+                "2",
+                "--on",
+                "2000-01-01",
+            ),
+            "arrangements.toml",
+        ),
+    ],
+)
+def test_review_2_no_figure_in_force_is_a_one_line_refusal_exit_1(
+    args: tuple[str, ...], table: str
+) -> None:
+    code, out, err = drp("calc", *args)
+    assert (code, out) == (1, ""), err
+    assert table in err
+    assert "unexpected" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+# 4. HB recovery rows start when HB is uprated (1 April) --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "unit"),
+    [
+        (date(2024, 3, 31), "4.25"),
+        (date(2024, 4, 1), "4.55"),
+        (date(2024, 4, 3), "4.55"),  # the reviewer's case: was 4.25
+        (date(2025, 3, 31), "4.55"),
+        (date(2025, 4, 1), "4.65"),
+        (date(2026, 3, 31), "4.65"),
+        (date(2026, 4, 1), "4.80"),
+        (date(2020, 4, 1), "3.75"),
+    ],
+)
+def test_review_4_hb_recovery_rows_start_on_1_april(
+    policy: PolicyBook, on: date, unit: str
+) -> None:
+    assert hb_recovery_rate(policy.benefits, fraud=False, on=on).unit == D(unit)
+
+
+def test_review_4_hb_row_note_says_what_the_dating_relies_on(policy: PolicyBook) -> None:
+    rows = [r for n, k, r in _figure_rows() if k == "hb_recovery_unit"]
+    assert all(r["effective_from"].month == 4 and r["effective_from"].day == 1 for r in rows)
+    assert all("first Monday" in r.get("note", "") for r in rows)
+
+
+# 5. Legacy deduction: 5% rounded to the next higher 5p (SI 1988/522 reg 11) --------------------
+
+
+@pytest.mark.parametrize(
+    ("on", "weekly"),
+    [
+        (date(2025, 4, 6), "4.55"),  # 5% of £90.50 = £4.525
+        (date(2025, 4, 7), "4.65"),  # 5% of £92.05 = £4.6025: up, not to the nearest (£4.60)
+        (date(2026, 4, 5), "4.65"),
+        (date(2026, 4, 6), "4.80"),  # 5% of £95.55 = £4.7775
+    ],
+)
+def test_review_5_legacy_deduction_rounds_up_to_the_next_5p(
+    policy: PolicyBook, on: date, weekly: str
+) -> None:
+    result = council_tax_benefit_deduction(
+        policy.benefits, benefit="legacy", allowance="single-25-plus", on=on
+    )
+    assert result.deduction == D(weekly)
+
+
+# 6. calc aeo refuses a pay day before the order was made --------------------------------------
+
+
+def test_review_6_aeo_pay_day_before_the_order_is_refused() -> None:
+    code, out, err = drp(
+        "calc",
+        "aeo",
+        "--net",
+        "300",
+        "--period",
+        "weekly",
+        "--made-on",
+        "2026-05-01",
+        "--on",
+        "2026-04-30",
+    )
+    assert (code, out) == (2, "")
+    assert "--on" in err
+    assert "2026-05-01" in err
+    assert len(err.strip().splitlines()) == 1

@@ -412,7 +412,7 @@ def assess(
     if statement.savings_contribution is not None:
         savings, rule_text = statement.savings_contribution, "entered by the officer"
     else:
-        rule = in_force(savings_rules, on)
+        rule = in_force(savings_rules, on, table="affordability.toml [[savings_contribution]]")
         savings = to_money(
             min(percent_of(max(surplus, ZERO), rule.percent_of_surplus), rule.monthly_cap)
         )

@@ -134,6 +134,12 @@ def ctaeo_deduction(
     """
     if earlier_order_deduction > net:
         raise InputError("earlier order deduction", "cannot be more than the net earnings")
+    if on is not None and on < made_on:
+        raise InputError(
+            "on",
+            f"the pay day {on.isoformat()} is before the order was made ({made_on.isoformat()}); "
+            "give --on on or after --made-on",
+        )
     table_date = made_on
     if (
         jurisdiction == "wales"
@@ -145,10 +151,9 @@ def ctaeo_deduction(
     try:
         table = in_force(policy.tables, table_date, jurisdiction)
     except NoFigureError:
-        raise InputError(
-            "made on",
-            f"no {jurisdiction} attachment table covers orders made on "
-            f"{made_on.isoformat()} (tables start 1998-10-01)",
+        raise NoFigureError(
+            f"ctaeo.toml [[table]]: no {jurisdiction} attachment table covers orders made on "
+            f"{made_on.isoformat()} (tables start 1998-10-01)"
         ) from None
     attachable = net - earlier_order_deduction
     weeks = _WEEKS_IN.get(period)
@@ -240,7 +245,7 @@ def dea_deduction(
         raise NoFigureError(
             f"no DEA {key}-rate table was in force on {on.isoformat()}{since}"
         ) from None
-    protected = in_force(policy.protected, on)
+    protected = in_force(policy.protected, on, table="dea.toml [[protected_earnings]]")
     residue = net - priority_deductions
     weeks = _WEEKS_IN.get(period)
     if weeks is None:

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
-from drp_tui.domain.errors import InputError, NoFigureError
+from drp_tui.domain.errors import NoFigureError
 from drp_tui.domain.money import ZERO, Money, percent_of, to_money
 from drp_tui.domain.policy import Dated, DatedPercent, in_force, percent_row, read_rows
 
@@ -78,14 +78,14 @@ def _caveats(*rows: Dated) -> list[str]:
     return [w for w in (row.caveat for row in rows) if w]
 
 
-def _figures(rows: tuple[Any, ...], on: date, what: str) -> Any:
+def _figures(rows: tuple[Any, ...], on: date, kind: str) -> Any:
+    """The row of benefits.toml's `kind` in force on `on`; a refusal naming the table (no
+    figure in force is not bad input: the date is real, the table has no row for it)."""
     try:
         return in_force(rows, on)
     except NoFigureError:
-        raise InputError(
-            "on",
-            f"data/policy/benefits.toml has no {what} figure for "
-            f"{on.isoformat()}; add that year's row",
+        raise NoFigureError(
+            f"benefits.toml [[{kind}]] has no row in force on {on.isoformat()}; add that year's row"
         ) from None
 
 
@@ -105,7 +105,7 @@ def council_tax_benefit_deduction(
     """The fixed deduction for council tax arrears from UC (monthly) or a legacy benefit
     (weekly)."""
     if benefit == "legacy":
-        row = _figures(policy.legacy_deduction, on, "legacy council tax deduction")
+        row = _figures(policy.legacy_deduction, on, "legacy_council_tax_deduction")
         return BenefitDeduction(
             deduction=row.amounts["weekly"],
             period="weekly",
@@ -114,9 +114,9 @@ def council_tax_benefit_deduction(
             overall_cap_percent=None,
             warnings=tuple(_caveats(row.dated)),
         )
-    allowances = _figures(policy.uc_allowances, on, "UC standard allowance")
-    rate = _figures(policy.uc_deduction, on, "UC council tax deduction rate")
-    cap = _figures(policy.uc_cap, on, "UC overall deductions cap")
+    allowances = _figures(policy.uc_allowances, on, "uc_standard_allowance")
+    rate = _figures(policy.uc_deduction, on, "uc_council_tax_deduction")
+    cap = _figures(policy.uc_cap, on, "uc_overall_cap")
     standard = allowances.amounts[allowance]
     return BenefitDeduction(
         deduction=to_money(percent_of(standard, rate.percent)),
@@ -154,8 +154,8 @@ def hb_recovery_rate(
     policy: BenefitPolicy, *, fraud: bool, disregard: Money = ZERO, on: date
 ) -> HbRecovery:
     """The most that may be recovered each week from ongoing housing benefit."""
-    unit = _figures(policy.hb_unit, on, "HB recovery")
-    multiples = _figures(policy.hb_multiples, on, "HB recovery multiple")
+    unit = _figures(policy.hb_unit, on, "hb_recovery_unit")
+    multiples = _figures(policy.hb_multiples, on, "hb_recovery_multiples")
     multiple = multiples.fraud if fraud else multiples.standard
     addition = to_money(percent_of(disregard, multiples.disregard_share_percent))
     weekly_unit = unit.amounts["weekly"]

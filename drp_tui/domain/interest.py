@@ -96,23 +96,27 @@ def late_payment_interest(
         try:
             row = in_force(policy.reference_rates, late_from)
         except NoFigureError:
-            raise InputError(
-                "reference rate",
-                f"data/policy/late_payment.toml has no reference rate for debts falling late on "
+            raise NoFigureError(
+                f"late_payment.toml [[reference_rate]] has no row for debts falling late on "
                 f"{late_from.isoformat()}; give --reference-rate (the Bank of England base rate "
-                "at the start of that half-year)",
+                "at the start of that half-year)"
             ) from None
         reference, reference_from = row.percent, row.name
         warnings += [w for w in (row.dated.caveat,) if w]
     else:
         reference, reference_from = reference_rate, "given"
-    margin = in_force(policy.margins, late_from).percent
-    rate = margin + reference
+    margin = in_force(policy.margins, late_from, table="late_payment.toml [[statutory_margin]]")
+    margin_percent = margin.percent
+    rate = margin_percent + reference
     days = (on - due).days
     daily = to_money(principal * rate / 100 / 365)
     interest = daily * days
     compensation = (
-        in_force(policy.compensation, late_from).for_debt(principal) if days else Decimal(0)
+        in_force(
+            policy.compensation, late_from, table="late_payment.toml [[compensation]]"
+        ).for_debt(principal)
+        if days
+        else Decimal(0)
     )
     return InterestResult(
         days=days,

@@ -61,8 +61,13 @@ class HasDated(Protocol):
 RowT = TypeVar("RowT", bound=HasDated)
 
 
-def in_force(rows: Iterable[RowT], on: date, jurisdiction: str | None = None) -> RowT:
+def in_force(
+    rows: Iterable[RowT], on: date, jurisdiction: str | None = None, table: str = ""
+) -> RowT:
     """The row in force on `on` (for `jurisdiction`, if the rows are split by it).
+
+    NoFigureError when there is none; `table` (e.g. "benefits.toml [[hb_recovery_unit]]")
+    names the table in its message.
 
     Rows of one kind never overlap (the loader checks), so the latest row that has started
     and not ended is the one.
@@ -78,7 +83,8 @@ def in_force(rows: Iterable[RowT], on: date, jurisdiction: str | None = None) ->
         if latest.dated.covers(on, jurisdiction):
             return latest
     where = f" in {jurisdiction}" if jurisdiction else ""
-    raise NoFigureError(f"no policy figures in force on {on.isoformat()}{where}")
+    what = f"{table}: no row" if table else "no policy figures"
+    raise NoFigureError(f"{what} in force on {on.isoformat()}{where}")
 
 
 @dataclass(frozen=True)

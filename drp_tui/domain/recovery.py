@@ -58,8 +58,8 @@ class RecoveryPolicy:
         try:
             return in_force(rows, on)
         except NoFigureError:
-            raise InputError(
-                "debt type", f"{debt_type} has no rules in force on {on.isoformat()}"
+            raise NoFigureError(
+                f"recovery.toml [[debt_type]]: {debt_type} has no row in force on {on.isoformat()}"
             ) from None
 
     @property

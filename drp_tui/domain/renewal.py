@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from drp_tui.domain.errors import PolicyError
@@ -24,6 +24,33 @@ Status = Literal["overdue", "due", "current"]
 # A periodic table is listed as due this many days before its renewal date, so the new row can
 # be added before it is needed.
 DUE_LEAD_DAYS = 30
+
+# The tables each calculator draws a row from, as (file, kind): a fixed list, so a file that
+# drops its `[renewal]` declaration for one of them is refused at load rather than silently no
+# longer watched.
+CALCULATOR_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "aeo": (("ctaeo.toml", "table"),),
+    "dea": (("dea.toml", "table"), ("dea.toml", "protected_earnings")),
+    "fees": (("enforcement_fees.toml", "scale"),),
+    "interest": (
+        ("late_payment.toml", "statutory_margin"),
+        ("late_payment.toml", "reference_rate"),
+        ("late_payment.toml", "compensation"),
+    ),
+    "benefit-deduction-uc": (
+        ("benefits.toml", "uc_standard_allowance"),
+        ("benefits.toml", "uc_council_tax_deduction"),
+        ("benefits.toml", "uc_overall_cap"),
+    ),
+    "benefit-deduction-legacy": (("benefits.toml", "legacy_council_tax_deduction"),),
+    "hb-recovery": (
+        ("benefits.toml", "hb_recovery_unit"),
+        ("benefits.toml", "hb_recovery_multiples"),
+    ),
+    "schedule": (("arrangements.toml", "rules"),),
+    "routes": (("recovery.toml", "debt_type"), ("recovery.toml", "route")),
+    "affordability": (("affordability.toml", "savings_contribution"),),
+}
 
 _DESCRIBED = {
     "april": "each April",
@@ -42,6 +69,9 @@ class Watched:
     group: str
     rule: Rule
     rows: tuple[Dated, ...]  # by effective_from
+    # The day the table (or group) first existed in law, when it is later than any date drp
+    # might be asked about: before it `drp policy check` does not require a row.
+    starts: date | None = None
 
     @property
     def label(self) -> str:
@@ -60,10 +90,17 @@ class Watched:
 
 
 def next_renewal(rule: Rule, after: date) -> date | None:
-    """The first renewal date strictly after `after` (None for `amendment`)."""
+    """The renewal due after a row that starts on `after` (None for `amendment`).
+
+    For `april`, a row starting within DUE_LEAD_DAYS before 1 April (an uprating week that
+    begins in late March, say 30 March) is that April's uprating, so the next is due the
+    following April, not days after it starts.
+    """
     if rule == "april":
         this_year = date(after.year, 4, 1)
-        return this_year if after < this_year else date(after.year + 1, 4, 1)
+        if after < this_year - timedelta(days=DUE_LEAD_DAYS):
+            return this_year
+        return date(after.year + 1, 4, 1)
     if rule == "half-year":
         if after < date(after.year, 7, 1):
             return date(after.year, 7, 1)
@@ -145,36 +182,60 @@ def load_renewals(doc: Mapping[str, Any], path: str, file: str) -> tuple[Watched
         raise PolicyError(path, "[renewal] must be a table of kind = rule")
     watched: list[Watched] = []
     for kind, entry in section.items():
-        rule, by = _entry(entry, path, kind)
+        rule, by, starts = _entry(entry, path, kind)
         groups: dict[str, list[Dated]] = {}
         for index, row in enumerate(rows_of(doc, kind, path), start=1):
             if row.get("enabled", True) is False:
                 continue
             dated = RowReader(path, index, row, str(row.get("name", ""))).dated()
+            if by and by not in row:
+                raise PolicyError(
+                    path,
+                    f"[renewal] {kind}: by = {by!r} names no field of this row",
+                    index,
+                )
             if by:
-                keys = [str(row.get(by, ""))]
+                keys = [str(row[by])]
             elif "jurisdiction" in row or any("jurisdiction" in r for r in doc[kind]):
                 keys = sorted(dated.jurisdictions)
             else:
                 keys = [""]
             for key in keys:
                 groups.setdefault(key, []).append(dated)
+        if isinstance(starts, Mapping):
+            unknown = sorted(set(starts) - set(groups))
+            if unknown:
+                raise PolicyError(
+                    path, f"[renewal] {kind}: starts names no group of its rows: {unknown[0]!r}"
+                )
         for group, rows in sorted(groups.items()):
             ordered = tuple(sorted(rows, key=lambda d: d.effective_from))
-            watched.append(Watched(file, kind, group, rule, ordered))
+            begins = starts.get(group) if isinstance(starts, Mapping) else starts
+            watched.append(Watched(file, kind, group, rule, ordered, begins))
     return tuple(watched)
 
 
-def _entry(entry: Any, path: str, kind: str) -> tuple[Rule, str]:
+def _entry(entry: Any, path: str, kind: str) -> tuple[Rule, str, date | Mapping[str, date] | None]:
     by = ""
+    starts: Any = None
     if isinstance(entry, Mapping):
         by = entry.get("by", "")
+        starts = entry.get("starts")
         entry = entry.get("rule")
         if not isinstance(by, str):
             raise PolicyError(path, f"[renewal] {kind}: 'by' must be a field name")
+        dates = starts.values() if isinstance(starts, Mapping) else [starts]
+        if starts is not None and not all(
+            isinstance(d, date) and not isinstance(d, datetime) for d in dates
+        ):
+            raise PolicyError(
+                path,
+                f"[renewal] {kind}: starts must be a date (2015-04-06) or a date for each "
+                "group ({ higher = 2015-04-06 })",
+            )
     for rule in RULES:
         if entry == rule:
-            return rule, by
+            return rule, by, starts
     raise PolicyError(
         path, f"[renewal] {kind}: the rule must be one of {', '.join(RULES)}, got {entry!r}"
     )

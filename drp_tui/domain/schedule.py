@@ -27,6 +27,7 @@ _DAYS = {"weekly": 7, "fortnightly": 14, "four-weekly": 28}
 SEVERITIES = ("warning", "error")
 # Ten years of weekly payments: anything longer is a typing slip, not an arrangement.
 MAX_INSTALMENTS = 520
+RULES_TABLE = "arrangements.toml [[rules]]"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ def promise_beyond_policy(
     rules: tuple[ArrangementRules, ...], amount: Money, due_on: date, today: date
 ) -> list[str]:
     """How a promise goes past the policy's horizon or minimum (none: within policy)."""
-    row = in_force(rules, today)
+    row = in_force(rules, today, table=RULES_TABLE)
     found = []
     if due_on > today + timedelta(days=row.promise_horizon_days):
         found.append(f"due {due_on.isoformat()} is more than {row.promise_horizon_days} days ahead")
@@ -195,7 +196,13 @@ def build_schedule(
     dates = due_dates(first, frequency, len(amounts), jurisdiction)
     instalments = tuple(Instalment(d, a) for d, a in zip(dates, amounts, strict=True))
     _check_policy(
-        in_force(rules, today), instalments, first, today, debt_type, override_reason, found
+        in_force(rules, today, table=RULES_TABLE),
+        instalments,
+        first,
+        today,
+        debt_type,
+        override_reason,
+        found,
     )
     return Schedule(instalments, total, tuple(found.warnings), tuple(found.errors))
 

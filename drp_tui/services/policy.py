@@ -26,7 +26,7 @@ from drp_tui.domain.interest import InterestPolicy, load_interest
 from drp_tui.domain.outcomes import OutcomePolicy, load_outcomes
 from drp_tui.domain.queue import QueueWeights, load_queue_weights
 from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
-from drp_tui.domain.renewal import Watched, load_renewals
+from drp_tui.domain.renewal import CALCULATOR_TABLES, Watched, load_renewals
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
 from drp_tui.domain.writeoff import WriteOffPolicy, load_writeoff
 from drp_tui.settings import Settings
@@ -109,7 +109,22 @@ def load_policy(directory: Path) -> PolicyBook:
         doc = read_toml(path)
         tables[key] = loader(doc, str(path))
         renewals += load_renewals(doc, str(path), filename)
+        _require_renewals(doc, path, filename)
     return PolicyBook(directory=directory, renewals=tuple(renewals), **tables)
+
+
+def _require_renewals(doc: Mapping[str, Any], path: Path, filename: str) -> None:
+    """Every table a calculator uses must say how it renews: without the declaration drp would
+    silently stop watching it."""
+    section = doc.get("renewal", {})
+    declared = set(section) if isinstance(section, Mapping) else set()
+    for file, kind in sorted({t for tables in CALCULATOR_TABLES.values() for t in tables}):
+        if file == filename and kind not in declared:
+            raise PolicyError(
+                str(path),
+                f"[renewal] must declare how [[{kind}]] renews (a calculator uses it): add "
+                f'{kind} = "april", "half-year" or "amendment"',
+            )
 
 
 def policy_for(settings: Settings) -> PolicyBook:

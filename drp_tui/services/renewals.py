@@ -7,31 +7,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from drp_tui.domain.renewal import RenewalState, Watched, gaps, renewal_state, stale_warning
+from drp_tui.domain.renewal import (
+    CALCULATOR_TABLES,
+    RenewalState,
+    Watched,
+    gaps,
+    renewal_state,
+    stale_warning,
+)
 from drp_tui.services.policy import PolicyBook
-
-# The tables each calculator draws a row from, as (file, kind).
-CALCULATOR_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "aeo": (("ctaeo.toml", "table"),),
-    "dea": (("dea.toml", "table"), ("dea.toml", "protected_earnings")),
-    "fees": (("enforcement_fees.toml", "scale"),),
-    "interest": (
-        ("late_payment.toml", "statutory_margin"),
-        ("late_payment.toml", "reference_rate"),
-        ("late_payment.toml", "compensation"),
-    ),
-    "benefit-deduction-uc": (
-        ("benefits.toml", "uc_standard_allowance"),
-        ("benefits.toml", "uc_council_tax_deduction"),
-        ("benefits.toml", "uc_overall_cap"),
-    ),
-    "benefit-deduction-legacy": (("benefits.toml", "legacy_council_tax_deduction"),),
-    "hb-recovery": (
-        ("benefits.toml", "hb_recovery_unit"),
-        ("benefits.toml", "hb_recovery_multiples"),
-    ),
-    "schedule": (("arrangements.toml", "rules"),),
-}
 
 
 def renewals_due(policy: PolicyBook, on: date) -> list[RenewalState]:
@@ -59,7 +43,11 @@ class Coverage:
 
 
 def coverage(policy: PolicyBook, on: date) -> Coverage:
-    missing = tuple(table for table in policy.renewals if table.row_on(on) is None)
+    missing = tuple(
+        table
+        for table in policy.renewals
+        if table.row_on(on) is None and (table.starts is None or on >= table.starts)
+    )
     found = tuple((table, start, end) for table in policy.renewals for start, end in gaps(table))
     return Coverage(on, missing, found)
 
