@@ -24,7 +24,6 @@ from drp_tui.store.events import append_event
 from drp_tui.store.models import (
     Agency,
     Arrangement,
-    Assessment,
     BreathingSpace,
     Case,
     ContactAttempt,
@@ -686,43 +685,6 @@ def _outcome_effects(session: Session, actor: Actor, case: Case, outcome: Outcom
         _add_breathing_space(session, actor, case, "breathing_space", outcome.on, outcome.reason)
     if outcome.code == "DECEASED":
         _mark_deceased(session, actor, case, outcome.on or actor.now().date(), outcome.reason)
-
-
-def save_assessment(
-    store: Store,
-    actor: Actor,
-    *,
-    case_id: str,
-    statement: dict[str, Any],
-    result: dict[str, Any],
-    surplus: Decimal,
-    available_for_priority: Decimal,
-) -> Assessment:
-    """An affordability assessment: what was entered and what it gave, as the officer saw it."""
-    with store.write() as session:
-        case = _case(session, case_id)
-        assessment = Assessment(
-            id=actor.ids(),
-            case_id=case.id,
-            officer_id=actor.officer_id,
-            created_at=actor.now(),
-            statement=statement,
-            result=result,
-            surplus=surplus,
-            available_for_priority=available_for_priority,
-        )
-        session.add(assessment)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "assessment.saved",
-            case.id,
-            assessment=assessment.id,
-            surplus=f"{surplus:.2f}",
-            amount=f"{available_for_priority:.2f}",
-        )
-        return assessment
 
 
 PHONE_STATUSES = ("good", "wrong", "disconnected")

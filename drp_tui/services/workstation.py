@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -24,6 +24,12 @@ from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
 from drp_tui.services.arrangements import schedule_from_form
+from drp_tui.services.assessments import (
+    SavedStatement,
+    latest_assessment,
+    save_assessment,
+    saved_statement,
+)
 from drp_tui.services.caseview import (
     CaseView,
     DebtLine,
@@ -41,7 +47,6 @@ from drp_tui.services.casework import (
     place_with_agency,
     record_outcome,
     record_refusal,
-    save_assessment,
     view_case,
 )
 from drp_tui.services.outcomes import build_outcome
@@ -163,8 +168,10 @@ class Workstation:
 
     def save_assessment(
         self, case_id: str, statement: dict[str, Any], result: Affordability
-    ) -> None:
-        save_assessment(
+    ) -> SavedStatement:
+        """The statement saved, or the latest one kept if it is the same (one save, one
+        event)."""
+        row = save_assessment(
             self.store,
             self.actor(),
             case_id=case_id,
@@ -173,6 +180,15 @@ class Workstation:
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,
         )
+        return self._local(saved_statement(row))
+
+    def latest_assessment(self, case_id: str) -> SavedStatement | None:
+        """The case's newest saved statement, its time in the council's local time."""
+        saved = latest_assessment(self.store, case_id)
+        return None if saved is None else self._local(saved)
+
+    def _local(self, saved: SavedStatement) -> SavedStatement:
+        return replace(saved, created_at=local_time(self.policy, saved.created_at))
 
     def search(self, text: str) -> list[SearchHit]:
         return search_cases(self.store, text)
