@@ -104,7 +104,23 @@ def load_policy(directory: Path) -> PolicyBook:
         key: loader(read_toml(directory / filename), str(directory / filename))
         for key, (filename, loader) in POLICY_FILES.items()
     }
-    return PolicyBook(directory=directory, **tables)
+    book = PolicyBook(directory=directory, **tables)
+    _check_apply_order(book)
+    return book
+
+
+def _check_apply_order(book: PolicyBook) -> None:
+    """The arrangement policy's order of debt types names only debt types recovery.toml
+    knows (a misspelt one would silently go last)."""
+    known = {row.id for row in book.recovery.debt_types}
+    for number, rules in enumerate(book.arrangements, start=1):
+        for name in rules.apply_order:
+            if name not in known:
+                raise PolicyError(
+                    str(book.directory / POLICY_FILES["arrangements"][0]),
+                    f"apply_order: {name!r} is not a debt type in recovery.toml",
+                    row=number,
+                )
 
 
 def policy_for(settings: Settings) -> PolicyBook:
