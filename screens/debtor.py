@@ -356,7 +356,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
             ArrangementModal(
-                self.view.debts, self.workstation.preview_arrangement, first.isoformat(), surplus
+                self.workstation.arrangement_order(self.view.debts),
+                self.workstation.preview_arrangement,
+                first.isoformat(),
+                surplus,
             ),
             self._save_arrangement,
         )
@@ -369,7 +372,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def save_arrangement(self, case_id: str, plan: ArrangementPlan) -> None:
         try:
             self.workstation.make_arrangement(
-                case_id, plan.debt_id, plan.schedule, plan.frequency, plan.override_reason
+                case_id, plan.debt_ids, plan.schedule, plan.frequency, plan.override_reason
             )
         except Refused as refused:
             self.app.call_from_thread(self._refused, refused)

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from drp_tui.domain.apply_order import cover, per_instalment, policy_order
+from drp_tui.domain.apply_order import cover, over_balance_finding, per_instalment, policy_order
 from drp_tui.domain.schedule import build_schedule
 from drp_tui.services.policy import PolicyBook
 
@@ -69,8 +69,12 @@ def test_a_total_covers_the_debts_in_order() -> None:
         D("100.00"),
     ]
     assert cover(D("900.00"), [D("600.00"), D("300.00")]) == [D("600.00"), D("300.00")]
-    with pytest.raises(ValueError, match="more than"):
-        cover(D("901.00"), [D("600.00"), D("300.00")])
+    assert over_balance_finding(D("900.00"), [D("600.00"), D("300.00")]) is None
+    # More than is owed: each debt is covered in full, and the officer is told.
+    assert cover(D("901.00"), [D("600.00"), D("300.00")]) == [D("600.00"), D("300.00")]
+    over = over_balance_finding(D("901.00"), [D("600.00"), D("300.00")])
+    assert over is not None
+    assert over.message == "the total £901.00 is more than the £900.00 the debts owe"
 
 
 def test_only_the_council_tax_part_must_clear_by_the_year_end(policy: PolicyBook) -> None:

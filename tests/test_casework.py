@@ -14,6 +14,7 @@ from sqlmodel import col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import build_schedule
 from drp_tui.services import audit, casework, monitoring
+from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
@@ -134,14 +135,15 @@ def test_arrangement_payments_and_monitoring(store: Store, policy: PolicyBook) -
         debt_type="council_tax",
     )
     assert not schedule.errors
-    arrangement = casework.make_arrangement(
+    arrangement = make_arrangement(
         store,
         actor(),
         policy.holds,
         case_id="c1",
-        debt_id="d1",
+        debt_ids=["d1"],
         schedule=schedule,
         frequency="monthly",
+        apply_order=("council_tax",),
     )
     system = Actor("system", clock=lambda: datetime(2026, 12, 1, 7, tzinfo=UTC))
     casework.record_payment(
@@ -252,14 +254,15 @@ def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: P
         count=0,
     )
     with pytest.raises(InputError, match="cannot be made"):
-        casework.make_arrangement(
+        make_arrangement(
             store,
             actor(),
             policy.holds,
             case_id="c1",
-            debt_id="d1",
+            debt_ids=["d1"],
             schedule=impossible,
             frequency="weekly",
+            apply_order=("council_tax",),
         )
     assert kinds(store) == []
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Protocol, TypeVar
 
 from drp_tui.domain.money import ZERO, Money, round_down
-from drp_tui.domain.schedule import Frequency
+from drp_tui.domain.schedule import Finding, Frequency
 
 PERIODS_PER_YEAR: Mapping[Frequency, int] = {
     "weekly": 52,
@@ -23,6 +23,7 @@ PERIODS_PER_YEAR: Mapping[Frequency, int] = {
     "four-weekly": 13,
     "monthly": 12,
 }
+ORDER_ERROR = "order"  # the code of the finding that stops an arrangement (no reason given)
 _YEAR = re.compile(r"\s*(\d{4})")
 
 
@@ -68,14 +69,39 @@ def policy_order(debts: Sequence[DebtT], apply_order: Sequence[str]) -> list[Deb
 
 
 def cover(total: Money, balances: Sequence[Money]) -> list[Money]:
-    """How much of each debt, in order, `total` pays: each in full before the next. A total
-    above what the debts owe is a ValueError (the caller says which field)."""
-    owed = sum(balances, ZERO)
-    if total > owed:
-        raise ValueError(f"£{total:,.2f} is more than the £{owed:,.2f} the debts owe")
+    """How much of each debt, in order, `total` pays: each in full before the next. What a
+    total has beyond the debts' balances is no debt's (see `over_balance_finding`)."""
     left, amounts = total, []
     for balance in balances:
         amount = min(max(balance, ZERO), left)
         amounts.append(amount)
         left -= amount
     return amounts
+
+
+def order_finding(
+    chosen: Sequence[DebtT], apply_order: Sequence[str], override_reason: str | None
+) -> Finding | None:
+    """Debts to be paid in an order other than the policy's need a recorded reason: without
+    one an error, with one a warning that quotes it; in the policy's order, nothing."""
+    expected = policy_order(chosen, apply_order)
+    if [id(d) for d in expected] == [id(d) for d in chosen]:
+        return None
+    names = [t.replace("_", " ") for t in apply_order]
+    rule = f"policy pays {names[0]} first" if names else "policy pays the oldest first"
+    if len(names) > 1:
+        rule += f", then {', '.join(names[1:])}"
+    message = f"{rule}, oldest year first; these debts are in another order"
+    if override_reason and override_reason.strip():
+        return Finding("order_overridden", f"{message} (overridden: {override_reason.strip()})")
+    return Finding(ORDER_ERROR, f"{message}: give an override reason to pay them in this order")
+
+
+def over_balance_finding(total: Money, balances: Sequence[Money]) -> Finding | None:
+    """A total above what the debts owe (costs not yet on the balance, or a slip) is shown."""
+    owed = sum(balances, ZERO)
+    if total <= owed:
+        return None
+    return Finding(
+        "above_balance", f"the total £{total:,.2f} is more than the £{owed:,.2f} the debts owe"
+    )

@@ -52,6 +52,8 @@ class DebtLine:
     routes: tuple[RouteCheck, ...]
     non_payment: str
     amounts: Mapping[str, str]  # open route id -> what its calculator gives
+    period: str = ""  # the year it is for, e.g. 2025/26 (arrangements pay the oldest first)
+    stage_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -171,6 +173,8 @@ def case_view(store: Store, policy: PolicyBook, case_id: str, on: date) -> CaseV
                         for route in routes
                         if route.open and route.calculator
                     },
+                    period=debt.period,
+                    stage_date=debt.stage_date,
                 )
             )
         vulnerabilities = tuple(

@@ -18,12 +18,12 @@ from sqlmodel import Session, col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import Hold, HoldPolicy, refusal
 from drp_tui.domain.money import ZERO
-from drp_tui.domain.schedule import Schedule
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
     Agency,
     Arrangement,
+    ArrangementDebt,
     BreathingSpace,
     Case,
     ContactAttempt,
@@ -262,66 +262,6 @@ def make_promise(
     return result
 
 
-def make_arrangement(
-    store: Store,
-    actor: Actor,
-    holds: HoldPolicy,
-    *,
-    case_id: str,
-    debt_id: str | None,
-    schedule: Schedule,
-    frequency: str,
-    override_reason: str | None = None,
-) -> Arrangement:
-    if not schedule.possible or schedule.errors:
-        problems = "; ".join(f.message for f in schedule.errors) or "no instalments"
-        raise InputError("arrangement", f"cannot be made: {problems}")
-
-    def work(session: Session, case: Case) -> Arrangement:
-        arrangement = Arrangement(
-            id=actor.ids(),
-            case_id=case.id,
-            debt_id=debt_id,
-            officer_id=actor.officer_id,
-            total=schedule.total,
-            frequency=frequency,
-            override_reason=override_reason,
-            created_at=actor.now(),
-        )
-        session.add(arrangement)
-        session.flush()
-        for number, item in enumerate(schedule.instalments, start=1):
-            session.add(
-                Instalment(
-                    id=actor.ids(),
-                    arrangement_id=arrangement.id,
-                    number=number,
-                    due_on=item.due,
-                    amount=item.amount,
-                )
-            )
-        session.flush()
-        _event(
-            session,
-            actor,
-            "arrangement.made",
-            case.id,
-            arrangement=arrangement.id,
-            debt=debt_id,
-            total=f"{schedule.total:.2f}",
-            frequency=frequency,
-            instalments=[[i.due.isoformat(), f"{i.amount:.2f}"] for i in schedule.instalments],
-            override_reason=override_reason,
-            warnings=[f.message for f in schedule.warnings],
-        )
-        return arrangement
-
-    result: Arrangement = _guarded(
-        store, actor, holds, case_id, "make_arrangement", "arrangement", work
-    )
-    return result
-
-
 def record_payment(
     store: Store,
     actor: Actor,
@@ -395,11 +335,18 @@ def apply_payment(
 
 
 def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> None:
+    covering = select(col(ArrangementDebt.arrangement_id)).where(
+        col(ArrangementDebt.debt_id) == debt_id
+    )
     live = (
         session.execute(
-            select(Arrangement).where(
-                col(Arrangement.debt_id) == debt_id, col(Arrangement.status) == "live"
+            select(Arrangement)
+            .where(
+                col(Arrangement.status) == "live",
+                # Linked to the debt, or made for it alone before arrangements had links.
+                col(Arrangement.id).in_(covering) | (col(Arrangement.debt_id) == debt_id),
             )
+            .order_by(col(Arrangement.created_at))
         )
         .scalars()
         .first()

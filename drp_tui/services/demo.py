@@ -28,6 +28,8 @@ from drp_tui.domain.dates import is_working_day
 from drp_tui.domain.extract import GENERIC_COLUMNS
 from drp_tui.domain.schedule import Frequency, build_schedule
 from drp_tui.services import allocation, casework, importer, monitoring, queue
+from drp_tui.services.arrangement_store import make_arrangement
+from drp_tui.services.arrangements import apply_order
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -560,14 +562,15 @@ def _older_arrangements(
         if not schedule.possible or schedule.errors:
             continue
         try:
-            casework.make_arrangement(
+            make_arrangement(
                 store,
                 actor,
                 policy.holds,
                 case_id=case_id,
-                debt_id=debt_id,
+                debt_ids=[debt_id],
                 schedule=schedule,
                 frequency="monthly",
+                apply_order=apply_order(policy, made.date()),
             )
         except Refused:
             continue
@@ -654,14 +657,15 @@ def _arrange(
         override_reason="demo: agreed affordable amount",
     )
     if schedule.possible and not schedule.errors:
-        casework.make_arrangement(
+        make_arrangement(
             store,
             actor,
             policy.holds,
             case_id=case_id,
-            debt_id=debt.id,
+            debt_ids=[debt.id],
             schedule=schedule,
             frequency=frequency,
+            apply_order=apply_order(policy, moment.date()),
             override_reason=None,
         )
 

@@ -19,11 +19,13 @@ from drp_tui.domain.affordability import (
     council_offer,
     statement_from_data,
 )
+from drp_tui.domain.apply_order import policy_order
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
-from drp_tui.services.arrangements import schedule_from_form
+from drp_tui.services.arrangement_store import make_arrangement
+from drp_tui.services.arrangements import ArrangementPreview, apply_order, preview_arrangement
 from drp_tui.services.assessments import (
     SavedStatement,
     latest_assessment,
@@ -42,7 +44,6 @@ from drp_tui.services.casework import (
     Actor,
     Outcome,
     add_note,
-    make_arrangement,
     mark_phone,
     place_with_agency,
     record_outcome,
@@ -119,15 +120,24 @@ class Workstation:
             outcome=outcome,
         )
 
-    def preview_arrangement(self, debt: DebtLine, fields: dict[str, str]) -> Schedule:
-        return schedule_from_form(
-            self.policy, fields, debt_type=debt.debt_type, today=self.now().date()
+    def arrangement_order(self, debts: Sequence[DebtLine]) -> list[DebtLine]:
+        """The debts in the order an arrangement over them pays them, under policy."""
+        return policy_order(debts, apply_order(self.policy, self.now().date()))
+
+    def preview_arrangement(
+        self,
+        debts: Sequence[DebtLine],
+        fields: dict[str, str],
+        monthly_offer: Decimal | None = None,
+    ) -> ArrangementPreview:
+        return preview_arrangement(
+            self.policy, fields, debts=debts, today=self.now().date(), monthly_offer=monthly_offer
         )
 
     def make_arrangement(
         self,
         case_id: str,
-        debt_id: str,
+        debt_ids: Sequence[str],
         schedule: Schedule,
         frequency: str,
         override_reason: str | None,
@@ -137,9 +147,10 @@ class Workstation:
             self.actor(),
             self.policy.holds,
             case_id=case_id,
-            debt_id=debt_id,
+            debt_ids=debt_ids,
             schedule=schedule,
             frequency=frequency,
+            apply_order=apply_order(self.policy, self.now().date()),
             override_reason=override_reason,
         )
 

@@ -1,0 +1,46 @@
+"""An arrangement may cover several debts of one person: arrangement_debt links it to each,
+in the order its payments are applied (`position`, from 1) and how much of each it covers.
+`arrangement.debt_id` stays, as the first debt, for what reads it (exports, the hub's
+check for two live arrangements on one debt, workstations not yet upgraded). Arrangements
+already made for one debt are linked to it. Frozen: later changes are new migrations.
+
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-11-30
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "arrangement_debt",
+        sa.Column("arrangement_id", sa.String(), nullable=False),
+        sa.Column("debt_id", sa.String(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("amount", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["arrangement_id"], ["arrangement.id"]),
+        sa.ForeignKeyConstraint(["debt_id"], ["debt.id"]),
+        sa.PrimaryKeyConstraint("arrangement_id", "debt_id"),
+        sa.UniqueConstraint("arrangement_id", "position"),
+    )
+    with op.batch_alter_table("arrangement_debt", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_arrangement_debt_debt_id"), ["debt_id"], unique=False)
+    op.execute(
+        "INSERT INTO arrangement_debt (arrangement_id, debt_id, position, amount) "
+        "SELECT id, debt_id, 1, total FROM arrangement WHERE debt_id IS NOT NULL"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("arrangement_debt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_arrangement_debt_debt_id"))
+    op.drop_table("arrangement_debt")
