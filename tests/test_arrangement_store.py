@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,6 +16,8 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import Schedule, build_schedule
 from drp_tui.services import casework
 from drp_tui.services.arrangement_store import make_arrangement
+from drp_tui.services.arrangements import preview_arrangement
+from drp_tui.services.caseview import DebtLine
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
@@ -167,3 +170,76 @@ def test_a_total_above_what_the_debts_owe_is_kept_with_a_warning(
         db.execute("SELECT payload FROM event WHERE kind = 'arrangement.made'").fetchone()[0]
     )
     assert "the total £600.00 is more than the £500.00 the debts owe" in payload["warnings"]
+
+
+def line(debt_id: str, debt_type: str, balance: str, jurisdiction: str = "england") -> DebtLine:
+    return DebtLine(
+        debt_id,
+        debt_id.upper(),
+        debt_type,
+        debt_type,
+        "reminder",
+        Decimal(balance),
+        Decimal(0),
+        jurisdiction,
+        (),
+        "",
+        {},
+        period="2025/26",
+    )
+
+
+FIELDS = {"total": "300.00", "first": "2026-12-01", "count": "3", "frequency": "monthly"}
+
+
+def test_the_builder_preview_uses_the_debts_jurisdiction(policy: PolicyBook) -> None:
+    english = policy.arrangements[0]
+    welsh_minimum = replace(
+        policy,
+        arrangements=(
+            replace(english, dated=replace(english.dated, jurisdictions=frozenset({"england"}))),
+            replace(
+                english,
+                dated=replace(english.dated, jurisdictions=frozenset({"wales"})),
+                minimum_instalment=Decimal("150.00"),
+            ),
+        ),
+    )
+
+    def codes(jurisdiction: str) -> list[str]:
+        preview = preview_arrangement(
+            welsh_minimum,
+            FIELDS,
+            debts=[line("s", "sundry", "300.00", jurisdiction)],
+            today=NOW.date(),
+        )
+        return [f.code for f in preview.schedule.warnings]
+
+    assert codes("england") == []
+    assert codes("wales") == ["minimum_instalment"]
+    with pytest.raises(InputError, match="england and wales: one arrangement for each"):
+        preview_arrangement(
+            policy,
+            FIELDS,
+            debts=[line("a", "sundry", "100", "england"), line("b", "sundry", "200", "wales")],
+            today=NOW.date(),
+        )
+
+
+def test_the_offer_is_compared_at_the_arrangements_frequency(policy: PolicyBook) -> None:
+    fields = {**FIELDS, "total": "1200.00", "count": "", "instalment": "150", "frequency": "weekly"}
+    preview = preview_arrangement(
+        policy,
+        fields,
+        debts=[line("c", "council_tax", "1000.00"), line("h", "hb_overpayment", "2000.00")],
+        today=NOW.date(),
+        monthly_offer=Decimal("530.00"),
+    )
+    assert [f.message for f in preview.schedule.warnings if f.code == "above_offer"] == [
+        "instalments of £150.00 a week are above the assessed surplus of £530.00 a month "
+        "(£122.30 a week)"
+    ]
+    assert [(d.id, amount) for d, amount in preview.covers] == [
+        ("c", Decimal("1000.00")),
+        ("h", Decimal("200.00")),
+    ]
