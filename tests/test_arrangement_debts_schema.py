@@ -21,6 +21,8 @@ def test_a_store_made_by_revision_0002_upgrades_and_links_its_arrangements(
     db.executescript(
         """
         PRAGMA foreign_keys = ON;
+        INSERT INTO syncstate (id, workstation_id, cursor, capturing, applying)
+            VALUES (1, 'desk-1', 0, 1, 0);
         INSERT INTO officer (id, name, role, team, skills, active, daily_call_target)
             VALUES ('asmith', 'Alex', 'officer', '', '[]', 1, 60);
         INSERT INTO person (id, host_system, host_ref, title, forename, surname,
@@ -54,3 +56,14 @@ def test_a_store_made_by_revision_0002_upgrades_and_links_its_arrangements(
     # An arrangement made for one debt covers that debt, first, for its total; one made for
     # no debt in particular stays as it was.
     assert rows == [("a1", "d1", 1, 60000)]
+    # Arrangements not yet pushed to the hub take their links with them.
+    queued = (
+        sqlite3.connect(path)
+        .execute("SELECT table_name, row_key FROM rowchange ORDER BY table_name, row_key")
+        .fetchall()
+    )
+    assert queued == [
+        ("arrangement", "a0"),
+        ("arrangement", "a1"),
+        ("arrangement_debt", "a1 d1"),
+    ]

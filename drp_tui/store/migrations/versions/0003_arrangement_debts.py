@@ -19,6 +19,16 @@ down_revision = "0002"
 branch_labels = None
 depends_on = None
 
+# Rows a workstation creates from this revision on (0002 lists the rest; drp_tui/sync/tables.py
+# is the live list and a test keeps them in step). Their key is both ids.
+CREATED_HERE = ("arrangement_debt",)
+CAPTURING = "(SELECT capturing AND NOT applying FROM syncstate WHERE id = 1)"
+QUEUE_ROW = (
+    "INSERT INTO rowchange (table_name, row_key, version) VALUES ('arrangement_debt', "
+    "NEW.arrangement_id || ' ' || NEW.debt_id, 1) "
+    "ON CONFLICT (table_name, row_key) DO UPDATE SET version = rowchange.version + 1;"
+)
+
 
 def upgrade() -> None:
     op.create_table(
@@ -38,9 +48,25 @@ def upgrade() -> None:
         "INSERT INTO arrangement_debt (arrangement_id, debt_id, position, amount) "
         "SELECT id, debt_id, 1, total FROM arrangement WHERE debt_id IS NOT NULL"
     )
+    if op.get_bind().dialect.name != "sqlite":
+        return  # a hub keeps its own change feed (drp_tui/sync/migrations)
+    # Links made here go to the hub like the arrangement they belong to. The ones just made
+    # for arrangements already here are queued only if those arrangements still are.
+    op.execute(
+        "CREATE TRIGGER rowchange_arrangement_debt_insert AFTER INSERT ON arrangement_debt "
+        f"WHEN {CAPTURING} BEGIN {QUEUE_ROW} END"
+    )
+    op.execute(
+        "INSERT OR IGNORE INTO rowchange (table_name, row_key, version) "
+        "SELECT 'arrangement_debt', l.arrangement_id || ' ' || l.debt_id, 1 "
+        "FROM arrangement_debt l JOIN rowchange r ON r.table_name = 'arrangement' "
+        "AND r.row_key = l.arrangement_id"
+    )
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("DROP TRIGGER IF EXISTS rowchange_arrangement_debt_insert")
     with op.batch_alter_table("arrangement_debt", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_arrangement_debt_debt_id"))
     op.drop_table("arrangement_debt")
