@@ -243,3 +243,17 @@ def test_the_offer_is_compared_at_the_arrangements_frequency(policy: PolicyBook)
         ("c", Decimal("1000.00")),
         ("h", Decimal("200.00")),
     ]
+
+
+def test_the_host_export_lists_every_debt_an_arrangement_covers(
+    store: Store, policy: PolicyBook
+) -> None:
+    from drp_tui.services.exports import export_rows
+
+    arrange(store, policy, ["ct", "hb"])
+    [row] = export_rows(store, "arrangements", None)
+    assert row["debt_ref"] == "CT"  # the first paid, as before
+    assert row["debts"] == [
+        {"debt_ref": "CT", "order": 1, "amount": "200.00"},
+        {"debt_ref": "HB", "order": 2, "amount": "300.00"},
+    ]
