@@ -79,6 +79,8 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         self.result: Affordability | None = None
         self.offer: CouncilOffer | None = None
         self.saved: SavedStatement | None = None  # the latest statement kept on the case
+        self.loaded = False  # whether the latest statement has been read
+        self.blank: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(TITLE, id="af-title")
@@ -129,19 +131,36 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     def on_mount(self) -> None:
         self.query_one("#income__earnings", Input).focus()
         self.recalculate()
+        self.blank = self.statement()  # the form as it opens, to tell if anything was typed
         self.load_latest()
 
     @work(thread=True, exclusive=True, group="affordability-read", exit_on_error=False)
     def load_latest(self) -> None:
-        self.post_message(self.Loaded(self.workstation.latest_assessment(self.case_id)))
+        try:
+            saved = self.workstation.latest_assessment(self.case_id)
+        except Exception:
+            self.post_message(self.Loaded(None))  # a new statement may still be made
+            raise  # and the failure is shown (ShowsFailures)
+        self.post_message(self.Loaded(saved))
 
     @on(Loaded)
     def show_latest(self, message: Loaded) -> None:
         """The form starts from the latest statement: a new one is that one, changed."""
-        if message.saved is None:
+        self.loaded = True
+        saved = message.saved
+        if saved is None:
             return
-        left_out = self.fill(message.saved.statement)
-        self.show_saved(message.saved)
+        if self.statement() != self.blank:  # the officer began before it came: theirs stays
+            self.saved = saved
+            self.notify(
+                f"There is a saved statement of {saved.created_at:%d %b %Y} by "
+                f"{saved.officer_id}; the figures typed here are kept (Esc, then a, to start "
+                "from it).",
+                severity="warning",
+            )
+            return
+        left_out = self.fill(saved.statement)
+        self.show_saved(saved)
         if left_out:
             self.notify(
                 f"The saved statement has lines this form does not show: {', '.join(left_out)}",
@@ -283,27 +302,45 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             )
         summary.update(LINE.join(lines), layout=False)  # its size is fixed in the CSS
 
+    def ready(self) -> tuple[dict[str, Any], Affordability, CouncilOffer] | None:
+        """The form as it is now and what it gives, read together on this thread, so what
+        is saved is what was on the screen; None while it cannot be saved (a line to fix, or
+        the saved statement still being read, which would have replaced the form)."""
+        if not self.loaded:
+            self.notify("Reading the case's saved statement: a moment, then save.")
+            return None
+        statement = self.statement() if self.result is not None else None
+        if statement is None:
+            return None
+        try:
+            result = self.workstation.assess(statement)
+        except InputError:
+            return None
+        return statement, result, self.workstation.council_offer(result, self.debts)
+
     def action_save(self) -> None:
-        if self.result is not None:
-            self.save(use=False)
+        ready = self.ready()
+        if ready is not None:
+            self.save(*ready, use=False)
 
     def action_use(self) -> None:
-        if self.result is None or self.offer is None:
+        ready = self.ready()
+        if ready is None:
             return
-        if self.offer.amount <= 0:
+        if ready[2].amount <= 0:
             self.notify(
                 "Nothing is left for the council's debt: consider a debt advice referral.",
                 severity="warning",
             )
             return
-        self.save(use=True)
+        self.save(*ready, use=True)
 
     @work(thread=True, exclusive=True, group="affordability", exit_on_error=False)
-    def save(self, use: bool) -> None:
-        result, offer, before = self.result, self.offer, self.saved
-        assert result is not None
-        assert offer is not None
-        saved = self.workstation.save_assessment(self.case_id, self.statement(), result)
+    def save(
+        self, statement: dict[str, Any], result: Affordability, offer: CouncilOffer, use: bool
+    ) -> None:
+        before = self.saved
+        saved = self.workstation.save_assessment(self.case_id, statement, result)
         self.app.call_from_thread(self.show_saved, saved)
         if use:
             self.app.call_from_thread(self.dismiss, offer.amount)

@@ -344,7 +344,7 @@ def test_the_whole_call_with_affordability_and_an_arrangement(
             seen["case"] = first.case_id
             await pass_idv(pilot)
             await pilot.press("a")
-            await pilot.pause()
+            await settle(pilot)
             calculator = app.screen
             assert isinstance(calculator, AffordabilityScreen)
             await fill(
