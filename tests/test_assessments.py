@@ -41,7 +41,8 @@ def test_the_latest_statement_is_read_back_with_when_and_who(demo_store: Store) 
     assert latest_assessment(demo_store, case_id) is None
     save(demo_store, case_id, STATEMENT)
     newer = {**STATEMENT, "fixed_costs": {"rent": {"amount": "650", "frequency": "monthly"}}}
-    newest_id = save(demo_store, case_id, newer, minutes=5)
+    save(demo_store, case_id, {**STATEMENT, "household": {"adults": 2, "children": 0}}, 5)
+    newest_id = save(demo_store, case_id, newer, minutes=5)  # the same instant: written last
     saved = latest_assessment(demo_store, case_id)
     assert saved is not None
     assert saved.id == newest_id

@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlmodel import Session, col
 
 from drp_tui.services.casework import Actor, _case, _event
@@ -33,7 +33,8 @@ def _latest(session: Session, case_id: str) -> Assessment | None:
         session.execute(
             select(Assessment)
             .where(col(Assessment.case_id) == case_id)
-            .order_by(col(Assessment.created_at).desc(), col(Assessment.id).desc())
+            # Two saved in the same instant (a clock held still): the one written last.
+            .order_by(col(Assessment.created_at).desc(), literal_column("assessment.rowid").desc())
             .limit(1)
         )
         .scalars()
