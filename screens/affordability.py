@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
@@ -24,6 +25,7 @@ from drp_tui.domain.affordability import (
     CouncilOffer,
 )
 from drp_tui.domain.errors import InputError
+from drp_tui.services.assessments import SavedStatement
 from drp_tui.services.caseview import DebtLine
 from drp_tui.services.workstation import Workstation
 from screens.dialog import ShowsFailures
@@ -36,6 +38,7 @@ SECTIONS = (
     ("flexible_costs", "Flexible costs", FLEXIBLE_COSTS),
 )
 CREDITOR_ROWS = 3
+TITLE = "[b]Affordability[/b] (Standard Financial Statement, monthly)"
 PRIORITY_ROWS = 2
 FREQUENCY_LABELS = {
     "weekly": "week",
@@ -61,6 +64,13 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         Binding("escape", "back", "Back", id="affordability.back"),
     ]
 
+    class Loaded(Message):
+        """The case's latest saved statement, read off the UI thread (None: never saved)."""
+
+        def __init__(self, saved: SavedStatement | None) -> None:
+            super().__init__()
+            self.saved = saved
+
     def __init__(self, workstation: Workstation, case_id: str, debts: Sequence[DebtLine]) -> None:
         super().__init__()
         self.workstation = workstation
@@ -68,9 +78,12 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         self.debts = debts  # the council's, on this case: its share depends on their types
         self.result: Affordability | None = None
         self.offer: CouncilOffer | None = None
+        self.saved: SavedStatement | None = None  # the latest statement kept on the case
+        self.loaded = False  # whether the latest statement has been read
+        self.blank: dict[str, Any] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static("[b]Affordability[/b] (Standard Financial Statement, monthly)", id="af-title")
+        yield Static(TITLE, id="af-title")
         with Horizontal(id="af-body"):
             with VerticalScroll(id="af-form"):
                 yield Static("[b]Household[/b]", classes="heading")
@@ -118,6 +131,93 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     def on_mount(self) -> None:
         self.query_one("#income__earnings", Input).focus()
         self.recalculate()
+        self.blank = self.statement()  # the form as it opens, to tell if anything was typed
+        self.load_latest()
+
+    @work(thread=True, exclusive=True, group="affordability-read", exit_on_error=False)
+    def load_latest(self) -> None:
+        try:
+            saved = self.workstation.latest_assessment(self.case_id)
+        except Exception:
+            self.post_message(self.Loaded(None))  # a new statement may still be made
+            raise  # and the failure is shown (ShowsFailures)
+        self.post_message(self.Loaded(saved))
+
+    @on(Loaded)
+    def show_latest(self, message: Loaded) -> None:
+        """The form starts from the latest statement: a new one is that one, changed."""
+        self.loaded = True
+        saved = message.saved
+        if saved is None:
+            return
+        if self.statement() != self.blank:  # the officer began before it came: theirs stays
+            self.saved = saved
+            self.notify(
+                f"There is a saved statement of {saved.created_at:%d %b %Y} by "
+                f"{saved.officer_id}; the figures typed here are kept (Esc, then a, to start "
+                "from it).",
+                severity="warning",
+            )
+            return
+        left_out = self.fill(saved.statement)
+        self.show_saved(saved)
+        if left_out:
+            self.notify(
+                f"The saved statement has lines this form does not show: {', '.join(left_out)}",
+                severity="warning",
+            )
+
+    def show_saved(self, saved: SavedStatement) -> None:
+        self.saved = saved
+        self.query_one("#af-title", Static).update(
+            Content.from_markup(
+                "[b]Affordability[/b] (SFS, monthly) · Statement of $when, by $who",
+                when=f"{saved.created_at:%d %b %Y}",
+                who=saved.officer_id,
+            )
+        )
+
+    def fill(self, statement: dict[str, Any]) -> list[str]:
+        """Put a saved statement into the form; what it has no place for, by name."""
+
+        def put(widget_id: str, text: object) -> None:
+            self.query_one(f"#{widget_id}", Input).value = str(text)
+
+        left_out: list[str] = []
+        household = statement.get("household") or {}
+        for key in ("adults", "children"):
+            if key in household:
+                put(f"household__{key}", household[key])
+        for section, _, categories in SECTIONS:
+            for category, line in (statement.get(section) or {}).items():
+                if category not in categories:
+                    left_out.append(f"{section}.{category}")
+                    continue
+                amount, frequency = (
+                    (line.get("amount", ""), line.get("frequency", "monthly"))
+                    if isinstance(line, dict)
+                    else (line, "monthly")
+                )
+                put(f"{section}__{category}", amount)
+                if frequency in MONTHLY_FACTOR:
+                    self.query_one(f"#{section}__{category}__frequency", Select).value = frequency
+                else:
+                    left_out.append(f"{section}.{category} frequency {frequency}")
+        rows = (
+            (
+                "priority_debts",
+                PRIORITY_ROWS,
+                {"creditor": "priority", "balance": "pbalance", "payment": "payment"},
+            ),
+            ("non_priority_debts", CREDITOR_ROWS, {"creditor": "creditor", "balance": "balance"}),
+        )
+        for key, room, fields in rows:
+            debts = statement.get(key) or []
+            for row, debt in enumerate(debts[:room]):
+                for field, prefix in fields.items():
+                    put(f"{prefix}__{row}", debt.get(field, ""))
+            left_out += [f"{key} {debt.get('creditor', '?')}" for debt in debts[room:]]
+        return left_out
 
     def statement(self) -> dict[str, Any]:
         """The form as a statement (the same shape `drp calc affordability` reads)."""
@@ -202,29 +302,52 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             )
         summary.update(LINE.join(lines), layout=False)  # its size is fixed in the CSS
 
+    def ready(self) -> tuple[dict[str, Any], Affordability, CouncilOffer] | None:
+        """The form as it is now and what it gives, read together on this thread, so what
+        is saved is what was on the screen; None while it cannot be saved (a line to fix, or
+        the saved statement still being read, which would have replaced the form)."""
+        if not self.loaded:
+            self.notify("Reading the case's saved statement: a moment, then save.")
+            return None
+        statement = self.statement() if self.result is not None else None
+        if statement is None:
+            return None
+        try:
+            result = self.workstation.assess(statement)
+        except InputError:
+            return None
+        return statement, result, self.workstation.council_offer(result, self.debts)
+
     def action_save(self) -> None:
-        if self.result is not None:
-            self.save(use=False)
+        ready = self.ready()
+        if ready is not None:
+            self.save(*ready, use=False)
 
     def action_use(self) -> None:
-        if self.result is None or self.offer is None:
+        ready = self.ready()
+        if ready is None:
             return
-        if self.offer.amount <= 0:
+        if ready[2].amount <= 0:
             self.notify(
                 "Nothing is left for the council's debt: consider a debt advice referral.",
                 severity="warning",
             )
             return
-        self.save(use=True)
+        self.save(*ready, use=True)
 
     @work(thread=True, exclusive=True, group="affordability", exit_on_error=False)
-    def save(self, use: bool) -> None:
-        result, offer = self.result, self.offer
-        assert result is not None
-        assert offer is not None
-        self.workstation.save_assessment(self.case_id, self.statement(), result)
+    def save(
+        self, statement: dict[str, Any], result: Affordability, offer: CouncilOffer, use: bool
+    ) -> None:
+        before = self.saved
+        saved = self.workstation.save_assessment(self.case_id, statement, result)
+        self.app.call_from_thread(self.show_saved, saved)
         if use:
             self.app.call_from_thread(self.dismiss, offer.amount)
+        elif before is not None and saved.id == before.id:
+            self.app.call_from_thread(
+                self.notify, "No change since the saved statement: nothing new saved."
+            )
         else:
             self.app.call_from_thread(self.notify, "Assessment saved.")
 

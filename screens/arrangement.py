@@ -1,5 +1,6 @@
-"""The arrangement builder: a schedule previewed as the officer types, with the policy's
-warnings and errors beside it."""
+"""The arrangement builder: the debts it covers (all of the case's, in the order policy pays
+them), a schedule previewed as the officer types, with the policy's warnings and errors
+beside it."""
 
 from __future__ import annotations
 
@@ -15,37 +16,47 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
+from drp_tui.domain.apply_order import per_instalment
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import FREQUENCIES, Frequency, Schedule
+from drp_tui.services.arrangements import ArrangementPreview
 from drp_tui.services.caseview import DebtLine
 from screens.text import LINE, caution, problem
 
 
 @dataclass(frozen=True)
 class ArrangementPlan:
-    debt_id: str
+    debt_ids: tuple[str, ...]  # in the order payments are applied
     frequency: Frequency
     schedule: Schedule
     override_reason: str | None
 
 
-Preview = Callable[[DebtLine, dict[str, str]], Schedule]
+Preview = Callable[[Sequence[DebtLine], dict[str, str], Decimal | None], ArrangementPreview]
 INPUTS = {  # id: (label, placeholder)
     "total": ("Total", "£0.00"),
     "first": ("First due", "YYYY-MM-DD"),
     "instalment": ("Instalment", "£ each, or"),
     "count": ("How many", "number of payments, or"),
     "clear_by": ("Clear by", "YYYY-MM-DD"),
-    "override": ("Override", "reason, to go past a policy limit"),
+    "override": ("Override", "reason, to go past a policy limit or order"),
 }
+
+
+def debt_label(debt: DebtLine) -> Text:
+    period = f" {debt.period}" if debt.period else ""
+    return Text(f"{debt.type_name} {debt.reference}{period} £{debt.balance:,.2f}")
 
 
 class ArrangementModal(ModalScreen[ArrangementPlan | None]):
     CSS_PATH = "arrangement.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back to the case", id="arrangement.cancel"),
+        Binding("alt+up", "move(-1)", "Pay earlier", id="arrangement.earlier", show=False),
+        Binding("alt+down", "move(1)", "Pay later", id="arrangement.later", show=False),
     ]
 
     def __init__(
@@ -55,27 +66,28 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         first_default: str,
         surplus: Decimal | None = None,
     ) -> None:
+        """`debts` in the order policy pays them; `surplus` the council's monthly offer
+        from the affordability assessment, if the officer used it."""
         super().__init__()
         self.debts = {d.id: d for d in debts}
+        self.order = [d.id for d in debts]
         self.preview = preview
         self.first_default = first_default
         self.surplus = surplus
+        self.offered = ""  # the instalment filled in from the surplus, while untouched
         self.schedule: Schedule | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical(id="arrangement"):
             yield Static("[b]Arrangement[/b]", id="arrangement-title")
             with Horizontal(classes="field"):
-                yield Label("Debt")
-                yield Select(
-                    [
-                        (Text(f"{d.type_name} {d.reference} £{d.balance:,.2f}"), d.id)
-                        for d in self.debts.values()
-                    ],
-                    allow_blank=False,
-                    id="debt",
+                yield Label("Debts")
+                yield SelectionList[str](
+                    *(Selection(debt_label(self.debts[i]), i, True) for i in self.order),
+                    id="debts",
                     compact=True,
                 )
+            yield Static("", id="order")
             with Horizontal(classes="field"):
                 yield Label("Every")
                 yield Select(
@@ -98,50 +110,82 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
                 yield Button("Back", id="back", compact=True)
 
     def on_mount(self) -> None:
-        debt = next(iter(self.debts.values()))
-        self.query_one("#total", Input).value = f"{debt.balance:.2f}"
-        if self.surplus is not None:  # from the affordability assessment
-            self.query_one("#instalment", Input).value = f"{self.surplus:.2f}"
+        self.query_one("#total", Input).value = self.owed()
+        self.offer_instalment()
         self.query_one("#first", Input).value = self.first_default
         self.query_one("#preview", DataTable).add_columns("#", "Due", "Amount")
         self.refresh_preview()
 
-    @on(Select.Changed, "#debt")
-    def debt_changed(self) -> None:
-        debt = self.debts[str(self.query_one("#debt", Select).value)]
-        self.query_one("#total", Input).value = f"{debt.balance:.2f}"
+    def chosen(self) -> list[DebtLine]:
+        """The debts ticked, in the order shown (the order they are paid in)."""
+        ticked = set(self.query_one("#debts", SelectionList).selected)
+        return [self.debts[i] for i in self.order if i in ticked]
+
+    def owed(self) -> str:
+        return f"{sum((d.balance or Decimal(0) for d in self.chosen()), Decimal(0)):.2f}"
+
+    def frequency(self) -> Frequency:
+        value = self.query_one("#frequency", Select).value
+        return next(f for f in FREQUENCIES if f == value)
+
+    def offer_instalment(self) -> None:
+        """The council's monthly offer as an instalment at the chosen frequency, unless the
+        officer has typed their own."""
+        if self.surplus is None:
+            return
+        instalment = self.query_one("#instalment", Input)
+        if instalment.value not in ("", self.offered):
+            return
+        self.offered = f"{per_instalment(self.surplus, self.frequency()):.2f}"
+        instalment.value = self.offered
+
+    @on(SelectionList.SelectedChanged, "#debts")
+    def debts_changed(self) -> None:
+        self.query_one("#total", Input).value = self.owed()
+        self.refresh_preview()
+
+    @on(Select.Changed, "#frequency")
+    def frequency_changed(self) -> None:
+        self.offer_instalment()
+        self.refresh_preview()
+
+    def action_move(self, step: int) -> None:
+        """Pay the highlighted debt earlier or later (past policy, an override reason)."""
+        debts = self.query_one("#debts", SelectionList)
+        at = debts.highlighted
+        if at is None or not 0 <= at + step < len(self.order):
+            return
+        ticked = set(debts.selected)
+        self.order[at], self.order[at + step] = self.order[at + step], self.order[at]
+        debts.clear_options()
+        debts.add_options(Selection(debt_label(self.debts[i]), i, i in ticked) for i in self.order)
+        debts.highlighted = at + step
+        self.refresh_preview()
 
     @on(Input.Changed)
-    @on(Select.Changed, "#frequency")
     def refresh_preview(self) -> None:
         """Every keystroke: rebuild the schedule (tens of microseconds) and show it."""
         fields = {key: self.query_one(f"#{key}", Input).value for key in INPUTS}
-        fields["frequency"] = str(self.query_one("#frequency", Select).value)
-        debt = self.debts[str(self.query_one("#debt", Select).value)]
+        fields["frequency"] = self.frequency()
+        chosen = self.chosen()
         table = self.query_one("#preview", DataTable)
         checks = self.query_one("#checks", Static)
         confirm = self.query_one("#confirm", Button)
         table.clear()
+        self.show_order(chosen, None)
         try:
-            schedule = self.preview(debt, fields)
+            preview = self.preview(chosen, fields, self.surplus)
         except InputError as exc:
             self.schedule = None
             checks.update(problem(f"{exc.field}: {exc.message}"))
             confirm.disabled = True
             return
-        self.schedule = schedule
+        self.show_order(chosen, preview)
+        self.schedule = schedule = preview.schedule
         for number, item in enumerate(schedule.instalments, start=1):
             table.add_row(str(number), f"{item.due:%a %d %b %Y}", f"£{item.amount:,.2f}")
         lines = [problem(f.message) for f in schedule.errors]
         lines += [caution(f.message) for f in schedule.warnings]
-        regular = schedule.instalments[0].amount if schedule.instalments else None
-        if self.surplus is not None and regular is not None and regular > self.surplus:
-            lines.append(
-                caution(
-                    f"instalments of £{regular:,.2f} are above the assessed surplus of "
-                    f"£{self.surplus:,.2f} a month"
-                )
-            )
         if schedule.possible:
             lines.insert(
                 0, Content(f"{len(schedule.instalments)} payments totalling £{schedule.total:,.2f}")
@@ -149,19 +193,31 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         checks.update(LINE.join(lines))
         confirm.disabled = not schedule.possible or bool(schedule.errors)
 
+    def show_order(self, chosen: Sequence[DebtLine], preview: ArrangementPreview | None) -> None:
+        covers = {d.id: amount for d, amount in preview.covers} if preview else {}
+        parts = []
+        for position, debt in enumerate(chosen, start=1):
+            amount = covers.get(debt.id, debt.balance) or Decimal(0)
+            part = (
+                ""
+                if amount == debt.balance
+                else " (not reached)"
+                if amount <= 0
+                else f" (£{amount:,.2f} of it)"
+            )
+            parts.append(f"{position}. {debt.type_name} £{debt.balance:,.2f}{part}")
+        self.query_one("#order", Static).update(
+            Content("Paid in order: " + " · ".join(parts)) if parts else problem("no debt chosen")
+        )
+
     @on(Button.Pressed, "#confirm")
     def confirm(self) -> None:
         if self.schedule is None or not self.schedule.possible or self.schedule.errors:
             return
-        frequency = str(self.query_one("#frequency", Select).value)
-        assert frequency in FREQUENCIES
         override = self.query_one("#override", Input).value.strip() or None
         self.dismiss(
             ArrangementPlan(
-                str(self.query_one("#debt", Select).value),
-                frequency,
-                self.schedule,
-                override,
+                tuple(d.id for d in self.chosen()), self.frequency(), self.schedule, override
             )
         )
 

@@ -308,7 +308,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         first = self.workstation.now().date() + timedelta(days=7)
         self.app.push_screen(
             ArrangementModal(
-                debts, self.workstation.preview_arrangement, first.isoformat(), surplus
+                self.workstation.arrangement_order(debts),
+                self.workstation.preview_arrangement,
+                first.isoformat(),
+                surplus,
             ),
             self._save_arrangement,
         )
@@ -324,7 +327,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 self.workstation.make_arrangement,
                 case_id,
                 call_id,
-                plan.debt_id,
+                plan.debt_ids,
                 plan.schedule,
                 plan.frequency,
                 plan.override_reason,

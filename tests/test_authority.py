@@ -153,7 +153,7 @@ def test_bad_authority_is_one_line_and_nothing_written(
     [
         ("passed", (), {"discuss", "arrange"}),
         ("authorised", ("discuss",), {"discuss"}),
-        ("authorised", ("arrange", "pay"), {"arrange"}),
+        ("authorised", ("arrange", "pay"), {"arrange", "discuss"}),  # arranging needs the detail
         ("third_party", ("discuss", "arrange"), set()),
         ("failed", ("discuss", "arrange"), set()),
         ("not_attempted", (), set()),

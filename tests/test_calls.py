@@ -16,6 +16,7 @@ from drp_tui.domain.errors import InputError, PolicyError
 from drp_tui.domain.outcomes import load_outcomes
 from drp_tui.domain.schedule import build_schedule
 from drp_tui.services import calls, casework
+from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.caseview import NOT_DISCLOSED, case_view
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
@@ -137,15 +138,16 @@ def test_no_promise_arrangement_or_right_party_outcome_without_id_and_v(
         debt_type="council_tax",
     )
     with pytest.raises(Refused, match="arrangement refused"):
-        casework.make_arrangement(
+        make_arrangement(
             store,
             actor(),
             policy.holds,
             case_id="c1",
             call_id=call.id,
-            debt_id="d1",
+            debt_ids=["d1"],
             schedule=schedule,
             frequency="monthly",
+            apply_order=("council_tax",),
         )
     for code in ("RPC", "PTP", "ARR"):
         with pytest.raises(Refused, match="needs ID&V passed on this call"):

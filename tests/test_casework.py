@@ -14,6 +14,7 @@ from sqlmodel import col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import build_schedule
 from drp_tui.services import audit, calls, casework, monitoring, placements
+from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
@@ -169,15 +170,16 @@ def test_arrangement_payments_and_monitoring(store: Store, policy: PolicyBook) -
         debt_type="council_tax",
     )
     assert not schedule.errors
-    arrangement = casework.make_arrangement(
+    arrangement = make_arrangement(
         store,
         actor(),
         policy.holds,
         case_id="c1",
         call_id=verified_call(store, actor(), "c1"),
-        debt_id="d1",
+        debt_ids=["d1"],
         schedule=schedule,
         frequency="monthly",
+        apply_order=("council_tax",),
     )
     system = Actor("system", clock=lambda: datetime(2026, 12, 1, 7, tzinfo=UTC))
     casework.record_payment(
@@ -300,15 +302,16 @@ def test_bad_requests_are_input_errors_and_write_nothing(store: Store, policy: P
         count=0,
     )
     with pytest.raises(InputError, match="cannot be made"):
-        casework.make_arrangement(
+        make_arrangement(
             store,
             actor(),
             policy.holds,
             case_id="c1",
             call_id="checked after the schedule",
-            debt_id="d1",
+            debt_ids=["d1"],
             schedule=impossible,
             frequency="weekly",
+            apply_order=("council_tax",),
         )
     assert kinds(store) == []
 
@@ -467,15 +470,16 @@ def test_a_debt_with_an_agency_is_not_asked_for(store: Store, policy: PolicyBook
         count=3,
     )
     with pytest.raises(Refused, match="arrangement: that debt is with EA Ltd"):
-        casework.make_arrangement(
+        make_arrangement(
             store,
             actor(),
             policy.holds,
             case_id="c1",
             call_id=call,
-            debt_id="d1",
+            debt_ids=["d1"],
             schedule=schedule,
             frequency="monthly",
+            apply_order=("council_tax",),
         )
     with pytest.raises(Refused, match="promise to pay: that debt is with EA Ltd"):
         calls.make_promise(

@@ -115,6 +115,12 @@ def test_every_shipped_table_loads_with_a_source(policy_copy: Path) -> None:
             r"outcome_codes\.toml, row 1: class must be one of",
         ),
         (
+            "arrangements.toml",
+            'apply_order = ["council_tax", "business_rates"',
+            'apply_order = ["council tax", "business_rates"',
+            r"arrangements\.toml, row 1: apply_order: 'council tax' is not a debt type",
+        ),
+        (
             "affordability.toml",
             'percent_of_surplus = "10"',
             "percent_of_surplus = 10.5",

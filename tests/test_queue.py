@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 from faker import Faker
+from sqlalchemy import select
+from sqlmodel import col
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
@@ -22,12 +24,15 @@ from drp_tui.domain.errors import NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, OfficerSlot, QueueItem, allocate, score_case
 from drp_tui.domain.schedule import Schedule, build_schedule
-from drp_tui.services import allocation, calls, casework, queue
+from drp_tui.services import allocation, calls, queue
+from drp_tui.services.arrangement_store import make_arrangement
+from drp_tui.services.arrangements import apply_order
 from drp_tui.services.casework import Actor
 from drp_tui.services.demo import _write_extract
 from drp_tui.services.officers import require_supervisor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
+from drp_tui.store.models import Debt
 from tests.callhelp import unverified_call, verified_call
 from tests.conftest import DEMO_NOW
 
@@ -537,21 +542,28 @@ def _schedule(policy: PolicyBook) -> Schedule:
     )
 
 
+def top_debts(store: Store, case_id: str) -> list[Debt]:
+    with store.read() as session:
+        return list(session.execute(select(Debt).where(col(Debt.case_id) == case_id)).scalars())
+
+
 def test_a_case_worked_today_leaves_the_top_of_the_queue(
     demo_store: Store, policy: PolicyBook
 ) -> None:
     top = queue.officer_queue(demo_store, policy, "jmorgan", DEMO_NOW)[0]
     officer = Actor("jmorgan", clock=lambda: DEMO_NOW)
     call = verified_call(demo_store, officer, top.case_id)
-    casework.make_arrangement(
+    make_arrangement(
         demo_store,
         officer,
         policy.holds,
         case_id=top.case_id,
         call_id=call,
-        debt_id=None,
+        debt_ids=[d.id for d in top_debts(demo_store, top.case_id)],
         schedule=_schedule(policy),
         frequency="monthly",
+        apply_order=apply_order(policy, DEMO_NOW.date()),
+        override_reason="the demo's debts, any order",
     )
     calls.record_outcome(
         demo_store,

@@ -9,8 +9,9 @@ from decimal import Decimal
 
 from drp_tui.domain.attachment import ctaeo_deduction
 from drp_tui.domain.fees import enforcement_fees
+from drp_tui.services.assessments import save_assessment
 from drp_tui.services.caseview import case_view
-from drp_tui.services.casework import Actor, save_assessment
+from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.recoveryoptions import NEEDS_PAY, net_monthly_pay, route_amount
 from drp_tui.store.engine import Store

@@ -201,12 +201,17 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     from drp_tui.sync.tables import EVENT_TABLES, PUSHED, TABLES
 
     store = importlib.import_module("drp_tui.store.migrations.versions.0002_sync_bookkeeping")
-    assert set(store.CREATED_HERE) == {t.name for t in PUSHED if t.created_on_desk}
+    links = importlib.import_module("drp_tui.store.migrations.versions.0003_arrangement_debts")
+    assert set(store.CREATED_HERE) | set(links.CREATED_HERE) == {
+        t.name for t in PUSHED if t.created_on_desk
+    }
     assert {t.name: t.pushed for t in PUSHED if t.pushed} == store.CHANGED_HERE
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
-    assert list(hub.FED) == [t.name for t in TABLES] + list(EVENT_TABLES)
+    hub_links = importlib.import_module("drp_tui.sync.migrations.versions.h002_arrangement_debts")
+    fed = {**hub.FED, **hub_links.FED}
+    assert set(fed) == {t.name for t in TABLES} | set(EVENT_TABLES)
     for table in TABLES:
-        assert hub.FED[table.name].format(row="n") == table.case_sql("n")
+        assert fed[table.name].format(row="n") == table.case_sql("n")
 
 
 def test_clashes_are_kept_and_flagged_for_a_supervisor(
@@ -273,3 +278,81 @@ def test_a_store_made_into_a_hub_feeds_its_cases_to_each_desk(
     owners = case_officers(desk_store)
     assert len(owners) == jamie
     assert set(owners.values()) == {"jmorgan"}
+
+
+def test_an_arrangement_over_two_debts_travels_with_its_links(
+    hub_address: str, tmp_path: Path, policy: PolicyBook
+) -> None:
+    from drp_tui.domain.schedule import build_schedule
+    from drp_tui.services.arrangement_store import make_arrangement
+    from drp_tui.store.models import Debt
+
+    hub = team_hub(hub_address)
+    with hub.as_store().write() as session:
+        session.add(
+            Debt(
+                id="sundry-1",
+                host_system="nga",
+                host_ref="S1",
+                case_id=case_id(1),
+                debt_type="sundry",
+                original_amount=Decimal("300.00"),
+                balance=Decimal("300.00"),
+                stage="reminder",
+            )
+        )
+    allocate(hub, 1, "asmith")
+    alex, alex_laptop = desk(tmp_path, "alex"), desk(tmp_path, "alex-laptop")
+    run_sync(alex, hub, "asmith")
+    run_sync(alex_laptop, hub, "asmith")
+    schedule = build_schedule(
+        policy.arrangements,
+        total=Decimal("800.00"),
+        frequency="monthly",
+        first=date(2026, 12, 1),
+        today=NOW.date(),
+        count=8,
+        council_tax_upto=Decimal("500.00"),
+        override_reason="a long arrangement agreed with the team leader",
+    )
+    made = make_arrangement(
+        alex,
+        actor("asmith"),
+        policy.holds,
+        case_id=case_id(1),
+        call_id=verified_call(alex, actor("asmith"), case_id(1)),
+        debt_ids=[debt_id(1), "sundry-1"],
+        schedule=schedule,
+        frequency="monthly",
+        apply_order=("council_tax",),
+        override_reason="a long arrangement agreed with the team leader",
+    )
+    pushed = run_sync(alex, hub, "asmith")
+    assert pushed.refused == 0
+    expected = [(debt_id(1), 1, 50000), ("sundry-1", 2, 30000)]
+    links = text(
+        "SELECT debt_id, position, amount FROM arrangement_debt WHERE arrangement_id = :a "
+        "ORDER BY position"
+    )
+    with hub.read() as connection:
+        assert connection.execute(links, {"a": made.id}).all() == expected
+    # The officer's other desk gets it from the feed; the next officer, with the case.
+    run_sync(alex_laptop, hub, "asmith")
+    allocate(hub, 1, "bjones")
+    bo = desk(tmp_path, "bo")
+    run_sync(bo, hub, "bjones")
+    for store in (alex_laptop, bo):
+        with store.engine.connect() as connection:
+            assert connection.execute(links, {"a": made.id}).all() == expected
+    # A payment on the sundry debt, on Bo's desk, pays the arrangement's first instalment.
+    record_payment(
+        bo, actor("bjones"), debt_id="sundry-1", amount=Decimal("100.00"), received_on=NOW.date()
+    )
+    with bo.engine.connect() as connection:
+        paid = connection.execute(
+            text("SELECT paid FROM instalment WHERE arrangement_id = :a AND number = 1"),
+            {"a": made.id},
+        ).scalar()
+    assert paid == 10000
+    again = run_sync(alex, hub, "asmith")
+    assert again.refused == 0

@@ -6,17 +6,36 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import threading
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
+from drp_tui.app import create_app
+from drp_tui.services.assessments import SavedStatement, save_assessment
+from drp_tui.services.casework import Actor
 from drp_tui.services.policy import example_guidelines_path
+from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
-from tests.tui import app_for, fill, look_at, one, pass_idv, settle
+from tests.conftest import DEMO_NOW
+from tests.tui import (
+    app_for,
+    fill,
+    first_case,
+    look_at,
+    one,
+    pass_idv,
+    settings_for,
+    settle,
+    text_of,
+)
 
 
 async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
@@ -26,7 +45,7 @@ async def open_calculator(pilot: Pilot[Any]) -> AffordabilityScreen:
     await settle(pilot)
     await pass_idv(pilot)
     await pilot.press("a")
-    await pilot.pause()
+    await settle(pilot)  # the saved statement read: it may fill the form
     screen = pilot.app.screen
     assert isinstance(screen, AffordabilityScreen)
     return screen
@@ -80,9 +99,9 @@ def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> N
     asyncio.run(run())
     db = sqlite3.connect(demo_store.path)
     saved = db.execute("SELECT surplus, available_for_priority FROM assessment").fetchall()
-    assert saved == [(55000, 53000), (55000, 53000)]  # saved, then saved again on use
+    assert saved == [(55000, 53000)]  # saved; using it after is the same assessment
     assert db.execute("SELECT count(*) FROM event WHERE kind = 'assessment.saved'").fetchone() == (
-        2,
+        1,
     )
 
 
@@ -182,7 +201,7 @@ def test_a_non_priority_debt_shares_the_money_with_the_other_creditors(
             await look_at(pilot, case_id)
             await pass_idv(pilot)
             await pilot.press("a")
-            await pilot.pause()
+            await settle(pilot)
             screen = app.screen
             assert isinstance(screen, AffordabilityScreen)
             # £1,000 in, nothing out: £980 after the £20 savings, and a card owed what the
@@ -195,3 +214,150 @@ def test_a_non_priority_debt_shares_the_money_with_the_other_creditors(
             assert builder.query_one("#instalment", Input).value == "490.00"
 
     asyncio.run(run())
+
+
+def test_the_latest_statement_opens_with_its_date_and_a_new_one_starts_from_it(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """`a` used to open blank while Recovery options used the saved income."""
+    case_id, _ = first_case(demo_store)
+    save_assessment(
+        demo_store,
+        Actor("akhan", clock=lambda: DEMO_NOW - timedelta(days=3)),
+        case_id=case_id,
+        statement={
+            "household": {"adults": 2, "children": 1},
+            "income": {"earnings": {"amount": "400", "frequency": "weekly"}},
+            "fixed_costs": {"rent": {"amount": "600", "frequency": "monthly"}},
+            "flexible_costs": {},
+            "priority_debts": [{"creditor": "Landlord", "balance": "1200", "payment": "50"}],
+            "non_priority_debts": [{"creditor": "Card", "balance": "900"}],
+        },
+        result={},
+        surplus=Decimal("0"),
+        available_for_priority=Decimal("0"),
+    )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, case_id)
+            await pilot.press("a")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, AffordabilityScreen)
+            assert "Statement of 20 Nov 2026, by akhan" in text_of(screen, "#af-title")
+            values = {
+                key: screen.query_one(f"#{key}", Input).value
+                for key in (
+                    "household__adults",
+                    "household__children",
+                    "income__earnings",
+                    "fixed_costs__rent",
+                    "priority__0",
+                    "pbalance__0",
+                    "payment__0",
+                    "creditor__0",
+                    "balance__0",
+                )
+            }
+            assert values == {
+                "household__adults": "2",
+                "household__children": "1",
+                "income__earnings": "400",
+                "fixed_costs__rent": "600",
+                "priority__0": "Landlord",
+                "pbalance__0": "1200",
+                "payment__0": "50",
+                "creditor__0": "Card",
+                "balance__0": "900",
+            }
+            assert screen.query_one("#income__earnings__frequency", Select).value == "weekly"
+            assert "£  1,733.33" in summary(screen)  # £400 a week, read as monthly
+            # A new statement starts from it: change the rent, save, and it is the latest.
+            await fill(pilot, screen, fixed_costs__rent="650")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("ctrl+s")  # unchanged: not a second assessment
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            again = app.screen
+            assert isinstance(again, AffordabilityScreen)
+            assert "Statement of 23 Nov 2026, by jmorgan" in text_of(again, "#af-title")
+            assert again.query_one("#fixed_costs__rent", Input).value == "650"
+            assert again.query_one("#income__earnings", Input).value == "400"
+
+    asyncio.run(run())
+    db = sqlite3.connect(demo_store.path)
+    assert db.execute(
+        "SELECT officer_id, json_extract(statement, '$.fixed_costs.rent.amount') FROM assessment "
+        "WHERE case_id = ? ORDER BY created_at",
+        (case_id,),
+    ).fetchall() == [("akhan", "600"), ("jmorgan", "650")]
+
+
+@dataclass(frozen=True)
+class SlowRead(Workstation):
+    """The workstation, with the saved statement arriving only when the test says (as on a
+    loaded machine, where it came after the officer had pressed Ctrl+S)."""
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    def latest_assessment(self, case_id: str) -> SavedStatement | None:
+        self.arrived.wait(timeout=30)
+        return super().latest_assessment(case_id)
+
+
+def test_nothing_is_saved_before_the_saved_statement_is_read_and_typing_is_kept(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """In tmux: Ctrl+S on the still-blank form saved the saved statement's figures as £0 (the
+    result of the blank form with the statement read in after it)."""
+    case_id, _ = first_case(demo_store)
+    save_assessment(
+        demo_store,
+        Actor("akhan", clock=lambda: DEMO_NOW - timedelta(days=3)),
+        case_id=case_id,
+        statement={"income": {"earnings": {"amount": "1450", "frequency": "monthly"}}},
+        result={},
+        surplus=Decimal("1450"),
+        available_for_priority=Decimal("1430"),
+    )
+    settings = settings_for(demo_store, tmp_path)
+    slow = SlowRead(
+        **{f.name: getattr(open_workstation(settings), f.name) for f in fields(Workstation)}
+    )
+
+    async def run() -> None:
+        app = create_app(settings, workstation=slow)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, case_id)
+            await pilot.press("a")
+            await pilot.pause()
+            screen = app.screen
+            assert isinstance(screen, AffordabilityScreen)
+            await pilot.press("ctrl+s")  # before the saved statement is read: nothing saved
+            await pilot.pause()
+            await fill(pilot, screen, fixed_costs__rent="500")  # the officer starts typing
+            slow.arrived.set()
+            await settle(pilot)
+            # What the officer typed stays; the saved statement is named, not poured over it.
+            assert screen.query_one("#fixed_costs__rent", Input).value == "500"
+            assert screen.query_one("#income__earnings", Input).value == ""
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+
+    asyncio.run(run())
+    saved = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            "SELECT officer_id, surplus, json_extract(statement, '$.fixed_costs.rent.amount') "
+            "FROM assessment WHERE case_id = ? ORDER BY created_at",
+            (case_id,),
+        )
+        .fetchall()
+    )
+    assert saved == [("akhan", 145000, None), ("jmorgan", -50000, "500")]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Select, Static
+from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static
 
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
@@ -20,8 +20,10 @@ from tests.tui import (
     enforceable_case,
     fill,
     look_at,
+    one,
     pass_idv,
     settle,
+    text_of,
 )
 
 
@@ -59,7 +61,7 @@ def test_preview_confirm_and_save(demo_store: Store, tmp_path: Path) -> None:
             assert "3 payments totalling £300.00" in checks(modal)
             confirm = modal.query_one("#confirm", Button)
             assert not confirm.disabled
-            saved["debt"] = modal.query_one("#debt").value  # type: ignore[attr-defined]
+            saved["debt"] = modal.chosen()[0].id  # the first paid
             confirm.press()
             await settle(pilot)
             assert isinstance(app.screen, DebtorScreen)
@@ -109,7 +111,9 @@ def test_bad_input_and_policy_errors_disable_confirm(demo_store: Store, tmp_path
                 assert confirm.disabled
             # Council tax must clear by 31 March unless an officer overrides with a reason.
             council_tax = next(d.id for d in modal.debts.values() if d.debt_type == "council_tax")
-            modal.query_one("#debt", Select).value = council_tax
+            debts = modal.query_one("#debts", SelectionList)
+            debts.deselect_all()
+            debts.select(council_tax)
             await pilot.pause()
             await fill(pilot, modal, instalment="", total="1200", count="12", first="2026-12-01")
             assert "should clear by 2027-03-31" in checks(modal)
@@ -154,3 +158,150 @@ def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Pat
     assert refused[0] == case_id
     assert "make_arrangement" in refused[1]
     assert "Breathing Space" in refused[1]
+
+
+def several_debts_case(store: Store) -> str:
+    """A case with council tax, an HB overpayment listed above it (a larger balance) and a
+    debt policy puts last; nothing held, placed or arranged."""
+    return str(
+        one(
+            store,
+            'SELECT c.id FROM "case" c JOIN debt d ON d.case_id = c.id JOIN person p ON '
+            "p.id = c.person_id WHERE c.status = 'open' AND c.hold_kind IS NULL AND "
+            "p.deceased_on IS NULL AND NOT EXISTS (SELECT 1 FROM breathingspace b WHERE "
+            "b.person_id = c.person_id) AND NOT EXISTS (SELECT 1 FROM placement x JOIN debt y "
+            "ON y.id = x.debt_id WHERE y.case_id = c.id) AND NOT EXISTS (SELECT 1 FROM "
+            "arrangement a WHERE a.case_id = c.id AND a.status = 'live') GROUP BY c.id HAVING "
+            "count(*) = 3 AND sum(d.debt_type = 'council_tax') = 1 AND "
+            "sum(d.debt_type = 'hb_overpayment') = 1 AND sum(d.debt_type IN ('sundry', "
+            "'commercial_rent', 'former_tenant_arrears')) = 1 AND max(CASE WHEN d.debt_type = "
+            "'council_tax' THEN d.balance END) < 150000 AND max(CASE WHEN d.debt_type = "
+            "'hb_overpayment' THEN d.balance END) > max(CASE WHEN d.debt_type = 'council_tax' "
+            "THEN d.balance END) ORDER BY c.reference",
+        )[0]
+    )
+
+
+def test_use_surplus_over_several_debts_pays_council_tax_first_at_the_chosen_frequency(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The priority money went to the first debt listed (an HB overpayment); an arrangement
+    covered one debt; £150 a week was not compared with £530 a month."""
+    case_id = several_debts_case(demo_store)
+    debts = {
+        debt_type: (debt_id, balance)
+        for debt_id, debt_type, balance in sqlite3.connect(demo_store.path).execute(
+            "SELECT id, debt_type, balance FROM debt WHERE case_id = ?", (case_id,)
+        )
+    }
+    council_tax, hb = debts.pop("council_tax"), debts.pop("hb_overpayment")
+    [last] = debts.values()
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await look_at(pilot, case_id)
+            assert debtor.view is not None
+            assert debtor.view.debts[0].debt_type == "hb_overpayment"  # listed first
+            await pilot.press("a")
+            await settle(pilot)
+            await fill(
+                pilot,
+                app.screen,
+                income__earnings="£1,450",
+                fixed_costs__rent="600",
+                flexible_costs__food_and_housekeeping="300",
+            )
+            await pilot.press("ctrl+u")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, ArrangementModal)
+            chosen = modal.query_one("#debts", SelectionList)
+            # Every debt, chosen, in the order policy pays them: council tax first.
+            assert chosen.selected == [council_tax[0], hb[0], last[0]]
+            assert [chosen.get_option_at_index(n).value for n in range(3)] == chosen.selected
+            order = text_of(modal, "#order")
+            assert order.index("1. Council tax") < order.index("2. Housing benefit overpayment")
+            owed = (council_tax[1] + hb[1] + last[1]) / 100
+            assert modal.query_one("#total", Input).value == f"{owed:.2f}"
+            assert modal.query_one("#instalment", Input).value == "530.00"
+            modal.query_one("#frequency", Select).value = "weekly"
+            await pilot.pause()
+            assert modal.query_one("#instalment", Input).value == "122.30"  # £530 × 12 / 52
+            await fill(pilot, modal, instalment="150")
+            assert (
+                "instalments of £150.00 a week are above the assessed surplus of £530.00 a "
+                "month (£122.30 a week)" in checks(modal)
+            )
+            chosen.deselect(last[0])
+            await pilot.pause()
+            owed = (council_tax[1] + hb[1]) / 100
+            assert modal.query_one("#total", Input).value == f"{owed:.2f}"
+            await fill(pilot, modal, instalment="122.30")
+            assert "above the assessed surplus" not in checks(modal)
+            confirm = modal.query_one("#confirm", Button)
+            assert not confirm.disabled, checks(modal)
+            confirm.press()
+            await settle(pilot)
+            assert not isinstance(app.screen, ArrangementModal)
+
+    asyncio.run(run())
+    db = sqlite3.connect(demo_store.path)
+    arrangement_id, first_debt, frequency = db.execute(
+        "SELECT id, debt_id, frequency FROM arrangement WHERE case_id = ?", (case_id,)
+    ).fetchone()
+    assert (first_debt, frequency) == (council_tax[0], "weekly")
+    assert db.execute(
+        "SELECT debt_id, position, amount FROM arrangement_debt WHERE arrangement_id = ? "
+        "ORDER BY position",
+        (arrangement_id,),
+    ).fetchall() == [(council_tax[0], 1, council_tax[1]), (hb[0], 2, hb[1])]
+    assert db.execute(
+        "SELECT DISTINCT amount FROM instalment WHERE arrangement_id = ? AND number = 1",
+        (arrangement_id,),
+    ).fetchall() == [(12230,)]
+
+
+def test_paying_a_debt_before_council_tax_needs_a_reason(demo_store: Store, tmp_path: Path) -> None:
+    case_id = several_debts_case(demo_store)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, case_id)
+            await pilot.press("r")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, ArrangementModal)
+            await fill(pilot, modal, count="12")
+            debts = modal.query_one("#debts", SelectionList)
+            debts.focus()
+            debts.highlighted = 1  # the HB overpayment, second under policy
+            await pilot.press("alt+up")
+            await pilot.pause()
+            assert text_of(modal, "#order").startswith(
+                "Paid in order: 1. Housing benefit overpayment"
+            )
+            assert "give an override reason to pay them in this order" in checks(modal)
+            confirm = modal.query_one("#confirm", Button)
+            assert confirm.disabled
+            await fill(pilot, modal, override="HB recovery agreed with the benefits team")
+            assert "overridden: HB recovery agreed with the benefits team" in checks(modal)
+            assert not confirm.disabled, checks(modal)
+            confirm.press()
+            await settle(pilot)
+
+    asyncio.run(run())
+    db = sqlite3.connect(demo_store.path)
+    arrangement_id, reason = db.execute(
+        "SELECT id, override_reason FROM arrangement WHERE case_id = ?", (case_id,)
+    ).fetchone()
+    assert reason == "HB recovery agreed with the benefits team"
+    assert [
+        t
+        for (t,) in db.execute(
+            "SELECT d.debt_type FROM arrangement_debt l JOIN debt d ON d.id = l.debt_id "
+            "WHERE l.arrangement_id = ? ORDER BY l.position",
+            (arrangement_id,),
+        )
+    ][:2] == ["hb_overpayment", "council_tax"]

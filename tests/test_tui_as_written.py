@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.text import Text
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Select
+from textual.widgets import Button, DataTable, Input, Select, SelectionList
 
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
@@ -72,7 +72,11 @@ def test_names_and_references_holding_brackets_show_as_written(
             await settle(pilot)
             builder = app.screen
             assert isinstance(builder, ArrangementModal)
-            assert REFERENCE_SUFFIX in text_of(builder, "#debt Static#label")  # the choice
+            choices = builder.query_one("#debts", SelectionList)
+            assert all(  # the choices, each shown as written
+                REFERENCE_SUFFIX in str(choices.get_option_at_index(n).prompt)
+                for n in range(choices.option_count)
+            )
 
     asyncio.run(run())
 

@@ -37,7 +37,9 @@ def standing(idv_result: str, scope: Iterable[str] = ()) -> Standing:
     if idv_result == "passed":
         return Standing(idv_result, frozenset(SCOPES))
     if idv_result == "authorised":
-        return Standing(idv_result, frozenset(scope) & frozenset(SCOPES))
+        may = frozenset(scope) & frozenset(SCOPES)
+        # Agreeing payment on a debt means hearing what it is: "arrange" includes "discuss".
+        return Standing(idv_result, may | {"discuss"} if "arrange" in may else may)
     return Standing(idv_result)
 
 

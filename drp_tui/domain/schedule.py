@@ -43,6 +43,8 @@ class ArrangementRules:
     missed_instalments_to_breach: int
     promise_horizon_days: int  # a promise due later than this many days ahead needs a reason
     promise_minimum: Money  # and so does one for less than this
+    # Debt types in the order an arrangement over several debts pays them (the rest after).
+    apply_order: tuple[str, ...] = ()
 
 
 def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[ArrangementRules, ...]:
@@ -68,6 +70,7 @@ def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[Arrangeme
             missed_instalments_to_breach=r.whole("missed_instalments_to_breach", 1),
             promise_horizon_days=r.whole("promise_horizon_days", 1),
             promise_minimum=r.money("promise_minimum"),
+            apply_order=r.names("apply_order"),
         ),
     )
 
@@ -183,9 +186,13 @@ def build_schedule(
     debt_type: str | None = None,
     override_reason: str | None = None,
     jurisdiction: str = "england",
+    council_tax_upto: Money | None = None,
 ) -> Schedule:
     """A schedule for `total` from `first`, given exactly one of `instalment`, `count` or
-    `clear_by`, checked against the arrangement policy in force `today`.
+    `clear_by`, checked against the arrangement policy in force `today` for `jurisdiction`.
+
+    Council tax must clear by the year end: all of `total` if `debt_type` is council tax, or,
+    over several debts, the first `council_tax_upto` pounds paid (the council tax comes first).
 
     An impossible request returns no instalments and says why in `errors`.
     """
@@ -195,12 +202,14 @@ def build_schedule(
         return Schedule((), total, tuple(found.warnings), tuple(found.errors))
     dates = due_dates(first, frequency, len(amounts), jurisdiction)
     instalments = tuple(Instalment(d, a) for d, a in zip(dates, amounts, strict=True))
+    if council_tax_upto is None and debt_type == "council_tax":
+        council_tax_upto = total
     _check_policy(
-        in_force(rules, today, table=RULES_TABLE),
+        in_force(rules, today, jurisdiction, table=RULES_TABLE),
         instalments,
         first,
         today,
-        debt_type,
+        council_tax_upto,
         override_reason,
         found,
     )
@@ -279,12 +288,22 @@ def _amounts(
     return split_total(total, count)
 
 
+def _paid_by(instalments: tuple[Instalment, ...], amount: Money) -> date:
+    """The due date of the instalment that brings the running total to `amount`."""
+    paid = Decimal(0)
+    for instalment in instalments:
+        paid += instalment.amount
+        if paid >= amount:
+            return instalment.due
+    return instalments[-1].due
+
+
 def _check_policy(
     rules: ArrangementRules,
     instalments: tuple[Instalment, ...],
     first: date,
     today: date,
-    debt_type: str | None,
+    council_tax_upto: Money | None,
     override_reason: str | None,
     found: _Findings,
 ) -> None:
@@ -311,9 +330,9 @@ def _check_policy(
             f"instalments of £{regular:,.2f} are below the £"
             f"{rules.minimum_instalment:,.2f} minimum",
         )
-    if debt_type == "council_tax" and rules.council_tax_clear_by_year_end:
+    if council_tax_upto and council_tax_upto > 0 and rules.council_tax_clear_by_year_end:
         year_end = financial_year_end(today)
-        last = instalments[-1].due
+        last = _paid_by(instalments, council_tax_upto)
         if last > year_end:
             message = (
                 f"council tax arrears should clear by {year_end.isoformat()}; the last "

@@ -56,6 +56,8 @@ class DebtLine:
     non_payment: str
     amounts: Mapping[str, str]  # open route id -> what its calculator gives
     with_agency: str | None = None  # the agency's name, while the debt is placed with one
+    period: str = ""  # the year it is for, e.g. 2025/26 (arrangements pay the oldest first)
+    stage_date: date | None = None
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,8 @@ def case_view(
                         if shown and route.open and route.calculator
                     },
                     placed.get(debt.id),
+                    period=debt.period,
+                    stage_date=debt.stage_date,
                 )
             )
         vulnerabilities = tuple(

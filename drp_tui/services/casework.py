@@ -19,13 +19,13 @@ from drp_tui.domain.calls import CALL_ACTIONS, Standing, call_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
-from drp_tui.domain.schedule import ArrangementRules, Schedule, check_promise
+from drp_tui.domain.schedule import ArrangementRules, check_promise
 from drp_tui.services.holds import case_holds
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
     Arrangement,
-    Assessment,
+    ArrangementDebt,
     BreathingSpace,
     Call,
     Case,
@@ -303,66 +303,6 @@ def _set_hold(
     )
 
 
-def make_arrangement(
-    store: Store,
-    actor: Actor,
-    holds: HoldPolicy,
-    *,
-    case_id: str,
-    call_id: str,
-    debt_id: str | None,
-    schedule: Schedule,
-    frequency: str,
-    override_reason: str | None = None,
-) -> Arrangement:
-    if not schedule.possible or schedule.errors:
-        problems = "; ".join(f.message for f in schedule.errors) or "no instalments"
-        raise InputError("arrangement", f"cannot be made: {problems}")
-
-    def work(session: Session, case: Case) -> Arrangement:
-        _refuse_if_with_agency(session, case.id, debt_id, "arrangement")
-        arrangement = Arrangement(
-            id=actor.ids(),
-            case_id=case.id,
-            debt_id=debt_id,
-            officer_id=actor.officer_id,
-            total=schedule.total,
-            frequency=frequency,
-            override_reason=override_reason,
-            created_at=actor.now(),
-        )
-        session.add(arrangement)
-        session.flush()
-        for number, item in enumerate(schedule.instalments, start=1):
-            session.add(
-                Instalment(
-                    id=actor.ids(),
-                    arrangement_id=arrangement.id,
-                    number=number,
-                    due_on=item.due,
-                    amount=item.amount,
-                )
-            )
-        session.flush()
-        _event(
-            session,
-            actor,
-            "arrangement.made",
-            case.id,
-            arrangement=arrangement.id,
-            debt=debt_id,
-            total=f"{schedule.total:.2f}",
-            frequency=frequency,
-            instalments=[[i.due.isoformat(), f"{i.amount:.2f}"] for i in schedule.instalments],
-            override_reason=override_reason,
-            warnings=[f.message for f in schedule.warnings],
-        )
-        return arrangement
-
-    result: Arrangement = on_call(store, actor, holds, case_id, call_id, "arrangement", work)
-    return result
-
-
 def record_payment(
     store: Store,
     actor: Actor,
@@ -436,11 +376,18 @@ def apply_payment(
 
 
 def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> None:
+    covering = select(col(ArrangementDebt.arrangement_id)).where(
+        col(ArrangementDebt.debt_id) == debt_id
+    )
     live = (
         session.execute(
-            select(Arrangement).where(
-                col(Arrangement.debt_id) == debt_id, col(Arrangement.status) == "live"
+            select(Arrangement)
+            .where(
+                col(Arrangement.status) == "live",
+                # Linked to the debt, or made for it alone before arrangements had links.
+                col(Arrangement.id).in_(covering) | (col(Arrangement.debt_id) == debt_id),
             )
+            .order_by(col(Arrangement.created_at))
         )
         .scalars()
         .first()
@@ -547,43 +494,6 @@ def set_hold(
         raise InputError("reason", "say why the case is on hold")
     with store.write() as session:
         _set_hold(session, actor, _case(session, case_id), kind, reason, until)
-
-
-def save_assessment(
-    store: Store,
-    actor: Actor,
-    *,
-    case_id: str,
-    statement: dict[str, Any],
-    result: dict[str, Any],
-    surplus: Decimal,
-    available_for_priority: Decimal,
-) -> Assessment:
-    """An affordability assessment: what was entered and what it gave, as the officer saw it."""
-    with store.write() as session:
-        case = _case(session, case_id)
-        assessment = Assessment(
-            id=actor.ids(),
-            case_id=case.id,
-            officer_id=actor.officer_id,
-            created_at=actor.now(),
-            statement=statement,
-            result=result,
-            surplus=surplus,
-            available_for_priority=available_for_priority,
-        )
-        session.add(assessment)
-        session.flush()
-        _event(
-            session,
-            actor,
-            "assessment.saved",
-            case.id,
-            assessment=assessment.id,
-            surplus=f"{surplus:.2f}",
-            amount=f"{available_for_priority:.2f}",
-        )
-        return assessment
 
 
 PHONE_STATUSES = ("good", "wrong", "disconnected")

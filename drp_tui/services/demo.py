@@ -27,6 +27,8 @@ from drp_tui.domain.dates import is_working_day
 from drp_tui.domain.extract import GENERIC_COLUMNS
 from drp_tui.domain.schedule import Frequency, build_schedule, promise_beyond_policy
 from drp_tui.services import allocation, calls, casework, importer, monitoring, placements, queue
+from drp_tui.services.arrangement_store import make_arrangement
+from drp_tui.services.arrangements import apply_order
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -621,15 +623,16 @@ def _older_arrangements(
         call = calls.open_call(store, actor, case_id, "queue")
         calls.record_idv(store, actor, call_id=call.id, passed_checks=DEMO_IDV)
         try:
-            casework.make_arrangement(
+            make_arrangement(
                 store,
                 actor,
                 policy.holds,
                 case_id=case_id,
                 call_id=call.id,
-                debt_id=debt_id,
+                debt_ids=[debt_id],
                 schedule=schedule,
                 frequency="monthly",
+                apply_order=apply_order(policy, made.date()),
             )
             code = "ARR"
         except Refused:
@@ -731,15 +734,16 @@ def _arrange(
     if not schedule.possible or schedule.errors:
         return False
     try:
-        casework.make_arrangement(
+        make_arrangement(
             store,
             actor,
             policy.holds,
             case_id=case_id,
             call_id=call_id,
-            debt_id=debt.id,
+            debt_ids=[debt.id],
             schedule=schedule,
             frequency=frequency,
+            apply_order=apply_order(policy, moment.date()),
             override_reason=None,
         )
     except Refused:

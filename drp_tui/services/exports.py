@@ -31,6 +31,10 @@ SELECT a.id, c.reference, d.host_system, d.host_ref, a.total, a.frequency, a.sta
 FROM arrangement a JOIN "case" c ON c.id = a.case_id LEFT JOIN debt d ON d.id = a.debt_id
 WHERE a.created_at >= ? OR a.status_changed_at >= ? ORDER BY a.created_at
 """
+_DEBTS_SQL = """
+SELECT d.host_ref, l.position, l.amount FROM arrangement_debt l JOIN debt d ON d.id = l.debt_id
+WHERE l.arrangement_id = ? ORDER BY l.position
+"""
 _INSTALMENTS_SQL = """
 SELECT due_on, amount, paid FROM instalment WHERE arrangement_id = ? ORDER BY number
 """
@@ -89,11 +93,16 @@ def _arrangements(connection: Connection, since: date | None) -> list[dict[str, 
         changed,
     ) in found.fetchall():
         instalments = connection.exec_driver_sql(_INSTALMENTS_SQL, (arrangement_id,))
+        debts = connection.exec_driver_sql(_DEBTS_SQL, (arrangement_id,))
         rows.append(
             {
                 "case": ref,
                 "host_system": host or "",
-                "debt_ref": debt_ref or "",
+                "debt_ref": debt_ref or "",  # the first debt paid
+                "debts": [  # every debt covered, in the order payments go to them
+                    {"debt_ref": ref, "order": position, "amount": _money(amount)}
+                    for ref, position, amount in debts
+                ],
                 "total": _money(total),
                 "frequency": frequency,
                 "status": status,

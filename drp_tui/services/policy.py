@@ -110,7 +110,9 @@ def load_policy(directory: Path) -> PolicyBook:
         tables[key] = loader(doc, str(path))
         renewals += load_renewals(doc, str(path), filename)
         _require_renewals(doc, path, filename)
-    return PolicyBook(directory=directory, renewals=tuple(renewals), **tables)
+    book = PolicyBook(directory=directory, renewals=tuple(renewals), **tables)
+    _check_apply_order(book)
+    return book
 
 
 def _require_renewals(doc: Mapping[str, Any], path: Path, filename: str) -> None:
@@ -125,6 +127,20 @@ def _require_renewals(doc: Mapping[str, Any], path: Path, filename: str) -> None
                 f"[renewal] must declare how [[{kind}]] renews (a calculator uses it): add "
                 f'{kind} = "april", "half-year" or "amendment"',
             )
+
+
+def _check_apply_order(book: PolicyBook) -> None:
+    """The arrangement policy's order of debt types names only debt types recovery.toml
+    knows (a misspelt one would silently go last)."""
+    known = {row.id for row in book.recovery.debt_types}
+    for number, rules in enumerate(book.arrangements, start=1):
+        for name in rules.apply_order:
+            if name not in known:
+                raise PolicyError(
+                    str(book.directory / POLICY_FILES["arrangements"][0]),
+                    f"apply_order: {name!r} is not a debt type in recovery.toml",
+                    row=number,
+                )
 
 
 def policy_for(settings: Settings) -> PolicyBook:

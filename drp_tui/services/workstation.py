@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,13 +19,25 @@ from drp_tui.domain.affordability import (
     council_offer,
     statement_from_data,
 )
+from drp_tui.domain.apply_order import policy_order
 from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, outcome_refusal
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.schedule import Schedule
 from drp_tui.domain.writeoff import WriteOffReasons, role_rank
-from drp_tui.services.arrangements import schedule_from_form
+from drp_tui.services.arrangement_store import make_arrangement
+from drp_tui.services.arrangements import (
+    ArrangementPreview,
+    apply_order,
+    preview_arrangement,
+)
+from drp_tui.services.assessments import (
+    SavedStatement,
+    latest_assessment,
+    save_assessment,
+    saved_statement,
+)
 from drp_tui.services.authority import Authority
 from drp_tui.services.authority import in_force as authorities_in_force
 from drp_tui.services.calls import (
@@ -47,10 +59,8 @@ from drp_tui.services.caseview import (
 from drp_tui.services.casework import (
     Actor,
     add_note,
-    make_arrangement,
     mark_phone,
     record_refusal,
-    save_assessment,
 )
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.placements import place_with_agency
@@ -159,16 +169,25 @@ class Workstation:
             limits=self.policy.arrangements,
         )
 
-    def preview_arrangement(self, debt: DebtLine, fields: dict[str, str]) -> Schedule:
-        return schedule_from_form(
-            self.policy, fields, debt_type=debt.debt_type, today=self.now().date()
+    def arrangement_order(self, debts: Sequence[DebtLine]) -> list[DebtLine]:
+        """The debts in the order an arrangement over them pays them, under policy."""
+        return policy_order(debts, apply_order(self.policy, self.now().date()))
+
+    def preview_arrangement(
+        self,
+        debts: Sequence[DebtLine],
+        fields: dict[str, str],
+        monthly_offer: Decimal | None = None,
+    ) -> ArrangementPreview:
+        return preview_arrangement(
+            self.policy, fields, debts=debts, today=self.now().date(), monthly_offer=monthly_offer
         )
 
     def make_arrangement(
         self,
         case_id: str,
         call_id: str,
-        debt_id: str,
+        debt_ids: Sequence[str],
         schedule: Schedule,
         frequency: str,
         override_reason: str | None,
@@ -179,9 +198,10 @@ class Workstation:
             self.policy.holds,
             case_id=case_id,
             call_id=call_id,
-            debt_id=debt_id,
+            debt_ids=debt_ids,
             schedule=schedule,
             frequency=frequency,
+            apply_order=apply_order(self.policy, self.now().date()),
             override_reason=override_reason,
         )
 
@@ -210,8 +230,10 @@ class Workstation:
 
     def save_assessment(
         self, case_id: str, statement: dict[str, Any], result: Affordability
-    ) -> None:
-        save_assessment(
+    ) -> SavedStatement:
+        """The statement saved, or the latest one kept if it is the same (one save, one
+        event)."""
+        row = save_assessment(
             self.store,
             self.actor(),
             case_id=case_id,
@@ -220,6 +242,15 @@ class Workstation:
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,
         )
+        return self._local(saved_statement(row))
+
+    def latest_assessment(self, case_id: str) -> SavedStatement | None:
+        """The case's newest saved statement, its time in the council's local time."""
+        saved = latest_assessment(self.store, case_id)
+        return None if saved is None else self._local(saved)
+
+    def _local(self, saved: SavedStatement) -> SavedStatement:
+        return replace(saved, created_at=local_time(self.policy, saved.created_at))
 
     def search(self, text: str) -> list[SearchHit]:
         return search_cases(self.store, text)

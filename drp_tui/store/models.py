@@ -211,6 +211,21 @@ class Arrangement(SQLModel, table=True):
     status_changed_at: datetime | None = instant_field(nullable=True)
 
 
+class ArrangementDebt(SQLModel, table=True):
+    """A debt an arrangement covers: `position` is the order its payments are applied in
+    (from 1), `amount` how much of the debt it covers. The first is also
+    `Arrangement.debt_id`."""
+
+    __tablename__ = "arrangement_debt"
+
+    arrangement_id: str = Field(foreign_key="arrangement.id", primary_key=True)
+    debt_id: str = Field(foreign_key="debt.id", primary_key=True, index=True)
+    position: int
+    amount: Decimal = money_field()
+
+    __table_args__ = (UniqueConstraint("arrangement_id", "position"),)
+
+
 class Instalment(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
     arrangement_id: str = Field(foreign_key="arrangement.id", index=True)

@@ -42,6 +42,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import SQLModel
 
@@ -60,7 +61,7 @@ from drp_tui.sync.schema import (
     hub_refusal,
     hub_workstation,
 )
-from drp_tui.sync.tables import PUSHED, TABLES, Replicated, row_key
+from drp_tui.sync.tables import KEY_SEPARATOR, PUSHED, TABLES, Replicated, row_key
 
 BATCH = 2_000
 RETRY_DELAYS_S = (0.5, 1.0, 2.0)
@@ -166,7 +167,10 @@ def _rows_by_key(
         if spec.key == ("id",):
             where = table.c.id.in_(chunk)
         else:
-            where = (table.c.debt_id + " " + table.c.person_id).in_(chunk)
+            joined: ColumnElement[Any] = table.c[spec.key[0]]
+            for column in spec.key[1:]:
+                joined = joined + KEY_SEPARATOR + table.c[column]
+            where = joined.in_(chunk)
         found.extend(dict(r._mapping) for r in connection.execute(select(table).where(where)))
     return found
 
@@ -188,15 +192,19 @@ def _rows_where(
 
 
 def _update_columns(
-    connection: Connection, table: Table, rows: list[dict[str, Any]], columns: Sequence[str]
+    connection: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    key: Sequence[str] = ("id",),
 ) -> None:
-    """Write only `columns` of `rows` (keyed by id) over the rows already there."""
+    """Write only `columns` of `rows` (by their `key` columns) over the rows already there."""
     if rows and columns:
         connection.execute(
             update(table)
-            .where(table.c.id == bindparam("key_"))
+            .where(*(table.c[k] == bindparam(f"key_{k}") for k in key))
             .values({c: bindparam(f"{c}_") for c in columns}),
-            [{"key_": r["id"], **{f"{c}_": r[c] for c in columns}} for r in rows],
+            [{**{f"key_{k}": r[k] for k in key}, **{f"{c}_": r[c] for c in columns}} for r in rows],
         )
 
 
@@ -245,7 +253,8 @@ def _local_state(store: Store, dry_run: bool) -> tuple[str, int]:
                 connection.execute(
                     text(
                         "INSERT OR IGNORE INTO rowchange (table_name, row_key, version) "
-                        f"SELECT '{spec.name}', id, 1 FROM {spec.sql_name}"
+                        f"SELECT '{spec.name}', {spec.key_sql(spec.sql_name)}, 1 "
+                        f"FROM {spec.sql_name}"
                     )
                 )
     return workstation, 0
@@ -390,7 +399,8 @@ def _case_of_rows(
     for chunk in chunks(keys):
         rows = local.execute(
             text(
-                f"SELECT t.id, {spec.case_sql('t')} FROM {spec.sql_name} t WHERE t.id IN :keys"
+                f"SELECT {spec.key_sql('t')}, {spec.case_sql('t')} FROM {spec.sql_name} t "
+                f"WHERE {spec.key_sql('t')} IN :keys"
             ).bindparams(bindparam("keys", expanding=True)),
             {"keys": list(chunk)},
         )
@@ -465,7 +475,9 @@ def _send_rows(
             new = []
         if new:
             hub.execute(insert(table), new)
-        _update_columns(hub, table, [rows[k] for k in accepted if k in existing], spec.pushed)
+        _update_columns(
+            hub, table, [rows[k] for k in accepted if k in existing], spec.pushed, spec.key
+        )
         if spec.name == "payment" and new:
             debt = raw_table("debt")
             hub.execute(
@@ -667,9 +679,9 @@ def _add_whole_cases(
         bundle[name] = _rows_where(hub, name, "person_id", people)
     for name in ("contactattempt", "promise", "arrangement", "assessment"):
         bundle[name] = _rows_where(hub, name, "case_id", cases)
-    bundle["instalment"] = _rows_where(
-        hub, "instalment", "arrangement_id", {a["id"] for a in bundle["arrangement"]}
-    )
+    arrangements = {a["id"] for a in bundle["arrangement"]}
+    for name in ("arrangement_debt", "instalment"):
+        bundle[name] = _rows_where(hub, name, "arrangement_id", arrangements)
     for name in ("placement", "payment", "writeoffrequest"):
         bundle[name] = _rows_where(hub, name, "debt_id", debts)
     for name, found in bundle.items():
@@ -700,7 +712,7 @@ def _apply(desk: Desk, pulled: Pulled) -> None:
             hub_owned = [
                 c.name for c in table.columns if not c.primary_key and c.name not in spec.pushed
             ]
-            _update_columns(local, table, waiting, hub_owned)
+            _update_columns(local, table, waiting, hub_owned, spec.key)
         if pulled.events:
             synced = raw_table("syncedevent")
             local.execute(

@@ -2,10 +2,10 @@
 
 The hub decides who owns a case (allocation), what a debt is (host imports) and the team's
 officers and agencies. A workstation creates the facts of its calls (contact attempts,
-promises, arrangements and their instalments, assessments, payments, placements,
-vulnerabilities, Breathing Space, write-off requests) and may change a few columns of rows it
-did not create (a callback time, a hold, a phone's status, a date of death). Anything else a
-workstation sends is not applied: the hub's copy stands.
+promises, arrangements with the debts they cover and their instalments, assessments,
+payments, placements, vulnerabilities, Breathing Space, write-off requests) and may change a
+few columns of rows it did not create (a callback time, a hold, a phone's status, a date of
+death). Anything else a workstation sends is not applied: the hub's copy stands.
 
 `case_of` is SQL giving the case a row belongs to, with `{row}` standing for the row; the
 hub sends a row only to the officer whose case it belongs to. Team-wide tables have none.
@@ -38,6 +38,10 @@ class Replicated:
         if self.case_of.startswith("SELECT"):
             return f"({self.case_of.format(row=row)})"
         return f"{row}.{self.case_of}"
+
+    def key_sql(self, row: str) -> str:
+        """The row's key (as `row_key` writes it) as a SQL expression on `row`."""
+        return f" || '{KEY_SEPARATOR}' || ".join(f"{row}.{column}" for column in self.key)
 
     @property
     def sql_name(self) -> str:
@@ -73,6 +77,12 @@ TABLES: tuple[Replicated, ...] = (
         "case_id",
         ("status", "status_reason", "status_changed_at"),
         created_on_desk=True,
+    ),
+    Replicated(
+        "arrangement_debt",
+        "SELECT a.case_id FROM arrangement a WHERE a.id = {row}.arrangement_id",
+        created_on_desk=True,
+        key=("arrangement_id", "debt_id"),
     ),
     Replicated(
         "instalment",
