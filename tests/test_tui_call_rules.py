@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
+from textual.widgets import Button
 
 from drp_tui.app import DrpApp
 from drp_tui.store.engine import Store
@@ -17,10 +20,12 @@ from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
 from screens.queue import QueueScreen
+from tests.conftest import DEMO_NOW
 from tests.test_tui_call import choose, save
 from tests.tui import (
     app_for,
     breathing_space_case,
+    fill,
     open_first_case,
     pass_idv,
     settle,
@@ -285,3 +290,125 @@ def test_a_call_left_open_by_a_crash_is_offered_on_the_next_start(
     asyncio.run(restart())
     # The resumed call is ended; the next case opened after it is a new call.
     assert calls_after(demo_store, mark)[0] == ("ended",)
+
+
+def test_the_whole_call_done_right(demo_store: Store, tmp_path: Path) -> None:
+    """Issue 16's whole call: open → a promise refused before ID&V → ID&V passed →
+    affordability opens with the last saved statement → an arrangement over two debts,
+    council tax first → the outcome → back to the queue; every row and event checked, and the
+    same case opened again is masked."""
+    from drp_tui.services.assessments import save_assessment
+    from drp_tui.services.casework import Actor
+    from screens.affordability import AffordabilityScreen
+
+    case_id, debts = rows(
+        demo_store,
+        'SELECT c.id, group_concat(d.debt_type) FROM "case" c JOIN debt d ON d.case_id = c.id '
+        "JOIN person p ON p.id = c.person_id WHERE c.officer_id = 'jmorgan' AND c.hold_kind IS "
+        "NULL AND p.deceased_on IS NULL AND d.balance > 0 AND NOT EXISTS (SELECT 1 FROM "
+        "breathingspace b WHERE b.person_id = c.person_id) AND NOT EXISTS (SELECT 1 FROM "
+        "placement x JOIN debt y ON y.id = x.debt_id WHERE y.case_id = c.id) GROUP BY c.id "
+        "HAVING count(*) = 2 AND sum(d.debt_type = 'council_tax') = 1 "
+        "AND count(DISTINCT d.jurisdiction) = 1 ORDER BY c.reference LIMIT 1",
+    )[0]
+    assert "council_tax" in debts
+    earlier = Actor("akhan", clock=lambda: DEMO_NOW - timedelta(days=3))
+    save_assessment(
+        demo_store,
+        earlier,
+        case_id=case_id,
+        statement={"income": {"earnings": {"amount": "1500.00", "frequency": "monthly"}}},
+        result={},
+        surplus=Decimal("1500"),
+        available_for_priority=Decimal("1480"),
+    )
+    mark = call_mark(demo_store)
+    last_event = count(demo_store, "SELECT max(seq) FROM event")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            queue = app.screen
+            assert isinstance(queue, QueueScreen)
+            app.push_screen(DebtorScreen(app.workstation, case_id, reason="queue"))
+            await settle(pilot)
+            debtor = app.screen
+            assert isinstance(debtor, DebtorScreen)
+            await press(pilot, "p")
+            assert app.screen is debtor  # refused before ID&V, no form
+            await pass_idv(pilot)
+            await press(pilot, "a")
+            calculator = app.screen
+            assert isinstance(calculator, AffordabilityScreen)
+            assert "Statement of 20 Nov 2026, by akhan" in text_of(calculator, "#af-title")
+            await press(pilot, "escape")
+            await press(pilot, "r")
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            chosen = builder.chosen()
+            assert chosen[0].debt_type == "council_tax"  # paid first
+            assert len(chosen) == 2
+            owed = sum((d.balance or Decimal(0) for d in chosen), Decimal(0))
+            await fill(
+                pilot,
+                builder,
+                total=f"{owed:.2f}",
+                count="12",
+                first="2026-12-01",
+                override="low income: team leader agreed",
+            )
+            assert not builder.query_one("#confirm", Button).disabled, text_of(builder, "#checks")
+            builder.query_one("#confirm", Button).press()
+            await settle(pilot)
+            assert app.screen is debtor
+            await press(pilot, "escape")  # work on the call: its outcome first
+            await choose(pilot, "ARR", notes="12 monthly payments, council tax first")
+            await save(pilot)
+            assert app.screen is queue
+            # The same case again is a new call, masked.
+            app.push_screen(DebtorScreen(app.workstation, case_id, reason="queue"))
+            await settle(pilot)
+            again = app.screen
+            assert isinstance(again, DebtorScreen)
+            assert again.view is not None
+            assert not again.view.verified
+            assert all(d.balance is None for d in again.view.debts)
+
+    asyncio.run(run())
+    assert calls_after(demo_store, mark, "idv_result, status") == [
+        ("passed", "ended"),
+        ("not_attempted", "open"),
+    ]
+    arrangement_id, frequency = rows(
+        demo_store, "SELECT id, frequency FROM arrangement ORDER BY rowid DESC LIMIT 1"
+    )[0]
+    assert frequency == "monthly"
+    linked = rows(
+        demo_store,
+        "SELECT d.debt_type, l.position FROM arrangement_debt l JOIN debt d ON d.id = l.debt_id "
+        f"WHERE l.arrangement_id = '{arrangement_id}' ORDER BY l.position",
+    )
+    assert linked[0] == ("council_tax", 1)
+    assert len(linked) == 2
+    assert rows(
+        demo_store,
+        "SELECT outcome_code, right_party, idv_result FROM contactattempt "
+        f"WHERE case_id = '{case_id}' ORDER BY rowid DESC LIMIT 1",
+    ) == [("ARR", 1, "passed")]
+    kinds = [
+        k
+        for (k,) in rows(
+            demo_store,
+            f"SELECT kind FROM event WHERE case_id = '{case_id}' AND seq > {last_event} "
+            "ORDER BY seq",
+        )
+    ]
+    assert kinds == [
+        "case.viewed",
+        "action.refused",
+        "idv.recorded",
+        "arrangement.made",
+        "contact.recorded",
+        "case.viewed",
+    ]
