@@ -4,7 +4,7 @@ in the order its payments are applied (`position`, from 1) and how much of each 
 check for two live arrangements on one debt, workstations not yet upgraded). Arrangements
 already made for one debt are linked to it. Frozen: later changes are new migrations.
 
-Revision ID: 0003
+Revision ID: 0003_arrangement_debts
 Revises: 0002
 Create Date: 2026-11-30
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
+revision = "0003_arrangement_debts"  # unique: other 0003s are being written beside it
 down_revision = "0002"
 branch_labels = None
 depends_on = None
