@@ -7,7 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from drp_tui.store.engine import SCHEMA_REVISION, current_revision, open_store, sqlite_engine
-from drp_tui.store.migrate import upgrade_to_head
+from drp_tui.store.migrate import head_revision, upgrade_to_head
 
 
 def test_a_store_made_by_revision_0002_upgrades_and_links_its_arrangements(
@@ -47,7 +47,7 @@ def test_a_store_made_by_revision_0002_upgrades_and_links_its_arrangements(
     db.close()
 
     store = open_store(path)
-    assert current_revision(store.engine) == SCHEMA_REVISION == "0003"
+    assert current_revision(store.engine) == SCHEMA_REVISION == head_revision()
     rows = (
         sqlite3.connect(path)
         .execute("SELECT arrangement_id, debt_id, position, amount FROM arrangement_debt")

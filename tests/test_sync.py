@@ -356,3 +356,62 @@ def test_an_arrangement_over_two_debts_travels_with_its_links(
     assert paid == 10000
     again = run_sync(alex, hub, "asmith")
     assert again.refused == 0
+
+
+def test_two_live_arrangements_covering_one_debt_are_flagged_whichever_debt_comes_first(
+    hub_address: str, tmp_path: Path, policy: PolicyBook
+) -> None:
+    from drp_tui.domain.schedule import build_schedule
+    from drp_tui.services.arrangement_store import make_arrangement
+    from drp_tui.store.models import Debt
+    from drp_tui.sync.status import open_conflicts
+
+    hub = team_hub(hub_address)
+    with hub.as_store().write() as session:
+        session.add(
+            Debt(
+                id="sundry-1",
+                host_system="nga",
+                host_ref="S1",
+                case_id=case_id(1),
+                debt_type="sundry",
+                original_amount=Decimal("300.00"),
+                balance=Decimal("300.00"),
+                stage="reminder",
+            )
+        )
+    allocate(hub, 1, "asmith")
+    desks = {"desk": desk(tmp_path, "alex"), "laptop": desk(tmp_path, "alex-laptop")}
+    for store in desks.values():
+        run_sync(store, hub, "asmith")
+
+    def arrange(store: Store, debt_ids: list[str], total: str) -> str:
+        schedule = build_schedule(
+            policy.arrangements,
+            total=Decimal(total),
+            frequency="monthly",
+            first=date(2026, 12, 1),
+            today=NOW.date(),
+            count=2,
+        )
+        return make_arrangement(
+            store,
+            actor("asmith"),
+            policy.holds,
+            case_id=case_id(1),
+            call_id=verified_call(store, actor("asmith"), case_id(1)),
+            debt_ids=debt_ids,
+            schedule=schedule,
+            frequency="monthly",
+            apply_order=("council_tax",),
+        ).id
+
+    # Offline on each: one over council tax then the sundry debt, one over the sundry debt.
+    both = arrange(desks["desk"], [debt_id(1), "sundry-1"], "800.00")
+    sundry = arrange(desks["laptop"], ["sundry-1"], "300.00")
+    run_sync(desks["desk"], hub, "asmith")
+    late = run_sync(desks["laptop"], hub, "asmith")
+    flagged = open_conflicts(hub)
+    assert [c.kind for c in flagged] == ["two_live_arrangements"]
+    assert flagged[0].detail == {"debt": "sundry-1", "arrangements": sorted([both, sundry])}
+    assert late.conflicts == [flagged[0].id]

@@ -53,6 +53,7 @@ from drp_tui.store.rawsql import chunks
 from drp_tui.store.types import canonical_json, instant_text
 from drp_tui.sync.errors import HubUnreachable
 from drp_tui.sync.hub import Hub
+from drp_tui.sync.live_arrangements import live_covering
 from drp_tui.sync.schema import (
     hub_allocation,
     hub_change,
@@ -486,7 +487,8 @@ def _send_rows(
                 .values(balance=debt.c.balance - bindparam("amount_")),
                 [{"debt_": r["debt_id"], "amount_": r["amount"]} for r in new],
             )
-        result.conflicts += _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new)
+        flagged = _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new)
+        result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
         _refuse(hub, desk, refused)
         result.refused += len(refused)
     return accepted
@@ -530,18 +532,14 @@ def _flag_conflicts(
                         },
                     )
                 )
-    if spec.name == "arrangement":
-        arrangement = raw_table("arrangement")
-        debts = sorted({r["debt_id"] for r in accepted if r["debt_id"] and r["status"] == "live"})
-        live: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for chunk in chunks(debts):
-            for arrangement_id, debt_id, case_id in hub.execute(
-                select(arrangement.c.id, arrangement.c.debt_id, arrangement.c.case_id)
-                .where(arrangement.c.debt_id.in_(chunk), arrangement.c.status == "live")
-                .order_by(arrangement.c.id)
-            ):
-                live[debt_id].append((arrangement_id, case_id))
-        for debt_id, arrangements in live.items():
+    if spec.name in ("arrangement", "arrangement_debt"):
+        # A debt is covered by the arrangement made for it or by a link to one (sent after
+        # the arrangement); either way, two live ones on one debt are flagged once.
+        debts = {
+            r["debt_id"] for r in accepted if r["debt_id"] and r.get("status", "live") == "live"
+        }
+        live = live_covering(hub, raw_table("arrangement"), raw_table("arrangement_debt"), debts)
+        for debt_id, arrangements in sorted(live.items()):
             if len(arrangements) > 1:
                 ids = [a for a, _ in arrangements]
                 found.append(

@@ -2,7 +2,7 @@
 to the desks holding its case, like the arrangement. Frozen: later changes are new
 migrations.
 
-Revision ID: h002
+Revision ID: h002_arrangement_debts
 Revises: h001
 Create Date: 2026-11-30
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "h002"
+revision = "h002_arrangement_debts"
 down_revision = "h001"
 branch_labels = None
 depends_on = None
