@@ -22,6 +22,7 @@ from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
 from drp_tui.store.models import Case, Debt, Officer, Person
+from tests.callhelp import verified_call
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 ORDER = ("council_tax", "business_rates", "parking", "hb_overpayment")
@@ -82,6 +83,7 @@ def arrange(store: Store, policy: PolicyBook, debt_ids: list[str], **kwargs: obj
         actor(),
         policy.holds,
         case_id="c1",
+        call_id=verified_call(store, actor(), "c1"),
         debt_ids=debt_ids,
         schedule=kwargs.pop("schedule", None) or schedule(policy),  # type: ignore[arg-type]
         frequency="monthly",
@@ -136,7 +138,8 @@ def test_debts_must_be_the_cases_own(store: Store, policy: PolicyBook) -> None:
         arrange(store, policy, ["ct", "other"])
     with pytest.raises(InputError, match="at least one debt"):
         arrange(store, policy, [])
-    assert sqlite3.connect(store.path).execute("SELECT count(*) FROM event").fetchone() == (0,)
+    events = sqlite3.connect(store.path).execute("SELECT kind FROM event").fetchall()
+    assert {kind for (kind,) in events} <= {"case.viewed", "idv.recorded"}  # the calls only
 
 
 def test_a_payment_on_any_covered_debt_pays_the_instalments(

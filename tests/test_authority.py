@@ -243,11 +243,11 @@ def test_a_third_party_who_may_arrange_may_agree_payment(store: Store, policy: P
     assert rows(store, "SELECT count(*) FROM promise") == [(1,)]
 
 
-def test_arrange_without_discuss_agrees_payment_but_sees_nothing(
-    store: Store, policy: PolicyBook
-) -> None:
+def test_arrange_alone_includes_hearing_the_account(store: Store, policy: PolicyBook) -> None:
+    """Agreeing payment on a debt means hearing what it is: an authority to arrange lets the
+    third party see the account too (the builder is never given masked balances)."""
     call = authorised_call(store, sam(store, ("arrange",)))
-    assert not case_view(store, policy, "c1", TODAY, call).verified
+    assert case_view(store, policy, "c1", TODAY, call).verified
     promise(store, policy, call)
     assert rows(store, "SELECT count(*) FROM promise") == [(1,)]
 

@@ -242,6 +242,7 @@ def test_the_latest_statement_opens_with_its_date_and_a_new_one_starts_from_it(
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await look_at(pilot, case_id)
+            await pass_idv(pilot)
             await pilot.press("a")
             await settle(pilot)
             screen = app.screen
@@ -335,6 +336,7 @@ def test_nothing_is_saved_before_the_saved_statement_is_read_and_typing_is_kept(
         app = create_app(settings, workstation=slow)
         async with app.run_test(size=(120, 40)) as pilot:
             await look_at(pilot, case_id)
+            await pass_idv(pilot)
             await pilot.press("a")
             await pilot.pause()
             screen = app.screen

@@ -201,6 +201,7 @@ def test_use_surplus_over_several_debts_pays_council_tax_first_at_the_chosen_fre
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             debtor = await look_at(pilot, case_id)
+            await pass_idv(pilot)
             assert debtor.view is not None
             assert debtor.view.debts[0].debt_type == "hb_overpayment"  # listed first
             await pilot.press("a")
@@ -269,6 +270,7 @@ def test_paying_a_debt_before_council_tax_needs_a_reason(demo_store: Store, tmp_
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await look_at(pilot, case_id)
+            await pass_idv(pilot)
             await pilot.press("r")
             await settle(pilot)
             modal = app.screen

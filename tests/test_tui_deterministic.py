@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from drp_tui.app import create_app
 from drp_tui.store.engine import Store
-from tests.tui import app_for, open_first_case, settings_for, settle
+from tests.tui import app_for, open_first_case, pass_idv, settings_for, settle
 
 # The forms with text fields, each opened by its key from the case screen (/ from the queue).
 FORMS = ("a", "r", "p", "t", "w")
@@ -42,6 +42,7 @@ async def fields_on_every_form(pilot: Pilot[Any]) -> dict[str, list[bool]]:
     seen["/"] = await focus_every_field(pilot)
     await pilot.press("escape")
     await open_first_case(pilot)
+    await pass_idv(pilot)  # the forms open only after ID&V on the call
     for key in FORMS:
         await pilot.press(key)
         await settle(pilot)
