@@ -338,3 +338,31 @@ def test_review_6_a_table_that_starts_later_is_not_required_before() -> None:
             "f.toml",
             "f.toml",
         )
+
+
+def test_calc_routes_and_affordability_warn_of_a_row_past_its_renewal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every calculator, these two included, says when it used a row past its renewal: here
+    a council that renews its recovery routes and savings rule each April."""
+    council = tmp_path / "policy"
+    shutil.copytree(data_dir() / "policy", council)
+    for name, kinds in (
+        ("recovery.toml", ('debt_type = "amendment"', 'route = "amendment"')),
+        ("affordability.toml", ('savings_contribution = "amendment"',)),
+    ):
+        path = council / name
+        text = path.read_text(encoding="utf-8")
+        for kind in kinds:
+            text = text.replace(kind, kind.replace('"amendment"', '"april"'))
+        path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("DRP_POLICY_DIR", str(council))
+    statement = tmp_path / "statement.json"
+    statement.write_text('{"income": {"benefits": "900"}}', encoding="utf-8")
+    for args, table in (
+        (("routes", "--debt-type", "council_tax", "--stage", "liability_order"), "route"),
+        (("affordability", "--file", str(statement)), "savings_contribution"),
+    ):
+        code, payload = drp_json("calc", *args, "--on", "2030-06-01", "--json")
+        assert code == 0, payload
+        assert any(table in w and "renew" in w for w in payload["warnings"]), payload

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from drp_tui.cli import output
-from drp_tui.cli.calc_common import Jurisdiction, OnDate, context
+from drp_tui.cli.calc_common import Jurisdiction, OnDate, context, renewal_warnings
 from drp_tui.cli.output import money, pounds
 from drp_tui.cli.params import JsonFlag, amount, choose, day, whole
 from drp_tui.domain.affordability import assess, statement_from_data
@@ -128,12 +128,15 @@ def affordability(
         raise InputError(
             "--file", f"{file} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    when = day(on, "--on", settings.current_date())
     result = assess(
         statement_from_data(raw),
         savings_rules=policy.savings,
-        on=day(on, "--on", settings.current_date()),
+        on=when,
         guidelines=guidelines_for(settings, guidelines),
     )
+    extra = renewal_warnings(policy, "affordability", when)
+    result = replace(result, warnings=result.warnings + extra)
     checks = result.guideline_checks
     if as_json:
         output.print_json(
@@ -203,14 +206,17 @@ def routes(
 ) -> None:
     """Which recovery routes are open for a debt, and why the others are not."""
     settings, policy = context()
+    when = day(on, "--on", settings.current_date())
+    place = choose(jurisdiction, JURISDICTIONS, "--jurisdiction")
     checks = recovery_routes(
         policy.recovery,
         debt_type=debt_type.replace("-", "_"),
         stage=stage.replace("-", "_"),
-        jurisdiction=choose(jurisdiction, JURISDICTIONS, "--jurisdiction"),
+        jurisdiction=place,
         balance=amount(balance, "--balance") if balance else ZERO,
-        on=day(on, "--on", settings.current_date()),
+        on=when,
     )
+    warnings = renewal_warnings(policy, "routes", when)
     if as_json:
         output.print_json(
             {
@@ -224,7 +230,8 @@ def routes(
                         "note": c.note,
                     }
                     for c in checks
-                ]
+                ],
+                "warnings": list(warnings),
             }
         )
         return
@@ -239,4 +246,5 @@ def routes(
             )
             for c in checks
         ],
+        warnings=warnings,
     )
