@@ -317,3 +317,72 @@ def test_promise_in_the_outcome_uses_the_calls_own_id_and_v(
     )
     assert rows(store, "SELECT idv_result, right_party FROM contactattempt") == [("passed", 1)]
     assert rows(store, "SELECT amount FROM promise") == [(2000,)]
+
+
+def test_arr_needs_an_arrangement_made_on_the_call_and_holds_refuse_arr_and_paid(
+    store: Store, policy: PolicyBook
+) -> None:
+    """Review of issue 16: ARR was saved with no arrangement, and ARR and PAID were accepted
+    on a Breathing Space case."""
+    call = verified_call(store)
+    with pytest.raises(Refused, match="no arrangement was made on this call"):
+        calls.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            policy.outcomes,
+            call_id=call,
+            outcome=calls.Outcome("ARR", True),
+            limits=policy.arrangements,
+        )
+    casework.record_breathing_space(
+        store, actor(), case_id="c1", kind="breathing_space", start=date(2026, 11, 1)
+    )
+    for code in ("ARR", "PAID"):
+        with pytest.raises(Refused, match="Breathing Space"):
+            calls.record_outcome(
+                store,
+                actor(),
+                policy.holds,
+                policy.outcomes,
+                call_id=call,
+                outcome=calls.Outcome(code, True, amount=Decimal("10")),
+                limits=policy.arrangements,
+            )
+    assert rows(store, "SELECT count(*) FROM contactattempt") == [(0,)]
+
+
+def test_a_right_party_code_with_a_third_party_on_the_line_is_not_a_right_party_contact(
+    store: Store, policy: PolicyBook
+) -> None:
+    """Review of issue 16: RPC with an authorised third party was stored as right_party=1."""
+    from drp_tui.services.authority import record_authority
+
+    authority = record_authority(
+        store,
+        actor(),
+        case_id="c1",
+        name="Sam Smith",
+        relationship="partner",
+        scope=("discuss",),
+        until=None,
+    )
+    call = calls.open_call(store, actor(), "c1", "inbound")
+    calls.record_idv(
+        store,
+        actor(),
+        call_id=call.id,
+        passed_checks=frozenset(),
+        third_party=True,
+        authority_id=authority.id,
+    )
+    calls.record_outcome(
+        store,
+        actor(),
+        policy.holds,
+        policy.outcomes,
+        call_id=call.id,
+        outcome=calls.Outcome("RPC", True),
+        limits=policy.arrangements,
+    )
+    assert rows(store, "SELECT right_party, idv_result FROM contactattempt") == [(0, "authorised")]

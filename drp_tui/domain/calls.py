@@ -111,6 +111,10 @@ def outcome_refusal(
             f"{code.code} ({code.name}) needs someone who may agree payment: ID&V passed on "
             "this call, or a third party whose recorded authority covers arranging"
         )
+    if code.refused_on_hold is not None:
+        found = refusing(holds, code.refused_on_hold)
+        if found is not None:
+            return f"{code.code} ({code.name}): {found.message}"
     if "promise" in code.effects:
         found = refusing(holds, "demand_payment")
         if found is not None:

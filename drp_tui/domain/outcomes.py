@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from drp_tui.domain.holds import ACTIONS as HOLD_ACTIONS
 from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
 OUTCOME_CLASSES = ("success", "reach", "fail")
@@ -24,6 +25,8 @@ OUTCOME_EFFECTS: Mapping[str, tuple[str, ...]] = {
 # The ID&V a code needs on the call: "passed" (a right-party conversation about the debt) or
 # "failed" (the code records that the check failed).
 IDV_NEEDS = ("passed", "failed")
+# What a code may require to have happened on the call before it is recorded.
+OUTCOME_REQUIRES = ("arrangement",)
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class OutcomeCode:
     system: bool  # set by drp itself, not offered to officers
     idv: str | None = None  # the ID&V result the call must have, if any
     effects: tuple[str, ...] = ()
+    refused_on_hold: str | None = None  # the hold action (holds.ACTIONS) the code amounts to
+    requires: str | None = None  # what must have been done on the call (OUTCOME_REQUIRES)
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,12 @@ def load_outcomes(doc: Mapping[str, Any], path: str) -> OutcomePolicy:
         idv = r.text("idv") if "idv" in r.row else None
         if idv is not None and idv not in IDV_NEEDS:
             raise r.fail(f"idv must be one of {', '.join(IDV_NEEDS)}")
+        refused_on_hold = r.text("refused_on_hold") if "refused_on_hold" in r.row else None
+        if refused_on_hold is not None and refused_on_hold not in HOLD_ACTIONS:
+            raise r.fail(f"refused_on_hold must be one of {', '.join(HOLD_ACTIONS)}")
+        requires = r.text("requires") if "requires" in r.row else None
+        if requires is not None and requires not in OUTCOME_REQUIRES:
+            raise r.fail(f"requires must be one of {', '.join(OUTCOME_REQUIRES)}")
         right_party = r.flag("right_party", False)
         if right_party and idv is None:
             raise r.fail("a right-party code must say the ID&V it needs ('idv')")
@@ -85,6 +96,8 @@ def load_outcomes(doc: Mapping[str, Any], path: str) -> OutcomePolicy:
             r.flag("system", False),
             idv,
             effects,
+            refused_on_hold,
+            requires,
         )
 
     return OutcomePolicy(read_rows(doc, "code", path, build, group=lambda c: c.code))

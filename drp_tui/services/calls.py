@@ -183,6 +183,20 @@ def _opening_seq(session: Session, call: Call) -> int:
     return int(seq or 0)
 
 
+def _no_arrangement(session: Session, call: Call, code: OutcomeCode) -> str | None:
+    """Why `code` may not be recorded: no arrangement was made on this call."""
+    made = session.execute(
+        text(
+            "SELECT 1 FROM event WHERE case_id = :case AND officer_id = :officer "
+            "AND seq > :seq AND kind = 'arrangement.made' LIMIT 1"
+        ),
+        {"case": call.case_id, "officer": call.officer_id, "seq": _opening_seq(session, call)},
+    ).first()
+    if made is not None:
+        return None
+    return f"{code.code} ({code.name}): no arrangement was made on this call (r builds one)"
+
+
 def leave_call(store: Store, actor: Actor, call_id: str) -> bool:
     """Leave a call on which nothing happened: it is marked not dialled (not a call attempt,
     not counted, not exported; the case keeps its place) and True is returned. False when
@@ -278,9 +292,13 @@ def record_outcome(
             active = active_holds(holds, case_holds(session, case.id), actor.now().date())
             on_line = call_standing(session, call)
             refused = outcome_refusal(code, standing=on_line, holds=active)
+            if refused is None and code.requires == "arrangement":
+                refused = _no_arrangement(session, call, code)
             if refused is not None:
                 raise Refused(refused)
             ended = ended_at or actor.now()
+            # A right-party contact is the debtor, identified: not a third party for them.
+            right_party = code.right_party and call.idv_result == "passed"
             attempt = ContactAttempt(
                 id=actor.ids(),
                 case_id=case.id,
@@ -289,7 +307,7 @@ def record_outcome(
                 started_at=call.opened_at,
                 ended_at=ended,
                 outcome_code=code.code,
-                right_party=code.right_party,
+                right_party=right_party,
                 idv_result=call.idv_result,
                 notes=outcome.notes,
                 abandon_reason=outcome.reason if code.code == "ABANDONED" else None,
@@ -308,7 +326,7 @@ def record_outcome(
                 attempt=attempt.id,
                 call=call.id,
                 outcome=code.code,
-                right_party=code.right_party,
+                right_party=right_party,
                 idv=call.idv_result,
                 phone=outcome.phone_id,
                 callback_at=None
