@@ -30,7 +30,9 @@ def header_content(view: CaseView, elapsed: int) -> Content:
     """One line: the case, its stage and balance, the call's ID&V and its clock."""
     balance = f"£{HIDDEN}" if view.balance is None else f"£{view.balance:,.2f}"
     authority = None if view.call is None else view.call.authority
-    if authority is not None:
+    if view.call is not None and view.call.status == "interrupted":
+        idv = "[red]call cut off: record its outcome (o)[/red]"
+    elif authority is not None:
         idv = "[cyan]Third party: $who may $may[/cyan]"
     elif view.verified:
         idv = "[green]ID&V passed[/green]"

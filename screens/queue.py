@@ -222,8 +222,8 @@ class QueueScreen(ShowsFailures, Screen[None]):
         self.app.push_screen(self.debtor, after)
         if message.resumed:
             self.debtor.notify(
-                "This call was left open when drp last closed: record its outcome (o) to "
-                "finish it (Esc asks for it too, unless nothing was done on the call).",
+                "This call was cut off when drp last closed: record its outcome (o) to finish "
+                "it. It stays masked and nothing new can be agreed on it; call again after.",
                 severity="warning",
                 timeout=12,
             )
@@ -238,7 +238,7 @@ class QueueScreen(ShowsFailures, Screen[None]):
         self.post_message(self.Loaded(queue, figures))
         if not self.resume_checked:
             self.resume_checked = True
-            for call in self.workstation.open_calls()[:1]:
+            for call in self.workstation.interrupted_calls()[:1]:
                 view = self.workstation.case(call.case_id, call.id)
                 self.post_message(self.Opened(view, call.reason, ahead=False, resumed=True))
 

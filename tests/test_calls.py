@@ -386,3 +386,52 @@ def test_a_right_party_code_with_a_third_party_on_the_line_is_not_a_right_party_
         limits=policy.arrangements,
     )
     assert rows(store, "SELECT right_party, idv_result FROM contactattempt") == [(0, "authorised")]
+
+
+def test_a_call_cut_off_by_a_crash_is_finished_only_never_worked_on(
+    store: Store, policy: PolicyBook
+) -> None:
+    """Review of issue 16: a call left open by a kill kept its ID&V, and days later the case
+    showed unmasked and took a promise. On the next start it is interrupted: masked, no new
+    agreements or ID&V, and only its outcome (with what it established) may be recorded."""
+    call = verified_call(store)
+    later = actor(NOW + timedelta(days=3))
+    assert [c.id for c in calls.interrupt_open_calls(store, later)] == [call]
+    view = case_view(store, policy, "c1", NOW.date() + timedelta(days=3), call)
+    assert not view.verified
+    assert view.balance is None
+    with pytest.raises(Refused, match="cut off"):
+        calls.make_promise(
+            store,
+            later,
+            policy.holds,
+            case_id="c1",
+            call_id=call,
+            amount=Decimal("50"),
+            due_on=date(2026, 12, 10),
+            limits=policy.arrangements,
+        )
+    with pytest.raises(InputError, match="cut off"):
+        calls.record_idv(store, later, call_id=call, passed_checks=PASS)
+    with pytest.raises(Refused, match="cut off"):
+        calls.record_outcome(
+            store,
+            later,
+            policy.holds,
+            policy.outcomes,
+            call_id=call,
+            outcome=calls.Outcome("PTP", True, amount=Decimal("50"), on=date(2026, 12, 10)),
+            limits=policy.arrangements,
+        )
+    calls.record_outcome(
+        store,
+        later,
+        policy.holds,
+        policy.outcomes,
+        call_id=call,
+        outcome=calls.Outcome("RPC", True, notes="cut off mid-call"),
+        limits=policy.arrangements,
+    )
+    assert rows(store, "SELECT status FROM call") == [("ended",)]
+    assert rows(store, "SELECT outcome_code, idv_result FROM contactattempt") == [("RPC", "passed")]
+    assert rows(store, "SELECT count(*) FROM promise") == [(0,)]

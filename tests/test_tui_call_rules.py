@@ -282,7 +282,17 @@ def test_a_call_left_open_by_a_crash_is_offered_on_the_next_start(
             debtor = app.screen
             assert isinstance(debtor, DebtorScreen)
             assert debtor.case_id == case_id
+            # Cut off: masked, and nothing new agreed on it (review of issue 16).
+            assert debtor.view is not None
+            assert not debtor.view.verified
+            assert "cut off" in text_of(debtor, "#case-header")
+            await press(pilot, "p")
+            assert app.screen is debtor
             await press(pilot, "o")
+            modal = app.screen
+            assert isinstance(modal, OutcomeModal)
+            assert "RPC" in modal.codes
+            assert "PTP" not in modal.codes
             await choose(pilot, "RPC")
             await save(pilot)
             assert isinstance(app, DrpApp)

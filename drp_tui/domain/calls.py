@@ -16,6 +16,8 @@ from drp_tui.domain.holds import ActiveHold, refusing
 from drp_tui.domain.outcomes import OutcomeCode
 
 IDV_RESULTS = ("not_attempted", "passed", "failed", "third_party", "authorised")
+# The standing of a call cut off when drp closed: no one is on the line any more.
+INTERRUPTED = "interrupted"
 # What a third party's authority may cover, as the officer reads it.
 SCOPES = {
     "discuss": "hear the account detail",
@@ -62,6 +64,11 @@ def idv_refusal(what: str, on_line: Standing, needs: str = "discuss") -> str | N
     """Why `what`, which needs `needs`, may not be done by whoever is on the line, or None."""
     if needs in on_line.may:
         return None
+    if on_line.idv_result == INTERRUPTED:
+        return (
+            f"{what} refused: this call was cut off when drp closed; record its outcome (o), "
+            "then call again"
+        )
     if on_line.idv_result == "authorised":
         return (
             f"{what} refused: the third party's recorded authority does not let them "
@@ -88,12 +95,17 @@ def call_refusal(action: str, *, standing: Standing, holds: Iterable[ActiveHold]
 
 
 def outcome_refusal(
-    code: OutcomeCode, *, standing: Standing, holds: Iterable[ActiveHold]
+    code: OutcomeCode, *, standing: Standing, holds: Iterable[ActiveHold], cut_off: bool = False
 ) -> str | None:
     """Why `code` may not end a call with `standing` on the line, or None. A code that needs
     ID&V passed needs someone who may discuss the account; one that records a promise, someone
     who may agree payment."""
     idv_result = standing.idv_result
+    if cut_off and "promise" in code.effects:
+        return (
+            f"{code.code} ({code.name}): this call was cut off when drp closed, so nothing new "
+            "can be agreed on it; record what happened, then call again"
+        )
     if code.idv == "passed" and "discuss" not in standing.may:
         if idv_result == "authorised":
             return (

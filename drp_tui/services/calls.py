@@ -13,7 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select, text
 from sqlmodel import Session, col
 
-from drp_tui.domain.calls import Standing, outcome_refusal, standing
+from drp_tui.domain.calls import INTERRUPTED, Standing, outcome_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds
 from drp_tui.domain.outcomes import OutcomeCode, OutcomePolicy
@@ -29,7 +29,7 @@ from drp_tui.services.casework import (
     _mark_deceased,
     _set_hold,
     _set_next_action,
-    call_standing,
+    established_standing,
     on_call,
     open_call_on,
     record_refusal,
@@ -56,9 +56,15 @@ class CallInfo:
     authority: Authority | None = None  # the third party's on the line (idv "authorised")
 
     @property
-    def standing(self) -> Standing:
-        """What the person on the line may do (domain.calls.standing)."""
+    def established(self) -> Standing:
+        """What the call established about who was on the line (its ID&V, an authority)."""
         return standing(self.idv_result, () if self.authority is None else self.authority.scope)
+
+    @property
+    def standing(self) -> Standing:
+        """What the person on the line may do now (domain.calls.standing): nothing once the
+        call was cut off by drp closing."""
+        return Standing(INTERRUPTED) if self.status == "interrupted" else self.established
 
     @property
     def disclosed(self) -> bool:
@@ -126,6 +132,25 @@ def open_calls(store: Store, officer_id: str) -> list[CallInfo]:
         ]
 
 
+def interrupt_open_calls(store: Store, actor: Actor) -> list[CallInfo]:
+    """The officer's calls still open when drp starts were cut off (drp closed or killed
+    during them): each is marked interrupted, so it is masked and may only be finished with
+    its outcome. Returns them, oldest first."""
+    with store.write() as session:
+        found = list(
+            session.execute(
+                select(Call)
+                .where(col(Call.officer_id) == actor.officer_id, col(Call.status) == "open")
+                .order_by(col(Call.opened_at))
+            ).scalars()
+        )
+        for call in found:
+            call.status = "interrupted"
+            _event(session, actor, "call.interrupted", call.case_id, call=call.id)
+        session.flush()
+        return [_info(session, call) for call in found]
+
+
 def record_idv(
     store: Store,
     actor: Actor,
@@ -156,6 +181,12 @@ def record_idv(
             raise InputError("call", f"no call {call_id}")
         case = _case(session, call.case_id)
         open_call_on(session, actor, call_id, case)
+        if call.status == "interrupted":
+            raise InputError(
+                "call",
+                f"the call on {case.reference} was cut off when drp closed: record its "
+                "outcome, then open the case again for a new call",
+            )
         if authority_id is not None:
             authority_for_call(session, authority_id, case, today(actor))
         call.idv_result, call.authority_id = result, authority_id
@@ -290,8 +321,11 @@ def record_outcome(
             call = open_call_on(session, actor, call_id, case)
             code = outcomes.code(outcome.code, call.opened_at.date())
             active = active_holds(holds, case_holds(session, case.id), actor.now().date())
-            on_line = call_standing(session, call)
-            refused = outcome_refusal(code, standing=on_line, holds=active)
+            # A call cut off by drp closing is judged on what it established, and nothing
+            # new may be agreed on it.
+            on_line = established_standing(session, call)
+            cut_off = call.status == "interrupted"
+            refused = outcome_refusal(code, standing=on_line, holds=active, cut_off=cut_off)
             if refused is None and code.requires == "arrangement":
                 refused = _no_arrangement(session, call, code)
             if refused is not None:

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from drp_tui.domain.calls import CALL_ACTIONS, Standing, call_refusal, standing
+from drp_tui.domain.calls import CALL_ACTIONS, INTERRUPTED, Standing, call_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
@@ -83,7 +83,7 @@ def open_call_on(session: Session, actor: Actor, call_id: str, case: Case) -> Ca
     call = session.get(Call, call_id)
     if call is None or call.case_id != case.id or call.officer_id != actor.officer_id:
         raise InputError("call", f"no call of yours on {case.reference}: open the case first")
-    if call.status != "open":
+    if call.status not in ("open", "interrupted"):
         raise InputError("call", f"the call on {case.reference} has ended: open the case again")
     return call
 
@@ -91,6 +91,14 @@ def open_call_on(session: Session, actor: Actor, call_id: str, case: Case) -> Ca
 def call_standing(session: Session, call: Call) -> Standing:
     """What the person on the line of `call` may do: its ID&V, and the scope of the third
     party's recorded authority when one stands on it."""
+    if call.status == "interrupted":
+        return Standing(INTERRUPTED)  # cut off when drp closed: no one is on the line
+    return established_standing(session, call)
+
+
+def established_standing(session: Session, call: Call) -> Standing:
+    """What `call` established about who was on the line: its ID&V, and the scope of the
+    third party's recorded authority when one stood on it."""
     found = (
         None if call.authority_id is None else session.get(ThirdPartyAuthority, call.authority_id)
     )

@@ -43,9 +43,9 @@ from drp_tui.services.authority import in_force as authorities_in_force
 from drp_tui.services.calls import (
     CallInfo,
     Outcome,
+    interrupt_open_calls,
     leave_call,
     open_call,
-    open_calls,
     record_idv,
     record_outcome,
 )
@@ -102,9 +102,10 @@ class Workstation:
         """A new call, its opening in the audit trail before anything of the case is shown."""
         return open_call(self.store, self.actor(), case_id, reason)
 
-    def open_calls(self) -> list[CallInfo]:
-        """This officer's calls left open (drp closed or killed during them)."""
-        return open_calls(self.store, self.officer.id)
+    def interrupted_calls(self) -> list[CallInfo]:
+        """This officer's calls left open when drp closed or was killed: marked interrupted
+        (masked, to be finished with their outcome only), called once at start."""
+        return interrupt_open_calls(self.store, self.actor())
 
     def case(self, case_id: str, call_id: str | None = None) -> CaseView:
         """The case as the call sees it (masked without a call or before its ID&V)."""
@@ -147,10 +148,17 @@ class Workstation:
     def outcome_codes(self, view: CaseView) -> list[OutcomeCode]:
         """The codes this call may end with: those its ID&V and holds allow (the service
         checks again when the outcome is saved)."""
+        call = view.call
         return [
             code
             for code in self.policy.outcomes.offered(self.now().date())
-            if outcome_refusal(code, standing=view.standing, holds=view.holds) is None
+            if outcome_refusal(
+                code,
+                standing=view.standing if call is None else call.established,
+                holds=view.holds,
+                cut_off=call is not None and call.status == "interrupted",
+            )
+            is None
         ]
 
     def build_outcome(
