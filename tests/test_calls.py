@@ -435,3 +435,35 @@ def test_a_call_cut_off_by_a_crash_is_finished_only_never_worked_on(
     assert rows(store, "SELECT status FROM call") == [("ended",)]
     assert rows(store, "SELECT outcome_code, idv_result FROM contactattempt") == [("RPC", "passed")]
     assert rows(store, "SELECT count(*) FROM promise") == [(0,)]
+
+
+def test_a_no_one_answered_code_is_refused_once_someone_was_checked(
+    store: Store, policy: PolicyBook
+) -> None:
+    """Review of issue 16: after a failed ID&V, "NA · No answer" was accepted, a record that
+    contradicts itself (someone answered)."""
+    call = calls.open_call(store, actor(), "c1", "queue")
+    calls.record_idv(store, actor(), call_id=call.id, passed_checks=frozenset({"postcode"}))
+    for code in ("NA", "BUSY", "VM", "ABANDONED"):
+        with pytest.raises(Refused, match="no one was spoken to"):
+            calls.record_outcome(
+                store,
+                actor(),
+                policy.holds,
+                policy.outcomes,
+                call_id=call.id,
+                outcome=calls.Outcome(code, False, reason="line dropped"),
+                limits=policy.arrangements,
+            )
+    calls.record_outcome(
+        store,
+        actor(),
+        policy.holds,
+        policy.outcomes,
+        call_id=call.id,
+        outcome=calls.Outcome("RPC-IDV-FAIL", True),
+        limits=policy.arrangements,
+    )
+    assert rows(store, "SELECT outcome_code, right_party, idv_result FROM contactattempt") == [
+        ("RPC-IDV-FAIL", 0, "failed")
+    ]

@@ -126,15 +126,15 @@ def test_bad_input_shows_inline_and_saves_nothing(demo_store: Store, tmp_path: P
 
 
 def test_a_call_cannot_be_left_without_an_outcome(demo_store: Store, tmp_path: Path) -> None:
-    """Once anything is recorded on a call (here a failed ID&V), Esc and n ask for its
-    outcome; Back returns to the case. (A call nothing happened on is left as not dialled:
+    """Once anything is recorded on a call (here a note), Esc and n ask for its outcome;
+    Back returns to the case. (A call nothing happened on is left as not dialled:
     tests/test_tui_call_rules.py.)"""
 
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
-            await open_first_case(pilot)
-            await pass_idv(pilot, "postcode")
+            debtor = await open_first_case(pilot)
+            app.workstation.add_note(debtor.case_id, "Rang, line dropped before anyone spoke")
             for key in ("escape", "n"):
                 await pilot.press(key)
                 await settle(pilot)
@@ -157,7 +157,7 @@ def test_a_call_cannot_be_left_without_an_outcome(demo_store: Store, tmp_path: P
     assert sqlite3.connect(demo_store.path).execute(
         "SELECT outcome_code, abandon_reason, idv_result FROM contactattempt "
         "ORDER BY rowid DESC LIMIT 1"
-    ).fetchone() == ("ABANDONED", "line dropped before answer", "failed")
+    ).fetchone() == ("ABANDONED", "line dropped before answer", "not_attempted")
 
 
 def test_breathing_space_refuses_a_promise_and_records_the_attempt(

@@ -116,6 +116,11 @@ def outcome_refusal(
             idv_result, "no ID&V on this call"
         )
         return f"{code.code} ({code.name}) needs ID&V passed on this call: {state}"
+    if code.idv == "none" and idv_result != "not_attempted":
+        return (
+            f"{code.code} ({code.name}) says no one was spoken to, but an ID&V check was "
+            "recorded on this call: choose what happened with the person who answered"
+        )
     if code.idv == "failed" and idv_result != "failed":
         return f"{code.code} records a failed ID&V, and this call's ID&V is not failed"
     if "promise" in code.effects and "arrange" not in standing.may:

@@ -22,9 +22,10 @@ OUTCOME_EFFECTS: Mapping[str, tuple[str, ...]] = {
     "deceased": (),
     "keeps_callback": (),  # the call never happened (abandoned): a due callback stays due
 }
-# The ID&V a code needs on the call: "passed" (a right-party conversation about the debt) or
-# "failed" (the code records that the check failed).
-IDV_NEEDS = ("passed", "failed")
+# The ID&V a code needs on the call: "passed" (a right-party conversation about the debt),
+# "failed" (the code records that the check failed) or "none" (the code records that no one
+# was spoken to, so no check may have been recorded).
+IDV_NEEDS = ("passed", "failed", "none")
 # What a code may require to have happened on the call before it is recorded.
 OUTCOME_REQUIRES = ("arrangement",)
 
