@@ -214,16 +214,28 @@ def _opening_seq(session: Session, call: Call) -> int:
     return int(seq or 0)
 
 
-def _no_arrangement(session: Session, call: Call, code: OutcomeCode) -> str | None:
-    """Why `code` may not be recorded: no arrangement was made on this call."""
-    made = session.execute(
+def _done_on_call(session: Session, call: Call, kind: str | None = None) -> bool:
+    """Whether the call's officer recorded anything on its case since the call opened (an
+    event of `kind`, when given; anything but the opening otherwise)."""
+    which = "kind = :kind" if kind is not None else "kind != 'case.viewed'"
+    found = session.execute(
         text(
             "SELECT 1 FROM event WHERE case_id = :case AND officer_id = :officer "
-            "AND seq > :seq AND kind = 'arrangement.made' LIMIT 1"
+            f"AND seq > :seq AND {which} LIMIT 1"
         ),
-        {"case": call.case_id, "officer": call.officer_id, "seq": _opening_seq(session, call)},
+        {
+            "case": call.case_id,
+            "officer": call.officer_id,
+            "seq": _opening_seq(session, call),
+            "kind": kind,
+        },
     ).first()
-    if made is not None:
+    return found is not None
+
+
+def _no_arrangement(session: Session, call: Call, code: OutcomeCode) -> str | None:
+    """Why `code` may not be recorded: no arrangement was made on this call."""
+    if _done_on_call(session, call, "arrangement.made"):
         return None
     return f"{code.code} ({code.name}): no arrangement was made on this call (r builds one)"
 
@@ -237,14 +249,7 @@ def leave_call(store: Store, actor: Actor, call_id: str) -> bool:
         if call is None:
             raise InputError("call", f"no call {call_id}")
         open_call_on(session, actor, call_id, _case(session, call.case_id))
-        worked = session.execute(
-            text(
-                "SELECT 1 FROM event WHERE case_id = :case AND officer_id = :officer "
-                "AND seq > :seq AND kind != 'case.viewed' LIMIT 1"
-            ),
-            {"case": call.case_id, "officer": call.officer_id, "seq": _opening_seq(session, call)},
-        ).first()
-        if worked is not None:
+        if _done_on_call(session, call):
             return False
         call.status, call.ended_at = "not_dialled", actor.now()
         _event(session, actor, "call.not_dialled", call.case_id, call=call.id)
