@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Static
 
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.recovery import RouteCheck
+from drp_tui.services.authority import AuthorityRequest
 from drp_tui.services.calls import CallInfo, Outcome
 from drp_tui.services.caseview import CaseView, DebtLine
 from drp_tui.services.casework import Refused
@@ -35,6 +36,7 @@ from screens.actions import (
 )
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
+from screens.authority import AuthorityModal
 from screens.debtor_view import (
     DEBT_COLUMNS,
     debt_cells,
@@ -77,6 +79,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         Binding("m", "phone", "Mark phone", id="debtor.phone", show=False),
         Binding("e", "refer", "Refer", id="debtor.refer", show=False, tooltip="Refer to an agency"),
         Binding("w", "writeoff", "Write-off", id="debtor.writeoff", show=False),
+        Binding("g", "authority", "Third party authority", id="debtor.authority", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (
@@ -512,7 +515,29 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         self.dismiss(then)
 
     def action_idv(self) -> None:
-        self.app.push_screen(IdvModal(self.workstation.authorities(self.case_id)), self._record_idv)
+        offered = IdvModal(
+            self.workstation.authorities(self.case_id),
+            risks=self.workstation.third_party_risks(self.case_id),
+        )
+        self.app.push_screen(offered, self._record_idv)
+
+    def action_authority(self) -> None:
+        if self.view is None or self.call is None:
+            return
+        message = self.workstation.authority_refusal(self.case_id, self.call.id)
+        if message is not None:
+            said = f"third-party authority: {message}"
+            self.write(self.case_id, partial(self.workstation.record_refusal, self.case_id,
+                                             "authority", said))  # fmt: skip
+            self._refused(Refused(said))
+            return
+        risks = self.workstation.third_party_risks(self.case_id)
+        self.app.push_screen(AuthorityModal(risks), self._record_authority)
+
+    def _record_authority(self, ask: AuthorityRequest | None) -> None:
+        if ask is not None and self.call is not None:
+            job = partial(self.workstation.record_authority, self.case_id, self.call.id, ask)
+            self.write(self.case_id, job, done=f"recorded: {ask.name} may {', '.join(ask.scope)}")
 
     def _record_idv(self, choice: IdvChoice | None) -> None:
         if choice is not None and self.call is not None:
@@ -524,6 +549,8 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             call_id, choice.checks, choice.third_party, choice.authority_id
         )
         said = "third party with recorded authority" if result == "authorised" else result
+        if result == "third_party" and choice.authority_id is not None:
+            said = "third party: fewer than two checks answered, so no authority is used"
         self.app.call_from_thread(
             self.notify,
             f"ID&V {said.replace('_', ' ')}",

@@ -42,10 +42,12 @@ class IdvModal(ModalScreen[IdvChoice | None]):
         Binding("escape", "cancel", "Cancel", id="idv.cancel"),
     ]
 
-    def __init__(self, authorities: Sequence[Authority] = ()) -> None:
-        """`authorities`: the third parties with recorded authority in force today."""
+    def __init__(self, authorities: Sequence[Authority] = (), risks: Sequence[str] = ()) -> None:
+        """`authorities`: the third parties with recorded authority in force today; `risks`:
+        vulnerabilities on the case that make a third party a risk (domestic abuse)."""
         super().__init__()
         self.authorities = tuple(authorities)
+        self.risks = tuple(risks)
 
     def compose(self) -> ComposeResult:
         with Vertical(id="idv"):
@@ -65,9 +67,19 @@ class IdvModal(ModalScreen[IdvChoice | None]):
                 )
                 return
             yield Static(
-                "[b]Third party with authority[/b]: who is on the line?",
+                "[b]Third party with authority[/b]: who is on the line? They answer the "
+                "checks above on the debtor's details (two or more), as the debtor would.",
                 id="idv-authority-help",
             )
+            if self.risks:
+                yield Static(
+                    Content.from_markup(
+                        "[b]⚠ $risks recorded[/b]: the person on the line may be the danger. "
+                        "Disclose nothing you would not tell them; speak to the debtor alone.",
+                        risks=" and ".join(self.risks),
+                    ),
+                    id="idv-risk",
+                )
             yield OptionList(
                 *(Option(Text(a.describe()), id=a.id) for a in self.authorities),
                 id="idv-authorities",
@@ -88,7 +100,7 @@ class IdvModal(ModalScreen[IdvChoice | None]):
 
     @on(OptionList.OptionSelected, "#idv-authorities")
     def with_authority(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(IdvChoice(frozenset(), third_party=True, authority_id=event.option.id))
+        self.dismiss(IdvChoice(self._ticked(), third_party=True, authority_id=event.option.id))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -51,6 +51,8 @@ def sam(
         relationship="partner",
         scope=scope,
         until=until,
+        consent="written",
+        consent_ref="SF-1",
     )
     return found.id
 
@@ -61,7 +63,7 @@ def authorised_call(store: Store, authority_id: str) -> str:
         store,
         actor(),
         call_id=call.id,
-        passed_checks=frozenset(),
+        passed_checks=frozenset({"date_of_birth", "postcode"}),
         third_party=True,
         authority_id=authority_id,
     )
@@ -91,6 +93,8 @@ def test_an_authority_is_a_record_with_its_event(store: Store) -> None:
         relationship="partner",
         scope=("arrange", "discuss", "discuss"),
         until=date(2027, 5, 31),
+        consent="lpa",
+        consent_ref="LPA 7000-1234-5678",
     )
     assert (recorded.name, recorded.relationship, recorded.scope, recorded.until) == (
         "Sam Smith",
@@ -110,6 +114,8 @@ def test_an_authority_is_a_record_with_its_event(store: Store) -> None:
         "relationship": "partner",
         "scope": ["discuss", "arrange"],
         "until": "2027-05-31",
+        "consent": "lpa",
+        "consent_ref": "LPA 7000-1234-5678",
     }
 
 
@@ -141,6 +147,8 @@ def test_bad_authority_is_one_line_and_nothing_written(
             relationship=relationship,
             scope=scope,
             until=until,
+            consent="written",
+            consent_ref="SF-1",
         )
     assert str(raised.value).startswith(message)
     assert "\n" not in str(raised.value)
@@ -282,6 +290,8 @@ def test_an_expired_or_someone_elses_authority_is_refused(store: Store) -> None:
         relationship="son",
         scope=("discuss",),
         until=None,
+        consent="written",
+        consent_ref="SF-2",
     ).id
     later = actor(NOW + timedelta(days=1))
     call = calls.open_call(store, later, "c1", "inbound").id
@@ -326,6 +336,7 @@ def test_cli_adds_and_lists_authorities(store: Store, monkeypatch: pytest.Monkey
     added = drp(
         monkeypatch, store, "authority", "add", "c0000001", "--name", "Sam Smith",
         "--relationship", "partner", "--may", "discuss,arrange", "--until", "2027-05-31", "--json",
+        "--consent", "written", "--consent-ref", "SF-1182",
     )  # fmt: skip
     assert added.exit_code == 0, added.stderr
     shown = json.loads(added.stdout)
@@ -338,10 +349,15 @@ def test_cli_adds_and_lists_authorities(store: Store, monkeypatch: pytest.Monkey
         "until": "2027-05-31",
         "recorded_by": "asmith",
         "recorded_at": shown["recorded_at"],
+        "consent": "written",
+        "consent_ref": "SF-1182",
+        "ended_at": None,
+        "end_reason": "",
     }
     plain = drp(
         monkeypatch, store, "authority", "add", "C0000001", "--name", "Pat Bloggs",
-        "--relationship", "son", "--may", "discuss",
+        "--relationship", "son", "--may", "discuss", "--consent", "deputy",
+        "--consent-ref", "COP 1234",
     )  # fmt: skip
     assert plain.exit_code == 0, plain.stderr
     assert plain.stdout == "recorded on C0000001: Pat Bloggs (son) may discuss with no end date\n"
@@ -373,7 +389,7 @@ def test_cli_bad_input_exits_2_with_one_line(
 ) -> None:
     result = drp(
         monkeypatch, store, "authority", "add", "C0000001", "--name", "Sam Smith",
-        "--relationship", "partner", *args,
+        "--relationship", "partner", "--consent", "written", "--consent-ref", "SF-1", *args,
     )  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr.startswith(message)

@@ -366,13 +366,15 @@ def test_a_right_party_code_with_a_third_party_on_the_line_is_not_a_right_party_
         relationship="partner",
         scope=("discuss",),
         until=None,
+        consent="written",
+        consent_ref="SF-1",
     )
     call = calls.open_call(store, actor(), "c1", "inbound")
     calls.record_idv(
         store,
         actor(),
         call_id=call.id,
-        passed_checks=frozenset(),
+        passed_checks=frozenset({"postcode", "date_of_birth"}),
         third_party=True,
         authority_id=authority.id,
     )

@@ -202,13 +202,16 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
 
     store = importlib.import_module("drp_tui.store.migrations.versions.0002_sync_bookkeeping")
     links = importlib.import_module("drp_tui.store.migrations.versions.0003_arrangement_debts")
-    assert set(store.CREATED_HERE) | set(links.CREATED_HERE) == {
+    consent = importlib.import_module("drp_tui.store.migrations.versions.0004_authority_consent")
+    assert set(store.CREATED_HERE) | set(links.CREATED_HERE) | set(consent.CREATED_HERE) == {
         t.name for t in PUSHED if t.created_on_desk
     }
-    assert {t.name: t.pushed for t in PUSHED if t.pushed} == store.CHANGED_HERE
+    changed = {**store.CHANGED_HERE, **consent.CHANGED_HERE}
+    assert {t.name: t.pushed for t in PUSHED if t.pushed} == changed
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
     hub_links = importlib.import_module("drp_tui.sync.migrations.versions.h002_arrangement_debts")
-    fed = {**hub.FED, **hub_links.FED}
+    hub_consent = importlib.import_module("drp_tui.sync.migrations.versions.h003_authorities")
+    fed = {**hub.FED, **hub_links.FED, **hub_consent.FED}
     assert set(fed) == {t.name for t in TABLES} | set(EVENT_TABLES)
     for table in TABLES:
         assert fed[table.name].format(row="n") == table.case_sql("n")

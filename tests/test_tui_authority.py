@@ -12,16 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import OptionList
+from textual.widgets import Checkbox, OptionList, Static
 
 from drp_tui.services.authority import record_authority
 from drp_tui.services.casework import Actor
 from drp_tui.store.engine import Store
+from screens.authority import AuthorityModal
 from screens.idv import IdvModal
 from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
 from tests.test_tui_call import choose, save
-from tests.tui import app_for, enforceable_case, look_at, settle, text_of
+from tests.tui import app_for, enforceable_case, look_at, pass_idv, settle, text_of
 
 TODAY = DEMO_NOW.date()
 
@@ -42,6 +43,8 @@ def authorise(
         relationship="partner" if name == "Sam Smith" else "son",
         scope=scope,
         until=until,
+        consent="written",
+        consent_ref="signed form",
     ).id
 
 
@@ -51,12 +54,15 @@ def offered(modal: IdvModal) -> list[str]:
     return [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
 
 
-async def choose_authority(pilot: Pilot[Any], name: str) -> None:
-    """ID&V (i), then the third party with authority named `name` (arrows, Enter)."""
+async def choose_authority(pilot: Pilot[Any], name: str, checks: int = 2) -> None:
+    """ID&V (i), `checks` of the debtor's details answered by the caller, then the third
+    party with authority named `name` (arrows, Enter)."""
     await pilot.press("i")
     await settle(pilot)
     modal = pilot.app.screen
     assert isinstance(modal, IdvModal)
+    for box in list(modal.query(Checkbox))[:checks]:
+        box.value = True
     shown = offered(modal)
     wanted = [i for i, line in enumerate(shown) if line.startswith(name)]
     assert len(wanted) == 1, shown
@@ -150,4 +156,111 @@ def test_a_third_party_does_what_their_recorded_authority_covers(
     assert refused == [
         ("promise to pay refused: the third party's recorded authority does not let them "
          "agree payment on the debtor's behalf",)
+    ]  # fmt: skip
+
+
+def test_on_a_domestic_abuse_case_the_dialog_warns_and_a_name_alone_stands_for_nothing(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Review of issue 16: an authority was stood on by whoever named its holder, and nothing
+    warned the officer on a domestic-abuse case that the caller may be the danger."""
+    from drp_tui.store.models import Vulnerability
+
+    case_id = enforceable_case(demo_store)
+    person = rows(demo_store, f"SELECT person_id FROM \"case\" WHERE id = '{case_id}'")[0][0]
+    with demo_store.write() as session:
+        session.add(
+            Vulnerability(id="v-da", person_id=person, category="domestic abuse", consent=True)
+        )
+    record_authority(
+        demo_store,
+        Actor("jmorgan", clock=lambda: DEMO_NOW),
+        case_id=case_id,
+        name="Sam Smith",
+        relationship="partner",
+        scope=("discuss", "arrange"),
+        until=None,
+        consent="written",
+        consent_ref="signed form",
+        risk_confirmed="debtor asked alone, in person at the office",
+    )
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await look_at(pilot, case_id)
+            await pilot.press("i")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, IdvModal)
+            warning = text_of(modal, "#idv-risk")
+            assert "⚠ domestic abuse recorded: the person on the line may be the danger" in (
+                " ".join(warning.split())
+            )
+            await pilot.press("escape")
+            await settle(pilot)
+            # Naming Sam without answering the checks: still a third party, nothing shown.
+            await choose_authority(pilot, "Sam Smith", checks=0)
+            assert debtor.view is not None
+            assert not debtor.view.verified
+            assert "Third party: Sam Smith" not in text_of(debtor, "#case-header")
+            await pilot.press("p")
+            await settle(pilot)
+            assert app.screen is debtor  # refused before any form opened
+
+    asyncio.run(run())
+    assert rows(
+        demo_store,
+        f"SELECT idv_result, authority_id FROM call WHERE case_id = '{case_id}' "
+        "ORDER BY opened_at DESC LIMIT 1",
+    ) == [("third_party", None)]
+
+
+def test_the_debtor_gives_authority_on_the_call_after_id_and_v(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Verbal consent is recorded on the call it is given on, from the workstation: refused
+    (before any form opens) until the debtor passes ID&V on this call."""
+    case_id = enforceable_case(demo_store)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await look_at(pilot, case_id)
+            await pilot.press("g")
+            await settle(pilot)
+            assert app.screen is debtor, [str(s.render()) for s in app.screen.query(Static)]
+            await pass_idv(pilot)
+            await pilot.press("g")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, AuthorityModal)
+            await pilot.press(*"Sam Smith", "tab", *"partner", "enter")
+            await settle(pilot)
+            assert app.screen is debtor
+            await pilot.press("i")
+            await settle(pilot)
+            idv = app.screen
+            assert isinstance(idv, IdvModal)
+            assert offered(idv) == ["Sam Smith (partner) may discuss with no end date"]
+            await pilot.press("escape")
+            await settle(pilot)
+
+    asyncio.run(run())
+    call = rows(
+        demo_store,
+        f"SELECT id FROM call WHERE case_id = '{case_id}' ORDER BY opened_at DESC LIMIT 1",
+    )[0][0]
+    assert rows(
+        demo_store,
+        "SELECT name, relationship, scope, consent, call_id FROM thirdpartyauthority",
+    ) == [("Sam Smith", "partner", '["discuss"]', "verbal", call)]
+    refused = rows(
+        demo_store,
+        "SELECT json_extract(payload, '$.reason') FROM event WHERE kind = 'action.refused' "
+        f"AND case_id = '{case_id}'",
+    )
+    assert refused == [
+        ("third-party authority: the debtor gives consent themselves: they must pass ID&V on "
+         "this call first (or record a consent document with `drp authority add`)",)
     ]  # fmt: skip

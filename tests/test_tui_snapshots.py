@@ -155,6 +155,12 @@ async def writeoff(pilot: Pilot[Any], store: Store) -> None:
     await press(pilot, "w")
 
 
+async def authority(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await pass_idv(pilot)
+    await press(pilot, "g")
+
+
 async def error_dialog(pilot: Pilot[Any], store: Store) -> None:
     with sqlite3.connect(store.path) as db:
         db.execute(
@@ -187,6 +193,7 @@ SCENARIOS: dict[str, Scenario] = {
     "phone": phone,
     "referral": referral,
     "writeoff": writeoff,
+    "authority": authority,
     "error_dialog": error_dialog,
 }
 EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours

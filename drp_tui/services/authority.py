@@ -13,12 +13,17 @@ from datetime import date, datetime
 from sqlalchemy import literal_column, select
 from sqlmodel import Session, col
 
+from drp_tui.domain.authority import UNRECORDED, check_consent, risks_in
 from drp_tui.domain.calls import SCOPES
-from drp_tui.domain.errors import InputError
-from drp_tui.services.casework import Actor, _case, _event
+from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.services.casework import Actor, _case, _event, record_refusal
+from drp_tui.services.placements import vulnerabilities_of
 from drp_tui.settings import LONDON
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Case, ThirdPartyAuthority
+from drp_tui.store.models import Call, Case, Officer, ThirdPartyAuthority
+
+# Who may record an authority on a case allocated to someone else.
+OVERSEERS = ("supervisor", "manager", "s151")
 
 
 @dataclass(frozen=True)
@@ -31,9 +36,27 @@ class Authority:
     until: date | None  # the last day it covers; None: no end date
     recorded_by: str
     recorded_at: datetime
+    consent: str = UNRECORDED
+    consent_ref: str = ""
+    ended_at: datetime | None = None
+    end_reason: str = ""
 
     def in_force(self, on: date) -> bool:
+        """Whether a third party may stand on it on `on`: consent recorded, not ended, and
+        `on` no later than its last day."""
+        if self.consent == UNRECORDED or self.ended_at is not None:
+            return False
         return self.until is None or on <= self.until
+
+    def why_not(self, on: date) -> str:
+        """Why it is not in force on `on` ("" when it is)."""
+        if self.consent == UNRECORDED:
+            return f"{self.name}'s authority has no consent recorded; record it again"
+        if self.ended_at is not None:
+            return f"{self.name}'s authority was ended: {self.end_reason}"
+        if self.until is not None and on > self.until:
+            return f"{self.name}'s authority ended on {self.until}"
+        return ""
 
     @property
     def may(self) -> str:
@@ -50,6 +73,19 @@ class Authority:
         return f"{self.who} may {self.may} {until}"
 
 
+@dataclass(frozen=True)
+class AuthorityRequest:
+    """What the workstation's form asks to record (checked again by `record_authority`)."""
+
+    name: str
+    relationship: str
+    scope: tuple[str, ...]
+    until: date | None
+    consent: str
+    consent_ref: str
+    risk_confirmed: str
+
+
 def _authority(row: ThirdPartyAuthority) -> Authority:
     return Authority(
         row.id,
@@ -60,6 +96,10 @@ def _authority(row: ThirdPartyAuthority) -> Authority:
         row.until,
         row.recorded_by,
         row.recorded_at,
+        row.consent,
+        row.consent_ref,
+        row.ended_at,
+        row.end_reason,
     )
 
 
@@ -88,9 +128,17 @@ def record_authority(
     relationship: str,
     scope: Iterable[str],
     until: date | None,
+    consent: str,
+    consent_ref: str = "",
+    call_id: str | None = None,
+    risk_confirmed: str = "",
 ) -> Authority:
     """Record that the debtor on `case_id` has authorised `name` to do `scope` until `until`
-    (inclusive; None: no end date), with its event in the audit trail."""
+    (inclusive; None: no end date), with the evidence of their consent: "verbal" given by the
+    debtor on `call_id` after passing ID&V, or a document's `consent_ref`. Refused
+    (NotPermitted, the attempt audited) on a case allocated to someone else unless the actor
+    oversees, and on a case with a vulnerability that makes a third party a risk (domestic
+    abuse) unless `risk_confirmed` says why it is safe."""
     name = " ".join(name.split())
     relationship = " ".join(relationship.split())
     if not name:
@@ -102,6 +150,16 @@ def record_authority(
         raise InputError(
             "until", f"{until.isoformat()} is past: an authority runs to today or later"
         )
+    with store.read() as session:
+        case = _case(session, case_id)
+        verified = call_id is not None and _debtor_verified_on(session, actor, call_id, case)
+        kind = check_consent(consent, consent_ref, debtor_verified_on_call=verified)
+        refusal = _refusal(session, actor, case, risk_confirmed)
+        risks = risks_in(vulnerabilities_of(session, case.id))
+    if refusal:
+        message = f"third-party authority: {refusal}"
+        record_refusal(store, actor, case_id, "authority", message)
+        raise NotPermitted(message)
     with store.write() as session:
         case = _case(session, case_id)
         row = ThirdPartyAuthority(
@@ -113,9 +171,17 @@ def record_authority(
             until=until,
             recorded_by=actor.officer_id,
             recorded_at=actor.now(),
+            consent=kind,
+            consent_ref=consent_ref.strip(),
+            call_id=call_id if kind == "verbal" else None,
         )
         session.add(row)
         session.flush()
+        evidence: dict[str, object] = {"consent": kind, "consent_ref": row.consent_ref}
+        if kind == "verbal":
+            evidence["call"] = call_id
+        if risks:
+            evidence |= {"risks": list(risks), "risk_confirmed": risk_confirmed.strip()}
         _event(
             session,
             actor,
@@ -126,8 +192,93 @@ def record_authority(
             relationship=relationship,
             scope=list(chosen),
             until=None if until is None else until.isoformat(),
+            **evidence,
         )
         return _authority(row)
+
+
+def _debtor_verified_on(session: Session, actor: Actor, call_id: str, case: Case) -> bool:
+    """Whether `call_id` is the actor's open call on `case` with the debtor verified on it
+    (a third party on the line cannot give consent for the debtor)."""
+    call = session.get(Call, call_id)
+    return (
+        call is not None
+        and call.case_id == case.id
+        and call.officer_id == actor.officer_id
+        and call.status == "open"
+        and call.idv_result == "passed"
+    )
+
+
+def _refusal(session: Session, actor: Actor, case: Case, risk_confirmed: str) -> str:
+    """Why the actor may not record an authority on `case` ("" when they may)."""
+    officer = session.get(Officer, actor.officer_id)
+    if officer is None:
+        return f"{actor.officer_id!r} is not an officer in this store"
+    if case.officer_id != officer.id and officer.role not in OVERSEERS:
+        owner = None if case.officer_id is None else session.get(Officer, case.officer_id)
+        whose = "not allocated" if owner is None else f"{owner.name}'s case"
+        return f"{case.reference} is {whose}; ask them or a supervisor"
+    risks = risks_in(vulnerabilities_of(session, case.id))
+    if risks and not risk_confirmed.strip():
+        return (
+            f"{' and '.join(r.lower() for r in risks)} is recorded on this case: a third party "
+            "may be the danger; confirm the debtor asked for this freely and alone, and how "
+            "you know"
+        )
+    return ""
+
+
+def recording_refusal(store: Store, actor: Actor, case_id: str, call_id: str) -> str | None:
+    """Why the actor may not record verbal consent on this call (None: they may), asked
+    before the form opens; `record_authority` asks again when it saves. A risk on the case is
+    not a refusal here: the form asks for its confirmation."""
+    with store.read() as session:
+        case = _case(session, case_id)
+        refusal = _refusal(session, actor, case, risk_confirmed="asked in the form")
+        if refusal:
+            return refusal
+        if not _debtor_verified_on(session, actor, call_id, case):
+            return (
+                "the debtor gives consent themselves: they must pass ID&V on this call first "
+                "(or record a consent document with `drp authority add`)"
+            )
+    return None
+
+
+def end_authority(store: Store, actor: Actor, *, authority_id: str, reason: str) -> Authority:
+    """End an authority now (the debtor withdrew consent, a document was revoked): from now
+    on no call may stand on it. `authority_id` may be the start of the id, as listed."""
+    if not reason.strip():
+        raise InputError("reason", "say why the authority ends (e.g. consent withdrawn)")
+    with store.write() as session:
+        found = (
+            session.execute(
+                select(ThirdPartyAuthority).where(
+                    col(ThirdPartyAuthority.id).startswith(authority_id.strip())
+                )
+            )
+            .scalars()
+            .all()
+        )
+        if len(found) != 1 or not authority_id.strip():
+            raise InputError("AUTHORITY", f"no single authority starting {authority_id!r}")
+        row = found[0]
+        if row.ended_at is not None:
+            raise InputError("AUTHORITY", f"{row.name}'s authority already ended")
+        row.ended_at, row.ended_by, row.end_reason = actor.now(), actor.officer_id, reason.strip()
+        case = session.execute(
+            select(Case).where(col(Case.person_id) == row.person_id)
+        ).scalar_one()
+        _event(session, actor, "authority.ended", case.id, authority=row.id, reason=row.end_reason)
+        return _authority(row)
+
+
+def third_party_risks(store: Store, case_id: str) -> tuple[str, ...]:
+    """The vulnerabilities on the case that make a third party on the line a risk, for the
+    warning beside the authorities offered in ID&V."""
+    with store.read() as session:
+        return risks_in(vulnerabilities_of(session, case_id))
 
 
 def case_id_for(store: Store, reference: str) -> str:
@@ -179,6 +330,5 @@ def authority_for_call(session: Session, authority_id: str, case: Case, on: date
     if found.person_id != case.person_id:
         raise InputError("authority", "that authority is not for this debtor")
     if not found.in_force(on):
-        assert found.until is not None
-        raise InputError("authority", f"{found.name}'s authority ended on {found.until}")
+        raise InputError("authority", found.why_not(on))
     return found

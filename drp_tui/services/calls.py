@@ -162,16 +162,19 @@ def record_idv(
 ) -> str:
     """Record the identity check on the call: passed with at least two checks, otherwise
     failed, or a third party answered: "authorised" when they hold a recorded authority
-    (`authority_id`, the case's debtor's and in force today), "third_party" when not. The
-    newest check decides what the call may see and do. Returns the result."""
+    (`authority_id`, the case's debtor's and in force today) and answered at least two checks
+    on the debtor's details (someone merely naming a holder stands for nothing),
+    "third_party" when not. The newest check decides what the call may see and do. Returns
+    the result."""
     unknown = passed_checks - set(IDV_CHECKS)
     if unknown:
         raise InputError("checks", f"unknown ID&V check(s): {', '.join(sorted(unknown))}")
     if authority_id is not None and not third_party:
         raise InputError("authority", "an authority is recorded for a third party on the line")
+    caller_checked = len(passed_checks) >= IDV_PASS
     if third_party:
-        result = "third_party" if authority_id is None else "authorised"
-    elif len(passed_checks) >= IDV_PASS:
+        result = "authorised" if authority_id is not None and caller_checked else "third_party"
+    elif caller_checked:
         result = "passed"
     else:
         result = "failed"
@@ -189,7 +192,8 @@ def record_idv(
             )
         if authority_id is not None:
             authority_for_call(session, authority_id, case, today(actor))
-        call.idv_result, call.authority_id = result, authority_id
+        standing_on = authority_id if result == "authorised" else None
+        call.idv_result, call.authority_id = result, standing_on
         _event(
             session,
             actor,
@@ -198,7 +202,7 @@ def record_idv(
             result=result,
             checks=sorted(passed_checks),
             call=call.id,
-            authority=authority_id,
+            authority=standing_on,
         )
     return result
 

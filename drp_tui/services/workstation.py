@@ -38,7 +38,13 @@ from drp_tui.services.assessments import (
     save_assessment,
     saved_statement,
 )
-from drp_tui.services.authority import Authority
+from drp_tui.services.authority import (
+    Authority,
+    AuthorityRequest,
+    record_authority,
+    recording_refusal,
+    third_party_risks,
+)
 from drp_tui.services.authority import in_force as authorities_in_force
 from drp_tui.services.calls import (
     CallInfo,
@@ -130,6 +136,29 @@ class Workstation:
     def authorities(self, case_id: str) -> list[Authority]:
         """The third parties with recorded authority for the case's debtor, in force today."""
         return authorities_in_force(self.store, case_id, self.now().date())
+
+    def third_party_risks(self, case_id: str) -> tuple[str, ...]:
+        """Vulnerabilities on the case that make a third party on the line a risk."""
+        return third_party_risks(self.store, case_id)
+
+    def authority_refusal(self, case_id: str, call_id: str) -> str | None:
+        """Why a third party's authority may not be recorded on this call (None: it may)."""
+        return recording_refusal(self.store, self.actor(), case_id, call_id)
+
+    def record_authority(self, case_id: str, call_id: str, ask: AuthorityRequest) -> None:
+        record_authority(
+            self.store,
+            self.actor(),
+            case_id=case_id,
+            name=ask.name,
+            relationship=ask.relationship,
+            scope=ask.scope,
+            until=ask.until,
+            consent=ask.consent,
+            consent_ref=ask.consent_ref,
+            call_id=call_id,
+            risk_confirmed=ask.risk_confirmed,
+        )
 
     def leave_call(self, call_id: str) -> bool:
         """True if the call was left as not dialled; False if it needs an outcome."""

@@ -158,6 +158,17 @@ class ThirdPartyAuthority(SQLModel, table=True):
     until: date | None = Field(default=None, description="the last day it covers; None: open")
     recorded_by: str = Field(foreign_key="officer.id")
     recorded_at: datetime = instant_field()
+    consent: str = Field(
+        default="unrecorded", description="how the debtor consented (domain.authority.CONSENT)"
+    )
+    consent_ref: str = Field(default="", description="the consent document's reference")
+    call_id: str | None = Field(
+        default=None,
+        description="the call verbal consent was given on (no key: calls stay on the desk)",
+    )
+    ended_at: datetime | None = instant_field(nullable=True)
+    ended_by: str | None = Field(default=None, foreign_key="officer.id")
+    end_reason: str = ""
 
 
 class Call(SQLModel, table=True):

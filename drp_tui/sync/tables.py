@@ -3,9 +3,10 @@
 The hub decides who owns a case (allocation), what a debt is (host imports) and the team's
 officers and agencies. A workstation creates the facts of its calls (contact attempts,
 promises, arrangements with the debts they cover and their instalments, assessments,
-payments, placements, vulnerabilities, Breathing Space, write-off requests) and may change a
-few columns of rows it did not create (a callback time, a hold, a phone's status, a date of
-death). Anything else a workstation sends is not applied: the hub's copy stands.
+payments, placements, vulnerabilities, Breathing Space, third parties' authority, write-off
+requests) and may change a few columns of rows it did not create (a callback time, a hold, a
+phone's status, a date of death, an authority ended). Anything else a workstation sends is
+not applied: the hub's copy stands.
 
 `case_of` is SQL giving the case a row belongs to, with `{row}` standing for the row; the
 hub sends a row only to the officer whose case it belongs to. Team-wide tables have none.
@@ -97,6 +98,12 @@ TABLES: tuple[Replicated, ...] = (
     Replicated("payment", BY_DEBT, created_on_desk=True),
     Replicated("vulnerability", BY_PERSON, ("review_on", "notes"), created_on_desk=True),
     Replicated("breathingspace", BY_PERSON, ("end", "treatment_end"), created_on_desk=True),
+    Replicated(
+        "thirdpartyauthority",
+        BY_PERSON,
+        ("ended_at", "ended_by", "end_reason"),
+        created_on_desk=True,
+    ),
     Replicated(
         "writeoffrequest",
         BY_DEBT,
