@@ -340,7 +340,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         self, statement: dict[str, Any], result: Affordability, offer: CouncilOffer, use: bool
     ) -> None:
         before = self.saved
-        saved = self.workstation.save_assessment(self.case_id, statement, result)
+        saved = self.workstation.save_assessment(self.case_id, statement, result, offer)
         self.app.call_from_thread(self.show_saved, saved)
         if use:
             self.app.call_from_thread(self.dismiss, offer.amount)

@@ -309,6 +309,15 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             self.notify("Every debt on this case is with an agency: nothing to arrange here.")
             return
         first = self.workstation.now().date() + timedelta(days=7)
+        if surplus is None:  # not from Ctrl+U: compare with the latest saved statement
+            surplus = self.workstation.assessed_offer(self.case_id)
+            if surplus is not None and surplus <= 0:
+                self.notify(
+                    "The saved statement leaves nothing for the council's debt: consider a "
+                    "debt advice referral.",
+                    severity="warning",
+                )
+                surplus = None
         self.app.push_screen(
             ArrangementModal(
                 self.workstation.arrangement_order(debts),

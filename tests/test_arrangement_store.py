@@ -260,3 +260,30 @@ def test_the_host_export_lists_every_debt_an_arrangement_covers(
         {"debt_ref": "CT", "order": 1, "amount": "200.00"},
         {"debt_ref": "HB", "order": 2, "amount": "300.00"},
     ]
+
+
+def test_an_arrangement_above_the_saved_assessments_offer_keeps_the_warning(
+    store: Store, policy: PolicyBook
+) -> None:
+    """However the arrangement is made (builder, Ctrl+U or not; the demo; a script), the
+    service compares it with the case's latest saved assessment, at its frequency."""
+    from drp_tui.services.assessments import save_assessment
+
+    save_assessment(
+        store,
+        actor(),
+        case_id="c1",
+        statement={"income": {"earnings": "1450.00"}},
+        result={"surplus": "550.00", "council_offer": "80.00"},
+        surplus=Decimal("550.00"),
+        available_for_priority=Decimal("530.00"),
+    )
+    arrange(store, policy, ["ct", "hb"])
+    payload = json.loads(
+        sqlite3.connect(store.path)
+        .execute("SELECT payload FROM event WHERE kind = 'arrangement.made'")
+        .fetchone()[0]
+    )
+    assert [w for w in payload["warnings"] if "assessed surplus" in w] == [
+        "instalments of £100.00 a month are above the assessed surplus of £80.00 a month"
+    ]

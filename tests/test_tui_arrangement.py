@@ -307,3 +307,55 @@ def test_paying_a_debt_before_council_tax_needs_a_reason(demo_store: Store, tmp_
             (arrangement_id,),
         )
     ][:2] == ["hb_overpayment", "council_tax"]
+
+
+def test_the_builder_opened_with_r_compares_with_the_saved_assessment(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Review of issue 16: only Ctrl+U from the affordability form passed the council's
+    offer; a statement saved (Ctrl+S), then `r`, built and saved instalments above what the
+    debtor can afford without a word. The saved offer now fills the instalment, the preview
+    compares with it, and the arrangement's event keeps the warning."""
+    case_id = several_debts_case(demo_store)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await look_at(pilot, case_id)
+            await pass_idv(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            await fill(
+                pilot,
+                app.screen,
+                income__earnings="£1,450",
+                fixed_costs__rent="600",
+                flexible_costs__food_and_housekeeping="300",
+            )
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert app.screen is debtor
+            await pilot.press("r")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, ArrangementModal)
+            assert modal.query_one("#instalment", Input).value == "530.00"
+            await fill(pilot, modal, instalment="700")
+            assert "instalments of £700.00 a month are above the assessed surplus of £530.00" in (
+                checks(modal)
+            )
+            confirm = modal.query_one("#confirm", Button)
+            assert not confirm.disabled, checks(modal)
+            confirm.press()
+            await settle(pilot)
+            assert not isinstance(app.screen, ArrangementModal)
+
+    asyncio.run(run())
+    warnings = one(
+        demo_store,
+        "SELECT json_extract(payload, '$.warnings') FROM event WHERE kind = 'arrangement.made' "
+        f"AND case_id = '{case_id}'",
+    )[0]
+    assert "instalments of £700.00 a month are above the assessed surplus of £530.00" in warnings

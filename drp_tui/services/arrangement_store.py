@@ -14,6 +14,8 @@ from drp_tui.domain.apply_order import ORDER_ERROR, cover, order_finding, over_b
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy
 from drp_tui.domain.schedule import Schedule
+from drp_tui.services.arrangements import frequency_of, offer_findings
+from drp_tui.services.assessments import assessed_offer
 from drp_tui.services.casework import Actor, _event, _refuse_if_with_agency, on_call
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Arrangement, ArrangementDebt, Case, Debt, Instalment
@@ -51,7 +53,8 @@ def make_arrangement(
     """An arrangement over `debt_ids`, paid in that order: the policy's `apply_order` unless
     `override_reason` says why not. Its total covers each debt in full before the next. Made
     on a call whose ID&V (or third party's authority) allows it and no hold forbids it, and
-    never on a debt with an agency."""
+    never on a debt with an agency. Instalments above the council's offer in the case's latest
+    saved assessment are kept as a warning in its event."""
     if not schedule.possible or schedule.errors:
         problems = "; ".join(f.message for f in schedule.errors) or "no instalments"
         raise InputError("arrangement", f"cannot be made: {problems}")
@@ -93,6 +96,11 @@ def make_arrangement(
         for extra in (finding, over):
             if extra is not None and extra.message not in warnings:
                 warnings.append(extra.message)
+        offer = assessed_offer(session, case.id)
+        if offer is not None and schedule.instalments:
+            for above in offer_findings(schedule, frequency_of({"frequency": frequency}), offer):
+                if above.message not in warnings:
+                    warnings.append(above.message)
         _event(
             session,
             actor,

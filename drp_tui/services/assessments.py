@@ -50,6 +50,14 @@ def latest_assessment(store: Store, case_id: str) -> SavedStatement | None:
         return None if found is None else saved_statement(found)
 
 
+def assessed_offer(session: Session, case_id: str) -> Decimal | None:
+    """The council's monthly offer from the case's latest saved assessment (what the
+    debtor can afford towards its debts), or None if none was saved with one."""
+    latest = _latest(session, case_id)
+    offer = None if latest is None else latest.result.get("council_offer")
+    return None if offer is None else Decimal(str(offer))
+
+
 def saved_statement(assessment: Assessment) -> SavedStatement:
     return SavedStatement(
         assessment.id,

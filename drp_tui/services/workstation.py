@@ -34,6 +34,7 @@ from drp_tui.services.arrangements import (
 )
 from drp_tui.services.assessments import (
     SavedStatement,
+    assessed_offer,
     latest_assessment,
     save_assessment,
     saved_statement,
@@ -266,20 +267,33 @@ class Workstation:
         )
 
     def save_assessment(
-        self, case_id: str, statement: dict[str, Any], result: Affordability
+        self,
+        case_id: str,
+        statement: dict[str, Any],
+        result: Affordability,
+        offer: CouncilOffer | None = None,
     ) -> SavedStatement:
         """The statement saved, or the latest one kept if it is the same (one save, one
-        event)."""
+        event); `offer`, the council's share it gave, is kept with it for the builder and
+        the arrangement to compare with."""
+        summary = affordability_summary(result)
+        if offer is not None:
+            summary["council_offer"] = f"{offer.amount:.2f}"
         row = save_assessment(
             self.store,
             self.actor(),
             case_id=case_id,
             statement=statement,
-            result=affordability_summary(result),
+            result=summary,
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,
         )
         return self._local(saved_statement(row))
+
+    def assessed_offer(self, case_id: str) -> Decimal | None:
+        """The council's monthly offer from the case's latest saved assessment, if any."""
+        with self.store.read() as session:
+            return assessed_offer(session, case_id)
 
     def latest_assessment(self, case_id: str) -> SavedStatement | None:
         """The case's newest saved statement, its time in the council's local time."""
