@@ -3,7 +3,7 @@ number (m), refer a debt to an agency (e), request a write-off (w)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -202,11 +202,20 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
     amount decides. The reason chosen brings the evidence fields policy lists for it; the
     request needs them and a note (the same check the service makes)."""
 
-    def __init__(self, debts: Sequence[DebtLine], reasons: WriteOffReasons, shown: bool) -> None:
+    def __init__(
+        self,
+        debts: Sequence[DebtLine],
+        reasons: WriteOffReasons,
+        shown: bool,
+        on_record: Callable[[str, str], str | None] = lambda debt_id, reason: None,
+    ) -> None:
+        """`on_record(debt_id, reason)`: why the record does not bear the reason out (the
+        service's own check, asked before the request is sent), or None."""
         super().__init__()
         self.debts = debts
         self.reasons = reasons
         self.shown = shown
+        self.on_record = on_record
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -280,5 +289,9 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             evidence = self.reasons.check_request(str(reason.value), note, given)
         except InputError as exc:
             self.say(f"{FIELD_NAMES.get(exc.field, exc.field)}: {exc.message}")
+            return
+        unmet = self.on_record(debt.id, str(reason.value))
+        if unmet is not None:
+            self.say(unmet.removeprefix("write-off: "))
             return
         self.dismiss(WriteOffAsk(debt.reference, str(reason.value), amount, note, evidence))

@@ -444,6 +444,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 debts,
                 self.workstation.writeoff_reasons(),
                 self.view.verified,
+                self.workstation.writeoff_unmet_record,
             ),
             self._writeoff,
         )

@@ -321,6 +321,14 @@ def test_the_write_off_dialog_asks_for_the_reasons_evidence_and_a_note(
                 modal,
                 **{"evidence-date_of_death": "2026-11-03", "evidence-estate_checked": "probate"},
             )
+            # Checked against the record before it is sent: no death is recorded on the case.
+            await confirm(pilot)
+            assert "deceased_no_estate needs the death recorded on the case first" in (
+                message(pilot)
+            )
+            modal.query_one("#reason", Select).value = "bankrupt"
+            await pilot.pause()
+            await fill(pilot, modal, **{"evidence-insolvency_reference": "BR-2026-0412"})
             await confirm(pilot)
             assert app.screen is debtor
 
@@ -328,8 +336,8 @@ def test_the_write_off_dialog_asks_for_the_reasons_evidence_and_a_note(
     assert one(demo_store, "SELECT count(*) FROM writeoffrequest")[0] == requests + 1
     made = one(
         demo_store,
-        "SELECT json_extract(payload, '$.evidence.date_of_death'), "
+        "SELECT json_extract(payload, '$.evidence.insolvency_reference'), "
         "json_extract(payload, '$.note') FROM event WHERE kind = 'writeoff.requested' "
         "ORDER BY seq DESC",
     )
-    assert made == ("2026-11-03", "death certificate seen")
+    assert made == ("BR-2026-0412", "death certificate seen")

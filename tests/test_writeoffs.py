@@ -241,6 +241,12 @@ def test_a_writeoff_needs_the_evidence_its_reason_lists_and_a_note(
     assert (
         sqlite3.connect(demo_store.path).execute("SELECT count(*) FROM event").fetchone() == before
     )
+    with sqlite3.connect(demo_store.path) as db:  # the death on record (its own test file)
+        db.execute(
+            "UPDATE person SET deceased_on = '2026-11-03' WHERE id = (SELECT c.person_id FROM "
+            'debt d JOIN "case" c ON c.id = d.case_id WHERE d.host_ref = ?)',
+            (reference,),
+        )
     ask(
         "deceased_no_estate",
         "death certificate seen",

@@ -13,6 +13,11 @@ from drp_tui.domain.money import Money
 from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
 
 ROLES = ("officer", "supervisor", "manager", "s151")
+# The facts a reason's evidence may be checked against, in what drp holds.
+ON_RECORD_CHECKS = {
+    "placement_returned": "the debt's return by its agency",
+    "death_recorded": "the death recorded on the case",
+}
 
 
 def role_rank(role: str) -> int:
@@ -26,6 +31,7 @@ class WriteOffReasons:
     evidence: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # code -> fields
     fields: Mapping[str, str] = field(default_factory=dict)  # evidence field -> its label
     date_fields: frozenset[str] = frozenset()
+    on_record: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # code -> checks
 
     def evidence_for(self, code: str) -> list[tuple[str, str]]:
         """The evidence a request with reason `code` must give: (field, label)."""
@@ -118,12 +124,23 @@ def load_writeoff(doc: Mapping[str, Any], path: str) -> WriteOffPolicy:
         date_fields = frozenset(r.names("date_fields")) if "date_fields" in r.row else frozenset()
         if not date_fields <= set(fields):
             raise r.fail("date_fields must name fields described in [reasons.fields]")
+        on_record = r.row.get("on_record", {})
+        if not isinstance(on_record, Mapping):
+            raise r.fail("[reasons.on_record] must map reason codes to checks")
+        for code, checks in on_record.items():
+            unknown = [c for c in checks if c not in ON_RECORD_CHECKS]
+            if code not in codes or not isinstance(checks, list) or unknown:
+                raise r.fail(
+                    f"[reasons.on_record] {code}: {', '.join(map(str, unknown)) or checks!r} "
+                    f"must be a reason code with a list of {', '.join(ON_RECORD_CHECKS)}"
+                )
         return WriteOffReasons(
             r.dated(split_by_jurisdiction=False),
             {str(k): str(v) for k, v in codes.items()},
             {str(k): tuple(str(n) for n in v) for k, v in evidence.items()},
             {str(k): str(v) for k, v in fields.items()},
             date_fields,
+            {str(k): tuple(str(c) for c in v) for k, v in on_record.items()},
         )
 
     def limit(r: RowReader) -> ApprovalLimit:

@@ -76,7 +76,7 @@ from drp_tui.services.queue import QueueEntry, local_time, officer_queue
 from drp_tui.services.renewals import overdue_renewals
 from drp_tui.services.reports import OfficerFigures, performance
 from drp_tui.services.store import store_for
-from drp_tui.services.writeoffs import request_writeoff
+from drp_tui.services.writeoffs import request_writeoff, unmet_record
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Officer
@@ -333,6 +333,10 @@ class Workstation:
     def writeoff_reasons(self) -> WriteOffReasons:
         """The write-off reasons in force, with the evidence each needs."""
         return self.policy.writeoff.reasons_on(self.now().date())
+
+    def writeoff_unmet_record(self, debt_id: str, reason_code: str) -> str | None:
+        """Why the record does not bear out `reason_code` for the debt (None: it does)."""
+        return unmet_record(self.store, self.policy, debt_id, reason_code, self.now().date())
 
     def request_writeoff(
         self,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -16,7 +17,7 @@ from drp_tui.services.placements import open_placement
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Agency, Case, Debt, Officer, WriteOffRequest
+from drp_tui.store.models import Agency, Case, Debt, Officer, Person, Placement, WriteOffRequest
 
 
 def find_debt(session: Session, reference: str) -> Debt:
@@ -43,6 +44,66 @@ def find_debt(session: Session, reference: str) -> Debt:
     return debt
 
 
+def _on_record(
+    session: Session, debt: Debt, code: str, checks: tuple[str, ...], cleaned: Mapping[str, str]
+) -> tuple[str | None, dict[str, str]]:
+    """What the record says for a reason's checks (kept with the request), or why it is
+    refused: (refusal, found). InputError if the evidence given contradicts the record."""
+    found: dict[str, str] = {}
+    for check in checks:
+        if check == "placement_returned":
+            returned = session.execute(
+                select(Placement, col(Agency.name))
+                .join(Agency, col(Agency.id) == col(Placement.agency_id))
+                .where(col(Placement.debt_id) == debt.id, col(Placement.status) == "returned")
+                .order_by(col(Placement.returned_on).desc())
+            ).first()
+            if returned is None:
+                return (
+                    f"write-off: {code} needs the debt's return by its agency on record; this "
+                    "debt has none (record it with `drp agency return`)",
+                    found,
+                )
+            placement, agency = returned
+            assert placement.returned_on is not None
+            found |= {
+                "returned_by": agency,
+                "returned_on": placement.returned_on.isoformat(),
+                "return_reason": placement.return_reason or "",
+            }
+        elif check == "death_recorded":
+            case = session.get(Case, debt.case_id)
+            person = None if case is None else session.get(Person, case.person_id)
+            if person is None or person.deceased_on is None:
+                return (
+                    f"write-off: {code} needs the death recorded on the case first (the "
+                    "outcome DECEASED records it)",
+                    found,
+                )
+            said = cleaned.get("date_of_death")
+            if said is not None and said != person.deceased_on.isoformat():
+                raise InputError(
+                    "--evidence",
+                    f"date_of_death {said} is not the date of death on record, "
+                    f"{person.deceased_on.isoformat()}",
+                )
+            found["deceased_on"] = person.deceased_on.isoformat()
+    return None, found
+
+
+def unmet_record(
+    store: Store, policy: PolicyBook, debt_id: str, reason_code: str, on: date
+) -> str | None:
+    """Why a write-off of `debt_id` for `reason_code` would be refused on what drp holds
+    (None: the record bears it out), asked before the request is sent."""
+    checks = policy.writeoff.reasons_on(on).on_record.get(reason_code, ())
+    with store.read() as session:
+        debt = session.get(Debt, debt_id)
+        if debt is None:
+            raise InputError("--debt", f"no debt {debt_id}")
+        return _on_record(session, debt, reason_code, checks, {})[0]
+
+
 def request_writeoff(
     store: Store,
     policy: PolicyBook,
@@ -67,13 +128,17 @@ def request_writeoff(
         debt = find_debt(session, debt_reference)
         placement = open_placement(session, debt.id)
         agency = None if placement is None else session.get(Agency, placement.agency_id)
+        refusal, on_record = _on_record(
+            session, debt, reason_code, reasons.on_record.get(reason_code, ()), cleaned
+        )
     if placement is not None:
-        message = (
+        refusal = (
             f"write-off: the debt is with {agency.name if agency else placement.agency_id} since "
             f"{placement.placed_on.isoformat()}; recall it or record its return first"
         )
-        record_refusal(store, actor, debt.case_id, "writeoff", message)
-        raise NotPermitted(message)
+    if refusal is not None:
+        record_refusal(store, actor, debt.case_id, "writeoff", refusal)
+        raise NotPermitted(refusal)
     with store.write() as session:
         debt = find_debt(session, debt_reference)
         value = debt.balance if amount is None else amount
@@ -105,7 +170,8 @@ def request_writeoff(
                 "reason": reason_code,
                 "note": note.strip(),
                 "evidence": cleaned,
-            },
+            }
+            | ({"on_record": on_record} if on_record else {}),
         )
         return request
 
