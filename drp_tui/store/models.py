@@ -271,7 +271,11 @@ class Placement(SQLModel, table=True):
     agency_id: str = Field(foreign_key="agency.id", index=True)
     placed_on: date
     amount: Decimal = money_field()
-    status: str = Field(default="open", description="open, returned or recalled")
+    status: str = Field(
+        default="open",
+        description="open, returned, recalled, or clashed (a second placement at another desk; "
+        "drp_tui/sync/placements.py)",
+    )
     returned_on: date | None = Field(default=None, description="when it was returned or recalled")
     return_reason: str | None = None
 

@@ -54,6 +54,7 @@ from drp_tui.store.types import canonical_json, instant_text
 from drp_tui.sync.errors import HubUnreachable
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.live_arrangements import live_covering
+from drp_tui.sync.placements import Clash, closing_first, feed_back, settle_placements
 from drp_tui.sync.schema import (
     hub_allocation,
     hub_change,
@@ -474,8 +475,10 @@ def _send_rows(
             ]
             accepted = [k for k in accepted if k in existing]
             new = []
+        clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
         if new:
             hub.execute(insert(table), new)
+        feed_back(hub, hub_change, clashes)
         _update_columns(
             hub, table, [rows[k] for k in accepted if k in existing], spec.pushed, spec.key
         )
@@ -487,7 +490,7 @@ def _send_rows(
                 .values(balance=debt.c.balance - bindparam("amount_")),
                 [{"debt_": r["debt_id"], "amount_": r["amount"]} for r in new],
             )
-        flagged = _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new)
+        flagged = _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes)
         result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
         _refuse(hub, desk, refused)
         result.refused += len(refused)
@@ -504,9 +507,18 @@ def _flag_conflicts(
     spec: Replicated,
     accepted: list[dict[str, Any]],
     new: list[dict[str, Any]],
+    clashes: Sequence[Clash] = (),
 ) -> list[str]:
     """Clashes the facts cannot settle, kept for a supervisor (`drp hub conflicts`)."""
-    found: list[tuple[str, str, str | None, dict[str, Any]]] = []
+    found: list[tuple[str, str, str | None, dict[str, Any]]] = [
+        (
+            "two_placements",
+            f"{c.debt_id} {c.stands} {c.clashed}",
+            c.case_id,
+            {"debt": c.debt_id, "stands": c.stands, "clashed": [c.clashed]},
+        )
+        for c in clashes
+    ]
     if spec.name in LIVE_WORK and new:
         case = raw_table("case")
         owners = dict(
@@ -702,6 +714,8 @@ def _apply(desk: Desk, pulled: Pulled) -> None:
                 continue
             table = raw_table(spec.name)
             clean = [r for r in found if _key_of(spec, r) not in pending[spec.name]]
+            if spec.name == "placement":
+                clean = closing_first(clean)
             if clean:
                 local.execute(_upsert(local, table), clean)
             # A row changed here and not yet pushed keeps this desk's columns; the hub's own
