@@ -1,0 +1,341 @@
+"""Push: this desk's outbox (events) and changed rows to the hub, in batches, each batch one
+hub transaction and then one local one; what a desk may not send is refused and recorded,
+and clashes the facts cannot settle are flagged for a supervisor."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    bindparam,
+    insert,
+    select,
+    text,
+    update,
+)
+
+import drp_tui.store.models  # noqa: F401  (registers the store's tables)
+from drp_tui.store.rawsql import chunks
+from drp_tui.store.types import canonical_json
+from drp_tui.sync.common import (
+    CONFLICT_NAMESPACE,
+    LIVE_WORK,
+    Desk,
+    SyncResult,
+    checkpoint,
+    count_of,
+    key_of,
+    raw_table,
+    retrying,
+    rows_by_key,
+    update_columns,
+    upsert,
+)
+from drp_tui.sync.live_arrangements import live_covering
+from drp_tui.sync.placements import Clash, feed_back, settle_placements
+from drp_tui.sync.schema import (
+    hub_allocation,
+    hub_change,
+    hub_conflict,
+    hub_event,
+    hub_refusal,
+)
+from drp_tui.sync.tables import PUSHED, Replicated
+
+# --- push
+
+
+def _allocated(connection: Connection, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    found: set[tuple[str, str]] = set()
+    cases = sorted({case for case, _ in pairs})
+    for chunk in chunks(cases):
+        for case, officer in connection.execute(
+            select(hub_allocation.c.case_id, hub_allocation.c.officer_id).where(
+                hub_allocation.c.case_id.in_(chunk)
+            )
+        ):
+            if (case, officer) in pairs:
+                found.add((case, officer))
+    return found
+
+
+def _refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | None, str]]) -> None:
+    """Record refused items (item, case, reason) as security events on the hub, once each."""
+    if not items:
+        return
+    connection.execute(
+        upsert(connection, hub_refusal, ignore=True),
+        [
+            {
+                "id": str(uuid.uuid5(CONFLICT_NAMESPACE, f"refused:{desk.workstation_id}:{item}")),
+                "workstation_id": desk.workstation_id,
+                "officer_id": desk.officer_id,
+                "case_id": case,
+                "item": item,
+                "reason": reason,
+                "received_at": desk.now_text(),
+            }
+            for item, case, reason in items
+        ],
+    )
+
+
+NEVER_ALLOCATED = "case never allocated to this officer"
+
+
+def push_events(desk: Desk, result: SyncResult) -> None:
+    with desk.store.engine.connect() as local:
+        total = count_of(local, "SELECT count(*) FROM outbox")
+    after, done = 0, 0
+    while True:
+        with desk.store.engine.connect() as local:
+            batch = [
+                dict(r._mapping)
+                for r in local.execute(
+                    text(
+                        "SELECT e.seq, e.id, e.officer_id, e.at, e.case_id, e.kind, e.payload, "
+                        "e.prev_hash, e.hash FROM outbox o JOIN event e ON e.id = o.event_id "
+                        "WHERE e.seq > :after ORDER BY e.seq LIMIT :n"
+                    ),
+                    {"after": after, "n": desk.batch},
+                )
+            ]
+        if not batch:
+            return
+        after = batch[-1]["seq"]
+
+        def send(batch: list[dict[str, Any]] = batch) -> list[str]:
+            with desk.hub.write(origin=desk.workstation_id) as hub:
+                wanted = {(e["case_id"], e["officer_id"]) for e in batch if e["case_id"]}
+                allowed = _allocated(hub, wanted)
+                accepted = [
+                    e
+                    for e in batch
+                    if not e["case_id"] or (e["case_id"], e["officer_id"]) in allowed
+                ]
+                refused = [
+                    (f"event {e['id']}", e["case_id"], f"{e['kind']}: {NEVER_ALLOCATED}")
+                    for e in batch
+                    if e not in accepted
+                ]
+                if accepted:
+                    received = desk.now_text()
+                    hub.execute(
+                        upsert(hub, hub_event, ignore=True, on=("id",)),
+                        [
+                            {
+                                **{k: v for k, v in e.items() if k != "seq"},
+                                "workstation_id": desk.workstation_id,
+                                "received_at": received,
+                            }
+                            for e in accepted
+                        ],
+                    )
+                _refuse(hub, desk, refused)
+                result.refused += len(refused)
+                checkpoint("push-events-sent")
+            return [e["id"] for e in accepted]
+
+        sent = retrying(send, desk.delays)
+        checkpoint("push-events-committed")
+        with desk.store.writer.begin() as local:  # an empty list deletes nothing
+            for chunk in chunks(sent):
+                local.execute(
+                    text("DELETE FROM outbox WHERE event_id IN :ids").bindparams(
+                        bindparam("ids", expanding=True)
+                    ),
+                    {"ids": list(chunk)},
+                )
+        result.pushed_events += len(sent)
+        done += len(batch)
+        desk.report("push events", done, total)
+
+
+def _case_of_rows(
+    local: Connection, spec: Replicated, keys: Sequence[str]
+) -> dict[str, str | None]:
+    cases: dict[str, str | None] = {}
+    for chunk in chunks(keys):
+        rows = local.execute(
+            text(
+                f"SELECT {spec.key_sql('t')}, {spec.case_sql('t')} FROM {spec.sql_name} t "
+                f"WHERE {spec.key_sql('t')} IN :keys"
+            ).bindparams(bindparam("keys", expanding=True)),
+            {"keys": list(chunk)},
+        )
+        cases.update({str(key): case for key, case in rows})
+    return cases
+
+
+def push_rows(desk: Desk, result: SyncResult) -> None:
+    with desk.store.engine.connect() as local:
+        total = count_of(local, "SELECT count(*) FROM rowchange")
+    done = 0
+    for spec in PUSHED:
+        after = ""
+        while True:
+            with desk.store.engine.connect() as local:
+                pending: dict[str, int] = dict(
+                    local.execute(
+                        text(
+                            "SELECT row_key, version FROM rowchange WHERE table_name = :t "
+                            "AND row_key > :after ORDER BY row_key LIMIT :n"
+                        ),
+                        {"t": spec.name, "after": after, "n": desk.batch},
+                    ).all()
+                )
+                if not pending:
+                    break
+                keys = list(pending)
+                after = keys[-1]
+                rows = {key_of(spec, r): r for r in rows_by_key(local, spec, keys)}
+                cases = _case_of_rows(local, spec, keys)
+            sent = set(retrying(partial(_send_rows, desk, spec, rows, cases, result), desk.delays))
+            checkpoint("push-rows-committed")
+            # Sent rows leave the queue unless changed again meanwhile; so do queued rows that
+            # no longer exist here.
+            done_with = [k for k in keys if k in sent or k not in rows]
+            if done_with:
+                with desk.store.writer.begin() as local:
+                    local.execute(
+                        text(
+                            "DELETE FROM rowchange WHERE table_name = :t AND row_key = :k "
+                            "AND version = :v"
+                        ),
+                        [{"t": spec.name, "k": k, "v": pending[k]} for k in done_with],
+                    )
+            result.pushed_rows += len(sent)
+            done += len(keys)
+            desk.report("push rows", done, total)
+
+
+def _send_rows(
+    desk: Desk,
+    spec: Replicated,
+    rows: dict[str, dict[str, Any]],
+    cases: dict[str, str | None],
+    result: SyncResult,
+) -> list[str]:
+    table = raw_table(spec.name)
+    with desk.hub.write(origin=desk.workstation_id) as hub:
+        wanted = {(case, desk.officer_id) for case in cases.values() if case}
+        allowed = _allocated(hub, wanted)
+        accepted = [k for k in rows if (cases.get(k), desk.officer_id) in allowed]
+        refused = [
+            (f"{spec.name} {k}", cases.get(k), NEVER_ALLOCATED) for k in rows if k not in accepted
+        ]
+        existing = {key_of(spec, r) for r in rows_by_key(hub, spec, accepted)}
+        new = [rows[k] for k in accepted if k not in existing]
+        if new and not spec.created_on_desk:
+            refused += [
+                (f"{spec.name} {key_of(spec, r)}", r.get("case_id"), "not on the hub") for r in new
+            ]
+            accepted = [k for k in accepted if k in existing]
+            new = []
+        clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
+        if new:
+            hub.execute(insert(table), new)
+        feed_back(hub, hub_change, clashes)
+        update_columns(
+            hub, table, [rows[k] for k in accepted if k in existing], spec.pushed, spec.key
+        )
+        if spec.name == "payment" and new:
+            debt = raw_table("debt")
+            hub.execute(
+                update(debt)
+                .where(debt.c.id == bindparam("debt_"))
+                .values(balance=debt.c.balance - bindparam("amount_")),
+                [{"debt_": r["debt_id"], "amount_": r["amount"]} for r in new],
+            )
+        flagged = _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes)
+        result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
+        _refuse(hub, desk, refused)
+        result.refused += len(refused)
+    return accepted
+
+
+def _conflict(kind: str, subject: str) -> str:
+    return str(uuid.uuid5(CONFLICT_NAMESPACE, f"{kind}:{subject}"))
+
+
+def _flag_conflicts(
+    hub: Connection,
+    desk: Desk,
+    spec: Replicated,
+    accepted: list[dict[str, Any]],
+    new: list[dict[str, Any]],
+    clashes: Sequence[Clash] = (),
+) -> list[str]:
+    """Clashes the facts cannot settle, kept for a supervisor (`drp hub conflicts`)."""
+    found: list[tuple[str, str, str | None, dict[str, Any]]] = [
+        (
+            "two_placements",
+            f"{c.debt_id} {c.stands} {c.clashed}",
+            c.case_id,
+            {"debt": c.debt_id, "stands": c.stands, "clashed": [c.clashed]},
+        )
+        for c in clashes
+    ]
+    if spec.name in LIVE_WORK and new:
+        case = raw_table("case")
+        owners = dict(
+            hub.execute(
+                select(case.c.id, case.c.officer_id).where(
+                    case.c.id.in_({r["case_id"] for r in new})
+                )
+            ).all()
+        )
+        for row in new:
+            owner = owners.get(row["case_id"])
+            if owner != desk.officer_id:
+                found.append(
+                    (
+                        "worked_after_reallocation",
+                        f"{spec.name} {row['id']}",
+                        row["case_id"],
+                        {
+                            "table": spec.name,
+                            "row": row["id"],
+                            "by": desk.officer_id,
+                            "case_officer": owner,
+                        },
+                    )
+                )
+    if spec.name in ("arrangement", "arrangement_debt"):
+        # A debt is covered by the arrangement made for it or by a link to one (sent after
+        # the arrangement); either way, two live ones on one debt are flagged once.
+        debts = {
+            r["debt_id"] for r in accepted if r["debt_id"] and r.get("status", "live") == "live"
+        }
+        live = live_covering(hub, raw_table("arrangement"), raw_table("arrangement_debt"), debts)
+        for debt_id, arrangements in sorted(live.items()):
+            if len(arrangements) > 1:
+                ids = [a for a, _ in arrangements]
+                found.append(
+                    (
+                        "two_live_arrangements",
+                        f"{debt_id} {' '.join(ids)}",
+                        arrangements[0][1],
+                        {"debt": debt_id, "arrangements": ids},
+                    )
+                )
+    if not found:
+        return []
+    rows = [
+        {
+            "id": _conflict(kind, subject),
+            "kind": kind,
+            "case_id": case_id,
+            "detail": canonical_json(detail),
+            "workstation_id": desk.workstation_id,
+            "flagged_at": desk.now_text(),
+            "resolved_at": None,
+        }
+        for kind, subject, case_id, detail in found
+    ]
+    hub.execute(upsert(hub, hub_conflict, ignore=True), rows)
+    return [_conflict(kind, subject) for kind, subject, _, _ in found]
