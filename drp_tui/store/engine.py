@@ -3,6 +3,7 @@ migrated to the current schema on first use."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,12 +78,24 @@ def current_revision(engine: Engine) -> str | None:
     return None if row is None else str(row[0])
 
 
+def private_file(path: Path) -> None:
+    """Make `path` (and any folders above it drp has to make) the user's alone: folders 0700,
+    the file 0600, whatever the umask. SQLite gives a database's -wal and -shm files its
+    mode. An existing file is closed up to 0600; an existing folder is left as it is."""
+    missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700)
+        folder.chmod(0o700)  # mkdir's mode is masked by the umask
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600))
+    path.chmod(0o600)
+
+
 def open_store(path: Path, *, upgrade: bool = True) -> Store:
     """Open (creating if need be) the store at `path`, migrating it to the current schema."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)
     except OSError as exc:
-        raise StoreError(f"cannot create the folder for the store {path}: {exc.strerror}") from None
+        raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
     engine = sqlite_engine(path)
     try:
         revision = current_revision(engine)
