@@ -1,0 +1,35 @@
+"""Hostile review of issue 16 (round 16): a placement the hub settled as clashed must not be
+reopened by a desk; the hub's one-open-placement rule holds for updates, not only inserts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+
+from drp_tui.store.models import Agency
+from tests.hubteam import allocate, desk, run_sync, team_hub
+from tests.test_sync_placements import PLACEMENTS, place
+
+
+def test_a_desk_cannot_reopen_a_clashed_placement(hub_address: str, tmp_path: Path) -> None:
+    hub = team_hub(hub_address)
+    with hub.as_store().write() as session:
+        session.add(Agency(id="brightwater", name="Brightwater EA", kind="enforcement_agent"))
+        session.add(Agency(id="harbour", name="Harbour CA", kind="collection_agency"))
+    allocate(hub, 1, "asmith")
+    alex, laptop = desk(tmp_path, "alex"), desk(tmp_path, "alex-laptop")
+    run_sync(alex, hub, "asmith")
+    run_sync(laptop, hub, "asmith")
+    place(alex, "pl-a", "brightwater")
+    place(laptop, "pl-b", "harbour")
+    run_sync(alex, hub, "asmith")
+    run_sync(laptop, hub, "asmith")
+    # An insider reopens the clashed placement in their own store and syncs.
+    with laptop.write() as session:
+        session.execute(text("UPDATE placement SET status = 'returned' WHERE id = 'pl-a'"))
+        session.execute(text("UPDATE placement SET status = 'open' WHERE id = 'pl-b'"))
+    run_sync(laptop, hub, "asmith")
+    with hub.read() as connection:
+        rows = connection.execute(PLACEMENTS).all()
+    assert ("pl-b", "harbour", "open") not in rows

@@ -1,0 +1,118 @@
+"""Hostile review of issue 16 (round 16): the write-off's evidence on record can be made up
+on the spot by the officer asking, and nothing is checked again when it is approved."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.services import placements, writeoffs
+from drp_tui.services.casework import Actor
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from drp_tui.store.models import Agency, Debt, Officer
+from tests.test_casework import NOW, actor, one_case_store
+
+EVIDENCE = {"enforcement_returned": "nulla bona, 2026-10-01"}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = one_case_store(tmp_path)
+    with store.write() as session:
+        session.add(Agency(id="ea", name="EA Ltd", kind="enforcement_agent"))
+        session.add(Officer(id="boss", name="Pat Boss", role="supervisor"))
+    return store
+
+
+def _placed(store: Store, policy: PolicyBook) -> None:
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=date(2026, 11, 23)
+    )
+
+
+def test_a_return_dated_in_the_future_is_refused(store: Store, policy: PolicyBook) -> None:
+    _placed(store, policy)
+    with pytest.raises(InputError):
+        placements.return_placement(
+            store,
+            actor(),
+            debt_id="d1",
+            agency_id="ea",
+            returned_on=date(2030, 1, 1),
+            reason="nulla bona",
+        )
+
+
+def test_a_return_dated_before_the_placement_is_refused(store: Store, policy: PolicyBook) -> None:
+    _placed(store, policy)
+    with pytest.raises(InputError):
+        placements.return_placement(
+            store,
+            actor(),
+            debt_id="d1",
+            agency_id="ea",
+            returned_on=date(2020, 1, 1),
+            reason="nulla bona",
+        )
+
+
+def test_exhausted_is_not_borne_out_by_a_return_the_requester_just_typed(
+    store: Store, policy: PolicyBook
+) -> None:
+    """Placed and 'returned nulla bona' by the same officer a minute apart, then written off
+    as recovery exhausted: the record the check relies on is the requester's own say-so."""
+    _placed(store, policy)
+    placements.return_placement(
+        store,
+        actor(),
+        debt_id="d1",
+        agency_id="ea",
+        returned_on=date(2026, 11, 23),
+        reason="debtor vulnerable: returned at the council's request",
+    )
+    with pytest.raises(NotPermitted):
+        writeoffs.request_writeoff(
+            store,
+            policy,
+            actor(),
+            debt_reference="D1",
+            reason_code="exhausted",
+            amount=None,
+            note="agency could not recover",
+            evidence=EVIDENCE,
+        )
+
+
+def test_no_approval_while_the_debt_is_with_an_agency(store: Store, policy: PolicyBook) -> None:
+    _placed(store, policy)
+    placements.return_placement(
+        store,
+        actor(),
+        debt_id="d1",
+        agency_id="ea",
+        returned_on=date(2026, 11, 23),
+        reason="nulla bona",
+    )
+    request = writeoffs.request_writeoff(
+        store,
+        policy,
+        actor(),
+        debt_reference="D1",
+        reason_code="uneconomic",
+        amount=None,
+        note="small balance",
+    )
+    placements.place_with_agency(
+        store, actor(), policy.holds, debt_id="d1", agency_id="ea", placed_on=date(2026, 11, 23)
+    )
+    with pytest.raises((NotPermitted, InputError)):
+        writeoffs.decide_writeoff(
+            store, policy, Actor("boss", clock=lambda: NOW), request_id=request.id, approve=True
+        )
+    with store.read() as session:
+        debt = session.get(Debt, "d1")
+        assert debt is not None and debt.balance > 0
