@@ -115,4 +115,5 @@ def test_no_approval_while_the_debt_is_with_an_agency(store: Store, policy: Poli
         )
     with store.read() as session:
         debt = session.get(Debt, "d1")
-        assert debt is not None and debt.balance > 0
+        assert debt is not None
+        assert debt.balance > 0
