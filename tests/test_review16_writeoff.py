@@ -117,3 +117,34 @@ def test_no_approval_while_the_debt_is_with_an_agency(store: Store, policy: Poli
         debt = session.get(Debt, "d1")
         assert debt is not None
         assert debt.balance > 0
+
+
+def test_the_debtor_verified_on_this_call_is_not_recorded_dead_on_it(
+    store: Store, policy: PolicyBook
+) -> None:
+    """DECEASED needs no ID&V and no date check: recorded on the very call where the debtor
+    just passed ID&V, dated years ahead, it then bears out a deceased_no_estate write-off."""
+    from drp_tui.services import calls
+    from tests.callhelp import verified_call
+
+    call = verified_call(store, actor(), "c1")
+    calls.record_outcome(
+        store,
+        actor(),
+        policy.holds,
+        policy.outcomes,
+        call_id=call,
+        outcome=calls.Outcome("DECEASED", False, on=date(2030, 1, 1), reason="neighbour"),
+        limits=policy.arrangements,
+    )
+    with pytest.raises((InputError, NotPermitted)):
+        writeoffs.request_writeoff(
+            store,
+            policy,
+            actor(),
+            debt_reference="D1",
+            reason_code="deceased_no_estate",
+            amount=None,
+            note="no estate",
+            evidence={"date_of_death": "2030-01-01", "estate_checked": "probate search"},
+        )
