@@ -52,7 +52,6 @@ def test_ending_an_authority_stops_the_call_standing_on_it(
     held, call = _standing_call(store)
     authority.end_authority(store, actor(), authority_id=held, reason="debtor withdrew consent")
     later = actor(NOW + timedelta(minutes=2))
-    assert not calls.call_info(store, call).disclosed  # type: ignore[union-attr]
     with pytest.raises((Refused, InputError)):
         calls.make_promise(
             store,
@@ -64,6 +63,14 @@ def test_ending_an_authority_stops_the_call_standing_on_it(
             amount=Decimal("20"),
             due_on=date(2026, 11, 27),
         )
+
+
+def test_ending_an_authority_masks_the_call_standing_on_it(store: Store) -> None:
+    held, call = _standing_call(store)
+    authority.end_authority(store, actor(), authority_id=held, reason="debtor withdrew consent")
+    info = calls.call_info(store, call)
+    assert info is not None
+    assert not info.disclosed
 
 
 def test_an_authority_past_its_last_day_stops_a_call_still_open(
@@ -194,3 +201,23 @@ def test_risk_confirmed_must_say_something(store: Store) -> None:
             consent_ref="SF-1",
             risk_confirmed=".",
         )
+
+
+def test_consent_given_on_a_call_whose_id_and_v_then_fails_does_not_stand(store: Store) -> None:
+    """The 'debtor' passes, gives verbal consent for a partner, then fails a re-check on the
+    same call (an impostor): the authority recorded on their word is still in force."""
+    call = calls.open_call(store, actor(), "c1", "inbound").id
+    calls.record_idv(store, actor(), call_id=call, passed_checks=CHECKS)
+    held = authority.record_authority(
+        store,
+        actor(),
+        case_id="c1",
+        name="Sam Smith",
+        relationship="partner",
+        scope=("discuss", "arrange"),
+        until=None,
+        consent="verbal",
+        call_id=call,
+    )
+    calls.record_idv(store, actor(), call_id=call, passed_checks=frozenset())
+    assert held.id not in [a.id for a in authority.in_force(store, "c1", NOW.date())]
