@@ -221,3 +221,52 @@ def test_consent_given_on_a_call_whose_id_and_v_then_fails_does_not_stand(store:
     )
     calls.record_idv(store, actor(), call_id=call, passed_checks=frozenset())
     assert held.id not in [a.id for a in authority.in_force(store, "c1", NOW.date())]
+
+
+def test_no_one_stands_on_an_authority_once_the_debtor_has_died(store: Store) -> None:
+    """Consent (and a Lasting Power of Attorney) ends with the debtor's death: a caller who
+    answers the dead debtor's checks still stands on it and hears the account."""
+    from drp_tui.services.casework import record_death
+
+    held = authority.record_authority(
+        store,
+        actor(),
+        case_id="c1",
+        name="Sam Smith",
+        relationship="son",
+        scope=("discuss", "arrange"),
+        until=None,
+        consent="lpa",
+        consent_ref="LPA 7000-1",
+    )
+    record_death(store, actor(), case_id="c1", died_on=date(2026, 11, 20), source="probate")
+    call = calls.open_call(store, actor(), "c1", "inbound").id
+    with pytest.raises(InputError):
+        calls.record_idv(
+            store,
+            actor(),
+            call_id=call,
+            passed_checks=CHECKS,
+            third_party=True,
+            authority_id=held.id,
+        )
+
+
+def test_a_dead_debtor_gives_no_verbal_consent(store: Store) -> None:
+    from drp_tui.services.casework import record_death
+    from tests.callhelp import verified_call
+
+    record_death(store, actor(), case_id="c1", died_on=date(2026, 11, 20), source="probate")
+    call = verified_call(store, actor(), "c1")  # 'the debtor' passes ID&V on a deceased case
+    with pytest.raises((InputError, NotPermitted)):
+        authority.record_authority(
+            store,
+            actor(),
+            case_id="c1",
+            name="Sam Smith",
+            relationship="son",
+            scope=("discuss", "arrange"),
+            until=None,
+            consent="verbal",
+            call_id=call,
+        )
