@@ -70,3 +70,48 @@ def test_a_clashed_placement_is_not_counted_as_placed(
         for a in reports.agencies(laptop, NOW.date() - timedelta(days=1), NOW.date())
     }
     assert figures["harbour"] == 0
+
+
+def test_returned_then_placed_elsewhere_offline_is_not_a_clash(
+    hub_address: str, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """The agency hands the debt back and the officer places it with another, both before
+    the desk syncs: one desk, one open placement at a time, no clash."""
+    hub = team_hub(hub_address)
+    with hub.as_store().write() as session:
+        session.add(Agency(id="brightwater", name="Brightwater EA", kind="enforcement_agent"))
+        session.add(Agency(id="harbour", name="Harbour CA", kind="collection_agency"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    first = placements.place_with_agency(
+        alex,
+        actor("asmith"),
+        policy.holds,
+        debt_id=debt_id(1),
+        agency_id="brightwater",
+        placed_on=NOW.date() - timedelta(days=30),
+    )
+    run_sync(alex, hub, "asmith")
+    placements.return_placement(
+        alex,
+        actor("asmith"),
+        debt_id=debt_id(1),
+        agency_id="brightwater",
+        returned_on=NOW.date(),
+        reason="nulla bona",
+    )
+    second = placements.place_with_agency(
+        alex,
+        actor("asmith"),
+        policy.holds,
+        debt_id=debt_id(1),
+        agency_id="harbour",
+        placed_on=NOW.date(),
+    )
+    result = run_sync(alex, hub, "asmith")
+    with hub.read() as connection:
+        assert connection.execute(PLACEMENTS).all() == sorted(
+            [(first.id, "brightwater", "returned"), (second.id, "harbour", "open")]
+        )
+    assert result.conflicts == []
