@@ -3,6 +3,7 @@ on the spot by the officer asking, and nothing is checked again when it is appro
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 from pathlib import Path
 
@@ -148,3 +149,19 @@ def test_the_debtor_verified_on_this_call_is_not_recorded_dead_on_it(
             note="no estate",
             evidence={"date_of_death": "2030-01-01", "estate_checked": "probate search"},
         )
+
+
+def test_two_requests_on_one_debt_cannot_write_off_more_than_it_owes(
+    store: Store, policy: PolicyBook
+) -> None:
+    ask = {"amount": None, "note": "small balance", "reason_code": "uneconomic"}
+    first = writeoffs.request_writeoff(store, policy, actor(), debt_reference="D1", **ask)  # type: ignore[arg-type]
+    second = writeoffs.request_writeoff(store, policy, actor(), debt_reference="D1", **ask)  # type: ignore[arg-type]
+    boss = Actor("boss", clock=lambda: NOW)
+    writeoffs.decide_writeoff(store, policy, boss, request_id=first.id, approve=True)
+    with contextlib.suppress(InputError, NotPermitted):
+        writeoffs.decide_writeoff(store, policy, boss, request_id=second.id, approve=True)
+    with store.read() as session:
+        debt = session.get(Debt, "d1")
+        assert debt is not None
+        assert debt.balance >= 0
