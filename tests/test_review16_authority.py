@@ -178,10 +178,15 @@ def test_an_authority_recorded_before_domestic_abuse_was_known_needs_the_risk_co
     )
     record_vulnerability(store, actor(), case_id="c1", category="Domestic abuse", consent=True)
     call = calls.open_call(store, actor(), "c1", "inbound").id
-    result = calls.record_idv(
-        store, actor(), call_id=call, passed_checks=CHECKS, third_party=True, authority_id=held.id
-    )
-    assert result != "authorised"
+    with pytest.raises(InputError, match="domestic abuse is recorded on this case since"):
+        calls.record_idv(
+            store,
+            actor(),
+            call_id=call,
+            passed_checks=CHECKS,
+            third_party=True,
+            authority_id=held.id,
+        )
 
 
 def test_risk_confirmed_must_say_something(store: Store) -> None:

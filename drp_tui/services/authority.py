@@ -16,11 +16,11 @@ from sqlmodel import Session, col
 from drp_tui.domain.authority import UNRECORDED, check_consent, risks_in
 from drp_tui.domain.calls import SCOPES
 from drp_tui.domain.errors import InputError, NotPermitted
-from drp_tui.services.casework import Actor, _case, _event, record_refusal
+from drp_tui.services.casework import Actor, _case, _event, authority_void, record_refusal
 from drp_tui.services.placements import vulnerabilities_of
 from drp_tui.settings import LONDON
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Call, Case, Officer, ThirdPartyAuthority
+from drp_tui.store.models import Call, Case, Officer, Person, ThirdPartyAuthority
 
 # Who may record an authority on a case allocated to someone else.
 OVERSEERS = ("supervisor", "manager", "s151")
@@ -40,20 +40,16 @@ class Authority:
     consent_ref: str = ""
     ended_at: datetime | None = None
     end_reason: str = ""
+    void: str = ""  # why no one may stand on it whatever the date (casework.authority_void)
 
     def in_force(self, on: date) -> bool:
-        """Whether a third party may stand on it on `on`: consent recorded, not ended, and
-        `on` no later than its last day."""
-        if self.consent == UNRECORDED or self.ended_at is not None:
-            return False
-        return self.until is None or on <= self.until
+        """Whether a third party may stand on it on `on`."""
+        return not self.why_not(on)
 
     def why_not(self, on: date) -> str:
         """Why it is not in force on `on` ("" when it is)."""
-        if self.consent == UNRECORDED:
-            return f"{self.name}'s authority has no consent recorded; record it again"
-        if self.ended_at is not None:
-            return f"{self.name}'s authority was ended: {self.end_reason}"
+        if self.void:
+            return self.void
         if self.until is not None and on > self.until:
             return f"{self.name}'s authority ended on {self.until}"
         return ""
@@ -86,7 +82,7 @@ class AuthorityRequest:
     risk_confirmed: str
 
 
-def _authority(row: ThirdPartyAuthority) -> Authority:
+def _authority(row: ThirdPartyAuthority, session: Session) -> Authority:
     return Authority(
         row.id,
         row.person_id,
@@ -100,6 +96,7 @@ def _authority(row: ThirdPartyAuthority) -> Authority:
         row.consent_ref,
         row.ended_at,
         row.end_reason,
+        authority_void(session, row, None),
     )
 
 
@@ -174,6 +171,7 @@ def record_authority(
             consent=kind,
             consent_ref=consent_ref.strip(),
             call_id=call_id if kind == "verbal" else None,
+            risk_confirmed=risk_confirmed.strip() if risks else "",
         )
         session.add(row)
         session.flush()
@@ -194,7 +192,7 @@ def record_authority(
             until=None if until is None else until.isoformat(),
             **evidence,
         )
-        return _authority(row)
+        return _authority(row, session)
 
 
 def _debtor_verified_on(session: Session, actor: Actor, call_id: str, case: Case) -> bool:
@@ -210,8 +208,9 @@ def _debtor_verified_on(session: Session, actor: Actor, call_id: str, case: Case
     )
 
 
-def _refusal(session: Session, actor: Actor, case: Case, risk_confirmed: str) -> str:
-    """Why the actor may not record an authority on `case` ("" when they may)."""
+def _owner_refusal(session: Session, actor: Actor, case: Case) -> str:
+    """Why the actor may not decide who speaks for the debtor on `case` ("" when they may):
+    it is their case, or they oversee."""
     officer = session.get(Officer, actor.officer_id)
     if officer is None:
         return f"{actor.officer_id!r} is not an officer in this store"
@@ -219,8 +218,19 @@ def _refusal(session: Session, actor: Actor, case: Case, risk_confirmed: str) ->
         owner = None if case.officer_id is None else session.get(Officer, case.officer_id)
         whose = "not allocated" if owner is None else f"{owner.name}'s case"
         return f"{case.reference} is {whose}; ask them or a supervisor"
+    return ""
+
+
+def _refusal(session: Session, actor: Actor, case: Case, risk_confirmed: str) -> str:
+    """Why the actor may not record an authority on `case` ("" when they may)."""
+    owner = _owner_refusal(session, actor, case)
+    if owner:
+        return owner
+    person = session.get(Person, case.person_id)
+    if person is not None and person.deceased_on is not None:
+        return "the debtor has died: no one can be given authority to speak for them"
     risks = risks_in(vulnerabilities_of(session, case.id))
-    if risks and not risk_confirmed.strip():
+    if risks and len(risk_confirmed.split()) < 3:
         return (
             f"{' and '.join(r.lower() for r in risks)} is recorded on this case: a third party "
             "may be the danger; confirm the debtor asked for this freely and alone, and how "
@@ -235,7 +245,7 @@ def recording_refusal(store: Store, actor: Actor, case_id: str, call_id: str) ->
     not a refusal here: the form asks for its confirmation."""
     with store.read() as session:
         case = _case(session, case_id)
-        refusal = _refusal(session, actor, case, risk_confirmed="asked in the form")
+        refusal = _refusal(session, actor, case, risk_confirmed="is asked in the form")
         if refusal:
             return refusal
         if not _debtor_verified_on(session, actor, call_id, case):
@@ -248,30 +258,42 @@ def recording_refusal(store: Store, actor: Actor, case_id: str, call_id: str) ->
 
 def end_authority(store: Store, actor: Actor, *, authority_id: str, reason: str) -> Authority:
     """End an authority now (the debtor withdrew consent, a document was revoked): from now
-    on no call may stand on it. `authority_id` may be the start of the id, as listed."""
+    on no call may stand on it, including one standing on it already. `authority_id` is its
+    id or the first 8 or more characters of it, as listed. Refused (NotPermitted, audited)
+    on a case the actor may not record one on."""
     if not reason.strip():
         raise InputError("reason", "say why the authority ends (e.g. consent withdrawn)")
-    with store.write() as session:
+    wanted = authority_id.strip().lower()
+    if len(wanted) < 8 or not all(c in "0123456789abcdef-" for c in wanted):
+        raise InputError("AUTHORITY", f"give the authority's id as listed, not {authority_id!r}")
+    with store.read() as session:
         found = (
             session.execute(
                 select(ThirdPartyAuthority).where(
-                    col(ThirdPartyAuthority.id).startswith(authority_id.strip())
+                    col(ThirdPartyAuthority.id).startswith(wanted, autoescape=True)
                 )
             )
             .scalars()
             .all()
         )
-        if len(found) != 1 or not authority_id.strip():
-            raise InputError("AUTHORITY", f"no single authority starting {authority_id!r}")
-        row = found[0]
+        if len(found) != 1:
+            raise InputError("AUTHORITY", f"no single authority with id {authority_id!r}")
+        case = session.execute(
+            select(Case).where(col(Case.person_id) == found[0].person_id)
+        ).scalar_one()
+        refusal = _owner_refusal(session, actor, case)
+    if refusal:
+        message = f"third-party authority: {refusal}"
+        record_refusal(store, actor, case.id, "authority", message)
+        raise NotPermitted(message)
+    with store.write() as session:
+        row = session.get(ThirdPartyAuthority, found[0].id)
+        assert row is not None
         if row.ended_at is not None:
             raise InputError("AUTHORITY", f"{row.name}'s authority already ended")
         row.ended_at, row.ended_by, row.end_reason = actor.now(), actor.officer_id, reason.strip()
-        case = session.execute(
-            select(Case).where(col(Case.person_id) == row.person_id)
-        ).scalar_one()
         _event(session, actor, "authority.ended", case.id, authority=row.id, reason=row.end_reason)
-        return _authority(row)
+        return _authority(row, session)
 
 
 def third_party_risks(store: Store, case_id: str) -> tuple[str, ...]:
@@ -297,7 +319,7 @@ def for_case(store: Store, case_id: str) -> list[Authority]:
     with store.read() as session:
         case = _case(session, case_id)
         return [
-            _authority(row)
+            _authority(row, session)
             for row in session.execute(
                 select(ThirdPartyAuthority)
                 .where(col(ThirdPartyAuthority.person_id) == case.person_id)
@@ -318,7 +340,7 @@ def load_authority(session: Session, authority_id: str | None) -> Authority | No
     if authority_id is None:
         return None
     row = session.get(ThirdPartyAuthority, authority_id)
-    return None if row is None else _authority(row)
+    return None if row is None else _authority(row, session)
 
 
 def authority_for_call(session: Session, authority_id: str, case: Case, on: date) -> Authority:

@@ -73,7 +73,13 @@ class CallInfo:
         return "discuss" in self.standing.may
 
 
-def _info(session: Session, call: Call) -> CallInfo:
+def _info(session: Session, call: Call, on: date | None = None) -> CallInfo:
+    """The call as the screens see it: a third party's authority only while it stands
+    (ended, expired by `on`, or void since it was chosen: the call stands on nothing)."""
+    held = load_authority(session, call.authority_id)
+    stands = held if held is not None and (on is None or held.in_force(on)) else None
+    if held is not None and held.void:
+        stands = None
     return CallInfo(
         call.id,
         call.case_id,
@@ -83,7 +89,7 @@ def _info(session: Session, call: Call) -> CallInfo:
         call.opened_at,
         call.idv_result,
         call.status,
-        load_authority(session, call.authority_id),
+        stands,
     )
 
 
@@ -113,10 +119,10 @@ def open_call(store: Store, actor: Actor, case_id: str, reason: str) -> CallInfo
         return _info(session, call)
 
 
-def call_info(store: Store, call_id: str) -> CallInfo | None:
+def call_info(store: Store, call_id: str, on: date | None = None) -> CallInfo | None:
     with store.read() as session:
         call = session.get(Call, call_id)
-        return None if call is None else _info(session, call)
+        return None if call is None else _info(session, call, on)
 
 
 def open_calls(store: Store, officer_id: str) -> list[CallInfo]:
@@ -332,7 +338,7 @@ def record_outcome(
             active = active_holds(holds, case_holds(session, case.id), actor.now().date())
             # A call cut off by drp closing is judged on what it established, and nothing
             # new may be agreed on it.
-            on_line = established_standing(session, call)
+            on_line = established_standing(session, call, today(actor))
             cut_off = call.status == "interrupted"
             refused = outcome_refusal(code, standing=on_line, holds=active, cut_off=cut_off)
             if refused is None and code.requires == "arrangement":

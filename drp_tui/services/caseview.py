@@ -133,7 +133,7 @@ def case_view(
     store: Store, policy: PolicyBook, case_id: str, on: date, call_id: str | None = None
 ) -> CaseView:
     """The case as the call may see it: masked unless ID&V passed on `call_id`."""
-    call = None if call_id is None else call_info(store, call_id)
+    call = None if call_id is None else call_info(store, call_id, on)
     if call is not None and call.case_id != case_id:
         raise InputError("call", "that call is on another case")
     shown = call is not None and call.disclosed

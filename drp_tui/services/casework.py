@@ -15,12 +15,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from drp_tui.domain.authority import UNRECORDED, risks_in
 from drp_tui.domain.calls import CALL_ACTIONS, INTERRUPTED, Standing, call_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.schedule import ArrangementRules, check_promise
 from drp_tui.services.holds import case_holds
+from drp_tui.settings import LONDON
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
@@ -88,21 +90,59 @@ def open_call_on(session: Session, actor: Actor, call_id: str, case: Case) -> Ca
     return call
 
 
-def call_standing(session: Session, call: Call) -> Standing:
+def call_standing(session: Session, call: Call, on: date | None = None) -> Standing:
     """What the person on the line of `call` may do: its ID&V, and the scope of the third
-    party's recorded authority when one stands on it."""
+    party's recorded authority while it stands."""
     if call.status == "interrupted":
         return Standing(INTERRUPTED)  # cut off when drp closed: no one is on the line
-    return established_standing(session, call)
+    return established_standing(session, call, on)
 
 
-def established_standing(session: Session, call: Call) -> Standing:
+def established_standing(session: Session, call: Call, on: date | None = None) -> Standing:
     """What `call` established about who was on the line: its ID&V, and the scope of the
-    third party's recorded authority when one stood on it."""
+    third party's recorded authority while it still stands (`authority_void`; `on`, the
+    actor's date, for its last day). A third party whose authority fell stands for nothing."""
+    if call.idv_result != "authorised":
+        return standing(call.idv_result, ())
     found = (
         None if call.authority_id is None else session.get(ThirdPartyAuthority, call.authority_id)
     )
-    return standing(call.idv_result, () if found is None else found.scope)
+    if found is None or authority_void(session, found, on):
+        return standing("third_party", ())
+    return standing(call.idv_result, found.scope)
+
+
+def authority_void(session: Session, row: ThirdPartyAuthority, on: date | None) -> str:
+    """Why no one may stand on `row` now ("" while they may): no consent recorded, ended,
+    past its last day, the debtor dead, verbal consent given on a call whose ID&V then
+    failed, or a third-party risk (domestic abuse) on the case its recording never
+    confirmed. Asked on every action of a call standing on it, not only when it is chosen."""
+    if row.consent == UNRECORDED:
+        return f"{row.name}'s authority has no consent recorded; record it again"
+    if row.ended_at is not None:
+        return f"{row.name}'s authority was ended: {row.end_reason}"
+    if on is not None and row.until is not None and on > row.until:
+        return f"{row.name}'s authority ended on {row.until}"
+    person = session.get(Person, row.person_id)
+    if person is not None and person.deceased_on is not None:
+        return f"the debtor has died: {row.name}'s authority ended with their death"
+    if row.consent == "verbal" and row.call_id is not None:
+        given_on = session.get(Call, row.call_id)
+        if given_on is not None and given_on.idv_result != "passed":
+            return (
+                f"{row.name}'s authority was given on a call whose caller then failed ID&V; "
+                "record it again"
+            )
+    categories = session.execute(
+        select(col(Vulnerability.category)).where(col(Vulnerability.person_id) == row.person_id)
+    ).scalars()
+    risks = risks_in(categories)
+    if risks and not row.risk_confirmed.strip():
+        return (
+            f"{' and '.join(r.lower() for r in risks)} is recorded on this case since "
+            f"{row.name}'s authority was given; record it again with the risk confirmed"
+        )
+    return ""
 
 
 def require_call(
@@ -113,7 +153,8 @@ def require_call(
     (the caller records the attempt)."""
     call = open_call_on(session, actor, call_id, case)
     active = active_holds(holds, case_holds(session, case.id), actor.now().date())
-    message = call_refusal(action, standing=call_standing(session, call), holds=active)
+    on_line = call_standing(session, call, actor.now().astimezone(LONDON).date())
+    message = call_refusal(action, standing=on_line, holds=active)
     if message is not None:
         raise Refused(message)
     return call

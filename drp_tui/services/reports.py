@@ -198,6 +198,9 @@ def agencies(store: Store, start: date, end: date) -> list[AgencyFigures]:
             f"sum({_pence('event', 'amount')}) FROM event "
             "WHERE kind IN ('agency.placed', 'agency.returned', 'payment.recorded') "
             "AND at >= ? AND at < ? AND json_extract(payload, '$.agency') IS NOT NULL "
+            # A placement that clashed with one made at another desk never went to its agency.
+            "AND NOT EXISTS (SELECT 1 FROM placement p WHERE p.status = 'clashed' "
+            "AND p.id = json_extract(event.payload, '$.placement')) "
             "GROUP BY 1, 2",
             (low, high),
         ):

@@ -169,6 +169,9 @@ class ThirdPartyAuthority(SQLModel, table=True):
     ended_at: datetime | None = instant_field(nullable=True)
     ended_by: str | None = Field(default=None, foreign_key="officer.id")
     end_reason: str = ""
+    risk_confirmed: str = Field(
+        default="", description="why it is safe, given on a case with domestic abuse recorded"
+    )
 
 
 class Call(SQLModel, table=True):

@@ -51,16 +51,13 @@ def settle_placements(
     return clashes
 
 
-def feed_back(hub: Connection, change: Table, clashes: list[Clash]) -> None:
-    """Feed each clashed row as a change of the hub's own (no origin), so the desk that sent
-    it open takes it back clashed."""
-    if clashes:
+def feed_back(hub: Connection, change: Table, table: str, rows: dict[str, str | None]) -> None:
+    """Feed each of `rows` (key: case) as a change of the hub's own (no origin), so the desk
+    that sent it otherwise takes the hub's copy back: a clashed placement, a settled row."""
+    if rows:
         hub.execute(
             insert(change),
-            [
-                {"table_name": "placement", "row_key": c.clashed, "case_id": c.case_id}
-                for c in clashes
-            ],
+            [{"table_name": table, "row_key": key, "case_id": case} for key, case in rows.items()],
         )
 
 

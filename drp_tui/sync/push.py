@@ -228,7 +228,9 @@ def _send_rows(
         refused = [
             (f"{spec.name} {k}", cases.get(k), NEVER_ALLOCATED) for k in rows if k not in accepted
         ]
-        existing = {key_of(spec, r) for r in rows_by_key(hub, spec, accepted)}
+        on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
+        existing = set(on_hub)
+        settled = {k for k, r in on_hub.items() if spec.settled is not None and spec.settled(r)}
         new = [rows[k] for k in accepted if k not in existing]
         if new and not spec.created_on_desk:
             refused += [
@@ -236,13 +238,16 @@ def _send_rows(
             ]
             accepted = [k for k in accepted if k in existing]
             new = []
+        # Changes to rows the hub has first (a placement returned frees its debt for the
+        # placement made after it); a settled row keeps the hub's copy and goes back.
+        changed = [rows[k] for k in accepted if k in existing and k not in settled]
+        update_columns(hub, table, changed, spec.pushed, spec.key)
         clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
         if new:
             hub.execute(insert(table), new)
-        feed_back(hub, hub_change, clashes)
-        update_columns(
-            hub, table, [rows[k] for k in accepted if k in existing], spec.pushed, spec.key
-        )
+        back = {c.clashed: c.case_id for c in clashes}
+        back |= {k: cases.get(k) for k in settled if rows[k] != on_hub[k]}
+        feed_back(hub, hub_change, spec.name, back)
         if spec.name == "payment" and new:
             debt = raw_table("debt")
             hub.execute(

@@ -15,7 +15,9 @@ Tables are listed parents first, the order rows are written in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 TEAM_WIDE = ""
 BY_PERSON = 'SELECT c.id FROM "case" c WHERE c.person_id = {row}.person_id'
@@ -31,6 +33,9 @@ class Replicated:
     # A workstation may create rows of this table.
     created_on_desk: bool = False
     key: tuple[str, ...] = ("id",)
+    # Whether the hub's copy of a row is settled: a desk may no longer change it (an ended
+    # authority is not un-ended, a closed or clashed placement not reopened).
+    settled: Callable[[dict[str, Any]], bool] | None = None
 
     def case_sql(self, row: str) -> str:
         """The case of `row` (an alias or NEW) as a scalar SQL expression, or NULL."""
@@ -93,7 +98,11 @@ TABLES: tuple[Replicated, ...] = (
     ),
     Replicated("assessment", "case_id", created_on_desk=True),
     Replicated(
-        "placement", BY_DEBT, ("status", "returned_on", "return_reason"), created_on_desk=True
+        "placement",
+        BY_DEBT,
+        ("status", "returned_on", "return_reason"),
+        created_on_desk=True,
+        settled=lambda row: row["status"] != "open",
     ),
     Replicated("payment", BY_DEBT, created_on_desk=True),
     Replicated("vulnerability", BY_PERSON, ("review_on", "notes"), created_on_desk=True),
@@ -103,6 +112,7 @@ TABLES: tuple[Replicated, ...] = (
         BY_PERSON,
         ("ended_at", "ended_by", "end_reason"),
         created_on_desk=True,
+        settled=lambda row: row["ended_at"] is not None,
     ),
     Replicated(
         "writeoffrequest",

@@ -43,6 +43,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("ended_at", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("ended_by", sa.String(), nullable=True))
         batch_op.add_column(sa.Column("end_reason", sa.String(), nullable=False, server_default=""))
+        batch_op.add_column(
+            sa.Column("risk_confirmed", sa.String(), nullable=False, server_default="")
+        )
         batch_op.create_foreign_key(
             "fk_thirdpartyauthority_ended_by_officer", "officer", ["ended_by"], ["id"]
         )
@@ -71,5 +74,13 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER IF EXISTS rowchange_thirdpartyauthority_insert")
     with op.batch_alter_table("thirdpartyauthority", schema=None) as batch_op:
         batch_op.drop_constraint("fk_thirdpartyauthority_ended_by_officer", type_="foreignkey")
-        for column in ("end_reason", "ended_by", "ended_at", "call_id", "consent_ref", "consent"):
+        for column in (
+            "risk_confirmed",
+            "end_reason",
+            "ended_by",
+            "ended_at",
+            "call_id",
+            "consent_ref",
+            "consent",
+        ):
             batch_op.drop_column(column)

@@ -36,6 +36,7 @@ COLUMNS = (
     "ended_at",
     "ended_by",
     "end_reason",
+    "risk_confirmed",
 )
 
 
