@@ -126,18 +126,31 @@ def test_the_debtor_verified_on_this_call_is_not_recorded_dead_on_it(
     """DECEASED needs no ID&V and no date check: recorded on the very call where the debtor
     just passed ID&V, dated years ahead, it then bears out a deceased_no_estate write-off."""
     from drp_tui.services import calls
+    from drp_tui.services.casework import Refused
     from tests.callhelp import verified_call
 
     call = verified_call(store, actor(), "c1")
-    calls.record_outcome(
-        store,
-        actor(),
-        policy.holds,
-        policy.outcomes,
-        call_id=call,
-        outcome=calls.Outcome("DECEASED", False, on=date(2030, 1, 1), reason="neighbour"),
-        limits=policy.arrangements,
-    )
+    with pytest.raises(Refused, match="the debtor passed ID&V on this call"):
+        calls.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            policy.outcomes,
+            call_id=call,
+            outcome=calls.Outcome("DECEASED", False, on=date(2030, 1, 1), reason="neighbour"),
+            limits=policy.arrangements,
+        )
+    unverified = calls.open_call(store, actor(), "c1", "inbound").id
+    with pytest.raises(InputError, match="a date of death cannot be after today"):
+        calls.record_outcome(
+            store,
+            actor(),
+            policy.holds,
+            policy.outcomes,
+            call_id=unverified,
+            outcome=calls.Outcome("DECEASED", False, on=date(2030, 1, 1), reason="neighbour"),
+            limits=policy.arrangements,
+        )
     with pytest.raises((InputError, NotPermitted)):
         writeoffs.request_writeoff(
             store,

@@ -121,6 +121,11 @@ def outcome_refusal(
             f"{code.code} ({code.name}) says no one was spoken to, but an ID&V check was "
             "recorded on this call: choose what happened with the person who answered"
         )
+    if "deceased" in code.effects and idv_result == "passed":
+        return (
+            f"{code.code} ({code.name}): the debtor passed ID&V on this call, so they cannot "
+            "be recorded as deceased on it; record a death on the call that reports it"
+        )
     if code.idv == "failed" and idv_result != "failed":
         return f"{code.code} records a failed ID&V, and this call's ID&V is not failed"
     if "promise" in code.effects and "arrange" not in standing.may:

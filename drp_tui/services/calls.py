@@ -426,4 +426,7 @@ def _outcome_effects(
     if "breathing_space" in effects and outcome.on is not None:
         _add_breathing_space(session, actor, case, "breathing_space", outcome.on, outcome.reason)
     if "deceased" in effects:
-        _mark_deceased(session, actor, case, outcome.on or actor.now().date(), outcome.reason)
+        died_on = outcome.on or today(actor)
+        if died_on > today(actor):
+            raise InputError("date", f"a date of death cannot be after today ({died_on})")
+        _mark_deceased(session, actor, case, died_on, outcome.reason)

@@ -186,6 +186,13 @@ def _close(
                 if agency_id is not None
                 else "that debt is not with an agency",
             )
+        today = actor.now().date()
+        if not placement.placed_on <= on <= today:
+            raise InputError(
+                "--on",
+                f"{on.isoformat()} is not between its placing on "
+                f"{placement.placed_on.isoformat()} and today",
+            )
         placement.status, placement.returned_on = status, on
         placement.return_reason = reason.strip()
         debt = session.get(Debt, debt_id)

@@ -336,7 +336,9 @@ class Workstation:
 
     def writeoff_unmet_record(self, debt_id: str, reason_code: str) -> str | None:
         """Why the record does not bear out `reason_code` for the debt (None: it does)."""
-        return unmet_record(self.store, self.policy, debt_id, reason_code, self.now().date())
+        return unmet_record(
+            self.store, self.policy, debt_id, reason_code, self.now().date(), self.officer.id
+        )
 
     def request_writeoff(
         self,

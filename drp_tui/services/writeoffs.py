@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError, NotPermitted
@@ -44,11 +44,33 @@ def find_debt(session: Session, reference: str) -> Debt:
     return debt
 
 
+def _recorded_by(session: Session, kind: str, case_id: str, placement: str = "") -> str | None:
+    """The officer who recorded the newest event of `kind` on the case (about `placement`,
+    when given), here or pulled from another desk."""
+    about = "AND json_extract(payload, '$.placement') = :placement" if placement else ""
+    found = session.execute(
+        text(
+            f"SELECT officer_id, at FROM event WHERE kind = :kind AND case_id = :case {about} "
+            "UNION ALL SELECT officer_id, at FROM syncedevent WHERE kind = :kind AND "
+            f"case_id = :case {about} ORDER BY at DESC LIMIT 1"
+        ),
+        {"kind": kind, "case": case_id, "placement": placement},
+    ).first()
+    return None if found is None else str(found[0])
+
+
 def _on_record(
-    session: Session, debt: Debt, code: str, checks: tuple[str, ...], cleaned: Mapping[str, str]
+    session: Session,
+    debt: Debt,
+    code: str,
+    checks: tuple[str, ...],
+    cleaned: Mapping[str, str],
+    requester: str,
 ) -> tuple[str | None, dict[str, str]]:
     """What the record says for a reason's checks (kept with the request), or why it is
-    refused: (refusal, found). InputError if the evidence given contradicts the record."""
+    refused: (refusal, found). The record must not be the requester's own say-so: a return
+    or a death they recorded themselves does not bear out their request. InputError if the
+    evidence given contradicts the record."""
     found: dict[str, str] = {}
     for check in checks:
         if check == "placement_returned":
@@ -66,6 +88,13 @@ def _on_record(
                 )
             placement, agency = returned
             assert placement.returned_on is not None
+            if _recorded_by(session, "agency.returned", debt.case_id, placement.id) == requester:
+                return (
+                    f"write-off: {code} needs the agency's return recorded by someone else; "
+                    "you recorded it yourself (a supervisor or the agency's remittance "
+                    "confirms it)",
+                    found,
+                )
             found |= {
                 "returned_by": agency,
                 "returned_on": placement.returned_on.isoformat(),
@@ -80,6 +109,12 @@ def _on_record(
                     "outcome DECEASED records it)",
                     found,
                 )
+            if _recorded_by(session, "death.recorded", debt.case_id) == requester:
+                return (
+                    f"write-off: {code} needs the death recorded by someone else; you "
+                    "recorded it yourself (a supervisor confirms it)",
+                    found,
+                )
             said = cleaned.get("date_of_death")
             if said is not None and said != person.deceased_on.isoformat():
                 raise InputError(
@@ -92,7 +127,7 @@ def _on_record(
 
 
 def unmet_record(
-    store: Store, policy: PolicyBook, debt_id: str, reason_code: str, on: date
+    store: Store, policy: PolicyBook, debt_id: str, reason_code: str, on: date, requester: str
 ) -> str | None:
     """Why a write-off of `debt_id` for `reason_code` would be refused on what drp holds
     (None: the record bears it out), asked before the request is sent."""
@@ -101,7 +136,7 @@ def unmet_record(
         debt = session.get(Debt, debt_id)
         if debt is None:
             raise InputError("--debt", f"no debt {debt_id}")
-        return _on_record(session, debt, reason_code, checks, {})[0]
+        return _on_record(session, debt, reason_code, checks, {}, requester)[0]
 
 
 def request_writeoff(
@@ -129,7 +164,12 @@ def request_writeoff(
         placement = open_placement(session, debt.id)
         agency = None if placement is None else session.get(Agency, placement.agency_id)
         refusal, on_record = _on_record(
-            session, debt, reason_code, reasons.on_record.get(reason_code, ()), cleaned
+            session,
+            debt,
+            reason_code,
+            reasons.on_record.get(reason_code, ()),
+            cleaned,
+            actor.officer_id,
         )
     if placement is not None:
         refusal = (
@@ -214,6 +254,19 @@ def decide_writeoff(
             policy.writeoff.check_approval(officer.role, request.amount, actor.now().date())
             debt = session.get(Debt, request.debt_id)
             assert debt is not None
+            # Things may have moved since it was asked for: checked again at approval.
+            placement = open_placement(session, debt.id)
+            if placement is not None:
+                raise NotPermitted(
+                    f"write-off {request.id[:8]}: the debt has been with an agency since "
+                    f"{placement.placed_on.isoformat()}; recall it or record its return first"
+                )
+            if request.amount > debt.balance:
+                raise InputError(
+                    "REQUEST",
+                    f"request {request.id[:8]} is for £{request.amount:,.2f} but the debt now "
+                    f"owes £{debt.balance:,.2f}: refuse it and ask again",
+                )
             debt.balance = debt.balance - request.amount
         elif not reason.strip():
             raise InputError("--reason", "say why the write-off is refused")
