@@ -503,7 +503,9 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             self.action_outcome(self.LEAVE_PROMPT)
 
     def _save_outcome(self, outcome: Outcome | None) -> None:
-        if outcome is not None and self.call is not None:
+        if outcome is None:
+            self.then = "next"  # Back: the officer stays on the call; leaving is forgotten
+        elif self.call is not None:
             self.save_outcome(self.call.id, outcome)
 
     @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)

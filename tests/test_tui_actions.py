@@ -157,7 +157,7 @@ def test_write_off_request_checks_the_amount_then_records_the_request(
             modal.query_one("#reason", Select).value = "uneconomic"
             await fill(pilot, modal, amount="£1,000,000")
             await confirm(pilot)
-            assert "at most the balance" in message(pilot)
+            assert "at most the balance" in message(pilot)  # the dialog's own check (balance shown)
             await fill(pilot, modal, amount="12.345")
             await confirm(pilot)
             assert "Amount" in message(pilot)

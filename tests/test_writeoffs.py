@@ -119,7 +119,7 @@ def test_bad_requests(demo_store: Store, policy: PolicyBook) -> None:
             reason_code="cannot_be_bothered",
             amount=None,
         )
-    with pytest.raises(InputError, match="at most the balance"):
+    with pytest.raises(InputError, match=r"at most the debt.s balance"):
         request_writeoff(
             demo_store,
             policy,
