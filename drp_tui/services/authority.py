@@ -212,8 +212,8 @@ def _owner_refusal(session: Session, actor: Actor, case: Case) -> str:
     """Why the actor may not decide who speaks for the debtor on `case` ("" when they may):
     it is their case, or they oversee."""
     officer = session.get(Officer, actor.officer_id)
-    if officer is None:
-        return f"{actor.officer_id!r} is not an officer in this store"
+    if officer is None:  # bad input, not an attempt to audit under a name no one holds
+        raise InputError("DRP_OFFICER", f"{actor.officer_id!r} is not an officer in this store")
     if case.officer_id != officer.id and officer.role not in OVERSEERS:
         owner = None if case.officer_id is None else session.get(Officer, case.officer_id)
         whose = "not allocated" if owner is None else f"{owner.name}'s case"

@@ -77,7 +77,7 @@ from drp_tui.services.renewals import overdue_renewals
 from drp_tui.services.reports import OfficerFigures, performance
 from drp_tui.services.store import store_for
 from drp_tui.services.writeoffs import request_writeoff, unmet_record
-from drp_tui.settings import Settings
+from drp_tui.settings import LONDON, Settings
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Officer
 
@@ -136,7 +136,7 @@ class Workstation:
 
     def authorities(self, case_id: str) -> list[Authority]:
         """The third parties with recorded authority for the case's debtor, in force today."""
-        return authorities_in_force(self.store, case_id, self.now().date())
+        return authorities_in_force(self.store, case_id, self.now().astimezone(LONDON).date())
 
     def third_party_risks(self, case_id: str) -> tuple[str, ...]:
         """Vulnerabilities on the case that make a third party on the line a risk."""
