@@ -56,6 +56,15 @@ def progress_reporter(quiet: bool) -> Iterator[Progress | None]:
     yield plain
 
 
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="The file's encoding: utf-8 or windows-1252 (default: the mapping's, else UTF-8).",
+    ),
+]
+
+
 @app.command("cases")
 def cases(
     file: Annotated[Path, typer.Argument(help="The host system's CSV extract.")],
@@ -67,6 +76,7 @@ def cases(
     as_json: JsonSummary = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
     hub: OnHubOption = None,
+    encoding: Encoding = None,
 ) -> None:
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
@@ -77,7 +87,7 @@ def cases(
     settings = load_settings()
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
-    chosen = read_mapping(mapping, stages_of)
+    chosen = read_mapping(mapping, stages_of, encoding)
     store = store_for(settings, hub)
     if hub is not None:
         from drp_tui.services.officers import require_supervisor
@@ -161,6 +171,7 @@ def payments(
     agency: Annotated[str, typer.Option(help="The agency's name or id.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Reconcile; record nothing.")] = False,
     as_json: JsonSummary = False,
+    encoding: Encoding = None,
 ) -> None:
     """Reconcile an enforcement agent's or collection agency's remittance against the debts
     placed with it: matched and overpaid lines are recorded as payments, unmatched lines are
@@ -176,6 +187,7 @@ def payments(
         file,
         agency,
         dry_run=dry_run,
+        encoding=encoding or "auto",
     )
     if as_json:
         output.print_json(

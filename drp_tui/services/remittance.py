@@ -10,8 +10,6 @@ follow-up and not recorded.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,7 +23,14 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
 from drp_tui.domain.money import parse_money
 from drp_tui.services.casework import Actor, apply_payment
-from drp_tui.services.importer import decode, dialect_for
+from drp_tui.services.extract_read import (
+    check_encoding,
+    clean_fields,
+    decode,
+    has_controls,
+    read_records,
+)
+from drp_tui.services.importer import dialect_for
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Debt, Placement
 
@@ -81,13 +86,18 @@ def _columns(header: list[str]) -> dict[str, str]:
     return found
 
 
-def read_remittance(data: bytes) -> tuple[list[RemittanceLine], list[Reject]]:
-    text = decode(data, "auto")
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect_for(text, None))
-    columns = _columns(list(reader.fieldnames or []))
+def read_remittance(
+    data: bytes, encoding: str = "auto"
+) -> tuple[list[RemittanceLine], list[Reject]]:
+    text = decode(data, encoding)
+    header, records = read_records(text, dialect_for(text, None))
+    columns = _columns(header)
+    controls = has_controls(text)
     lines, rejects = [], []
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
         problems: list[Reject] = []
+        if controls:
+            raw, problems, _ = clean_fields(raw, columns, number, False)
         reference = (raw.get(columns["reference"]) or "").strip()
         if not reference:
             problems.append(Reject(number, columns["reference"], "", "is empty"))
@@ -116,7 +126,13 @@ def read_remittance(data: bytes) -> tuple[list[RemittanceLine], list[Reject]]:
 
 
 def import_remittance(
-    store: Store, actor: Actor, path: Path, agency_name: str, *, dry_run: bool = False
+    store: Store,
+    actor: Actor,
+    path: Path,
+    agency_name: str,
+    *,
+    dry_run: bool = False,
+    encoding: str = "auto",
 ) -> Reconciliation:
     try:
         data = path.read_bytes()
@@ -133,7 +149,7 @@ def import_remittance(
             raise InputError("--agency", f"no agency {agency_name!r}; known: {names}")
         agency_id, kind = agency.id, agency.kind
     result = Reconciliation(agency.name)
-    lines, result.rejects = read_remittance(data)
+    lines, result.rejects = read_remittance(data, check_encoding(encoding))
     if result.rejects:
         return result
     with store.read() as session:

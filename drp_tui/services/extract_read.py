@@ -1,0 +1,197 @@
+"""Reading a CSV file exactly, or refusing it: the layer under case extracts and remittances.
+
+Nothing here guesses. A file is decoded in the one encoding decided for it (UTF-8, with or
+without a byte-order mark, unless the mapping or `--encoding` names Windows-1252), and a byte
+that is not in that encoding refuses the file naming its line and byte: one stray byte never
+re-decodes the rest. Two columns with the same name refuse the file (which would drp read?).
+A field longer than `MAX_FIELD` characters refuses the file naming its line and column.
+Control characters (which would drive an officer's terminal) and bidirectional overrides
+(which reorder what is shown) are refused in every field, or removed with a warning per line
+where the mapping says `control_characters = "remove"`.
+
+File-level refusals are `InputError("FILE", ...)`: exit 2, one line. Field-level ones are
+`Reject`s, listed with the file's other rejects: exit 1.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import sys
+import unicodedata
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from drp_tui.domain.errors import InputError
+from drp_tui.domain.extract import Reject
+
+# Longer than any name, address or reference a host system holds, and short enough that a
+# hostile file cannot make drp hold a huge value per row.
+MAX_FIELD = 4_096
+ENCODING_NAMES = {"auto": "UTF-8", "utf-8": "UTF-8", "windows-1252": "Windows-1252"}
+
+# C0 controls other than tab, line feed and carriage return (which a CSV's own structure
+# uses), DEL, C1 controls (U+009B is a terminal's CSI), and the bidirectional marks,
+# embeddings, overrides and isolates.
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def encoding_name(encoding: str) -> str:
+    return ENCODING_NAMES.get(encoding, encoding)
+
+
+def check_encoding(encoding: str, option: str = "--encoding") -> str:
+    if encoding not in ENCODING_NAMES:
+        raise InputError(option, f"must be one of {', '.join(ENCODING_NAMES)} (got {encoding!r})")
+    return encoding
+
+
+def decode(data: bytes, encoding: str) -> str:
+    """The file's text in its one encoding: `auto` and `utf-8` are strict UTF-8 (a leading
+    byte-order mark is dropped); `windows-1252` is strict Windows-1252."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
+        raise InputError(
+            "FILE", "looks like UTF-16 or a binary file; save it as CSV in UTF-8 or Windows-1252"
+        )
+    if encoding == "windows-1252":
+        if data.startswith(codecs.BOM_UTF8):
+            raise InputError(
+                "FILE",
+                "line 1 starts with a UTF-8 byte-order mark but Windows-1252 was named; "
+                "leave out --encoding (or the mapping's encoding) to read it as UTF-8",
+            )
+        codec, hint = "windows-1252", "Ask the host system for the file in UTF-8"
+    else:
+        codec = "utf-8-sig"
+        hint = (
+            "If the whole file is Windows-1252, say so with --encoding windows-1252 "
+            "(or encoding = 'windows-1252' in the mapping); drp never re-decodes part of a file"
+        )
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError(
+            "FILE",
+            f"line {line}, byte {exc.start - start + 1} (0x{data[exc.start]:02x}) is not "
+            f"{encoding_name(encoding)}; nothing was read. {hint}",
+        ) from None
+
+
+def check_header(header: list[str]) -> None:
+    """Refuse two columns whose names differ only in case or surrounding spaces."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        key = name.strip().casefold()
+        first = seen.setdefault(key, position)
+        if first != position:
+            raise InputError(
+                "FILE",
+                f"line 1: the column {header[first - 1].strip()!r} appears twice (columns "
+                f"{first} and {position}); drp cannot tell which to read, so nothing was read",
+            )
+
+
+@contextmanager
+def _field_limit(limit: int) -> Iterator[None]:
+    previous = csv.field_size_limit(limit)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
+def read_records(
+    text: str, dialect: type[csv.Dialect] | csv.Dialect
+) -> tuple[list[str], Iterator[dict[Any, Any]]]:
+    """The header (checked) and the rows as `csv.DictReader` gives them. A field over
+    `MAX_FIELD` characters, or a file the CSV reader cannot parse, is refused naming its line."""
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        with _field_limit(MAX_FIELD):
+            header = list(reader.fieldnames or [])
+    except csv.Error as exc:
+        raise _refusal(exc, text, dialect) from None
+    check_header(header)
+
+    def rows() -> Iterator[dict[Any, Any]]:
+        with _field_limit(MAX_FIELD):
+            try:
+                yield from reader
+            except csv.Error as exc:
+                raise _refusal(exc, text, dialect) from None
+
+    return header, rows()
+
+
+def _refusal(exc: csv.Error, text: str, dialect: type[csv.Dialect] | csv.Dialect) -> InputError:
+    """Where the CSV reader gave up: the first over-long field, by line and column."""
+    with _field_limit(sys.maxsize):
+        records = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
+        header: list[str] = []
+        try:
+            for number, record in enumerate(records, start=1):
+                header = header or record
+                for position, value in enumerate(record):
+                    if len(value) > MAX_FIELD:
+                        column = header[position] if position < len(header) else position + 1
+                        if number == 1:
+                            column = f"{position + 1}"
+                        return InputError(
+                            "FILE",
+                            f"line {number}, column {column}: longer than {MAX_FIELD:,} "
+                            "characters, more than any field drp reads; nothing was read",
+                        )
+        except csv.Error:
+            pass
+    return InputError("FILE", f"line {records.line_num}: cannot be read as CSV ({exc})")
+
+
+def has_controls(text: str) -> bool:
+    """Whether any field could hold a character `clean_fields` refuses (one pass over the
+    file, so a clean file costs nothing per row)."""
+    return _CONTROL.search(text) is not None
+
+
+def _shown(character: str) -> str:
+    name = unicodedata.name(character, "control character")
+    return f"U+{ord(character):04X} ({name.lower()})"
+
+
+def clean_fields(
+    raw: Mapping[Any, Any], columns: Mapping[str, str], line: int, remove: bool
+) -> tuple[dict[Any, Any], list[Reject], list[Reject]]:
+    """The row with control characters refused (rejects) or removed (warnings), field by
+    field, for the columns the mapping reads."""
+    fields = dict(raw)
+    rejects: list[Reject] = []
+    warnings: list[Reject] = []
+    for column in columns.values():
+        value = fields.get(column)
+        if not isinstance(value, str):
+            continue
+        found = _CONTROL.search(value)
+        if found is None:
+            continue
+        shown = _shown(found.group())
+        if remove:
+            fields[column] = _CONTROL.sub("", value)
+            warnings.append(
+                Reject(line, column, fields[column], f"had control characters ({shown}) removed")
+            )
+        else:
+            rejects.append(
+                Reject(
+                    line,
+                    column,
+                    _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", value),
+                    f"holds a control character {shown}; a terminal would act on it",
+                )
+            )
+    return fields, rejects, warnings
