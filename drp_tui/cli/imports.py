@@ -77,13 +77,19 @@ def cases(
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
     hub: OnHubOption = None,
     encoding: Encoding = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --rejects file if it exists.")
+    ] = False,
 ) -> None:
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
     from drp_tui.services.importer import import_cases, read_mapping, write_rejects
+    from drp_tui.services.outfile import check_output
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import now, store_for
 
+    if rejects is not None:
+        check_output(rejects, option="--rejects", force=force)  # before any work
     settings = load_settings()
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
@@ -105,7 +111,7 @@ def cases(
             progress=progress,
         )
     if rejects is not None and result.rejects:
-        write_rejects(result.rejects, rejects)
+        write_rejects(result.rejects, rejects, force=force)
     _report(result, as_json=as_json)
     if result.rejects:
         raise typer.Exit(1)

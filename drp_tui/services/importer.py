@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from drp_tui.domain.csvsafe import csv_text
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import (
     REQUIRED,
@@ -35,6 +36,7 @@ from drp_tui.services.extract_read import (
     has_controls,
     read_records,
 )
+from drp_tui.services.outfile import write_output
 from drp_tui.services.policy import data_dir, read_toml
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -468,8 +470,12 @@ def _write_contact_details(
     )
 
 
-def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "column", "value", "reason"])
-        writer.writerows((r.line, r.column, r.value, r.reason) for r in rejects)
+def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False) -> None:
+    text = csv_text(
+        ("line", "column", "value", "reason"),
+        (
+            {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
+            for r in rejects
+        ),
+    )
+    write_output(path, text, option="--rejects", force=force)
