@@ -200,6 +200,7 @@ def payments(
             {
                 "agency": result.agency,
                 "committed": result.committed,
+                "refused": result.refused or None,
                 "dry_run": dry_run,
                 "recorded": f"{result.recorded:.2f}",
                 "matched": [
@@ -224,6 +225,10 @@ def payments(
                     }
                     for m, why in result.unmatched
                 ],
+                "reversed": [
+                    {"line": m.line, "reference": m.reference, "amount": f"{m.amount:.2f}"}
+                    for m in result.reversed
+                ],
                 "rejects": [
                     {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
                     for r in result.rejects
@@ -232,7 +237,9 @@ def payments(
         )
     else:
         out = output.console()
-        if result.rejects:
+        if result.refused:
+            out.print(f"[red]refused[/red] {escape(result.refused)}")
+        elif result.rejects:
             out.print(f"[red]rejected[/red] {escape(file.name)}: nothing was recorded")
             for r in result.rejects:
                 out.print(escape(f"  line {r.line}, {r.column} {r.value!r}: {r.reason}"))
@@ -241,7 +248,7 @@ def payments(
             out.print(
                 f"[green]{verb}[/green] £{result.recorded:,.2f} from {escape(result.agency)}: "
                 f"{len(result.matched)} matched, {len(result.overpaid)} overpaid, "
-                f"{len(result.unmatched)} unmatched"
+                f"{len(result.unmatched)} unmatched, {len(result.reversed)} reversed"
             )
             for line, excess in result.overpaid:
                 out.print(
@@ -253,5 +260,5 @@ def payments(
                     f"  [yellow]unmatched[/yellow] line {line.line} {escape(line.reference)} "
                     f"£{line.amount:,.2f}: {escape(why)}"
                 )
-    if result.rejects:
+    if result.rejects or result.refused:
         raise typer.Exit(1)
