@@ -7,8 +7,10 @@ date (or, with no agency reference, the same debt, amount and date). No option o
 
 A negative amount is accepted only as the reversal of an earlier payment through the same
 agency on the same debt, of the same amount (and agency reference, when the line gives one)
-that is not already reversed: it is recorded as a negative payment, the balance rises by it,
-and the live arrangement's instalments it had paid are marked unpaid again, newest first.
+that is not already reversed: it is recorded as a negative payment (a `payment.recorded` event
+with a negative amount and `reversal: true`, so cash collected in the reports falls by it), the
+balance rises by it, and the live arrangement's instalments are marked unpaid again by it,
+newest first.
 
 All of this runs inside the import's write transaction, which holds SQLite's write lock: two
 imports of the same file cannot both pass.
@@ -169,7 +171,7 @@ def record_reversal(
     append_event(
         session,
         officer_id=actor.officer_id,
-        kind="payment.reversed",
+        kind="payment.recorded",  # negative: the reports' cash collected falls by it
         at=actor.now(),
         case_id=debt.case_id,
         event_id=actor.ids(),
@@ -181,6 +183,7 @@ def record_reversal(
             "source": source,
             "agency": agency_id,
             "reference": payment.reference,
+            "reversal": True,
         },
     )
 
