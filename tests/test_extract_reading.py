@@ -13,7 +13,7 @@ from drp_tui.domain.extract import parse_extract_date
 from drp_tui.domain.money import parse_money
 from drp_tui.services.importer import import_cases, read_mapping
 from drp_tui.services.policy import PolicyBook
-from drp_tui.store.engine import open_store
+from drp_tui.store.engine import Store, open_store
 from tests.conftest import REPO
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
@@ -83,3 +83,24 @@ def test_extract_dates_are_ascii_digits_only() -> None:
     assert parse_extract_date("\uff10\uff11/02/2026", ("%d/%m/%Y",)) is None
     assert parse_extract_date("01/0\uff12/2026", ("%d/%m/%Y",)) is None
     assert parse_extract_date("01/02/2026", ("%d/%m/%Y",)) is not None
+
+
+def test_queue_show_never_writes_stored_control_characters_to_the_terminal(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from drp_tui.cli.main import app
+    from tests.conftest import DEMO_NOW
+
+    db = sqlite3.connect(demo_store.path)
+    db.execute("UPDATE person SET surname = ?", ("Te\x1b[31mst\x07\u202eXY",))
+    db.commit()
+    db.close()
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    done = CliRunner().invoke(app, ["queue", "show", "--officer", "jmorgan"])
+    assert done.exit_code == 0, done.stderr
+    assert "\x1b" not in done.stdout
+    assert "\u202e" not in done.stdout
+    assert "\\x1b[31mst" in done.stdout

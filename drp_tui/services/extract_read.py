@@ -6,8 +6,9 @@ that is not in that encoding refuses the file naming its line and byte: one stra
 re-decodes the rest. Two columns with the same name refuse the file (which would drp read?).
 A field longer than `MAX_FIELD` characters refuses the file naming its line and column.
 Control characters (which would drive an officer's terminal) and bidirectional overrides
-(which reorder what is shown) are refused in every field, or removed with a warning per line
-where the mapping says `control_characters = "remove"`.
+(which reorder what is shown; drp_tui.domain.controls lists them) are refused in every
+field, or removed with a warning per line where the mapping says `control_characters =
+"remove"`.
 
 File-level refusals are `InputError("FILE", ...)`: exit 2, one line. Field-level ones are
 `Reject`s, listed with the file's other rejects: exit 1.
@@ -18,13 +19,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from drp_tui.domain.controls import CONTROL, escaped
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
 
@@ -32,13 +33,6 @@ from drp_tui.domain.extract import Reject
 # hostile file cannot make drp hold a huge value per row.
 MAX_FIELD = 4_096
 ENCODING_NAMES = {"auto": "UTF-8", "utf-8": "UTF-8", "windows-1252": "Windows-1252"}
-
-# C0 controls other than tab, line feed and carriage return (which a CSV's own structure
-# uses), DEL, C1 controls (U+009B is a terminal's CSI), and the bidirectional marks,
-# embeddings, overrides and isolates.
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-)
 
 
 def encoding_name(encoding: str) -> str:
@@ -156,7 +150,7 @@ def _refusal(exc: csv.Error, text: str, dialect: type[csv.Dialect] | csv.Dialect
 def has_controls(text: str) -> bool:
     """Whether any field could hold a character `clean_fields` refuses (one pass over the
     file, so a clean file costs nothing per row)."""
-    return _CONTROL.search(text) is not None
+    return CONTROL.search(text) is not None
 
 
 def _shown(character: str) -> str:
@@ -176,12 +170,12 @@ def clean_fields(
         value = fields.get(column)
         if not isinstance(value, str):
             continue
-        found = _CONTROL.search(value)
+        found = CONTROL.search(value)
         if found is None:
             continue
         shown = _shown(found.group())
         if remove:
-            fields[column] = _CONTROL.sub("", value)
+            fields[column] = CONTROL.sub("", value)
             warnings.append(
                 Reject(line, column, fields[column], f"had control characters ({shown}) removed")
             )
@@ -190,7 +184,7 @@ def clean_fields(
                 Reject(
                     line,
                     column,
-                    _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", value),
+                    escaped(value),
                     f"holds a control character {shown}; a terminal would act on it",
                 )
             )
