@@ -119,7 +119,7 @@ def parse_extract(
     """Rows that passed, rejects, and file-level warnings."""
     text = decode(data, mapping.encoding)
     header, records = read_records(text, dialect_for(text, mapping.delimiter))
-    controls = has_controls(text)  # one pass: a clean file is not checked field by field
+    controls = has_controls(data, text)  # one pass: a clean file is not checked field by field
     absent = {name: column for name, column in mapping.columns.items() if column not in header}
     needed = [
         f"{name} -> {column!r}"

@@ -99,7 +99,7 @@ def read_remittance(
     text = decode(data, encoding)
     header, records = read_records(text, dialect_for(text, None))
     columns = _columns(header)
-    controls = has_controls(text)
+    controls = has_controls(data, text)
     lines, rejects = [], []
     for number, raw in enumerate(records, start=2):
         problems: list[Reject] = []
