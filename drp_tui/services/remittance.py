@@ -75,13 +75,22 @@ class Reconciliation:
 
 
 def _columns(header: list[str]) -> dict[str, str]:
+    """Which column holds each of drp's fields. Two columns that could both be one field
+    (`Amount` and `Amount Paid`) refuse the file: drp does not pick one."""
     lowered = {name.strip().lower().replace(" ", "_"): name for name in header}
     found = {}
     for ours, theirs in COLUMNS.items():
-        for name in theirs:
-            if name in lowered:
-                found[ours] = lowered[name]
-                break
+        candidates = [lowered[name] for name in theirs if name in lowered]
+        if len(candidates) > 1:
+            positions = " and ".join(str(header.index(c) + 1) for c in candidates[:2])
+            raise InputError(
+                "FILE",
+                f"line 1: the columns {candidates[0]!r} and {candidates[1]!r} (columns "
+                f"{positions}) could both be the {ours.replace('_', ' ')}; drp cannot tell "
+                "which to read, so nothing was read",
+            )
+        if candidates:
+            found[ours] = candidates[0]
     missing = [ours for ours in ("reference", "amount", "date") if ours not in found]
     if missing:
         raise InputError(
