@@ -236,3 +236,15 @@ def test_report_csv_neutralises_officer_names_and_teams(on_demo: Store) -> None:
 def test_csv_text_is_the_one_writer(tmp_path: Path) -> None:
     text = csv_text(["a", "b"], [{"a": "=1", "b": "-1.00"}])
     assert text == "a,b\n'=1,-1.00\n"
+
+
+def test_a_fifo_or_folder_to_import_is_refused_not_waited_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    for target in (pipe, tmp_path):
+        done = runner.invoke(app, ["import", "cases", str(target), "--mapping", "generic"])
+        assert done.exit_code == 2, done.stdout + done.stderr
+        assert "is not a regular file" in done.stderr

@@ -19,10 +19,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from drp_tui.domain.controls import CONTROL, escaped
@@ -33,6 +35,19 @@ from drp_tui.domain.extract import Reject
 # hostile file cannot make drp hold a huge value per row.
 MAX_FIELD = 4_096
 ENCODING_NAMES = {"auto": "UTF-8", "utf-8": "UTF-8", "windows-1252": "Windows-1252"}
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of the file to import. Only a regular file (or a symlink to one) is read: a
+    FIFO or device would hang the import or never end."""
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise InputError("FILE", f"{path} is not a regular file")
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("FILE", f"{path} does not exist") from None
+    except OSError as exc:
+        raise InputError("FILE", f"{path} cannot be read: {exc.strerror}") from None
 
 
 def encoding_name(encoding: str) -> str:

@@ -34,6 +34,7 @@ from drp_tui.services.extract_read import (
     clean_fields,
     decode,
     has_controls,
+    read_input,
     read_records,
 )
 from drp_tui.services.outfile import write_output
@@ -227,12 +228,7 @@ def import_cases(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("FILE", f"{path} does not exist") from None
-    except OSError as exc:
-        raise InputError("FILE", f"{path} cannot be read: {exc.strerror}") from None
+    data = read_input(path)
     result = ImportResult(
         str(path), mapping.name, hashlib.sha256(data).hexdigest(), dry_run=dry_run
     )

@@ -31,6 +31,7 @@ from drp_tui.services.extract_read import (
     clean_fields,
     decode,
     has_controls,
+    read_input,
     read_records,
 )
 from drp_tui.services.importer import dialect_for
@@ -148,10 +149,7 @@ def import_remittance(
     dry_run: bool = False,
     encoding: str = "auto",
 ) -> Reconciliation:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise InputError("FILE", f"{path} cannot be read") from None
+    data = read_input(path)
     with store.read() as session:
         agency = session.execute(
             select(Agency).where(
