@@ -104,3 +104,16 @@ def test_queue_show_never_writes_stored_control_characters_to_the_terminal(
     assert "\x1b" not in done.stdout
     assert "\u202e" not in done.stdout
     assert "\\x1b[31mst" in done.stdout
+
+
+def test_the_workstation_shows_a_stored_control_character_and_does_not_obey_it(
+    demo_store: Store,
+) -> None:
+    from drp_tui.services.caseview import search_cases
+
+    db = sqlite3.connect(demo_store.path)
+    db.execute("UPDATE person SET surname = ?", ("Te\x1b[2Jst\u202e",))
+    db.commit()
+    db.close()
+    (hit, *_) = search_cases(demo_store, "Te")
+    assert hit.name.endswith("Te\\x1b[2Jst\\u202e")
