@@ -7,6 +7,7 @@ The config file is `config.toml` in the platform's config folder for drp, or whe
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +20,8 @@ from pydantic_settings import (
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from drp_tui.domain.errors import InputError
 
 APP_NAME = "drp"
 LONDON = ZoneInfo("Europe/London")
@@ -99,4 +102,43 @@ class Settings(BaseSettings):
 
 
 def load_settings() -> Settings:
-    return Settings()
+    """The settings, or one `InputError` naming the environment variable, or the config file
+    and its line or setting, that is wrong (exit 2 at the command line)."""
+    import tomllib
+
+    from pydantic import ValidationError
+    from pydantic_settings import SettingsError
+
+    try:
+        return Settings()
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(str(default_config_path()), _toml_problem(str(exc))) from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]) if first["loc"] else "settings"
+        given = first.get("input")
+        shown = f"{given!r} " if isinstance(given, str | int | float | bool) else ""
+        problem = f"{shown}is not valid: {first['msg'][:1].lower()}{first['msg'][1:]}"
+        raise InputError(_where(name), problem) from None
+    except SettingsError as exc:
+        found = re.search(r'field "([^"]+)"', str(exc))
+        name = found.group(1) if found else "settings"
+        raise InputError(
+            _where(name), 'is not valid JSON; write it like {"debtor.idv": "v"}'
+        ) from None
+
+
+def _where(name: str) -> str:
+    """The environment variable if it is set, otherwise the config file and setting."""
+    variable = f"DRP_{name.upper()}"
+    if variable in os.environ:
+        return variable
+    return f"{default_config_path()}: {name}"
+
+
+def _toml_problem(message: str) -> str:
+    found = re.search(r"^(.*) \(at line (\d+), column (\d+)\)$", message)
+    if found is None:
+        return f"is not valid TOML ({message})"
+    what, line, column = found.groups()
+    return f"line {line}, column {column}: {what[:1].lower()}{what[1:]} (not valid TOML)"

@@ -34,6 +34,7 @@ def demo(
     import sys
 
     from drp_tui.services.demo import DEMO_OFFICER, SUPERVISOR, build_demo
+    from drp_tui.services.demostore import clear_for_demo, mark_demo
     from drp_tui.services.policy import policy_for
     from drp_tui.store.engine import open_store
 
@@ -43,9 +44,9 @@ def demo(
     path = store_path or settings.data_home / "demo.sqlite"
     if path.resolve() == settings.store_path.resolve():
         raise InputError("--store", f"{path} is your working store; the demo builds its own")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    clear_for_demo(path)  # only a store drp demo built is ever replaced
     store = open_store(path)
+    mark_demo(store)
     quiet = as_json or not sys.stderr.isatty()
 
     def say(step: str) -> None:

@@ -18,12 +18,16 @@ app = typer.Typer(
 Since = Annotated[str | None, typer.Option(help="Only what happened on or after this date.")]
 Fmt = Annotated[str, typer.Option("--format", help="csv or json.")]
 Out = Annotated[Path | None, typer.Option(help="Write to this file (default: print).")]
+Force = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
 
 
-def _export(kind: str, since: str | None, fmt: str, out: Path | None) -> None:
+def _export(kind: str, since: str | None, fmt: str, out: Path | None, force: bool) -> None:
     from drp_tui.services.exports import export_rows, render
+    from drp_tui.services.outfile import check_output, write_output
     from drp_tui.services.store import store_for
 
+    if out is not None:
+        check_output(out, option="--out", force=force)  # before any work
     settings = load_settings()
     rows = export_rows(
         store_for(settings),
@@ -34,25 +38,27 @@ def _export(kind: str, since: str | None, fmt: str, out: Path | None) -> None:
     if out is None:
         sys.stdout.write(text)
         return
-    staging = out.with_name(out.name + ".part")
-    staging.write_text(text, encoding="utf-8")
-    staging.replace(out)  # a reader never sees half a file
+    write_output(out, text, option="--out", force=force)  # whole, or not at all
     print(f"wrote {len(rows)} {kind} rows to {out}", file=sys.stderr)
 
 
 @app.command("outcomes")
-def outcomes(since: Since = None, fmt: Fmt = "csv", out: Out = None) -> None:
+def outcomes(since: Since = None, fmt: Fmt = "csv", out: Out = None, force: Force = False) -> None:
     """Every call outcome recorded since the date."""
-    _export("outcomes", since, fmt, out)
+    _export("outcomes", since, fmt, out, force)
 
 
 @app.command("arrangements")
-def arrangements(since: Since = None, fmt: Fmt = "csv", out: Out = None) -> None:
+def arrangements(
+    since: Since = None, fmt: Fmt = "csv", out: Out = None, force: Force = False
+) -> None:
     """Arrangements made or changed since the date, with their instalments."""
-    _export("arrangements", since, fmt, out)
+    _export("arrangements", since, fmt, out, force)
 
 
 @app.command("reconciliation")
-def reconciliation(since: Since = None, fmt: Fmt = "csv", out: Out = None) -> None:
+def reconciliation(
+    since: Since = None, fmt: Fmt = "csv", out: Out = None, force: Force = False
+) -> None:
     """Payments received through agencies since the date, for the host to post."""
-    _export("reconciliation", since, fmt, out)
+    _export("reconciliation", since, fmt, out, force)

@@ -56,6 +56,15 @@ def progress_reporter(quiet: bool) -> Iterator[Progress | None]:
     yield plain
 
 
+Encoding = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="The file's encoding: utf-8 or windows-1252 (default: the mapping's, else UTF-8).",
+    ),
+]
+
+
 @app.command("cases")
 def cases(
     file: Annotated[Path, typer.Argument(help="The host system's CSV extract.")],
@@ -67,17 +76,24 @@ def cases(
     as_json: JsonSummary = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress output.")] = False,
     hub: OnHubOption = None,
+    encoding: Encoding = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace the --rejects file if it exists.")
+    ] = False,
 ) -> None:
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
     from drp_tui.services.importer import import_cases, read_mapping, write_rejects
+    from drp_tui.services.outfile import check_output
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import now, store_for
 
+    if rejects is not None:
+        check_output(rejects, option="--rejects", force=force)  # before any work
     settings = load_settings()
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
-    chosen = read_mapping(mapping, stages_of)
+    chosen = read_mapping(mapping, stages_of, encoding)
     store = store_for(settings, hub)
     if hub is not None:
         from drp_tui.services.officers import require_supervisor
@@ -95,7 +111,7 @@ def cases(
             progress=progress,
         )
     if rejects is not None and result.rejects:
-        write_rejects(result.rejects, rejects)
+        write_rejects(result.rejects, rejects, force=force)
     _report(result, as_json=as_json)
     if result.rejects:
         raise typer.Exit(1)
@@ -161,6 +177,7 @@ def payments(
     agency: Annotated[str, typer.Option(help="The agency's name or id.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Reconcile; record nothing.")] = False,
     as_json: JsonSummary = False,
+    encoding: Encoding = None,
 ) -> None:
     """Reconcile an enforcement agent's or collection agency's remittance against the debts
     placed with it: matched and overpaid lines are recorded as payments, unmatched lines are
@@ -176,12 +193,14 @@ def payments(
         file,
         agency,
         dry_run=dry_run,
+        encoding=encoding or "auto",
     )
     if as_json:
         output.print_json(
             {
                 "agency": result.agency,
                 "committed": result.committed,
+                "refused": result.refused or None,
                 "dry_run": dry_run,
                 "recorded": f"{result.recorded:.2f}",
                 "matched": [
@@ -206,6 +225,10 @@ def payments(
                     }
                     for m, why in result.unmatched
                 ],
+                "reversed": [
+                    {"line": m.line, "reference": m.reference, "amount": f"{m.amount:.2f}"}
+                    for m in result.reversed
+                ],
                 "rejects": [
                     {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
                     for r in result.rejects
@@ -214,7 +237,9 @@ def payments(
         )
     else:
         out = output.console()
-        if result.rejects:
+        if result.refused:
+            out.print(f"[red]refused[/red] {escape(result.refused)}")
+        elif result.rejects:
             out.print(f"[red]rejected[/red] {escape(file.name)}: nothing was recorded")
             for r in result.rejects:
                 out.print(escape(f"  line {r.line}, {r.column} {r.value!r}: {r.reason}"))
@@ -223,7 +248,7 @@ def payments(
             out.print(
                 f"[green]{verb}[/green] £{result.recorded:,.2f} from {escape(result.agency)}: "
                 f"{len(result.matched)} matched, {len(result.overpaid)} overpaid, "
-                f"{len(result.unmatched)} unmatched"
+                f"{len(result.unmatched)} unmatched, {len(result.reversed)} reversed"
             )
             for line, excess in result.overpaid:
                 out.print(
@@ -235,5 +260,5 @@ def payments(
                     f"  [yellow]unmatched[/yellow] line {line.line} {escape(line.reference)} "
                     f"£{line.amount:,.2f}: {escape(why)}"
                 )
-    if result.rejects:
+    if result.rejects or result.refused:
         raise typer.Exit(1)

@@ -12,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from drp_tui.domain.controls import escaped
 from drp_tui.domain.money import Money, format_money, money_text
 
 
@@ -48,7 +49,8 @@ def show(
     table.add_column(style="dim")
     table.add_column()
     for label, value in rows:
-        table.add_row(label, Text(value) if isinstance(value, str) else value)  # data, as is
+        # Data as is, save what would drive the terminal (drp_tui.domain.controls).
+        table.add_row(label, Text(escaped(value)) if isinstance(value, str) else value)
     out.print(table)
     findings(warnings=warnings, errors=errors)
 

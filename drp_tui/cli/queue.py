@@ -11,6 +11,7 @@ from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, OnHubOption, choose
+from drp_tui.domain.controls import escaped
 from drp_tui.domain.queue import STRATEGIES
 from drp_tui.settings import Settings, load_settings
 
@@ -203,11 +204,11 @@ def show(
     )
     for number, e in enumerate(entries[:limit], start=1):
         call = "[green]yes[/green]" if e.callable_now else f"[dim]{'; '.join(e.why_not)}[/dim]"
-        name = Text(e.name)
+        name = Text(escaped(e.name))  # stored text never drives the terminal
         if e.vulnerable:
             name.append(" ◆", style="magenta")
         ref = Text(e.reference, style="bold yellow" if e.callback_due else "")
-        table.add_row(str(number), ref, name, str(e.points), Text(e.reason), call)
+        table.add_row(str(number), ref, name, str(e.points), Text(escaped(e.reason)), call)
     output.console().print(table)
 
 

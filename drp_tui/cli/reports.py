@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from drp_tui.cli import output
 from drp_tui.cli.params import choose, day
+from drp_tui.domain.csvsafe import csv_text
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -54,9 +54,7 @@ def _emit(title: str, rows: list[dict[str, Any]], fmt: str, extra: dict[str, Any
         return
     if fmt == "csv":
         if rows:
-            writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+            sys.stdout.write(csv_text(list(rows[0]), rows))  # formulas neutralised
         return
     table = Table(title=title, title_justify="left")
     columns = [c for c in (rows[0] if rows else {}) if c not in ("name", "team")]

@@ -71,7 +71,8 @@ GENERIC_COLUMNS = (
     "joint_person_ref",
 )
 DATE_FIELDS = ("date_of_birth", "stage_date", "liability_order_date")
-ENCODINGS = ("auto", "utf-8", "windows-1252")
+ENCODINGS = ("auto", "utf-8", "windows-1252")  # auto: UTF-8 unless --encoding names another
+CONTROL_CHARACTERS = ("refuse", "remove")
 
 # The shape of a UK postcode (the outward code, a space, the inward code).
 _POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
@@ -89,6 +90,7 @@ class ExtractMapping:
     defaults: Mapping[str, str]  # drp field -> value when the column is absent or empty
     debt_types: Mapping[str, str]  # host code -> drp debt type
     stages: Mapping[str, Mapping[str, str]]  # drp debt type (or "*") -> host code -> stage
+    control_characters: str = "refuse"  # or "remove" (with a warning per line)
 
     def stage_for(self, debt_type: str, code: str) -> str | None:
         for table in (self.stages.get(debt_type, {}), self.stages.get("*", {})):
@@ -151,6 +153,9 @@ def load_mapping(
     encoding = str(head.get("encoding", "auto"))
     if encoding not in ENCODINGS:
         raise fail(f"encoding must be one of {', '.join(ENCODINGS)}")
+    controls = str(head.get("control_characters", "refuse"))
+    if controls not in CONTROL_CHARACTERS:
+        raise fail(f"control_characters must be one of {', '.join(CONTROL_CHARACTERS)}")
     formats = head.get("date_formats", ["%Y-%m-%d"])
     if isinstance(formats, str):
         formats = [formats]
@@ -167,6 +172,7 @@ def load_mapping(
         defaults=defaults,
         debt_types=host_types,
         stages=stages,
+        control_characters=controls,
     )
 
 
@@ -265,7 +271,10 @@ class _RowReader:
 
 @lru_cache(maxsize=65536)
 def parse_extract_date(value: str, formats: tuple[str, ...]) -> date | None:
-    """The date in the first format that fits, or None. Cached: extracts repeat dates a lot."""
+    """The date in the first format that fits, or None. Cached: extracts repeat dates a lot.
+    Digits are ASCII only (int() and strptime would read full-width ones)."""
+    if not value.isascii():
+        return None
     for fmt in formats:
         try:
             if fmt == "%Y-%m-%d" and len(value) == 10 and value[4] == value[7] == "-":
@@ -290,7 +299,7 @@ def normalise_postcode(value: str) -> str | None:
 # Ten-digit UK numbers, written with 0, +44 or 0044 and any spacing: by far the most common
 # form in council extracts, normalised here without the library's full parse (which costs
 # tens of microseconds a number); anything else goes to phonenumbers.
-_UK_NUMBER = re.compile(r"^(?:\+44|0044|0)([1-9]\d{9})$")
+_UK_NUMBER = re.compile(r"^(?:\+44|0044|0)([1-9]\d{9})$", re.ASCII)
 _PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 
 

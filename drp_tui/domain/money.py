@@ -19,12 +19,12 @@ _AMOUNT = re.compile(
     r"""^(?P<sign>[-+]?)\s*£?\s*(?P<sign2>[-+]?)
         (?P<whole>\d{1,3}(?:,\d{3})+|\d*)
         (?:\.(?P<pence>\d{1,2}))?$""",
-    re.VERBOSE,
+    re.VERBOSE | re.ASCII,
 )
 # Up to £999,999,999,999.99: far above any council debt, and far inside what Decimal's
 # 28-digit context can carry through a calculation (a key held down must not crash a form).
 MAX_WHOLE_DIGITS = 12
-_PLAIN = re.compile(rf"^\d{{1,{MAX_WHOLE_DIGITS}}}(?:\.\d{{1,2}})?$")
+_PLAIN = re.compile(rf"^\d{{1,{MAX_WHOLE_DIGITS}}}(?:\.\d{{1,2}})?$", re.ASCII)
 _EXAMPLE = "for example 1234.50 or £1,234.50"
 
 
@@ -49,6 +49,10 @@ def parse_money(text: str, field: str, *, allow_negative: bool = False) -> Money
         return Decimal(cleaned).quantize(PENNY)
     if not cleaned:
         raise InputError(field, f"an amount is needed, {_EXAMPLE}")
+    if any(c.isdigit() and c not in "0123456789" for c in cleaned):
+        raise InputError(
+            field, f"{cleaned!r} uses digits other than 0-9; write amounts in ASCII digits"
+        )
     match = _AMOUNT.match(cleaned)
     if match is None or (match["sign"] and match["sign2"]):
         raise InputError(

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlmodel import col
 
 from drp_tui.domain.calls import Standing
+from drp_tui.domain.controls import escaped
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import ActiveHold, active_holds
 from drp_tui.domain.recovery import RouteCheck, recovery_routes
@@ -240,7 +241,8 @@ def case_view(
             .all()
         )
         holds = tuple(active_holds(policy.holds, case_holds(session, case.id), on))
-    name = " ".join(part for part in (person.title, person.forename, person.surname) if part)
+    # Shown on a terminal: a control character stored from anywhere is shown, not obeyed.
+    name = escaped(" ".join(p for p in (person.title, person.forename, person.surname) if p))
     line = (
         ""
         if address is None or not shown
@@ -319,7 +321,7 @@ def search_cases(store: Store, text: str, limit: int = 25) -> list[SearchHit]:
         SearchHit(
             case_id,
             reference,
-            " ".join(part for part in (title, forename, surname) if part),
+            escaped(" ".join(part for part in (title, forename, surname) if part)),
             postcode,
             officer,
         )

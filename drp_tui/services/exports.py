@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, time
@@ -12,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from drp_tui.domain.csvsafe import csv_text
 from drp_tui.store.engine import Store
 from drp_tui.store.types import instant_from_text, instant_text
 
@@ -146,16 +145,13 @@ def export_rows(store: Store, kind: str, since: date | None) -> list[dict[str, A
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
-    """JSON as is; CSV with any nested list (instalments) as a JSON cell."""
+    """JSON as is; CSV with any nested list (instalments) as a JSON cell, and every cell a
+    spreadsheet would run as a formula neutralised (drp_tui.domain.csvsafe)."""
     if fmt == "json":
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    buffer = io.StringIO()
-    if rows:
-        flat = [
-            {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in row.items()}
-            for row in rows
-        ]
-        writer = csv.DictWriter(buffer, fieldnames=list(flat[0]), lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(flat)
-    return buffer.getvalue()
+    if not rows:
+        return ""
+    flat = [
+        {k: (json.dumps(v) if isinstance(v, list) else v) for k, v in row.items()} for row in rows
+    ]
+    return csv_text(list(flat[0]), flat)

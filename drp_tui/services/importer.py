@@ -8,12 +8,10 @@ them; drp's own records (allocation, holds, contact, events) are never touched.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import hashlib
-import io
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from drp_tui.domain.csvsafe import csv_text
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import (
     REQUIRED,
@@ -30,6 +29,15 @@ from drp_tui.domain.extract import (
     load_mapping,
     read_row,
 )
+from drp_tui.services.extract_read import (
+    check_encoding,
+    clean_fields,
+    decode,
+    has_controls,
+    read_input,
+    read_records,
+)
+from drp_tui.services.outfile import write_output
 from drp_tui.services.policy import data_dir, read_toml
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -61,36 +69,15 @@ def mapping_path(name_or_path: str) -> Path:
     return shipped
 
 
-def read_mapping(name_or_path: str, stages_of: dict[str, tuple[str, ...]]) -> ExtractMapping:
+def read_mapping(
+    name_or_path: str, stages_of: dict[str, tuple[str, ...]], encoding: str | None = None
+) -> ExtractMapping:
+    """The mapping, with the file's encoding as `--encoding` names it, if given."""
     path = mapping_path(name_or_path)
-    return load_mapping(read_toml(path), str(path), debt_types=stages_of)
-
-
-def decode(data: bytes, encoding: str) -> str:
-    """Text from the file's bytes: UTF-8 (with or without a BOM) or Windows-1252."""
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in data[:4096]:
-        raise InputError(
-            "FILE", "looks like UTF-16 or a binary file; save it as CSV in UTF-8 or Windows-1252"
-        )
-    if encoding in ("auto", "utf-8"):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            if encoding == "utf-8":
-                line = data[: exc.start].count(b"\n") + 1
-                raise InputError(
-                    "FILE",
-                    f"is not UTF-8 (line {line}, byte "
-                    f"0x{data[exc.start]:02x}); the mapping says encoding = "
-                    "'utf-8'",
-                ) from None
-    try:
-        return data.decode("windows-1252")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            "FILE", f"is neither UTF-8 nor Windows-1252 (line {line}, byte 0x{data[exc.start]:02x})"
-        ) from None
+    mapping = load_mapping(read_toml(path), str(path), debt_types=stages_of)
+    if encoding is None:
+        return mapping
+    return replace(mapping, encoding=check_encoding(encoding))
 
 
 def dialect_for(text: str, delimiter: str | None) -> type[csv.Dialect] | csv.Dialect:
@@ -132,10 +119,8 @@ def parse_extract(
 ) -> tuple[list[ExtractRow], list[Reject], list[Reject]]:
     """Rows that passed, rejects, and file-level warnings."""
     text = decode(data, mapping.encoding)
-    reader = csv.DictReader(
-        io.StringIO(text, newline=""), dialect=dialect_for(text, mapping.delimiter)
-    )
-    header = reader.fieldnames or []
+    header, records = read_records(text, dialect_for(text, mapping.delimiter))
+    controls = has_controls(data, text)  # one pass: a clean file is not checked field by field
     absent = {name: column for name, column in mapping.columns.items() if column not in header}
     needed = [
         f"{name} -> {column!r}"
@@ -159,7 +144,15 @@ def parse_extract(
     rejects: list[Reject] = []
     seen_debts: dict[str, int] = {}
     people: dict[str, ExtractRow] = {}
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
+        if controls:
+            raw, refused, removed = clean_fields(
+                raw, mapping.columns, number, mapping.control_characters == "remove"
+            )
+            rejects.extend(refused)
+            header_warnings.extend(removed)
+            if refused:
+                continue
         if None in raw:  # more fields than the header has
             rejects.append(
                 Reject(
@@ -235,12 +228,7 @@ def import_cases(
     dry_run: bool = False,
     progress: Progress | None = None,
 ) -> ImportResult:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("FILE", f"{path} does not exist") from None
-    except OSError as exc:
-        raise InputError("FILE", f"{path} cannot be read: {exc.strerror}") from None
+    data = read_input(path)
     result = ImportResult(
         str(path), mapping.name, hashlib.sha256(data).hexdigest(), dry_run=dry_run
     )
@@ -478,8 +466,12 @@ def _write_contact_details(
     )
 
 
-def write_rejects(rejects: Iterable[Reject], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["line", "column", "value", "reason"])
-        writer.writerows((r.line, r.column, r.value, r.reason) for r in rejects)
+def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False) -> None:
+    text = csv_text(
+        ("line", "column", "value", "reason"),
+        (
+            {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
+            for r in rejects
+        ),
+    )
+    write_output(path, text, option="--rejects", force=force)

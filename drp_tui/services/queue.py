@@ -23,6 +23,7 @@ from drp_tui.domain.contact import (
     PreferredTime,
     calling_moment,
 )
+from drp_tui.domain.controls import escaped
 from drp_tui.domain.holds import refusal
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.queue import CaseFacts, score_case
@@ -357,7 +358,7 @@ def officer_queue(
             QueueEntry(
                 case_id,
                 reference,
-                " ".join(part for part in (title, forename, surname) if part),
+                escaped(" ".join(part for part in (title, forename, surname) if part)),
                 score.points,
                 score.reason,
                 callback is not None and callback <= now,

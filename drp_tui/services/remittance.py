@@ -5,13 +5,13 @@ A row that cannot be read (money, date, missing reference) rejects the whole fil
 is recorded. Readable rows are reconciled: matched (a debt placed with this agency) and
 overpaid (more than the balance; the excess stays as a credit to refund) are recorded as
 payments; unmatched rows (no such debt, or not placed with this agency) are listed for
-follow-up and not recorded.
+follow-up and not recorded. A file or line imported before is refused, and a negative amount
+is only ever the reversal of an earlier payment (drp_tui.services.remittance_once).
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -24,8 +24,17 @@ from drp_tui.domain.dates import parse_date
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
 from drp_tui.domain.money import parse_money
+from drp_tui.services import remittance_once as once
 from drp_tui.services.casework import Actor, apply_payment
-from drp_tui.services.importer import decode, dialect_for
+from drp_tui.services.extract_read import (
+    check_encoding,
+    clean_fields,
+    decode,
+    has_controls,
+    read_input,
+    read_records,
+)
+from drp_tui.services.importer import dialect_for
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Debt, Placement
 
@@ -52,24 +61,37 @@ class Reconciliation:
     matched: list[RemittanceLine] = field(default_factory=list)
     overpaid: list[tuple[RemittanceLine, Decimal]] = field(default_factory=list)  # excess
     unmatched: list[tuple[RemittanceLine, str]] = field(default_factory=list)  # why
+    reversed: list[RemittanceLine] = field(default_factory=list)  # negative: earlier payments
     rejects: list[Reject] = field(default_factory=list)
+    refused: str = ""  # the whole file, and why (it was imported before)
     committed: bool = False
 
     @property
     def recorded(self) -> Decimal:
-        return sum((line.amount for line in self.matched), Decimal(0)) + sum(
-            (line.amount for line, _ in self.overpaid), Decimal(0)
+        return (
+            sum((line.amount for line in self.matched), Decimal(0))
+            + sum((line.amount for line, _ in self.overpaid), Decimal(0))
+            + sum((line.amount for line in self.reversed), Decimal(0))
         )
 
 
 def _columns(header: list[str]) -> dict[str, str]:
+    """Which column holds each of drp's fields. Two columns that could both be one field
+    (`Amount` and `Amount Paid`) refuse the file: drp does not pick one."""
     lowered = {name.strip().lower().replace(" ", "_"): name for name in header}
     found = {}
     for ours, theirs in COLUMNS.items():
-        for name in theirs:
-            if name in lowered:
-                found[ours] = lowered[name]
-                break
+        candidates = [lowered[name] for name in theirs if name in lowered]
+        if len(candidates) > 1:
+            positions = " and ".join(str(header.index(c) + 1) for c in candidates[:2])
+            raise InputError(
+                "FILE",
+                f"line 1: the columns {candidates[0]!r} and {candidates[1]!r} (columns "
+                f"{positions}) could both be the {ours.replace('_', ' ')}; drp cannot tell "
+                "which to read, so nothing was read",
+            )
+        if candidates:
+            found[ours] = candidates[0]
     missing = [ours for ours in ("reference", "amount", "date") if ours not in found]
     if missing:
         raise InputError(
@@ -81,22 +103,25 @@ def _columns(header: list[str]) -> dict[str, str]:
     return found
 
 
-def read_remittance(data: bytes) -> tuple[list[RemittanceLine], list[Reject]]:
-    text = decode(data, "auto")
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect_for(text, None))
-    columns = _columns(list(reader.fieldnames or []))
+def read_remittance(
+    data: bytes, encoding: str = "auto"
+) -> tuple[list[RemittanceLine], list[Reject], dict[str, str]]:
+    text = decode(data, encoding)
+    header, records = read_records(text, dialect_for(text, None))
+    columns = _columns(header)
+    controls = has_controls(data, text)
     lines, rejects = [], []
-    for number, raw in enumerate(reader, start=2):
+    for number, raw in enumerate(records, start=2):
         problems: list[Reject] = []
+        if controls:
+            raw, problems, _ = clean_fields(raw, columns, number, False)
         reference = (raw.get(columns["reference"]) or "").strip()
         if not reference:
             problems.append(Reject(number, columns["reference"], "", "is empty"))
         try:
-            value = parse_money(raw.get(columns["amount"]) or "", "amount")
-            if value <= 0:
-                problems.append(
-                    Reject(number, columns["amount"], str(value), "must be more than £0.00")
-                )
+            value = parse_money(raw.get(columns["amount"]) or "", "amount", allow_negative=True)
+            if value == 0:
+                problems.append(Reject(number, columns["amount"], str(value), "must not be £0.00"))
         except InputError as exc:
             problems.append(
                 Reject(number, columns["amount"], raw.get(columns["amount"]) or "", exc.message)
@@ -112,16 +137,19 @@ def read_remittance(data: bytes) -> tuple[list[RemittanceLine], list[Reject]]:
             continue
         their = (raw.get(columns.get("agency_reference", "")) or "").strip()
         lines.append(RemittanceLine(number, reference, value, paid_on, their))
-    return lines, rejects
+    return lines, rejects, columns
 
 
 def import_remittance(
-    store: Store, actor: Actor, path: Path, agency_name: str, *, dry_run: bool = False
+    store: Store,
+    actor: Actor,
+    path: Path,
+    agency_name: str,
+    *,
+    dry_run: bool = False,
+    encoding: str = "auto",
 ) -> Reconciliation:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        raise InputError("FILE", f"{path} cannot be read") from None
+    data = read_input(path)
     with store.read() as session:
         agency = session.execute(
             select(Agency).where(
@@ -133,7 +161,7 @@ def import_remittance(
             raise InputError("--agency", f"no agency {agency_name!r}; known: {names}")
         agency_id, kind = agency.id, agency.kind
     result = Reconciliation(agency.name)
-    lines, result.rejects = read_remittance(data)
+    lines, result.rejects, columns = read_remittance(data, check_encoding(encoding))
     if result.rejects:
         return result
     with store.read() as session:
@@ -146,7 +174,7 @@ def import_remittance(
             )
         }
         known = set(session.execute(select(col(Debt.host_ref))).scalars())
-    to_record = []
+    to_record: list[tuple[RemittanceLine, once.Line]] = []
     for line in lines:
         if line.reference not in placed:
             why = (
@@ -157,20 +185,68 @@ def import_remittance(
             result.unmatched.append((line, why))
             continue
         debt_id, balance = placed[line.reference]
-        if line.amount > balance:
+        if line.amount < 0:
+            result.reversed.append(line)
+        elif line.amount > balance:
             result.overpaid.append((line, line.amount - balance))
         else:
             result.matched.append(line)
         placed[line.reference] = (debt_id, balance - line.amount)
-        to_record.append((debt_id, line))
-    if dry_run:
-        return result
-    with store.write() as session:  # the whole remittance, or none of it
-        for debt_id, line in to_record:
+        to_record.append(
+            (line, once.Line(line.line, debt_id, line.amount, line.paid_on, line.agency_reference))
+        )
+    digest = hashlib.sha256(data).hexdigest()
+    their_column = columns.get("agency_reference", "agency_reference")
+    # The whole remittance, or none of it; checked under the write lock, so that two imports
+    # of one file cannot both pass. A dry run checks the same, and rolls back.
+    with store.write() as session:
+        earlier = once.earlier_import(session, agency_id, digest)
+        if earlier is not None:
+            result.refused = f"{path.name} was already imported as {earlier}; nothing was recorded"
+            return result
+        checked = [checked for _, checked in to_record]
+        result.rejects = once.repeated_lines(
+            session, agency_id, checked, (their_column, columns["reference"])
+        )
+        for line, checked_line in to_record:
+            if line.amount < 0 and not once.unreversed(session, agency_id, checked_line):
+                result.rejects.append(
+                    Reject(
+                        line.line,
+                        columns["amount"],
+                        f"{line.amount:.2f}",
+                        "is negative but does not reverse a payment through this agency of "
+                        f"£{-line.amount:,.2f} on {line.reference} that still stands; a "
+                        "negative amount is only ever a reversal",
+                    )
+                )
+        result.rejects.sort(key=lambda r: r.line)
+        if result.rejects or dry_run:
+            session.rollback()
+            return result
+        once.record_import(
+            session,
+            actor,
+            agency_id=agency_id,
+            file=path.name,
+            sha256=digest,
+            counts={
+                "lines": len(lines),
+                "matched": len(result.matched),
+                "overpaid": len(result.overpaid),
+                "reversed": len(result.reversed),
+                "unmatched": len(result.unmatched),
+                "recorded": f"{result.recorded:.2f}",
+            },
+        )
+        for line, checked_line in to_record:
+            if line.amount < 0:
+                once.record_reversal(session, actor, checked_line, source=kind, agency_id=agency_id)
+                continue
             apply_payment(
                 session,
                 actor,
-                debt_id=debt_id,
+                debt_id=checked_line.debt_id,
                 amount=line.amount,
                 received_on=line.paid_on,
                 source=kind,

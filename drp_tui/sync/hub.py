@@ -24,6 +24,7 @@ from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
 
 CONNECT_TIMEOUT_S = 5
+SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # Matches h001: every write that feeds the change feed holds it (see the migration).
 FEED_LOCK = 7_262_001
 
@@ -39,7 +40,19 @@ def hub_url(address: str) -> URL:
         url = make_url(cleaned)
     except ArgumentError:
         raise InputError("--hub", f"{_hide(cleaned)} is not a database URL") from None
+    except ValueError:  # the port is not a number
+        raise InputError(
+            "--hub", f"{_hide(cleaned)}: the port must be a number from 1 to 65535"
+        ) from None
+    if url.port is not None and not 1 <= url.port <= 65535:
+        raise InputError("--hub", f"{_hide(cleaned)}: the port must be from 1 to 65535")
     if url.get_backend_name() in ("postgresql", "postgres"):
+        sslmode = url.query.get("sslmode")
+        if sslmode is not None and sslmode not in SSLMODES:
+            raise InputError(
+                "--hub",
+                f"{_hide(cleaned)}: sslmode must be one of {', '.join(SSLMODES)} (got {sslmode!r})",
+            )
         return url.set(drivername="postgresql+psycopg")
     if url.get_backend_name() == "sqlite" and url.database:
         return url

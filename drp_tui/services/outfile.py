@@ -1,0 +1,90 @@
+"""Writing a file a user named (`--out`, `--rejects`): whole or not at all, and only where a
+file belongs.
+
+The text goes to a temporary file created exclusively (O_EXCL, O_NOFOLLOW, mode 0600) in the
+same folder, so a symlink or file planted there is never followed or reused, and is then moved
+into place in one step: a reader never sees half a file. A file already at the path is kept
+unless `force` (the command's `--force`), and even then the path itself is never followed if
+it is a symlink. A directory, FIFO, device or socket is refused before any work is done. Every
+refusal is an `InputError` naming the option: exit 2, one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from drp_tui.domain.errors import InputError
+
+_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISLNK, "a symbolic link"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | os.O_CLOEXEC
+
+
+def check_output(path: Path, *, option: str, force: bool) -> None:
+    """Refuse a path drp must not write, before any work is done."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(option, f"the folder {folder} does not exist")
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise InputError(option, f"{path} cannot be checked ({exc.strerror})") from None
+    for test, kind in _KINDS:
+        if test(found.st_mode):
+            raise InputError(option, f"{path} is {kind}, not a file; give a file name")
+    if not force:
+        raise InputError(option, f"{path} exists; add --force to replace it")
+
+
+def _temporary(folder: Path, name: str) -> tuple[int, Path]:
+    for _ in range(16):
+        candidate = folder / f".{name}.{secrets.token_hex(6)}.part"
+        try:
+            return os.open(candidate, _FLAGS, 0o600), candidate
+        except FileExistsError:
+            continue
+    raise InputError("FILE", f"cannot make a temporary file in {folder}")  # pragma: no cover
+
+
+def write_output(path: Path, text: str, *, option: str, force: bool = False) -> None:
+    """Write `text` (UTF-8) to `path`, as the module says."""
+    check_output(path, option=option, force=force)
+    descriptor, temporary = _temporary(path.parent, path.name)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        _into_place(temporary, path, option=option, force=force)
+    except OSError as exc:
+        raise InputError(option, f"{path} cannot be written ({exc.strerror})") from None
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _into_place(temporary: Path, path: Path, *, option: str, force: bool) -> None:
+    if not force:
+        try:  # fails, atomically, if anything appeared at the path meanwhile
+            os.link(temporary, path, follow_symlinks=False)
+            return
+        except FileExistsError:
+            raise InputError(option, f"{path} exists; add --force to replace it") from None
+        except OSError as exc:
+            if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV):
+                raise
+    check_output(path, option=option, force=True)  # nothing but a file is ever replaced
+    os.replace(temporary, path)

@@ -1,0 +1,239 @@
+"""Money in once: the checks that keep a remittance from posting a line twice, and reversals.
+
+A remittance file already imported for the agency (the same SHA-256) is refused, naming that
+import. A line already recorded, in this file or an earlier one, is refused naming where: a
+line is the same payment as an earlier one when it has the same agency reference, amount and
+date (or, with no agency reference, the same debt, amount and date). No option overrides this.
+
+A negative amount is accepted only as the reversal of an earlier payment through the same
+agency on the same debt, of the same amount (and agency reference, when the line gives one)
+that is not already reversed: it is recorded as a negative payment (a `payment.recorded` event
+with a negative amount and `reversal: true`, so cash collected in the reports falls by it), the
+balance rises by it, and the live arrangement's instalments are marked unpaid again by it,
+newest first.
+
+All of this runs inside the import's write transaction, which holds SQLite's write lock: two
+imports of the same file cannot both pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from drp_tui.domain.extract import Reject
+from drp_tui.domain.money import ZERO
+from drp_tui.services.casework import Actor
+from drp_tui.store.events import append_event
+from drp_tui.store.models import (
+    Arrangement,
+    ArrangementDebt,
+    Debt,
+    Event,
+    Instalment,
+    Payment,
+)
+
+IMPORT_EVENT = "import.payments"
+
+
+@dataclass(frozen=True)
+class Line:
+    """What the checks need of a remittance line (drp_tui.services.remittance builds it)."""
+
+    line: int
+    debt_id: str
+    amount: Decimal
+    paid_on: date
+    agency_reference: str
+
+
+def _local(event: Event) -> str:
+    return f"{event.at:%Y-%m-%d %H:%M} UTC by {event.officer_id}"
+
+
+def earlier_import(session: Session, agency_id: str, sha256: str) -> str | None:
+    """How the same file was imported before for this agency, or None."""
+    for event in session.execute(
+        select(Event).where(col(Event.kind) == IMPORT_EVENT).order_by(col(Event.seq))
+    ).scalars():
+        payload = event.payload
+        if payload.get("agency") == agency_id and payload.get("sha256") == sha256:
+            return f"{payload.get('file', 'a file')} on {_local(event)}"
+    return None
+
+
+def _key(line: Line) -> tuple[Any, ...]:
+    if line.agency_reference:
+        return ("ref", line.agency_reference, line.amount, line.paid_on)
+    return ("debt", line.debt_id, line.amount, line.paid_on)
+
+
+def repeated_lines(
+    session: Session, agency_id: str, lines: list[Line], columns: tuple[str, str]
+) -> list[Reject]:
+    """Lines recorded before (naming the import) or repeated in this file (naming the line).
+    `columns` is the file's agency-reference and debt-reference column names."""
+    their_column, debt_column = columns
+    rejects: list[Reject] = []
+    earlier: dict[tuple[Any, ...], Payment] = {}
+    for payment in session.execute(
+        select(Payment).where(col(Payment.agency_id) == agency_id)
+    ).scalars():
+        for key in (
+            ("ref", payment.reference, payment.amount, payment.received_on),
+            ("debt", payment.debt_id, payment.amount, payment.received_on),
+        ):
+            earlier.setdefault(key, payment)
+    seen: dict[tuple[Any, ...], int] = {}
+    for line in lines:
+        key = _key(line)
+        column = their_column if line.agency_reference else debt_column
+        shown = line.agency_reference or line.debt_id
+        first = seen.setdefault(key, line.line)
+        if first != line.line:
+            rejects.append(Reject(line.line, column, shown, f"repeats line {first} (same payment)"))
+        elif key in earlier:
+            rejects.append(
+                Reject(
+                    line.line,
+                    column,
+                    shown,
+                    f"£{line.amount:,.2f} paid {line.paid_on} is already recorded, by the "
+                    f"import of {_recorded_by(session, earlier[key])}; it is not posted again",
+                )
+            )
+    return rejects
+
+
+def _recorded_by(session: Session, payment: Payment) -> str:
+    recorded = session.execute(
+        select(Event).where(
+            col(Event.kind) == "payment.recorded",
+            func.json_extract(col(Event.payload), "$.payment") == payment.id,
+        )
+    ).scalar_one_or_none()
+    if recorded is None:
+        return "an earlier remittance"
+    imported = session.execute(
+        select(Event)
+        .where(col(Event.kind) == IMPORT_EVENT, col(Event.seq) < recorded.seq)
+        .order_by(col(Event.seq).desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if imported is None:
+        return f"an earlier remittance on {_local(recorded)}"
+    return f"{imported.payload.get('file', 'a file')} on {_local(imported)}"
+
+
+def unreversed(session: Session, agency_id: str, line: Line) -> bool:
+    """Whether an earlier payment through this agency is there for `line` (negative) to
+    reverse: more payments of that amount on the debt than reversals of them."""
+    amount = -line.amount
+    counts: Counter[bool] = Counter()
+    for payment in session.execute(
+        select(Payment).where(
+            col(Payment.agency_id) == agency_id,
+            col(Payment.debt_id) == line.debt_id,
+            col(Payment.amount).in_([amount, -amount]),
+        )
+    ).scalars():
+        if line.agency_reference and payment.reference != line.agency_reference:
+            continue
+        counts[payment.amount > 0] += 1
+    return counts[True] > counts[False]
+
+
+def record_reversal(
+    session: Session, actor: Actor, line: Line, *, source: str, agency_id: str
+) -> None:
+    debt = session.get(Debt, line.debt_id)
+    assert debt is not None  # matched against a placement just before
+    payment = Payment(
+        id=actor.ids(),
+        debt_id=debt.id,
+        amount=line.amount,
+        received_on=line.paid_on,
+        source=source,
+        agency_id=agency_id,
+        reference=line.agency_reference or f"line {line.line}",
+    )
+    session.add(payment)
+    debt.balance = debt.balance - line.amount
+    _unpay_instalments(session, debt.id, -line.amount)
+    session.flush()
+    append_event(
+        session,
+        officer_id=actor.officer_id,
+        kind="payment.recorded",  # negative: the reports' cash collected falls by it
+        at=actor.now(),
+        case_id=debt.case_id,
+        event_id=actor.ids(),
+        payload={
+            "payment": payment.id,
+            "debt": debt.id,
+            "amount": f"{line.amount:.2f}",
+            "received_on": line.paid_on.isoformat(),
+            "source": source,
+            "agency": agency_id,
+            "reference": payment.reference,
+            "reversal": True,
+        },
+    )
+
+
+def _unpay_instalments(session: Session, debt_id: str, amount: Decimal) -> None:
+    covering = select(col(ArrangementDebt.arrangement_id)).where(
+        col(ArrangementDebt.debt_id) == debt_id
+    )
+    live = (
+        session.execute(
+            select(Arrangement)
+            .where(
+                col(Arrangement.status) == "live",
+                col(Arrangement.id).in_(covering) | (col(Arrangement.debt_id) == debt_id),
+            )
+            .order_by(col(Arrangement.created_at))
+        )
+        .scalars()
+        .first()
+    )
+    if live is None:
+        return
+    remaining = amount
+    for instalment in session.execute(
+        select(Instalment)
+        .where(col(Instalment.arrangement_id) == live.id)
+        .order_by(col(Instalment.number).desc())
+    ).scalars():
+        if remaining <= ZERO:
+            break
+        taken = min(instalment.paid, remaining)
+        if taken > ZERO:
+            instalment.paid = instalment.paid - taken
+            remaining -= taken
+
+
+def record_import(
+    session: Session,
+    actor: Actor,
+    *,
+    agency_id: str,
+    file: str,
+    sha256: str,
+    counts: dict[str, Any],
+) -> None:
+    append_event(
+        session,
+        officer_id=actor.officer_id,
+        kind=IMPORT_EVENT,
+        at=actor.now(),
+        event_id=actor.ids(),
+        payload={"agency": agency_id, "file": file, "sha256": sha256, **counts},
+    )
