@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from drp_tui.cli import output
-from drp_tui.cli.params import JsonFlag
+from drp_tui.cli.params import JsonFlag, OnHubOption
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -75,6 +75,7 @@ def add(
             "freely and alone, and how you know)."
         ),
     ] = "",
+    hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Record that the case's debtor has authorised someone to speak for them."""
@@ -87,7 +88,7 @@ def add(
     settings = load_settings()
     if not settings.officer:
         raise InputError("DRP_OFFICER", "set DRP_OFFICER to the officer recording the authority")
-    store = store_for(settings)
+    store = store_for(settings, hub)
     reference = case.strip().upper()
     case_id = case_id_for(store, reference)
     last_day = None if until is None else parse_date(until, "--until")
@@ -119,13 +120,13 @@ def add(
 
 
 @app.command("list")
-def list_authorities(case: CaseRef, as_json: JsonFlag = False) -> None:
+def list_authorities(case: CaseRef, hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """The third parties the case's debtor has authorised, and whether each is in force today."""
     from drp_tui.services.authority import case_id_for, for_case
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
+    store = store_for(settings, hub)
     reference = case.strip().upper()
     found = for_case(store, case_id_for(store, reference))
     today = settings.current_date()
@@ -157,6 +158,7 @@ def list_authorities(case: CaseRef, as_json: JsonFlag = False) -> None:
 def end(
     authority_id: Annotated[str, typer.Argument(help="The authority's id (or its start).")],
     reason: Annotated[str, typer.Option(help="Why it ends, e.g. consent withdrawn.")],
+    hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """End an authority now: no call may stand on it from then on."""
@@ -168,7 +170,7 @@ def end(
     settings = load_settings()
     if not settings.officer:
         raise InputError("DRP_OFFICER", "set DRP_OFFICER to the officer ending the authority")
-    store = store_for(settings)
+    store = store_for(settings, hub)
     try:
         ended = end_authority(
             store,
