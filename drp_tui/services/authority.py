@@ -16,8 +16,9 @@ from sqlmodel import Session, col
 from drp_tui.domain.authority import UNRECORDED, check_consent, risks_in
 from drp_tui.domain.calls import SCOPES
 from drp_tui.domain.errors import InputError, NotPermitted
-from drp_tui.services.casework import Actor, _case, _event, authority_void, record_refusal
+from drp_tui.services.casework import Actor, _case, _event, record_refusal
 from drp_tui.services.placements import vulnerabilities_of
+from drp_tui.services.standing import authority_void
 from drp_tui.settings import LONDON
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Call, Case, Officer, Person, ThirdPartyAuthority

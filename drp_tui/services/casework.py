@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from drp_tui.domain.authority import UNRECORDED, risks_in
 from drp_tui.domain.calls import CALL_ACTIONS, INTERRUPTED, Standing, call_refusal, standing
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import HoldPolicy, active_holds, refusal
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.schedule import ArrangementRules, check_promise
 from drp_tui.services.holds import case_holds
+from drp_tui.services.standing import authority_void
 from drp_tui.settings import LONDON
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -110,39 +110,6 @@ def established_standing(session: Session, call: Call, on: date | None = None) -
     if found is None or authority_void(session, found, on):
         return standing("third_party", ())
     return standing(call.idv_result, found.scope)
-
-
-def authority_void(session: Session, row: ThirdPartyAuthority, on: date | None) -> str:
-    """Why no one may stand on `row` now ("" while they may): no consent recorded, ended,
-    past its last day, the debtor dead, verbal consent given on a call whose ID&V then
-    failed, or a third-party risk (domestic abuse) on the case its recording never
-    confirmed. Asked on every action of a call standing on it, not only when it is chosen."""
-    if row.consent == UNRECORDED:
-        return f"{row.name}'s authority has no consent recorded; record it again"
-    if row.ended_at is not None:
-        return f"{row.name}'s authority was ended: {row.end_reason}"
-    if on is not None and row.until is not None and on > row.until:
-        return f"{row.name}'s authority ended on {row.until}"
-    person = session.get(Person, row.person_id)
-    if person is not None and person.deceased_on is not None:
-        return f"the debtor has died: {row.name}'s authority ended with their death"
-    if row.consent == "verbal" and row.call_id is not None:
-        given_on = session.get(Call, row.call_id)
-        if given_on is not None and given_on.idv_result != "passed":
-            return (
-                f"{row.name}'s authority was given on a call whose caller then failed ID&V; "
-                "record it again"
-            )
-    categories = session.execute(
-        select(col(Vulnerability.category)).where(col(Vulnerability.person_id) == row.person_id)
-    ).scalars()
-    risks = risks_in(categories)
-    if risks and not row.risk_confirmed.strip():
-        return (
-            f"{' and '.join(r.lower() for r in risks)} is recorded on this case since "
-            f"{row.name}'s authority was given; record it again with the risk confirmed"
-        )
-    return ""
 
 
 def require_call(
