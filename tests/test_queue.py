@@ -667,3 +667,38 @@ def test_a_case_whose_debts_are_all_with_agencies_leaves_the_queue_and_is_not_al
     assert officers[all_id] is None
     assert officers[partly_id] is not None
     assert all_placed not in {o.reference for o in allocation.orphans(demo_store, policy, DEMO_NOW)}
+
+
+def test_queue_show_says_when_it_is_cut_and_all_gives_everything(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "jmorgan")
+    cut = runner.invoke(app, ["queue", "show", "--limit", "5", "--json"])
+    assert cut.exit_code == 0, cut.stderr
+    shown = json.loads(cut.stdout)
+    assert shown["cases"] > 5
+    assert len(shown["queue"]) == 5
+    assert (shown["total"], shown["shown"], shown["truncated"]) == (shown["cases"], 5, True)
+    whole = json.loads(runner.invoke(app, ["queue", "show", "--all", "--json"]).stdout)
+    assert len(whole["queue"]) == whole["total"] == shown["cases"]
+    assert whole["truncated"] is False
+    table = runner.invoke(app, ["queue", "show", "--limit", "5"])
+    assert f"first 5 of {shown['cases']} shown" in " ".join(table.stdout.split())
+    bad = runner.invoke(app, ["queue", "show", "--limit", "0"])
+    assert bad.exit_code == 2
+
+
+def test_queue_show_for_someone_who_is_not_an_officer_is_bad_input(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    for argv in (["queue", "show", "--officer", "ghost"], ["queue", "show", "--json"]):
+        monkeypatch.setenv("DRP_OFFICER", "ghost")
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1
+        assert "'ghost' is not an officer" in result.stderr

@@ -157,24 +157,35 @@ def show(
     callable_only: Annotated[
         bool, typer.Option("--callable", help="Only cases that may be called now.")
     ] = False,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    limit: Annotated[
+        int, typer.Option(help="At most this many rows (the first, by priority).")
+    ] = 50,
+    show_all: Annotated[bool, typer.Option("--all", help="Every case in the queue.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """An officer's queue in priority order, with why each case may not be called now."""
+    """An officer's queue in priority order, with why each case may not be called now. The
+    JSON says whether it was cut to --limit ("truncated", "shown" of "total")."""
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.officers import require_officer
     from drp_tui.services.queue import officer_queue
 
     settings, store, policy, actor = _context()
     who = officer or settings.officer
     if not who:
-        from drp_tui.domain.errors import InputError
-
         raise InputError("--officer", "say whose queue (or set DRP_OFFICER)")
+    if limit < 1:
+        raise InputError("--limit", "must be at least 1 (--all shows every case)")
+    require_officer(store, who, "--officer" if officer else "DRP_OFFICER")
     entries = officer_queue(store, policy, who, actor.now(), only_callable=callable_only)
+    shown = entries if show_all else entries[:limit]
     if as_json:
         output.print_json(
             {
                 "officer": who,
                 "cases": len(entries),
+                "total": len(entries),
+                "shown": len(shown),
+                "truncated": len(shown) < len(entries),
                 "queue": [
                     {
                         "reference": e.reference,
@@ -186,7 +197,7 @@ def show(
                         "why_not": list(e.why_not),
                         "vulnerable": e.vulnerable,
                     }
-                    for e in entries[:limit]
+                    for e in shown
                 ],
             }
         )
@@ -198,10 +209,15 @@ def show(
         "score",
         "why",
         "call now?",
-        title=f"Queue for {who}: {len(entries)} cases",
+        title=f"Queue for {who}: {len(entries)} cases"
+        + (
+            f" (first {len(shown)} of {len(entries)} shown: --all or --limit for more)"
+            if len(shown) < len(entries)
+            else ""
+        ),
         title_justify="left",
     )
-    for number, e in enumerate(entries[:limit], start=1):
+    for number, e in enumerate(shown, start=1):
         call = "[green]yes[/green]" if e.callable_now else f"[dim]{'; '.join(e.why_not)}[/dim]"
         name = Text(e.name)
         if e.vulnerable:

@@ -180,4 +180,3 @@ def _running(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
