@@ -51,10 +51,32 @@ def _context(
     return settings, store, policy_for(settings), actor
 
 
-def _show_plan(plan: AllocationPlan, as_json: bool) -> None:
+def _give_back(store: Store, actor: Actor, as_json: bool) -> list[dict[str, object]]:
+    """Cases lent while an officer was away (rebalance --until) go back from their return
+    day: done before every allocation and by the nightly rescore."""
+    from drp_tui.services.allocation import return_lent_cases
+
+    returned = [{"officer": r.officer, "cases": r.cases} for r in return_lent_cases(store, actor)]
+    if not as_json:
+        for r in returned:
+            output.console().print(
+                f"[green]returned[/green] {r['cases']} cases back to {escape(str(r['officer']))} "
+                "(back from absence)"
+            )
+    return returned
+
+
+def _show_plan(
+    plan: AllocationPlan,
+    as_json: bool,
+    returned: list[dict[str, object]],
+    until: str | None = None,
+) -> None:
     if as_json:
         output.print_json(
             {
+                **({"until": until} if until else {}),
+                "returned": returned,
                 "strategy": plan.strategy,
                 "cases": plan.cases,
                 "committed": plan.committed,
@@ -67,7 +89,8 @@ def _show_plan(plan: AllocationPlan, as_json: bool) -> None:
         return
     verb = "allocated" if plan.committed else "would allocate (dry run)"
     out = output.console()
-    out.print(f"[bold]{verb} {plan.cases} cases ({plan.strategy})[/bold]")
+    back = f"; back to their officer on {until}" if until else ""
+    out.print(f"[bold]{verb} {plan.cases} cases ({plan.strategy}){back}[/bold]")
     table = Table("officer", "cases", "points")
     for officer, (count, points) in sorted(plan.per_officer.items()):
         table.add_row(officer, str(count), str(points))
@@ -99,6 +122,7 @@ def allocate(
     from drp_tui.services.queue import rescore
 
     _, store, policy, actor = _context("drp queue allocate", hub)
+    returned = [] if dry_run else _give_back(store, actor, as_json)
     if rescore_first:
         rescore(store, policy, actor.now())
     plan = allocate_cases(
@@ -110,21 +134,32 @@ def allocate(
         officer_ids=[o.strip() for o in officers.split(",") if o.strip()] if officers else None,
         dry_run=dry_run,
     )
-    _show_plan(plan, as_json)
+    _show_plan(plan, as_json, returned)
 
 
 @app.command("rebalance")
 def rebalance(
     absent: Annotated[str, typer.Option(help="The officer who is away.")],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="The day they are back (YYYY-MM-DD): from then the cases go back to them, "
+            "at the nightly 'drp queue rescore' or the next allocation.",
+        ),
+    ] = None,
     strategy: StrategyOption = "balanced",
     dry_run: DryRun = False,
     hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Share an absent officer's open cases among the rest of their team (supervisors)."""
+    """Share an absent officer's open cases among the rest of their team (supervisors);
+    with --until, only until the day they are back."""
+    from drp_tui.domain.dates import parse_date
     from drp_tui.services.allocation import rebalance_absent
 
+    back = None if until is None else parse_date(until, "--until")
     _, store, policy, actor = _context("drp queue rebalance", hub)
+    returned = [] if dry_run else _give_back(store, actor, as_json)
     plan = rebalance_absent(
         store,
         policy,
@@ -132,8 +167,9 @@ def rebalance(
         absent=absent,
         strategy=choose(strategy, STRATEGIES, "--strategy"),
         dry_run=dry_run,
+        until=back,
     )
-    _show_plan(plan, as_json)
+    _show_plan(plan, as_json, returned, None if back is None else back.isoformat())
 
 
 @app.command("move")
@@ -253,12 +289,15 @@ def orphans_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
 
 @app.command("rescore")
 def rescore_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
-    """Recompute every open case's priority score and reason (after an import, say)."""
+    """Recompute every open case's priority score and reason (after an import, say); run
+    nightly. Cases lent while an officer was away (rebalance --until) go back to them from
+    the day they are back."""
     from drp_tui.services.queue import rescore
 
     _, store, policy, actor = _context("drp queue rescore --hub" if hub else None, hub)
+    returned = _give_back(store, actor, as_json)
     count = rescore(store, policy, actor.now())
     if as_json:
-        output.print_json({"rescored": count})
+        output.print_json({"rescored": count, "returned": returned})
         return
     output.console().print(f"[green]rescored[/green] {count} open cases")
