@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import calc_bench, import_bench, queue_bench, sync_bench, tui_bench
+from bench import calc_bench, import_bench, queue_bench, sync_bench, terminal_bench, tui_bench
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -107,9 +107,13 @@ def queue_section(quick: bool) -> list[str]:
     ]
 
 
+IN_PROCESS: dict[str, float] = {}  # the Textual section's figures, for the terminal section
+
+
 def tui_section(quick: bool) -> list[str]:
     cases, runs, starts = (20_000, 12, 5) if quick else (1_000_000, 52, 50)
     r = tui_bench.run(cases, runs, starts)
+    IN_PROCESS.update({k: v for k, v in r.items() if isinstance(v, float)})
 
     def verdict(value: float, goal: float) -> str:
         return "met" if value < goal else "not met"
@@ -224,12 +228,85 @@ def sync_section(quick: bool) -> list[str]:
     ]
 
 
+TERMINAL_GOALS = {  # issue 22, on an idle machine
+    "enter": 0.100,
+    "afford_first": 0.150,
+    "afford": 0.100,
+    "key": 0.100,
+    "builder": 0.100,
+    "next": 0.100,
+}
+
+
+def terminal_section(quick: bool) -> list[str]:
+    big, rounds, cases = (20_000, 2, 3) if quick else (1_000_000, 5, 4)
+    kept = os.environ.get("DRP_BENCH_BIG_STORE")  # a 1M store built before, to save minutes
+    r = terminal_bench.run(big, rounds, cases, Path(kept) if kept else None)
+    ms = 1000
+    in_process = {
+        "enter": ("open_p95", "Enter, Pilot"),
+        "key": ("key_p95", "keypress, Pilot"),
+    }
+    lines = [
+        "## Speed through a real terminal (`drp` in a pty)",
+        "",
+        "`bench/terminal_bench.py` starts the real `drp` command in a pseudo-terminal of 120x40 "
+        "(`bench/pty_terminal.py`; its output drawn by the pyte terminal emulator) and sends "
+        "keys as a terminal sends them; each step is timed from the key until the screen shows "
+        "its effect: the case's header and keys, the form with its totals, the totals changed, "
+        "the builder's fields, the next case's header. Each round is a fresh process: start, "
+        f"then {cases} cases one after another (Enter; ID&V; `a`; four digits typed one at a "
+        "time into Earnings; Esc; `r`; Esc; `o`, RPC, Save → next case; Esc to the queue). "
+        f"{rounds} rounds on the demo store (`drp demo`, 2,000 people, officer jmorgan) and "
+        f"{rounds} on a store of {int(r['big_cases']):,} cases (officer o000, 10,000 in the "
+        "queue; `bench/tui_bench.build`). The emulator is a Python program on the same two "
+        "cores: the column 'emulator' is how much of each median was the emulator drawing "
+        "drp's output (a real terminal's share, not drp's). "
+        f"Load: before, {r['load_before']}; after, {r['load_after']}.",
+        "",
+        "| step | store | runs | median | p95 | of which emulator (median) | goal (idle) "
+        "| in-process p95 |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for step, label in terminal_bench.STEPS.items():
+        for store, name in (("demo", "demo"), ("big", f"{int(r['big_cases']):,} cases")):
+            figures = r[store].get(step)
+            if not figures:
+                continue
+            emulator = r[store].get(f"emulator:{step}", {}).get("median", 0.0)
+            goal = TERMINAL_GOALS.get(step)
+            verdict = (
+                f"p95 < {goal * ms:.0f} ms: {'met' if figures['p95'] < goal else 'not met'}"
+                if goal
+                else ""
+            )
+            key, what = in_process.get(step, ("", ""))
+            beside = (
+                f"{IN_PROCESS[key] * ms:.0f} ms ({what})"
+                if key in IN_PROCESS and store == "big"
+                else ""
+            )
+            lines.append(
+                f"| {label} | {name} | {figures['runs']} | {figures['median'] * ms:.0f} ms | "
+                f"{figures['p95'] * ms:.0f} ms | {emulator * ms:.0f} ms | {verdict} | {beside} |"
+            )
+    lines += ["", *TERMINAL_FINDINGS, ""]
+    return lines
+
+
+TERMINAL_FINDINGS = [
+    "What the figures show, and why (profile: `.venv/bin/python -m bench.profile_screens "
+    "STORE`, the app in-process, every other open under cProfile):",
+]
+
+
 SECTIONS: dict[str, Callable[[bool], list[str]]] = {
     "calc": lambda quick: calc_bench.section(),
     "import": import_section,
     "queue": queue_section,
     "sync": sync_section,
     "tui": tui_section,
+    "terminal": terminal_section,
 }
 
 
