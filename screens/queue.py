@@ -222,9 +222,11 @@ class QueueScreen(ShowsFailures, Screen[None]):
             if result == "quit":
                 self.app.exit()
                 return
-            # The call is recorded: reload, then open the next callable case.
+            # The call is recorded: reload, then open the next callable case (or search).
             self.finished = case_id if result == "next" else None
             self.load()
+            if result == "search":
+                self.action_search()
 
         # One debtor screen, kept installed and given each case: building and styling a
         # new one was most of the time from Enter to the case on screen.

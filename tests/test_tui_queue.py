@@ -350,3 +350,22 @@ def test_the_figures_line_stays_one_line_at_120_columns_and_its_clock_ticks(
             assert "10:32" in str(figures.render())
 
     asyncio.run(run())
+
+
+def test_slash_searches_from_the_debtor_screen(demo_store: Store, tmp_path: Path) -> None:
+    """`/` on a case leaves the call (nothing recorded on it: not dialled) and opens the
+    search, as it does on the queue; it did nothing there."""
+    from screens.search import SearchModal
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("slash")
+            await settle(pilot)
+            assert isinstance(app.screen, SearchModal)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, QueueScreen)
+
+    asyncio.run(run())
