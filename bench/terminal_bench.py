@@ -179,7 +179,12 @@ def demo_store(folder: Path) -> Path:
     path = folder / "demo.sqlite"
     subprocess.run(
         [str(Path(sys.executable).parent / "drp"), "demo", "--store", str(path), "--no-launch"],
-        env={**os.environ, "DRP_NOW": NOW, "DRP_DATA_HOME": str(folder / "data")},
+        env={
+            **os.environ,
+            "DRP_NOW": NOW,
+            "DRP_DATA_HOME": str(folder / "data"),
+            "DRP_CONFIG": str(folder / "config.toml"),
+        },
         check=True,
         capture_output=True,
     )
