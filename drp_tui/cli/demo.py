@@ -41,7 +41,6 @@ def demo(
     it was built for the same seed, size and schema (--fresh builds it again)."""
     import sys
 
-    from drp_tui.services.demo import DEMO_OFFICER, SUPERVISOR
     from drp_tui.services.demo_store import ready_demo
     from drp_tui.services.policy import policy_for
 
@@ -66,7 +65,7 @@ def demo(
         fresh=fresh,
         progress=say,
     )
-    summary = ready.build.summary
+    summary, officer = ready.build.summary, ready.build.officer
     if as_json:
         output.print_json(
             {
@@ -74,9 +73,9 @@ def demo(
                 "seed": seed,
                 "reused": ready.reused,
                 "built_at": ready.build.built_at,
-                **summary.__dict__,
-                "officer": DEMO_OFFICER,
-                "supervisor": SUPERVISOR,
+                **summary,
+                "officer": officer,
+                "supervisor": ready.build.supervisor,
             }
         )
         return
@@ -88,16 +87,16 @@ def demo(
         else "[green]demo built[/green]"
     )
     out.print(
-        f"{done} {escape(str(path))}: {summary.people} people, {summary.debts} "
-        f"debts, {summary.contacts} calls, {summary.promises} promises, "
-        f"{summary.arrangements} arrangements, {summary.payments} payments, "
-        f"{summary.placements} agency placements, {summary.events} audit events"
+        f"{done} {escape(str(path))}: {summary['people']} people, {summary['debts']} "
+        f"debts, {summary['contacts']} calls, {summary['promises']} promises, "
+        f"{summary['arrangements']} arrangements, {summary['payments']} payments, "
+        f"{summary['placements']} agency placements, {summary['events']} audit events"
     )
     out.print(
-        f"Use it: [bold]export DRP_STORE={escape(str(path))} DRP_OFFICER={DEMO_OFFICER}[/bold] "
-        f"(supervisor: {SUPERVISOR}), then for example [bold]drp queue show[/bold]."
+        f"Use it: [bold]export DRP_STORE={escape(str(path))} DRP_OFFICER={officer}[/bold] "
+        f"(supervisor: {ready.build.supervisor}), then for example [bold]drp queue show[/bold]."
     )
     if not no_launch:
         from drp_tui.cli.main import launch
 
-        launch(settings.model_copy(update={"store": path, "officer": DEMO_OFFICER}))
+        launch(settings.model_copy(update={"store": path, "officer": officer}))

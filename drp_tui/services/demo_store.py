@@ -16,12 +16,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from drp_tui.services.demo import SUPERVISOR, DemoSummary, build_demo
-from drp_tui.services.policy import PolicyBook
-from drp_tui.store.engine import SCHEMA_REVISION, open_store
-from drp_tui.store.events import append_event
+from drp_tui.store.engine import SCHEMA_REVISION
+
+if TYPE_CHECKING:
+    from drp_tui.services.policy import PolicyBook
+
+# The generator (Faker, the importer, the services and the ORM) is loaded only to build: a
+# reused demo opens the workstation without it.
 
 # Bump when build_demo makes a different portfolio from the same seed and size: a demo built
 # by an older generator is then rebuilt rather than reused.
@@ -38,7 +41,9 @@ class DemoBuild:
     schema: str
     generator: int
     built_at: str
-    summary: DemoSummary
+    officer: str  # who the demo opens as
+    supervisor: str
+    summary: dict[str, int]  # rows of each kind (DemoSummary's fields)
 
     def matches(self, seed: int, people: int) -> bool:
         return (self.seed, self.people, self.schema, self.generator) == (
@@ -83,7 +88,9 @@ def _build_from(payload_text: str) -> DemoBuild | None:
             schema=str(payload["schema"]),
             generator=int(payload["generator"]),
             built_at=str(payload["built_at"]),
-            summary=DemoSummary(**payload["summary"]),
+            officer=str(payload["officer"]),
+            supervisor=str(payload["supervisor"]),
+            summary={str(k): int(v) for k, v in dict(payload["summary"]).items()},
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -132,10 +139,23 @@ def _build(
     now: datetime,
     progress: Callable[[str], None] | None,
 ) -> DemoBuild:
+    from drp_tui.services.demo import DEMO_OFFICER, SUPERVISOR, build_demo
+    from drp_tui.store.engine import open_store
+    from drp_tui.store.events import append_event
+
     store = open_store(path)
     try:
         summary = build_demo(store, policy, seed=seed, people=people, now=now, progress=progress)
-        build = DemoBuild(seed, people, SCHEMA_REVISION, DEMO_GENERATOR, now.isoformat(), summary)
+        build = DemoBuild(
+            seed,
+            people,
+            SCHEMA_REVISION,
+            DEMO_GENERATOR,
+            now.isoformat(),
+            DEMO_OFFICER,
+            SUPERVISOR,
+            asdict(summary),
+        )
         with store.write() as session:
             append_event(
                 session,
