@@ -1,5 +1,8 @@
 """drp benchmarks, one command: .venv/bin/python -m bench.run [--quick] [--only SECTION]
 
+The terminal section needs the pyte emulator (.venv/bin/pip install -e '.[bench]'); set
+DRP_BENCH_BIG_STORE to a path to keep its million-case store between runs.
+
 Writes docs/BENCHMARKS.md with the machine and date. Every figure is a median over repeated
 runs, beside a baseline measured in the same run, so ratios mean something on any machine.
 """
@@ -301,36 +304,45 @@ TERMINAL_FINDINGS = [
     "app in-process on the demo store, every other open of the affordability form under "
     "cProfile):",
     "",
-    "- **The affordability form is built from nothing on every `a`.** `DebtorScreen."
-    "action_affordability` pushes a new `AffordabilityScreen` each time: about 237 widgets "
-    "(a label, an input and a frequency select for each of 23 categories, plus the creditor "
-    "rows) composed, mounted and styled, then drawn. Later opens are no faster than the "
-    "first: nothing is kept. In the profile of one open, Textual's stylesheet "
-    "(`Stylesheet.apply`, about 2,400 applications for 237 nodes: each node styled about ten "
-    "times, on mount, on each class change and on each focus change) is about half of the "
-    "time, composing and mounting a fifth, laying out and drawing the rest. Three focus "
-    "changes as the form opens (the screen's auto-focus, then `on_mount` focusing "
-    "Earnings) each restyle the form's ancestors and their descendants (`watch_has_focus`, "
-    "about a fifth). The debtor screen, by contrast, is built once and given each case: "
-    "Enter costs a fraction of `a` on the same machine.",
-    "- **The fix is in `screens/affordability.py` and `screens/debtor.py`** (restructured "
-    "elsewhere for the job runner, so not changed here): keep one `AffordabilityScreen` per "
-    "debtor screen (or per app) and give it each case, as the debtor screen is, clearing its "
-    "fields on open; focus Earnings through the screen's `AUTO_FOCUS` rather than in "
-    "`on_mount` after auto-focus has already moved focus once. Expected from the profile: "
-    "compose, mount and first styling (over half of an open) gone from every open after "
-    "the first.",
+    "- **The goals are not met here, and this run cannot say by how much on an idle "
+    "machine.** It ran on a shared two-core machine while other engineers' test suites "
+    "ran (load average 5 to 8, above): drp had well under one core. The issue's "
+    "idle-machine figures through tmux were Enter about 70 ms and `a` 450-560 ms; here "
+    "they are about 4 and 7 to 9 times that. An idle-machine run (`.venv/bin/python -m "
+    "bench.run --only terminal`) is still to be done. What the load does not change is "
+    "the ratio between steps: `a` costs 10 to 17 times Enter, every time, first open or "
+    "not.",
+    "- **The affordability form is built from nothing on every `a`.** "
+    "`DebtorScreen.action_affordability` pushes a new `AffordabilityScreen` each time: "
+    "237 widgets (a label, an input and a frequency select for each of 23 categories, the "
+    "household and creditor rows) composed, mounted, styled and drawn. Later opens are no "
+    "faster than the first: nothing is kept. In the profile of one open, Textual's "
+    "stylesheet is about half the time (`Stylesheet.apply` about 2,400 times for 237 "
+    "nodes: each node styled about ten times, as it mounts, as classes change and as "
+    "focus moves), composing and mounting about a fifth, and three focus changes as the "
+    "form opens (Textual's auto-focus, then `on_mount` focusing Earnings) another fifth: "
+    "each restyles the widget that gained or lost focus and everything under it "
+    "(`watch_has_focus` → `App.update_styles`). The debtor screen, by contrast, is built "
+    "once and given each case.",
+    "- **The fix belongs in `screens/affordability.py` and `screens/debtor.py`**, which "
+    "are being restructured for the job runner and so are not changed here: keep one "
+    "`AffordabilityScreen` (per debtor screen) and give it each case as the debtor screen "
+    "is given each case, clearing the fields on open; and set the first field through the "
+    "screen's `AUTO_FOCUS` instead of moving focus again in `on_mount`. From the profile, "
+    "that removes composing, mounting and first styling (over half of an open) from every "
+    "open after the first, and one focus restyle from each.",
+    "- **`r` (the builder)** is a modal built on each `r` too, with far fewer widgets: "
+    "a sixth to an eighth of `a`'s time here.",
     "- **Outcome saved → next case** goes back through the queue: the queue screen reads "
-    "the officer's whole queue again (10,000 cases on the big store, scored live) before "
-    "the next case opens, which is why it is slowest on the big store and why the old queue "
-    "shows in between.",
-    "- **A keystroke** is mostly Textual handling the key and drawing the field and totals "
-    "(`assess` itself is a fraction of a millisecond, section above); the terminal adds "
-    "the emulator's drawing (the emulator column) and the pty's round trip.",
-    "- These runs were on a shared two-core machine with other test suites running (the "
-    "load figures above): not the idle machine the goals are set for. Every figure here is "
-    "several times what the same steps take when the machine is idle; the ratios between "
-    "steps (`a` against Enter) are what the profile explains.",
+    "the officer's whole queue again (`QueueScreen.load`, 10,000 cases scored live on the "
+    "big store) and only then opens the next case; the old queue is on screen meanwhile. "
+    "That is why it is slowest on the big store. Opening the next case from the queue "
+    "already held, and refreshing the queue after, would make it an Enter.",
+    "- **A keystroke** is mostly Textual handling the key and drawing the field and "
+    "totals (`assess` is a fraction of a millisecond, section above); the emulator column "
+    "is the terminal's share.",
+    "- **`drp demo`** now reuses the store it built: about 0.7 s of CPU to find and check "
+    "it against 12-16 s to build it again, before the workstation's own start.",
 ]
 
 
