@@ -26,6 +26,8 @@ class DrpApp(App[None]):
     TITLE = "drp"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
+        # `/` on a case: the queue's search, once the call is left (the queue binds its own).
+        Binding("slash", "search", "Search", show=False),
     ]
 
     def __init__(
@@ -80,6 +82,14 @@ class DrpApp(App[None]):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.keymap))
+
+    def action_search(self) -> None:
+        """Search from a case: the call is left as Esc leaves it (its outcome asked for if
+        anything was recorded on it), then the queue opens its search."""
+        from screens.debtor import DebtorScreen
+
+        if isinstance(self.screen, DebtorScreen):
+            self.screen.leave("search")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Ctrl+P lists what the current screen can do, with its key, then help and quit."""

@@ -89,6 +89,8 @@ class QueueScreen(ShowsFailures, Screen[None]):
         self.debtor: DebtorScreen | None = None
         self.ahead: CaseView | None = None  # the highlighted case, read ahead of Enter
         self.resume_checked = False  # calls left open by the last run are offered once
+        self.figures: OfficerFigures | None = None  # today's, as last read
+        self.figures_shown = ""
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -110,6 +112,20 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
     def on_mount(self) -> None:
         self.load()
+        self.set_interval(1, self.tick_clock)
+
+    def tick_clock(self) -> None:
+        """The time in the figures line, kept current (checked each second, redrawn when the
+        minute changes, and only while the queue is on screen)."""
+        if self.figures is None or not self.is_current:
+            return
+        text = self._figures(self.figures)
+        if text != self.figures_shown:
+            self._show_figures(text)
+
+    def _show_figures(self, text: str) -> None:
+        self.figures_shown = text
+        self.query_one("#figures", Static).update(text)
 
     def action_refresh(self) -> None:
         self.load()
@@ -206,9 +222,11 @@ class QueueScreen(ShowsFailures, Screen[None]):
             if result == "quit":
                 self.app.exit()
                 return
-            # The call is recorded: reload, then open the next callable case.
+            # The call is recorded: reload, then open the next callable case (or search).
             self.finished = case_id if result == "next" else None
             self.load()
+            if result == "search":
+                self.action_search()
 
         # One debtor screen, kept installed and given each case: building and styling a
         # new one was most of the time from Enter to the case on screen.
@@ -245,7 +263,8 @@ class QueueScreen(ShowsFailures, Screen[None]):
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         self.entries = message.entries
-        self.query_one("#figures", Static).update(self._figures(message.figures))
+        self.figures = message.figures
+        self._show_figures(self._figures(message.figures))
         self._filter_choices()
         self._fill()
         if self.finished is not None:
@@ -277,16 +296,28 @@ class QueueScreen(ShowsFailures, Screen[None]):
     def on_resize(self) -> None:
         if self.entries:
             self._fill()
+        self.tick_clock()  # the figures in full or shorter, to the new width
 
     def _figures(self, f: OfficerFigures) -> str:
+        """Today's figures on one line: in full if the line is wide enough, else shorter (a
+        busy day's full line wrapped at 120 columns)."""
         now = self.workstation.now()
         callable_now = sum(1 for e in self.entries if e.callable_now)
-        return (
+        full = (
             f"{now:%a %d %b %Y %H:%M} · calls [b]{f.calls}[/b]/{f.target} · right party "
             f"[b]{f.right_party}[/b] · promises [b]{f.promises}[/b] (£{f.promised:,.2f}) · "
             f"arrangements [b]{f.arrangements}[/b] · queue {len(self.entries)}, "
             f"{callable_now} callable now"
         )
+        short = (
+            f"{now:%a %d %b %H:%M} · calls [b]{f.calls}[/b]/{f.target} · right party "
+            f"[b]{f.right_party}[/b] · promises [b]{f.promises}[/b] £{f.promised:,.0f} · "
+            f"arrangements [b]{f.arrangements}[/b] · queue {len(self.entries)} "
+            f"({callable_now} callable)"
+        )
+        room = self.query_one("#figures", Static).size.width or self.size.width - 2
+        fits = [t for t in (full, short) if len(Content.from_markup(t).plain) <= room]
+        return fits[0] if fits else full
 
     def _filter_choices(self) -> None:
         """Only the debt types and stages in this queue, so no filter comes up empty."""

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
-from drp_tui.services.demostore import is_demo_store
+from drp_tui.services.demo_store import is_demo_store
 from drp_tui.store.engine import open_store
 
 runner = CliRunner()

@@ -667,3 +667,89 @@ def test_a_case_whose_debts_are_all_with_agencies_leaves_the_queue_and_is_not_al
     assert officers[all_id] is None
     assert officers[partly_id] is not None
     assert all_placed not in {o.reference for o in allocation.orphans(demo_store, policy, DEMO_NOW)}
+
+
+def test_queue_show_says_when_it_is_cut_and_all_gives_everything(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "jmorgan")
+    cut = runner.invoke(app, ["queue", "show", "--limit", "5", "--json"])
+    assert cut.exit_code == 0, cut.stderr
+    shown = json.loads(cut.stdout)
+    assert shown["cases"] > 5
+    assert len(shown["queue"]) == 5
+    assert (shown["total"], shown["shown"], shown["truncated"]) == (shown["cases"], 5, True)
+    whole = json.loads(runner.invoke(app, ["queue", "show", "--all", "--json"]).stdout)
+    assert len(whole["queue"]) == whole["total"] == shown["cases"]
+    assert whole["truncated"] is False
+    table = runner.invoke(app, ["queue", "show", "--limit", "5"])
+    assert f"first 5 of {shown['cases']} shown" in " ".join(table.stdout.split())
+    bad = runner.invoke(app, ["queue", "show", "--limit", "0"])
+    assert bad.exit_code == 2
+
+
+def test_queue_show_for_someone_who_is_not_an_officer_is_bad_input(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    for argv in (["queue", "show", "--officer", "ghost"], ["queue", "show", "--json"]):
+        monkeypatch.setenv("DRP_OFFICER", "ghost")
+        result = runner.invoke(app, argv)
+        assert result.exit_code == 2
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1
+        assert "'ghost' is not an officer" in result.stderr
+
+
+def test_rebalance_until_a_return_date_gives_the_cases_back_from_that_day(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`rebalance --absent X --until DATE`: X's cases go to the team while X is away and back
+    to X from DATE (the day X is back), at the nightly rescore or the next allocation; a case
+    moved by hand meanwhile stays where it was put."""
+    db = sqlite3.connect(demo_store.path)
+
+    def open_cases(officer: str) -> set[str]:
+        return {
+            row[0]
+            for row in db.execute(
+                "SELECT id FROM \"case\" WHERE status = 'open' AND officer_id = ?", (officer,)
+            )
+        }
+
+    before = open_cases("rpatel")
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
+    today = runner.invoke(
+        app, ["queue", "rebalance", "--absent", "rpatel", "--until", "2026-11-23"]
+    )
+    assert today.exit_code == 2
+    assert "--until" in today.stderr
+    lent = runner.invoke(
+        app, ["queue", "rebalance", "--absent", "rpatel", "--until", "2026-11-30", "--json"]
+    )
+    assert lent.exit_code == 0, lent.stderr
+    assert json.loads(lent.stdout)["until"] == "2026-11-30"
+    away = before - open_cases("rpatel")
+    assert len(away) > 1
+    kept_by_hand = sorted(away)[0]
+    (reference,) = db.execute(
+        'SELECT reference FROM "case" WHERE id = ?', (kept_by_hand,)
+    ).fetchone()
+    moved = runner.invoke(app, ["queue", "move", reference, "--to", "dlewis", "--reason", "x"])
+    assert moved.exit_code == 0, moved.stderr
+    monkeypatch.setenv("DRP_NOW", "2026-11-29T20:00:00+00:00")
+    assert runner.invoke(app, ["queue", "rescore"]).exit_code == 0
+    assert open_cases("rpatel") == before - away
+    monkeypatch.setenv("DRP_NOW", "2026-11-30T02:00:00+00:00")  # the nightly job that day
+    back = runner.invoke(app, ["queue", "rescore"])
+    assert back.exit_code == 0, back.stderr
+    assert f"{len(away) - 1} cases back to rpatel" in back.stdout
+    assert open_cases("rpatel") == before - {kept_by_hand}
+    assert runner.invoke(app, ["queue", "rescore"]).exit_code == 0
+    (returns,) = db.execute("SELECT count(*) FROM event WHERE kind = 'queue.returned'").fetchone()
+    assert returns == 1

@@ -93,3 +93,25 @@ def test_arrangements_check_cli(demo_store: Store, monkeypatch: pytest.MonkeyPat
     assert body["on"] == "2026-11-23"
     again = json.loads(runner.invoke(app, ["arrangements", "check", "--json"]).stdout)
     assert again["promises_broken"] == again["breached"] == 0  # nothing is judged twice
+
+
+def test_daily_report_is_readable_at_80_columns(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every figure whole at 80 columns (every column was cut to '…'): columns that do not fit
+    beside the officer go to a second table, each with the officer again."""
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("COLUMNS", "80")
+    table = runner.invoke(app, ["report", "daily", "--date", "2026-11-20"])
+    assert table.exit_code == 0, table.stderr
+    assert "…" not in table.stdout
+    assert max(len(line) for line in table.stdout.splitlines()) <= 80
+    rows = json.loads(
+        runner.invoke(app, ["report", "daily", "--date", "2026-11-20", "--format", "json"]).stdout
+    )["rows"]
+    words = table.stdout.split()
+    for row in rows:
+        assert row["officer"].split()[0] in words
+        for key in ("calls", "promised", "collected", "minutes_on_phone"):
+            assert str(row[key]) in words, (row["officer"], key)

@@ -299,3 +299,73 @@ def test_an_abandoned_call_keeps_a_due_callback_at_the_top(
     assert db.execute(
         'SELECT next_action_due FROM "case" WHERE reference = ?', (reference,)
     ).fetchone() == ("2026-11-23T09:00:00.000000+00:00",)
+
+
+def test_the_figures_line_stays_one_line_at_120_columns_and_its_clock_ticks(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """A busy day's figures wrapped the header onto a second line at 120 columns, and the time
+    in it was the time the queue was read, however long ago."""
+    from dataclasses import replace
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from drp_tui.app import create_app
+    from drp_tui.services.reports import OfficerFigures
+    from drp_tui.services.workstation import open_workstation
+    from tests.tui import settings_for
+
+    clock = [DEMO_NOW]
+    settings = settings_for(demo_store, tmp_path)
+    workstation = replace(open_workstation(settings), clock=lambda: clock[0])
+    busy = OfficerFigures(
+        "jmorgan",
+        "Jamie Morgan",
+        "Recovery",
+        calls=118,
+        right_party=64,
+        promises=37,
+        promised=Decimal("12345.67"),
+        arrangements=21,
+        target=120,
+    )
+
+    async def run() -> None:
+        app = create_app(settings, workstation)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            screen.post_message(QueueScreen.Loaded(screen.entries, busy))
+            await settle(pilot)
+            figures = screen.query_one("#figures", Static)
+            assert figures.size.height == 1
+            text = str(figures.render())
+            assert "10:30" in text
+            assert "118/120" in text
+            assert "callable" in text
+            clock[0] = DEMO_NOW + timedelta(minutes=2)
+            screen.tick_clock()  # what its once-a-second timer runs
+            await settle(pilot)
+            assert "10:32" in str(figures.render())
+
+    asyncio.run(run())
+
+
+def test_slash_searches_from_the_debtor_screen(demo_store: Store, tmp_path: Path) -> None:
+    """`/` on a case leaves the call (nothing recorded on it: not dialled) and opens the
+    search, as it does on the queue; it did nothing there."""
+    from screens.search import SearchModal
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("slash")
+            await settle(pilot)
+            assert isinstance(app.screen, SearchModal)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert isinstance(app.screen, QueueScreen)
+
+    asyncio.run(run())

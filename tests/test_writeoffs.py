@@ -348,3 +348,31 @@ def test_writeoff_cli_takes_evidence_as_key_value_pairs(
         .fetchone()
     )
     assert evidence == ("BR-1",)
+
+
+def test_writeoff_list_shows_ids_that_can_be_typed_back_at_80_columns(
+    demo_store: Store, policy: PolicyBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The id column was a 36-character UUID cut to 'c0f3…' at 80 columns: nothing an
+    officer could type back into 'drp writeoff approve'."""
+    reference, _ = a_debt(demo_store, "100", "900")
+    made = request_writeoff(
+        demo_store,
+        policy,
+        as_("akhan"),
+        debt_reference=reference,
+        reason_code="uneconomic",
+        amount=None,
+        note="£400 to collect at £2 a month",
+    )
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
+    monkeypatch.setenv("COLUMNS", "80")
+    listed = runner.invoke(app, ["writeoff", "list"])
+    assert listed.exit_code == 0, listed.stderr
+    rows = [line for line in listed.stdout.splitlines() if line.startswith("│")]
+    shown_id = rows[0].split("│")[1].strip()
+    assert made.id.startswith(shown_id)
+    approved = runner.invoke(app, ["writeoff", "approve", shown_id])
+    assert approved.exit_code == 0, approved.stderr

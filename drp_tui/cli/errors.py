@@ -39,6 +39,9 @@ class DrpGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        from drp_tui.cli.helptext import unwrap_help
+
+        unwrap_help(self)
         code = self._run(args, prog_name, complete_var, windows_expand_args, **extra)
         if standalone_mode:
             sys.exit(code)

@@ -65,3 +65,48 @@ def findings(*, warnings: Sequence[str] = (), errors: Sequence[str] = ()) -> Non
 
 def pounds(amount: Money) -> str:
     return format_money(amount)
+
+
+def fitted_tables(
+    title: str,
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str | Text]],
+    *,
+    right: Iterable[str] = (),
+) -> None:
+    """A table printed whole at any terminal width: the columns that do not fit beside the
+    first (the row's name) go into a second table (and a third...), each repeating the first,
+    rather than every column being cut to '…'. Headers wrap at spaces; figures never do."""
+    out = console()
+    aligned = set(right)
+    figures = [max([len(_plain(row[i])) for row in rows] + [1]) for i in range(len(headers))]
+    widths = [max(w, len(h)) for w, h in zip(figures, headers, strict=True)]  # headers whole
+    if sum(widths) + 3 * len(widths) + 1 > out.width:  # else headers wrap at their spaces
+        widths = [
+            max([w] + [len(word) for word in h.split()])
+            for w, h in zip(figures, headers, strict=True)
+        ]
+    groups: list[list[int]] = []
+    used = 1 + widths[0] + 3 if widths else 0  # the left edge, then each column and its rule
+    for index in range(1, len(headers)):
+        if groups and used + widths[index] + 3 <= out.width:
+            groups[-1].append(index)
+            used += widths[index] + 3
+        else:
+            groups.append([index])
+            used = 1 + widths[0] + 3 + widths[index] + 3
+    for number, group in enumerate(groups or [[]]):
+        table = Table(title=title if number == 0 else None, title_justify="left")
+        for index in [0, *group]:
+            table.add_column(
+                headers[index],
+                justify="right" if headers[index] in aligned else "left",
+                width=widths[index],
+            )
+        for row in rows:
+            table.add_row(*(row[i] for i in [0, *group]))
+        out.print(table)
+
+
+def _plain(value: str | Text) -> str:
+    return value.plain if isinstance(value, Text) else value

@@ -52,10 +52,32 @@ def _context(
     return settings, store, policy_for(settings), actor
 
 
-def _show_plan(plan: AllocationPlan, as_json: bool) -> None:
+def _give_back(store: Store, actor: Actor, as_json: bool) -> list[dict[str, object]]:
+    """Cases lent while an officer was away (rebalance --until) go back from their return
+    day: done before every allocation and by the nightly rescore."""
+    from drp_tui.services.allocation import return_lent_cases
+
+    returned = [{"officer": r.officer, "cases": r.cases} for r in return_lent_cases(store, actor)]
+    if not as_json:
+        for r in returned:
+            output.console().print(
+                f"[green]returned[/green] {r['cases']} cases back to {escape(str(r['officer']))} "
+                "(back from absence)"
+            )
+    return returned
+
+
+def _show_plan(
+    plan: AllocationPlan,
+    as_json: bool,
+    returned: list[dict[str, object]],
+    until: str | None = None,
+) -> None:
     if as_json:
         output.print_json(
             {
+                **({"until": until} if until else {}),
+                "returned": returned,
                 "strategy": plan.strategy,
                 "cases": plan.cases,
                 "committed": plan.committed,
@@ -68,7 +90,8 @@ def _show_plan(plan: AllocationPlan, as_json: bool) -> None:
         return
     verb = "allocated" if plan.committed else "would allocate (dry run)"
     out = output.console()
-    out.print(f"[bold]{verb} {plan.cases} cases ({plan.strategy})[/bold]")
+    back = f"; back to their officer on {until}" if until else ""
+    out.print(f"[bold]{verb} {plan.cases} cases ({plan.strategy}){back}[/bold]")
     table = Table("officer", "cases", "points")
     for officer, (count, points) in sorted(plan.per_officer.items()):
         table.add_row(officer, str(count), str(points))
@@ -100,6 +123,7 @@ def allocate(
     from drp_tui.services.queue import rescore
 
     _, store, policy, actor = _context("drp queue allocate", hub)
+    returned = [] if dry_run else _give_back(store, actor, as_json)
     if rescore_first:
         rescore(store, policy, actor.now())
     plan = allocate_cases(
@@ -111,21 +135,32 @@ def allocate(
         officer_ids=[o.strip() for o in officers.split(",") if o.strip()] if officers else None,
         dry_run=dry_run,
     )
-    _show_plan(plan, as_json)
+    _show_plan(plan, as_json, returned)
 
 
 @app.command("rebalance")
 def rebalance(
     absent: Annotated[str, typer.Option(help="The officer who is away.")],
+    until: Annotated[
+        str | None,
+        typer.Option(
+            help="The day they are back (YYYY-MM-DD): from then the cases go back to them, "
+            "at the nightly 'drp queue rescore' or the next allocation.",
+        ),
+    ] = None,
     strategy: StrategyOption = "balanced",
     dry_run: DryRun = False,
     hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Share an absent officer's open cases among the rest of their team (supervisors)."""
+    """Share an absent officer's open cases among the rest of their team (supervisors);
+    with --until, only until the day they are back."""
+    from drp_tui.domain.dates import parse_date
     from drp_tui.services.allocation import rebalance_absent
 
+    back = None if until is None else parse_date(until, "--until")
     _, store, policy, actor = _context("drp queue rebalance", hub)
+    returned = [] if dry_run else _give_back(store, actor, as_json)
     plan = rebalance_absent(
         store,
         policy,
@@ -133,8 +168,9 @@ def rebalance(
         absent=absent,
         strategy=choose(strategy, STRATEGIES, "--strategy"),
         dry_run=dry_run,
+        until=back,
     )
-    _show_plan(plan, as_json)
+    _show_plan(plan, as_json, returned, None if back is None else back.isoformat())
 
 
 @app.command("move")
@@ -158,24 +194,35 @@ def show(
     callable_only: Annotated[
         bool, typer.Option("--callable", help="Only cases that may be called now.")
     ] = False,
-    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    limit: Annotated[
+        int, typer.Option(help="At most this many rows (the first, by priority).")
+    ] = 50,
+    show_all: Annotated[bool, typer.Option("--all", help="Every case in the queue.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
-    """An officer's queue in priority order, with why each case may not be called now."""
+    """An officer's queue in priority order, with why each case may not be called now. The
+    JSON says whether it was cut to --limit ("truncated", "shown" of "total")."""
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.officers import require_officer
     from drp_tui.services.queue import officer_queue
 
     settings, store, policy, actor = _context()
     who = officer or settings.officer
     if not who:
-        from drp_tui.domain.errors import InputError
-
         raise InputError("--officer", "say whose queue (or set DRP_OFFICER)")
+    if limit < 1:
+        raise InputError("--limit", "must be at least 1 (--all shows every case)")
+    require_officer(store, who, "--officer" if officer else "DRP_OFFICER")
     entries = officer_queue(store, policy, who, actor.now(), only_callable=callable_only)
+    shown = entries if show_all else entries[:limit]
     if as_json:
         output.print_json(
             {
                 "officer": who,
                 "cases": len(entries),
+                "total": len(entries),
+                "shown": len(shown),
+                "truncated": len(shown) < len(entries),
                 "queue": [
                     {
                         "reference": e.reference,
@@ -187,7 +234,7 @@ def show(
                         "why_not": list(e.why_not),
                         "vulnerable": e.vulnerable,
                     }
-                    for e in entries[:limit]
+                    for e in shown
                 ],
             }
         )
@@ -199,10 +246,15 @@ def show(
         "score",
         "why",
         "call now?",
-        title=f"Queue for {who}: {len(entries)} cases",
+        title=f"Queue for {who}: {len(entries)} cases"
+        + (
+            f" (first {len(shown)} of {len(entries)} shown: --all or --limit for more)"
+            if len(shown) < len(entries)
+            else ""
+        ),
         title_justify="left",
     )
-    for number, e in enumerate(entries[:limit], start=1):
+    for number, e in enumerate(shown, start=1):
         call = "[green]yes[/green]" if e.callable_now else f"[dim]{'; '.join(e.why_not)}[/dim]"
         name = Text(escaped(e.name))  # stored text never drives the terminal
         if e.vulnerable:
@@ -238,12 +290,15 @@ def orphans_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
 
 @app.command("rescore")
 def rescore_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
-    """Recompute every open case's priority score and reason (after an import, say)."""
+    """Recompute every open case's priority score and reason (after an import, say); run
+    nightly. Cases lent while an officer was away (rebalance --until) go back to them from
+    the day they are back."""
     from drp_tui.services.queue import rescore
 
     _, store, policy, actor = _context("drp queue rescore --hub" if hub else None, hub)
+    returned = _give_back(store, actor, as_json)
     count = rescore(store, policy, actor.now())
     if as_json:
-        output.print_json({"rescored": count})
+        output.print_json({"rescored": count, "returned": returned})
         return
     output.console().print(f"[green]rescored[/green] {count} open cases")

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
 from drp_tui.cli import output
 from drp_tui.cli.params import choose, day
@@ -56,16 +55,18 @@ def _emit(title: str, rows: list[dict[str, Any]], fmt: str, extra: dict[str, Any
         if rows:
             sys.stdout.write(csv_text(list(rows[0]), rows))  # formulas neutralised
         return
-    table = Table(title=title, title_justify="left")
     columns = [c for c in (rows[0] if rows else {}) if c not in ("name", "team")]
-    for column in columns:
-        table.add_column(
-            column.replace("_", " "),
-            justify="left" if column in ("officer", "agency", "kind") else "right",
-        )
-    for row in rows:
-        table.add_row(*(_cell(row[c]) for c in columns))
-    output.console().print(table)
+    headers = [c.replace("_", " ") for c in columns]
+    output.fitted_tables(
+        title,
+        headers,
+        [[_cell(row[c]) for c in columns] for row in rows],
+        right=[
+            h
+            for c, h in zip(columns, headers, strict=True)
+            if c not in ("officer", "agency", "kind")
+        ],
+    )
 
 
 def _cell(value: Any) -> str:

@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 from rich.text import Text
 
 from drp_tui.cli import output
@@ -154,30 +153,25 @@ def list_command(
             }
         )
         return
-    table = Table(
-        "id",
-        "case",
-        "debt",
-        "amount",
-        "reason",
-        "requested by",
-        "status",
-        "decided by",
-        title=f"{len(rows)} write-off requests",
-        title_justify="left",
+    # The id as 'drp writeoff approve' takes it (its first 8 characters), never cut.
+    output.fitted_tables(
+        f"{len(rows)} write-off requests",
+        ["id", "case", "debt", "amount", "reason", "requested by", "status", "decided by"],
+        [
+            [
+                r.id[:8],
+                Text(r.case),
+                Text(r.debt),
+                f"£{r.amount:,.2f}",
+                r.reason,
+                Text(r.requested_by),
+                r.status,
+                Text(r.decided_by or ""),
+            ]
+            for r in rows
+        ],
+        right=["amount"],
     )
-    for r in rows:
-        table.add_row(
-            r.id,
-            Text(r.case),
-            Text(r.debt),
-            f"£{r.amount:,.2f}",
-            r.reason,
-            Text(r.requested_by),
-            r.status,
-            Text(r.decided_by or ""),
-        )
-    output.console().print(table)
 
 
 @app.command("reasons")

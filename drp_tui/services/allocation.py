@@ -7,7 +7,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from operator import itemgetter
 from typing import Any
 
@@ -23,8 +23,8 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import vulnerable_cases, with_agencies
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Case, Officer
-from drp_tui.store.rawsql import for_driver, is_sqlite, run
+from drp_tui.store.models import Case, Event, Officer
+from drp_tui.store.rawsql import chunks, for_driver, is_sqlite, run
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -90,6 +90,7 @@ def _reallocate(
         placed = with_agencies(connection)
         loads: dict[str, int] = defaultdict(int)
         items = []
+        case_ids: dict[CaseKey, str] = {}
         # In SQLite, cases are keyed by rowid here: the plan is then written back in table
         # order. Read through the driver's own cursor (same connection and transaction):
         # wrapping a million rows in SQLAlchemy Row objects costs more than the query.
@@ -109,6 +110,7 @@ def _reallocate(
                 if case_id in placed:  # with agencies: nothing for an officer to ask
                     continue
                 items.append(QueueItem(case_key, points, case_id in vulnerable))
+                case_ids[case_key] = case_id
             elif officer_id in skills:
                 loads[officer_id] += points + 1
         slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
@@ -124,6 +126,8 @@ def _reallocate(
         updates = sorted(plan.items(), key=itemgetter(0))
         _write_plan(connection, updates)
         digest = hashlib.sha256(repr(updates).encode()).hexdigest()
+        if detail.get("until"):  # lent while someone is away: which case went to whom
+            detail = {**detail, "lent": [[case_ids[key], officer] for key, officer in updates]}
         with Session(bind=connection) as session:
             append_event(
                 session,
@@ -205,8 +209,14 @@ def rebalance_absent(
     absent: str,
     strategy: Strategy,
     dry_run: bool = False,
+    until: date | None = None,
 ) -> AllocationPlan:
-    """Share an absent officer's open cases among the rest of their team."""
+    """Share an absent officer's open cases among the rest of their team. With `until` (the
+    day they are back), the cases go back to them from that day (`return_lent_cases`)."""
+    if until is not None and until <= actor.now().date():
+        raise InputError(
+            "--until", f"{until:%d %b %Y} is not after today: give the day they are back"
+        )
     with store.read() as session:
         officer = session.get(Officer, absent)
         if officer is None:
@@ -226,8 +236,58 @@ def rebalance_absent(
         strategy=strategy,
         kind="queue.rebalanced",
         dry_run=dry_run,
-        detail={"absent": absent},
+        detail={"absent": absent, **({"until": until.isoformat()} if until else {})},
     )
+
+
+@dataclass(frozen=True)
+class Returned:
+    officer: str
+    cases: int
+
+
+def return_lent_cases(store: Store, actor: Actor) -> list[Returned]:
+    """The rule for `rebalance --absent X --until DAY`: from DAY on, the cases lent out go back
+    to X, if X is an active officer again; a case moved by hand since (or closed) stays where
+    it is. Each rebalance is given back once (a `queue.returned` event names it). Run by the
+    nightly rescore and before every allocation."""
+    today = actor.now().date()
+    returned = []
+    with store.write() as session:
+        done = {
+            e.payload.get("rebalance")
+            for e in session.execute(
+                select(Event).where(col(Event.kind) == "queue.returned")
+            ).scalars()
+        }
+        for lent in session.execute(
+            select(Event).where(col(Event.kind) == "queue.rebalanced").order_by(col(Event.seq))
+        ).scalars():
+            until = lent.payload.get("until")
+            if not until or lent.id in done or date.fromisoformat(until) > today:
+                continue
+            absent = session.get(Officer, lent.payload["absent"])
+            if absent is None or not absent.active:
+                continue  # still away (or gone): the cases stay with the team
+            holders = dict(lent.payload.get("lent", []))
+            back = 0
+            for some in chunks(list(holders)):
+                for case in session.execute(
+                    select(Case).where(col(Case.id).in_(some), col(Case.status) == "open")
+                ).scalars():
+                    if case.officer_id == holders[case.id]:
+                        case.officer_id = absent.id
+                        back += 1
+            append_event(
+                session,
+                officer_id=actor.officer_id,
+                kind="queue.returned",
+                at=actor.now(),
+                event_id=actor.ids(),
+                payload={"rebalance": lent.id, "officer": absent.id, "cases": back},
+            )
+            returned.append(Returned(absent.id, back))
+    return returned
 
 
 def _case_by_reference(session: Session, reference: str) -> Case:

@@ -49,6 +49,17 @@ class TeamMember:
     open_cases: int
 
 
+def require_officer(store: Store, officer_id: str, option: str) -> Officer:
+    """The officer named by `option`; bad input if there is no such officer in this store."""
+    with store.read() as session:
+        officer = session.get(Officer, officer_id)
+    if officer is None:
+        raise InputError(
+            option, f"{officer_id!r} is not an officer in this store (see 'drp officer list --all')"
+        )
+    return officer
+
+
 def require_supervisor(store: Store, officer_id: str | None, command: str) -> Officer:
     if not officer_id:
         raise NotPermitted(f"{command} is for supervisors: set DRP_OFFICER to your officer id")
