@@ -58,6 +58,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
     """Dismisses with the amount available for priority debts when the officer uses it."""
 
     CSS_PATH = "affordability.tcss"
+    AUTO_FOCUS = "#income__earnings"  # as it is composed: a key typed at once lands there
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="affordability.save", priority=True),
         Binding("ctrl+u", "use", "Use surplus", id="affordability.use", priority=True),
@@ -129,7 +130,6 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#income__earnings", Input).focus()
         self.recalculate()
         self.blank = self.statement()  # the form as it opens, to tell if anything was typed
         self.load_latest()

@@ -19,6 +19,7 @@ from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
+from screens.keyorder import KeysInOrder
 from tests.conftest import DEMO_NOW
 from tests.threads import running_threads
 
@@ -64,7 +65,8 @@ async def settle(pilot: Pilot[Any]) -> None:
     while True:
         await pilot.pause()
         workers, threads = list(pilot.app.workers), running_threads()
-        if not workers and not threads:
+        keys = isinstance(pilot.app, KeysInOrder) and pilot.app.keys_pending
+        if not workers and not threads and not keys:
             return
         await asyncio.gather(*map(_finished, workers), *map(_returned, threads))
 
