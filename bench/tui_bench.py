@@ -89,10 +89,26 @@ def build(path: Path, cases: int, officers: int, events: int) -> None:
 async def painted(pilot: Any) -> None:
     """Every message already sent has been handled and the screen drawn. Pilot's own
     `press` and `pause` also wait for the process to look idle (at least 20 ms each), which
-    would swamp what is measured here, so keys go straight to the driver and the screen is
-    drawn as Textual's refresh timer would draw it."""
-    await pilot._wait_for_screen()
-    pilot.app.screen._on_timer_update()
+    would swamp what is measured here, so keys are posted to the app as the driver posts them,
+    and this waits for every widget on the screen to reach the end of its queue (each is
+    asked to call back once it has), then for the screen to be refreshed. Public calls only:
+    `call_later` and `call_after_refresh`."""
+    app = pilot.app
+    loop = asyncio.get_running_loop()
+    waiting = []
+    for node in (app, *app.screen.walk_children(with_self=True)):
+        done = loop.create_future()
+        if node.call_later(done.set_result, None):
+            waiting.append(done)
+    await asyncio.gather(*waiting)
+    await refreshed(app.screen)
+
+
+async def refreshed(screen: Any) -> None:
+    """Until `screen` has been refreshed (Textual's `call_after_refresh`)."""
+    done = asyncio.get_running_loop().create_future()
+    screen.call_after_refresh(done.set_result, None)
+    await done
 
 
 async def recalculated(calculator: Any, before: Any) -> None:
@@ -105,11 +121,10 @@ async def recalculated(calculator: Any, before: Any) -> None:
 
 
 def send_key(app: Any, key: str) -> None:
+    """A key as the terminal's driver delivers it: posted to the app."""
     from textual import events
 
-    event = events.Key(key, key if len(key) == 1 else None)
-    event.set_sender(app)
-    app._driver.send_message(event)
+    app.post_message(events.Key(key, key if len(key) == 1 else None))
 
 
 # --- one start, in a fresh process -----------------------------------------------------
@@ -277,7 +292,7 @@ def interactions(store: Path, runs: int) -> dict[str, list[float]]:
                         started = time.perf_counter()
                         send_key(app, key)
                         await recalculated(calculator, before)
-                        calculator._on_timer_update()
+                        await refreshed(calculator)
                         times["key"].append(time.perf_counter() - started)
                         statement = calculator.statement()
                         started = time.perf_counter()

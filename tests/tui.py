@@ -19,6 +19,7 @@ from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
+from screens.jobs import writes_running
 from screens.keyorder import KeysInOrder
 from tests.conftest import DEMO_NOW
 from tests.threads import running_threads
@@ -65,15 +66,23 @@ async def settle(pilot: Pilot[Any]) -> None:
     while True:
         await pilot.pause()
         workers, threads = list(pilot.app.workers), running_threads()
+        writes = writes_running(pilot.app)  # the job runner's, queued or running
         keys = isinstance(pilot.app, KeysInOrder) and pilot.app.keys_pending
-        if not workers and not threads and not keys:
+        if not workers and not threads and not writes and not keys:
             return
-        await asyncio.gather(*map(_finished, workers), *map(_returned, threads))
+        await asyncio.gather(
+            *map(_finished, workers), *map(_returned, threads), *map(_written, writes)
+        )
 
 
 async def _finished(worker: Worker[Any]) -> None:
     with suppress(WorkerFailed, WorkerCancelled):
         await worker.wait()
+
+
+async def _written(write: asyncio.Task[None]) -> None:
+    with suppress(asyncio.CancelledError):  # a failure is reported on screen by the runner
+        await asyncio.shield(write)
 
 
 async def _returned(call: Future[Any]) -> None:

@@ -17,6 +17,16 @@ from drp_tui.store.models import Assessment
 
 
 @dataclass(frozen=True)
+class AssessmentRequest:
+    """A statement to save on a case, as the form showed it (the shape `drp calc
+    affordability` reads). Built on the UI thread; the save assesses it again with the same
+    function the form's live figures come from, so what is kept is what it gives."""
+
+    case_id: str
+    statement: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class SavedStatement:
     """The latest statement on a case: what was entered, when (UTC) and by whom."""
 

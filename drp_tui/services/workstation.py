@@ -24,15 +24,17 @@ from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, outcome_refusal
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.domain.schedule import Schedule
 from drp_tui.domain.writeoff import WriteOffReasons, role_rank
 from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.arrangements import (
     ArrangementPreview,
+    ArrangementRequest,
     apply_order,
+    frequency_of,
     preview_arrangement,
 )
 from drp_tui.services.assessments import (
+    AssessmentRequest,
     SavedStatement,
     latest_assessment,
     save_assessment,
@@ -184,34 +186,30 @@ class Workstation:
     def preview_arrangement(
         self,
         debts: Sequence[DebtLine],
-        fields: dict[str, str],
+        fields: Mapping[str, str],
         monthly_offer: Decimal | None = None,
     ) -> ArrangementPreview:
         return preview_arrangement(
             self.policy, fields, debts=debts, today=self.now().date(), monthly_offer=monthly_offer
         )
 
-    def make_arrangement(
-        self,
-        case_id: str,
-        call_id: str,
-        debt_ids: Sequence[str],
-        schedule: Schedule,
-        frequency: str,
-        override_reason: str | None,
-    ) -> None:
+    def make_arrangement(self, request: ArrangementRequest) -> ArrangementPreview:
+        """The arrangement the builder showed, built again from what was typed (InputError if
+        it no longer can be) and saved on the call; what was saved."""
+        made = self.preview_arrangement(request.debts, request.fields, request.monthly_offer)
         make_arrangement(
             self.store,
             self.actor(),
             self.policy.holds,
-            case_id=case_id,
-            call_id=call_id,
-            debt_ids=debt_ids,
-            schedule=schedule,
-            frequency=frequency,
+            case_id=request.case_id,
+            call_id=request.call_id,
+            debt_ids=[d.id for d in request.debts],
+            schedule=made.schedule,
+            frequency=frequency_of(request.fields),
             apply_order=apply_order(self.policy, self.now().date()),
-            override_reason=override_reason,
+            override_reason=request.fields.get("override", "").strip() or None,
         )
+        return made
 
     def assess(self, statement: dict[str, Any]) -> Affordability:
         """Affordability of a statement as entered (InputError names the line to fix)."""
@@ -236,16 +234,15 @@ class Workstation:
             non_priority_balance=owed[False],
         )
 
-    def save_assessment(
-        self, case_id: str, statement: dict[str, Any], result: Affordability
-    ) -> SavedStatement:
-        """The statement saved, or the latest one kept if it is the same (one save, one
-        event)."""
+    def save_assessment(self, request: AssessmentRequest) -> SavedStatement:
+        """The statement assessed again and saved, or the latest one kept if it is the same
+        (one save, one event). InputError names a line to fix."""
+        result = self.assess(request.statement)
         row = save_assessment(
             self.store,
             self.actor(),
-            case_id=case_id,
-            statement=statement,
+            case_id=request.case_id,
+            statement=request.statement,
             result=affordability_summary(result),
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,
