@@ -6,6 +6,8 @@ before the first is handled; `burst` queues them the same way."""
 from __future__ import annotations
 
 import asyncio
+import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +15,12 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Input
 
+from drp_tui.services.policy import PolicyBook, load_policy
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
 from screens.outcome import OutcomeModal
+from tests.conftest import DEMO_NOW
 from tests.tui import app_for, enforceable_case, look_at, pass_idv, settle, text_of
 
 NAMES = {"-": "minus", "/": "slash", ".": "full_stop", " ": "space", ":": "colon", "£": "pound"}
@@ -135,3 +139,56 @@ def test_a_burst_fills_each_outcome_field(demo_store: Store, tmp_path: Path) -> 
             assert "rings friday" in value(modal, "notes") + value(modal, "reason")
 
     asyncio.run(run())
+
+
+def test_an_amount_far_outside_a_household_asks_to_be_checked(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The figures that ran together in issue 22: £145,035,020 of earnings is warned about
+    on screen, above the policy's check (affordability.toml [[figure_check]])."""
+
+    async def run() -> tuple[str, str]:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await on_a_verified_case(pilot, demo_store)
+            await burst(pilot, "a", "1450")
+            screen = app.screen
+            assert isinstance(screen, AffordabilityScreen)
+            usual = text_of(screen, "#af-summary")
+            await burst(pilot, "35020")  # 1450 350 20 run together
+            return usual, text_of(screen, "#af-summary")
+
+    usual, slipped = asyncio.run(run())
+    assert "check this figure" not in usual
+    assert "income earnings: £145,035,020.00 a month is far above" in slipped.replace("\n", " ")
+    assert "check this figure" in slipped.replace("\n", " ")
+
+
+def test_the_figure_check_is_policy_data(policy: PolicyBook, tmp_path: Path) -> None:
+    from drp_tui.domain.affordability import assess, statement_from_data
+
+    (check,) = policy.figure_checks
+    assert check.monthly_over == Decimal("20000.00")
+    folder = tmp_path / "policy"
+    shutil.copytree(policy.directory, folder)
+    toml = folder / "affordability.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            'monthly_over = "20000.00"', 'monthly_over = "900"'
+        ),
+        encoding="utf-8",
+    )
+    lowered = load_policy(folder)
+    statement = statement_from_data({"income": {"earnings": "1450"}})
+
+    def warned(book: PolicyBook) -> bool:
+        result = assess(
+            statement,
+            savings_rules=book.savings,
+            on=DEMO_NOW.date(),
+            figure_checks=book.figure_checks,
+        )
+        return any("check this figure" in w for w in result.warnings)
+
+    assert not warned(policy)
+    assert warned(lowered)

@@ -218,6 +218,7 @@ class Workstation:
             savings_rules=self.policy.savings,
             on=self.now().date(),
             guidelines=self.guidelines,
+            figure_checks=self.policy.figure_checks,
         )
 
     def council_offer(self, result: Affordability, debts: Sequence[DebtLine]) -> CouncilOffer:
