@@ -107,7 +107,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         self.then: str | None = "next"  # where to go once the outcome is saved
         self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
 
-    def shown(self) -> Hashable:
+    def showing(self) -> Hashable:
         """The case on screen: a read begun for another is dropped (RunsJobs)."""
         return self.case_id
 

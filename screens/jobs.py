@@ -124,11 +124,11 @@ def report_failure(app: App[Any], error: Exception, what: str) -> None:
 
 
 class RunsJobs(ShowsFailures):
-    """For a screen that reads and writes through the job runner. `shown()` says what the
+    """For a screen that reads and writes through the job runner. `showing()` says what the
     screen shows now (the case, the call): a read's result is used only if it has not
     changed since the read began."""
 
-    def shown(self) -> Hashable:
+    def showing(self) -> Hashable:
         return None
 
     def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
@@ -136,7 +136,7 @@ class RunsJobs(ShowsFailures):
         UI thread with its result, unless the screen has moved on."""
         assert isinstance(self, Screen)
         self.run_worker(
-            partial(_read, self, work, then, self.shown()),
+            partial(_read, self, work, then, self.showing()),
             thread=True,
             exclusive=True,
             group="read",
@@ -154,7 +154,7 @@ class RunsJobs(ShowsFailures):
     # Handlers by name, not @on: this is a mixin, and Textual collects @on handlers only
     # from its own classes.
     def on_read_done(self, message: ReadDone) -> None:
-        if message.shown == self.shown():
+        if message.shown == self.showing():
             message.then(message.result)
 
     def on_write_done(self, message: WriteDone) -> None:

@@ -59,10 +59,11 @@ def app_for(
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Return once nothing the app started is still running and the screen has caught up:
-    every worker, reads and writes, failed or not (the screen shows the failure; the test
-    looks at the screen), every thread a worker left running when it was cancelled (an
-    exclusive worker replaced by the next in its group: its thread goes on writing), and
-    whatever their results started in turn (a reload after a save, a read after a draw)."""
+    every worker, failed or not (the screen shows the failure; the test looks at the
+    screen), every write job queued or running (screens/jobs.py), every key still waiting
+    its turn (screens/keyorder.py), every thread a worker left running when it was
+    cancelled (a read replaced by a newer one: its thread goes on), and whatever their
+    results started in turn (a reload after a save, a read after a draw)."""
     while True:
         await pilot.pause()
         workers, threads = list(pilot.app.workers), running_threads()
