@@ -15,6 +15,7 @@ work given to a job must not either (it gets plain values built on the UI thread
 from __future__ import annotations
 
 import asyncio
+import sys
 import weakref
 from collections.abc import Callable, Hashable
 from functools import partial
@@ -55,7 +56,7 @@ class Writer:
     key) cannot cancel a write or lose its result."""
 
     def __init__(self, app: App[Any]) -> None:
-        self.app = app
+        self.app = weakref.ref(app)  # the app holds its writer (_WRITERS), not the other way
         self.turn = asyncio.Lock()  # first come, first served
         self.running: set[asyncio.Task[None]] = set()
 
@@ -81,8 +82,9 @@ class Writer:
             try:
                 result = await asyncio.get_running_loop().run_in_executor(None, work)
             except Exception as error:
-                if not screen.post_message(WriteFailed(error, what)):
-                    report_failure(self.app, error, what)  # the screen has closed
+                app = self.app()
+                if not screen.post_message(WriteFailed(error, what)) and app is not None:
+                    report_failure(app, error, what)  # the screen has closed
                 return
             if then is not None:
                 screen.post_message(WriteDone(result, then))
@@ -105,6 +107,10 @@ def writes_running(app: App[Any]) -> list[asyncio.Task[None]]:
 
 
 def report_failure(app: App[Any], error: Exception, what: str) -> None:
+    """Tell the officer: on screen, or (the app has closed meanwhile) on the terminal."""
+    if not app.is_running:
+        print(f"drp: not saved: {what} — {error_text(error)}", file=sys.stderr)
+        return
     if isinstance(error, Refused):
         app.notify(
             f"{error.message}. Nothing was saved; the attempt is recorded.",
