@@ -56,18 +56,17 @@ def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
         app = OneKey()
         async with app.run_test() as pilot:
             await pilot.pause()
-            (before,) = footer_keys(app.screen.query_one(KeysFooter))
+            before = footer_keys(app.screen.query_one(KeysFooter))[0]
             assert before.description == "Go"
             assert not before.has_class("-disabled")
             app.screen.refresh_bindings()
             await pilot.pause()
-            assert footer_keys(app.screen.query_one(KeysFooter)) == [
-                before
-            ]  # nothing changed: kept
+            kept = footer_keys(app.screen.query_one(KeysFooter))[0]
+            assert kept is before  # nothing changed: kept
             app.allowed = None  # shown, but not available now
             app.screen.refresh_bindings()
             await pilot.pause()
-            (after,) = footer_keys(app.screen.query_one(KeysFooter))
+            after = footer_keys(app.screen.query_one(KeysFooter))[0]
             assert after is not before
             assert after.description == "Go"
             assert after.has_class("-disabled")
