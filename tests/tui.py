@@ -53,8 +53,15 @@ def app_for(
     now: datetime = DEMO_NOW,
     keymap: dict[str, str] | None = None,
 ) -> DrpApp:
-    """The workstation on `store` as `officer`, at the demo's fixed time unless told."""
-    return create_app(settings_for(store, tmp_path, officer, home, now, keymap))
+    """The workstation on `store` as `officer`, at the demo's fixed time unless told. Its
+    messages stay up for the whole test: a message's time on screen is wall-clock time, so
+    on a busy machine a snapshot caught one gone (or not) by chance."""
+    app = create_app(settings_for(store, tmp_path, officer, home, now, keymap))
+    app.NOTIFICATION_TIMEOUT = STEADY_NOTIFICATIONS  # type: ignore[misc]
+    return app
+
+
+STEADY_NOTIFICATIONS = 3600.0  # seconds: longer than any test
 
 
 async def settle(pilot: Pilot[Any]) -> None:
