@@ -9,7 +9,7 @@ from time import monotonic
 from typing import Any, ClassVar
 
 from textual import events, on
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Input
@@ -19,10 +19,11 @@ from drp_tui.idle_gc import IdleCollector
 from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
+from screens.keyorder import KeysInOrder
 from screens.queue import QueueScreen
 
 
-class DrpApp(App[None]):
+class DrpApp(KeysInOrder):
     TITLE = "drp"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),

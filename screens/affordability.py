@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import partial
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Label, Select, Static
 
@@ -25,10 +25,11 @@ from drp_tui.domain.affordability import (
     CouncilOffer,
 )
 from drp_tui.domain.errors import InputError
-from drp_tui.services.assessments import SavedStatement
+from drp_tui.services.assessments import AssessmentRequest, SavedStatement
 from drp_tui.services.caseview import DebtLine
 from drp_tui.services.workstation import Workstation
-from screens.dialog import ShowsFailures
+from screens.dialog import show_failure
+from screens.jobs import RunsJobs
 from screens.text import LINE, caution, problem
 from screens.widgets import FormInput, KeysFooter
 
@@ -54,22 +55,16 @@ def label(category: str) -> str:
     return category.replace("_", " ").capitalize()
 
 
-class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
+class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
     """Dismisses with the amount available for priority debts when the officer uses it."""
 
     CSS_PATH = "affordability.tcss"
+    AUTO_FOCUS = "#income__earnings"  # as it is composed: a key typed at once lands there
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="affordability.save", priority=True),
         Binding("ctrl+u", "use", "Use surplus", id="affordability.use", priority=True),
         Binding("escape", "back", "Back", id="affordability.back"),
     ]
-
-    class Loaded(Message):
-        """The case's latest saved statement, read off the UI thread (None: never saved)."""
-
-        def __init__(self, saved: SavedStatement | None) -> None:
-            super().__init__()
-            self.saved = saved
 
     def __init__(self, workstation: Workstation, case_id: str, debts: Sequence[DebtLine]) -> None:
         super().__init__()
@@ -129,25 +124,28 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.query_one("#income__earnings", Input).focus()
         self.recalculate()
         self.blank = self.statement()  # the form as it opens, to tell if anything was typed
         self.load_latest()
 
-    @work(thread=True, exclusive=True, group="affordability-read", exit_on_error=False)
     def load_latest(self) -> None:
-        try:
-            saved = self.workstation.latest_assessment(self.case_id)
-        except Exception:
-            self.post_message(self.Loaded(None))  # a new statement may still be made
-            raise  # and the failure is shown (ShowsFailures)
-        self.post_message(self.Loaded(saved))
+        """The case's latest saved statement, read off the UI thread (None: never saved)."""
+        case_id = self.case_id
 
-    @on(Loaded)
-    def show_latest(self, message: Loaded) -> None:
+        def latest() -> SavedStatement | Exception | None:
+            try:
+                return self.workstation.latest_assessment(case_id)
+            except Exception as error:  # a new statement may still be made
+                return error
+
+        self.read(latest, self.show_latest)
+
+    def show_latest(self, saved: SavedStatement | Exception | None) -> None:
         """The form starts from the latest statement: a new one is that one, changed."""
         self.loaded = True
-        saved = message.saved
+        if isinstance(saved, Exception):
+            show_failure(self.app, saved)
+            return
         if saved is None:
             return
         if self.statement() != self.blank:  # the officer began before it came: theirs stays
@@ -302,7 +300,7 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             )
         summary.update(LINE.join(lines), layout=False)  # its size is fixed in the CSS
 
-    def ready(self) -> tuple[dict[str, Any], Affordability, CouncilOffer] | None:
+    def ready(self) -> tuple[AssessmentRequest, Affordability, CouncilOffer] | None:
         """The form as it is now and what it gives, read together on this thread, so what
         is saved is what was on the screen; None while it cannot be saved (a line to fix, or
         the saved statement still being read, which would have replaced the form)."""
@@ -316,7 +314,8 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             result = self.workstation.assess(statement)
         except InputError:
             return None
-        return statement, result, self.workstation.council_offer(result, self.debts)
+        offer = self.workstation.council_offer(result, self.debts)
+        return AssessmentRequest(self.case_id, statement, tuple(self.debts)), result, offer
 
     def action_save(self) -> None:
         ready = self.ready()
@@ -335,21 +334,25 @@ class AffordabilityScreen(ShowsFailures, Screen[Decimal | None]):
             return
         self.save(*ready, use=True)
 
-    @work(thread=True, exclusive=True, group="affordability", exit_on_error=False)
     def save(
-        self, statement: dict[str, Any], result: Affordability, offer: CouncilOffer, use: bool
+        self, request: AssessmentRequest, result: Affordability, offer: CouncilOffer, use: bool
     ) -> None:
-        before = self.saved
-        saved = self.workstation.save_assessment(self.case_id, statement, result, offer)
-        self.app.call_from_thread(self.show_saved, saved)
-        if use:
-            self.app.call_from_thread(self.dismiss, offer.amount)
+        """Saved by the job runner (never cancelled, a failure always shown), the statement
+        assessed again there with the function these figures came from."""
+        job = partial(self.workstation.save_assessment, request)
+        then = partial(self._saved, self.saved, offer.amount if use else None)
+        self.write(job, then, "the affordability statement")
+
+    def _saved(
+        self, before: SavedStatement | None, use: Decimal | None, saved: SavedStatement
+    ) -> None:
+        self.show_saved(saved)
+        if use is not None and self.app.screen is self:
+            self.dismiss(use)
         elif before is not None and saved.id == before.id:
-            self.app.call_from_thread(
-                self.notify, "No change since the saved statement: nothing new saved."
-            )
+            self.notify("No change since the saved statement: nothing new saved.")
         else:
-            self.app.call_from_thread(self.notify, "Assessment saved.")
+            self.notify("Assessment saved.")
 
     def action_back(self) -> None:
         self.dismiss(None)

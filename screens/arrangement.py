@@ -29,10 +29,13 @@ from screens.text import LINE, caution, problem
 
 @dataclass(frozen=True)
 class ArrangementPlan:
-    debt_ids: tuple[str, ...]  # in the order payments are applied
-    frequency: Frequency
+    """What the builder showed when confirmed: the debts in the order paid, the fields as
+    typed (the save builds the schedule from them again), and the schedule they gave."""
+
+    debts: tuple[DebtLine, ...]
+    fields: dict[str, str]
+    surplus: Decimal | None
     schedule: Schedule
-    override_reason: str | None
 
 
 Preview = Callable[[Sequence[DebtLine], dict[str, str], Decimal | None], ArrangementPreview]
@@ -162,11 +165,16 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         debts.highlighted = at + step
         self.refresh_preview()
 
+    def fields(self) -> dict[str, str]:
+        """The form as typed, with the frequency chosen."""
+        fields = {key: self.query_one(f"#{key}", Input).value for key in INPUTS}
+        fields["frequency"] = self.frequency()
+        return fields
+
     @on(Input.Changed)
     def refresh_preview(self) -> None:
         """Every keystroke: rebuild the schedule (tens of microseconds) and show it."""
-        fields = {key: self.query_one(f"#{key}", Input).value for key in INPUTS}
-        fields["frequency"] = self.frequency()
+        fields = self.fields()
         chosen = self.chosen()
         table = self.query_one("#preview", DataTable)
         checks = self.query_one("#checks", Static)
@@ -214,11 +222,8 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
     def confirm(self) -> None:
         if self.schedule is None or not self.schedule.possible or self.schedule.errors:
             return
-        override = self.query_one("#override", Input).value.strip() or None
         self.dismiss(
-            ArrangementPlan(
-                tuple(d.id for d in self.chosen()), self.frequency(), self.schedule, override
-            )
+            ArrangementPlan(tuple(self.chosen()), self.fields(), self.surplus, self.schedule)
         )
 
     @on(Button.Pressed, "#back")

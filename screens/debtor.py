@@ -3,40 +3,34 @@ holds are shown first; the script and the routes open for each debt are beside t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.cells import cell_len
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.domain.recovery import RouteCheck
-from drp_tui.services.authority import AuthorityRequest
+from drp_tui.services.arrangements import ArrangementPreview, ArrangementRequest
 from drp_tui.services.calls import CallInfo, Outcome
-from drp_tui.services.caseview import CaseView, DebtLine
+from drp_tui.services.caseview import CaseView
 from drp_tui.services.casework import Refused
 from drp_tui.services.workstation import Workstation
 from screens.actions import (
-    PhoneMark,
-    PhoneModal,
-    Referral,
-    ReferralModal,
     WriteOffAsk,
     WriteOffModal,
-    referral_routes,
 )
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
-from screens.authority import AuthorityModal
+from screens.debtor_actions import CaseActions
 from screens.debtor_view import (
     DEBT_COLUMNS,
     debt_cells,
@@ -48,13 +42,13 @@ from screens.debtor_view import (
     script_content,
     vulnerability_content,
 )
-from screens.dialog import PromptModal, ShowsFailures
 from screens.idv import IdvChoice, IdvModal
+from screens.jobs import RunsJobs
 from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
 
 
-class DebtorScreen(ShowsFailures, Screen[str | None]):
+class DebtorScreen(RunsJobs, CaseActions):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
@@ -91,14 +85,6 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
             super().__init__()
             self.view = view
 
-    class Left(Message):
-        """The call was checked for leaving: marked not dialled (`left`), or it needs an
-        outcome first."""
-
-        def __init__(self, call_id: str, left: bool, then: str | None) -> None:
-            super().__init__()
-            self.call_id, self.left, self.then = call_id, left, then
-
     def __init__(
         self, workstation: Workstation, case_id: str, reason: str, view: CaseView | None = None
     ) -> None:
@@ -106,7 +92,7 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         screen's first paint shows it; without it the screen opens the case itself."""
         super().__init__()
         self.workstation = workstation
-        self._styled_for: int | None = None  # the app's CSS when this screen was last styled
+        self.restyle = False  # the app's theme changed while this screen was put away
         self._begin(case_id, reason, view)
 
     def _begin(self, case_id: str, reason: str, view: CaseView | None) -> None:
@@ -120,6 +106,11 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
         self.recorded = False
         self.then: str | None = "next"  # where to go once the outcome is saved
+        self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
+
+    def showing(self) -> Hashable:
+        """The case on screen: a read begun for another is dropped (RunsJobs)."""
+        return self.case_id
 
     @property
     def on_call(self) -> bool:
@@ -158,36 +149,48 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         time from Enter to the next case on screen. That is needed only if the app's CSS
         changed (a new theme) while the screen was put away; the case shown is new content,
         not new styles. Runs before Textual's own handler, which reads the flag."""
-        generation = self.app._css_update_count
-        if generation == self._styled_for:
-            event.refresh_styles = False
-        self._styled_for = generation
+        event.refresh_styles, self.restyle = self.restyle, False
+        if self.leaving is not None:  # a failure shown over this screen was closed
+            (then,) = self.leaving
+            self.call_after_refresh(self.finish, then)
+
+    def _theme_changed(self, _: object) -> None:
+        self.restyle = True
+
+    def finish(self, then: str | None) -> None:
+        """Leave the call for `then`, once nothing is over this screen: a dismiss from under
+        a dialog (a failure reported meanwhile) would close the dialog instead."""
+        if self.app.screen is self:
+            self.leaving = None
+            self.dismiss(then)
+        else:
+            self.leaving = (then,)
 
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_interval(1, self._tick)
         if self.opened is None:
             self.open_case(self.case_id, self.reason)
         else:
             self.show_case(self.opened)
 
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def open_case(self, case_id: str, reason: str) -> None:
-        view = self.workstation.open_case(case_id, reason)
-        self.post_message(self.Loaded(view))
+        """A new call on the case (a write: its opening is audited), then the case shown."""
+        job = partial(self.workstation.open_case, case_id, reason)
+        self.write(job, self.show_view, "the opening of the case")
 
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
     def reload(self, case_id: str) -> None:
-        self.post_message(self.Loaded(self._read(case_id)))
-
-    def _read(self, case_id: str) -> CaseView:
-        """The case as this screen's call sees it (read on a worker thread)."""
-        return self.workstation.case(case_id, None if self.call is None else self.call.id)
+        """Read the case again as this screen's call sees it."""
+        call_id = None if self.call is None else self.call.id
+        self.read(partial(self.workstation.case, case_id, call_id), self.show_view)
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
+        self.show_view(message.view)
+
+    def show_view(self, view: CaseView) -> None:
         """Show the case as read, unless it is a late read of the previous case (or of an
         earlier call on it) or nothing has changed."""
-        view = message.view
         if view.case_id != self.case_id or view == self.view:
             return
         if self.call is not None and (view.call is None or view.call.id != self.call.id):
@@ -329,104 +332,48 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
 
     def _save_arrangement(self, plan: ArrangementPlan | None) -> None:
-        if plan is not None and self.call is not None:
-            self.save_arrangement(self.case_id, self.call.id, plan)
-
-    def save_arrangement(self, case_id: str, call_id: str, plan: ArrangementPlan) -> None:
-        self.write(
-            case_id,
-            partial(
-                self.workstation.make_arrangement,
-                case_id,
-                call_id,
-                plan.debt_ids,
-                plan.schedule,
-                plan.frequency,
-                plan.override_reason,
-            ),
-            f"Arrangement saved: {len(plan.schedule.instalments)} payments of "
-            f"£{plan.schedule.instalments[0].amount:,.2f}. Record the outcome (ARR) next.",
+        if plan is None or self.call is None:
+            return
+        request = ArrangementRequest(
+            self.case_id, self.call.id, plan.debts, plan.fields, plan.surplus
         )
 
-    @work(thread=True, group="write", exit_on_error=False)
-    def write(self, case_id: str, job: Callable[[], object], done: str = "") -> None:
-        """A store write off the UI thread, never cancelled by a later key: a refusal is
-        shown, then the case is read again (a failure reaches ShowsFailures)."""
-        try:
-            job()
-        except Refused as refused:
-            self.app.call_from_thread(self._refused, refused)
-            return
-        if done:
-            self.app.call_from_thread(self.notify, done, markup=False)
-        self.post_message(self.Loaded(self._read(case_id)))
+        def saved(made: ArrangementPreview) -> str:
+            first = made.schedule.instalments[0].amount
+            return (
+                f"Arrangement saved: {len(made.schedule.instalments)} payments of "
+                f"£{first:,.2f}. Record the outcome (ARR) next."
+            )
+
+        self.change(partial(self.workstation.make_arrangement, request), "the arrangement", saved)
+
+    def change(
+        self,
+        job: Callable[[], object],
+        what: str,
+        done: str | Callable[[Any], str] = "",
+    ) -> None:
+        """A write on the case on screen (never cancelled; a refusal or failure is shown);
+        once saved, `done` is said and the case is read again."""
+        case_id = self.case_id
+
+        def saved(result: object) -> None:
+            said = done(result) if callable(done) else done
+            if said:
+                self.notify(said, markup=False)
+            if self.case_id == case_id:
+                self.reload(case_id)
+
+        self.write(job, saved, what)
 
     def action_promise(self) -> None:
         if self.view is None or self._refused_up_front("promise"):
             return
         self.action_outcome(preset="PTP")
 
-    def action_note(self) -> None:
-        self.app.push_screen(
-            PromptModal(
-                "[b]Note[/b] (kept in the case history and the audit trail)",
-                "what happened, what was agreed",
-            ),
-            self._save_note,
-        )
-
-    def _save_note(self, text: str | None) -> None:
-        if text:
-            self.write(self.case_id, partial(self.workstation.add_note, self.case_id, text))
-
     def record_refusal(self, view: CaseView, action: str, message: str) -> None:
-        self.write(view.case_id, partial(self.workstation.refuse, view, action, message))
-
-    def action_phone(self) -> None:
-        if self.view is None:
-            return
-        if not self.view.phones:
-            self.notify("No phone numbers are held for this case.", severity="warning")
-            return
-        self.app.push_screen(PhoneModal(self.view.phones), self._mark_phone)
-
-    def _mark_phone(self, mark: PhoneMark | None) -> None:
-        if mark is not None:
-            job = partial(self.workstation.mark_phone, self.case_id, mark.phone_id, mark.status)
-            self.write(self.case_id, job)
-
-    def action_refer(self) -> None:
-        if self.view is None or self._refused_up_front("referral"):
-            return
-        routes = referral_routes(self.view)
-        if not routes:
-            self.notify(
-                "No debt on this case may go to an agency now: an enforcement agent needs a "
-                "liability order (or warrant), a collection agency a reminder first, and a "
-                "debt with an agency already must be recalled or returned first.",
-                severity="warning",
-                timeout=8,
-            )
-            return
-        self.open_referral(routes, self.view.verified)
-
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def open_referral(self, routes: list[tuple[DebtLine, RouteCheck]], shown: bool) -> None:
-        """The agencies come from the store, so they are read off the UI thread."""
-        assert self.view is not None
-        modal = ReferralModal(routes, self.workstation.agencies(), shown, self.view.vulnerabilities)
-        self.app.call_from_thread(self.app.push_screen, modal, self._refer)
-
-    def _refer(self, referral: Referral | None) -> None:
-        if referral is not None:
-            job = partial(
-                self.workstation.refer,
-                self.case_id,
-                referral.debt_id,
-                referral.agency_id,
-                referral.confirmation,
-            )
-            self.write(self.case_id, job, f"Referred to {referral.agency_name}.")
+        job = partial(self.workstation.refuse, view, action, message)
+        self.change(job, "the record of the refused attempt")
 
     def action_writeoff(self) -> None:
         if self.view is None or not self.view.debts:
@@ -459,8 +406,10 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
                 ask.note,
                 ask.evidence,
             )
-            self.write(
-                self.case_id, job, "Write-off requested; a supervisor or manager will decide."
+            self.change(
+                job,
+                "the write-off request",
+                "Write-off requested; a supervisor or manager will decide.",
             )
 
     def _refused(self, refused: Refused) -> None:
@@ -482,49 +431,40 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
     def leave(self, then: str | None) -> None:
         """Leave the call, then go `then`: "next" case, None (the queue) or "quit"."""
         if self.recorded:
-            self.dismiss(then)
+            self.finish(then)
         elif self.call is not None:
-            self.check_leaving(self.call.id, then)
+            call_id = self.call.id
+            job = partial(self.workstation.leave_call, call_id)
+            self.write(job, partial(self.left, call_id, then), "leaving the call")
 
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def check_leaving(self, call_id: str, then: str | None) -> None:
-        self.post_message(self.Left(call_id, self.workstation.leave_call(call_id), then))
-
-    @on(Left)
-    def left(self, message: Left) -> None:
-        if self.call is None or message.call_id != self.call.id:
+    def left(self, call_id: str, then: str | None, left: bool) -> None:
+        """The call was checked for leaving: marked not dialled (`left`), or it needs an
+        outcome first."""
+        if self.call is None or call_id != self.call.id:
             return
-        if message.left:
+        if left:
             self.recorded = True
             self.notify("Not dialled: no call recorded, and the case keeps its place.")
-            self.dismiss(message.then)
+            self.finish(then)
         else:
-            self.then = message.then
+            self.then = then
             self.action_outcome(self.LEAVE_PROMPT)
 
     def _save_outcome(self, outcome: Outcome | None) -> None:
         if outcome is None:
             self.then = "next"  # Back: the officer stays on the call; leaving is forgotten
         elif self.call is not None:
-            self.save_outcome(self.call.id, outcome)
+            call_id = self.call.id
+            job = partial(self.workstation.record_outcome, call_id, outcome)
+            self.write(job, partial(self.outcome_saved, call_id), "the outcome of the call")
 
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def save_outcome(self, call_id: str, outcome: Outcome) -> None:
-        try:
-            self.workstation.record_outcome(call_id, outcome)
-        except Refused as refused:
-            self.app.call_from_thread(self._refused, refused)
+    def outcome_saved(self, call_id: str, _: object = None) -> None:
+        """The call's outcome is in the store: on to the next case (or where asked)."""
+        if self.call is None or call_id != self.call.id:
             return
-        self.post_message(self.OutcomeSaved())
-
-    class OutcomeSaved(Message):
-        """The call's outcome is in the store."""
-
-    @on(OutcomeSaved)
-    def outcome_saved(self) -> None:
         self.recorded = True
         then, self.then = self.then, "next"
-        self.dismiss(then)
+        self.finish(then)
 
     def action_idv(self) -> None:
         offered = IdvModal(
@@ -533,39 +473,26 @@ class DebtorScreen(ShowsFailures, Screen[str | None]):
         )
         self.app.push_screen(offered, self._record_idv)
 
-    def action_authority(self) -> None:
-        if self.view is None or self.call is None:
-            return
-        message = self.workstation.authority_refusal(self.case_id, self.call.id)
-        if message is not None:
-            said = f"third-party authority: {message}"
-            self.write(self.case_id, partial(self.workstation.record_refusal, self.case_id,
-                                             "authority", said))  # fmt: skip
-            self._refused(Refused(said))
-            return
-        risks = self.workstation.third_party_risks(self.case_id)
-        self.app.push_screen(AuthorityModal(risks), self._record_authority)
-
-    def _record_authority(self, ask: AuthorityRequest | None) -> None:
-        if ask is not None and self.call is not None:
-            job = partial(self.workstation.record_authority, self.case_id, self.call.id, ask)
-            self.write(self.case_id, job, done=f"recorded: {ask.name} may {', '.join(ask.scope)}")
-
     def _record_idv(self, choice: IdvChoice | None) -> None:
-        if choice is not None and self.call is not None:
-            self.verify(self.case_id, self.call.id, choice)
-
-    @work(thread=True, exclusive=True, group="debtor", exit_on_error=False)
-    def verify(self, case_id: str, call_id: str, choice: IdvChoice) -> None:
-        result = self.workstation.verify(
-            call_id, choice.checks, choice.third_party, choice.authority_id
+        if choice is None or self.call is None:
+            return
+        job = partial(
+            self.workstation.verify,
+            self.call.id,
+            choice.checks,
+            choice.third_party,
+            choice.authority_id,
         )
+        then = partial(self._verified, self.case_id, choice.authority_id is not None)
+        self.write(job, then, "the ID&V check")
+
+    def _verified(self, case_id: str, chose_authority: bool, result: str) -> None:
         said = "third party with recorded authority" if result == "authorised" else result
-        if result == "third_party" and choice.authority_id is not None:
+        if result == "third_party" and chose_authority:
             said = "third party: fewer than two checks answered, so no authority is used"
-        self.app.call_from_thread(
-            self.notify,
+        self.notify(
             f"ID&V {said.replace('_', ' ')}",
             severity="information" if result in ("passed", "authorised") else "warning",
         )
-        self.post_message(self.Loaded(self._read(case_id)))
+        if case_id == self.case_id:
+            self.reload(case_id)

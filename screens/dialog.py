@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import on
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
@@ -137,6 +137,18 @@ class ErrorDialog(Dialog[None]):
         self.query_one("#back", Button).focus()
 
 
+def show_failure(app: App[Any], error: BaseException | None) -> None:
+    """Something the officer asked for failed: say what, and that nothing was lost."""
+    app.push_screen(
+        ErrorDialog(
+            "That did not work",
+            f"{error_text(error)}\n\nNothing was saved and nothing is lost: the case is as it "
+            "was before. Try again; if it happens again, tell your supervisor what you were "
+            "doing.",
+        )
+    )
+
+
 class ShowsFailures:
     """For screens that run store work in workers. A worker's state messages go to the
     screen that started it and do not bubble, so each such screen reports its own
@@ -145,11 +157,4 @@ class ShowsFailures:
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
             assert isinstance(self, Screen)
-            self.app.push_screen(
-                ErrorDialog(
-                    "That did not work",
-                    f"{error_text(event.worker.error)}\n\nNothing was "
-                    "saved and nothing is lost: the case is as it was before. Try again; if "
-                    "it happens again, tell your supervisor what you were doing.",
-                )
-            )
+            show_failure(self.app, event.worker.error)

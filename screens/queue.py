@@ -4,6 +4,7 @@ reason each is there and whether it may be called now."""
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
@@ -22,7 +23,8 @@ from drp_tui.services.caseview import CaseView
 from drp_tui.services.queue import QueueEntry
 from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
-from screens.dialog import PromptModal, ShowsFailures
+from screens.dialog import PromptModal
+from screens.jobs import RunsJobs
 from screens.widgets import KeysFooter
 
 if TYPE_CHECKING:
@@ -35,7 +37,7 @@ FIXED_WIDTH = 3 + 9 + 22 + 5 + 16 + 6 * 2  # #, case, name, score, call now, cel
 SHOWN_ROWS = 200
 
 
-class QueueScreen(ShowsFailures, Screen[None]):
+class QueueScreen(RunsJobs, Screen[None]):
     CSS_PATH = "queue.tcss"
     AUTO_FOCUS = "#queue"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -177,20 +179,22 @@ class QueueScreen(ShowsFailures, Screen[None]):
 
     def _open(self, case_id: str, reason: str = "queue") -> None:
         ahead = self.ahead if self.ahead is not None and self.ahead.case_id == case_id else None
-        self._open_case(case_id, reason, ahead)
+        self.write(
+            partial(self._open_case, case_id, reason, ahead),
+            self.show_case,
+            "the opening of the case",
+        )
 
-    @work(thread=True, exclusive=True, group="open", exit_on_error=False)
-    def _open_case(self, case_id: str, reason: str, ahead: CaseView | None) -> None:
-        """Record the opening, then show the case: as read ahead when its row was
-        highlighted (the debtor screen reads it again once drawn), else as read now. The
-        first paint is the case, never a loading line, and nothing of it is shown before
-        the opening is in the audit trail."""
+    def _open_case(self, case_id: str, reason: str, ahead: CaseView | None) -> Opened:
+        """Record the opening (a write: the job runner's), then show the case: as read
+        ahead when its row was highlighted (the debtor screen reads it again once drawn),
+        else as read now. The first paint is the case, never a loading line, and nothing of
+        it is shown before the opening is in the audit trail."""
         call = self.workstation.open_call(case_id, reason)
         # Read ahead before the call, so masked as every call starts: the same view.
         view = replace(ahead, call=call) if ahead is not None else None
         view = view or self.workstation.case(case_id, call.id)
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.Opened(view, reason, ahead is not None))
+        return self.Opened(view, reason, ahead is not None)
 
     @work(thread=True, exclusive=True, group="read-ahead")
     def _read_ahead(self, case_id: str) -> None:
@@ -254,14 +258,23 @@ class QueueScreen(ShowsFailures, Screen[None]):
         if queue is None:
             queue = self.workstation.queue()
         self.post_message(self.Loaded(queue, figures))
-        if not self.resume_checked:
-            self.resume_checked = True
-            for call in self.workstation.interrupted_calls()[:1]:
-                view = self.workstation.case(call.case_id, call.id)
-                self.post_message(self.Opened(view, call.reason, ahead=False, resumed=True))
+
+    def _interrupted(self) -> Opened | None:
+        """Calls cut off when drp last closed, marked so (a write), the first to finish."""
+        for call in self.workstation.interrupted_calls()[:1]:
+            view = self.workstation.case(call.case_id, call.id)
+            return self.Opened(view, call.reason, ahead=False, resumed=True)
+        return None
+
+    def _resume(self, opened: Opened | None) -> None:
+        if opened is not None:
+            self.show_case(opened)
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
+        if not self.resume_checked:  # once, at start: the queue first, then any call to finish
+            self.resume_checked = True
+            self.write(self._interrupted, self._resume, "finishing the calls cut off")
         self.entries = message.entries
         self.figures = message.figures
         self._show_figures(self._figures(message.figures))

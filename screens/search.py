@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Input, Static
 from drp_tui.domain.errors import InputError
 from drp_tui.services.caseview import SearchHit
 from drp_tui.services.workstation import Workstation
-from screens.dialog import ShowsFailures
+from screens.jobs import RunsJobs
 from screens.text import problem
 
 
@@ -27,7 +27,7 @@ class Opening:
     reason: str
 
 
-class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
+class SearchModal(RunsJobs, ModalScreen[Opening | None]):
     CSS_PATH = "search.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back", id="search.cancel"),
@@ -55,14 +55,22 @@ class SearchModal(ShowsFailures, ModalScreen[Opening | None]):
     def run_search(self) -> None:
         self.find(self.query_one("#query", Input).value)
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
     def find(self, text: str) -> None:
-        try:
-            hits = self.workstation.search(text)
-        except InputError as exc:
-            self.app.call_from_thread(self._message, problem(exc.message))
-            return
-        self.app.call_from_thread(self._show, hits)
+        """Search off the UI thread (a newer search replaces this one)."""
+
+        def search() -> list[SearchHit] | InputError:
+            try:
+                return self.workstation.search(text)
+            except InputError as exc:
+                return exc
+
+        self.read(search, self._found)
+
+    def _found(self, found: list[SearchHit] | InputError) -> None:
+        if isinstance(found, InputError):
+            self._message(problem(found.message))
+        else:
+            self._show(found)
 
     def _message(self, text: str | Content) -> None:
         self.query_one("#search-message", Static).update(text)

@@ -1,13 +1,53 @@
-"""Textual's stock widgets, changed only where they made drp slow."""
+"""The one place drp leans on Textual beyond its public API: the stock footer and text
+field, changed where they made drp slow, and (for tests) the footer's key widgets. There is
+no public way to do either: the footer's rebuild hook and the field's `virtual_size`
+reactive are Textual's own. `TESTED_WITH` is the Textual major version these were checked
+against; `check_textual` (run by tests/test_textual_adapter.py) fails loudly when another
+release is installed, or the hooks have moved, so the next upgrade looks here first."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Hashable
+from typing import Any
 
+import textual
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Input
+
+TESTED_WITH = 8  # textual's major version (pyproject pins textual>=8.2,<9)
+
+
+def check_textual() -> list[str]:
+    """What no longer holds for this module on the installed Textual; empty if all does."""
+    problems = []
+    major = int(textual.__version__.split(".")[0])
+    if major != TESTED_WITH:
+        problems.append(
+            f"textual {textual.__version__}: screens/widgets.py was checked on {TESTED_WITH}.x"
+        )
+    hook = getattr(Footer, "bindings_changed", None)
+    if hook is None or list(inspect.signature(hook).parameters) != ["self", "screen"]:
+        problems.append("Footer.bindings_changed(self, screen) is gone or changed")
+    if not isinstance(
+        Input.__dict__.get("virtual_size", Widget.__dict__.get("virtual_size")), Reactive
+    ):
+        problems.append("Input.virtual_size is no longer a reactive")
+    try:
+        from textual.widgets._footer import FooterKey  # noqa: F401
+    except ImportError:
+        problems.append("textual.widgets._footer.FooterKey is gone")
+    return problems
+
+
+def footer_keys(footer: Footer) -> list[Any]:
+    """The footer's widgets, one for each key it shows, with its `description` (for tests)."""
+    from textual.widgets._footer import FooterKey
+
+    return list(footer.query(FooterKey))
 
 
 class KeysFooter(Footer):

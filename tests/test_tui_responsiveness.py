@@ -16,7 +16,6 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.color import Color
 from textual.widgets import Input
-from textual.widgets._footer import FooterKey
 
 from drp_tui.app import create_app
 from drp_tui.idle_gc import FORCED_FULL_AFTER, IDLE_SECONDS, IdleCollector
@@ -24,7 +23,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.models import Event
 from screens.debtor import DebtorScreen
 from screens.queue import QueueScreen
-from screens.widgets import KeysFooter
+from screens.widgets import KeysFooter, footer_keys
 from tests.tui import (
     app_for,
     first_case,
@@ -57,16 +56,17 @@ def test_the_footer_is_rebuilt_only_when_its_keys_change() -> None:
         app = OneKey()
         async with app.run_test() as pilot:
             await pilot.pause()
-            before = app.screen.query_one(FooterKey)
+            before = footer_keys(app.screen.query_one(KeysFooter))[0]
             assert before.description == "Go"
             assert not before.has_class("-disabled")
             app.screen.refresh_bindings()
             await pilot.pause()
-            assert app.screen.query_one(FooterKey) is before  # nothing changed: kept
+            kept = footer_keys(app.screen.query_one(KeysFooter))[0]
+            assert kept is before  # nothing changed: kept
             app.allowed = None  # shown, but not available now
             app.screen.refresh_bindings()
             await pilot.pause()
-            after = app.screen.query_one(FooterKey)
+            after = footer_keys(app.screen.query_one(KeysFooter))[0]
             assert after is not before
             assert after.description == "Go"
             assert after.has_class("-disabled")

@@ -19,6 +19,8 @@ from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
+from screens.jobs import writes_running
+from screens.keyorder import KeysInOrder
 from tests.conftest import DEMO_NOW
 from tests.threads import running_threads
 
@@ -51,27 +53,44 @@ def app_for(
     now: datetime = DEMO_NOW,
     keymap: dict[str, str] | None = None,
 ) -> DrpApp:
-    """The workstation on `store` as `officer`, at the demo's fixed time unless told."""
-    return create_app(settings_for(store, tmp_path, officer, home, now, keymap))
+    """The workstation on `store` as `officer`, at the demo's fixed time unless told. Its
+    messages stay up for the whole test: a message's time on screen is wall-clock time, so
+    on a busy machine a snapshot caught one gone (or not) by chance."""
+    app = create_app(settings_for(store, tmp_path, officer, home, now, keymap))
+    app.NOTIFICATION_TIMEOUT = STEADY_NOTIFICATIONS  # type: ignore[misc]
+    return app
+
+
+STEADY_NOTIFICATIONS = 3600.0  # seconds: longer than any test
 
 
 async def settle(pilot: Pilot[Any]) -> None:
     """Return once nothing the app started is still running and the screen has caught up:
-    every worker, reads and writes, failed or not (the screen shows the failure; the test
-    looks at the screen), every thread a worker left running when it was cancelled (an
-    exclusive worker replaced by the next in its group: its thread goes on writing), and
-    whatever their results started in turn (a reload after a save, a read after a draw)."""
+    every worker, failed or not (the screen shows the failure; the test looks at the
+    screen), every write job queued or running (screens/jobs.py), every key still waiting
+    its turn (screens/keyorder.py), every thread a worker left running when it was
+    cancelled (a read replaced by a newer one: its thread goes on), and whatever their
+    results started in turn (a reload after a save, a read after a draw)."""
     while True:
         await pilot.pause()
         workers, threads = list(pilot.app.workers), running_threads()
-        if not workers and not threads:
+        writes = writes_running(pilot.app)  # the job runner's, queued or running
+        keys = isinstance(pilot.app, KeysInOrder) and pilot.app.keys_pending
+        if not workers and not threads and not writes and not keys:
             return
-        await asyncio.gather(*map(_finished, workers), *map(_returned, threads))
+        await asyncio.gather(
+            *map(_finished, workers), *map(_returned, threads), *map(_written, writes)
+        )
 
 
 async def _finished(worker: Worker[Any]) -> None:
     with suppress(WorkerFailed, WorkerCancelled):
         await worker.wait()
+
+
+async def _written(write: asyncio.Task[None]) -> None:
+    with suppress(asyncio.CancelledError):  # a failure is reported on screen by the runner
+        await asyncio.shield(write)
 
 
 async def _returned(call: Future[Any]) -> None:

@@ -134,6 +134,7 @@ def affordability(
         savings_rules=policy.savings,
         on=when,
         guidelines=guidelines_for(settings, guidelines),
+        figure_checks=policy.figure_checks,
     )
     extra = renewal_warnings(policy, "affordability", when)
     result = replace(result, warnings=result.warnings + extra)

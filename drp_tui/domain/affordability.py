@@ -64,6 +64,36 @@ class SavingsRule:
     monthly_cap: Money
 
 
+@dataclass(frozen=True)
+class FigureCheck:
+    """A line's monthly amount above `monthly_over` is asked to be checked (a warning)."""
+
+    dated: Dated
+    monthly_over: Money
+
+
+def load_figure_checks(doc: Mapping[str, Any], path: str) -> tuple[FigureCheck, ...]:
+    return read_rows(
+        doc,
+        "figure_check",
+        path,
+        lambda r: FigureCheck(r.dated(), r.money("monthly_over")),
+    )
+
+
+def figure_warnings(statement: Statement, checks: tuple[FigureCheck, ...], on: date) -> list[str]:
+    """A warning for each line far outside a household's range, under the check in force."""
+    if not checks:
+        return []
+    limit = in_force(checks, on, table="affordability.toml [[figure_check]]").monthly_over
+    return [
+        f"{line.section.replace('_', ' ')} {line.category.replace('_', ' ')}: "
+        f"£{line.monthly:,.2f} a month is far above a household's range — check this figure"
+        for line in statement.lines
+        if line.monthly > limit
+    ]
+
+
 def load_savings_rule(doc: Mapping[str, Any], path: str) -> tuple[SavingsRule, ...]:
     return read_rows(
         doc,
@@ -402,6 +432,7 @@ def assess(
     savings_rules: tuple[SavingsRule, ...],
     on: date,
     guidelines: GuidelineTable | None = None,
+    figure_checks: tuple[FigureCheck, ...] = (),
 ) -> Affordability:
     def total(section: str) -> Money:
         return sum((line.monthly for line in statement.lines if line.section == section), ZERO)
@@ -422,7 +453,7 @@ def assess(
     available_priority = surplus - savings
     priority_payments = sum((d.payment for d in statement.priority_debts), ZERO)
     available_non_priority = max(ZERO, available_priority - priority_payments)
-    warnings = []
+    warnings = figure_warnings(statement, figure_checks, on)
     if surplus < 0:
         warnings.append(
             f"outgoings exceed income by £{-surplus:,.2f} a month — consider a debt advice referral"

@@ -84,6 +84,20 @@ def schedule_from_form(
 
 
 @dataclass(frozen=True)
+class ArrangementRequest:
+    """An arrangement as the builder showed it: the debts in the order paid, the fields as
+    typed (with "frequency" and "override"), and the council's monthly offer if one was used.
+    Built on the UI thread; the save builds the schedule again with the same function the
+    builder's preview calls, and the store checks it again in its transaction."""
+
+    case_id: str
+    call_id: str
+    debts: tuple[DebtLine, ...]
+    fields: Mapping[str, str]
+    monthly_offer: Money | None = None
+
+
+@dataclass(frozen=True)
 class ArrangementPreview:
     """A schedule over the chosen debts (its findings include the order and the offer), and
     how much of each debt it covers, in the order they are paid."""

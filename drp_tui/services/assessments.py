@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import literal_column, select
 from sqlmodel import Session, col
@@ -14,6 +14,22 @@ from sqlmodel import Session, col
 from drp_tui.services.casework import Actor, _case, _event
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Assessment
+
+if TYPE_CHECKING:
+    from drp_tui.services.caseview import DebtLine
+
+
+@dataclass(frozen=True)
+class AssessmentRequest:
+    """A statement to save on a case, as the form showed it (the shape `drp calc
+    affordability` reads). Built on the UI thread; the save assesses it again with the same
+    function the form's live figures come from, so what is kept is what it gives."""
+
+    case_id: str
+    statement: dict[str, Any]
+    # The debts on screen: the council's offer on them is kept with the statement, for the
+    # builder and the arrangement to compare instalments with.
+    debts: tuple[DebtLine, ...] = ()
 
 
 @dataclass(frozen=True)

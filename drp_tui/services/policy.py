@@ -11,8 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from drp_tui.domain.affordability import (
+    FigureCheck,
     GuidelineTable,
     SavingsRule,
+    load_figure_checks,
     load_guidelines,
     load_savings_rule,
 )
@@ -66,6 +68,7 @@ class PolicyBook:
     savings: tuple[SavingsRule, ...]
     queue: tuple[QueueWeights, ...]
     writeoff: WriteOffPolicy
+    figure_checks: tuple[FigureCheck, ...] = ()  # amounts an officer is asked to check
     renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
 
 
@@ -81,6 +84,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "outcomes": ("outcome_codes.toml", load_outcomes),
     "recovery": ("recovery.toml", load_recovery),
     "savings": ("affordability.toml", load_savings_rule),
+    "figure_checks": ("affordability.toml", load_figure_checks),
     "queue": ("queue.toml", load_queue_weights),
     "writeoff": ("writeoff.toml", load_writeoff),
 }
@@ -104,12 +108,15 @@ def load_policy(directory: Path) -> PolicyBook:
     naming the file and row."""
     tables: dict[str, Any] = {}
     renewals: list[Watched] = []
+    read: set[str] = set()
     for key, (filename, loader) in POLICY_FILES.items():
         path = directory / filename
         doc = read_toml(path)
         tables[key] = loader(doc, str(path))
-        renewals += load_renewals(doc, str(path), filename)
-        _require_renewals(doc, path, filename)
+        if filename not in read:  # a file with two tables declares its renewals once
+            read.add(filename)
+            renewals += load_renewals(doc, str(path), filename)
+            _require_renewals(doc, path, filename)
     book = PolicyBook(directory=directory, renewals=tuple(renewals), **tables)
     _check_apply_order(book)
     return book

@@ -24,15 +24,17 @@ from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, outcome_refusal
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
-from drp_tui.domain.schedule import Schedule
 from drp_tui.domain.writeoff import WriteOffReasons, role_rank
 from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.arrangements import (
     ArrangementPreview,
+    ArrangementRequest,
     apply_order,
+    frequency_of,
     preview_arrangement,
 )
 from drp_tui.services.assessments import (
+    AssessmentRequest,
     SavedStatement,
     assessed_offer,
     latest_assessment,
@@ -214,34 +216,30 @@ class Workstation:
     def preview_arrangement(
         self,
         debts: Sequence[DebtLine],
-        fields: dict[str, str],
+        fields: Mapping[str, str],
         monthly_offer: Decimal | None = None,
     ) -> ArrangementPreview:
         return preview_arrangement(
             self.policy, fields, debts=debts, today=self.now().date(), monthly_offer=monthly_offer
         )
 
-    def make_arrangement(
-        self,
-        case_id: str,
-        call_id: str,
-        debt_ids: Sequence[str],
-        schedule: Schedule,
-        frequency: str,
-        override_reason: str | None,
-    ) -> None:
+    def make_arrangement(self, request: ArrangementRequest) -> ArrangementPreview:
+        """The arrangement the builder showed, built again from what was typed (InputError if
+        it no longer can be) and saved on the call; what was saved."""
+        made = self.preview_arrangement(request.debts, request.fields, request.monthly_offer)
         make_arrangement(
             self.store,
             self.actor(),
             self.policy.holds,
-            case_id=case_id,
-            call_id=call_id,
-            debt_ids=debt_ids,
-            schedule=schedule,
-            frequency=frequency,
+            case_id=request.case_id,
+            call_id=request.call_id,
+            debt_ids=[d.id for d in request.debts],
+            schedule=made.schedule,
+            frequency=frequency_of(request.fields),
             apply_order=apply_order(self.policy, self.now().date()),
-            override_reason=override_reason,
+            override_reason=request.fields.get("override", "").strip() or None,
         )
+        return made
 
     def assess(self, statement: dict[str, Any]) -> Affordability:
         """Affordability of a statement as entered (InputError names the line to fix)."""
@@ -250,6 +248,7 @@ class Workstation:
             savings_rules=self.policy.savings,
             on=self.now().date(),
             guidelines=self.guidelines,
+            figure_checks=self.policy.figure_checks,
         )
 
     def council_offer(self, result: Affordability, debts: Sequence[DebtLine]) -> CouncilOffer:
@@ -266,24 +265,20 @@ class Workstation:
             non_priority_balance=owed[False],
         )
 
-    def save_assessment(
-        self,
-        case_id: str,
-        statement: dict[str, Any],
-        result: Affordability,
-        offer: CouncilOffer | None = None,
-    ) -> SavedStatement:
-        """The statement saved, or the latest one kept if it is the same (one save, one
-        event); `offer`, the council's share it gave, is kept with it for the builder and
-        the arrangement to compare with."""
+    def save_assessment(self, request: AssessmentRequest) -> SavedStatement:
+        """The statement assessed again and saved, or the latest one kept if it is the same
+        (one save, one event), with the council's offer on the request's debts kept for the
+        builder and the arrangement to compare with. InputError names a line to fix."""
+        result = self.assess(request.statement)
         summary = affordability_summary(result)
-        if offer is not None:
+        if request.debts:
+            offer = self.council_offer(result, request.debts)
             summary["council_offer"] = f"{offer.amount:.2f}"
         row = save_assessment(
             self.store,
             self.actor(),
-            case_id=case_id,
-            statement=statement,
+            case_id=request.case_id,
+            statement=request.statement,
             result=summary,
             surplus=result.surplus,
             available_for_priority=result.available_for_priority,

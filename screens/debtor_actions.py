@@ -1,0 +1,130 @@
+"""The debtor screen's smaller actions, each a dialog then a write on the case: a note (t),
+a phone number marked (m), a debt referred to an agency (e), a third party's authority given
+by the debtor on this call (g)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from textual.screen import Screen
+
+from drp_tui.services.authority import AuthorityRequest
+from drp_tui.services.calls import CallInfo
+from drp_tui.services.caseview import CaseView
+from drp_tui.services.casework import Refused
+from drp_tui.services.workstation import Workstation
+from drp_tui.store.models import Agency
+from screens.actions import (
+    PhoneMark,
+    PhoneModal,
+    Referral,
+    ReferralModal,
+    referral_routes,
+)
+from screens.authority import AuthorityModal
+from screens.dialog import PromptModal
+
+T = TypeVar("T")
+
+
+class CaseActions(Screen[str | None]):
+    """Mixed into DebtorScreen, which gives what is declared here."""
+
+    workstation: Workstation
+    case_id: str
+    view: CaseView | None
+    call: CallInfo | None
+
+    def change(
+        self, job: Callable[[], object], what: str, done: str | Callable[[Any], str] = ""
+    ) -> None:
+        raise NotImplementedError
+
+    def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
+        raise NotImplementedError
+
+    def _refused_up_front(self, action: str) -> bool:
+        raise NotImplementedError
+
+    def _refused(self, refused: Refused) -> None:
+        raise NotImplementedError
+
+    def action_authority(self) -> None:
+        if self.view is None or self.call is None:
+            return
+        call_id = self.call.id
+        refusal = self.workstation.authority_refusal(self.case_id, call_id)
+        if refusal is not None:
+            said = f"third-party authority: {refusal}"
+            job = partial(self.workstation.record_refusal, self.case_id, "authority", said)
+            self.change(job, "the record of the refused attempt")
+            self._refused(Refused(said))
+            return
+        risks = self.workstation.third_party_risks(self.case_id)
+        self.app.push_screen(AuthorityModal(risks), partial(self._record_authority, call_id))
+
+    def _record_authority(self, call_id: str, ask: AuthorityRequest | None) -> None:
+        if ask is not None:
+            job = partial(self.workstation.record_authority, self.case_id, call_id, ask)
+            said = f"recorded: {ask.name} may {', '.join(ask.scope)}"
+            self.change(job, "the third party's authority", said)
+
+    def action_note(self) -> None:
+        self.app.push_screen(
+            PromptModal(
+                "[b]Note[/b] (kept in the case history and the audit trail)",
+                "what happened, what was agreed",
+            ),
+            self._save_note,
+        )
+
+    def _save_note(self, text: str | None) -> None:
+        if text:
+            self.change(partial(self.workstation.add_note, self.case_id, text), "the note")
+
+    def action_phone(self) -> None:
+        if self.view is None:
+            return
+        if not self.view.phones:
+            self.notify("No phone numbers are held for this case.", severity="warning")
+            return
+        self.app.push_screen(PhoneModal(self.view.phones), self._mark_phone)
+
+    def _mark_phone(self, mark: PhoneMark | None) -> None:
+        if mark is not None:
+            job = partial(self.workstation.mark_phone, self.case_id, mark.phone_id, mark.status)
+            self.change(job, "the phone number's status")
+
+    def action_refer(self) -> None:
+        if self.view is None or self._refused_up_front("referral"):
+            return
+        routes = referral_routes(self.view)
+        if not routes:
+            self.notify(
+                "No debt on this case may go to an agency now: an enforcement agent needs a "
+                "liability order (or warrant), a collection agency a reminder first, and a "
+                "debt with an agency already must be recalled or returned first.",
+                severity="warning",
+                timeout=8,
+            )
+            return
+        view = self.view
+
+        def chosen(agencies: list[Agency]) -> None:  # read off the UI thread, shown on it
+            modal = ReferralModal(routes, agencies, view.verified, view.vulnerabilities)
+            self.app.push_screen(modal, self._refer)
+
+        self.read(self.workstation.agencies, chosen)
+
+    def _refer(self, referral: Referral | None) -> None:
+        if referral is not None:
+            job = partial(
+                self.workstation.refer,
+                self.case_id,
+                referral.debt_id,
+                referral.agency_id,
+                referral.confirmation,
+            )
+            self.change(job, "the referral", f"Referred to {referral.agency_name}.")

@@ -1,0 +1,179 @@
+"""One job runner for the screens: store work off the UI thread, two kinds of it.
+
+*Reads* are exclusive per screen: a newer read replaces an older one (which runs on in its
+thread, but whose result is dropped), and a result is dropped too if what the screen shows
+(the case, the call) changed meanwhile. A read that fails shows the failure (ShowsFailures).
+
+*Writes* are never cancelled: not by a later key, not by the screen closing. They run one
+at a time, in the order asked (SQLite has one writer), each in its own transaction, and
+every one that fails is reported to the officer ("Not saved: … — try again"), by the screen
+that asked if it is still there, else by the app. A refusal by the rules is shown as one.
+
+Both return to the UI thread only by message: nothing here touches a widget off it, and the
+work given to a job must not either (it gets plain values built on the UI thread)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import weakref
+from collections.abc import Callable, Hashable
+from functools import partial
+from typing import Any, TypeVar
+
+from textual.app import App
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import get_current_worker
+
+from drp_tui.services.casework import Refused
+from screens.dialog import ErrorDialog, ShowsFailures, error_text
+
+T = TypeVar("T")
+
+
+class ReadDone(Message, bubble=False):
+    def __init__(self, result: Any, then: Callable[[Any], None], shown: Hashable) -> None:
+        super().__init__()
+        self.result, self.then, self.shown = result, then, shown
+
+
+class WriteDone(Message, bubble=False):
+    def __init__(self, result: Any, then: Callable[[Any], None]) -> None:
+        super().__init__()
+        self.result, self.then = result, then
+
+
+class WriteFailed(Message, bubble=False):
+    def __init__(self, error: Exception, what: str) -> None:
+        super().__init__()
+        self.error, self.what = error, what
+
+
+class Writer:
+    """The app's one writer: write jobs queued in order, each run in a thread when the one
+    before it has finished. Held by the app, not a screen, so closing a screen (or the next
+    key) cannot cancel a write or lose its result."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = weakref.ref(app)  # the app holds its writer (_WRITERS), not the other way
+        self.turn = asyncio.Lock()  # first come, first served
+        self.running: set[asyncio.Task[None]] = set()
+
+    def submit(
+        self,
+        screen: Screen[Any],
+        work: Callable[[], T],
+        then: Callable[[T], None] | None,
+        what: str,
+    ) -> None:
+        task = asyncio.create_task(self._run(screen, work, then, what))
+        self.running.add(task)
+        task.add_done_callback(self.running.discard)
+
+    async def _run(
+        self,
+        screen: Screen[Any],
+        work: Callable[[], T],
+        then: Callable[[T], None] | None,
+        what: str,
+    ) -> None:
+        async with self.turn:
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(None, work)
+            except Exception as error:
+                app = self.app()
+                if not screen.post_message(WriteFailed(error, what)) and app is not None:
+                    report_failure(app, error, what)  # the screen has closed
+                return
+            if then is not None:
+                screen.post_message(WriteDone(result, then))
+
+
+_WRITERS: weakref.WeakKeyDictionary[App[Any], Writer] = weakref.WeakKeyDictionary()
+
+
+def writer(app: App[Any]) -> Writer:
+    found = _WRITERS.get(app)
+    if found is None:
+        found = _WRITERS[app] = Writer(app)
+    return found
+
+
+def writes_running(app: App[Any]) -> list[asyncio.Task[None]]:
+    """The app's write jobs not yet finished (queued or running), for tests to wait for."""
+    found = _WRITERS.get(app)
+    return [] if found is None else list(found.running)
+
+
+def report_failure(app: App[Any], error: Exception, what: str) -> None:
+    """Tell the officer: on screen, or (the app has closed meanwhile) on the terminal."""
+    if not app.is_running:
+        print(f"drp: not saved: {what} — {error_text(error)}", file=sys.stderr)
+        return
+    if isinstance(error, Refused):
+        app.notify(
+            f"{error.message}. Nothing was saved; the attempt is recorded.",
+            severity="error",
+            timeout=8,
+            markup=False,
+        )
+        return
+    app.push_screen(
+        ErrorDialog(
+            "Not saved",
+            f"Not saved: {what} — {error_text(error)} — try again.\n\nNothing was saved and "
+            "nothing is lost: the case is as it was before. If it happens again, tell your "
+            "supervisor what you were doing.",
+        )
+    )
+
+
+class RunsJobs(ShowsFailures):
+    """For a screen that reads and writes through the job runner. `showing()` says what the
+    screen shows now (the case, the call): a read's result is used only if it has not
+    changed since the read began."""
+
+    def showing(self) -> Hashable:
+        return None
+
+    def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
+        """`work` off the UI thread, replacing this screen's read in progress; `then` on the
+        UI thread with its result, unless the screen has moved on."""
+        assert isinstance(self, Screen)
+        self.run_worker(
+            partial(_read, self, work, then, self.showing()),
+            thread=True,
+            exclusive=True,
+            group="read",
+            exit_on_error=False,
+        )
+
+    def write(
+        self, work: Callable[[], T], then: Callable[[T], None] | None = None, what: str = ""
+    ) -> None:
+        """`work` (one transaction) after the writes before it; `then` on the UI thread with
+        its result; a failure is reported whatever happens to this screen meanwhile."""
+        assert isinstance(self, Screen)
+        writer(self.app).submit(self, work, then, what or "your change")
+
+    # Handlers by name, not @on: this is a mixin, and Textual collects @on handlers only
+    # from its own classes.
+    def on_read_done(self, message: ReadDone) -> None:
+        if message.shown == self.showing():
+            message.then(message.result)
+
+    def on_write_done(self, message: WriteDone) -> None:
+        message.then(message.result)
+
+    def on_write_failed(self, message: WriteFailed) -> None:
+        assert isinstance(self, Screen)
+        report_failure(self.app, message.error, message.what)
+
+
+def _read(
+    screen: Screen[Any], work: Callable[[], T], then: Callable[[T], None], shown: Any
+) -> None:
+    result = work()
+    if not get_current_worker().is_cancelled:
+        screen.post_message(ReadDone(result, then, shown))

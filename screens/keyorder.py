@@ -1,0 +1,88 @@
+"""Keys applied one at a time, in the order typed, whatever the load.
+
+Textual routes a key to the widget focused when the key is *taken from the app's queue*,
+by posting it to that widget's own queue; the key then bubbles up to the screen and the app,
+and only there do bindings run, Tab's move to the next field among them. When keys arrive
+together (a terminal hands a pasted or fast-typed string, or `tmux send-keys`, over in one
+read; or the machine is busy and they pile up), the app routes all of them before the first
+Tab has bubbled up: `1450 Tab Tab 350` put `1450350` in the first field and moved focus on
+twice after. Likewise keys typed just after the key that opens a form reached the old screen,
+or no field, before the form was up.
+
+So the app holds a key back until the one before it has been handled all the way: its trip
+down to the focused widget and back up through the bindings (a `KeyHandled` marker posted
+behind it, which reaches the app only after the key has), and then until the screen on top
+is idle (a new form mounted, its first field focused). The next key is then routed to the
+field focused at that moment."""
+
+from __future__ import annotations
+
+from collections import deque
+from functools import partial
+
+from textual import events
+from textual.app import App, ScreenStackError
+from textual.message import Message
+from textual.timer import Timer
+
+STUCK_SECONDS = 1.0  # a marker lost with a widget removed under it: never hold the keyboard
+
+
+class KeyHandled(Message):
+    """Follows a key from the widget it was routed to up to the app."""
+
+    def __init__(self, key: events.Key) -> None:
+        super().__init__()
+        self.key = key
+
+
+class KeysInOrder(App[None]):
+    """An app whose keys from the terminal are handled strictly one after another."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._key_in_hand: events.Key | None = None
+        self._keys_waiting: deque[events.Key] = deque()
+        self._stuck: Timer | None = None
+
+    async def on_event(self, event: events.Event) -> None:
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
+            return
+        if self._key_in_hand is not None and event is not self._key_in_hand:
+            self._keys_waiting.append(event)  # its turn comes when the one in hand is done
+            return
+        self._key_in_hand = event
+        await super().on_event(event)  # routed to the focused widget, or a priority binding
+        try:
+            target = self.focused or self.screen
+        except ScreenStackError:  # the app is closing
+            return
+        target.post_message(KeyHandled(event))
+        self._stuck = self.set_timer(STUCK_SECONDS, partial(self._release, event))
+
+    def on_key_handled(self, message: KeyHandled) -> None:
+        """The key has been through the bindings: once the screen on top (maybe one the
+        key opened) has caught up, the next key goes."""
+        if message.key is not self._key_in_hand:
+            return
+        try:
+            self.screen.call_after_refresh(self._release, message.key)
+        except ScreenStackError:
+            self._release(message.key)
+
+    def _release(self, key: events.Key) -> None:
+        if key is not self._key_in_hand:
+            return  # released already (the marker came back after the timer gave up)
+        if self._stuck is not None:
+            self._stuck.stop()
+            self._stuck = None
+        self._key_in_hand = None
+        if self._keys_waiting:
+            self._key_in_hand = self._keys_waiting.popleft()
+            self.post_message(self._key_in_hand)
+
+    @property
+    def keys_pending(self) -> int:
+        """Keys typed and not yet handled (the one in hand and those waiting)."""
+        return len(self._keys_waiting) + (self._key_in_hand is not None)
