@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from operator import itemgetter
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -30,7 +29,6 @@ from drp_tui.store.rawsql import chunks, is_sqlite, run
 
 CHUNK = 5_000
 BULK_MIN_ROWS = 10_000
-_KEY = itemgetter(0)
 # The tables an import writes, parents first (as the foreign keys require).
 LOADED_TABLES = ("person", "case", "address", "phone", "debt", "debtparty")
 
@@ -173,7 +171,6 @@ def write_rows(
         )
         for ref, row in people.items()
     ]
-    person_rows.sort(key=_KEY)
     _many(connection, _PERSON_UPSERT, person_rows)
     next_number = _next_case_number(connection)
     new_cases = []
@@ -182,11 +179,8 @@ def write_rows(
         if pid not in existing_people:
             new_cases.append((case_ids[ref], f"C{next_number:07d}", pid))
             next_number += 1
-    new_cases.sort(key=_KEY)
     _many(connection, _CASE_INSERT, new_cases)
-    addresses.sort(key=_KEY)
     _many(connection, _ADDRESS_INSERT, addresses)
-    phones.sort(key=_KEY)
     _many(connection, _PHONE_INSERT, phones)
     debts = [
         (
@@ -206,7 +200,6 @@ def write_rows(
         )
         for index, row in enumerate(rows)
     ]
-    debts.sort(key=_KEY)
     total = len(debts)
     for start in range(0, total, CHUNK):
         _many(connection, _DEBT_UPSERT, debts[start : start + CHUNK])
