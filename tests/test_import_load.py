@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from drp_tui.services import import_load
 from drp_tui.services.importer import ImportResult, import_cases, read_mapping
 from drp_tui.services.policy import PolicyBook
+from drp_tui.store import bulk
 from drp_tui.store.engine import open_store
 from tests.test_import import AT, GOOD, extract
 
@@ -71,18 +71,18 @@ def test_a_bulk_load_ends_with_the_rows_and_indexes_of_a_row_by_row_load(
     tmp_path: Path, stages: dict[str, tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     csv_path = extract(tmp_path, *GOOD)
-    monkeypatch.setattr(import_load, "BULK_MIN_ROWS", 10**9)
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 10**9)
     row_by_row = load(tmp_path / "row.sqlite", csv_path, stages)
     phases: list[str] = []
-    monkeypatch.setattr(import_load, "BULK_MIN_ROWS", 1)
-    bulk = load(
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+    in_bulk = load(
         tmp_path / "bulk.sqlite",
         csv_path,
         stages,
         progress=lambda phase, done, total: phases.append(phase),
     )
     assert "indexing" in phases  # the bulk path was taken
-    assert (bulk.people_new, bulk.debts_new) == (row_by_row.people_new, row_by_row.debts_new)
+    assert (in_bulk.people_new, in_bulk.debts_new) == (row_by_row.people_new, row_by_row.debts_new)
     assert contents(tmp_path / "bulk.sqlite") == contents(tmp_path / "row.sqlite")
     assert indexes(tmp_path / "bulk.sqlite") == indexes(tmp_path / "row.sqlite")
     db = sqlite3.connect(tmp_path / "bulk.sqlite")
@@ -96,7 +96,7 @@ def test_a_bulk_load_that_fails_part_way_leaves_the_store_and_its_indexes_as_the
     path = tmp_path / "drp.sqlite"
     open_store(path).engine.dispose()
     before = indexes(path)
-    monkeypatch.setattr(import_load, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
 
     def fail_while_indexing(phase: str, done: int, total: int) -> None:
         if phase == "indexing" and done == 3:
@@ -112,7 +112,7 @@ def test_a_small_import_into_a_large_store_keeps_its_indexes_in_place(
     tmp_path: Path, stages: dict[str, tuple[str, ...]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "drp.sqlite"
-    monkeypatch.setattr(import_load, "BULK_MIN_ROWS", 1)
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
     load(path, extract(tmp_path, *GOOD[:2]), stages)  # two debts in an empty store: bulk
     phases: list[str] = []
     load(  # one more debt: far fewer than the store holds

@@ -21,6 +21,7 @@ from drp_tui.services.casework import Actor
 from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import vulnerable_cases, with_agencies
+from drp_tui.store import bulk
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Officer
@@ -155,16 +156,22 @@ def _write_plan(connection: Connection, updates: Sequence[tuple[CaseKey, str]]) 
             ([key for key, _ in updates], [officer for _, officer in updates]),
         )
         return
-    # In rowid (table) order, from a temporary plan table, through a large page cache.
+    # In rowid (table) order, from a temporary plan table, through a large page cache. When
+    # most cases move (the morning's allocation), the officer index is built again afterwards
+    # rather than updated a million times (measured: about half the UPDATE's time).
     connection.exec_driver_sql("PRAGMA cache_size = -262144")
     connection.exec_driver_sql(
         "CREATE TEMP TABLE allocation (row INTEGER PRIMARY KEY, officer TEXT NOT NULL)"
     )
     connection.exec_driver_sql("INSERT INTO allocation VALUES (?, ?)", list(updates))
+    rebuilt = []
+    if bulk.worth_rebuilding(connection, "case", len(updates)):
+        rebuilt = bulk.drop_indexes(connection, ["case"], column="officer_id")
     connection.exec_driver_sql(
         'UPDATE "case" SET officer_id = allocation.officer FROM allocation '
         'WHERE "case".rowid = allocation.row'
     )
+    bulk.rebuild(connection, rebuilt)
     connection.exec_driver_sql("DROP TABLE allocation")
     connection.exec_driver_sql("PRAGMA cache_size = -2000")
 

@@ -24,11 +24,11 @@ from typing import Any, Protocol
 from sqlalchemy import Connection
 
 from drp_tui.domain.extract import ExtractRow
+from drp_tui.store import bulk
 from drp_tui.store.ids import host_id, random_ids
 from drp_tui.store.rawsql import chunks, is_sqlite, run
 
 CHUNK = 5_000
-BULK_MIN_ROWS = 10_000
 # The tables an import writes, parents first (as the foreign keys require).
 LOADED_TABLES = ("person", "case", "address", "phone", "debt", "debtparty")
 
@@ -111,24 +111,9 @@ def _iso(day: date | None) -> str | None:
 def is_bulk(connection: Connection, new_debts: int) -> bool:
     """Whether to load with the secondary indexes built afterwards: a SQLite store, and a load
     of at least BULK_MIN_ROWS new debts that at least doubles the debt table."""
-    if not is_sqlite(connection) or new_debts < BULK_MIN_ROWS:
+    if not is_sqlite(connection) or new_debts < bulk.BULK_MIN_ROWS:
         return False
     return new_debts >= _count(connection, "debt")
-
-
-def drop_secondary_indexes(connection: Connection, tables: Sequence[str]) -> list[str]:
-    """Drop the named indexes of `tables` (inside the caller's transaction) and return the SQL
-    that makes them again. The indexes behind primary keys and unique constraints stay."""
-    marks = ",".join("?" * len(tables))
-    found = run(
-        connection,
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-        f"AND tbl_name IN ({marks}) ORDER BY name",
-        tuple(tables),
-    ).fetchall()
-    for name, _ in found:
-        connection.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [str(sql) for _, sql in found]
 
 
 def write_rows(
@@ -156,7 +141,7 @@ def write_rows(
     addresses, phones = _contact_details(connection, people, person_ids, existing_people)
     counts.bulk = is_bulk(connection, counts.debts_new)
     if counts.bulk:
-        counts.rebuilt_indexes = drop_secondary_indexes(connection, LOADED_TABLES)
+        counts.rebuilt_indexes = bulk.drop_indexes(connection, LOADED_TABLES)
 
     person_rows = [
         (
@@ -215,7 +200,7 @@ def write_rows(
         if progress:
             progress("indexing", 0, len(counts.rebuilt_indexes))
         for done, sql in enumerate(counts.rebuilt_indexes, start=1):
-            connection.exec_driver_sql(sql)
+            bulk.rebuild(connection, [sql])
             if progress:
                 progress("indexing", done, len(counts.rebuilt_indexes))
     return counts
