@@ -71,7 +71,8 @@ class Address(SQLModel, table=True):
 
 class Phone(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
-    person_id: str = Field(foreign_key="person.id", index=True)
+    # Looked up through the unique (person_id, number) index (migration 0004).
+    person_id: str = Field(foreign_key="person.id")
     number: str = Field(description="E.164, e.g. +447700900123")
     kind: str = "mobile"
     status: str = Field(default="good", description="good, wrong or disconnected")
