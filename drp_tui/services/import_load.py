@@ -88,6 +88,8 @@ def _many(connection: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> 
 
 def _existing(connection: Connection, table: str, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
+    if run(connection, f'SELECT 1 FROM "{table}" LIMIT 1').first() is None:
+        return found  # the first import: nothing to look up
     for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         rows = run(connection, f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk))
@@ -104,8 +106,19 @@ def _pence(amount: Any) -> int:
     return int(amount * 100)
 
 
+_ISO: dict[date, str] = {}
+
+
 def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
+    """A date as stored (ISO text), remembered: an extract repeats a few thousand dates."""
+    if day is None:
+        return None
+    text = _ISO.get(day)
+    if text is None:
+        if len(_ISO) > 100_000:
+            _ISO.clear()
+        text = _ISO[day] = day.isoformat()
+    return text
 
 
 def is_bulk(connection: Connection, new_debts: int) -> bool:

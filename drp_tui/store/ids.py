@@ -17,17 +17,18 @@ HOST_NAMESPACE = uuid.UUID("5b1f6f0e-8d53-4b8a-9a55-2f0f0c6b3d11")
 _NAMESPACE_BYTES = HOST_NAMESPACE.bytes
 
 
-def _text(raw: bytes | bytearray) -> str:
-    h = raw.hex()
-    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+# The variant's hex digit: its two top bits set to 10 (RFC 4122), the low two kept.
+_VARIANT = {f"{n:x}": f"{(n & 0x3) | 0x8:x}" for n in range(16)}
+
+
+def _text(h: str, version: str) -> str:
+    """32 hex digits as a UUID's text, with its version digit and variant bits set."""
+    return f"{h[:8]}-{h[8:12]}-{version}{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
 def uuid5_text(name: str, namespace: bytes = _NAMESPACE_BYTES) -> str:
     """`str(uuid.uuid5(namespace, name))`."""
-    raw = bytearray(sha1(namespace + name.encode("utf-8"), usedforsecurity=False).digest()[:16])
-    raw[6] = (raw[6] & 0x0F) | 0x50
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    return _text(bytes(raw))
+    return _text(sha1(namespace + name.encode("utf-8"), usedforsecurity=False).hexdigest(), "5")
 
 
 def host_id(kind: str, host_system: str, host_ref: str) -> str:
@@ -37,10 +38,5 @@ def host_id(kind: str, host_system: str, host_ref: str) -> str:
 
 def random_ids(count: int) -> list[str]:
     """`count` random (version 4) UUIDs as text, from one read of the system's random source."""
-    pool = bytearray(os.urandom(16 * count))
-    ids = []
-    for start in range(0, 16 * count, 16):
-        pool[start + 6] = (pool[start + 6] & 0x0F) | 0x40
-        pool[start + 8] = (pool[start + 8] & 0x3F) | 0x80
-        ids.append(_text(pool[start : start + 16]))
-    return ids
+    pool = os.urandom(16 * count).hex()
+    return [_text(pool[start : start + 32], "4") for start in range(0, 32 * count, 32)]
