@@ -42,7 +42,7 @@ def _fmt(values: list[float]) -> str:
 
 
 def import_section(quick: bool, baseline: str) -> list[str]:
-    sizes = [(20_000, 2)] if quick else [(100_000, 5), (1_000_000, 2)]
+    sizes = [(20_000, 2)] if quick else [(100_000, 5), (1_000_000, 1)]
     results = import_bench.run(sizes, baseline)
     layout_rows = 20_000 if quick else 100_000
     layouts = import_bench.layouts(layout_rows, 2 if quick else 5)
