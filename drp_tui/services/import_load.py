@@ -6,8 +6,8 @@ ORM column types write): per-value ORM processing would cost more than SQLite's 
 
 A large load into a small store (the first import, or one that at least doubles the debts)
 is a bulk load: the tables' named secondary indexes are dropped inside the import's own
-transaction, the new rows are inserted in key order, and the indexes are built again from the
-finished tables before the commit. Building an index by sorting is several times cheaper
+transaction, the new rows are inserted, and the indexes are built again from the finished
+tables before the commit. Building an index by sorting is several times cheaper
 than inserting a million keys one by one at random places in it, and since the drop, the
 load and the rebuild are one transaction, a failed or interrupted import leaves every index
 exactly as it was. Keys, unique constraints and foreign keys are checked throughout. The
