@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.extract import write_extract
 from drp_tui.services.importer import import_cases, read_mapping
@@ -64,33 +64,74 @@ def timed_raw(imported: Path, target: Path) -> float:
     return elapsed
 
 
-def run(sizes: list[tuple[int, int]]) -> list[dict[str, float]]:
-    """For each (rows, repeats): median seconds of the import and of raw executemany."""
+def parse_only(extract: Path) -> float:
+    """Reading and checking the extract alone (no store): the part the load path leaves."""
+    from drp_tui.services.importer import parse_extract
+
+    book = load_policy(data_dir() / "policy")
+    stages = {t.id: t.stages for t in book.recovery.debt_types}
+    mapping = read_mapping("generic", stages)
+    start = time.perf_counter()
+    parse_extract(extract.read_bytes(), mapping, stages, datetime.now(UTC).date())
+    return time.perf_counter() - start
+
+
+# Entry points for bench.versions.call (paths arrive as text).
+def worker_import(extract: str, store: str) -> float:
+    return timed_import(Path(extract), Path(store))
+
+
+def worker_raw(imported: str, target: str) -> float:
+    return timed_raw(Path(imported), Path(target))
+
+
+def worker_parse(extract: str) -> float:
+    return parse_only(Path(extract))
+
+
+def run(sizes: list[tuple[int, int]], baseline: str) -> list[dict[str, Any]]:
+    """For each (rows, repeats): the import at `baseline` (a git revision) and in this
+    checkout, back to back, each beside raw executemany of the rows it wrote into its own
+    schema; and the extract's reading and checking alone. Lists of seconds, one per run."""
+    from bench.versions import call
+
     results = []
     with tempfile.TemporaryDirectory() as folder:
         work = Path(folder)
         for rows, repeats in sizes:
             extract = work / f"extract-{rows}.csv"
             write_extract(extract, rows)
-            imports, raws = [], []
+            found: dict[str, Any] = {"rows": rows, "repeats": repeats}
+            for key in ("before", "after", "raw_before", "raw_after", "parse"):
+                found[key] = []
             for _ in range(repeats):
-                imports.append(timed_import(extract, work / "import.sqlite"))
-                raws.append(timed_raw(work / "import.sqlite", work / "raw.sqlite"))
-            median_import, median_raw = statistics.median(imports), statistics.median(raws)
-            results.append(
-                {
-                    "rows": rows,
-                    "repeats": repeats,
-                    "import_s": median_import,
-                    "raw_s": median_raw,
-                    "rows_per_s": rows / median_import,
-                    "raw_rows_per_s": rows / median_raw,
-                    "ratio": median_import / median_raw,
-                }
-            )
-            print(
-                f"import {rows:,} rows: median {median_import:.2f}s "
-                f"({rows / median_import:,.0f} rows/s); raw executemany of the same rows "
-                f"{median_raw:.2f}s; ratio {median_import / median_raw:.2f}x"
-            )
+                for version, name in ((baseline, "before"), (None, "after")):
+                    store = work / f"{name}.sqlite"
+                    found[name].append(
+                        call(version, "bench.import_bench.worker_import", extract, store)
+                    )
+                    found[f"raw_{name}"].append(
+                        call(version, "bench.import_bench.worker_raw", store, work / "raw.sqlite")
+                    )
+                found["parse"].append(call(None, "bench.import_bench.worker_parse", extract))
+                print(
+                    f"import {rows:,} rows: before {found['before'][-1]:.2f}s "
+                    f"(raw {found['raw_before'][-1]:.2f}s), after {found['after'][-1]:.2f}s "
+                    f"(raw {found['raw_after'][-1]:.2f}s), reading alone {found['parse'][-1]:.2f}s",
+                    flush=True,
+                )
+            results.append(found)
     return results
+
+
+def layouts(rows: int, repeats: int) -> list[tuple[str, float, float]]:
+    """The key and index layouts of bench.schema_bench, loaded with the rows this checkout's
+    import writes for a `rows`-row extract."""
+    from bench import schema_bench
+
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        extract = work / "extract.csv"
+        write_extract(extract, rows)
+        timed_import(extract, work / "import.sqlite")
+        return schema_bench.run(work / "import.sqlite", work, repeats)

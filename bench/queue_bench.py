@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 import random
 import sqlite3
-import statistics
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from drp_tui.services import allocation, reports
 from drp_tui.services.casework import Actor
@@ -86,60 +86,94 @@ def build(path: Path, cases: int, officers: int, events: int) -> None:
     db.close()
 
 
-def run(cases: int, officers: int, events: int, repeats: int) -> dict[str, float]:
+def timed_allocation(path: Path) -> float:
+    """`drp queue allocate`'s work on every case (their officers cleared first, untimed)."""
     policy = load_policy(data_dir() / "policy")
-    supervisor = Actor("sup", clock=lambda: NOW)
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.sqlite"
-        build(path, cases, officers, events)
-        store = open_store(path)
-        allocations, raw_updates = [], []
-        for _ in range(repeats):
-            with store.writer.begin() as connection:
-                connection.exec_driver_sql('UPDATE "case" SET officer_id = NULL')
-            started = time.perf_counter()
-            plan = allocation.allocate_cases(store, policy, supervisor, strategy="balanced")
-            allocations.append(time.perf_counter() - started)
-            assert plan.cases == cases
-            # Baseline: the same assignment written back with a bare executemany.
-            assignment = (
-                store.engine.connect()
-                .exec_driver_sql('SELECT officer_id, id FROM "case"')
-                .fetchall()
-            )
-            db = sqlite3.connect(path, isolation_level=None)
-            db.execute("BEGIN IMMEDIATE")
-            started = time.perf_counter()
-            db.executemany('UPDATE "case" SET officer_id = ? WHERE id = ?', assignment)
-            raw_updates.append(time.perf_counter() - started)
-            db.execute("ROLLBACK")
-            db.close()
-        report_times, raw_scans = [], []
-        first, last = (NOW - timedelta(days=30)).date(), NOW.date()
-        for _ in range(repeats):
-            started = time.perf_counter()
-            reports.performance(store, first, last)
-            report_times.append(time.perf_counter() - started)
-            db = sqlite3.connect(path)
-            started = time.perf_counter()
-            db.execute("SELECT officer_id, kind, count(*) FROM event GROUP BY 1, 2").fetchall()
-            raw_scans.append(time.perf_counter() - started)
-            db.close()
-        store.engine.dispose()
-    result = {
-        "cases": cases,
-        "officers": officers,
-        "events": events,
-        "repeats": repeats,
-        "allocate_s": statistics.median(allocations),
-        "raw_update_s": statistics.median(raw_updates),
-        "report_s": statistics.median(report_times),
-        "raw_scan_s": statistics.median(raw_scans),
-    }
-    print(
-        f"allocate {cases:,} cases over {officers} officers: median "
-        f"{result['allocate_s']:.2f}s (raw UPDATE of the same assignment "
-        f"{result['raw_update_s']:.2f}s); report over {events:,} events: median "
-        f"{result['report_s']:.2f}s (raw GROUP BY scan {result['raw_scan_s']:.2f}s)"
+    store = open_store(path)
+    with store.writer.begin() as connection:
+        connection.exec_driver_sql('UPDATE "case" SET officer_id = NULL')
+    started = time.perf_counter()
+    plan = allocation.allocate_cases(
+        store, policy, Actor("sup", clock=lambda: NOW), strategy="balanced"
     )
-    return result
+    elapsed = time.perf_counter() - started
+    store.engine.dispose()
+    assert plan.committed
+    return elapsed
+
+
+def timed_raw_update(path: Path) -> float:
+    """Baseline: the assignment now in the store written back with a bare executemany."""
+    db = sqlite3.connect(path, isolation_level=None)
+    assignment = db.execute('SELECT officer_id, id FROM "case"').fetchall()
+    db.execute("BEGIN IMMEDIATE")
+    started = time.perf_counter()
+    db.executemany('UPDATE "case" SET officer_id = ? WHERE id = ?', assignment)
+    elapsed = time.perf_counter() - started
+    db.execute("ROLLBACK")
+    db.close()
+    return elapsed
+
+
+def timed_report(path: Path) -> float:
+    store = open_store(path)
+    started = time.perf_counter()
+    reports.performance(store, (NOW - timedelta(days=30)).date(), NOW.date())
+    elapsed = time.perf_counter() - started
+    store.engine.dispose()
+    return elapsed
+
+
+def timed_raw_scan(path: Path) -> float:
+    """Baseline: one GROUP BY scan of the events."""
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    db.execute("SELECT officer_id, kind, count(*) FROM event GROUP BY 1, 2").fetchall()
+    elapsed = time.perf_counter() - started
+    db.close()
+    return elapsed
+
+
+# Entry points for bench.versions.call (paths arrive as text).
+def worker_build(path: str, cases: int, officers: int, events: int) -> None:
+    build(Path(path), cases, officers, events)
+
+
+def worker_allocate(path: str) -> list[float]:
+    return [timed_allocation(Path(path)), timed_raw_update(Path(path))]
+
+
+def worker_report(path: str) -> list[float]:
+    return [timed_report(Path(path)), timed_raw_scan(Path(path))]
+
+
+def run(cases: int, officers: int, events: int, repeats: int, baseline: str) -> dict[str, Any]:
+    """Allocation and the officer report at `baseline` (a git revision) and in this checkout,
+    back to back on stores of the same rows built by each version; lists of seconds."""
+    from bench.versions import call
+
+    found: dict[str, Any] = {"cases": cases, "officers": officers, "events": events}
+    found["repeats"] = repeats
+    for key in ("allocate", "raw_update", "report", "raw_scan"):
+        for name in ("before", "after"):
+            found[f"{key}_{name}"] = []
+    with tempfile.TemporaryDirectory() as folder:
+        stores = {"before": Path(folder) / "before.sqlite", "after": Path(folder) / "after.sqlite"}
+        versions = {"before": baseline, "after": None}
+        for name, path in stores.items():
+            call(versions[name], "bench.queue_bench.worker_build", path, cases, officers, events)
+        for _ in range(repeats):
+            for name, path in stores.items():
+                allocated, raw = call(versions[name], "bench.queue_bench.worker_allocate", path)
+                found[f"allocate_{name}"].append(allocated)
+                found[f"raw_update_{name}"].append(raw)
+                reported, scan = call(versions[name], "bench.queue_bench.worker_report", path)
+                found[f"report_{name}"].append(reported)
+                found[f"raw_scan_{name}"].append(scan)
+            print(
+                f"allocate {cases:,}: before {found['allocate_before'][-1]:.2f}s, after "
+                f"{found['allocate_after'][-1]:.2f}s; report over {events:,} events: before "
+                f"{found['report_before'][-1]:.2f}s, after {found['report_after'][-1]:.2f}s",
+                flush=True,
+            )
+    return found

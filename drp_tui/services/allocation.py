@@ -21,6 +21,7 @@ from drp_tui.services.casework import Actor
 from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.queue import vulnerable_cases, with_agencies
+from drp_tui.store import bulk
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event, Officer
@@ -89,41 +90,52 @@ def _reallocate(
         vulnerable = vulnerable_cases(connection)
         placed = with_agencies(connection)
         loads: dict[str, int] = defaultdict(int)
-        items = []
-        case_ids: dict[CaseKey, str] = {}
-        # In SQLite, cases are keyed by rowid here: the plan is then written back in table
-        # order. Read through the driver's own cursor (same connection and transaction):
-        # wrapping a million rows in SQLAlchemy Row objects costs more than the query.
+        # In SQLite, cases are keyed by rowid here, read in rowid order: the plan is then
+        # written back in table order. Read through the driver's own cursor (same connection
+        # and transaction): wrapping a million rows in SQLAlchemy Row objects costs more than
+        # the query.
         key = "c.rowid" if is_sqlite(connection) else "c.id"
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        for case_key, case_id, officer_id, points, moves in cursor.execute(
+        rows = cursor.execute(
             for_driver(
                 connection,
                 f'SELECT {key}, c.id, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
-                "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open'",
+                "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open' "
+                f"ORDER BY {key}",
             ),
             params,
-        ).fetchall():
-            if moves:
-                if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today):
-                    continue
-                if case_id in placed:  # with agencies: nothing for an officer to ask
-                    continue
-                items.append(QueueItem(case_key, points, case_id in vulnerable))
-                case_ids[case_key] = case_id
-            elif officer_id in skills:
+        ).fetchall()
+
+        def held(case_id: str) -> bool:
+            return refusal(policy.holds, holds[case_id], "queue", today) is not None
+
+        # Cases on a hold that keeps them off queues, and those with agencies (nothing for an
+        # officer to ask), are not handed out. A million items: made as tuples of the named
+        # tuple's type directly (its own constructor is a Python call per item).
+        # Lent while someone is away (rebalance --until): which case went to whom.
+        case_ids = {k: c for k, c, _, _, m in rows if m} if detail.get("until") else {}
+        make = tuple.__new__
+        items: list[QueueItem] = [
+            make(QueueItem, (case_key, points, case_id in vulnerable))
+            for case_key, case_id, _, points, moves in rows
+            if moves and case_id not in placed and not (case_id in holds and held(case_id))
+        ]
+        for _, _, officer_id, points, moves in rows:
+            if not moves and officer_id in skills:
                 loads[officer_id] += points + 1
+        del rows
         slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
         plan = allocate(items, slots, strategy)
         counts = Counter(plan.values())
         points_given: dict[str, int] = defaultdict(int)
-        for item in items:
-            points_given[plan[item.case_id]] += item.points
+        for case_key, points, _ in items:
+            points_given[plan[case_key]] += points
         per_officer = {o: (counts[o], points_given[o]) for o in officers}
         if dry_run:
             transaction.rollback()
             return AllocationPlan(strategy, len(plan), per_officer, committed=False)
-        updates = sorted(plan.items(), key=itemgetter(0))
+        # The items are in key order already, so this sort only confirms it.
+        updates = sorted(((k, plan[k]) for k, _, _ in items), key=itemgetter(0))
         _write_plan(connection, updates)
         digest = hashlib.sha256(repr(updates).encode()).hexdigest()
         if detail.get("until"):  # lent while someone is away: which case went to whom
@@ -159,16 +171,22 @@ def _write_plan(connection: Connection, updates: Sequence[tuple[CaseKey, str]]) 
             ([key for key, _ in updates], [officer for _, officer in updates]),
         )
         return
-    # In rowid (table) order, from a temporary plan table, through a large page cache.
+    # In rowid (table) order, from a temporary plan table, through a large page cache. When
+    # most cases move (the morning's allocation), the officer index is built again afterwards
+    # rather than updated a million times (measured: about half the UPDATE's time).
     connection.exec_driver_sql("PRAGMA cache_size = -262144")
     connection.exec_driver_sql(
         "CREATE TEMP TABLE allocation (row INTEGER PRIMARY KEY, officer TEXT NOT NULL)"
     )
     connection.exec_driver_sql("INSERT INTO allocation VALUES (?, ?)", list(updates))
+    rebuilt = []
+    if bulk.worth_rebuilding(connection, "case", len(updates)):
+        rebuilt = bulk.drop_indexes(connection, ["case"], column="officer_id")
     connection.exec_driver_sql(
         'UPDATE "case" SET officer_id = allocation.officer FROM allocation '
         'WHERE "case".rowid = allocation.row'
     )
+    bulk.rebuild(connection, rebuilt)
     connection.exec_driver_sql("DROP TABLE allocation")
     connection.exec_driver_sql("PRAGMA cache_size = -2000")
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import literal_column, select
 from sqlmodel import col
 
 from drp_tui.domain.calls import Standing
@@ -151,12 +151,13 @@ def case_view(
             .scalars()
             .first()
         )
-        phones = tuple(
-            (p.id, p.number, p.status)
-            for p in session.execute(
-                select(Phone).where(col(Phone.person_id) == person.id)
-            ).scalars()
-        )
+        # In the order they were recorded: SQLite's row order (since migration 0004 the
+        # person's numbers are found through the (person_id, number) index, which would
+        # otherwise list them by number).
+        in_order = select(Phone).where(col(Phone.person_id) == person.id)
+        if session.get_bind().dialect.name == "sqlite":
+            in_order = in_order.order_by(literal_column("phone.rowid"))
+        phones = tuple((p.id, p.number, p.status) for p in session.execute(in_order).scalars())
         assessment = (
             session.execute(
                 select(Assessment)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection
 from sqlmodel import Session
@@ -37,12 +37,12 @@ from drp_tui.services.extract_read import (
     read_input,
     read_records,
 )
+from drp_tui.services.import_load import write_rows
 from drp_tui.services.outfile import write_output
 from drp_tui.services.policy import data_dir, read_toml
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import host_id, new_id
-from drp_tui.store.rawsql import chunks, is_sqlite, run
+from drp_tui.store.rawsql import is_sqlite
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 CHUNK = 5_000
@@ -243,7 +243,9 @@ def import_cases(
         transaction = connection.begin()  # one writer at a time: the writer engine sees to it
         try:
             _page_cache(connection, IMPORT_CACHE_KB)
-            _write(connection, rows, mapping.host_system, result, progress)
+            counts = write_rows(connection, rows, mapping.host_system, progress)
+            result.people_new, result.people_updated = counts.people_new, counts.people_updated
+            result.debts_new, result.debts_updated = counts.debts_new, counts.debts_updated
             if dry_run:
                 transaction.rollback()
                 return result
@@ -283,187 +285,6 @@ def _page_cache(connection: Connection, kilobytes: int) -> None:
     # hub's buffers are its server's to manage.)
     if is_sqlite(connection):
         connection.exec_driver_sql(f"PRAGMA cache_size = -{kilobytes}")
-
-
-def _existing(connection: Connection, table: str, ids: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        rows = run(connection, f'SELECT id FROM "{table}" WHERE id IN ({marks})', tuple(chunk))
-        found.update(row[0] for row in rows)
-    return found
-
-
-def _many(connection: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    if rows:
-        run(connection, sql, list(rows))
-
-
-def _pence(amount: Any) -> int:
-    return int(amount * 100)
-
-
-def _iso(day: date | None) -> str | None:
-    return None if day is None else day.isoformat()
-
-
-# The bulk writes go through the driver with pre-converted values (pence as integers, dates as
-# ISO text, exactly as the ORM column types store them): a million-row extract must load at a
-# rate close to raw executemany, which per-value ORM type processing would not allow.
-_PERSON_UPSERT = """
-INSERT INTO person (id, host_system, host_ref, title, forename, surname, date_of_birth, email,
-                    preferred_contact)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, '[]')
-ON CONFLICT (id) DO UPDATE SET title = excluded.title, forename = excluded.forename,
-    surname = excluded.surname, date_of_birth = excluded.date_of_birth,
-    email = coalesce(excluded.email, person.email)
-"""
-_CASE_INSERT = """
-INSERT INTO "case" (id, reference, person_id, status, priority_score, priority_reason)
-VALUES (?, ?, ?, 'open', 0, '')
-"""
-_DEBT_UPSERT = """
-INSERT INTO debt (id, host_system, host_ref, case_id, debt_type, period, original_amount,
-                  balance, costs, stage, stage_date, liability_order_date, jurisdiction)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-ON CONFLICT (id) DO UPDATE SET debt_type = excluded.debt_type, period = excluded.period,
-    original_amount = excluded.original_amount, balance = excluded.balance,
-    costs = excluded.costs, stage = excluded.stage, stage_date = excluded.stage_date,
-    liability_order_date = excluded.liability_order_date, jurisdiction = excluded.jurisdiction
-"""
-
-
-def _write(
-    connection: Connection,
-    rows: list[ExtractRow],
-    host: str,
-    result: ImportResult,
-    progress: Progress | None,
-) -> None:
-    people: dict[str, ExtractRow] = {}
-    for row in rows:  # a person's details come from their first row, as the checks assume
-        people.setdefault(row.person_ref, row)
-    person_ids = {ref: host_id("person", host, ref) for ref in people}
-    existing_people = _existing(connection, "person", list(person_ids.values()))
-    result.people_new = len(person_ids) - len(existing_people)
-    result.people_updated = len(existing_people)
-    debt_ids = [host_id("debt", host, row.debt_ref) for row in rows]
-    case_ids = {ref: host_id("case", host, ref) for ref in people}
-    existing_debts = _existing(connection, "debt", debt_ids)
-    result.debts_new = len(debt_ids) - len(existing_debts)
-    result.debts_updated = len(existing_debts)
-
-    _many(
-        connection,
-        _PERSON_UPSERT,
-        [
-            (
-                person_ids[ref],
-                host,
-                ref,
-                row.title,
-                row.forename,
-                row.surname,
-                _iso(row.date_of_birth),
-                row.email,
-            )
-            for ref, row in people.items()
-        ],
-    )
-    next_number = _next_case_number(connection)
-    new_cases = []
-    for ref in people:
-        pid = person_ids[ref]
-        if pid not in existing_people:
-            new_cases.append((case_ids[ref], f"C{next_number:07d}", pid))
-            next_number += 1
-    _many(connection, _CASE_INSERT, new_cases)
-    _write_contact_details(connection, people, person_ids, existing_people)
-    total = len(rows)
-    for start in range(0, total, CHUNK):
-        _many(
-            connection,
-            _DEBT_UPSERT,
-            [
-                (
-                    debt_ids[index],
-                    host,
-                    row.debt_ref,
-                    case_ids[row.person_ref],
-                    row.debt_type,
-                    row.period,
-                    _pence(row.original_amount),
-                    _pence(row.balance),
-                    _pence(row.costs),
-                    row.stage,
-                    _iso(row.stage_date),
-                    _iso(row.liability_order_date),
-                    row.jurisdiction,
-                )
-                for index, row in enumerate(rows[start : start + CHUNK], start=start)
-            ],
-        )
-        if progress:
-            progress("writing", min(start + CHUNK, total), total)
-    joint = [
-        (host_id("debt", host, row.debt_ref), person_ids[row.joint_person_ref])
-        for row in rows
-        if row.joint_person_ref is not None
-    ]
-    _many(
-        connection,
-        "INSERT INTO debtparty (debt_id, person_id, role) VALUES (?, ?, 'joint') "
-        "ON CONFLICT DO NOTHING",
-        joint,
-    )
-
-
-def _next_case_number(connection: Connection) -> int:
-    row = run(connection, 'SELECT max(CAST(substr(reference, 2) AS INTEGER)) FROM "case"').first()
-    return 1 if row is None or row[0] is None else int(row[0]) + 1
-
-
-def _write_contact_details(
-    connection: Connection,
-    people: dict[str, ExtractRow],
-    person_ids: dict[str, str],
-    existing_people: set[str],
-) -> None:
-    """New phone numbers are added (a number drp has marked wrong keeps its status); a changed
-    address becomes the current one and the old one is kept as history."""
-    current: dict[str, tuple[str, str, str, str]] = {}
-    for chunk in chunks(sorted(existing_people)):
-        marks = ",".join("?" * len(chunk))
-        for pid, *address in run(
-            connection,
-            f"SELECT person_id, line1, line2, town, postcode FROM address "
-            f"WHERE current AND person_id IN ({marks})",
-            tuple(chunk),
-        ):
-            current[pid] = (address[0], address[1], address[2], address[3])
-    moved: list[tuple[str]] = []
-    addresses: list[tuple[str, str, str, str, str, str]] = []
-    phones: list[tuple[str, str, str, str]] = []
-    for ref, row in people.items():
-        pid = person_ids[ref]
-        if row.address is not None and current.get(pid) != row.address:
-            if pid in current:
-                moved.append((pid,))
-            addresses.append((new_id(), pid, *row.address))
-        phones.extend((new_id(), pid, number, kind) for number, kind in row.phones)
-    _many(connection, "UPDATE address SET current = FALSE WHERE person_id = ? AND current", moved)
-    _many(
-        connection,
-        "INSERT INTO address (id, person_id, line1, line2, town, postcode, "
-        "current) VALUES (?, ?, ?, ?, ?, ?, TRUE)",
-        addresses,
-    )
-    _many(
-        connection,
-        "INSERT INTO phone (id, person_id, number, kind, status) "
-        "VALUES (?, ?, ?, ?, 'good') ON CONFLICT DO NOTHING",
-        phones,
-    )
 
 
 def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False) -> None:

@@ -74,16 +74,20 @@ def _pence(alias: str, key: str) -> str:
     return f"CAST(replace(json_extract({alias}.payload, '$.{key}'), '.', '') AS INTEGER)"
 
 
+# One row per officer and kind, each event's payload read once (JSON is parsed on every
+# json_extract: a million-event report spent a fifth of its time there), for the three kinds the
+# figures count. The right-party flag keeps SQL's truth of the stored value ("AND 1").
 _OFFICER_SQL = f"""
-SELECT e.officer_id,
-  sum(e.kind = 'contact.recorded'),
-  sum(e.kind = 'contact.recorded' AND json_extract(e.payload, '$.right_party')),
-  sum(e.kind = 'promise.made'),
-  sum(CASE WHEN e.kind = 'promise.made' THEN {_pence("e", "amount")} END),
-  sum(e.kind = 'arrangement.made'),
-  sum(CASE WHEN e.kind = 'arrangement.made' THEN {_pence("e", "total")} END),
-  sum(CASE WHEN e.kind = 'contact.recorded' THEN json_extract(e.payload, '$.seconds') END)
-FROM event e WHERE e.at >= ? AND e.at < ? GROUP BY e.officer_id
+SELECT officer_id, kind, count(*), sum(flag), sum(value) FROM (
+  SELECT e.officer_id, e.kind,
+    CASE e.kind WHEN 'contact.recorded'
+      THEN (json_extract(e.payload, '$.right_party') AND 1) END AS flag,
+    CASE e.kind WHEN 'contact.recorded' THEN json_extract(e.payload, '$.seconds')
+      WHEN 'promise.made' THEN {_pence("e", "amount")}
+      WHEN 'arrangement.made' THEN {_pence("e", "total")} END AS value
+  FROM event e WHERE e.at >= ? AND e.at < ?
+    AND e.kind IN ('contact.recorded', 'promise.made', 'arrangement.made')
+) GROUP BY officer_id, kind
 """
 # Promises judged in the period, credited to the officer who took them (the judgment event
 # names them, so no join back to the promise is needed).
@@ -112,23 +116,19 @@ def performance(store: Store, start: date, end: date) -> Performance:
                 "ORDER BY team, id"
             )
         }
-        for (
-            officer,
-            calls,
-            rpc,
-            promises,
-            promised,
-            arrangements,
-            arranged,
-            seconds,
-        ) in connection.exec_driver_sql(_OFFICER_SQL, (low, high)):
+        for officer, kind, count, flags, value in connection.exec_driver_sql(
+            _OFFICER_SQL, (low, high)
+        ):
             figures = officers.get(officer)
             if figures is None:
                 continue
-            figures.calls, figures.right_party = int(calls or 0), int(rpc or 0)
-            figures.promises, figures.promised = int(promises or 0), _money(promised)
-            figures.arrangements, figures.arranged = int(arrangements or 0), _money(arranged)
-            figures.seconds_on_phone = int(seconds or 0)
+            if kind == "contact.recorded":
+                figures.calls, figures.right_party = int(count), int(flags or 0)
+                figures.seconds_on_phone = int(value or 0)
+            elif kind == "promise.made":
+                figures.promises, figures.promised = int(count), _money(value)
+            else:
+                figures.arrangements, figures.arranged = int(count), _money(value)
         for officer, kept, broken in connection.exec_driver_sql(_KEPT_SQL, (low, high)):
             if officer in officers:
                 officers[officer].kept, officers[officer].broken = int(kept), int(broken)

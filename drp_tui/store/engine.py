@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0004_authority_consent"
+SCHEMA_REVISION = "0005_phone_index"
 BUSY_TIMEOUT_MS = 10_000
 
 

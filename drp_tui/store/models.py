@@ -17,18 +17,13 @@ from typing import Any
 from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from drp_tui.store.ids import HOST_NAMESPACE as HOST_NAMESPACE
+from drp_tui.store.ids import host_id as host_id
 from drp_tui.store.types import JsonText, Pence, UtcDateTime
-
-HOST_NAMESPACE = uuid.UUID("5b1f6f0e-8d53-4b8a-9a55-2f0f0c6b3d11")
 
 
 def new_id() -> str:
     return str(uuid.uuid4())
-
-
-def host_id(kind: str, host_system: str, host_ref: str) -> str:
-    """The same id for the same host record, on every machine."""
-    return str(uuid.uuid5(HOST_NAMESPACE, f"{kind}:{host_system}:{host_ref}"))
 
 
 def money_field(*, nullable: bool = False, default: Decimal | None = None) -> Any:
@@ -76,7 +71,8 @@ class Address(SQLModel, table=True):
 
 class Phone(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
-    person_id: str = Field(foreign_key="person.id", index=True)
+    # Looked up through the unique (person_id, number) index (migration 0004).
+    person_id: str = Field(foreign_key="person.id")
     number: str = Field(description="E.164, e.g. +447700900123")
     kind: str = "mobile"
     status: str = Field(default="good", description="good, wrong or disconnected")

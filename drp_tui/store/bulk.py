@@ -1,0 +1,57 @@
+"""Bulk writes in SQLite: secondary indexes dropped for the length of one large write and built
+again, by sorting, from the finished table.
+
+Both happen inside the caller's transaction (SQLite's DDL is transactional), so a write that
+fails or is interrupted leaves every index exactly as it was, and readers (WAL) keep seeing
+the old table and its indexes until the commit. Indexes behind primary keys and unique
+constraints are never dropped: keys are checked throughout. Measured in docs/BENCHMARKS.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from drp_tui.store.rawsql import run
+
+BULK_MIN_ROWS = 10_000
+
+
+def worth_rebuilding(connection: Connection, table: str, rows: int) -> bool:
+    """Whether writing `rows` rows is large enough, against what `table` already holds, for
+    building its indexes again to beat updating them row by row: at least BULK_MIN_ROWS, and
+    at least as many as the table had (inserts) or half of them (updates of existing rows).
+    SQLite stores only: a PostgreSQL hub manages its own."""
+    if connection.dialect.name != "sqlite" or rows < BULK_MIN_ROWS:
+        return False
+    row = run(connection, f'SELECT count(*) FROM "{table}"').first()
+    return rows * 2 >= (0 if row is None else int(row[0]))
+
+
+def drop_indexes(
+    connection: Connection, tables: Sequence[str], column: str | None = None
+) -> list[str]:
+    """Drop the named (secondary) indexes of `tables`, or only those over `column`, and return
+    the SQL that makes them again, for `rebuild`."""
+    marks = ",".join("?" * len(tables))
+    found = run(
+        connection,
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+        f"AND tbl_name IN ({marks}) ORDER BY name",
+        tuple(tables),
+    ).fetchall()
+    dropped = []
+    for name, sql in found:
+        if column is not None:
+            columns = {r[2] for r in run(connection, f'PRAGMA index_info("{name}")')}
+            if column not in columns:
+                continue
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        dropped.append(str(sql))
+    return dropped
+
+
+def rebuild(connection: Connection, statements: Sequence[str]) -> None:
+    for sql in statements:
+        connection.exec_driver_sql(sql)
