@@ -5,6 +5,8 @@ fails on the code under review."""
 
 from __future__ import annotations
 
+import csv
+import io
 import sqlite3
 from pathlib import Path
 
@@ -137,3 +139,26 @@ def test_one_agency_case_paying_two_debts_the_same_amount_is_not_refused(
     )
     code, said = _import(path)
     assert code == 0, said
+
+
+def test_a_carriage_return_in_their_ref_does_not_start_a_formula_row_in_the_export(
+    env: Store, tmp_path: Path
+) -> None:
+    """`Their Ref` of "M1<CR>=1+2" (quoted in the remittance) is stored, and csv_text writes
+    it unquoted (lineterminator is "\\n", so a bare "\\r" is not quoted): every CSV reader ends
+    the row at the CR and `=1+2` opens the next row, a live formula, past the prefix."""
+    ((ref, _),) = placed(env, "marlowe", 1)
+    path = tmp_path / "remit.csv"
+    path.write_bytes(
+        b"Client Ref,Amount Paid,Date Paid,Their Ref\r\n"
+        + f'{ref},2.00,2026-11-20,"M1\r=1+2"\r\n'.encode()
+    )
+    code, _ = _import(path)
+    if code != 0:
+        return  # refusing the CR at import is a fix too
+    out = tmp_path / "reconciliation.csv"
+    done = runner.invoke(app, ["export", "reconciliation", "--out", str(out)])
+    assert done.exit_code == 0, done.stderr
+    rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
+    assert all(len(row) == len(rows[0]) for row in rows), rows
+    assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row[:1])
