@@ -113,3 +113,37 @@ def test_demo_store_does_not_delete_a_wal_named_file_it_did_not_make(
     assert done.exit_code == 0, done.stderr
     assert keep.exists()
     assert os.path.getsize(keep) == len("not a WAL\n")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_a_config_not_in_utf8_is_bad_input_not_an_unexpected_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """tomllib raises UnicodeDecodeError (not TOMLDecodeError) for a file that is not UTF-8,
+    say one saved by Notepad: the settings catch only TOMLDecodeError, so it is 'unexpected
+    error', exit 1."""
+    config = tmp_path / "config.toml"
+    config.write_text('officer = "psharma"\n# Zoë\n', encoding=encoding)
+    monkeypatch.setenv("DRP_CONFIG", str(config))
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    done = runner.invoke(app, ["queue", "show"])
+    assert done.exit_code == 2, done.stderr
+    assert "unexpected error" not in done.stderr
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1252"])
+def test_a_mapping_not_in_utf8_is_bad_input_not_an_unexpected_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str
+) -> None:
+    """The same through read_toml, for a council's own --mapping."""
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    mapping = tmp_path / "council.toml"
+    shipped = Path(__file__).parent.parent / "data" / "mappings" / "generic.toml"
+    mapping.write_text(shipped.read_text(encoding="utf-8") + "# Zoë\n", encoding=encoding)
+    extract = tmp_path / "x.csv"
+    extract.write_text(HEADER + "P1,Khan,D1,council_tax,10.00,summons\n")
+    done = runner.invoke(
+        app, ["import", "cases", str(extract), "--mapping", str(mapping), "--dry-run"]
+    )
+    assert done.exit_code == 2, done.stderr
+    assert "unexpected error" not in done.stderr
