@@ -162,3 +162,20 @@ def test_a_carriage_return_in_their_ref_does_not_start_a_formula_row_in_the_expo
     rows = list(csv.reader(io.StringIO(out.read_text(encoding="utf-8"), newline="")))
     assert all(len(row) == len(rows[0]) for row in rows), rows
     assert not any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row[:1])
+
+
+def test_two_amount_columns_differing_by_space_and_underscore_are_refused(
+    env: Store, tmp_path: Path
+) -> None:
+    """`Amount Paid` and `amount_paid`: check_header folds case and outer spaces only, and
+    _columns folds spaces to underscores into a dict, so the later column silently wins
+    (finding 1 again): £2,000.00 is recorded for a £1.00 line."""
+    ((ref, _),) = placed(env, "marlowe", 1)
+    before = _money_in(env)
+    path = tmp_path / "dup.csv"
+    path.write_text(
+        f"Client Ref,Amount Paid,Date Paid,amount_paid\n{ref},1.00,2026-11-20,2000.00\n"
+    )
+    code, said = _import(path)
+    assert code == 2, said
+    assert _money_in(env) == before
