@@ -113,6 +113,10 @@ def load_settings() -> Settings:
         return Settings()
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(default_config_path()), _toml_problem(str(exc))) from None
+    except UnicodeDecodeError:
+        raise InputError(
+            str(default_config_path()), "is not UTF-8 text: save it as UTF-8"
+        ) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]) if first["loc"] else "settings"

@@ -175,7 +175,7 @@ def test_the_helper_writes_whole_files_0600_and_leaves_nothing_behind(tmp_path: 
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
+        ("\rx", "'\nx"),  # and a line break written as \n, which the writer quotes
         ("-12.50", "-12.50"),  # a negative amount stays a number the host can load
         ("+44", "+44"),
         ("O'Brien", "O'Brien"),

@@ -20,14 +20,15 @@ _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 def safe_cell(value: Any) -> Any:
-    """The value as a CSV cell a spreadsheet will not run."""
-    if (
-        isinstance(value, str)
-        and value.startswith(FORMULA_STARTS)
-        and _PLAIN_NUMBER.fullmatch(value) is None
-    ):
-        return "'" + value
-    return value
+    """The value as a CSV cell a spreadsheet will not run. A line break in it is written as
+    `\\n`, which the writer quotes: Python's CSV writer quotes only the characters of its
+    line terminator, so a bare `\\r` went out unquoted and every reader started a new row,
+    and a live formula, at it."""
+    if not isinstance(value, str):
+        return value
+    if value.startswith(FORMULA_STARTS) and _PLAIN_NUMBER.fullmatch(value) is None:
+        value = "'" + value
+    return value.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def csv_text(fieldnames: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:

@@ -180,7 +180,8 @@ def ready_demo(
     _remove_store_files(building)
     try:
         build = _build(building, policy, seed=seed, people=people, now=now, progress=progress)
-        _remove_store_files(path)  # its -wal must not be replayed into the new file
+        if path.exists():  # a demo store (clear_for_demo): its -wal must not be replayed
+            _remove_store_files(path)
         os.replace(building, path)
     finally:
         _remove_store_files(building)

@@ -60,6 +60,14 @@ def check_encoding(encoding: str, option: str = "--encoding") -> str:
     return encoding
 
 
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def decode(data: bytes, encoding: str) -> str:
     """The file's text in its one encoding: `auto` and `utf-8` are strict UTF-8 (a leading
     byte-order mark is dropped); `windows-1252` is strict Windows-1252."""
@@ -72,6 +80,14 @@ def decode(data: bytes, encoding: str) -> str:
             raise InputError(
                 "FILE",
                 "line 1 starts with a UTF-8 byte-order mark but Windows-1252 was named; "
+                "leave out --encoding (or the mapping's encoding) to read it as UTF-8",
+            )
+        if not data.isascii() and _is_utf8(data):
+            # Valid UTF-8 with letters beyond ASCII is all but never Windows-1252 text:
+            # read as named, 'Zoë' would be stored as 'ZoÃ«' without a word.
+            raise InputError(
+                "FILE",
+                "is UTF-8 text (its accented letters are UTF-8) but Windows-1252 was named; "
                 "leave out --encoding (or the mapping's encoding) to read it as UTF-8",
             )
         codec, hint = "windows-1252", "Ask the host system for the file in UTF-8"

@@ -19,8 +19,9 @@ from typing import TypeVar
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from drp_tui.domain.controls import escaped
 from drp_tui.domain.csvsafe import csv_text
-from drp_tui.domain.errors import InputError
+from drp_tui.domain.errors import InputError, PolicyError
 from drp_tui.domain.extract import (
     REQUIRED,
     ExtractMapping,
@@ -74,7 +75,11 @@ def read_mapping(
 ) -> ExtractMapping:
     """The mapping, with the file's encoding as `--encoding` names it, if given."""
     path = mapping_path(name_or_path)
-    mapping = load_mapping(read_toml(path), str(path), debt_types=stages_of)
+    try:
+        document = read_toml(path)
+    except PolicyError as problem:  # a mapping someone gave: bad input, not a broken install
+        raise InputError("--mapping", str(problem)) from None
+    mapping = load_mapping(document, str(path), debt_types=stages_of)
     if encoding is None:
         return mapping
     return replace(mapping, encoding=check_encoding(encoding))
@@ -131,7 +136,7 @@ def parse_extract(
         raise InputError(
             "--mapping",
             f"{mapping.name} needs column(s) the file does not have: "
-            f"{'; '.join(needed)}. The file's columns are: {', '.join(header)}",
+            f"{'; '.join(needed)}. The file's columns are: {escaped(', '.join(header))}",
         )
     # A missing optional column is reported, not fatal: the extract may simply not carry it,
     # and a misspelt column name in a mapping still shows up in every import's report.

@@ -49,20 +49,24 @@ def check_output(path: Path, *, option: str, force: bool) -> None:
         raise InputError(option, f"{path} exists; add --force to replace it")
 
 
-def _temporary(folder: Path, name: str) -> tuple[int, Path]:
+def _temporary(folder: Path, name: str, option: str) -> tuple[int, Path]:
+    # Short enough for any file name the folder takes (a name near NAME_MAX is legal).
+    stem = name[:40]
     for _ in range(16):
-        candidate = folder / f".{name}.{secrets.token_hex(6)}.part"
+        candidate = folder / f".{stem}.{secrets.token_hex(6)}.part"
         try:
             return os.open(candidate, _FLAGS, 0o600), candidate
         except FileExistsError:
             continue
-    raise InputError("FILE", f"cannot make a temporary file in {folder}")  # pragma: no cover
+        except OSError as exc:
+            raise InputError(option, f"cannot write in {folder} ({exc.strerror})") from None
+    raise InputError(option, f"cannot make a temporary file in {folder}")  # pragma: no cover
 
 
 def write_output(path: Path, text: str, *, option: str, force: bool = False) -> None:
     """Write `text` (UTF-8) to `path`, as the module says."""
     check_output(path, option=option, force=force)
-    descriptor, temporary = _temporary(path.parent, path.name)
+    descriptor, temporary = _temporary(path.parent, path.name, option)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(text.encode("utf-8"))

@@ -98,6 +98,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise PolicyError(str(path), "file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(str(path), f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise PolicyError(str(path), "is not UTF-8 text: save it as UTF-8") from None
     except OSError as exc:
         raise PolicyError(str(path), f"cannot be read: {exc.strerror}") from None
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import col
 
+from drp_tui.domain.controls import escaped
 from drp_tui.domain.dates import parse_date
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
@@ -98,7 +99,7 @@ def _columns(header: list[str]) -> dict[str, str]:
             "FILE",
             f"has no {', '.join(missing)} column; expected columns like "
             f"{', '.join(COLUMNS['reference'][:2])}, amount, date (found: "
-            f"{', '.join(header)})",
+            f"{escaped(', '.join(header))})",
         )
     return found
 

@@ -4,6 +4,7 @@ migrated to the current schema on first use."""
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -78,16 +79,29 @@ def current_revision(engine: Engine) -> str | None:
     return None if row is None else str(row[0])
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 def private_file(path: Path) -> None:
     """Make `path` (and any folders above it drp has to make) the user's alone: folders 0700,
     the file 0600, whatever the umask. SQLite gives a database's -wal and -shm files its
     mode. An existing file is closed up to 0600; an existing folder is left as it is."""
+    if path.exists():  # (a symlink to a store is followed)
+        found = path.stat()
+        if not stat.S_ISREG(found.st_mode):
+            raise StoreError(f"{path} is not a drp store (not a regular file); it is left as it is")
+        with path.open("rb") as handle:
+            head = handle.read(len(SQLITE_HEADER))
+        if head and head != SQLITE_HEADER:
+            raise StoreError(f"{path} is not a drp store (not a SQLite file); it is left as it is")
+        if stat.S_IMODE(found.st_mode) & 0o077:
+            path.chmod(0o600)
+        return
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     for folder in reversed(missing):
         folder.mkdir(mode=0o700)
         folder.chmod(0o700)  # mkdir's mode is masked by the umask
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600))
-    path.chmod(0o600)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_NOFOLLOW, 0o600))
 
 
 def open_store(path: Path, *, upgrade: bool = True) -> Store:
