@@ -16,7 +16,7 @@ from drp_tui.cli.main import app as cli
 from drp_tui.store.engine import Store
 from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
-from tests.test_tui_jobs import store_locked, until_a_write_waits
+from tests.test_tui_jobs import dialog_text, store_locked, until_a_write_waits
 from tests.tui import app_for, open_first_case, settle
 
 
@@ -100,3 +100,81 @@ def test_rebalance_does_not_hand_cases_to_an_officer_who_is_away(
     assert second.exit_code == 0, second.stderr
     given = {o["officer"]: o["cases"] for o in json.loads(second.stdout)["officers"]}
     assert given.get("akhan", 0) == 0, given
+
+
+def test_quitting_from_the_affordability_form_and_going_back_keeps_the_figures_typed(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """tmux (80x24 and 120x40): on a call with ID&V passed, `a`, type earnings, Ctrl+Q: the
+    form is popped without a word (app.action_quit pops every screen over the call), the quit
+    asks for the outcome; Back (Esc) returns to the debtor screen and `a` opens blank: the
+    statement typed is gone. Expected: Back from the quit question returns to the form with
+    the figures as typed (or the quit says the unsaved statement will be lost)."""
+    from screens.affordability import AffordabilityScreen
+    from tests.tui import pass_idv
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            assert isinstance(app.screen, AffordabilityScreen)
+            await pilot.press(*"1450")
+            await settle(pilot)
+            await pilot.press("ctrl+q")
+            await settle(pilot)
+            assert isinstance(app.screen, OutcomeModal)  # the quit asks for the outcome
+            await pilot.press("escape")  # Back: the officer stays on the call
+            await settle(pilot)
+            if not isinstance(app.screen, AffordabilityScreen):
+                await pilot.press("a")
+                await settle(pilot)
+            form = app.screen
+            assert isinstance(form, AffordabilityScreen)
+            assert form.query_one("#income__earnings", Input).value == "1450"
+
+    asyncio.run(run())
+
+
+def test_a_statement_whose_save_failed_after_esc_can_be_had_back(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """tmux: with a sync holding the store, Ctrl+S then Esc in the affordability form: 10 s
+    later "Not saved: the affordability statement … Nothing was saved and nothing is lost"
+    (here the save fails inside its write, after the form has closed);
+    but `a` opens blank: every figure typed is lost. Expected: what the failure says is
+    true: reopening the form gives the statement that was not saved."""
+    from screens.affordability import AffordabilityScreen
+    from tests.test_tui_jobs import refuse
+    from tests.tui import pass_idv
+
+    refuse(demo_store, "assessment")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            assert isinstance(app.screen, AffordabilityScreen)
+            await pilot.press(*"1450")
+            await settle(pilot)
+            with store_locked(demo_store):  # a sync holds the store: the save waits
+                await pilot.press("ctrl+s")
+                await until_a_write_waits(pilot)
+                await pilot.press("escape")
+                await pilot.pause()
+            await settle(pilot)  # the save then fails (as a full disk would)
+            assert "nothing is lost" in dialog_text(pilot)
+            await pilot.press("enter")  # OK on "Not saved … nothing is lost"
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, AffordabilityScreen)
+            assert form.query_one("#income__earnings", Input).value == "1450"
+
+    asyncio.run(run())
