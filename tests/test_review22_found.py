@@ -178,3 +178,49 @@ def test_a_statement_whose_save_failed_after_esc_can_be_had_back(
             assert form.query_one("#income__earnings", Input).value == "1450"
 
     asyncio.run(run())
+
+
+def test_a_write_off_is_not_approved_by_one_typed_character(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`drp writeoff list` shows 8-character ids to type back; `drp writeoff approve f`
+    approved request fc0c122a (£ written off) on the demo because one character happened to
+    match one request. A slip of one key approves money off a debt. Expected: an id shorter
+    than the one listed is bad input (exit 2), as an ambiguous one already is."""
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    (debt,) = (
+        sqlite3.connect(demo_store.path)
+        .execute(
+            'SELECT d.host_ref FROM debt d JOIN "case" c ON c.id = d.case_id WHERE '
+            "c.officer_id = 'jmorgan' AND d.balance > 20 AND NOT EXISTS (SELECT 1 FROM "
+            "placement p WHERE p.debt_id = d.id) ORDER BY d.host_ref LIMIT 1"
+        )
+        .fetchone()
+    )
+    runner = CliRunner()
+    monkeypatch.setenv("DRP_OFFICER", "jmorgan")
+    asked = runner.invoke(
+        cli,
+        [
+            "writeoff",
+            "request",
+            "--debt",
+            debt,
+            "--reason",
+            "bankrupt",
+            "--amount",
+            "10",
+            "--note",
+            "BR order on file",
+            "--evidence",
+            "insolvency_reference=BR-123",
+        ],
+    )
+    assert asked.exit_code == 0, asked.stderr
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
+    listed = json.loads(runner.invoke(cli, ["writeoff", "list", "--json"]).stdout)
+    (request,) = listed["writeoffs"]
+    request_id = str(request["id"])
+    approved = runner.invoke(cli, ["writeoff", "approve", request_id[0]])
+    assert approved.exit_code == 2, approved.stdout
