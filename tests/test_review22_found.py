@@ -224,3 +224,40 @@ def test_a_write_off_is_not_approved_by_one_typed_character(
     request_id = str(request["id"])
     approved = runner.invoke(cli, ["writeoff", "approve", request_id[0]])
     assert approved.exit_code == 2, approved.stdout
+
+
+def test_ctrl_q_while_the_outcome_is_saving_quits_and_opens_no_other_call(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Outcome RPC saved while a sync holds the store (the save waits), then Ctrl+Q: once
+    the store is free, drp does not quit. The outcome's `then` is still "next", so the next
+    case is opened: a new call (status 'open', a `case.viewed` audited) on a case the officer
+    never chose and that is not even on screen; then the quit's own `leave_call` runs on the
+    ended call and fails: "Not saved: leaving the call — … has ended: open the case again —
+    try again". Expected: drp quits once the outcome is saved; no other call is opened."""
+    open_calls = "SELECT count(*) FROM call WHERE status = 'open'"
+    (before,) = sqlite3.connect(demo_store.path).execute(open_calls).fetchone()
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            from tests.tui import pass_idv
+
+            await pass_idv(pilot)
+            await pilot.press("o")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, OutcomeModal)
+            form.query_one("#code", Select).value = "RPC"
+            await pilot.pause()
+            with store_locked(demo_store):
+                await pilot.click("#save")
+                await until_a_write_waits(pilot)
+                await pilot.press("ctrl+q")
+                await pilot.pause()
+            await settle(pilot)
+
+    asyncio.run(run())
+    (after,) = sqlite3.connect(demo_store.path).execute(open_calls).fetchone()
+    assert after == before
