@@ -216,9 +216,16 @@ def request_writeoff(
 
 
 def _pending(session: Session, request_id: str) -> WriteOffRequest:
+    wanted = request_id.strip().lower()
+    if len(wanted) < 8 or not all(c in "0123456789abcdef-" for c in wanted):
+        raise InputError(
+            "REQUEST", f"give the request's id as listed (8 characters), not {request_id!r}"
+        )
     found = (
         session.execute(
-            select(WriteOffRequest).where(col(WriteOffRequest.id).startswith(request_id.strip()))
+            select(WriteOffRequest).where(
+                col(WriteOffRequest.id).startswith(wanted, autoescape=True)
+            )
         )
         .scalars()
         .all()
