@@ -12,10 +12,12 @@ is only ever the reversal of an earlier payment (drp_tui.services.remittance_onc
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -208,8 +210,9 @@ def import_remittance(
         result.rejects = once.repeated_lines(
             session, agency_id, checked, (their_column, columns["reference"])
         )
+        claimed: Counter[tuple[Any, ...]] = Counter()  # this file's reversals so far
         for line, checked_line in to_record:
-            if line.amount < 0 and not once.unreversed(session, agency_id, checked_line):
+            if line.amount < 0 and not once.unreversed(session, agency_id, checked_line, claimed):
                 result.rejects.append(
                     Reject(
                         line.line,
