@@ -1,7 +1,8 @@
 """Agency remittances: what an enforcement agent or collection agency says it collected,
 reconciled against the debts placed with it.
 
-A row that cannot be read (money, date, missing reference) rejects the whole file, and nothing
+A row that cannot be read (money, date, missing reference, more fields than the header) rejects
+the whole file, and nothing
 is recorded. Readable rows are reconciled: matched (a debt placed with this agency) and
 overpaid (more than the balance; the excess stays as a credit to refund) are recorded as
 payments; unmatched rows (no such debt, or not placed with this agency) are listed for
@@ -114,6 +115,17 @@ def read_remittance(
     controls = has_controls(data, text)
     lines, rejects = [], []
     for number, raw in enumerate(records, start=2):
+        if None in raw:  # more fields than the header: an unquoted `£1,234.50` splits in two
+            rejects.append(
+                Reject(
+                    number,
+                    "(row)",
+                    "",
+                    f"has {len(header) + len(raw[None])} fields; the header has {len(header)} "
+                    "(is an amount with a comma not in quotes?); nothing on it was read",
+                )
+            )
+            continue
         problems: list[Reject] = []
         if controls:
             raw, problems, _ = clean_fields(raw, columns, number, False)
