@@ -1,13 +1,14 @@
 """Agency remittances: what an enforcement agent or collection agency says it collected,
 reconciled against the debts placed with it.
 
-A row that cannot be read (money, date, missing reference, more fields than the header) rejects
-the whole file, and nothing
-is recorded. Readable rows are reconciled: matched (a debt placed with this agency) and
-overpaid (more than the balance; the excess stays as a credit to refund) are recorded as
-payments; unmatched rows (no such debt, or not placed with this agency) are listed for
-follow-up and not recorded. A file or line imported before is refused, and a negative amount
-is only ever the reversal of an earlier payment (drp_tui.services.remittance_once).
+A row that cannot be read (money, date, missing reference, more fields than the header)
+rejects the whole file, and nothing is recorded. Two columns whose names fold to one
+(`Amount Paid`, `amount_paid`) refuse the file. Readable rows are reconciled: matched (a debt
+placed with this agency) and overpaid (more than the balance; the excess stays as a credit to
+refund) are recorded as payments; unmatched rows (no such debt, or not placed with this
+agency) are listed for follow-up and not recorded. A file or line imported before is refused,
+and a negative amount is only ever the reversal of an earlier payment
+(drp_tui.services.remittance_once).
 """
 
 from __future__ import annotations
@@ -78,10 +79,27 @@ class Reconciliation:
         )
 
 
+def _folded(name: str) -> str:
+    """A column name as matched against COLUMNS: case, outer spaces and space/underscore
+    folded."""
+    return name.strip().casefold().replace(" ", "_")
+
+
 def _columns(header: list[str]) -> dict[str, str]:
     """Which column holds each of drp's fields. Two columns that could both be one field
     (`Amount` and `Amount Paid`) refuse the file: drp does not pick one."""
-    lowered = {name.strip().lower().replace(" ", "_"): name for name in header}
+    lowered: dict[str, str] = {}
+    for position, name in enumerate(header, start=1):
+        key = _folded(name)
+        if key in lowered:  # `Amount Paid` and `amount_paid`: the later would silently win
+            first = lowered[key]
+            raise InputError(
+                "FILE",
+                f"line 1: the columns {first!r} and {name!r} (columns "
+                f"{header.index(first) + 1} and {position}) are the same name written two "
+                "ways; drp cannot tell which to read, so nothing was read",
+            )
+        lowered[key] = name
     found = {}
     for ours, theirs in COLUMNS.items():
         candidates = [lowered[name] for name in theirs if name in lowered]
