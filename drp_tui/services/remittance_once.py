@@ -2,8 +2,9 @@
 
 A remittance file already imported for the agency (the same SHA-256) is refused, naming that
 import. A line already recorded, in this file or an earlier one, is refused naming where: a
-line is the same payment as an earlier one when it has the same agency reference, amount and
-date (or, with no agency reference, the same debt, amount and date). No option overrides this.
+line is the same payment as an earlier one when it has the same debt, amount and date, with
+or without an agency reference (one sent first without `Their Ref` and again with it is one
+payment; one case reference over two debts is two). No option overrides this.
 
 A negative amount is accepted only as the reversal of an earlier payment through the same
 agency on the same debt, of the same amount (and agency reference, when the line gives one)
@@ -71,9 +72,11 @@ def earlier_import(session: Session, agency_id: str, sha256: str) -> str | None:
 
 
 def _key(line: Line) -> tuple[Any, ...]:
-    if line.agency_reference:
-        return ("ref", line.agency_reference, line.amount, line.paid_on)
-    return ("debt", line.debt_id, line.amount, line.paid_on)
+    """The same payment: the same debt, amount and date. The agency reference is left out
+    on purpose: a payment sent once without it and again with it is one payment, and an
+    agency's case reference covers all a debtor's debts, so it alone never makes two
+    payments one."""
+    return (line.debt_id, line.amount, line.paid_on)
 
 
 def repeated_lines(
@@ -87,11 +90,7 @@ def repeated_lines(
     for payment in session.execute(
         select(Payment).where(col(Payment.agency_id) == agency_id)
     ).scalars():
-        for key in (
-            ("ref", payment.reference, payment.amount, payment.received_on),
-            ("debt", payment.debt_id, payment.amount, payment.received_on),
-        ):
-            earlier.setdefault(key, payment)
+        earlier.setdefault((payment.debt_id, payment.amount, payment.received_on), payment)
     seen: dict[tuple[Any, ...], int] = {}
     for line in lines:
         key = _key(line)
