@@ -14,6 +14,7 @@ and a negative amount is only ever the reversal of an earlier payment
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
@@ -124,6 +125,34 @@ def _columns(header: list[str]) -> dict[str, str]:
     return found
 
 
+def _invisible(
+    number: int, column: str, raw: dict[Any, Any], problems: list[Reject]
+) -> list[Reject]:
+    """A reference holding an invisible format character (Unicode category Cf: a byte-order
+    mark, a zero-width space) is refused: `M5` and `M5<ZWSP>` look the same to an officer but
+    compare different, so one payment could post as two."""
+    value = raw.get(column) if column else None
+    if not isinstance(value, str) or any(p.column == column for p in problems):
+        return []
+    for character in value:
+        if unicodedata.category(character) == "Cf":
+            name = unicodedata.name(character, "format character").lower()
+            shown = "".join(
+                c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cf" else c
+                for c in value
+            )
+            return [
+                Reject(
+                    number,
+                    column,
+                    shown,
+                    f"holds an invisible character U+{ord(character):04X} ({name}); a "
+                    "reference must be what an officer sees",
+                )
+            ]
+    return []
+
+
 def read_remittance(
     data: bytes, encoding: str = "auto"
 ) -> tuple[list[RemittanceLine], list[Reject], dict[str, str]]:
@@ -147,6 +176,8 @@ def read_remittance(
         problems: list[Reject] = []
         if controls:
             raw, problems, _ = clean_fields(raw, columns, number, False)
+        for ours in ("reference", "agency_reference"):
+            problems.extend(_invisible(number, columns.get(ours, ""), raw, problems))
         reference = (raw.get(columns["reference"]) or "").strip()
         if not reference:
             problems.append(Reject(number, columns["reference"], "", "is empty"))
