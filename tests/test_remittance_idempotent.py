@@ -135,3 +135,60 @@ def test_a_negative_amount_reverses_an_earlier_payment_once(
     assert "reverse" in again.rejects[0].reason
     assert _balances(demo_store, [first]) == [int(balance * 100)]
     assert Decimal(balance) > 0
+
+
+def test_two_payments_are_reversed_by_two_lines_of_one_file_and_no_more(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Reversals in one file are counted against each other: two payments stand, so two
+    lines reverse them, and a third line (in that file or a later one) reverses nothing."""
+    ((first, _),) = placed(demo_store, "marlowe", 1)
+    paid = remittance(tmp_path, f"{first},50.00,2026-11-20,", f"{first},50.00,2026-11-21,")
+    assert import_remittance(demo_store, ACTOR, paid, "marlowe").committed
+    three = tmp_path / "three.csv"
+    three.write_text(
+        "Client Ref,Amount Paid,Date Paid\n"
+        f"{first},-50.00,2026-11-22\n{first},-50.00,2026-11-23\n{first},-50.00,2026-11-24\n"
+    )
+    refused = import_remittance(demo_store, ACTOR, three, "marlowe")
+    assert not refused.committed
+    assert [(r.line, "reverse" in r.reason) for r in refused.rejects] == [(4, True)]
+    two = tmp_path / "two.csv"
+    two.write_text(
+        f"Client Ref,Amount Paid,Date Paid\n{first},-50.00,2026-11-22\n{first},-50.00,2026-11-23\n"
+    )
+    assert import_remittance(demo_store, ACTOR, two, "marlowe").committed
+
+
+def test_one_referenced_payment_is_not_reversed_twice_by_one_file(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    ((first, _),) = placed(demo_store, "marlowe", 1)
+    paid = remittance(tmp_path, f"{first},50.00,2026-11-20,M1", f"{first},50.00,2026-11-21,M2")
+    assert import_remittance(demo_store, ACTOR, paid, "marlowe").committed
+    before = _money_in(demo_store)
+    twice = tmp_path / "twice.csv"
+    twice.write_text(
+        "Client Ref,Amount Paid,Date Paid,Their Ref\n"
+        f"{first},-50.00,2026-11-22,M1\n{first},-50.00,2026-11-23,M1\n"
+    )
+    refused = import_remittance(demo_store, ACTOR, twice, "marlowe")
+    assert [r.line for r in refused.rejects] == [3]
+    assert _money_in(demo_store) == before
+    each = tmp_path / "each.csv"
+    each.write_text(
+        "Client Ref,Amount Paid,Date Paid,Their Ref\n"
+        f"{first},-50.00,2026-11-22,M1\n{first},-50.00,2026-11-23,M2\n"
+    )
+    assert import_remittance(demo_store, ACTOR, each, "marlowe").committed
+
+
+def test_an_invisible_character_in_the_client_ref_is_refused_naming_it(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    ((first, _),) = placed(demo_store, "marlowe", 1)
+    path = remittance(tmp_path, f"{first}\u200b,10.00,2026-11-20,M1")
+    result = import_remittance(demo_store, ACTOR, path, "marlowe")
+    assert not result.committed
+    assert [(r.line, r.column) for r in result.rejects] == [(2, "Client Ref")]
+    assert "U+200B" in result.rejects[0].reason

@@ -1,21 +1,26 @@
 """Agency remittances: what an enforcement agent or collection agency says it collected,
 reconciled against the debts placed with it.
 
-A row that cannot be read (money, date, missing reference) rejects the whole file, and nothing
-is recorded. Readable rows are reconciled: matched (a debt placed with this agency) and
-overpaid (more than the balance; the excess stays as a credit to refund) are recorded as
-payments; unmatched rows (no such debt, or not placed with this agency) are listed for
-follow-up and not recorded. A file or line imported before is refused, and a negative amount
-is only ever the reversal of an earlier payment (drp_tui.services.remittance_once).
+A row that cannot be read (money, date, missing reference, more fields than the header)
+rejects the whole file, and nothing is recorded. Two columns whose names fold to one
+(`Amount Paid`, `amount_paid`) refuse the file. Readable rows are reconciled: matched (a debt
+placed with this agency) and overpaid (more than the balance; the excess stays as a credit to
+refund) are recorded as payments; unmatched rows (no such debt, or not placed with this
+agency) are listed for follow-up and not recorded. A file or line imported before is refused,
+and a negative amount is only ever the reversal of an earlier payment
+(drp_tui.services.remittance_once).
 """
 
 from __future__ import annotations
 
 import hashlib
+import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -76,10 +81,27 @@ class Reconciliation:
         )
 
 
+def _folded(name: str) -> str:
+    """A column name as matched against COLUMNS: case, outer spaces and space/underscore
+    folded."""
+    return name.strip().casefold().replace(" ", "_")
+
+
 def _columns(header: list[str]) -> dict[str, str]:
     """Which column holds each of drp's fields. Two columns that could both be one field
     (`Amount` and `Amount Paid`) refuse the file: drp does not pick one."""
-    lowered = {name.strip().lower().replace(" ", "_"): name for name in header}
+    lowered: dict[str, str] = {}
+    for position, name in enumerate(header, start=1):
+        key = _folded(name)
+        if key in lowered:  # `Amount Paid` and `amount_paid`: the later would silently win
+            first = lowered[key]
+            raise InputError(
+                "FILE",
+                f"line 1: the columns {first!r} and {name!r} (columns "
+                f"{header.index(first) + 1} and {position}) are the same name written two "
+                "ways; drp cannot tell which to read, so nothing was read",
+            )
+        lowered[key] = name
     found = {}
     for ours, theirs in COLUMNS.items():
         candidates = [lowered[name] for name in theirs if name in lowered]
@@ -104,6 +126,34 @@ def _columns(header: list[str]) -> dict[str, str]:
     return found
 
 
+def _invisible(
+    number: int, column: str, raw: dict[Any, Any], problems: list[Reject]
+) -> list[Reject]:
+    """A reference holding an invisible format character (Unicode category Cf: a byte-order
+    mark, a zero-width space) is refused: `M5` and `M5<ZWSP>` look the same to an officer but
+    compare different, so one payment could post as two."""
+    value = raw.get(column) if column else None
+    if not isinstance(value, str) or any(p.column == column for p in problems):
+        return []
+    for character in value:
+        if unicodedata.category(character) == "Cf":
+            name = unicodedata.name(character, "format character").lower()
+            shown = "".join(
+                c.encode("unicode_escape").decode("ascii") if unicodedata.category(c) == "Cf" else c
+                for c in value
+            )
+            return [
+                Reject(
+                    number,
+                    column,
+                    shown,
+                    f"holds an invisible character U+{ord(character):04X} ({name}); a "
+                    "reference must be what an officer sees",
+                )
+            ]
+    return []
+
+
 def read_remittance(
     data: bytes, encoding: str = "auto"
 ) -> tuple[list[RemittanceLine], list[Reject], dict[str, str]]:
@@ -113,9 +163,22 @@ def read_remittance(
     controls = has_controls(data, text)
     lines, rejects = [], []
     for number, raw in enumerate(records, start=2):
+        if None in raw:  # more fields than the header: an unquoted `£1,234.50` splits in two
+            rejects.append(
+                Reject(
+                    number,
+                    "(row)",
+                    "",
+                    f"has {len(header) + len(raw[None])} fields; the header has {len(header)} "
+                    "(is an amount with a comma not in quotes?); nothing on it was read",
+                )
+            )
+            continue
         problems: list[Reject] = []
         if controls:
             raw, problems, _ = clean_fields(raw, columns, number, False)
+        for ours in ("reference", "agency_reference"):
+            problems.extend(_invisible(number, columns.get(ours, ""), raw, problems))
         reference = (raw.get(columns["reference"]) or "").strip()
         if not reference:
             problems.append(Reject(number, columns["reference"], "", "is empty"))
@@ -209,8 +272,9 @@ def import_remittance(
         result.rejects = once.repeated_lines(
             session, agency_id, checked, (their_column, columns["reference"])
         )
+        claimed: Counter[tuple[Any, ...]] = Counter()  # this file's reversals so far
         for line, checked_line in to_record:
-            if line.amount < 0 and not once.unreversed(session, agency_id, checked_line):
+            if line.amount < 0 and not once.unreversed(session, agency_id, checked_line, claimed):
                 result.rejects.append(
                     Reject(
                         line.line,

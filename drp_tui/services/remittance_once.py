@@ -2,15 +2,17 @@
 
 A remittance file already imported for the agency (the same SHA-256) is refused, naming that
 import. A line already recorded, in this file or an earlier one, is refused naming where: a
-line is the same payment as an earlier one when it has the same agency reference, amount and
-date (or, with no agency reference, the same debt, amount and date). No option overrides this.
+line is the same payment as an earlier one when it has the same debt, amount and date, with
+or without an agency reference (one sent first without `Their Ref` and again with it is one
+payment; one case reference over two debts is two). No option overrides this.
 
 A negative amount is accepted only as the reversal of an earlier payment through the same
 agency on the same debt, of the same amount (and agency reference, when the line gives one)
-that is not already reversed: it is recorded as a negative payment (a `payment.recorded` event
-with a negative amount and `reversal: true`, so cash collected in the reports falls by it), the
-balance rises by it, and the live arrangement's instalments are marked unpaid again by it,
-newest first.
+that is not already reversed, in the store or by an earlier line of the same file (one
+payment is reversed once, however many lines claim it): it is recorded as a negative payment
+(a `payment.recorded` event with a negative amount and `reversal: true`, so cash collected in
+the reports falls by it), the balance rises by it, and the live arrangement's instalments
+are marked unpaid again by it, newest first.
 
 All of this runs inside the import's write transaction, which holds SQLite's write lock: two
 imports of the same file cannot both pass.
@@ -70,9 +72,11 @@ def earlier_import(session: Session, agency_id: str, sha256: str) -> str | None:
 
 
 def _key(line: Line) -> tuple[Any, ...]:
-    if line.agency_reference:
-        return ("ref", line.agency_reference, line.amount, line.paid_on)
-    return ("debt", line.debt_id, line.amount, line.paid_on)
+    """The same payment: the same debt, amount and date. The agency reference is left out
+    on purpose: a payment sent once without it and again with it is one payment, and an
+    agency's case reference covers all a debtor's debts, so it alone never makes two
+    payments one."""
+    return (line.debt_id, line.amount, line.paid_on)
 
 
 def repeated_lines(
@@ -86,11 +90,7 @@ def repeated_lines(
     for payment in session.execute(
         select(Payment).where(col(Payment.agency_id) == agency_id)
     ).scalars():
-        for key in (
-            ("ref", payment.reference, payment.amount, payment.received_on),
-            ("debt", payment.debt_id, payment.amount, payment.received_on),
-        ):
-            earlier.setdefault(key, payment)
+        earlier.setdefault((payment.debt_id, payment.amount, payment.received_on), payment)
     seen: dict[tuple[Any, ...], int] = {}
     for line in lines:
         key = _key(line)
@@ -132,11 +132,17 @@ def _recorded_by(session: Session, payment: Payment) -> str:
     return f"{imported.payload.get('file', 'a file')} on {_local(imported)}"
 
 
-def unreversed(session: Session, agency_id: str, line: Line) -> bool:
+def unreversed(
+    session: Session, agency_id: str, line: Line, claimed: Counter[tuple[Any, ...]]
+) -> bool:
     """Whether an earlier payment through this agency is there for `line` (negative) to
-    reverse: more payments of that amount on the debt than reversals of them."""
+    reverse: more payments of that amount on the debt than reversals of them, in the store
+    and by the lines before it in this file. `claimed` counts this file's reversals so far
+    (by debt and amount, and by debt, amount and agency reference); a line that passes is
+    added to it, so one payment is never reversed twice by one file."""
     amount = -line.amount
-    counts: Counter[bool] = Counter()
+    any_ref: Counter[bool] = Counter()
+    its_ref: Counter[bool] = Counter()
     for payment in session.execute(
         select(Payment).where(
             col(Payment.agency_id) == agency_id,
@@ -144,10 +150,19 @@ def unreversed(session: Session, agency_id: str, line: Line) -> bool:
             col(Payment.amount).in_([amount, -amount]),
         )
     ).scalars():
-        if line.agency_reference and payment.reference != line.agency_reference:
-            continue
-        counts[payment.amount > 0] += 1
-    return counts[True] > counts[False]
+        any_ref[payment.amount > 0] += 1
+        if payment.reference == line.agency_reference:
+            its_ref[payment.amount > 0] += 1
+    by_debt = ("debt", line.debt_id, amount)
+    by_ref = ("ref", line.debt_id, amount, line.agency_reference)
+    if any_ref[True] - any_ref[False] <= claimed[by_debt]:
+        return False
+    if line.agency_reference and its_ref[True] - its_ref[False] <= claimed[by_ref]:
+        return False
+    claimed[by_debt] += 1
+    if line.agency_reference:
+        claimed[by_ref] += 1
+    return True
 
 
 def record_reversal(
