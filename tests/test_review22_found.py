@@ -87,10 +87,6 @@ def test_enter_in_the_outcome_forms_last_field_saves_it(demo_store: Store, tmp_p
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22, open: rebalance --until hands cases to an officer who is away",
-)
 def test_rebalance_does_not_hand_cases_to_an_officer_who_is_away(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

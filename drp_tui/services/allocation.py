@@ -239,8 +239,11 @@ def rebalance_absent(
         officer = session.get(Officer, absent)
         if officer is None:
             raise InputError("--absent", f"{absent!r} is not an officer")
+        away = officers_away(session, actor.now().date())
         others = [
-            o.id for o in _eligible_officers(session, officer.team or None, None) if o.id != absent
+            o.id
+            for o in _eligible_officers(session, officer.team or None, None)
+            if o.id != absent and o.id not in away
         ]
     if not others:
         raise InputError("--absent", f"nobody else in team {officer.team!r} to take the cases")
@@ -256,6 +259,19 @@ def rebalance_absent(
         dry_run=dry_run,
         detail={"absent": absent, **({"until": until.isoformat()} if until else {})},
     )
+
+
+def officers_away(session: Session, today: date) -> set[str]:
+    """Officers lent out as absent (`rebalance --absent X --until DAY`) who are not back yet:
+    no one hands them cases meanwhile."""
+    away = set()
+    for lent in session.execute(
+        select(Event).where(col(Event.kind) == "queue.rebalanced")
+    ).scalars():
+        until = lent.payload.get("until")
+        if until and date.fromisoformat(until) > today:
+            away.add(str(lent.payload["absent"]))
+    return away
 
 
 @dataclass(frozen=True)
