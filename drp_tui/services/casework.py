@@ -391,11 +391,12 @@ def apply_payment(
     return payment
 
 
-def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> None:
+def live_arrangement_for(session: Session, debt_id: str) -> Arrangement | None:
+    """The oldest live arrangement covering the debt: the one its payments pay."""
     covering = select(col(ArrangementDebt.arrangement_id)).where(
         col(ArrangementDebt.debt_id) == debt_id
     )
-    live = (
+    found: Arrangement | None = (
         session.execute(
             select(Arrangement)
             .where(
@@ -408,6 +409,11 @@ def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> No
         .scalars()
         .first()
     )
+    return found
+
+
+def _apply_to_instalments(session: Session, debt_id: str, amount: Decimal) -> None:
+    live = live_arrangement_for(session, debt_id)
     if live is None:
         return
     remaining = amount

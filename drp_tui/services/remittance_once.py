@@ -31,11 +31,9 @@ from sqlmodel import Session, col
 
 from drp_tui.domain.extract import Reject
 from drp_tui.domain.money import ZERO
-from drp_tui.services.casework import Actor
+from drp_tui.services.casework import Actor, live_arrangement_for
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
-    Arrangement,
-    ArrangementDebt,
     Debt,
     Event,
     Instalment,
@@ -204,21 +202,7 @@ def record_reversal(
 
 
 def _unpay_instalments(session: Session, debt_id: str, amount: Decimal) -> None:
-    covering = select(col(ArrangementDebt.arrangement_id)).where(
-        col(ArrangementDebt.debt_id) == debt_id
-    )
-    live = (
-        session.execute(
-            select(Arrangement)
-            .where(
-                col(Arrangement.status) == "live",
-                col(Arrangement.id).in_(covering) | (col(Arrangement.debt_id) == debt_id),
-            )
-            .order_by(col(Arrangement.created_at))
-        )
-        .scalars()
-        .first()
-    )
+    live = live_arrangement_for(session, debt_id)
     if live is None:
         return
     remaining = amount
