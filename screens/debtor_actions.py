@@ -40,16 +40,16 @@ class CaseActions(Screen[str | None]):
     def change(
         self, job: Callable[[], object], what: str, done: str | Callable[[Any], str] = ""
     ) -> None:
-        raise NotImplementedError
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
-        raise NotImplementedError
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def _refused_up_front(self, action: str) -> bool:
-        raise NotImplementedError
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def _refused(self, refused: Refused) -> None:
-        raise NotImplementedError
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def action_authority(self) -> None:
         if self.view is None or self.call is None:
