@@ -24,6 +24,7 @@ from drp_tui.cli import (
     writeoffs,
 )
 from drp_tui.cli.demo import demo
+from drp_tui.cli.diary import diary
 from drp_tui.cli.errors import DrpGroup
 from drp_tui.cli.params import JsonFlag
 from drp_tui.cli.store import audit_app, db_app
@@ -57,6 +58,7 @@ app.add_typer(authority.app, name="authority")
 app.add_typer(hub.app, name="hub")
 app.command("sync")(hub.sync)
 app.command("demo")(demo)
+app.command("diary")(diary)
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,245 @@
+"""The officer's diary for a day (`drp diary` and the workstation's diary): callbacks due,
+promises due and broken, arrangements broken and instalments missed, reviews due, Breathing
+Space ending and disputes awaiting an answer, on the officer's open cases.
+
+Only the officer themself, or a supervisor or above, may read an officer's diary."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from drp_tui.domain.controls import escaped
+from drp_tui.domain.diary import (
+    LOOK_AHEAD_DAYS,
+    LOOK_BACK_DAYS,
+    DiaryEntry,
+    in_order,
+    local_clock,
+)
+from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.domain.holds import Hold, active_holds
+from drp_tui.domain.policy import in_force
+from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.holds import holds_by_case
+from drp_tui.services.policy import PolicyBook
+from drp_tui.store.engine import Store
+from drp_tui.store.models import (
+    Arrangement,
+    Call,
+    Case,
+    Instalment,
+    Officer,
+    Person,
+    Promise,
+    Vulnerability,
+)
+
+_Case = tuple[str, str, str]  # id, reference, name
+
+
+def may_read_diary(store: Store, reader_id: str, officer_id: str) -> Officer:
+    """The officer whose diary is read; refused unless it is the reader's own or the reader
+    is a supervisor or above."""
+    with store.read() as session:
+        officer = session.get(Officer, officer_id)
+        reader = session.get(Officer, reader_id)
+    if officer is None:
+        raise InputError(
+            "--officer", f"{officer_id!r} is not an officer in this store (see 'drp officer list')"
+        )
+    if reader_id != officer_id and (
+        reader is None or role_rank(reader.role) < role_rank("supervisor")
+    ):
+        raise NotPermitted(
+            f"another officer's diary is for supervisors; you are {reader_id}: leave out --officer"
+        )
+    return officer
+
+
+def diary(
+    store: Store, policy: PolicyBook, reader_id: str, officer_id: str, on: date
+) -> list[DiaryEntry]:
+    """What is due on `on` for `officer_id`, in the order to work it (domain/diary.py)."""
+    may_read_diary(store, reader_id, officer_id)
+    zone = ZoneInfo(in_force(policy.contact.hours, on).timezone)
+    with store.read() as session:
+        cases = _open_cases(session, officer_id)
+        if not cases:
+            return []
+        last_call = _last_calls(session, officer_id, zone)
+        entries = [
+            *_callbacks(session, officer_id, on, zone),
+            *_promises(session, officer_id, on, last_call),
+            *_arrangements(session, officer_id, on, zone, last_call),
+            *_vulnerability_reviews(session, officer_id, on),
+        ]
+        holds = holds_by_case(session, list(cases))
+    entries += _holds(policy, holds, on)
+    return in_order(
+        DiaryEntry(e.kind, e.case_id, *cases[e.case_id][1:], e.due, e.at, e.detail)
+        for e in entries
+        if e.case_id in cases
+    )
+
+
+def _open_cases(session: Session, officer_id: str) -> dict[str, _Case]:
+    rows = session.execute(
+        select(
+            col(Case.id),
+            col(Case.reference),
+            col(Person.title),
+            col(Person.forename),
+            col(Person.surname),
+        )
+        .join(Person, col(Person.id) == col(Case.person_id))
+        .where(col(Case.officer_id) == officer_id, col(Case.status) == "open")
+    ).all()
+    return {
+        case_id: (case_id, reference, escaped(" ".join(p for p in (title, fore, sur) if p)))
+        for case_id, reference, title, fore, sur in rows
+    }
+
+
+def _last_calls(session: Session, officer_id: str, zone: ZoneInfo) -> dict[str, date]:
+    """The day each of the officer's cases was last opened on a call (any officer's)."""
+    rows = session.execute(
+        select(col(Call.case_id), func.max(Call.opened_at))
+        .join(Case, col(Case.id) == col(Call.case_id))
+        .where(col(Case.officer_id) == officer_id)
+        .group_by(col(Call.case_id))
+    ).all()
+    return {case_id: _instant(at).astimezone(zone).date() for case_id, at in rows if at}
+
+
+def _instant(value: datetime | str) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def _entry(kind: str, case_id: str, due: date, detail: str, at: time | None = None) -> DiaryEntry:
+    """An entry before its case's reference and name are filled in."""
+    return DiaryEntry(kind, case_id, "", "", due, at, detail)
+
+
+def _callbacks(session: Session, officer_id: str, on: date, zone: ZoneInfo) -> list[DiaryEntry]:
+    end_of_day = datetime.combine(on + timedelta(days=1), datetime.min.time(), zone)
+    entries = []
+    for case_id, due in session.execute(
+        select(col(Case.id), col(Case.next_action_due)).where(
+            col(Case.officer_id) == officer_id,
+            col(Case.status) == "open",
+            col(Case.next_action_due) < end_of_day,
+        )
+    ).all():
+        day, minute = local_clock(_instant(due).astimezone(zone))
+        detail = f"call back at {minute:%H:%M}" + (f" (due {day:%a %d %b})" if day < on else "")
+        entries.append(_entry("callback", case_id, day, detail, minute))
+    return entries
+
+
+def _promises(
+    session: Session, officer_id: str, on: date, last_call: dict[str, date]
+) -> list[DiaryEntry]:
+    entries = []
+    since = on - timedelta(days=LOOK_BACK_DAYS)
+    query = (
+        select(col(Promise.case_id), col(Promise.amount), col(Promise.due_on), col(Promise.status))
+        .join(Case, col(Case.id) == col(Promise.case_id))
+        .where(
+            col(Case.officer_id) == officer_id,
+            col(Case.status) == "open",
+            col(Promise.due_on) >= since,
+            col(Promise.due_on) <= on,
+        )
+    )
+    for case_id, amount, due_on, status in session.execute(query).all():
+        if due_on == on and status == "open":
+            entries.append(_entry("promise_due", case_id, on, f"£{amount:,.2f} promised today"))
+        elif status == "broken" and last_call.get(case_id, date.min) <= due_on:
+            entries.append(
+                _entry("promise_broken", case_id, due_on, f"£{amount:,.2f} due {due_on:%d %b}")
+            )
+    return entries
+
+
+def _arrangements(
+    session: Session, officer_id: str, on: date, zone: ZoneInfo, last_call: dict[str, date]
+) -> list[DiaryEntry]:
+    entries = []
+    since = on - timedelta(days=LOOK_BACK_DAYS)
+    for case_id, changed_at, reason in session.execute(
+        select(
+            col(Arrangement.case_id),
+            col(Arrangement.status_changed_at),
+            col(Arrangement.status_reason),
+        )
+        .join(Case, col(Case.id) == col(Arrangement.case_id))
+        .where(
+            col(Case.officer_id) == officer_id,
+            col(Case.status) == "open",
+            col(Arrangement.status) == "breached",
+        )
+    ).all():
+        broken_on = _instant(changed_at).astimezone(zone).date() if changed_at else since
+        if since <= broken_on <= on and last_call.get(case_id, date.min) <= broken_on:
+            entries.append(_entry("arrangement_broken", case_id, broken_on, reason))
+    missed: dict[str, list[tuple[date, Decimal]]] = defaultdict(list)
+    for case_id, due_on, amount, paid in session.execute(
+        select(
+            col(Arrangement.case_id),
+            col(Instalment.due_on),
+            col(Instalment.amount),
+            col(Instalment.paid),
+        )
+        .join(Arrangement, col(Arrangement.id) == col(Instalment.arrangement_id))
+        .join(Case, col(Case.id) == col(Arrangement.case_id))
+        .where(
+            col(Case.officer_id) == officer_id,
+            col(Case.status) == "open",
+            col(Arrangement.status) == "live",
+            col(Instalment.due_on) >= since,
+            col(Instalment.due_on) < on,
+            col(Instalment.paid) < col(Instalment.amount),
+        )
+    ).all():
+        if last_call.get(case_id, date.min) <= due_on:
+            missed[case_id].append((due_on, amount - paid))
+    for case_id, dues in missed.items():
+        first = min(d for d, _ in dues)
+        detail = "; ".join(f"£{short:,.2f} short, due {d:%d %b}" for d, short in sorted(dues))
+        entries.append(_entry("instalment_missed", case_id, first, detail))
+    return entries
+
+
+def _vulnerability_reviews(session: Session, officer_id: str, on: date) -> list[DiaryEntry]:
+    return [
+        _entry("vulnerability_review", case_id, review_on, f"{category.replace('_', ' ')}")
+        for case_id, review_on, category in session.execute(
+            select(col(Case.id), col(Vulnerability.review_on), col(Vulnerability.category))
+            .join(Vulnerability, col(Vulnerability.person_id) == col(Case.person_id))
+            .where(
+                col(Case.officer_id) == officer_id,
+                col(Case.status) == "open",
+                col(Vulnerability.review_on) <= on,
+            )
+        ).all()
+    ]
+
+
+def _holds(policy: PolicyBook, holds: dict[str, list[Hold]], on: date) -> list[DiaryEntry]:
+    entries = []
+    horizon = on + timedelta(days=LOOK_AHEAD_DAYS)
+    for case_id, recorded in holds.items():
+        for hold in active_holds(policy.holds, recorded, on):
+            if hold.kind in ("breathing_space", "mental_health_crisis"):
+                if hold.last_day is not None and hold.last_day <= horizon:
+                    detail = f"{hold.name}: last day {hold.last_day:%a %d %b}"
+                    entries.append(_entry("breathing_space_ending", case_id, hold.last_day, detail))
+            elif hold.kind == "dispute":
+                entries.append(_entry("dispute", case_id, on, f"recovery paused {hold.until}"))
+    return entries
