@@ -43,6 +43,7 @@ class QueueScreen(RunsJobs, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open case", id="queue.open"),
         Binding("slash", "search", "Search", id="queue.search"),
+        Binding("d", "diary", "Diary", id="queue.diary", tooltip="What is due today"),
         Binding("f", "filter", "Filter", id="queue.filter", tooltip="Filter by debt type or stage"),
         Binding(
             "r",
@@ -137,14 +138,19 @@ class QueueScreen(RunsJobs, Screen[None]):
         table = self.query_one("#queue", DataTable)
         if not self.shown or table.cursor_row < 0:
             return
-        entry = self.shown[table.cursor_row]
+        self._open_entry(self.shown[table.cursor_row], "queue")
+
+    def _open_entry(self, entry: QueueEntry, reason: str) -> None:
+        """Open a queued case, asking why first when it should not be called now."""
         if entry.callable_now:
-            self._open(entry.case_id)
+            self._open(entry.case_id, reason)
             return
 
-        def call_anyway(reason: str | None) -> None:
-            if reason:
-                self._open(entry.case_id, f"queue: called anyway: {reason}")
+        head = reason.split(":", 1)[0]
+
+        def call_anyway(why: str | None) -> None:
+            if why:
+                self._open(entry.case_id, f"{head}: called anyway: {why}")
 
         self.app.push_screen(
             PromptModal(
@@ -176,6 +182,23 @@ class QueueScreen(RunsJobs, Screen[None]):
                 self._open(choice.case_id, choice.reason)
 
         self.app.push_screen(SearchModal(self.workstation), opened)
+
+    def action_diary(self) -> None:
+        """The diary's case opens as from the queue: with the queue's rules when queued (a
+        case on hold is not queued; the debtor screen keeps its holds)."""
+        from screens.diary import DiaryModal
+        from screens.search import Opening
+
+        def opened(choice: Opening | None) -> None:
+            if choice is None:
+                return
+            queued = next((e for e in self.entries if e.case_id == choice.case_id), None)
+            if queued is None:
+                self._open(choice.case_id, choice.reason)
+            else:
+                self._open_entry(queued, choice.reason)
+
+        self.app.push_screen(DiaryModal(self.workstation), opened)
 
     def _open(self, case_id: str, reason: str = "queue") -> None:
         ahead = self.ahead if self.ahead is not None and self.ahead.case_id == case_id else None

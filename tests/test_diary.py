@@ -4,7 +4,7 @@ entry dropping out once dealt with; another officer's diary only for supervisors
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -147,8 +147,11 @@ def test_the_diary_lists_what_is_due_today_on_the_officers_own_cases(
         ("C7", "dispute"),
     ]
     by_case = {e.reference: e for e in entries}
-    assert by_case["C1"].detail == "call back at 14:30"
-    assert by_case["C2"].detail == "£50.00 promised today"
+    assert by_case["C1"].detail == ""
+    assert by_case["C1"].at == time(14, 30)
+    assert by_case["C2"].detail == "£50.00"
+    assert by_case["C6"].detail == "last day Fri 27 Nov"
+    assert by_case["C7"].detail == "says the liability order was paid"
     assert by_case["C3"].detail == "£75.00 due 23 Nov"
     assert by_case["C4"].detail == "£60.00 short, due 21 Nov"
     assert by_case["C6"].due == TODAY + timedelta(days=3)
@@ -183,6 +186,7 @@ def test_tomorrows_diary_shows_tomorrows_callback(store: Store, policy: PolicyBo
     overdue = [e for e in tomorrow if e.reference == "C1"]
     assert overdue
     assert overdue[0].overdue(TODAY + timedelta(days=1))
+    assert overdue[0].detail == "overdue since Tue 24 Nov"
 
 
 def run_cli(
@@ -209,7 +213,7 @@ def test_drp_diary_json(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         "due": "2026-11-24",
         "at": "14:30",
         "overdue": False,
-        "detail": "call back at 14:30",
+        "detail": "",
     }
     assert len(doc["entries"]) == 7
 

@@ -53,6 +53,11 @@ async def call_anyway(pilot: Pilot[Any], store: Store) -> None:
     await press(pilot, "enter")
 
 
+async def diary(pilot: Pilot[Any], store: Store) -> None:
+    await settle(pilot)
+    await press(pilot, "d")
+
+
 async def debtor_masked(pilot: Pilot[Any], store: Store) -> None:
     await open_first_case(pilot)
 
@@ -179,6 +184,7 @@ SCENARIOS: dict[str, Scenario] = {
     "queue": queue,
     "queue_filtered": queue_filtered,
     "call_anyway": call_anyway,
+    "diary": diary,
     "debtor_masked": debtor_masked,
     "debtor_verified": debtor_verified,
     "debtor_on_hold": debtor_on_hold,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -12,6 +12,9 @@ from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, day
 from drp_tui.domain.errors import InputError
 from drp_tui.settings import load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.domain.diary import DiaryEntry
 
 
 def diary(
@@ -25,7 +28,6 @@ def diary(
     """Callbacks due, promises due and broken, arrangements broken, instalments missed,
     vulnerability reviews, Breathing Space ending and disputes awaiting an answer, in the
     order to work them. Open a case from the workstation's diary (d) to call it."""
-    from drp_tui.domain.diary import DiaryEntry
     from drp_tui.services.diary import diary as read_diary
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
@@ -64,9 +66,8 @@ def diary(
     table.add_column("name", ratio=1)
     table.add_column("detail", ratio=2)
     for e in entries:
-        when_text = f"{e.at:%H:%M}" if e.at is not None else f"{e.due:%d %b}"
         style = "red" if e.overdue(when) else ""
         table.add_row(
-            Text(when_text, style=style), e.label, e.reference, Text(e.name), Text(e.detail)
+            Text(e.when(when), style=style), e.label, e.reference, Text(e.name), Text(e.detail)
         )
     output.console().print(table if entries else f"Nothing due for {who} on {when:%a %d %b %Y}.")

@@ -48,6 +48,11 @@ class DiaryEntry:
         """Why the case is opened, as the call records it."""
         return f"diary: {self.label.lower()}"
 
+    def when(self, on: date) -> str:
+        """A callback's time (with its day when not `on`); another entry's day unless `on`."""
+        day = "" if self.due == on else f"{self.due:%d %b}"
+        return day if self.at is None else f"{day} {self.at:%H:%M}".strip()
+
     def overdue(self, on: date) -> bool:
         return self.due < on and self.kind in ("callback", "vulnerability_review")
 

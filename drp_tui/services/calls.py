@@ -40,7 +40,7 @@ from drp_tui.store.models import Call, Case, ContactAttempt, Phone, Promise
 
 IDV_CHECKS = ("date_of_birth", "postcode", "account_reference", "last_payment")
 IDV_PASS = 2  # at least two of the checks (DOMAIN.md decision 10)
-OPENED_FROM = ("queue", "search", "callback", "inbound")
+OPENED_FROM = ("queue", "search", "diary", "callback", "inbound")
 
 
 @dataclass(frozen=True)

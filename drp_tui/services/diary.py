@@ -41,6 +41,7 @@ from drp_tui.store.models import (
 )
 
 _Case = tuple[str, str, str]  # id, reference, name
+BREATHING_SPACES = ("breathing_space", "mental_health_crisis")
 
 
 def may_read_diary(store: Store, reader_id: str, officer_id: str) -> Officer:
@@ -78,9 +79,10 @@ def diary(
             *_promises(session, officer_id, on, last_call),
             *_arrangements(session, officer_id, on, zone, last_call),
             *_vulnerability_reviews(session, officer_id, on),
+            *_disputes(session, officer_id, on),
         ]
         holds = holds_by_case(session, list(cases))
-    entries += _holds(policy, holds, on)
+    entries += _breathing_space_ending(policy, holds, on)
     return in_order(
         DiaryEntry(e.kind, e.case_id, *cases[e.case_id][1:], e.due, e.at, e.detail)
         for e in entries
@@ -137,7 +139,7 @@ def _callbacks(session: Session, officer_id: str, on: date, zone: ZoneInfo) -> l
         )
     ).all():
         day, minute = local_clock(_instant(due).astimezone(zone))
-        detail = f"call back at {minute:%H:%M}" + (f" (due {day:%a %d %b})" if day < on else "")
+        detail = f"overdue since {day:%a %d %b}" if day < on else ""
         entries.append(_entry("callback", case_id, day, detail, minute))
     return entries
 
@@ -159,7 +161,7 @@ def _promises(
     )
     for case_id, amount, due_on, status in session.execute(query).all():
         if due_on == on and status == "open":
-            entries.append(_entry("promise_due", case_id, on, f"£{amount:,.2f} promised today"))
+            entries.append(_entry("promise_due", case_id, on, f"£{amount:,.2f}"))
         elif status == "broken" and last_call.get(case_id, date.min) <= due_on:
             entries.append(
                 _entry("promise_broken", case_id, due_on, f"£{amount:,.2f} due {due_on:%d %b}")
@@ -231,15 +233,31 @@ def _vulnerability_reviews(session: Session, officer_id: str, on: date) -> list[
     ]
 
 
-def _holds(policy: PolicyBook, holds: dict[str, list[Hold]], on: date) -> list[DiaryEntry]:
+def _disputes(session: Session, officer_id: str, on: date) -> list[DiaryEntry]:
+    """Disputes still open: the case's hold, with what the debtor disputes."""
+    return [
+        _entry("dispute", case_id, on, reason or "no reason recorded")
+        for case_id, reason, until in session.execute(
+            select(col(Case.id), col(Case.hold_reason), col(Case.hold_until)).where(
+                col(Case.officer_id) == officer_id,
+                col(Case.status) == "open",
+                col(Case.hold_kind) == "dispute",
+            )
+        ).all()
+        if until is None or until >= on
+    ]
+
+
+def _breathing_space_ending(
+    policy: PolicyBook, holds: dict[str, list[Hold]], on: date
+) -> list[DiaryEntry]:
     entries = []
     horizon = on + timedelta(days=LOOK_AHEAD_DAYS)
     for case_id, recorded in holds.items():
         for hold in active_holds(policy.holds, recorded, on):
-            if hold.kind in ("breathing_space", "mental_health_crisis"):
-                if hold.last_day is not None and hold.last_day <= horizon:
-                    detail = f"{hold.name}: last day {hold.last_day:%a %d %b}"
-                    entries.append(_entry("breathing_space_ending", case_id, hold.last_day, detail))
-            elif hold.kind == "dispute":
-                entries.append(_entry("dispute", case_id, on, f"recovery paused {hold.until}"))
+            ending = hold.last_day is not None and hold.last_day <= horizon
+            if hold.kind in BREATHING_SPACES and ending and hold.last_day is not None:
+                kind = "" if hold.kind == "breathing_space" else " (mental health crisis)"
+                detail = f"last day {hold.last_day:%a %d %b}{kind}"
+                entries.append(_entry("breathing_space_ending", case_id, hold.last_day, detail))
     return entries

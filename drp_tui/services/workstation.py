@@ -21,6 +21,7 @@ from drp_tui.domain.affordability import (
 )
 from drp_tui.domain.apply_order import policy_order
 from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, outcome_refusal
+from drp_tui.domain.diary import DiaryEntry
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
@@ -71,6 +72,7 @@ from drp_tui.services.casework import (
     mark_phone,
     record_refusal,
 )
+from drp_tui.services.diary import diary
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.placements import place_with_agency
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
@@ -115,6 +117,10 @@ class Workstation:
         """This officer's calls left open when drp closed or was killed: marked interrupted
         (masked, to be finished with their outcome only), called once at start."""
         return interrupt_open_calls(self.store, self.actor())
+
+    def diary(self) -> list[DiaryEntry]:
+        """What is due today on this officer's cases (the diary), in the order to work it."""
+        return diary(self.store, self.policy, self.officer.id, self.officer.id, self.now().date())
 
     def case(self, case_id: str, call_id: str | None = None) -> CaseView:
         """The case as the call sees it (masked without a call or before its ID&V)."""

@@ -177,7 +177,7 @@ class Call(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
     case_id: str = Field(foreign_key="case.id", index=True)
     officer_id: str = Field(foreign_key="officer.id", index=True)
-    opened_from: str = Field(description="queue, search, callback or inbound")
+    opened_from: str = Field(description="queue, search, diary, callback or inbound")
     reason: str = ""
     opened_at: datetime = instant_field()
     idv_result: str = Field(
