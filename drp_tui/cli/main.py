@@ -13,6 +13,7 @@ from drp_tui.cli import (
     arrangements,
     authority,
     calc,
+    complaints,
     exports,
     hub,
     imports,
@@ -55,6 +56,7 @@ app.add_typer(writeoffs.app, name="writeoff")
 app.add_typer(exports.app, name="export")
 app.add_typer(agency.app, name="agency")
 app.add_typer(authority.app, name="authority")
+app.add_typer(complaints.app, name="complaint")
 app.add_typer(hub.app, name="hub")
 app.command("sync")(hub.sync)
 app.command("demo")(demo)

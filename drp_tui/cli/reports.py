@@ -64,7 +64,7 @@ def _emit(title: str, rows: list[dict[str, Any]], fmt: str, extra: dict[str, Any
         right=[
             h
             for c, h in zip(columns, headers, strict=True)
-            if c not in ("officer", "agency", "kind")
+            if c not in ("officer", "agency", "kind", "stage")
         ],
     )
 
@@ -154,6 +154,39 @@ def agencies(
     ]
     _emit(
         f"Agency performance {first:%d %b %Y} to {last:%d %b %Y}",
+        rows,
+        choose(fmt, FORMATS, "--format"),
+        {"from": first.isoformat(), "to": last.isoformat()},
+    )
+
+
+@app.command("complaints")
+def complaints(
+    start: FirstDay = None,
+    end: LastDay = None,
+    fmt: Format = "table",
+) -> None:
+    """Complaints by stage that reached it in the period (default the last 30 days): still
+    open, overdue today, answered, answered by the reply due, upheld."""
+    from drp_tui.services.complaints import complaint_figures
+    from drp_tui.services.store import store_for
+
+    first, last = _period(None, start, end, 30)
+    today = load_settings().current_date()
+    rows = [
+        {
+            "stage": f.stage,
+            "received": f.received,
+            "open": f.still_open,
+            "overdue": f.overdue,
+            "answered": f.answered,
+            "on_time": f.answered_on_time,
+            "upheld": f.upheld,
+        }
+        for f in complaint_figures(store_for(load_settings()), first, last, today)
+    ]
+    _emit(
+        f"Complaints {first:%d %b %Y} to {last:%d %b %Y}",
         rows,
         choose(fmt, FORMATS, "--format"),
         {"from": first.isoformat(), "to": last.isoformat()},

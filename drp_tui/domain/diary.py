@@ -21,6 +21,7 @@ KINDS: dict[str, str] = {
     "vulnerability_review": "Vulnerability review due",
     "breathing_space_ending": "Breathing Space ending",
     "dispute": "Dispute awaiting an answer",
+    "complaint_reply": "Complaint reply due",
 }
 FOLLOW_UPS = frozenset({"promise_broken", "arrangement_broken", "instalment_missed"})
 # How far back a broken promise, a breach or a missed instalment stays in the diary while
@@ -54,7 +55,11 @@ class DiaryEntry:
         return day if self.at is None else f"{day} {self.at:%H:%M}".strip()
 
     def overdue(self, on: date) -> bool:
-        return self.due < on and self.kind in ("callback", "vulnerability_review")
+        return self.due < on and self.kind in (
+            "callback",
+            "vulnerability_review",
+            "complaint_reply",
+        )
 
 
 def in_order(entries: Iterable[DiaryEntry]) -> list[DiaryEntry]:

@@ -1,6 +1,7 @@
 """The officer's diary for a day (`drp diary` and the workstation's diary): callbacks due,
 promises due and broken, arrangements broken and instalments missed, reviews due, Breathing
-Space ending and disputes awaiting an answer, on the officer's open cases.
+Space ending, disputes awaiting an answer and complaints due a reply, on the officer's open
+cases.
 
 Only the officer themself, or a supervisor or above, may read an officer's diary."""
 
@@ -33,6 +34,7 @@ from drp_tui.store.models import (
     Arrangement,
     Call,
     Case,
+    Complaint,
     Instalment,
     Officer,
     Person,
@@ -80,6 +82,7 @@ def diary(
             *_arrangements(session, officer_id, on, zone, last_call),
             *_vulnerability_reviews(session, officer_id, on),
             *_disputes(session, officer_id, on),
+            *_complaints(session, officer_id, on),
         ]
         holds = holds_by_case(session, list(cases))
     entries += _breathing_space_ending(policy, holds, on)
@@ -245,6 +248,28 @@ def _disputes(session: Session, officer_id: str, on: date) -> list[DiaryEntry]:
             )
         ).all()
         if until is None or until >= on
+    ]
+
+
+def _complaints(session: Session, officer_id: str, on: date) -> list[DiaryEntry]:
+    """Open complaints whose reply is due within the look-ahead, or overdue."""
+    horizon = on + timedelta(days=LOOK_AHEAD_DAYS)
+    return [
+        _entry("complaint_reply", case_id, due, f"{stage.replace('_', ' ')}: {summary}")
+        for case_id, due, stage, summary in session.execute(
+            select(
+                col(Complaint.case_id),
+                col(Complaint.reply_due),
+                col(Complaint.stage),
+                col(Complaint.summary),
+            )
+            .join(Case, col(Case.id) == col(Complaint.case_id))
+            .where(
+                col(Case.officer_id) == officer_id,
+                col(Complaint.status) == "open",
+                col(Complaint.reply_due) <= horizon,
+            )
+        ).all()
     ]
 
 

@@ -1,7 +1,8 @@
 """A case's holds, worked out here once for every caller: the queue, allocation, casework's
 checks and the case view. Which actions a hold refuses, and until when, is the domain's
 (drp_tui.domain.holds); this reads what is recorded: Breathing Space and mental health crisis
-on the person, a death on the person, a dispute or vulnerability review on the case.
+on the person, a death on the person, a dispute or vulnerability review on the case, an open
+complaint whose stage pauses recovery.
 
 Raw SQL over a connection and no ORM: the queue is read in a process forked before the ORM is
 loaded (drp_tui.read_ahead). A caller holding an ORM session passes the session: its pending
@@ -92,3 +93,11 @@ def _read(connection: Connection, holds: dict[str, list[Hold]], ids: tuple[str, 
         CASE_HOLDS + ids,
     ):
         holds[case_id].append(Hold(kind, date.min, _day(until)))
+    for case_id, received_on in run(
+        connection,
+        "SELECT c.id, min(k.received_on) FROM complaint k "
+        f'{join} "case" c ON c.id = k.case_id '
+        f"WHERE k.status = 'open' AND k.pauses_recovery AND {only} GROUP BY c.id",
+        ids,
+    ):
+        holds[case_id].append(Hold("complaint", _day(received_on) or date.min))

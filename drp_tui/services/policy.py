@@ -20,6 +20,7 @@ from drp_tui.domain.affordability import (
 )
 from drp_tui.domain.attachment import CtaeoPolicy, DeaPolicy, load_ctaeo, load_dea
 from drp_tui.domain.benefits import BenefitPolicy, load_benefits
+from drp_tui.domain.complaints import ComplaintPolicy, load_complaints
 from drp_tui.domain.contact import ContactPolicy, load_contact
 from drp_tui.domain.errors import PolicyError
 from drp_tui.domain.fees import FeePolicy, load_fees
@@ -68,6 +69,7 @@ class PolicyBook:
     savings: tuple[SavingsRule, ...]
     queue: tuple[QueueWeights, ...]
     writeoff: WriteOffPolicy
+    complaints: ComplaintPolicy
     figure_checks: tuple[FigureCheck, ...] = ()  # amounts an officer is asked to check
     renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
 
@@ -87,6 +89,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "figure_checks": ("affordability.toml", load_figure_checks),
     "queue": ("queue.toml", load_queue_weights),
     "writeoff": ("writeoff.toml", load_writeoff),
+    "complaints": ("complaints.toml", load_complaints),
 }
 
 

@@ -321,6 +321,28 @@ class BreathingSpace(SQLModel, table=True):
     treatment_end: date | None = None
 
 
+class Complaint(SQLModel, table=True):
+    """A complaint about recovery on a case, through the council's stages (stage 1, stage 2,
+    the Ombudsman). Kept on the desk where it is recorded; its events reach the hub."""
+
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    received_on: date
+    channel: str = Field(description="phone, letter, email, online or in_person")
+    stage: str = Field(description="stage_1, stage_2 or ombudsman")
+    stage_started_on: date = Field(description="received, or escalated to this stage")
+    summary: str
+    debt_ids: list[str] = Field(default_factory=list, sa_type=JsonText)
+    pauses_recovery: bool = Field(description="recovery paused while open (policy by stage)")
+    reply_due: date = Field(index=True)
+    status: str = Field(default="open", index=True, description="open or closed")
+    outcome: str | None = Field(default=None, description="upheld, partly_upheld, ...")
+    remedy: str = ""
+    closed_on: date | None = None
+    recorded_by: str = Field(foreign_key="officer.id")
+    recorded_at: datetime = instant_field()
+
+
 class WriteOffRequest(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
     debt_id: str = Field(foreign_key="debt.id", index=True)
