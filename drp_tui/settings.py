@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     policy_dir: Path | None = Field(
         default=None, description="a council's own policy tables, in place of the shipped ones"
     )
+    templates_dir: Path | None = Field(
+        default=None, description="a council's own letter templates, in place of the shipped ones"
+    )
+    smtp_url: str | None = Field(
+        default=None,
+        description="where email goes: smtp://user@host:587 (STARTTLS) or smtps://user@host:465; "
+        "the password from DRP_SMTP_PASSWORD or the file DRP_SMTP_PASSWORD_FILE, never the URL",
+    )
     data_home: Path = Field(
         default_factory=lambda: platformdirs.user_data_path(APP_NAME),
         description="where drp keeps its files (loaded SFS guidelines, later the store)",

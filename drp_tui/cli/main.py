@@ -17,6 +17,7 @@ from drp_tui.cli import (
     exports,
     hub,
     imports,
+    letters,
     officers,
     output,
     policy,
@@ -57,6 +58,8 @@ app.add_typer(exports.app, name="export")
 app.add_typer(agency.app, name="agency")
 app.add_typer(authority.app, name="authority")
 app.add_typer(complaints.app, name="complaint")
+app.add_typer(letters.app, name="letter")
+app.add_typer(letters.batch_app, name="letters")
 app.add_typer(hub.app, name="hub")
 app.command("sync")(hub.sync)
 app.command("demo")(demo)

@@ -122,6 +122,8 @@ def _summary(kind: str, payload: dict[str, object]) -> str:
         "kind",
         "hold",
         "agency",
+        "template",  # a letter or email sent
+        "stage",  # a complaint's
         "to",
         "text",
         "name",  # a third party given authority

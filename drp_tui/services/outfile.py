@@ -65,11 +65,16 @@ def _temporary(folder: Path, name: str, option: str) -> tuple[int, Path]:
 
 def write_output(path: Path, text: str, *, option: str, force: bool = False) -> None:
     """Write `text` (UTF-8) to `path`, as the module says."""
+    write_bytes(path, text.encode("utf-8"), option=option, force=force)
+
+
+def write_bytes(path: Path, data: bytes, *, option: str, force: bool = False) -> None:
+    """Write `data` (a PDF, say) to `path`, as the module says."""
     check_output(path, option=option, force=force)
     descriptor, temporary = _temporary(path.parent, path.name, option)
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         _into_place(temporary, path, option=option, force=force)

@@ -1,0 +1,184 @@
+"""`drp letter` and `drp letters`: letters and emails from the council's templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from drp_tui.cli import output
+from drp_tui.cli.params import JsonFlag, choose
+from drp_tui.domain.letters import CHANNELS
+from drp_tui.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.letters import Library
+    from drp_tui.services.policy import PolicyBook
+    from drp_tui.store.engine import Store
+
+app = typer.Typer(
+    help="Letters, emails and texts from the council's templates (data/templates/).",
+    no_args_is_help=True,
+)
+batch_app = typer.Typer(help="Print runs of queued letters.", no_args_is_help=True)
+Case = Annotated[str, typer.Option("--case", help="The case reference, e.g. C0001234.")]
+TemplateId = Annotated[str, typer.Option("--template", help="See 'drp letter templates'.")]
+
+
+def _library(settings: Settings, policy: PolicyBook) -> Library:
+    from drp_tui.services.letters import load_library, templates_dir
+
+    return load_library(templates_dir(settings.templates_dir), policy.holds.kinds)
+
+
+def _context() -> tuple[Settings, Store, PolicyBook, Library, Actor]:
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    if not settings.officer:
+        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
+    policy = policy_for(settings)
+    actor = Actor(settings.officer, clock=settings.current_time)
+    return settings, store_for(settings), policy, _library(settings, policy), actor
+
+
+@app.command("templates")
+def templates(as_json: JsonFlag = False) -> None:
+    """The templates: ids, versions, when in force, channels, the holds that stop them."""
+    from drp_tui.services.policy import policy_for
+
+    settings = load_settings()
+    library = _library(settings, policy_for(settings))
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "version": t.version,
+            "effective_from": t.dated.effective_from.isoformat(),
+            "effective_to": None
+            if t.dated.effective_to is None
+            else t.dated.effective_to.isoformat(),
+            "channels": list(t.channels),
+            "suppressed_by": list(t.suppressed_by),
+            "needs": list(t.needs),
+        }
+        for t in library.templates
+    ]
+    if as_json:
+        output.print_json({"templates": rows})
+        return
+    table = Table("id", "version", "channels", "not while", title="Templates", title_justify="left")
+    for t in library.templates:
+        held = ", ".join(kind.replace("_", " ") for kind in t.suppressed_by)
+        table.add_row(t.id, str(t.version), ", ".join(t.channels), Text(held))
+    output.console().print(table)
+
+
+@app.command("render")
+def render(
+    case: Case,
+    template: TemplateId,
+    channel: Annotated[str, typer.Option(help="letter, email or sms.")] = "letter",
+    out: Annotated[
+        Path | None, typer.Option(help="Write it here: a .pdf for a letter, else the text.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Overwrite --out if it exists.")] = False,
+) -> None:
+    """Fill a template in for a case and show it (or write the letter's PDF), sending
+    nothing and recording nothing: to check the wording before it goes."""
+    from drp_tui.services.letter_pdf import letter_pdf
+    from drp_tui.services.letters import prepare
+    from drp_tui.services.outfile import write_bytes, write_output
+
+    _, store, policy, library, actor = _context()
+    prepared = prepare(
+        store, policy, library, actor,
+        case_reference=case, template_id=template, channel=choose(channel, CHANNELS, "--channel"),
+    )  # fmt: skip
+    if out is None:
+        output.console().print(Text(f"{prepared.rendered.subject}\n\n{prepared.rendered.body}"))
+        return
+    if out.suffix.lower() == ".pdf":
+        today = actor.now().date()
+        pdf = letter_pdf(
+            prepared.rendered, library.council, prepared.address,
+            f"{today.day} {today:%B %Y}", prepared.reference,
+        )  # fmt: skip
+        write_bytes(out, pdf, option="--out", force=force)
+    else:
+        write_output(
+            out,
+            f"{prepared.rendered.subject}\n\n{prepared.rendered.body}",
+            option="--out",
+            force=force,
+        )
+    output.console().print(Text(f"wrote {out}"))
+
+
+@app.command("send")
+def send(
+    case: Case,
+    template: TemplateId,
+    channel: Annotated[str, typer.Option(help="letter (queued for the print run) or email.")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Send a template to the debtor: email now, through DRP_SMTP_URL; a letter is queued for
+    the next 'drp letters batch'. Recorded on the case with its text."""
+    from drp_tui.domain.errors import NotPermitted
+    from drp_tui.services.letters import prepare, record
+    from drp_tui.services.mailer import SendFailed, send_email
+
+    settings, store, policy, library, actor = _context()
+    how = choose(channel, CHANNELS, "--channel")
+    if how == "sms":
+        raise NotPermitted("not sent: SMS goes through GOV.UK Notify, which drp does not do yet")
+    prepared = prepare(
+        store, policy, library, actor, case_reference=case, template_id=template, channel=how
+    )
+    if how == "email":
+        assert prepared.email is not None
+        try:
+            send_email(
+                settings.smtp_url,
+                str(library.council.get("email_from", "")),
+                prepared.email,
+                prepared.rendered.subject,
+                prepared.rendered.body,
+            )
+        except SendFailed as exc:
+            raise NotPermitted(f"not sent, nothing recorded: {exc}") from None
+        event = record(store, actor, prepared, "email.sent", prepared.email)
+        what = f"emailed {prepared.rendered.template_id} to {prepared.email}"
+    else:
+        event = record(store, actor, prepared, "letter.queued", ", ".join(prepared.address))
+        what = f"queued {prepared.rendered.template_id} for the next print run"
+    if as_json:
+        output.print_json({"event": event, "case": prepared.reference, "channel": how})
+        return
+    output.console().print(Text(f"{what} ({prepared.reference})"))
+
+
+@batch_app.command("batch")
+def batch(
+    out: Annotated[Path, typer.Option(help="The folder for the PDFs (made if missing).")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Every letter queued and not yet printed, one PDF each in --out for the print run (or
+    to upload to GOV.UK Notify), each marked printed."""
+    from drp_tui.services.letter_batch import print_run
+
+    _, store, _, library, actor = _context()
+    written = print_run(store, library, actor, out)
+    if as_json:
+        output.print_json({"folder": str(out), "letters": [str(p) for p in written]})
+        return
+    output.console().print(
+        Text(f"{len(written)} letter{'s' if len(written) != 1 else ''} in {out}")
+    )

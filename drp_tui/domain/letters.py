@@ -1,0 +1,101 @@
+"""Letters, emails and texts from templates a council edits (data/templates/): which template
+is in force, whether a channel and the case's holds allow it, and the wording rendered.
+
+Templates are Jinja2 in a sandbox (a council officer edits them, not a developer) with every
+name they use required: a template that names a figure the case does not have is refused,
+never sent with a blank."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError
+from jinja2.sandbox import SandboxedEnvironment
+
+from drp_tui.domain.errors import InputError, PolicyError
+from drp_tui.domain.policy import Dated, RowReader, in_force
+
+CHANNELS = ("letter", "email", "sms")
+NEEDS = ("arrangement", "promise", "missed_instalment")  # what a case must have for a template
+_ENVIRONMENT = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
+)
+
+
+@dataclass(frozen=True)
+class Template:
+    dated: Dated
+    id: str
+    name: str
+    version: int
+    channels: tuple[str, ...]
+    suppressed_by: tuple[str, ...]  # hold kinds under which it is never sent
+    needs: tuple[str, ...]
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Rendered:
+    template_id: str
+    version: int
+    subject: str
+    body: str
+
+
+def load_template(doc: Mapping[str, Any], path: str, hold_kinds: Iterable[str]) -> Template:
+    """One template file, checked: channels known, holds known, its Jinja2 well formed."""
+    reader = RowReader(path, 1, doc, str(doc.get("id", "")))
+    known_holds = tuple(hold_kinds)
+    template = Template(
+        dated=reader.dated(split_by_jurisdiction=False),
+        id=reader.text("id"),
+        name=reader.text("name"),
+        version=reader.whole("version", 1),
+        channels=reader.names("channels", CHANNELS),
+        suppressed_by=reader.names("suppressed_by", known_holds) if "suppressed_by" in doc else (),
+        needs=reader.names("needs", NEEDS) if "needs" in doc else (),
+        subject=reader.text("subject"),
+        body=reader.text("body"),
+    )
+    for part in (template.subject, template.body):
+        try:
+            _ENVIRONMENT.parse(part)
+        except TemplateError as exc:
+            raise PolicyError(path, f"the template does not parse: {exc}") from None
+    return template
+
+
+def template_in_force(templates: Iterable[Template], template_id: str, on: date) -> Template:
+    versions = [t for t in templates if t.id == template_id]
+    if not versions:
+        raise InputError(
+            "--template", f"{template_id!r} is not a template (see 'drp letter templates')"
+        )
+    return in_force(versions, on, table=f"template {template_id}")
+
+
+def refusal(template: Template, channel: str, hold_kinds: Iterable[str]) -> str | None:
+    """Why `template` may not go by `channel` on a case with these holds (None: it may)."""
+    if channel not in template.channels:
+        return f"{template.name} goes by {', '.join(template.channels)}, not {channel}"
+    held = [kind for kind in hold_kinds if kind in template.suppressed_by]
+    if held:
+        return f"{template.name} is not sent while the case has a {held[0].replace('_', ' ')} hold"
+    return None
+
+
+def render(template: Template, context: Mapping[str, Any]) -> Rendered:
+    """The template's subject and body with the case's figures; InputError naming the
+    template when it uses something the case does not have."""
+    try:
+        subject = _ENVIRONMENT.from_string(template.subject).render(context)
+        body = _ENVIRONMENT.from_string(template.body).render(context)
+    except TemplateError as exc:
+        raise InputError(
+            "--template", f"{template.id} cannot be filled in for this case: {exc}"
+        ) from None
+    return Rendered(template.id, template.version, " ".join(subject.split()), body.strip() + "\n")

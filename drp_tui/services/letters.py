@@ -1,0 +1,310 @@
+"""Letters and emails from templates on a case (`drp letter`, `drp letters batch`).
+
+A template goes only by the channels it names, never while a hold it names is on the case,
+and only when the case has what it needs (a live arrangement, an open promise, a missed
+instalment, an email address for email). Sent (an email) or queued for printing (a letter),
+it is an event on the case carrying the rendered text, so the council can show what was sent.
+Sending is for the case's officer or a supervisor."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
+from drp_tui.domain.holds import active_holds
+from drp_tui.domain.letters import Rendered, Template, load_template, refusal, render
+from drp_tui.domain.letters import template_in_force as in_force_template
+from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.casework import Actor
+from drp_tui.services.holds import case_holds
+from drp_tui.services.policy import PolicyBook, data_dir
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import (
+    Address,
+    Arrangement,
+    Case,
+    Debt,
+    Instalment,
+    Officer,
+    Person,
+    Promise,
+)
+
+COUNCIL_FILE = "council.toml"
+
+
+@dataclass(frozen=True)
+class Library:
+    """The templates and the council's details they carry."""
+
+    templates: tuple[Template, ...]
+    council: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A template filled in for a case, and where it would go."""
+
+    case_id: str
+    reference: str
+    channel: str
+    rendered: Rendered
+    address: tuple[str, ...]  # the debtor's name and postal address, postcode last
+    email: str | None
+
+
+def templates_dir(configured: Path | None) -> Path:
+    return configured or data_dir() / "templates"
+
+
+@cache
+def load_library(directory: Path, hold_kinds: tuple[str, ...]) -> Library:
+    """Every template in `directory` (and council.toml), checked; PolicyError naming the file."""
+    council = _read(directory / COUNCIL_FILE)
+    templates = tuple(
+        load_template(_read(path), str(path), hold_kinds)
+        for path in sorted(directory.glob("*.toml"))
+        if path.name != COUNCIL_FILE
+    )
+    if not templates:
+        raise PolicyError(str(directory), "has no templates")
+    return Library(templates, council)
+
+
+def prepare(
+    store: Store,
+    policy: PolicyBook,
+    library: Library,
+    actor: Actor,
+    *,
+    case_reference: str,
+    template_id: str,
+    channel: str,
+) -> Prepared:
+    """The template in force today filled in for the case; refused (NotPermitted) when the
+    channel, a hold or the sender does not allow it, InputError when the case lacks what the
+    template needs."""
+    today = actor.now().date()
+    template = in_force_template(library.templates, template_id, today)
+    with store.read() as session:
+        case = _case(session, case_reference)
+        _may_send(session, actor, case)
+        holds = [h.kind for h in active_holds(policy.holds, case_holds(session, case.id), today)]
+        why = refusal(template, channel, holds)
+        if why:
+            raise NotPermitted(f"not sent: {why}")
+        context = _context(session, case, library.council, actor, today)
+    missing = [need for need in template.needs if context.get(_CONTEXT_OF[need]) is None]
+    if missing:
+        what = missing[0].replace("_", " ")
+        article = "an" if what[0] in "aeiou" else "a"
+        raise InputError(
+            "--template", f"{template.name} needs {article} {what}; {case.reference} has none"
+        )
+    person = context["debtor"]
+    if channel == "email" and not person["email"]:
+        raise InputError("--channel", f"no email address is recorded for {case.reference}")
+    if channel == "letter" and not person["address_lines"]:
+        raise InputError("--channel", f"no current postal address is recorded for {case.reference}")
+    return Prepared(
+        case.id,
+        case.reference,
+        channel,
+        render(template, context),
+        (person["full_name"], *person["address_lines"]),
+        person["email"],
+    )
+
+
+def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -> str:
+    """The letter queued or the email sent, with its text, as an event on the case; its id."""
+    event_id = actor.ids()
+    with store.write() as session:
+        append_event(
+            session,
+            officer_id=actor.officer_id,
+            kind=kind,
+            at=actor.now(),
+            case_id=prepared.case_id,
+            event_id=event_id,
+            payload={
+                "template": prepared.rendered.template_id,
+                "version": prepared.rendered.version,
+                "channel": prepared.channel,
+                "to": to,
+                "subject": prepared.rendered.subject,
+                "body": prepared.rendered.body,
+                "address": list(prepared.address),
+            },
+        )
+    return event_id
+
+
+_CONTEXT_OF = {"arrangement": "arrangement", "promise": "promise", "missed_instalment": "missed"}
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise PolicyError(str(path), "file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PolicyError(str(path), f"not valid UTF-8 TOML: {exc}") from None
+
+
+def _case(session: Session, reference: str) -> Case:
+    case: Case | None = session.execute(
+        select(Case).where(col(Case.reference) == reference.strip().upper())
+    ).scalar_one_or_none()
+    if case is None:
+        raise InputError("--case", f"no case with reference {reference!r}")
+    return case
+
+
+def _may_send(session: Session, actor: Actor, case: Case) -> None:
+    officer = session.get(Officer, actor.officer_id)
+    if officer is None:
+        raise InputError("DRP_OFFICER", f"{actor.officer_id!r} is not an officer in this store")
+    if case.officer_id != officer.id and role_rank(officer.role) < role_rank("supervisor"):
+        raise NotPermitted(f"{case.reference} is not your case: its officer or a supervisor sends")
+
+
+def _pounds(amount: Any) -> str:
+    return f"£{amount:,.2f}"
+
+
+def _day(on: date) -> str:
+    return f"{on:%A} {on.day} {on:%B %Y}"
+
+
+def _context(
+    session: Session, case: Case, council: Mapping[str, Any], actor: Actor, today: date
+) -> dict[str, Any]:
+    person = session.get_one(Person, case.person_id)
+    address = (
+        session.execute(
+            select(Address).where(col(Address.person_id) == person.id, col(Address.current))
+        )
+        .scalars()
+        .first()
+    )
+    lines = (
+        ()
+        if address is None
+        else tuple(
+            line for line in (address.line1, address.line2, address.town, address.postcode) if line
+        )
+    )
+    debts = session.execute(select(Debt).where(col(Debt.case_id) == case.id)).scalars().all()
+    owing = [d for d in debts if d.balance > 0]
+    officer = session.get(Officer, actor.officer_id)
+    full_name = " ".join(p for p in (person.title, person.forename, person.surname) if p)
+    return {
+        "council": dict(council),
+        "today": _day(today),
+        "case": {"reference": case.reference},
+        "officer": {"name": officer.name if officer else actor.officer_id},
+        "debtor": {
+            "full_name": full_name,
+            "title": person.title,
+            "forename": person.forename,
+            "surname": person.surname,
+            "email": person.email,
+            "address_lines": lines,
+        },
+        "debts": [
+            {
+                "type": d.debt_type.replace("_", " "),
+                "period": d.period,
+                "balance": _pounds(d.balance),
+            }
+            for d in owing
+        ],
+        "total_balance": _pounds(sum((d.balance for d in owing), start=0)),
+        "arrangement": _arrangement(session, case),
+        "promise": _promise(session, case, today),
+        "missed": _missed(session, case, today),
+    }
+
+
+def _arrangement(session: Session, case: Case) -> dict[str, Any] | None:
+    arrangement = (
+        session.execute(
+            select(Arrangement)
+            .where(col(Arrangement.case_id) == case.id, col(Arrangement.status) == "live")
+            .order_by(col(Arrangement.created_at).desc())
+        )
+        .scalars()
+        .first()
+    )
+    if arrangement is None:
+        return None
+    instalments = (
+        session.execute(
+            select(Instalment)
+            .where(col(Instalment.arrangement_id) == arrangement.id)
+            .order_by(col(Instalment.number))
+        )
+        .scalars()
+        .all()
+    )
+    return {
+        "total": _pounds(arrangement.total),
+        "frequency": arrangement.frequency,
+        "instalments": [
+            {"number": i.number, "due": _day(i.due_on), "amount": _pounds(i.amount)}
+            for i in instalments
+        ],
+    }
+
+
+def _promise(session: Session, case: Case, today: date) -> dict[str, Any] | None:
+    promise = (
+        session.execute(
+            select(Promise)
+            .where(col(Promise.case_id) == case.id, col(Promise.status) == "open")
+            .order_by(col(Promise.created_at).desc())
+        )
+        .scalars()
+        .first()
+    )
+    if promise is None:
+        return None
+    return {"amount": _pounds(promise.amount), "due": _day(promise.due_on)}
+
+
+def _missed(session: Session, case: Case, today: date) -> dict[str, Any] | None:
+    """The latest instalment of a live arrangement that fell due unpaid."""
+    missed = (
+        session.execute(
+            select(Instalment)
+            .join(Arrangement, col(Arrangement.id) == col(Instalment.arrangement_id))
+            .where(
+                col(Arrangement.case_id) == case.id,
+                col(Arrangement.status) == "live",
+                col(Instalment.due_on) < today,
+                col(Instalment.paid) < col(Instalment.amount),
+            )
+            .order_by(col(Instalment.due_on).desc())
+        )
+        .scalars()
+        .first()
+    )
+    if missed is None:
+        return None
+    return {
+        "due": _day(missed.due_on),
+        "amount": _pounds(missed.amount),
+        "short": _pounds(missed.amount - missed.paid),
+    }
