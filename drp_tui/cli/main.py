@@ -10,6 +10,7 @@ import typer
 from drp_tui import __version__
 from drp_tui.cli import (
     agency,
+    appointments,
     arrangements,
     authority,
     calc,
@@ -58,6 +59,7 @@ app.add_typer(exports.app, name="export")
 app.add_typer(agency.app, name="agency")
 app.add_typer(authority.app, name="authority")
 app.add_typer(complaints.app, name="complaint")
+app.add_typer(appointments.app, name="appointment")
 app.add_typer(letters.app, name="letter")
 app.add_typer(letters.batch_app, name="letters")
 app.add_typer(hub.app, name="hub")

@@ -43,7 +43,7 @@ class ContactPolicy:
         return hours
 
 
-def _window(r: RowReader, day: str) -> Window | None:
+def read_window(r: RowReader, day: str) -> Window | None:
     raw = r.get(day)
     if raw == []:
         return None
@@ -68,7 +68,7 @@ def load_contact(doc: Mapping[str, Any], path: str) -> ContactPolicy:
         return CallingHours(
             dated=r.dated(),
             timezone=zone,
-            windows={i: _window(r, day) for i, day in enumerate(WEEKDAYS)},
+            windows={i: read_window(r, day) for i, day in enumerate(WEEKDAYS)},
             bank_holidays=r.flag("bank_holidays", False),
             max_attempts_per_day=r.whole("max_call_attempts_per_day", 1),
             max_right_party_contacts_per_week=r.whole("max_right_party_contacts_per_week", 1),

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from drp_tui.domain.errors import InputError
 
@@ -37,6 +38,19 @@ def parse_date(text: str, field: str) -> date:
             field,
             f"{cleaned!r} is not a real date (check the day and month), for example 2026-03-31",
         ) from None
+
+
+def parse_moment(text: str, zone: str, field: str) -> datetime:
+    """`2026-11-24 14:30` (or `24/11/2026 14:30`) in the local time of `zone`."""
+    parts = text.strip().split()
+    if len(parts) != 2:
+        raise InputError(field, "give a date and a time, for example 2026-11-24 14:30")
+    day = parse_date(parts[0], field)
+    try:
+        at = time.fromisoformat(parts[1])
+    except ValueError:
+        raise InputError(field, f"{parts[1]!r} is not a time, for example 14:30") from None
+    return datetime.combine(day, at, ZoneInfo(zone))
 
 
 def date_from_data(value: object, field: str) -> date:

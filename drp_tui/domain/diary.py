@@ -14,6 +14,7 @@ from datetime import date, datetime, time
 # reviews. The label is what the diary shows; the reason is what the call's opening records.
 KINDS: dict[str, str] = {
     "callback": "Callback due",
+    "appointment": "Appointment",
     "promise_due": "Promise due today",
     "promise_broken": "Promise broken",
     "arrangement_broken": "Arrangement broken",
@@ -63,12 +64,13 @@ class DiaryEntry:
 
 
 def in_order(entries: Iterable[DiaryEntry]) -> list[DiaryEntry]:
-    """Overdue and timed entries first by time, then the rest by kind, then by case."""
+    """Timed entries (callbacks, appointments) first by time, overdue ones before today's;
+    then the rest by kind, then by case."""
     rank = {kind: n for n, kind in enumerate(KINDS)}
     return sorted(
         entries,
         key=lambda e: (
-            e.due if e.kind == "callback" else date.max,
+            e.due if e.at is not None else date.max,
             e.at or time.max,
             rank[e.kind],
             e.due,

@@ -20,6 +20,7 @@ from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
+from drp_tui.services.shortids import full_id
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Complaint, Debt, Officer
@@ -140,17 +141,7 @@ def list_complaints(
 
 
 def find_complaint(store: Store, prefix: str) -> str:
-    """The complaint whose id starts with `prefix` (at least 8 characters, as listed)."""
-    cleaned = prefix.strip().lower()
-    if len(cleaned) < 8:
-        raise InputError("ID", "give at least the 8 characters 'drp complaint list' shows")
-    with store.read() as session:
-        found = session.execute(
-            select(col(Complaint.id)).where(col(Complaint.id).startswith(cleaned)).limit(2)
-        ).all()
-    if len(found) != 1:
-        raise InputError("ID", f"{prefix!r} is {'not a complaint' if not found else 'ambiguous'}")
-    return str(found[0][0])
+    return full_id(store, col(Complaint.id), prefix, "a complaint", "drp complaint list")
 
 
 def _check_choice(value: str, options: Sequence[str], option: str) -> None:

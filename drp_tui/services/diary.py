@@ -31,6 +31,7 @@ from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import (
+    Appointment,
     Arrangement,
     Call,
     Case,
@@ -73,8 +74,6 @@ def diary(
     zone = ZoneInfo(in_force(policy.contact.hours, on).timezone)
     with store.read() as session:
         cases = _open_cases(session, officer_id)
-        if not cases:
-            return []
         last_call = _last_calls(session, officer_id, zone)
         entries = [
             *_callbacks(session, officer_id, on, zone),
@@ -83,8 +82,11 @@ def diary(
             *_vulnerability_reviews(session, officer_id, on),
             *_disputes(session, officer_id, on),
             *_complaints(session, officer_id, on),
+            *_appointments(session, officer_id, on, zone),
         ]
-        holds = holds_by_case(session, list(cases))
+        elsewhere = {e.case_id for e in entries if e.kind == "appointment"} - set(cases)
+        cases |= _open_cases(session, None, sorted(elsewhere)) if elsewhere else {}
+        holds = holds_by_case(session, list(cases)) if cases else {}
     entries += _breathing_space_ending(policy, holds, on)
     return in_order(
         DiaryEntry(e.kind, e.case_id, *cases[e.case_id][1:], e.due, e.at, e.detail)
@@ -93,7 +95,11 @@ def diary(
     )
 
 
-def _open_cases(session: Session, officer_id: str) -> dict[str, _Case]:
+def _open_cases(
+    session: Session, officer_id: str | None, case_ids: list[str] | None = None
+) -> dict[str, _Case]:
+    """The officer's open cases (or the cases `case_ids`), by id."""
+    mine = col(Case.officer_id) == officer_id if case_ids is None else col(Case.id).in_(case_ids)
     rows = session.execute(
         select(
             col(Case.id),
@@ -103,7 +109,7 @@ def _open_cases(session: Session, officer_id: str) -> dict[str, _Case]:
             col(Person.surname),
         )
         .join(Person, col(Person.id) == col(Case.person_id))
-        .where(col(Case.officer_id) == officer_id, col(Case.status) == "open")
+        .where(mine, col(Case.status) == "open")
     ).all()
     return {
         case_id: (case_id, reference, escaped(" ".join(p for p in (title, fore, sur) if p)))
@@ -249,6 +255,31 @@ def _disputes(session: Session, officer_id: str, on: date) -> list[DiaryEntry]:
         ).all()
         if until is None or until >= on
     ]
+
+
+def _appointments(session: Session, officer_id: str, on: date, zone: ZoneInfo) -> list[DiaryEntry]:
+    """The officer's appointments booked for the day (with anyone's case: a supervisor may
+    give an officer an appointment on a colleague's case)."""
+    start = datetime.combine(on, time.min, zone)
+    entries = []
+    for case_id, starts_at, kind, place in session.execute(
+        select(
+            col(Appointment.case_id),
+            col(Appointment.starts_at),
+            col(Appointment.kind),
+            col(Appointment.place),
+        ).where(
+            col(Appointment.officer_id) == officer_id,
+            col(Appointment.status) == "booked",
+            col(Appointment.starts_at) >= start,
+            col(Appointment.starts_at) < start + timedelta(days=1),
+        )
+    ).all():
+        day, minute = local_clock(_instant(starts_at).astimezone(zone))
+        entries.append(
+            _entry("appointment", case_id, day, f"{kind.replace('_', ' ')}: {place}", minute)
+        )
+    return entries
 
 
 def _complaints(session: Session, officer_id: str, on: date) -> list[DiaryEntry]:

@@ -4,11 +4,10 @@ calling rules, before anything is saved."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, time
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from drp_tui.domain.contact import may_call
-from drp_tui.domain.dates import parse_date
+from drp_tui.domain.dates import parse_date, parse_moment
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import parse_money
 from drp_tui.domain.outcomes import OutcomeCode
@@ -19,15 +18,7 @@ from drp_tui.services.policy import PolicyBook
 
 def parse_callback(text: str, zone: str) -> datetime:
     """`2026-11-24 14:30` (or `24/11/2026 14:30`) in local time."""
-    parts = text.strip().split()
-    if len(parts) != 2:
-        raise InputError("callback", "give a date and a time, for example 2026-11-24 14:30")
-    day = parse_date(parts[0], "callback")
-    try:
-        at = time.fromisoformat(parts[1])
-    except ValueError:
-        raise InputError("callback", f"{parts[1]!r} is not a time, for example 14:30") from None
-    return datetime.combine(day, at, ZoneInfo(zone))
+    return parse_moment(text, zone, "callback")
 
 
 def build_outcome(

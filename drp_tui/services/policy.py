@@ -18,6 +18,7 @@ from drp_tui.domain.affordability import (
     load_guidelines,
     load_savings_rule,
 )
+from drp_tui.domain.appointments import OfficeHours, load_office_hours
 from drp_tui.domain.attachment import CtaeoPolicy, DeaPolicy, load_ctaeo, load_dea
 from drp_tui.domain.benefits import BenefitPolicy, load_benefits
 from drp_tui.domain.complaints import ComplaintPolicy, load_complaints
@@ -70,6 +71,7 @@ class PolicyBook:
     queue: tuple[QueueWeights, ...]
     writeoff: WriteOffPolicy
     complaints: ComplaintPolicy
+    office_hours: tuple[OfficeHours, ...]
     figure_checks: tuple[FigureCheck, ...] = ()  # amounts an officer is asked to check
     renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
 
@@ -90,6 +92,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "queue": ("queue.toml", load_queue_weights),
     "writeoff": ("writeoff.toml", load_writeoff),
     "complaints": ("complaints.toml", load_complaints),
+    "office_hours": ("appointments.toml", load_office_hours),
 }
 
 

@@ -343,6 +343,25 @@ class Complaint(SQLModel, table=True):
     recorded_at: datetime = instant_field()
 
 
+class Appointment(SQLModel, table=True):
+    """A face-to-face or telephone appointment with a debtor, in office hours. Kept on the desk
+    where it is booked; its events reach the hub."""
+
+    id: str = Field(primary_key=True, default_factory=new_id)
+    case_id: str = Field(foreign_key="case.id", index=True)
+    officer_id: str = Field(foreign_key="officer.id", index=True)
+    kind: str = Field(description="face_to_face or telephone")
+    place: str = Field(description="where (face to face), or the number to call")
+    starts_at: datetime = instant_field(index=True)
+    minutes: int
+    reason: str
+    why_face_to_face: str = Field(default="", description="the vulnerability that makes it right")
+    status: str = Field(default="booked", index=True, description="booked, cancelled, kept, missed")
+    note: str = ""
+    booked_by: str = Field(foreign_key="officer.id")
+    booked_at: datetime = instant_field()
+
+
 class WriteOffRequest(SQLModel, table=True):
     id: str = Field(primary_key=True, default_factory=new_id)
     debt_id: str = Field(foreign_key="debt.id", index=True)

@@ -1,0 +1,271 @@
+"""Appointments with debtors (`drp appointment`, the diary): booked in office hours without
+overlapping the officer's others; face to face only with the reason it is right (a
+vulnerability, or the debtor asked); rescheduled, cancelled, or recorded kept or missed. Each
+step is an event on the case. Booking and changing are for the case's officer or a supervisor;
+the officer who holds the appointment is the case's officer unless a supervisor names another.
+
+Each officer's appointments export as an iCalendar file for Outlook, carrying the case
+reference, kind, place and time, and nothing about the debtor's circumstances: calendars are
+shared and synced to phones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+from sqlalchemy import select
+from sqlmodel import Session, col
+
+from drp_tui.domain.appointments import KINDS, OfficeHours, Slot, slot_refusal
+from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.domain.policy import in_force
+from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.casework import Actor
+from drp_tui.services.policy import PolicyBook
+from drp_tui.services.shortids import full_id
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import Appointment, Case, Officer
+
+MAX_TEXT = 500
+
+
+@dataclass(frozen=True)
+class Booking:
+    case_reference: str
+    kind: str
+    starts: datetime  # local time with its zone
+    reason: str
+    place: str = ""
+    why_face_to_face: str = ""
+    minutes: int | None = None  # default: the policy's slot
+    officer_id: str | None = None  # default: the case's officer
+
+
+def book(store: Store, policy: PolicyBook, actor: Actor, booking: Booking) -> Appointment:
+    if booking.kind not in KINDS:
+        raise InputError("--kind", f"{booking.kind!r} is not one of {', '.join(KINDS)}")
+    hours = in_force(policy.office_hours, booking.starts.date())
+    reason = _text(booking.reason, "--reason", "say what the appointment is for")
+    why = " ".join(booking.why_face_to_face.split())
+    place = " ".join(booking.place.split())
+    if booking.kind == "face_to_face":
+        if len(why.split()) < 3:
+            raise InputError(
+                "--why",
+                "say why face to face is right (the vulnerability, or that the debtor asked)",
+            )
+        if place not in hours.places:
+            raise InputError("--place", f"choose one of: {'; '.join(hours.places)}")
+    elif not place:
+        place = "telephone"
+    minutes = booking.minutes or hours.slot_minutes
+    if not 5 <= minutes <= 240:
+        raise InputError("--minutes", "must be from 5 to 240")
+    if booking.starts <= actor.now():
+        raise InputError("--at", "must be later than now")
+    with store.write() as session:
+        case = _case(session, booking.case_reference)
+        _may_change(session, actor, case)
+        holder = booking.officer_id or case.officer_id or actor.officer_id
+        if session.get(Officer, holder) is None:
+            raise InputError("--officer", f"{holder!r} is not an officer in this store")
+        slot = Slot(booking.starts, minutes)
+        _check_slot(session, hours, slot, holder, except_id=None)
+        appointment = Appointment(
+            id=actor.ids(),
+            case_id=case.id,
+            officer_id=holder,
+            kind=booking.kind,
+            place=place,
+            starts_at=booking.starts,
+            minutes=minutes,
+            reason=reason,
+            why_face_to_face=why,
+            booked_by=actor.officer_id,
+            booked_at=actor.now(),
+        )
+        session.add(appointment)
+        _event(session, actor, appointment, "appointment.booked")
+    return appointment
+
+
+def reschedule(
+    store: Store, policy: PolicyBook, actor: Actor, appointment_id: str, starts: datetime
+) -> Appointment:
+    if starts <= actor.now():
+        raise InputError("--at", "must be later than now")
+    hours = in_force(policy.office_hours, starts.date())
+    with store.write() as session:
+        appointment = _booked(session, actor, appointment_id)
+        _check_slot(
+            session, hours, Slot(starts, appointment.minutes), appointment.officer_id,
+            except_id=appointment.id,
+        )  # fmt: skip
+        appointment.starts_at = starts
+        _event(session, actor, appointment, "appointment.rescheduled")
+    return appointment
+
+
+def settle(store: Store, actor: Actor, appointment_id: str, status: str, note: str) -> Appointment:
+    """Cancelled (with why), or kept or missed once its time has come."""
+    if status not in ("cancelled", "kept", "missed"):
+        raise InputError("--status", "must be cancelled, kept or missed")
+    with store.write() as session:
+        appointment = _booked(session, actor, appointment_id)
+        if status != "cancelled" and appointment.starts_at > actor.now():
+            raise InputError("--status", f"it is not until {appointment.starts_at:%d %b %H:%M}")
+        if status == "cancelled":
+            note = _text(note, "--note", "say why it is cancelled")
+        appointment.status, appointment.note = status, " ".join(note.split())
+        _event(session, actor, appointment, f"appointment.{status}")
+    return appointment
+
+
+def appointments(
+    store: Store, officer_id: str, first: date, last: date, zone: ZoneInfo
+) -> list[tuple[Appointment, str]]:
+    """The officer's appointments from `first` to `last` (local days), with case references."""
+    start = datetime.combine(first, time.min, zone)
+    end = datetime.combine(last + timedelta(days=1), time.min, zone)
+    with store.read() as session:
+        rows = session.execute(
+            select(Appointment, col(Case.reference))
+            .join(Case, col(Case.id) == col(Appointment.case_id))
+            .where(
+                col(Appointment.officer_id) == officer_id,
+                col(Appointment.starts_at) >= start,
+                col(Appointment.starts_at) < end,
+            )
+            .order_by(col(Appointment.starts_at))
+        ).all()
+        for appointment, _ in rows:
+            session.expunge(appointment)
+    return [(a, reference) for a, reference in rows]
+
+
+def calendar_file(rows: list[tuple[Appointment, str]], officer_id: str, zone: ZoneInfo) -> bytes:
+    """An iCalendar of the booked and kept appointments (cancelled ones as cancelled)."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//drp//appointments//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"drp appointments: {officer_id}")
+    for appointment, reference in rows:
+        event = CalendarEvent()
+        event.add("uid", f"{appointment.id}@drp")
+        event.add("dtstamp", appointment.booked_at)
+        event.add("dtstart", appointment.starts_at.astimezone(zone))
+        event.add(
+            "dtend", appointment.starts_at.astimezone(zone) + timedelta(minutes=appointment.minutes)
+        )
+        event.add("summary", f"{reference}: {appointment.kind.replace('_', ' ')} appointment")
+        event.add("location", appointment.place)
+        event.add("description", f"{appointment.reason} (open {reference} in drp)")
+        event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
+        calendar.add_component(event)
+    return bytes(calendar.to_ical())
+
+
+def reference_of(store: Store, appointment: Appointment) -> str:
+    """The reference of the case an appointment is with."""
+    with store.read() as session:
+        return session.get_one(Case, appointment.case_id).reference
+
+
+def may_read(store: Store, actor: Actor, officer_id: str) -> None:
+    """An officer reads their own appointments; another's, supervisors."""
+    with store.read() as session:
+        reader = session.get(Officer, actor.officer_id)
+        if session.get(Officer, officer_id) is None:
+            raise InputError("--officer", f"{officer_id!r} is not an officer in this store")
+    if officer_id != actor.officer_id and (
+        reader is None or role_rank(reader.role) < role_rank("supervisor")
+    ):
+        raise NotPermitted("another officer's appointments are for supervisors")
+
+
+def find_appointment(store: Store, prefix: str) -> str:
+    return full_id(store, col(Appointment.id), prefix, "an appointment", "drp appointment list")
+
+
+def _text(value: str, option: str, missing: str) -> str:
+    cleaned = " ".join(value.split())
+    if not cleaned:
+        raise InputError(option, missing)
+    if len(cleaned) > MAX_TEXT:
+        raise InputError(option, f"keep it under {MAX_TEXT} characters")
+    return cleaned
+
+
+def _case(session: Session, reference: str) -> Case:
+    case: Case | None = session.execute(
+        select(Case).where(col(Case.reference) == reference.strip().upper())
+    ).scalar_one_or_none()
+    if case is None:
+        raise InputError("--case", f"no case with reference {reference!r}")
+    return case
+
+
+def _may_change(session: Session, actor: Actor, case: Case) -> None:
+    officer = session.get(Officer, actor.officer_id)
+    if officer is None:
+        raise InputError("DRP_OFFICER", f"{actor.officer_id!r} is not an officer in this store")
+    if case.officer_id != officer.id and role_rank(officer.role) < role_rank("supervisor"):
+        raise NotPermitted(f"{case.reference} is not your case: its officer or a supervisor books")
+
+
+def _booked(session: Session, actor: Actor, appointment_id: str) -> Appointment:
+    appointment = session.get(Appointment, appointment_id)
+    if appointment is None:
+        raise InputError("ID", f"no appointment {appointment_id}")
+    _may_change(session, actor, session.get_one(Case, appointment.case_id))
+    if appointment.status != "booked":
+        raise InputError("ID", f"the appointment is {appointment.status} already")
+    return appointment
+
+
+def _check_slot(
+    session: Session, hours: OfficeHours, slot: Slot, officer_id: str, except_id: str | None
+) -> None:
+    day_start = slot.start - timedelta(hours=12)
+    taken = [
+        Slot(a.starts_at, a.minutes)
+        for a in session.execute(
+            select(Appointment).where(
+                col(Appointment.officer_id) == officer_id,
+                col(Appointment.status) == "booked",
+                col(Appointment.starts_at) >= day_start,
+                col(Appointment.starts_at) < slot.end,
+            )
+        ).scalars()
+        if a.id != except_id
+    ]
+    why = slot_refusal(hours, slot, taken)
+    if why:
+        raise InputError("--at", why)
+
+
+def _event(session: Session, actor: Actor, appointment: Appointment, kind: str) -> None:
+    append_event(
+        session,
+        officer_id=actor.officer_id,
+        kind=kind,
+        at=actor.now(),
+        case_id=appointment.case_id,
+        event_id=actor.ids(),
+        payload={
+            "appointment": appointment.id,
+            "officer": appointment.officer_id,
+            "kind": appointment.kind,
+            "place": appointment.place,
+            "starts_at": appointment.starts_at.isoformat(),
+            "minutes": appointment.minutes,
+            "reason": appointment.reason,
+            "why_face_to_face": appointment.why_face_to_face,
+            "status": appointment.status,
+            "note": appointment.note,
+        },
+    )
