@@ -74,6 +74,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         Binding("e", "refer", "Refer", id="debtor.refer", show=False, tooltip="Refer to an agency"),
         Binding("w", "writeoff", "Write-off", id="debtor.writeoff", show=False),
         Binding("g", "authority", "Third party authority", id="debtor.authority", show=False),
+        Binding("l", "letter", "Letter", id="debtor.letter", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (

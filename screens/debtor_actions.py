@@ -1,6 +1,6 @@
 """The debtor screen's smaller actions, each a dialog then a write on the case: a note (t),
 a phone number marked (m), a debt referred to an agency (e), a third party's authority given
-by the debtor on this call (g)."""
+by the debtor on this call (g), a letter or email from a template (l)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from screens.actions import (
 )
 from screens.authority import AuthorityModal
 from screens.dialog import PromptModal
+from screens.letters import LetterChoice, LetterModal
 
 T = TypeVar("T")
 
@@ -70,6 +71,28 @@ class CaseActions(Screen[str | None]):
             job = partial(self.workstation.record_authority, self.case_id, call_id, ask)
             said = f"recorded: {ask.name} may {', '.join(ask.scope)}"
             self.change(job, "the third party's authority", said)
+
+    def action_letter(self) -> None:
+        """A letter or email from a template, previewed with the case's figures: only once
+        the account is disclosed on this call (the preview shows it)."""
+        if self.view is None:
+            return
+        if not self.view.verified:
+            self.notify(
+                "Pass ID&V (i) first: the letter's preview shows the account.", severity="warning"
+            )
+            return
+        reference = self.view.reference
+        self.app.push_screen(
+            LetterModal(self.workstation, reference), partial(self._send_letter, reference)
+        )
+
+    def _send_letter(self, reference: str, choice: LetterChoice | None) -> None:
+        if choice is not None:
+            job = partial(
+                self.workstation.send_letter, reference, choice.template_id, choice.channel
+            )
+            self.change(job, "the letter", lambda said: f"{str(said)[:1].upper()}{str(said)[1:]}.")
 
     def action_note(self) -> None:
         self.app.push_screen(

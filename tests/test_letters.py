@@ -33,6 +33,10 @@ A4_HEIGHT = 297
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
+    return letter_store(tmp_path)
+
+
+def letter_store(tmp_path: Path) -> Store:
     """The diary store, with addresses, an email, and a live arrangement on C1."""
     store = diary_store(tmp_path)
     with store.write() as session:

@@ -160,6 +160,12 @@ async def writeoff(pilot: Pilot[Any], store: Store) -> None:
     await press(pilot, "w")
 
 
+async def letter(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await pass_idv(pilot)
+    await press(pilot, "l")
+
+
 async def authority(pilot: Pilot[Any], store: Store) -> None:
     await open_first_case(pilot)
     await pass_idv(pilot)
@@ -200,6 +206,7 @@ SCENARIOS: dict[str, Scenario] = {
     "referral": referral,
     "writeoff": writeoff,
     "authority": authority,
+    "letter": letter,
     "error_dialog": error_dialog,
 }
 EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours

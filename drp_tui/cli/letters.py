@@ -131,38 +131,19 @@ def send(
 ) -> None:
     """Send a template to the debtor: email now, through DRP_SMTP_URL; a letter is queued for
     the next 'drp letters batch'. Recorded on the case with its text."""
-    from drp_tui.domain.errors import NotPermitted
-    from drp_tui.services.letters import prepare, record
-    from drp_tui.services.mailer import SendFailed, send_email
+    from drp_tui.services.letters import prepare
+    from drp_tui.services.letters import send as send_prepared
 
     settings, store, policy, library, actor = _context()
     how = choose(channel, CHANNELS, "--channel")
-    if how == "sms":
-        raise NotPermitted("not sent: SMS goes through GOV.UK Notify, which drp does not do yet")
     prepared = prepare(
         store, policy, library, actor, case_reference=case, template_id=template, channel=how
     )
-    if how == "email":
-        assert prepared.email is not None
-        try:
-            send_email(
-                settings.smtp_url,
-                str(library.council.get("email_from", "")),
-                prepared.email,
-                prepared.rendered.subject,
-                prepared.rendered.body,
-            )
-        except SendFailed as exc:
-            raise NotPermitted(f"not sent, nothing recorded: {exc}") from None
-        event = record(store, actor, prepared, "email.sent", prepared.email)
-        what = f"emailed {prepared.rendered.template_id} to {prepared.email}"
-    else:
-        event = record(store, actor, prepared, "letter.queued", ", ".join(prepared.address))
-        what = f"queued {prepared.rendered.template_id} for the next print run"
+    what = send_prepared(store, actor, library, settings.smtp_url, prepared)
     if as_json:
-        output.print_json({"event": event, "case": prepared.reference, "channel": how})
+        output.print_json({"case": prepared.reference, "channel": how, "done": what})
         return
-    output.console().print(Text(f"{what} ({prepared.reference})"))
+    output.console().print(Text(what))
 
 
 @batch_app.command("batch")

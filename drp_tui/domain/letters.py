@@ -19,7 +19,12 @@ from drp_tui.domain.errors import InputError, PolicyError
 from drp_tui.domain.policy import Dated, RowReader, in_force
 
 CHANNELS = ("letter", "email", "sms")
-NEEDS = ("arrangement", "promise", "missed_instalment")  # what a case must have for a template
+NEEDS = (
+    "arrangement",
+    "promise",
+    "missed_instalment",
+    "broken_arrangement",
+)  # what a case must have for a template
 _ENVIRONMENT = SandboxedEnvironment(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
 )

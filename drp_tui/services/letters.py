@@ -26,6 +26,7 @@ from drp_tui.domain.letters import template_in_force as in_force_template
 from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import case_holds
+from drp_tui.services.mailer import SendFailed, send_email
 from drp_tui.services.policy import PolicyBook, data_dir
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -150,7 +151,74 @@ def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -
     return event_id
 
 
-_CONTEXT_OF = {"arrangement": "arrangement", "promise": "promise", "missed_instalment": "missed"}
+def send(
+    store: Store, actor: Actor, library: Library, smtp_url: str | None, prepared: Prepared
+) -> str:
+    """Email it now, or queue the letter for the print run; recorded on the case either way,
+    and nothing recorded when an email could not be sent (NotPermitted says why). The sentence
+    to show the officer."""
+    if prepared.channel == "sms":
+        raise NotPermitted("not sent: SMS goes through GOV.UK Notify, which drp does not do yet")
+    what = prepared.rendered.template_id
+    if prepared.channel == "email":
+        assert prepared.email is not None  # prepare() refuses email without an address
+        try:
+            send_email(
+                smtp_url,
+                str(library.council.get("email_from", "")),
+                prepared.email,
+                prepared.rendered.subject,
+                prepared.rendered.body,
+            )
+        except SendFailed as exc:
+            raise NotPermitted(f"not sent, nothing recorded: {exc}") from None
+        record(store, actor, prepared, "email.sent", prepared.email)
+        return f"emailed {what} to {prepared.email} ({prepared.reference})"
+    record(store, actor, prepared, "letter.queued", ", ".join(prepared.address))
+    return f"queued {what} for the next print run ({prepared.reference})"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A template and channel an officer may pick for a case, or why not."""
+
+    template_id: str
+    name: str
+    channel: str
+    refusal: str | None
+
+
+def choices(
+    store: Store, policy: PolicyBook, library: Library, actor: Actor, case_reference: str
+) -> list[Choice]:
+    """Every template in force and channel it goes by, each with why it may not go now."""
+    today = actor.now().date()
+    ids = dict.fromkeys(t.id for t in library.templates)
+    found = []
+    for template_id in ids:
+        template = in_force_template(library.templates, template_id, today)
+        for channel in template.channels:
+            try:
+                prepare(
+                    store, policy, library, actor,
+                    case_reference=case_reference, template_id=template_id, channel=channel,
+                )  # fmt: skip
+                why = None
+            except (InputError, NotPermitted) as exc:
+                why = exc.message if isinstance(exc, InputError) else str(exc)
+                why = why.removeprefix("not sent: ").removeprefix(f"{template.name} ")
+            if channel == "sms" and why is None:
+                why = "SMS through GOV.UK Notify is not built yet"
+            found.append(Choice(template_id, template.name, channel, why))
+    return found
+
+
+_CONTEXT_OF = {
+    "arrangement": "arrangement",
+    "promise": "promise",
+    "missed_instalment": "missed",
+    "broken_arrangement": "broken",
+}
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -235,6 +303,7 @@ def _context(
         "arrangement": _arrangement(session, case),
         "promise": _promise(session, case, today),
         "missed": _missed(session, case, today),
+        "broken": _broken(session, case),
     }
 
 
@@ -267,6 +336,22 @@ def _arrangement(session: Session, case: Case) -> dict[str, Any] | None:
             for i in instalments
         ],
     }
+
+
+def _broken(session: Session, case: Case) -> dict[str, Any] | None:
+    """The latest arrangement on the case, if it was broken (breached) and none since."""
+    latest = (
+        session.execute(
+            select(Arrangement)
+            .where(col(Arrangement.case_id) == case.id)
+            .order_by(col(Arrangement.created_at).desc())
+        )
+        .scalars()
+        .first()
+    )
+    if latest is None or latest.status != "breached":
+        return None
+    return {"total": _pounds(latest.total), "reason": latest.status_reason}
 
 
 def _promise(session: Session, case: Case, today: date) -> dict[str, Any] | None:

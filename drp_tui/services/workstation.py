@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -73,6 +74,16 @@ from drp_tui.services.casework import (
     record_refusal,
 )
 from drp_tui.services.diary import diary
+from drp_tui.services.letters import (
+    Choice,
+    Library,
+    Prepared,
+    choices,
+    load_library,
+    prepare,
+    templates_dir,
+)
+from drp_tui.services.letters import send as send_letter
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.placements import place_with_agency
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
@@ -93,6 +104,8 @@ class Workstation:
     officer: Officer
     clock: Callable[[], datetime]
     guidelines: GuidelineTable | None = None
+    templates: Path | None = None  # a council's own letter templates (settings)
+    smtp_url: str | None = None
 
     def now(self) -> datetime:
         return local_time(self.policy, self.clock())
@@ -117,6 +130,24 @@ class Workstation:
         """This officer's calls left open when drp closed or was killed: marked interrupted
         (masked, to be finished with their outcome only), called once at start."""
         return interrupt_open_calls(self.store, self.actor())
+
+    def letters(self) -> Library:
+        return load_library(templates_dir(self.templates), self.policy.holds.kinds)
+
+    def letter_choices(self, reference: str) -> list[Choice]:
+        """Each template and channel, with why it may not go to this case now."""
+        return choices(self.store, self.policy, self.letters(), self.actor(), reference)
+
+    def preview_letter(self, reference: str, template_id: str, channel: str) -> Prepared:
+        return prepare(
+            self.store, self.policy, self.letters(), self.actor(),
+            case_reference=reference, template_id=template_id, channel=channel,
+        )  # fmt: skip
+
+    def send_letter(self, reference: str, template_id: str, channel: str) -> str:
+        """Email it or queue it for printing, recorded on the case; what to tell the officer."""
+        prepared = self.preview_letter(reference, template_id, channel)
+        return send_letter(self.store, self.actor(), self.letters(), self.smtp_url, prepared)
 
     def diary(self) -> list[DiaryEntry]:
         """What is due today on this officer's cases (the diary), in the order to work it."""
@@ -409,7 +440,13 @@ def open_workstation(settings: Settings, store: Store | None = None) -> Workstat
     if officer is None:
         raise InputError("DRP_OFFICER", f"{settings.officer!r} is not an officer in {store.path}")
     return Workstation(
-        store, policy_for(settings), officer, settings.current_time, guidelines_for(settings, None)
+        store,
+        policy_for(settings),
+        officer,
+        settings.current_time,
+        guidelines_for(settings, None),
+        settings.templates_dir,
+        settings.smtp_url,
     )
 
 
