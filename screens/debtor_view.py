@@ -135,6 +135,17 @@ def script_content(view: CaseView) -> Content:
             opening=OPENING,
             hold=held.hold.name,
         )
+    follow_up = _follow_up(view)
+    if follow_up and top is not None:
+        return Content.from_markup(
+            "[b]Script (follow-up)[/b]\n$opening\n$what Ask what happened, without blame. If "
+            "their circumstances changed, go through their income and spending again (a) and "
+            "agree an arrangement they can afford (r); if it was a one-off, agree when they "
+            "will pay (p). Note what they said (t).\n[b]If it is not paid:[/b] $next",
+            opening=OPENING,
+            what=follow_up,
+            next=top.non_payment,
+        )
     if top is None:
         return Content.from_markup(
             "[b]Script[/b]\n$opening\nEvery debt on this case is with an agency: do not ask "
@@ -150,6 +161,20 @@ def script_content(view: CaseView) -> Content:
         stage=top.stage.replace("_", " "),
         next=top.non_payment,
     )
+
+
+FOLLOW_UPS = {
+    "diary: promise broken": "The payment they promised was not made.",
+    "diary: arrangement broken": "Their arrangement was cancelled: instalments were missed.",
+    "diary: instalment missed": "An instalment of their arrangement was missed.",
+}
+
+
+def _follow_up(view: CaseView) -> str:
+    """What the call follows up, when it was opened from the diary for a broken promise, a
+    broken arrangement or a missed instalment."""
+    reason = "" if view.call is None else view.call.reason
+    return next((said for opened, said in FOLLOW_UPS.items() if reason.startswith(opened)), "")
 
 
 def routes_content(view: CaseView, shown: bool, closed: Sequence[str]) -> Content:

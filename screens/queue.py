@@ -146,11 +146,9 @@ class QueueScreen(RunsJobs, Screen[None]):
             self._open(entry.case_id, reason)
             return
 
-        head = reason.split(":", 1)[0]
-
         def call_anyway(why: str | None) -> None:
             if why:
-                self._open(entry.case_id, f"{head}: called anyway: {why}")
+                self._open(entry.case_id, f"{reason}: called anyway: {why}")
 
         self.app.push_screen(
             PromptModal(

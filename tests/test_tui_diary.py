@@ -4,11 +4,13 @@ today, and Enter opens the case as a call, recorded as opened from the diary."""
 from __future__ import annotations
 
 import asyncio
+from decimal import Decimal
 from pathlib import Path
 
 from textual.widgets import DataTable, Static
 
 from drp_tui.store.engine import Store
+from drp_tui.store.models import Debt
 from screens.debtor import DebtorScreen
 from screens.diary import DiaryModal
 from screens.queue import QueueScreen
@@ -80,5 +82,31 @@ def test_escape_leaves_the_diary_and_nothing_is_recorded(tmp_path: Path) -> None
             await settle(pilot)
             assert isinstance(app.screen, QueueScreen)
         assert one(store, "SELECT count(*) FROM call") == (0,)
+
+    asyncio.run(run())
+
+
+def test_a_broken_promise_opens_with_the_follow_up_script(tmp_path: Path) -> None:
+    store = diary_store(tmp_path)
+    with store.write() as session:
+        session.add(
+            Debt(
+                id="d3", host_system="h", host_ref="CT3", case_id="c3", debt_type="council_tax",
+                original_amount=Decimal("500"), balance=Decimal("500"), stage="reminder",
+            )
+        )  # fmt: skip
+
+    async def run() -> None:
+        app = app_for(store, tmp_path, officer="asmith", now=NOW)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("d", "down", "down", "enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)
+            assert app.screen.case_id == "c3"
+            script = str(app.screen.query_one("#script", Static).render())
+            assert "Script (follow-up)" in script
+            assert "The payment they promised was not made." in script
+            assert "agree an arrangement they can afford (r)" in script
 
     asyncio.run(run())
