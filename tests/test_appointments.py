@@ -18,7 +18,7 @@ from drp_tui.cli.main import app
 from drp_tui.services.diary import diary
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Event
+from drp_tui.store.models import Event, Officer
 from tests.test_diary import NOW, TODAY, diary_store
 
 
@@ -151,3 +151,23 @@ def test_no_two_appointments_overlap_and_reschedule_cancel_and_outcome(
     )
     assert code == 1
     assert "for supervisors" in out
+
+
+def test_appointments_kept_and_missed_are_in_the_daily_figures(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with store.write() as session:
+        session.get_one(Officer, "asmith").role = "officer"
+    ids = []
+    for at, case in (("2026-11-24 10:00", "C1"), ("2026-11-24 11:00", "C2")):
+        code, out = book(store, monkeypatch, at, case=case)
+        ids.append(json.loads(out)["id"][:8])
+    evening = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
+    drp(store, monkeypatch, "appointment", "outcome", ids[0], "--kept", now=evening)
+    drp(store, monkeypatch, "appointment", "outcome", ids[1], "--missed", now=evening)
+    code, out = drp(
+        store, monkeypatch, "report", "daily", "--format", "json", officer="psharma", now=evening
+    )
+    assert code == 0, out
+    [row] = [r for r in json.loads(out)["rows"] if r["officer"] == "asmith"]
+    assert (row["appointments_kept"], row["appointments_missed"]) == (1, 1)

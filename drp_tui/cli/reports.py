@@ -42,6 +42,8 @@ def _rows(figures: list[OfficerFigures]) -> list[dict[str, Any]]:
             "arranged": f"{f.arranged:.2f}",
             "collected": f"{f.collected:.2f}",
             "minutes_on_phone": f.seconds_on_phone // 60,
+            "appointments_kept": f.appointments_kept,
+            "appointments_missed": f.appointments_missed,
         }
         for f in figures
     ]

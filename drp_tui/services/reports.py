@@ -35,6 +35,8 @@ class OfficerFigures:
     collected: Decimal = Decimal("0.00")
     seconds_on_phone: int = 0
     target: int = 0
+    appointments_kept: int = 0
+    appointments_missed: int = 0
 
     @property
     def right_party_rate(self) -> float:
@@ -97,6 +99,13 @@ SELECT json_extract(payload, '$.promised_by'), sum(kind = 'promise.kept'),
 FROM event WHERE kind IN ('promise.kept', 'promise.broken') AND at >= ? AND at < ?
 GROUP BY 1
 """
+# Appointments whose outcome was recorded in the period, credited to the officer who held them.
+_APPOINTMENTS_SQL = """
+SELECT json_extract(payload, '$.officer'), sum(kind = 'appointment.kept'),
+       sum(kind = 'appointment.missed')
+FROM event WHERE kind IN ('appointment.kept', 'appointment.missed') AND at >= ? AND at < ?
+GROUP BY 1
+"""
 # Cash received in the period, credited to the officer holding the case.
 _CASH_SQL = f"""
 SELECT c.officer_id, sum({_pence("e", "amount")})
@@ -132,6 +141,10 @@ def performance(store: Store, start: date, end: date) -> Performance:
         for officer, kept, broken in connection.exec_driver_sql(_KEPT_SQL, (low, high)):
             if officer in officers:
                 officers[officer].kept, officers[officer].broken = int(kept), int(broken)
+        for officer, kept, missed in connection.exec_driver_sql(_APPOINTMENTS_SQL, (low, high)):
+            if officer in officers:
+                figures = officers[officer]
+                figures.appointments_kept, figures.appointments_missed = int(kept), int(missed)
         for officer, cash in connection.exec_driver_sql(_CASH_SQL, (low, high)):
             if officer in officers:
                 officers[officer].collected = _money(cash)
@@ -164,6 +177,8 @@ def _add(into: OfficerFigures, figures: OfficerFigures) -> None:
         "collected",
         "seconds_on_phone",
         "target",
+        "appointments_kept",
+        "appointments_missed",
     ):
         setattr(into, name, getattr(into, name) + getattr(figures, name))
 
