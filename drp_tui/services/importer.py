@@ -31,6 +31,7 @@ from drp_tui.domain.extract import (
     read_row,
 )
 from drp_tui.services.extract_read import (
+    at_lines,
     check_encoding,
     clean_fields,
     decode,
@@ -149,13 +150,14 @@ def parse_extract(
     rejects: list[Reject] = []
     seen_debts: dict[str, int] = {}
     people: dict[str, ExtractRow] = {}
-    for number, raw in enumerate(records, start=2):
+    for count, record in enumerate(records, start=1):
+        number, _, raw = record
         if controls:
             raw, refused, removed = clean_fields(
                 raw, mapping.columns, number, mapping.control_characters == "remove"
             )
-            rejects.extend(refused)
-            header_warnings.extend(removed)
+            rejects.extend(at_lines(record, refused))
+            header_warnings.extend(at_lines(record, removed))
             if refused:
                 continue
         if None in raw:  # more fields than the header has
@@ -170,12 +172,14 @@ def parse_extract(
             continue
         row = read_row(mapping, raw, number, stages_of, today)
         if isinstance(row, list):
-            rejects.extend(row)
+            rejects.extend(at_lines(record, row))
         else:
-            rejects.extend(_file_level_checks(row, seen_debts, people, mapping))
+            if row.warnings and record[1] != number:
+                row = replace(row, warnings=tuple(at_lines(record, list(row.warnings))))
+            rejects.extend(at_lines(record, _file_level_checks(row, seen_debts, people, mapping)))
             rows.append(row)
-        if progress and number % CHUNK == 0:
-            progress("checking", number, total)
+        if progress and count % CHUNK == 0:
+            progress("checking", count, total)
     for row in rows:
         if row.joint_person_ref is not None and row.joint_person_ref not in people:
             rejects.append(

@@ -33,6 +33,7 @@ from drp_tui.domain.money import parse_money
 from drp_tui.services import remittance_once as once
 from drp_tui.services.casework import Actor, apply_payment
 from drp_tui.services.extract_read import (
+    at_lines,
     check_encoding,
     clean_fields,
     decode,
@@ -162,7 +163,8 @@ def read_remittance(
     columns = _columns(header)
     controls = has_controls(data, text)
     lines, rejects = [], []
-    for number, raw in enumerate(records, start=2):
+    for record in records:
+        number, _, raw = record
         if None in raw:  # more fields than the header: an unquoted `£1,234.50` splits in two
             rejects.append(
                 Reject(
@@ -197,7 +199,7 @@ def read_remittance(
                 Reject(number, columns["date"], raw.get(columns["date"]) or "", exc.message)
             )
         if problems:
-            rejects.extend(problems)
+            rejects.extend(at_lines(record, problems))
             continue
         their = (raw.get(columns.get("agency_reference", "")) or "").strip()
         lines.append(RemittanceLine(number, reference, value, paid_on, their))
