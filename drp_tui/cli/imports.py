@@ -84,13 +84,14 @@ def cases(
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
     from drp_tui.services.importer import import_cases, read_mapping, write_rejects
-    from drp_tui.services.outfile import check_output
+    from drp_tui.services.outfile import check_output, kept_files
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import now, store_for
 
-    if rejects is not None:
-        check_output(rejects, option="--rejects", force=force)  # before any work
     settings = load_settings()
+    kept = kept_files(settings.store_path, [file])  # never written over by --rejects
+    if rejects is not None:
+        check_output(rejects, option="--rejects", force=force, kept=kept)  # before any work
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
     chosen = read_mapping(mapping, stages_of, encoding)
@@ -111,7 +112,7 @@ def cases(
             progress=progress,
         )
     if rejects is not None and result.rejects:
-        write_rejects(result.rejects, rejects, force=force)
+        write_rejects(result.rejects, rejects, force=force, kept=kept)
     _report(result, as_json=as_json)
     if result.rejects:
         raise typer.Exit(1)

@@ -40,7 +40,7 @@ from drp_tui.services.extract_read import (
     read_records,
 )
 from drp_tui.services.import_load import write_rows
-from drp_tui.services.outfile import write_output
+from drp_tui.services.outfile import Kept, write_output
 from drp_tui.services.policy import data_dir, read_toml
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -296,7 +296,9 @@ def _page_cache(connection: Connection, kilobytes: int) -> None:
         connection.exec_driver_sql(f"PRAGMA cache_size = -{kilobytes}")
 
 
-def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False) -> None:
+def write_rejects(
+    rejects: Iterable[Reject], path: Path, *, force: bool = False, kept: Kept = ()
+) -> None:
     text = csv_text(
         ("line", "column", "value", "reason"),
         (
@@ -304,4 +306,4 @@ def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False)
             for r in rejects
         ),
     )
-    write_output(path, text, option="--rejects", force=force)
+    write_output(path, text, option="--rejects", force=force, kept=kept)
