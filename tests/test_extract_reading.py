@@ -164,3 +164,54 @@ def test_an_over_long_field_after_a_record_over_two_lines_names_its_file_line(
     store = open_store(tmp_path / "drp.sqlite")
     with pytest.raises(InputError, match="line 5, column debt_ref: longer than"):
         import_cases(store, path, read_mapping("generic", stages), stages, officer_id="s", at=AT)
+
+
+@pytest.mark.parametrize(
+    ("second", "shown"),
+    [
+        ("balance\u200b", "'balance\\u200b'"),  # a zero-width space after it
+        ("bal\ufeffance", "'bal\\ufeffance'"),  # a byte-order mark in the middle
+        ("\u200dbalance", "'\\u200dbalance'"),  # a zero-width joiner before it
+        ("BALANCE", "'BALANCE'"),  # case
+        ("\uff42alance", "'\uff42alance'"),  # a full-width letter
+    ],
+)
+def test_a_duplicate_header_hidden_by_an_invisible_character_or_case_is_refused(
+    tmp_path: Path, policy: PolicyBook, second: str, shown: str
+) -> None:
+    """Two balance columns (100.00 and 999999.00) whose names differ only by a character
+    an officer cannot see: drp read one of them without a word."""
+    stages = {t.id: t.stages for t in policy.recovery.debt_types}
+    path = tmp_path / "x.csv"
+    path.write_text(
+        f"person_ref,surname,debt_ref,debt_type,balance,stage,{second}\n"
+        "P1,Khan,D1,council_tax,100.00,summons,999999.00\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "drp.sqlite")
+    with pytest.raises(InputError) as refused:
+        import_cases(store, path, read_mapping("generic", stages), stages, officer_id="s", at=AT)
+    said = str(refused.value)
+    assert "line 1" in said
+    assert "columns 5 and 7" in said
+    assert "'balance'" in said
+    assert shown in said
+    assert "\u200b" not in said
+    assert "\ufeff" not in said
+
+
+def test_a_duplicate_header_with_a_no_break_space_is_refused_naming_both(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    stages = {t.id: t.stages for t in policy.recovery.debt_types}
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "person_ref,surname,debt_ref,debt_type,balance,stage,Account Note,Account\u00a0note\n"
+        "P1,Khan,D1,council_tax,100.00,summons,paid,not paid\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "drp.sqlite")
+    with pytest.raises(
+        InputError, match=r"'Account Note' and 'Account\\xa0note' \(columns 7 and 8\)"
+    ):
+        import_cases(store, path, read_mapping("generic", stages), stages, officer_id="s", at=AT)

@@ -111,18 +111,47 @@ def decode(data: bytes, encoding: str) -> str:
         ) from None
 
 
+def fold_name(name: str) -> str:
+    """A column name as two columns are compared: compatibility forms (a full-width letter, a
+    no-break space) as their plain ones, invisible format and control characters (a
+    zero-width space, a byte-order mark) left out, every run of spaces as one, outer spaces
+    dropped, and case folded. Two names that fold to one look the same to an officer."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+    return " ".join(text.split()).casefold()
+
+
+def shown_name(name: str) -> str:
+    """A column name quoted, with what an officer cannot see written as an escape
+    (`'balance\\u200b'`, `'stage\\xa0date'`)."""
+    shown = "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if c != " " and unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp")
+        else c
+        for c in name
+    )
+    return f"'{shown}'"
+
+
 def check_header(header: list[str]) -> None:
-    """Refuse two columns whose names differ only in case or surrounding spaces."""
+    """Refuse two columns whose names fold to one (`fold_name`): which would drp read?"""
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
-        key = name.strip().casefold()
-        first = seen.setdefault(key, position)
-        if first != position:
-            raise InputError(
-                "FILE",
-                f"line 1: the column {header[first - 1].strip()!r} appears twice (columns "
-                f"{first} and {position}); drp cannot tell which to read, so nothing was read",
+        first = seen.setdefault(fold_name(name), position)
+        if first == position:
+            continue
+        earlier = header[first - 1]
+        if earlier.strip() == name.strip():
+            said = f"the column {shown_name(name.strip())} appears twice (columns {first} and "
+            said += f"{position})"
+        else:
+            said = (
+                f"the columns {shown_name(earlier)} and {shown_name(name)} (columns {first} and "
+                f"{position}) differ only by case, spaces or characters that cannot be seen"
             )
+        raise InputError(
+            "FILE", f"line 1: {said}; drp cannot tell which to read, so nothing was read"
+        )
 
 
 @contextmanager

@@ -37,9 +37,11 @@ from drp_tui.services.extract_read import (
     check_encoding,
     clean_fields,
     decode,
+    fold_name,
     has_controls,
     read_input,
     read_records,
+    shown_name,
 )
 from drp_tui.services.importer import dialect_for
 from drp_tui.store.engine import Store
@@ -83,9 +85,9 @@ class Reconciliation:
 
 
 def _folded(name: str) -> str:
-    """A column name as matched against COLUMNS: case, outer spaces and space/underscore
-    folded."""
-    return name.strip().casefold().replace(" ", "_")
+    """A column name as matched against COLUMNS: folded as two columns are compared
+    (`fold_name`: case, spaces, invisible characters), and space and underscore as one."""
+    return fold_name(name).replace(" ", "_")
 
 
 def _columns(header: list[str]) -> dict[str, str]:
@@ -98,7 +100,7 @@ def _columns(header: list[str]) -> dict[str, str]:
             first = lowered[key]
             raise InputError(
                 "FILE",
-                f"line 1: the columns {first!r} and {name!r} (columns "
+                f"line 1: the columns {shown_name(first)} and {shown_name(name)} (columns "
                 f"{header.index(first) + 1} and {position}) are the same name written two "
                 "ways; drp cannot tell which to read, so nothing was read",
             )
@@ -110,7 +112,8 @@ def _columns(header: list[str]) -> dict[str, str]:
             positions = " and ".join(str(header.index(c) + 1) for c in candidates[:2])
             raise InputError(
                 "FILE",
-                f"line 1: the columns {candidates[0]!r} and {candidates[1]!r} (columns "
+                f"line 1: the columns {shown_name(candidates[0])} and {shown_name(candidates[1])} "
+                f"(columns "
                 f"{positions}) could both be the {ours.replace('_', ' ')}; drp cannot tell "
                 "which to read, so nothing was read",
             )
