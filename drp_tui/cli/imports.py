@@ -179,14 +179,25 @@ def payments(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Reconcile; record nothing.")] = False,
     as_json: JsonSummary = False,
     encoding: Encoding = None,
+    allow_repeat: Annotated[
+        str | None,
+        typer.Option(
+            "--allow-repeat",
+            metavar="LINE[,LINE]",
+            help="Supervisors: post these lines, refused as repeats, as the second payments "
+            "they are (recorded with who allowed it).",
+        ),
+    ] = None,
 ) -> None:
     """Reconcile an enforcement agent's or collection agency's remittance against the debts
     placed with it: matched and overpaid lines are recorded as payments, unmatched lines are
     listed. A line that cannot be read rejects the file (exit 1) and records nothing."""
     from drp_tui.services.casework import Actor
     from drp_tui.services.remittance import import_remittance
+    from drp_tui.services.remittance_once import lines_named
     from drp_tui.services.store import store_for
 
+    allowed = [] if allow_repeat is None else lines_named(allow_repeat)
     settings = load_settings()
     result = import_remittance(
         store_for(settings),
@@ -195,6 +206,7 @@ def payments(
         agency,
         dry_run=dry_run,
         encoding=encoding or "auto",
+        allow_repeat=allowed,
     )
     if as_json:
         output.print_json(
@@ -230,6 +242,7 @@ def payments(
                     {"line": m.line, "reference": m.reference, "amount": f"{m.amount:.2f}"}
                     for m in result.reversed
                 ],
+                "allowed_repeats": result.allowed_repeats,
                 "rejects": [
                     {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
                     for r in result.rejects
@@ -251,6 +264,12 @@ def payments(
                 f"{len(result.matched)} matched, {len(result.overpaid)} overpaid, "
                 f"{len(result.unmatched)} unmatched, {len(result.reversed)} reversed"
             )
+            if result.allowed_repeats:
+                lines = ", ".join(str(n) for n in result.allowed_repeats)
+                out.print(
+                    f"  [yellow]allowed repeat[/yellow] line(s) {lines}: {verb.split()[-1]} as "
+                    "second payments by --allow-repeat, with your name on it"
+                )
             for line, excess in result.overpaid:
                 out.print(
                     f"  [yellow]overpaid[/yellow] line {line.line} {escape(line.reference)}: "

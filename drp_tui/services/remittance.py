@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -44,6 +45,7 @@ from drp_tui.services.extract_read import (
     shown_name,
 )
 from drp_tui.services.importer import dialect_for
+from drp_tui.services.officers import require_supervisor
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Debt, Placement
 
@@ -72,6 +74,7 @@ class Reconciliation:
     unmatched: list[tuple[RemittanceLine, str]] = field(default_factory=list)  # why
     reversed: list[RemittanceLine] = field(default_factory=list)  # negative: earlier payments
     rejects: list[Reject] = field(default_factory=list)
+    allowed_repeats: list[int] = field(default_factory=list)  # lines a supervisor let through
     refused: str = ""  # the whole file, and why (it was imported before)
     committed: bool = False
 
@@ -217,7 +220,12 @@ def import_remittance(
     *,
     dry_run: bool = False,
     encoding: str = "auto",
+    allow_repeat: Collection[int] = (),
 ) -> Reconciliation:
+    """Reconcile and record the remittance at `path`, as the module says. `allow_repeat`
+    names lines a supervisor knows are second payments, not repeats (remittance_once)."""
+    if allow_repeat:
+        require_supervisor(store, actor.officer_id, "--allow-repeat")
     data = read_input(path)
     with store.read() as session:
         agency = session.execute(
@@ -274,9 +282,10 @@ def import_remittance(
             result.refused = f"{path.name} was already imported as {earlier}; nothing was recorded"
             return result
         checked = [checked for _, checked in to_record]
-        result.rejects = once.repeated_lines(
-            session, agency_id, checked, (their_column, columns["reference"])
+        result.rejects, allowed = once.repeated_lines(
+            session, agency_id, checked, (their_column, columns["reference"]), allow_repeat
         )
+        result.allowed_repeats = [line.line for line, _ in allowed]
         claimed: Counter[tuple[Any, ...]] = Counter()  # this file's reversals so far
         for line, checked_line in to_record:
             if line.amount < 0 and not once.unreversed(session, agency_id, checked_line, claimed):
@@ -309,6 +318,10 @@ def import_remittance(
                 "recorded": f"{result.recorded:.2f}",
             },
         )
+        for checked_line, repeats in allowed:
+            once.record_allowed_repeat(
+                session, actor, checked_line, file=path.name, repeats=repeats
+            )
         for line, checked_line in to_record:
             if line.amount < 0:
                 once.record_reversal(session, actor, checked_line, source=kind, agency_id=agency_id)
