@@ -57,3 +57,76 @@ def test_a_demo_store_is_marked_and_may_be_rebuilt(tmp_path: Path) -> None:
     code, said = _demo(path)
     assert code == 0, said
     assert is_demo_store(path)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["a" * 250, "a" * 248, "a" * 256, "\u00e9" * 125, "f" * 300 + "/demo.sqlite"],
+    ids=["250", "248", "256", "250-bytes-utf8", "long-folder"],
+)
+def test_a_store_name_too_long_for_sqlite_is_bad_input_naming_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    """A 250-character name: SQLite cannot make NAME-journal (or the build's temporary
+    file) beside it, and drp said 'unexpected error'."""
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "work.sqlite"))
+    folder = tmp_path / "here"
+    folder.mkdir()
+    code, said = _demo(folder / name)
+    assert code == 2, said
+    assert "unexpected error" not in said
+    assert len(said.strip().splitlines()) == 1
+    assert said.startswith("drp: --store:")
+    assert list(folder.iterdir()) == []  # nothing made, nothing left behind
+
+
+def test_the_longest_store_name_sqlite_can_keep_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "work.sqlite"))
+    path = tmp_path / ("b" * 247)
+    code, said = _demo(path)
+    assert code == 0, said
+    assert is_demo_store(path)
+
+
+def test_a_working_store_name_too_long_leaves_no_empty_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DRP_STORE with a 250-character name made an empty file there, then failed."""
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / ("c" * 250)))
+    done = runner.invoke(app, ["queue", "show"])
+    assert done.exit_code in (1, 2), done.stdout
+    assert "unexpected error" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("length", [250, 256])
+def test_rejects_and_out_with_long_names_are_written_or_bad_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, length: int
+) -> None:
+    """A legal long name (250) is written; one the file system cannot hold (256) is one line,
+    exit 2, naming the option; neither is an unexpected error."""
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "person_ref,surname,debt_ref,debt_type,balance,stage\nP1,K,D1,council_tax,x,summons\n"
+    )
+    rejects = tmp_path / ("r" * length)
+    done = runner.invoke(
+        app, ["import", "cases", str(bad), "--mapping", "generic", "--rejects", str(rejects)]
+    )
+    assert "unexpected error" not in done.stderr
+    if length <= 255:
+        assert done.exit_code == 1, done.stderr
+        assert rejects.is_file()
+    else:
+        assert done.exit_code == 2, done.stderr
+        assert done.stderr.startswith("drp: --rejects:")
+        assert len(done.stderr.strip().splitlines()) == 1
+    out = tmp_path / ("o" * length)
+    done = runner.invoke(app, ["export", "outcomes", "--out", str(out)])
+    assert "unexpected error" not in done.stderr
+    assert done.exit_code == (0 if length <= 255 else 2), done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -117,3 +117,101 @@ def test_the_workstation_shows_a_stored_control_character_and_does_not_obey_it(
     db.close()
     (hit, *_) = search_cases(demo_store, "Te")
     assert hit.name.endswith("Te\\x1b[2Jst\\u202e")
+
+
+def test_rejects_name_the_file_line_of_the_field_in_the_rejects_file_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record over three lines (a quoted line break in the surname, CRLF in the debt ref)
+    after two blank lines: the bad balance sits on the record's third line, line 7."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from drp_tui.cli.main import app
+
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        (
+            HEADER + "P1,Khan,D1,council_tax,10.00,summons\n\n\n"
+            'P2,"Lee\nJones","D2\r\n",council_tax,ten,summons\n'
+        ).encode()
+    )
+    rejects = tmp_path / "rejects.csv"
+    done = CliRunner().invoke(
+        app, ["import", "cases", str(path), "--mapping", "generic", "--rejects", str(rejects)]
+    )
+    assert done.exit_code == 1, done.stdout + done.stderr
+    with rejects.open(newline="", encoding="utf-8") as handle:
+        listed = [(row["line"], row["column"]) for row in csv.DictReader(handle)]
+    assert listed == [("7", "balance")]
+
+
+def test_an_over_long_field_after_a_record_over_two_lines_names_its_file_line(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    stages = {t.id: t.stages for t in policy.recovery.debt_types}
+    path = tmp_path / "x.csv"
+    path.write_text(
+        HEADER
+        + 'P1,"Khan\nJones",D1,council_tax,10.00,summons\n\n'
+        + "P2,Lee,"
+        + "D" * 5_000
+        + ",council_tax,10.00,summons\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "drp.sqlite")
+    with pytest.raises(InputError, match="line 5, column debt_ref: longer than"):
+        import_cases(store, path, read_mapping("generic", stages), stages, officer_id="s", at=AT)
+
+
+@pytest.mark.parametrize(
+    ("second", "shown"),
+    [
+        ("balance\u200b", "'balance\\u200b'"),  # a zero-width space after it
+        ("bal\ufeffance", "'bal\\ufeffance'"),  # a byte-order mark in the middle
+        ("\u200dbalance", "'\\u200dbalance'"),  # a zero-width joiner before it
+        ("BALANCE", "'BALANCE'"),  # case
+        ("\uff42alance", "'\uff42alance'"),  # a full-width letter
+    ],
+)
+def test_a_duplicate_header_hidden_by_an_invisible_character_or_case_is_refused(
+    tmp_path: Path, policy: PolicyBook, second: str, shown: str
+) -> None:
+    """Two balance columns (100.00 and 999999.00) whose names differ only by a character
+    an officer cannot see: drp read one of them without a word."""
+    stages = {t.id: t.stages for t in policy.recovery.debt_types}
+    path = tmp_path / "x.csv"
+    path.write_text(
+        f"person_ref,surname,debt_ref,debt_type,balance,stage,{second}\n"
+        "P1,Khan,D1,council_tax,100.00,summons,999999.00\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "drp.sqlite")
+    with pytest.raises(InputError) as refused:
+        import_cases(store, path, read_mapping("generic", stages), stages, officer_id="s", at=AT)
+    said = str(refused.value)
+    assert "line 1" in said
+    assert "columns 5 and 7" in said
+    assert "'balance'" in said
+    assert shown in said
+    assert "\u200b" not in said
+    assert "\ufeff" not in said
+
+
+def test_a_duplicate_header_with_a_no_break_space_is_refused_naming_both(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    stages = {t.id: t.stages for t in policy.recovery.debt_types}
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "person_ref,surname,debt_ref,debt_type,balance,stage,Account Note,Account\u00a0note\n"
+        "P1,Khan,D1,council_tax,100.00,summons,paid,not paid\n",
+        encoding="utf-8",
+    )
+    store = open_store(tmp_path / "drp.sqlite")
+    with pytest.raises(
+        InputError, match=r"'Account Note' and 'Account\\xa0note' \(columns 7 and 8\)"
+    ):
+        import_cases(store, path, read_mapping("generic", stages), stages, officer_id="s", at=AT)

@@ -248,3 +248,87 @@ def test_a_fifo_or_folder_to_import_is_refused_not_waited_on(
         done = runner.invoke(app, ["import", "cases", str(target), "--mapping", "generic"])
         assert done.exit_code == 2, done.stdout + done.stderr
         assert "is not a regular file" in done.stderr
+
+
+def _fingerprint(path: Path) -> tuple[int, str]:
+    db = sqlite3.connect(path)
+    try:
+        people = int(db.execute("SELECT count(*) FROM person").fetchone()[0])
+        check = str(db.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        db.close()
+    return people, check
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm", "-journal"])
+def test_out_onto_the_store_or_a_store_sidecar_is_refused_even_with_force(
+    on_demo: Store, tmp_path: Path, suffix: str
+) -> None:
+    """`--out STORE --force` replaced the live store with a CSV (and -wal/-shm would throw
+    away writes not yet checkpointed)."""
+    before = _fingerprint(on_demo.path)
+    target = Path(f"{on_demo.path}{suffix}")
+    if suffix:
+        target.write_bytes(b"sidecar\n")
+    code, said = _export(tmp_path, "--out", str(target), "--force")
+    assert code == 2, said
+    assert len(said.strip().splitlines()) == 1
+    assert said.startswith("drp: --out:")
+    assert "store" in said
+    if suffix:
+        assert target.read_bytes() == b"sidecar\n"
+        target.unlink()
+    assert _fingerprint(on_demo.path) == before
+
+
+def test_out_onto_the_store_through_a_symlink_or_hard_link_is_refused(
+    on_demo: Store, tmp_path: Path
+) -> None:
+    """The same file by another name: a symlinked folder, or a second hard link."""
+    before = _fingerprint(on_demo.path)
+    folder = tmp_path / "via"
+    folder.symlink_to(on_demo.path.parent, target_is_directory=True)
+    code, said = _export(tmp_path, "--out", str(folder / on_demo.path.name), "--force")
+    assert code == 2, said
+    assert "--out" in said
+    assert "store" in said
+    hard = tmp_path / "copy-of-store.sqlite"
+    os.link(on_demo.path, hard)
+    code, said = _export(tmp_path, "--out", str(hard), "--force")
+    assert code == 2, said
+    assert _fingerprint(on_demo.path) == before
+
+
+def test_out_onto_the_real_file_of_a_symlinked_store_is_refused(
+    on_demo: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(on_demo.path)
+    monkeypatch.setenv("DRP_STORE", str(link))
+    before = _fingerprint(on_demo.path)
+    for target in (on_demo.path, Path(f"{on_demo.path}-wal")):
+        code, said = _export(tmp_path, "--out", str(target), "--force")
+        assert code == 2, said
+    assert _fingerprint(on_demo.path) == before
+
+
+def test_rejects_onto_the_file_being_imported_or_the_store_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--rejects` naming the extract itself (directly, or through a symlink to it) replaced
+    the extract with its own rejects."""
+    store = tmp_path / "drp.sqlite"
+    monkeypatch.setenv("DRP_STORE", str(store))
+    text = "person_ref,surname,debt_ref,debt_type,balance,stage\nP1,K,D1,council_tax,x,summons\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(text)
+    alias = tmp_path / "alias.csv"
+    alias.symlink_to(bad)
+    for given, rejects in ((bad, bad), (alias, bad), (bad, store), (bad, Path(f"{store}-wal"))):
+        args = ["import", "cases", str(given), "--mapping", "generic", "--rejects"]
+        done = runner.invoke(app, [*args, str(rejects), "--force"])
+        assert done.exit_code == 2, done.stdout + done.stderr
+        assert done.stderr.startswith("drp: --rejects:")
+        assert len(done.stderr.strip().splitlines()) == 1
+        assert bad.read_text() == text
+    assert not Path(f"{store}-wal").exists()

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
+from drp_tui.domain.errors import InputError
 from drp_tui.services.casework import Actor
 from drp_tui.services.remittance import import_remittance
 from drp_tui.store.engine import Store
@@ -192,3 +193,25 @@ def test_an_invisible_character_in_the_client_ref_is_refused_naming_it(
     assert not result.committed
     assert [(r.line, r.column) for r in result.rejects] == [(2, "Client Ref")]
     assert "U+200B" in result.rejects[0].reason
+
+
+@pytest.mark.parametrize("second", ["Amount\u200b Paid", "amount\u00a0paid", "AMOUNT\ufeff PAID"])
+def test_two_amount_columns_apart_only_by_an_invisible_character_are_refused(
+    demo_store: Store, tmp_path: Path, second: str
+) -> None:
+    ((first, _),) = placed(demo_store, "marlowe", 1)
+    before = _money_in(demo_store)
+    path = tmp_path / "remit.csv"
+    path.write_text(
+        f"Client Ref,Amount Paid,Date Paid,Their Ref,{second}\n"
+        f"{first},10.00,2026-11-20,M1,9999.00\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError) as refused:
+        import_remittance(demo_store, ACTOR, path, "marlowe")
+    said = str(refused.value)
+    assert "columns 2 and 5" in said
+    assert "'Amount Paid'" in said
+    assert "\u200b" not in said
+    assert "\ufeff" not in said
+    assert _money_in(demo_store) == before

@@ -82,11 +82,6 @@ def test_a_utf8_file_named_windows_1252_is_not_stored_as_mojibake(
     assert done.exit_code == 2, done.stdout
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 18, still open: rejects count CSV records, not file lines (a quoted line break "
-    "or blank lines put them off); named in the session note",
-)
 def test_a_reject_names_the_line_of_the_file_not_the_record(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -160,7 +160,7 @@ def list_(
     from datetime import timedelta
 
     from drp_tui.services.appointments import appointments, calendar_file, may_read
-    from drp_tui.services.outfile import write_bytes
+    from drp_tui.services.outfile import kept_files, write_bytes
 
     store, _, actor, zone = _context()
     today = actor.now().astimezone(zone).date()
@@ -170,7 +170,8 @@ def list_(
     may_read(store, actor, who)
     rows = appointments(store, who, first, last, zone)
     if ics is not None:
-        write_bytes(ics, calendar_file(rows, who, zone), option="--ics")
+        calendar = calendar_file(rows, who, zone)
+        write_bytes(ics, calendar, option="--ics", kept=kept_files(store.path))
         output.console().print(Text(f"wrote {len(rows)} appointments to {ics}"))
         return
     if as_json:

@@ -23,12 +23,13 @@ Force = Annotated[bool, typer.Option("--force", help="Replace the --out file if 
 
 def _export(kind: str, since: str | None, fmt: str, out: Path | None, force: bool) -> None:
     from drp_tui.services.exports import export_rows, render
-    from drp_tui.services.outfile import check_output, write_output
+    from drp_tui.services.outfile import check_output, kept_files, write_output
     from drp_tui.services.store import store_for
 
-    if out is not None:
-        check_output(out, option="--out", force=force)  # before any work
     settings = load_settings()
+    kept = kept_files(settings.store_path)
+    if out is not None:
+        check_output(out, option="--out", force=force, kept=kept)  # before any work
     rows = export_rows(
         store_for(settings),
         kind,
@@ -38,7 +39,7 @@ def _export(kind: str, since: str | None, fmt: str, out: Path | None, force: boo
     if out is None:
         sys.stdout.write(text)
         return
-    write_output(out, text, option="--out", force=force)  # whole, or not at all
+    write_output(out, text, option="--out", force=force, kept=kept)  # whole, or not at all
     print(f"wrote {len(rows)} {kind} rows to {out}", file=sys.stderr)
 
 

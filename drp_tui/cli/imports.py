@@ -84,13 +84,14 @@ def cases(
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
     from drp_tui.services.importer import import_cases, read_mapping, write_rejects
-    from drp_tui.services.outfile import check_output
+    from drp_tui.services.outfile import check_output, kept_files
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import now, store_for
 
-    if rejects is not None:
-        check_output(rejects, option="--rejects", force=force)  # before any work
     settings = load_settings()
+    kept = kept_files(settings.store_path, [file])  # never written over by --rejects
+    if rejects is not None:
+        check_output(rejects, option="--rejects", force=force, kept=kept)  # before any work
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
     chosen = read_mapping(mapping, stages_of, encoding)
@@ -111,7 +112,7 @@ def cases(
             progress=progress,
         )
     if rejects is not None and result.rejects:
-        write_rejects(result.rejects, rejects, force=force)
+        write_rejects(result.rejects, rejects, force=force, kept=kept)
     _report(result, as_json=as_json)
     if result.rejects:
         raise typer.Exit(1)
@@ -178,14 +179,25 @@ def payments(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Reconcile; record nothing.")] = False,
     as_json: JsonSummary = False,
     encoding: Encoding = None,
+    allow_repeat: Annotated[
+        str | None,
+        typer.Option(
+            "--allow-repeat",
+            metavar="LINE[,LINE]",
+            help="Supervisors: post these lines, refused as repeats, as the second payments "
+            "they are (recorded with who allowed it).",
+        ),
+    ] = None,
 ) -> None:
     """Reconcile an enforcement agent's or collection agency's remittance against the debts
     placed with it: matched and overpaid lines are recorded as payments, unmatched lines are
     listed. A line that cannot be read rejects the file (exit 1) and records nothing."""
     from drp_tui.services.casework import Actor
     from drp_tui.services.remittance import import_remittance
+    from drp_tui.services.remittance_once import lines_named
     from drp_tui.services.store import store_for
 
+    allowed = [] if allow_repeat is None else lines_named(allow_repeat)
     settings = load_settings()
     result = import_remittance(
         store_for(settings),
@@ -194,6 +206,7 @@ def payments(
         agency,
         dry_run=dry_run,
         encoding=encoding or "auto",
+        allow_repeat=allowed,
     )
     if as_json:
         output.print_json(
@@ -229,6 +242,7 @@ def payments(
                     {"line": m.line, "reference": m.reference, "amount": f"{m.amount:.2f}"}
                     for m in result.reversed
                 ],
+                "allowed_repeats": result.allowed_repeats,
                 "rejects": [
                     {"line": r.line, "column": r.column, "value": r.value, "reason": r.reason}
                     for r in result.rejects
@@ -250,6 +264,12 @@ def payments(
                 f"{len(result.matched)} matched, {len(result.overpaid)} overpaid, "
                 f"{len(result.unmatched)} unmatched, {len(result.reversed)} reversed"
             )
+            if result.allowed_repeats:
+                lines = ", ".join(str(n) for n in result.allowed_repeats)
+                out.print(
+                    f"  [yellow]allowed repeat[/yellow] line(s) {lines}: {verb.split()[-1]} as "
+                    "second payments by --allow-repeat, with your name on it"
+                )
             for line, excess in result.overpaid:
                 out.print(
                     f"  [yellow]overpaid[/yellow] line {line.line} {escape(line.reference)}: "

@@ -95,7 +95,7 @@ def render(
     nothing and recording nothing: to check the wording before it goes."""
     from drp_tui.services.letter_pdf import letter_pdf
     from drp_tui.services.letters import prepare
-    from drp_tui.services.outfile import write_bytes, write_output
+    from drp_tui.services.outfile import kept_files, write_bytes, write_output
 
     _, store, policy, library, actor = _context()
     prepared = prepare(
@@ -111,7 +111,7 @@ def render(
             prepared.rendered, library.council, prepared.address,
             f"{today.day} {today:%B %Y}", prepared.reference,
         )  # fmt: skip
-        write_bytes(out, pdf, option="--out", force=force)
+        write_bytes(out, pdf, option="--out", force=force, kept=kept_files(store.path))
     else:
         write_output(
             out,

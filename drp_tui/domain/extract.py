@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -211,21 +211,21 @@ class ExtractRow:
     warnings: tuple[Reject, ...] = ()  # contact details left out, the row still imports
 
 
-@dataclass
 class _RowReader:
-    mapping: ExtractMapping
-    raw: Mapping[str, str]
-    line: int
-    rejects: list[Reject] = field(default_factory=list)
-    warnings: list[Reject] = field(default_factory=list)
-    values: dict[str, str] = field(init=False)
+    """One row's fields in drp's terms, and its rejects and warnings. A plain class with
+    slots: it is made once per row, in the import's hot loop."""
 
-    def __post_init__(self) -> None:
-        # Every field's text once per row, defaults filled in (this is the import's hot loop).
-        raw, defaults = self.raw, self.mapping.defaults
-        self.values = {
-            name: (raw.get(column) or "").strip() or defaults.get(name, "")
-            for name, column in self.mapping.columns.items()
+    __slots__ = ("line", "mapping", "raw", "rejects", "values", "warnings")
+
+    def __init__(self, mapping: ExtractMapping, raw: Mapping[str, str], line: int) -> None:
+        self.mapping, self.raw, self.line = mapping, raw, line
+        self.rejects: list[Reject] = []
+        self.warnings: list[Reject] = []
+        # Every field's text once per row, defaults filled in.
+        get, defaults = raw.get, mapping.defaults
+        self.values: dict[str, str] = {
+            name: (get(column) or "").strip() or defaults.get(name, "")
+            for name, column in mapping.columns.items()
         }
         for name, value in defaults.items():
             self.values.setdefault(name, value)
@@ -341,12 +341,13 @@ def read_row(
 ) -> ExtractRow | list[Reject]:
     """Validate one CSV row. Every problem in the row is reported, not just the first."""
     r = _RowReader(mapping, raw, line)
+    text = r.values.get  # text(name, ""): the field, as r.text gives it, without a call
     person_ref = r.required("person_ref")
     surname = r.required("surname")
     debt_ref = r.required("debt_ref")
 
     debt_type = ""
-    host_type = r.text("debt_type")
+    host_type = text("debt_type", "")
     if not host_type:
         r.reject("debt_type", "", "is empty")
     else:
@@ -370,18 +371,18 @@ def read_row(
             )
 
     balance = r.money("balance", required=True)
-    original = r.money("original_amount") if r.text("original_amount") else balance
+    original = r.money("original_amount") if text("original_amount", "") else balance
     costs = r.money("costs")
     dates = {name: r.day(name) for name in DATE_FIELDS}
     if dates["date_of_birth"] and dates["date_of_birth"] > today:
-        r.reject("date_of_birth", r.text("date_of_birth"), "is in the future")
+        r.reject("date_of_birth", text("date_of_birth", ""), "is in the future")
 
-    jurisdiction = (r.text("jurisdiction") or "england").lower()
+    jurisdiction = (text("jurisdiction", "") or "england").lower()
     if jurisdiction not in JURISDICTIONS:
         r.reject("jurisdiction", jurisdiction, f"must be one of {', '.join(JURISDICTIONS)}")
 
     address = None
-    line1, postcode_raw = r.text("address_line1"), r.text("postcode")
+    line1, postcode_raw = text("address_line1", ""), text("postcode", "")
     if line1 or postcode_raw:
         postcode = normalise_postcode(postcode_raw)
         if postcode is None:
@@ -390,18 +391,23 @@ def read_row(
                 postcode_raw,
                 "is not a UK postcode (for example SW1A 1AA); kept as given",
             )
-        address = (line1, r.text("address_line2"), r.text("town"), postcode or postcode_raw.upper())
+        address = (
+            line1,
+            text("address_line2", ""),
+            text("town", ""),
+            postcode or postcode_raw.upper(),
+        )
 
     phones: list[tuple[str, str]] = []
     for name in ("phone", "phone2"):
-        value = r.text(name)
+        value = text(name, "")
         if value:
             number = normalise_phone(value)
             if number is None:
                 r.warn(name, value, "is not a phone number; left out")
             elif number[0] not in {known for known, _ in phones}:
                 phones.append(number)
-    email = r.text("email") or None
+    email = text("email", "") or None
     if email and not _EMAIL.match(email):
         r.warn("email", email, "is not an email address; left out")
         email = None
@@ -411,8 +417,8 @@ def read_row(
     return ExtractRow(
         line=line,
         person_ref=person_ref,
-        title=r.text("title"),
-        forename=r.text("forename"),
+        title=text("title", ""),
+        forename=text("forename", ""),
         surname=surname,
         date_of_birth=dates["date_of_birth"],
         email=email,
@@ -420,7 +426,7 @@ def read_row(
         phones=tuple(phones),
         debt_ref=debt_ref,
         debt_type=debt_type,
-        period=r.text("period"),
+        period=text("period", ""),
         original_amount=original,
         balance=balance,
         costs=costs,
@@ -428,6 +434,6 @@ def read_row(
         stage_date=dates["stage_date"],
         liability_order_date=dates["liability_order_date"],
         jurisdiction=jurisdiction,
-        joint_person_ref=r.text("joint_person_ref") or None,
+        joint_person_ref=text("joint_person_ref", "") or None,
         warnings=tuple(r.warnings),
     )

@@ -15,6 +15,8 @@ refused, and kept.
 
 from __future__ import annotations
 
+import glob
+import hashlib
 import os
 import sqlite3
 import stat
@@ -25,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drp_tui.domain.errors import InputError
-from drp_tui.store.engine import SCHEMA_REVISION, Store
+from drp_tui.store.engine import SCHEMA_REVISION, Store, store_name_problem
 
 if TYPE_CHECKING:
     from drp_tui.services.policy import PolicyBook
@@ -55,10 +57,15 @@ def is_demo_store(path: Path) -> bool:
 def clear_for_demo(path: Path, *, remove: bool = True) -> None:
     """Make way for a demo at `path`: nothing there, or a demo store (removed with its WAL
     files, unless not `remove`). Anything else is refused with exit 2 and left as it was."""
+    problem = store_name_problem(path)
+    if problem is not None:
+        raise InputError("--store", f"{path.name[:40]}…: {problem}")
     try:
         os.lstat(path)
     except FileNotFoundError:
         return
+    except OSError as exc:  # a folder name too long, a folder that cannot be searched
+        raise InputError("--store", f"{path} cannot be used ({exc.strerror})") from None
     if not is_demo_store(path):
         raise InputError(
             "--store",
@@ -176,7 +183,7 @@ def ready_demo(
     if found is not None and found.matches(seed, people):
         return DemoReady(found, reused=True)
     _remove_abandoned_builds(path)
-    building = path.with_name(f".{path.name}.building-{os.getpid()}")
+    building = path.with_name(f"{_building_prefix(path)}{os.getpid()}")
     _remove_store_files(building)
     try:
         build = _build(building, policy, seed=seed, people=people, now=now, progress=progress)
@@ -235,6 +242,15 @@ def _build(
     return build
 
 
+def _building_prefix(path: Path) -> str:
+    """The start of the name a build of `path` is made under (the process id follows): short
+    whatever the store's name, so that it and its -journal fit wherever the store does."""
+    if len(os.fsencode(path.name)) <= 200:
+        return f".{path.name}.building-"
+    digest = hashlib.sha256(os.fsencode(path.name)).hexdigest()[:12]
+    return f".{path.name[:40]}.{digest}.building-"
+
+
 def _remove_store_files(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -242,7 +258,7 @@ def _remove_store_files(path: Path) -> None:
 
 def _remove_abandoned_builds(path: Path) -> None:
     """Temporary files of builds that were killed (their process is gone)."""
-    for leftover in path.parent.glob(f".{path.name}.building-*"):
+    for leftover in path.parent.glob(f"{glob.escape(_building_prefix(path))}*"):
         pid_text = leftover.name.rsplit("-", 1)[-1]
         if not pid_text.isdigit():
             continue  # a -wal or -shm: goes with its main file

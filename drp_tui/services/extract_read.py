@@ -19,11 +19,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import stat
 import sys
 import unicodedata
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,18 +111,47 @@ def decode(data: bytes, encoding: str) -> str:
         ) from None
 
 
+def fold_name(name: str) -> str:
+    """A column name as two columns are compared: compatibility forms (a full-width letter, a
+    no-break space) as their plain ones, invisible format and control characters (a
+    zero-width space, a byte-order mark) left out, every run of spaces as one, outer spaces
+    dropped, and case folded. Two names that fold to one look the same to an officer."""
+    text = unicodedata.normalize("NFKC", name)
+    text = "".join(c for c in text if unicodedata.category(c) not in ("Cf", "Cc"))
+    return " ".join(text.split()).casefold()
+
+
+def shown_name(name: str) -> str:
+    """A column name quoted, with what an officer cannot see written as an escape
+    (`'balance\\u200b'`, `'stage\\xa0date'`)."""
+    shown = "".join(
+        c.encode("unicode_escape").decode("ascii")
+        if c != " " and unicodedata.category(c) in ("Cf", "Cc", "Zs", "Zl", "Zp")
+        else c
+        for c in name
+    )
+    return f"'{shown}'"
+
+
 def check_header(header: list[str]) -> None:
-    """Refuse two columns whose names differ only in case or surrounding spaces."""
+    """Refuse two columns whose names fold to one (`fold_name`): which would drp read?"""
     seen: dict[str, int] = {}
     for position, name in enumerate(header, start=1):
-        key = name.strip().casefold()
-        first = seen.setdefault(key, position)
-        if first != position:
-            raise InputError(
-                "FILE",
-                f"line 1: the column {header[first - 1].strip()!r} appears twice (columns "
-                f"{first} and {position}); drp cannot tell which to read, so nothing was read",
+        first = seen.setdefault(fold_name(name), position)
+        if first == position:
+            continue
+        earlier = header[first - 1]
+        if earlier.strip() == name.strip():
+            said = f"the column {shown_name(name.strip())} appears twice (columns {first} and "
+            said += f"{position})"
+        else:
+            said = (
+                f"the columns {shown_name(earlier)} and {shown_name(name)} (columns {first} and "
+                f"{position}) differ only by case, spaces or characters that cannot be seen"
             )
+        raise InputError(
+            "FILE", f"line 1: {said}; drp cannot tell which to read, so nothing was read"
+        )
 
 
 @contextmanager
@@ -132,50 +163,97 @@ def _field_limit(limit: int) -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
+# A record: the file line it starts on, the line it ends on (the same unless a quoted field
+# holds a line break), and its fields as `csv.DictReader` would give them (a short row's
+# missing columns are None; a long row's extra fields are a list under the key None).
+Record = tuple[int, int, dict[Any, Any]]
+# What the CSV reader counts as a line break (StringIO with newline="" splits on each).
+_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 def read_records(
     text: str, dialect: type[csv.Dialect] | csv.Dialect
-) -> tuple[list[str], Iterator[dict[Any, Any]]]:
-    """The header (checked) and the rows as `csv.DictReader` gives them. A field over
-    `MAX_FIELD` characters, or a file the CSV reader cannot parse, is refused naming its line."""
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+) -> tuple[list[str], Iterator[Record]]:
+    """The header (checked) and the records, each with the lines of the file it is on: a
+    reject names the file's line, which blank lines and quoted line breaks put apart from
+    the record's number. A field over `MAX_FIELD` characters, or a file the CSV reader cannot
+    parse, is refused naming its line."""
+    reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
     try:
         with _field_limit(MAX_FIELD):
-            header = list(reader.fieldnames or [])
+            header: list[str] = next(reader, [])
     except csv.Error as exc:
         raise _refusal(exc, text, dialect) from None
     check_header(header)
+    width = len(header)
 
-    def rows() -> Iterator[dict[Any, Any]]:
+    def records() -> Iterator[Record]:
+        done = reader.line_num
         with _field_limit(MAX_FIELD):
             try:
-                yield from reader
+                for fields in reader:
+                    line, done = done + 1, reader.line_num
+                    if not fields:
+                        continue  # a blank line, which csv.DictReader skips too
+                    row: dict[Any, Any] = dict(zip(header, fields, strict=False))
+                    if len(fields) < width:
+                        for name in header[len(fields) :]:
+                            row[name] = None
+                    elif len(fields) > width:
+                        row[None] = fields[width:]
+                    yield line, done, row
             except csv.Error as exc:
                 raise _refusal(exc, text, dialect) from None
 
-    return header, rows()
+    return header, records()
+
+
+def line_of(record: Record, column: object) -> int:
+    """The file line `column`'s field starts on: the record's first line, plus the line
+    breaks inside the fields before it."""
+    line, end, fields = record
+    if end == line:
+        return line
+    for name, value in fields.items():
+        if name == column:
+            break
+        if isinstance(value, str):
+            line += len(_BREAK.findall(value))
+    return line
+
+
+def at_lines(record: Record, rejects: list[Reject]) -> list[Reject]:
+    """`rejects` of one record, each naming the file line its own field is on."""
+    if record[0] == record[1]:
+        return rejects
+    return [replace(r, line=line_of(record, r.column)) for r in rejects]
 
 
 def _refusal(exc: csv.Error, text: str, dialect: type[csv.Dialect] | csv.Dialect) -> InputError:
-    """Where the CSV reader gave up: the first over-long field, by line and column."""
+    """Where the CSV reader gave up: the first over-long field, by file line and column."""
     with _field_limit(sys.maxsize):
-        records = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
-        header: list[str] = []
+        reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
+        header: list[str] | None = None
+        done = 0
         try:
-            for number, record in enumerate(records, start=1):
-                header = header or record
-                for position, value in enumerate(record):
+            for fields in reader:
+                record = (done + 1, reader.line_num, dict(enumerate(fields)))
+                done = reader.line_num
+                for position, value in enumerate(fields):
                     if len(value) > MAX_FIELD:
-                        column = header[position] if position < len(header) else position + 1
-                        if number == 1:
-                            column = f"{position + 1}"
+                        column: object = position + 1
+                        if header is not None and position < len(header):
+                            column = header[position]
                         return InputError(
                             "FILE",
-                            f"line {number}, column {column}: longer than {MAX_FIELD:,} "
-                            "characters, more than any field drp reads; nothing was read",
+                            f"line {line_of(record, position)}, column {column}: longer "
+                            f"than {MAX_FIELD:,} characters, more than any field drp reads; "
+                            "nothing was read",
                         )
+                header = fields if header is None else header
         except csv.Error:
             pass
-    return InputError("FILE", f"line {records.line_num}: cannot be read as CSV ({exc})")
+    return InputError("FILE", f"line {reader.line_num}: cannot be read as CSV ({exc})")
 
 
 # Bytes that begin one of CONTROL's characters in UTF-8 (or are one): a file without any of

@@ -31,6 +31,7 @@ from drp_tui.domain.extract import (
     read_row,
 )
 from drp_tui.services.extract_read import (
+    at_lines,
     check_encoding,
     clean_fields,
     decode,
@@ -39,7 +40,7 @@ from drp_tui.services.extract_read import (
     read_records,
 )
 from drp_tui.services.import_load import write_rows
-from drp_tui.services.outfile import write_output
+from drp_tui.services.outfile import Kept, write_output
 from drp_tui.services.policy import data_dir, read_toml
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -149,13 +150,14 @@ def parse_extract(
     rejects: list[Reject] = []
     seen_debts: dict[str, int] = {}
     people: dict[str, ExtractRow] = {}
-    for number, raw in enumerate(records, start=2):
+    for count, record in enumerate(records, start=1):
+        number, _, raw = record
         if controls:
             raw, refused, removed = clean_fields(
                 raw, mapping.columns, number, mapping.control_characters == "remove"
             )
-            rejects.extend(refused)
-            header_warnings.extend(removed)
+            rejects.extend(at_lines(record, refused))
+            header_warnings.extend(at_lines(record, removed))
             if refused:
                 continue
         if None in raw:  # more fields than the header has
@@ -170,12 +172,14 @@ def parse_extract(
             continue
         row = read_row(mapping, raw, number, stages_of, today)
         if isinstance(row, list):
-            rejects.extend(row)
+            rejects.extend(at_lines(record, row))
         else:
-            rejects.extend(_file_level_checks(row, seen_debts, people, mapping))
+            if row.warnings and record[1] != number:
+                row = replace(row, warnings=tuple(at_lines(record, list(row.warnings))))
+            rejects.extend(at_lines(record, _file_level_checks(row, seen_debts, people, mapping)))
             rows.append(row)
-        if progress and number % CHUNK == 0:
-            progress("checking", number, total)
+        if progress and count % CHUNK == 0:
+            progress("checking", count, total)
     for row in rows:
         if row.joint_person_ref is not None and row.joint_person_ref not in people:
             rejects.append(
@@ -292,7 +296,9 @@ def _page_cache(connection: Connection, kilobytes: int) -> None:
         connection.exec_driver_sql(f"PRAGMA cache_size = -{kilobytes}")
 
 
-def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False) -> None:
+def write_rejects(
+    rejects: Iterable[Reject], path: Path, *, force: bool = False, kept: Kept = ()
+) -> None:
     text = csv_text(
         ("line", "column", "value", "reason"),
         (
@@ -300,4 +306,4 @@ def write_rejects(rejects: Iterable[Reject], path: Path, *, force: bool = False)
             for r in rejects
         ),
     )
-    write_output(path, text, option="--rejects", force=force)
+    write_output(path, text, option="--rejects", force=force, kept=kept)

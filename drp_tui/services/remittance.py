@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -33,14 +34,18 @@ from drp_tui.domain.money import parse_money
 from drp_tui.services import remittance_once as once
 from drp_tui.services.casework import Actor, apply_payment
 from drp_tui.services.extract_read import (
+    at_lines,
     check_encoding,
     clean_fields,
     decode,
+    fold_name,
     has_controls,
     read_input,
     read_records,
+    shown_name,
 )
 from drp_tui.services.importer import dialect_for
+from drp_tui.services.officers import require_supervisor
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Debt, Placement
 
@@ -69,6 +74,7 @@ class Reconciliation:
     unmatched: list[tuple[RemittanceLine, str]] = field(default_factory=list)  # why
     reversed: list[RemittanceLine] = field(default_factory=list)  # negative: earlier payments
     rejects: list[Reject] = field(default_factory=list)
+    allowed_repeats: list[int] = field(default_factory=list)  # lines a supervisor let through
     refused: str = ""  # the whole file, and why (it was imported before)
     committed: bool = False
 
@@ -82,9 +88,9 @@ class Reconciliation:
 
 
 def _folded(name: str) -> str:
-    """A column name as matched against COLUMNS: case, outer spaces and space/underscore
-    folded."""
-    return name.strip().casefold().replace(" ", "_")
+    """A column name as matched against COLUMNS: folded as two columns are compared
+    (`fold_name`: case, spaces, invisible characters), and space and underscore as one."""
+    return fold_name(name).replace(" ", "_")
 
 
 def _columns(header: list[str]) -> dict[str, str]:
@@ -97,7 +103,7 @@ def _columns(header: list[str]) -> dict[str, str]:
             first = lowered[key]
             raise InputError(
                 "FILE",
-                f"line 1: the columns {first!r} and {name!r} (columns "
+                f"line 1: the columns {shown_name(first)} and {shown_name(name)} (columns "
                 f"{header.index(first) + 1} and {position}) are the same name written two "
                 "ways; drp cannot tell which to read, so nothing was read",
             )
@@ -109,7 +115,8 @@ def _columns(header: list[str]) -> dict[str, str]:
             positions = " and ".join(str(header.index(c) + 1) for c in candidates[:2])
             raise InputError(
                 "FILE",
-                f"line 1: the columns {candidates[0]!r} and {candidates[1]!r} (columns "
+                f"line 1: the columns {shown_name(candidates[0])} and {shown_name(candidates[1])} "
+                f"(columns "
                 f"{positions}) could both be the {ours.replace('_', ' ')}; drp cannot tell "
                 "which to read, so nothing was read",
             )
@@ -162,7 +169,8 @@ def read_remittance(
     columns = _columns(header)
     controls = has_controls(data, text)
     lines, rejects = [], []
-    for number, raw in enumerate(records, start=2):
+    for record in records:
+        number, _, raw = record
         if None in raw:  # more fields than the header: an unquoted `£1,234.50` splits in two
             rejects.append(
                 Reject(
@@ -197,7 +205,7 @@ def read_remittance(
                 Reject(number, columns["date"], raw.get(columns["date"]) or "", exc.message)
             )
         if problems:
-            rejects.extend(problems)
+            rejects.extend(at_lines(record, problems))
             continue
         their = (raw.get(columns.get("agency_reference", "")) or "").strip()
         lines.append(RemittanceLine(number, reference, value, paid_on, their))
@@ -212,7 +220,12 @@ def import_remittance(
     *,
     dry_run: bool = False,
     encoding: str = "auto",
+    allow_repeat: Collection[int] = (),
 ) -> Reconciliation:
+    """Reconcile and record the remittance at `path`, as the module says. `allow_repeat`
+    names lines a supervisor knows are second payments, not repeats (remittance_once)."""
+    if allow_repeat:
+        require_supervisor(store, actor.officer_id, "--allow-repeat")
     data = read_input(path)
     with store.read() as session:
         agency = session.execute(
@@ -269,9 +282,10 @@ def import_remittance(
             result.refused = f"{path.name} was already imported as {earlier}; nothing was recorded"
             return result
         checked = [checked for _, checked in to_record]
-        result.rejects = once.repeated_lines(
-            session, agency_id, checked, (their_column, columns["reference"])
+        result.rejects, allowed = once.repeated_lines(
+            session, agency_id, checked, (their_column, columns["reference"]), allow_repeat
         )
+        result.allowed_repeats = [line.line for line, _ in allowed]
         claimed: Counter[tuple[Any, ...]] = Counter()  # this file's reversals so far
         for line, checked_line in to_record:
             if line.amount < 0 and not once.unreversed(session, agency_id, checked_line, claimed):
@@ -304,6 +318,10 @@ def import_remittance(
                 "recorded": f"{result.recorded:.2f}",
             },
         )
+        for checked_line, repeats in allowed:
+            once.record_allowed_repeat(
+                session, actor, checked_line, file=path.name, repeats=repeats
+            )
         for line, checked_line in to_record:
             if line.amount < 0:
                 once.record_reversal(session, actor, checked_line, source=kind, agency_id=agency_id)

@@ -4,7 +4,11 @@ A remittance file already imported for the agency (the same SHA-256) is refused,
 import. A line already recorded, in this file or an earlier one, is refused naming where: a
 line is the same payment as an earlier one when it has the same debt, amount and date, with
 or without an agency reference (one sent first without `Their Ref` and again with it is one
-payment; one case reference over two debts is two). No option overrides this.
+payment; one case reference over two debts is two). A debtor may really pay the same amount
+twice in a day: a supervisor may post such a line by naming it (`--allow-repeat LINE`), which
+is recorded as a `payment.repeat_allowed` event naming who allowed it and what it repeats;
+a line with the same agency reference as the payment it repeats is that payment, and stays
+refused. Nothing else, and no `--force`, ever posts a line twice.
 
 A negative amount is accepted only as the reversal of an earlier payment through the same
 agency on the same debt, of the same amount (and agency reference, when the line gives one)
@@ -21,6 +25,7 @@ imports of the same file cannot both pass.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -29,6 +34,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
 from drp_tui.domain.money import ZERO
 from drp_tui.services.casework import Actor, live_arrangement_for
@@ -78,36 +84,122 @@ def _key(line: Line) -> tuple[Any, ...]:
 
 
 def repeated_lines(
-    session: Session, agency_id: str, lines: list[Line], columns: tuple[str, str]
-) -> list[Reject]:
-    """Lines recorded before (naming the import) or repeated in this file (naming the line).
-    `columns` is the file's agency-reference and debt-reference column names."""
+    session: Session,
+    agency_id: str,
+    lines: list[Line],
+    columns: tuple[str, str],
+    allowed: Collection[int] = (),
+) -> tuple[list[Reject], list[tuple[Line, str]]]:
+    """Lines recorded before (naming the import) or repeated in this file (naming the line),
+    as rejects; and the lines of `allowed` (a supervisor's `--allow-repeat`) posted after
+    all, each with what it repeats. `columns` is the file's agency-reference and
+    debt-reference column names. A line named in `allowed` must be a suspected repeat
+    (`InputError` otherwise), and one with the same agency reference as the payment it
+    repeats is that payment: it stays refused."""
     their_column, debt_column = columns
     rejects: list[Reject] = []
-    earlier: dict[tuple[Any, ...], Payment] = {}
+    passed: list[tuple[Line, str]] = []
+    earlier: dict[tuple[Any, ...], list[Payment]] = {}
     for payment in session.execute(
         select(Payment).where(col(Payment.agency_id) == agency_id)
     ).scalars():
-        earlier.setdefault((payment.debt_id, payment.amount, payment.received_on), payment)
-    seen: dict[tuple[Any, ...], int] = {}
+        earlier.setdefault((payment.debt_id, payment.amount, payment.received_on), []).append(
+            payment
+        )
+    seen: dict[tuple[Any, ...], list[Line]] = {}
+    suspected: set[int] = set()
     for line in lines:
         key = _key(line)
+        before_here, before_stored = seen.get(key, []), earlier.get(key, [])
+        if not before_here and not before_stored:
+            seen[key] = [line]
+            continue
+        suspected.add(line.line)
         column = their_column if line.agency_reference else debt_column
         shown = line.agency_reference or line.debt_id
-        first = seen.setdefault(key, line.line)
-        if first != line.line:
-            rejects.append(Reject(line.line, column, shown, f"repeats line {first} (same payment)"))
-        elif key in earlier:
+        if before_here:
+            repeats = f"line {before_here[0].line} of this file (same debt, amount and date)"
+            said = f"repeats line {before_here[0].line} (same payment)"
+        else:
+            repeats = f"the import of {_recorded_by(session, before_stored[0])}"
+            said = (
+                f"£{line.amount:,.2f} paid {line.paid_on} is already recorded, by {repeats}; "
+                "it is not posted again"
+            )
+        references = {other.agency_reference for other in before_here} | {
+            payment.reference for payment in before_stored
+        }
+        if line.line not in allowed:
             rejects.append(
                 Reject(
                     line.line,
                     column,
                     shown,
-                    f"£{line.amount:,.2f} paid {line.paid_on} is already recorded, by the "
-                    f"import of {_recorded_by(session, earlier[key])}; it is not posted again",
+                    f"{said}. If it is a second payment of the same amount that day, a "
+                    f"supervisor may post it with --allow-repeat {line.line}",
                 )
             )
-    return rejects
+        elif line.agency_reference and line.agency_reference in references:
+            rejects.append(
+                Reject(
+                    line.line,
+                    column,
+                    shown,
+                    f"{said}, with the same agency reference: it is the same payment, and "
+                    "is never posted twice, --allow-repeat or not",
+                )
+            )
+        else:
+            passed.append((line, repeats))
+            seen.setdefault(key, []).append(line)
+    unknown = sorted(set(allowed) - suspected)
+    if unknown:
+        raise InputError(
+            "--allow-repeat",
+            f"line {unknown[0]} is not refused as a repeat (same debt, amount and date as "
+            "another payment); name only lines drp refuses as repeats, nothing was recorded",
+        )
+    return rejects, passed
+
+
+def lines_named(text: str, option: str = "--allow-repeat") -> list[int]:
+    """`3` or `3,7`: the file's line numbers, as a supervisor types them."""
+    numbers = []
+    for part in text.split(","):
+        part = part.strip()
+        if not (part.isascii() and part.isdigit()) or int(part) < 2:
+            raise InputError(
+                option,
+                f"{part!r} is not a line number of the file (give lines as listed, for "
+                "example 3 or 3,7)",
+            )
+        numbers.append(int(part))
+    return numbers
+
+
+def record_allowed_repeat(
+    session: Session, actor: Actor, line: Line, *, file: str, repeats: str
+) -> None:
+    """Who let a suspected repeat be posted, and what it looked like a repeat of."""
+    debt = session.get(Debt, line.debt_id)
+    assert debt is not None  # matched against a placement just before
+    append_event(
+        session,
+        officer_id=actor.officer_id,
+        kind="payment.repeat_allowed",
+        at=actor.now(),
+        case_id=debt.case_id,
+        event_id=actor.ids(),
+        payload={
+            "file": file,
+            "line": line.line,
+            "debt": debt.id,
+            "amount": f"{line.amount:.2f}",
+            "received_on": line.paid_on.isoformat(),
+            "reference": line.agency_reference,
+            "repeats": repeats,
+        },
+    )
 
 
 def _recorded_by(session: Session, payment: Payment) -> str:

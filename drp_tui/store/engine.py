@@ -82,6 +82,32 @@ def current_revision(engine: Engine) -> str | None:
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
+# SQLite keeps NAME-journal (the longest of -journal, -wal, -shm) beside a store.
+SIDECAR_ROOM = len("-journal")
+
+
+def store_name_problem(path: Path) -> str | None:
+    """Why SQLite could not keep a store at `path`, or None: its name, with `-journal` added,
+    must fit the folder's file-name limit (255 bytes on most file systems)."""
+    folder = path.parent
+    while not os.path.isdir(folder) and folder != folder.parent:
+        folder = folder.parent
+    try:
+        limit = os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        limit = 255
+    for part in path.parent.parts:
+        if len(os.fsencode(part)) > limit:
+            return f"the folder name {part[:40]}… is longer than the {limit} bytes a name may have"
+    size = len(os.fsencode(path.name))
+    if size + SIDECAR_ROOM <= limit:
+        return None
+    return (
+        f"the file name is {size} bytes, longer than the {limit - SIDECAR_ROOM} a store may "
+        f"have (SQLite keeps the name with -journal added beside it); give a shorter name"
+    )
+
+
 def private_file(path: Path) -> None:
     """Make `path` (and any folders above it drp has to make) the user's alone: folders 0700,
     the file 0600, whatever the umask. SQLite gives a database's -wal and -shm files its
@@ -97,6 +123,9 @@ def private_file(path: Path) -> None:
         if stat.S_IMODE(found.st_mode) & 0o077:
             path.chmod(0o600)
         return
+    problem = store_name_problem(path)
+    if problem is not None:  # nothing is made that SQLite could not then use
+        raise StoreError(f"{path}: {problem}")
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     for folder in reversed(missing):
         folder.mkdir(mode=0o700)
