@@ -348,6 +348,19 @@ class Event(SQLModel, table=True):
     hash: str
 
 
+class AuditSeal(SQLModel, table=True):
+    """What an event set in bulk, row by row (an import's balances, an allocation's officers):
+    the event's payload holds the digest of its seal rows (drp_tui/store/seals.py), so
+    `drp audit verify` can check the state tables against the chain. Append-only."""
+
+    __tablename__ = "audit_seal"
+
+    event_id: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True, description="debt.balance (pence) or case.officer")
+    row_id: str = Field(primary_key=True)
+    value: str = ""
+
+
 class Outbox(SQLModel, table=True):
     """Events waiting to be pushed to the hub."""
 

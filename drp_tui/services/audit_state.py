@@ -1,0 +1,246 @@
+"""Checking the state tables against the event chain (`drp audit verify`, issue 20).
+
+The chain proves what happened; the tables say what is. Three things an insider could change
+in the tables without touching the chain are checked against what the events say:
+
+- payments: every `payment.recorded` event (this desk's, and those pulled from the hub) has
+  its payment row with the same debt and amount, and every payment row has its event;
+- balances: a debt's balance is the balance last sealed for it (by an import: its event holds
+  the digest of the balances it wrote, drp_tui/store/seals.py), less the payments and
+  approved write-offs recorded after that;
+- allocation: a case's officer is the one last sealed for it (an allocation, a rebalance, a
+  return of lent cases) or named by a later `queue.moved` event.
+
+Each check is one SQL statement over the whole store (window functions and joins, no
+per-row Python); rows the events say nothing about (a case allocated on the hub and pulled
+whole, before any event here named it) are not judged. The seal rows themselves are checked
+against the digests in their events first: a seal edited to match a tampered table is found.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from drp_tui.store.engine import Store
+from drp_tui.store.seals import BALANCE, OFFICER, digest
+
+
+@dataclass(frozen=True)
+class StateProblem:
+    table: str  # debt, payment, case or audit_seal
+    row: str  # the row's id
+    case: str | None  # the case reference, where there is one
+    found: str  # what the table holds
+    events_say: str  # what the events say it should hold
+    event_seq: int | None  # the event that says so (None: a pulled event, or none at all)
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# Pence from an event's "12.50" amount.
+_PENCE = "CAST(round(json_extract({0}.payload, '$.amount') * 100) AS INTEGER)"
+# Cases whose records retention has erased: their payments and balances are gone on purpose
+# (drp_tui/services/retention.py seals them as "case.retention").
+_ERASED = "SELECT row_id FROM audit_seal WHERE kind = 'case.retention'"
+
+_PAYMENTS_MISSING = f"""
+WITH said AS (
+    SELECT e.seq AS seq, json_extract(e.payload, '$.payment') AS pid,
+           json_extract(e.payload, '$.debt') AS debt_id, {_PENCE.format("e")} AS pence,
+           e.case_id AS case_id
+    FROM event e WHERE e.kind = 'payment.recorded'
+    UNION ALL
+    SELECT NULL, json_extract(s.payload, '$.payment'), json_extract(s.payload, '$.debt'),
+           {_PENCE.format("s")}, s.case_id
+    FROM syncedevent s WHERE s.kind = 'payment.recorded'
+)
+SELECT said.pid, c.reference, p.id, p.debt_id, p.amount, said.debt_id, said.pence, said.seq
+FROM said
+LEFT JOIN payment p ON p.id = said.pid
+LEFT JOIN "case" c ON c.id = said.case_id
+WHERE (p.id IS NULL OR p.debt_id IS NOT said.debt_id OR p.amount != said.pence)
+  AND (said.case_id IS NULL OR said.case_id NOT IN ({_ERASED}))
+ORDER BY said.seq
+"""
+
+_PAYMENTS_UNRECORDED = """
+WITH said AS (
+    SELECT json_extract(payload, '$.payment') AS pid FROM event WHERE kind = 'payment.recorded'
+    UNION
+    SELECT json_extract(payload, '$.payment') FROM syncedevent WHERE kind = 'payment.recorded'
+)
+SELECT p.id, c.reference, p.debt_id, p.amount
+FROM payment p
+JOIN debt d ON d.id = p.debt_id
+JOIN "case" c ON c.id = d.case_id
+LEFT JOIN said ON said.pid = p.id
+WHERE said.pid IS NULL
+ORDER BY c.reference, p.id
+"""
+
+_BALANCES = f"""
+WITH sealed AS (
+    SELECT s.row_id AS debt_id, CAST(s.value AS INTEGER) AS base, e.seq AS seq, e.at AS at,
+           row_number() OVER (PARTITION BY s.row_id ORDER BY e.seq DESC) AS n
+    FROM audit_seal s JOIN event e ON e.id = s.event_id
+    WHERE s.kind = '{BALANCE}'
+),
+since AS (
+    SELECT json_extract(e.payload, '$.debt') AS debt_id, {_PENCE.format("e")} AS pence,
+           e.seq AS seq, NULL AS at
+    FROM event e WHERE e.kind = 'payment.recorded'
+    UNION ALL
+    SELECT w.debt_id, {_PENCE.format("e")}, e.seq, NULL
+    FROM event e JOIN writeoffrequest w ON w.id = json_extract(e.payload, '$.request')
+    WHERE e.kind = 'writeoff.approved'
+    UNION ALL
+    SELECT json_extract(s.payload, '$.debt'), {_PENCE.format("s")}, NULL, s.at
+    FROM syncedevent s WHERE s.kind = 'payment.recorded'
+)
+SELECT d.id, c.reference, d.balance, b.base - coalesce(sum(m.pence), 0) AS expected, b.seq
+FROM sealed b
+JOIN debt d ON d.id = b.debt_id
+JOIN "case" c ON c.id = d.case_id
+LEFT JOIN since m ON m.debt_id = b.debt_id
+    AND (m.seq > b.seq OR (m.seq IS NULL AND m.at > b.at))
+WHERE b.n = 1
+GROUP BY d.id
+HAVING d.balance != expected
+ORDER BY c.reference, d.id
+"""
+
+_OFFICERS = f"""
+WITH said AS (
+    SELECT s.row_id AS case_id, s.value AS officer, e.seq AS seq, e.at AS at
+    FROM audit_seal s JOIN event e ON e.id = s.event_id
+    WHERE s.kind = '{OFFICER}'
+    UNION ALL
+    SELECT e.case_id, json_extract(e.payload, '$.to'), e.seq, e.at
+    FROM event e WHERE e.kind = 'queue.moved'
+),
+here AS (
+    SELECT case_id, officer, seq, at,
+           row_number() OVER (PARTITION BY case_id ORDER BY seq DESC) AS n
+    FROM said
+),
+pulled AS (
+    SELECT case_id, json_extract(payload, '$.to') AS officer, at,
+           row_number() OVER (PARTITION BY case_id ORDER BY at DESC) AS n
+    FROM syncedevent WHERE kind = 'queue.moved'
+)
+SELECT c.id, c.reference, c.officer_id,
+       CASE WHEN p.at > h.at THEN p.officer ELSE h.officer END AS expected,
+       CASE WHEN p.at > h.at THEN NULL ELSE h.seq END AS seq
+FROM here h
+JOIN "case" c ON c.id = h.case_id
+LEFT JOIN pulled p ON p.case_id = h.case_id AND p.n = 1
+WHERE h.n = 1
+  AND c.officer_id IS NOT (CASE WHEN p.at > h.at THEN p.officer ELSE h.officer END)
+ORDER BY c.reference
+"""
+
+
+def _pounds(pence: Any) -> str:
+    value = int(pence)
+    sign = "-" if value < 0 else ""
+    return f"{sign}£{abs(value) // 100:,}.{abs(value) % 100:02d}"
+
+
+def _seal_problems(connection: Connection) -> Iterator[StateProblem]:
+    """Each event's seal rows against the digest its payload holds: one ordered read."""
+    claimed: dict[str, tuple[int, dict[str, Any]]] = {}
+    for seq, event_id, seals in connection.exec_driver_sql(
+        "SELECT seq, id, json_extract(payload, '$.seals') FROM event "
+        "WHERE json_extract(payload, '$.seals') IS NOT NULL"
+    ):
+        claimed[event_id] = (seq, json.loads(seals))
+    seen: set[tuple[str, str]] = set()
+    rows = connection.exec_driver_sql(
+        "SELECT event_id, kind, row_id, value FROM audit_seal ORDER BY event_id, kind, row_id"
+    )
+    group: tuple[str, str] | None = None
+    pairs: list[tuple[str, str]] = []
+
+    def judge(key: tuple[str, str], pairs: list[tuple[str, str]]) -> StateProblem | None:
+        seen.add(key)
+        event_id, kind = key
+        seq, seals = claimed.get(event_id, (None, {}))
+        said = seals.get(kind)
+        if said == {"rows": len(pairs), "sha256": digest(kind, pairs)}:
+            return None
+        return StateProblem(
+            "audit_seal",
+            event_id,
+            None,
+            f"{len(pairs)} {kind} rows",
+            "no such seal" if said is None else f"{said.get('rows')} rows with another digest",
+            seq,
+        )
+
+    for event_id, kind, row_id, value in rows:
+        if (event_id, kind) != group:
+            if group is not None and (problem := judge(group, pairs)) is not None:
+                yield problem
+            group, pairs = (event_id, kind), []
+        pairs.append((row_id, value))
+    if group is not None and (problem := judge(group, pairs)) is not None:
+        yield problem
+    for event_id, (seq, seals) in claimed.items():
+        for kind, said in seals.items():
+            if (event_id, kind) not in seen and said.get("rows"):
+                yield StateProblem(
+                    "audit_seal",
+                    event_id,
+                    None,
+                    f"0 {kind} rows",
+                    f"{said.get('rows')} rows",
+                    seq,
+                )
+
+
+def state_problems(store: Store, *, limit: int = 1000) -> list[StateProblem]:
+    """Every disagreement between the state tables and the events (the first `limit`)."""
+    found: list[StateProblem] = []
+    with store.engine.connect() as connection:
+        found.extend(_seal_problems(connection))
+        for pid, ref, row, debt, amount, said_debt, said_pence, seq in connection.exec_driver_sql(
+            _PAYMENTS_MISSING
+        ):
+            shown = "no row (deleted)" if row is None else f"{_pounds(amount)} on debt {debt}"
+            said = f"{_pounds(said_pence)} on debt {said_debt}"
+            found.append(StateProblem("payment", pid, ref, shown, said, seq))
+        for pid, ref, debt, amount in connection.exec_driver_sql(_PAYMENTS_UNRECORDED):
+            found.append(
+                StateProblem(
+                    "payment",
+                    pid,
+                    ref,
+                    f"{_pounds(amount)} on debt {debt}",
+                    "no payment.recorded event",
+                    None,
+                )
+            )
+        for debt, ref, balance, expected, seq in connection.exec_driver_sql(_BALANCES):
+            found.append(
+                StateProblem(
+                    "debt", debt, ref, f"balance {_pounds(balance)}", _pounds(expected), seq
+                )
+            )
+        for case, ref, officer, expected, seq in connection.exec_driver_sql(_OFFICERS):
+            found.append(
+                StateProblem(
+                    "case",
+                    case,
+                    ref,
+                    f"officer {officer or 'none'}",
+                    f"officer {expected or 'none'}",
+                    seq,
+                )
+            )
+    return found[:limit]
