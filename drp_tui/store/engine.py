@@ -121,4 +121,7 @@ def open_store(path: Path, *, upgrade: bool = True) -> Store:
         from drp_tui.store.migrate import upgrade_to_head
 
         upgrade_to_head(engine)
+    from drp_tui.store.anchors import watch
+
+    watch(engine, path)
     return Store(path, engine, engine.execution_options(drp_write=True))
