@@ -29,6 +29,7 @@ from drp_tui.domain.outcomes import OutcomePolicy, load_outcomes
 from drp_tui.domain.queue import QueueWeights, load_queue_weights
 from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
 from drp_tui.domain.renewal import CALCULATOR_TABLES, Watched, load_renewals
+from drp_tui.domain.retention import RetentionPeriod, load_retention
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
 from drp_tui.domain.writeoff import WriteOffPolicy, load_writeoff
 from drp_tui.settings import Settings
@@ -69,6 +70,7 @@ class PolicyBook:
     queue: tuple[QueueWeights, ...]
     writeoff: WriteOffPolicy
     figure_checks: tuple[FigureCheck, ...] = ()  # amounts an officer is asked to check
+    retention: tuple[RetentionPeriod, ...] = ()  # how long closed cases' records are kept
     renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
 
 
@@ -87,6 +89,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "figure_checks": ("affordability.toml", load_figure_checks),
     "queue": ("queue.toml", load_queue_weights),
     "writeoff": ("writeoff.toml", load_writeoff),
+    "retention": ("retention.toml", load_retention),
 }
 
 
