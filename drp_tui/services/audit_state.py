@@ -19,6 +19,7 @@ against the digests in their events first: a seal edited to match a tampered tab
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -27,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from drp_tui.store.engine import Store
-from drp_tui.store.seals import BALANCE, OFFICER, digest
+from drp_tui.store.seals import BALANCE, OFFICER
 
 
 @dataclass(frozen=True)
@@ -84,14 +85,16 @@ WHERE said.pid IS NULL
 ORDER BY c.reference, p.id
 """
 
+# The latest seal of each row: SQLite takes a bare column's value from the row that gives
+# max() (documented behaviour), so one GROUP BY finds it without a window's sort.
 _BALANCES = f"""
-WITH sealed AS (
-    SELECT s.row_id AS debt_id, CAST(s.value AS INTEGER) AS base, e.seq AS seq, e.at AS at,
-           row_number() OVER (PARTITION BY s.row_id ORDER BY e.seq DESC) AS n
+WITH sealed AS MATERIALIZED (
+    SELECT s.row_id AS debt_id, CAST(s.value AS INTEGER) AS base, max(e.seq) AS seq, e.at AS at
     FROM audit_seal s JOIN event e ON e.id = s.event_id
     WHERE s.kind = '{BALANCE}'
+    GROUP BY s.row_id
 ),
-since AS (
+since AS MATERIALIZED (
     SELECT json_extract(e.payload, '$.debt') AS debt_id, {_PENCE.format("e")} AS pence,
            e.seq AS seq, NULL AS at
     FROM event e WHERE e.kind = 'payment.recorded'
@@ -102,46 +105,49 @@ since AS (
     UNION ALL
     SELECT json_extract(s.payload, '$.debt'), {_PENCE.format("s")}, NULL, s.at
     FROM syncedevent s WHERE s.kind = 'payment.recorded'
+),
+moved AS (
+    SELECT b.debt_id, sum(m.pence) AS pence
+    FROM since m JOIN sealed b ON b.debt_id = m.debt_id
+    WHERE m.seq > b.seq OR (m.seq IS NULL AND m.at > b.at)
+    GROUP BY b.debt_id
 )
-SELECT d.id, c.reference, d.balance, b.base - coalesce(sum(m.pence), 0) AS expected, b.seq
+SELECT d.id, c.reference, d.balance, b.base - coalesce(moved.pence, 0), b.seq
 FROM sealed b
 JOIN debt d ON d.id = b.debt_id
+LEFT JOIN moved ON moved.debt_id = b.debt_id
 JOIN "case" c ON c.id = d.case_id
-LEFT JOIN since m ON m.debt_id = b.debt_id
-    AND (m.seq > b.seq OR (m.seq IS NULL AND m.at > b.at))
-WHERE b.n = 1
-GROUP BY d.id
-HAVING d.balance != expected
+WHERE d.balance != b.base - coalesce(moved.pence, 0)
 ORDER BY c.reference, d.id
 """
 
 _OFFICERS = f"""
-WITH said AS (
-    SELECT s.row_id AS case_id, s.value AS officer, e.seq AS seq, e.at AS at
-    FROM audit_seal s JOIN event e ON e.id = s.event_id
-    WHERE s.kind = '{OFFICER}'
-    UNION ALL
-    SELECT e.case_id, json_extract(e.payload, '$.to'), e.seq, e.at
-    FROM event e WHERE e.kind = 'queue.moved'
+WITH here AS MATERIALIZED (
+    SELECT case_id, officer, max(seq) AS seq, at FROM (
+        SELECT s.row_id AS case_id, s.value AS officer, e.seq AS seq, e.at AS at
+        FROM audit_seal s JOIN event e ON e.id = s.event_id
+        WHERE s.kind = '{OFFICER}'
+        UNION ALL
+        SELECT e.case_id, json_extract(e.payload, '$.to'), e.seq, e.at
+        FROM event e WHERE e.kind = 'queue.moved'
+    )
+    GROUP BY case_id
 ),
-here AS (
-    SELECT case_id, officer, seq, at,
-           row_number() OVER (PARTITION BY case_id ORDER BY seq DESC) AS n
-    FROM said
-),
-pulled AS (
-    SELECT case_id, json_extract(payload, '$.to') AS officer, at,
-           row_number() OVER (PARTITION BY case_id ORDER BY at DESC) AS n
+pulled AS MATERIALIZED (
+    SELECT case_id, json_extract(payload, '$.to') AS officer, max(at) AS at
     FROM syncedevent WHERE kind = 'queue.moved'
+    GROUP BY case_id
+),
+said AS (
+    SELECT h.case_id,
+           CASE WHEN p.at > h.at THEN p.officer ELSE h.officer END AS officer,
+           CASE WHEN p.at > h.at THEN NULL ELSE h.seq END AS seq
+    FROM here h LEFT JOIN pulled p ON p.case_id = h.case_id
 )
-SELECT c.id, c.reference, c.officer_id,
-       CASE WHEN p.at > h.at THEN p.officer ELSE h.officer END AS expected,
-       CASE WHEN p.at > h.at THEN NULL ELSE h.seq END AS seq
-FROM here h
-JOIN "case" c ON c.id = h.case_id
-LEFT JOIN pulled p ON p.case_id = h.case_id AND p.n = 1
-WHERE h.n = 1
-  AND c.officer_id IS NOT (CASE WHEN p.at > h.at THEN p.officer ELSE h.officer END)
+SELECT c.id, c.reference, c.officer_id, said.officer, said.seq
+FROM said
+JOIN "case" c ON c.id = said.case_id
+WHERE c.officer_id IS NOT said.officer
 ORDER BY c.reference
 """
 
@@ -153,55 +159,34 @@ def _pounds(pence: Any) -> str:
 
 
 def _seal_problems(connection: Connection) -> Iterator[StateProblem]:
-    """Each event's seal rows against the digest its payload holds: one ordered read."""
-    claimed: dict[str, tuple[int, dict[str, Any]]] = {}
+    """Each event's seal rows against the digest its payload holds. SQLite concatenates each
+    event's rows in the order the inner query gives them (row_id order, as `digest` takes
+    them), so every row is read once and hashed in one call per event."""
+    claimed: dict[tuple[str, str], tuple[int, Any]] = {}
     for seq, event_id, seals in connection.exec_driver_sql(
         "SELECT seq, id, json_extract(payload, '$.seals') FROM event "
         "WHERE json_extract(payload, '$.seals') IS NOT NULL"
     ):
-        claimed[event_id] = (seq, json.loads(seals))
-    seen: set[tuple[str, str]] = set()
-    rows = connection.exec_driver_sql(
-        "SELECT event_id, kind, row_id, value FROM audit_seal ORDER BY event_id, kind, row_id"
-    )
-    group: tuple[str, str] | None = None
-    pairs: list[tuple[str, str]] = []
-
-    def judge(key: tuple[str, str], pairs: list[tuple[str, str]]) -> StateProblem | None:
-        seen.add(key)
-        event_id, kind = key
-        seq, seals = claimed.get(event_id, (None, {}))
-        said = seals.get(kind)
-        if said == {"rows": len(pairs), "sha256": digest(kind, pairs)}:
-            return None
-        return StateProblem(
-            "audit_seal",
-            event_id,
-            None,
-            f"{len(pairs)} {kind} rows",
-            "no such seal" if said is None else f"{said.get('rows')} rows with another digest",
-            seq,
-        )
-
-    for event_id, kind, row_id, value in rows:
-        if (event_id, kind) != group:
-            if group is not None and (problem := judge(group, pairs)) is not None:
-                yield problem
-            group, pairs = (event_id, kind), []
-        pairs.append((row_id, value))
-    if group is not None and (problem := judge(group, pairs)) is not None:
-        yield problem
-    for event_id, (seq, seals) in claimed.items():
-        for kind, said in seals.items():
-            if (event_id, kind) not in seen and said.get("rows"):
-                yield StateProblem(
-                    "audit_seal",
-                    event_id,
-                    None,
-                    f"0 {kind} rows",
-                    f"{said.get('rows')} rows",
-                    seq,
-                )
+        for kind, said in json.loads(seals).items():
+            claimed[(event_id, kind)] = (seq, said)
+    found: set[tuple[str, str]] = set()
+    for event_id, kind, rows, joined in connection.exec_driver_sql(
+        "SELECT event_id, kind, count(*), group_concat(row_id || char(9) || value, char(10)) "
+        "FROM (SELECT event_id, kind, row_id, value FROM audit_seal "
+        "      ORDER BY event_id, kind, row_id) "
+        "GROUP BY event_id, kind"
+    ):
+        found.add((event_id, kind))
+        seq, said = claimed.get((event_id, kind), (None, None))
+        hashed = hashlib.sha256(f"{kind}\n{joined}".encode()).hexdigest()
+        if said != {"rows": rows, "sha256": hashed}:
+            shown = "no such seal" if said is None else f"{said.get('rows')} rows, another digest"
+            yield StateProblem("audit_seal", event_id, None, f"{rows} {kind} rows", shown, seq)
+    for (event_id, kind), (seq, said) in claimed.items():
+        if (event_id, kind) not in found and said.get("rows"):
+            yield StateProblem(
+                "audit_seal", event_id, None, f"0 {kind} rows", f"{said.get('rows')} rows", seq
+            )
 
 
 def state_problems(store: Store, *, limit: int = 1000) -> list[StateProblem]:
