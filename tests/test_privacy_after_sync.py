@@ -129,3 +129,26 @@ def test_after_sync_removes_each_person_once(tmp_path: Path) -> None:
     run_sync(alex, hub, "asmith")
     assert after_sync(alex, "asmith", NOW).people == 1
     assert after_sync(alex, "asmith", NOW).people == 0  # nothing left to remove
+
+
+def test_unallocated_cases_and_a_supervisors_desk_keep_their_people(tmp_path: Path) -> None:
+    import sqlite3
+
+    from drp_tui.services.privacy import after_sync
+
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    allocate(hub, 2, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    allocate(hub, 2, "bjones")
+    run_sync(alex, hub, "asmith")
+    # A case allocated to no one (say, imported here and not yet allocated) is kept.
+    db = sqlite3.connect(alex.path, isolation_level=None)
+    db.execute('UPDATE "case" SET officer_id = NULL WHERE reference = ?', ("C0000002",))
+    assert after_sync(alex, "asmith", NOW).people == 0
+    db.execute('UPDATE "case" SET officer_id = ? WHERE reference = ?', ("bjones", "C0000002"))
+    # A supervisor's store oversees the team: nothing is removed from it.
+    assert after_sync(alex, "sup", NOW).people == 0
+    assert person(alex, 2).forename == "Pat2"
+    assert after_sync(alex, "asmith", NOW).people == 1

@@ -1,8 +1,9 @@
 """Personal data a desk no longer needs, removed (issue 20).
 
 A desk holds a person's details only while one of its officer's cases needs them. After a
-sync (`drp sync` calls `after_sync`), the people on no case allocated to this desk's officer
-lose, on this desk only, their names, date of birth, e-mail and contact preferences, their
+sync (`drp sync` calls `after_sync`), on an officer's desk, the people whose case is
+allocated to another officer (and who are not party to a debt of one of this officer's
+cases) lose, on this desk only, their names, date of birth, e-mail and contact preferences, their
 addresses and phone numbers, the notes of calls about them, their vulnerabilities (special
 category data), the names of people they authorised, and their affordability statements.
 The hub keeps the record: the removal is not a change to push (it is written as the sync
@@ -22,8 +23,10 @@ from datetime import datetime
 from sqlalchemy import Connection
 from sqlmodel import Session
 
+from drp_tui.domain.writeoff import role_rank
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
+from drp_tui.store.models import Officer
 from drp_tui.store.rawsql import chunks, run
 
 # What "personal data" means here, table by table: the statements that remove it for the
@@ -44,14 +47,15 @@ ERASE_STATEMENTS = (
     '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
 )
 
-# People with something left to remove, on no case of the officer's (nor party to a debt of
-# one): the officer's own cases' people, and joint debtors on their debts, are kept.
+# People with something left to remove whose case is allocated to another officer, and who
+# are not party to a debt of one of this officer's cases. Cases allocated to no one are kept:
+# a desk that imported its own cases holds them before allocation, and the hub may not.
 _NOT_NEEDED = """
 SELECT p.id FROM person p
-WHERE p.id NOT IN (SELECT person_id FROM "case" WHERE officer_id = ?)
-  AND p.id NOT IN (
+JOIN "case" c ON c.person_id = p.id AND c.officer_id IS NOT NULL AND c.officer_id != ?
+WHERE p.id NOT IN (
       SELECT dp.person_id FROM debtparty dp JOIN debt d ON d.id = dp.debt_id
-      JOIN "case" c ON c.id = d.case_id WHERE c.officer_id = ?)
+      JOIN "case" mine ON mine.id = d.case_id WHERE mine.officer_id = ?)
   AND (p.forename != '' OR p.surname != '' OR p.date_of_birth IS NOT NULL
        OR p.email IS NOT NULL
        OR EXISTS (SELECT 1 FROM phone WHERE person_id = p.id)
@@ -89,8 +93,12 @@ def checkpoint(store: Store) -> None:
 
 
 def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
-    """Remove the personal data of every person on no case allocated to `officer_id`."""
+    """Remove the personal data of every person whose case is allocated to another officer.
+    An officer's desk only: a supervisor's store oversees the team's cases."""
     with store.write() as session:
+        officer = session.get(Officer, officer_id)
+        if officer is not None and role_rank(officer.role) >= role_rank("supervisor"):
+            return Removed(0)
         connection = session.connection()
         people = [
             row[0] for row in run(connection, _NOT_NEEDED, (officer_id, officer_id)).fetchall()
