@@ -95,11 +95,16 @@ def test_a_case_moved_by_a_raw_update_is_named(demo_store: Store) -> None:
 
 def test_a_seal_edited_to_match_the_tampering_is_found(demo_store: Store) -> None:
     db = raw(demo_store)
-    debt_id, event_id = db.execute(
-        "SELECT row_id, event_id FROM audit_seal WHERE kind = 'debt.balance' LIMIT 1"
+    event_id, debt_id = db.execute(
+        "SELECT s.event_id, j.key FROM audit_seal s JOIN json_each(s.body) j "
+        "WHERE s.kind = 'debt.balance' AND j.key NOT IN (SELECT debt_id FROM payment) "
+        "ORDER BY j.key LIMIT 1"
     ).fetchone()
     db.execute("DROP TRIGGER audit_seal_no_update")
-    db.execute("UPDATE audit_seal SET value = '0' WHERE row_id = ?", (debt_id,))
+    db.execute(
+        "UPDATE audit_seal SET body = json_set(body, ?, '0') WHERE event_id = ?",
+        (f'$."{debt_id}"', event_id),
+    )
     db.execute("UPDATE debt SET balance = 0 WHERE id = ?", (debt_id,))
     problems = state_problems(demo_store)
     assert [(p.table, p.row) for p in problems] == [("audit_seal", event_id)]
@@ -107,7 +112,7 @@ def test_a_seal_edited_to_match_the_tampering_is_found(demo_store: Store) -> Non
 
 def test_seals_are_append_only(demo_store: Store) -> None:
     db = raw(demo_store)
-    for statement in ("UPDATE audit_seal SET value = '0'", "DELETE FROM audit_seal"):
+    for statement in ("UPDATE audit_seal SET body = '{}'", "DELETE FROM audit_seal"):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute(statement)
 

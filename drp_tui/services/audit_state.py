@@ -13,13 +13,12 @@ in the tables without touching the chain are checked against what the events say
 
 Each check is one SQL statement over the whole store (window functions and joins, no
 per-row Python); rows the events say nothing about (a case allocated on the hub and pulled
-whole, before any event here named it) are not judged. The seal rows themselves are checked
-against the digests in their events first: a seal edited to match a tampered table is found.
+whole, before any event here named it) are not judged. Each seal is checked against the digest
+in its event first: a seal edited to match a tampered table is found.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -28,7 +27,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from drp_tui.store.engine import Store
-from drp_tui.store.seals import BALANCE, OFFICER
+from drp_tui.store.seals import BALANCE, OFFICER, digest
 
 
 @dataclass(frozen=True)
@@ -48,7 +47,7 @@ class StateProblem:
 _PENCE = "CAST(round(json_extract({0}.payload, '$.amount') * 100) AS INTEGER)"
 # Cases whose records retention has erased: their payments and balances are gone on purpose
 # (drp_tui/services/retention.py seals them as "case.retention").
-_ERASED = "SELECT row_id FROM audit_seal WHERE kind = 'case.retention'"
+_ERASED = "SELECT j.key FROM audit_seal s JOIN json_each(s.body) j WHERE s.kind = 'case.retention'"
 
 _PAYMENTS_MISSING = f"""
 WITH said AS (
@@ -89,10 +88,10 @@ ORDER BY c.reference, p.id
 # max() (documented behaviour), so one GROUP BY finds it without a window's sort.
 _BALANCES = f"""
 WITH sealed AS MATERIALIZED (
-    SELECT s.row_id AS debt_id, CAST(s.value AS INTEGER) AS base, max(e.seq) AS seq, e.at AS at
-    FROM audit_seal s JOIN event e ON e.id = s.event_id
+    SELECT j.key AS debt_id, CAST(j.value AS INTEGER) AS base, max(e.seq) AS seq, e.at AS at
+    FROM audit_seal s JOIN event e ON e.id = s.event_id JOIN json_each(s.body) j
     WHERE s.kind = '{BALANCE}'
-    GROUP BY s.row_id
+    GROUP BY j.key
 ),
 since AS MATERIALIZED (
     SELECT json_extract(e.payload, '$.debt') AS debt_id, {_PENCE.format("e")} AS pence,
@@ -124,8 +123,8 @@ ORDER BY c.reference, d.id
 _OFFICERS = f"""
 WITH here AS MATERIALIZED (
     SELECT case_id, officer, max(seq) AS seq, at FROM (
-        SELECT s.row_id AS case_id, s.value AS officer, e.seq AS seq, e.at AS at
-        FROM audit_seal s JOIN event e ON e.id = s.event_id
+        SELECT j.key AS case_id, j.value AS officer, e.seq AS seq, e.at AS at
+        FROM audit_seal s JOIN event e ON e.id = s.event_id JOIN json_each(s.body) j
         WHERE s.kind = '{OFFICER}'
         UNION ALL
         SELECT e.case_id, json_extract(e.payload, '$.to'), e.seq, e.at
@@ -159,9 +158,7 @@ def _pounds(pence: Any) -> str:
 
 
 def _seal_problems(connection: Connection) -> Iterator[StateProblem]:
-    """Each event's seal rows against the digest its payload holds. SQLite concatenates each
-    event's rows in the order the inner query gives them (row_id order, as `digest` takes
-    them), so every row is read once and hashed in one call per event."""
+    """Each seal against the row count and digest its event's payload holds."""
     claimed: dict[tuple[str, str], tuple[int, Any]] = {}
     for seq, event_id, seals in connection.exec_driver_sql(
         "SELECT seq, id, json_extract(payload, '$.seals') FROM event "
@@ -170,16 +167,13 @@ def _seal_problems(connection: Connection) -> Iterator[StateProblem]:
         for kind, said in json.loads(seals).items():
             claimed[(event_id, kind)] = (seq, said)
     found: set[tuple[str, str]] = set()
-    for event_id, kind, rows, joined in connection.exec_driver_sql(
-        "SELECT event_id, kind, count(*), group_concat(row_id || char(9) || value, char(10)) "
-        "FROM (SELECT event_id, kind, row_id, value FROM audit_seal "
-        "      ORDER BY event_id, kind, row_id) "
-        "GROUP BY event_id, kind"
+    for event_id, kind, body, rows in connection.exec_driver_sql(
+        "SELECT event_id, kind, body, CASE WHEN json_valid(body) "
+        "THEN (SELECT count(*) FROM json_each(body)) ELSE 0 END FROM audit_seal"
     ):
         found.add((event_id, kind))
         seq, said = claimed.get((event_id, kind), (None, None))
-        hashed = hashlib.sha256(f"{kind}\n{joined}".encode()).hexdigest()
-        if said != {"rows": rows, "sha256": hashed}:
+        if said != {"rows": rows, "sha256": digest(str(body))}:
             shown = "no such seal" if said is None else f"{said.get('rows')} rows, another digest"
             yield StateProblem("audit_seal", event_id, None, f"{rows} {kind} rows", shown, seq)
     for (event_id, kind), (seq, said) in claimed.items():
