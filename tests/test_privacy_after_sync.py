@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
@@ -40,12 +41,14 @@ def held(store: Store, number: int) -> dict[str, int]:
     pid = host_id("person", "nga", f"P{number}")
     with store.read() as session:
         return {
-            "phones": len(session.execute(select(Phone).where(Phone.person_id == pid)).all()),
+            "phones": len(session.execute(select(Phone).where(col(Phone.person_id) == pid)).all()),
             "addresses": len(
-                session.execute(select(Address).where(Address.person_id == pid)).all()
+                session.execute(select(Address).where(col(Address.person_id) == pid)).all()
             ),
             "vulnerabilities": len(
-                session.execute(select(Vulnerability).where(Vulnerability.person_id == pid)).all()
+                session.execute(
+                    select(Vulnerability).where(col(Vulnerability.person_id) == pid)
+                ).all()
             ),
         }
 
@@ -94,7 +97,9 @@ def test_a_case_moved_away_loses_its_personal_data_at_the_next_sync(
     assert (gone.forename, gone.surname, gone.date_of_birth, gone.email) == ("", "", None, None)
     assert held(alex, 2) == {"phones": 0, "addresses": 0, "vulnerabilities": 0}
     with alex.read() as session:
-        notes = session.execute(select(ContactAttempt.notes, ContactAttempt.phone_id)).all()
+        notes = session.execute(
+            select(col(ContactAttempt.notes), col(ContactAttempt.phone_id))
+        ).all()
         assert [tuple(n) for n in notes] == [("", None)]
         # Nothing of the removal waits to go to the hub.
         assert session.execute(select(RowChange)).all() == []

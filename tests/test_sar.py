@@ -31,7 +31,7 @@ def rows(db: sqlite3.Connection, sql: str, *params: Any) -> list[dict[str, Any]]
 def richest_person(db: sqlite3.Connection) -> tuple[str, str, str]:
     """The person with the most kinds of record: a vulnerability, payments, arrangements and
     calls, so the export is checked on everything."""
-    return db.execute(
+    found: tuple[str, str, str] = db.execute(
         'SELECT p.id, p.host_ref, c.id FROM person p JOIN "case" c ON c.person_id = p.id '
         "WHERE p.id IN (SELECT person_id FROM vulnerability) "
         "AND c.id IN (SELECT case_id FROM arrangement) "
@@ -39,6 +39,7 @@ def richest_person(db: sqlite3.Connection) -> tuple[str, str, str]:
         "AND c.id IN (SELECT d.case_id FROM debt d JOIN payment y ON y.debt_id = d.id) "
         "ORDER BY p.host_ref LIMIT 1"
     ).fetchone()
+    return found
 
 
 def pounds(pence: int) -> str:
