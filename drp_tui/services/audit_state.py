@@ -70,18 +70,19 @@ ORDER BY said.seq
 """
 
 _PAYMENTS_UNRECORDED = """
-WITH said AS (
+WITH said AS MATERIALIZED (
     SELECT json_extract(payload, '$.payment') AS pid FROM event WHERE kind = 'payment.recorded'
     UNION
     SELECT json_extract(payload, '$.payment') FROM syncedevent WHERE kind = 'payment.recorded'
+),
+unsaid AS MATERIALIZED (
+    SELECT id, debt_id, amount FROM payment WHERE id NOT IN (SELECT pid FROM said)
 )
-SELECT p.id, c.reference, p.debt_id, p.amount
-FROM payment p
-JOIN debt d ON d.id = p.debt_id
+SELECT u.id, c.reference, u.debt_id, u.amount
+FROM unsaid u
+JOIN debt d ON d.id = u.debt_id
 JOIN "case" c ON c.id = d.case_id
-LEFT JOIN said ON said.pid = p.id
-WHERE said.pid IS NULL
-ORDER BY c.reference, p.id
+ORDER BY c.reference, u.id
 """
 
 # The latest seal of each row: SQLite takes a bare column's value from the row that gives
@@ -110,14 +111,17 @@ moved AS (
     FROM since m JOIN sealed b ON b.debt_id = m.debt_id
     WHERE m.seq > b.seq OR (m.seq IS NULL AND m.at > b.at)
     GROUP BY b.debt_id
+),
+wrong AS MATERIALIZED (
+    SELECT d.id, d.case_id, d.balance, b.base - coalesce(moved.pence, 0) AS expected, b.seq
+    FROM sealed b
+    JOIN debt d ON d.id = b.debt_id
+    LEFT JOIN moved ON moved.debt_id = b.debt_id
+    WHERE d.balance != b.base - coalesce(moved.pence, 0)
 )
-SELECT d.id, c.reference, d.balance, b.base - coalesce(moved.pence, 0), b.seq
-FROM sealed b
-JOIN debt d ON d.id = b.debt_id
-LEFT JOIN moved ON moved.debt_id = b.debt_id
-JOIN "case" c ON c.id = d.case_id
-WHERE d.balance != b.base - coalesce(moved.pence, 0)
-ORDER BY c.reference, d.id
+SELECT w.id, c.reference, w.balance, w.expected, w.seq
+FROM wrong w JOIN "case" c ON c.id = w.case_id
+ORDER BY c.reference, w.id
 """
 
 _OFFICERS = f"""
