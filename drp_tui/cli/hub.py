@@ -134,6 +134,7 @@ def sync(
     """Push this desk's work to the team hub, then pull the hub's changes for its officer.
     Exit 0 done, 1 done with conflicts flagged for a supervisor, 2 bad usage, 3 hub
     unreachable or refusing (the outbox is kept)."""
+    from drp_tui.services import privacy
     from drp_tui.services.store import store_for
     from drp_tui.sync.hub import connect, hub_url
     from drp_tui.sync.protocol import RETRY_DELAYS_S, retrying
@@ -169,6 +170,8 @@ def sync(
             dry_run=dry_run,
             progress=progress,
         )
+    if not dry_run:  # people on no case of this desk's officer leave it (issue 20)
+        privacy.after_sync(store, settings.officer, settings.current_time())
     if as_json:
         output.print_json(result.as_json())
     elif dry_run:

@@ -30,6 +30,7 @@ from drp_tui.cli.demo import demo
 from drp_tui.cli.diary import diary
 from drp_tui.cli.errors import DrpGroup
 from drp_tui.cli.params import JsonFlag
+from drp_tui.cli.records import retention_app, sar
 from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
 from drp_tui.settings import Settings, default_config_path, load_settings
@@ -64,6 +65,8 @@ app.add_typer(letters.app, name="letter")
 app.add_typer(letters.batch_app, name="letters")
 app.add_typer(hub.app, name="hub")
 app.command("sync")(hub.sync)
+app.add_typer(retention_app, name="retention")
+app.command("sar")(sar)
 app.command("demo")(demo)
 app.command("diary")(diary)
 

@@ -38,27 +38,41 @@ def upgrade(as_json: JsonFlag = False) -> None:
 
 @audit_app.command("verify")
 def verify(as_json: JsonFlag = False) -> None:
-    """Check every link of the event chain; exit 1 naming the first broken event."""
+    """Check every link of the event chain, the chain against its anchors (no events cut
+    from its end, none re-hashed), and the balances, payments and allocation against the
+    events; exit 1 naming what does not agree."""
     from drp_tui.services import audit
     from drp_tui.services.store import store_for
 
-    check = audit.verify(store_for(load_settings()))
+    report = audit.verify_all(store_for(load_settings()))
+    check = report.chain
     if as_json:
-        output.print_json(
-            {
-                "events": check.events,
-                "intact": check.intact,
-                "first_broken_seq": check.first_broken_seq,
-                "problem": check.problem,
-            }
-        )
+        output.print_json(report.as_json())
     elif check.intact:
-        output.console().print(f"[green]intact[/green] {check.events} events, every link checked")
+        anchored = f", {report.anchors} anchors" if report.anchors else ", not anchored yet"
+        output.console().print(
+            f"[green]intact[/green] {check.events} events, every link checked{anchored}"
+        )
     else:
         output.console().print(
             f"[red]broken[/red] at event #{check.first_broken_seq}: {escape(check.problem or '')}"
         )
-    if not check.intact:
+    if not as_json:
+        for problem in report.anchor_problems:
+            output.console().print(f"[red]anchor[/red] {escape(problem)}")
+        for p in report.state:
+            said = f"event #{p.event_seq}" if p.event_seq is not None else "the events"
+            output.console().print(
+                f"[red]{p.table}[/red] {escape(p.row)}"
+                + (f" (case {escape(p.case)})" if p.case else "")
+                + f": holds {escape(p.found)}; {said} say {escape(p.events_say)}"
+            )
+        if report.state or report.anchor_problems:
+            output.console().print(
+                f"[red]not intact[/red]: {len(report.anchor_problems)} anchor and "
+                f"{len(report.state)} state-table problems"
+            )
+    if not report.intact:
         raise typer.Exit(1)
 
 

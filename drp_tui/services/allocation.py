@@ -26,6 +26,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event, Officer
 from drp_tui.store.rawsql import chunks, for_driver, is_sqlite, run
+from drp_tui.store.seals import OFFICER, write_seal
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -113,7 +114,8 @@ def _reallocate(
         # officer to ask), are not handed out. A million items: made as tuples of the named
         # tuple's type directly (its own constructor is a Python call per item).
         # Lent while someone is away (rebalance --until): which case went to whom.
-        case_ids = {k: c for k, c, _, _, m in rows if m} if detail.get("until") else {}
+        # Which case each key is: the allocation's event seals who got each case.
+        case_ids = {k: c for k, c, _, _, m in rows if m}
         make = tuple.__new__
         items: list[QueueItem] = [
             make(QueueItem, (case_key, points, case_id in vulnerable))
@@ -140,15 +142,18 @@ def _reallocate(
         digest = hashlib.sha256(repr(updates).encode()).hexdigest()
         if detail.get("until"):  # lent while someone is away: which case went to whom
             detail = {**detail, "lent": [[case_ids[key], officer] for key, officer in updates]}
+        event_id = actor.ids()
+        sealed = write_seal(connection, event_id, OFFICER, [(case_ids[k], o) for k, o in updates])
         with Session(bind=connection) as session:
             append_event(
                 session,
                 officer_id=actor.officer_id,
                 kind=kind,
                 at=actor.now(),
-                event_id=actor.ids(),
+                event_id=event_id,
                 payload={
                     **detail,
+                    "seals": {OFFICER: sealed},
                     "strategy": strategy,
                     "cases": len(plan),
                     "per_officer": {o: n for o, (n, _) in per_officer.items()},
@@ -304,23 +309,33 @@ def return_lent_cases(store: Store, actor: Actor) -> list[Returned]:
             if absent is None or not absent.active:
                 continue  # still away (or gone): the cases stay with the team
             holders = dict(lent.payload.get("lent", []))
-            back = 0
+            back: list[str] = []
             for some in chunks(list(holders)):
                 for case in session.execute(
                     select(Case).where(col(Case.id).in_(some), col(Case.status) == "open")
                 ).scalars():
                     if case.officer_id == holders[case.id]:
                         case.officer_id = absent.id
-                        back += 1
+                        back.append(case.id)
+            event_id = actor.ids()
+            session.flush()
+            sealed = write_seal(
+                session.connection(), event_id, OFFICER, [(c, absent.id) for c in back]
+            )
             append_event(
                 session,
                 officer_id=actor.officer_id,
                 kind="queue.returned",
                 at=actor.now(),
-                event_id=actor.ids(),
-                payload={"rebalance": lent.id, "officer": absent.id, "cases": back},
+                event_id=event_id,
+                payload={
+                    "rebalance": lent.id,
+                    "officer": absent.id,
+                    "cases": len(back),
+                    "seals": {OFFICER: sealed},
+                },
             )
-            returned.append(Returned(absent.id, back))
+            returned.append(Returned(absent.id, len(back)))
     return returned
 
 

@@ -1,20 +1,102 @@
-"""The audit trail: checking the event chain and reading a case's history."""
+"""The audit trail: checking the event chain, its anchors and the state tables against it,
+and reading a case's history."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
+from drp_tui.services.audit_state import StateProblem, state_problems
+from drp_tui.store.anchors import Anchor, read_anchors
 from drp_tui.store.engine import Store
 from drp_tui.store.events import ChainCheck, verify_chain
 from drp_tui.store.models import Case, Event
+
+
+@dataclass
+class AuditReport:
+    chain: ChainCheck
+    anchors: int = 0  # how many anchors were checked
+    last_anchor: Anchor | None = None
+    anchor_problems: list[str] = field(default_factory=list)
+    state: list[StateProblem] = field(default_factory=list)
+
+    @property
+    def intact(self) -> bool:
+        return self.chain.intact and not self.anchor_problems and not self.state
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "events": self.chain.events,
+            "intact": self.intact,
+            "chain_intact": self.chain.intact,
+            "first_broken_seq": self.chain.first_broken_seq,
+            "problem": self.chain.problem,
+            "anchors": self.anchors,
+            "last_anchor": None if self.last_anchor is None else self.last_anchor.as_json(),
+            "anchor_problems": self.anchor_problems,
+            "state_problems": [p.as_json() for p in self.state],
+        }
 
 
 def verify(store: Store) -> ChainCheck:
     with store.read() as session:
         events = session.execute(select(Event).order_by(col(Event.seq))).scalars()
         return verify_chain(events)
+
+
+def verify_all(store: Store) -> AuditReport:
+    """The chain link by link, against every anchor recorded for it, then the state tables
+    against the events (drp_tui/services/audit_state.py)."""
+    anchors, unreadable = read_anchors(store.path)
+    wanted = {a.seq for a in anchors}
+    hashes: dict[int, str] = {}
+    last = [0]
+
+    def watched(events: Iterator[Event]) -> Iterator[Event]:
+        for found in events:
+            assert found.seq is not None
+            last[0] = found.seq
+            if found.seq in wanted:
+                hashes[found.seq] = found.hash
+            yield found
+
+    with store.read() as session:
+        chain = verify_chain(
+            watched(iter(session.execute(select(Event).order_by(col(Event.seq))).scalars()))
+        )
+    report = AuditReport(chain, len(anchors), anchors[-1] if anchors else None)
+    report.anchor_problems.extend(f"the anchor file's {at} is unreadable" for at in unreadable)
+    if chain.intact:  # (a broken chain is read only up to its break)
+        report.anchor_problems.extend(_against_anchors(anchors, hashes, last[0], chain.events))
+    report.state = state_problems(store)
+    return report
+
+
+def _against_anchors(
+    anchors: list[Anchor], hashes: dict[int, str], last_seq: int, events: int
+) -> Iterator[str]:
+    highest = max(anchors, key=lambda a: a.seq, default=None)
+    if highest is not None and highest.seq > last_seq:
+        ends = f"ends at event #{last_seq}" if events else "is empty"
+        yield (
+            f"the chain {ends} but event #{highest.seq} was anchored on {highest.at}: "
+            "events were removed from its end"
+        )
+    for anchor in anchors:
+        found = hashes.get(anchor.seq)
+        if anchor.seq <= last_seq and found != anchor.hash:
+            what = "is missing" if found is None else "does not have the hash"
+            yield (
+                f"event #{anchor.seq} {what} anchored on {anchor.at}: "
+                "the chain was rewritten and re-hashed from there"
+            )
+            return  # the first rewrite is the one to look at
 
 
 def case_history(store: Store, reference: str) -> tuple[Case, list[Event]]:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from drp_tui.domain.errors import InputError
+from drp_tui.store.anchors import anchor_path
 from drp_tui.store.engine import SCHEMA_REVISION, Store, store_name_problem
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def clear_for_demo(path: Path, *, remove: bool = True) -> None:
         )
     if not remove:
         return
-    for suffix in ("-wal", "-shm", ""):
+    for suffix in ("-wal", "-shm", "", ".anchors"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
@@ -190,6 +191,8 @@ def ready_demo(
         if path.exists():  # a demo store (clear_for_demo): its -wal must not be replayed
             _remove_store_files(path)
         os.replace(building, path)
+        if anchor_path(building).exists():  # the chain's anchors go with it
+            os.replace(anchor_path(building), anchor_path(path))
     finally:
         _remove_store_files(building)
     return DemoReady(build, reused=False)
@@ -252,7 +255,7 @@ def _building_prefix(path: Path) -> str:
 
 
 def _remove_store_files(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", ".anchors"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 

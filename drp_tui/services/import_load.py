@@ -45,6 +45,7 @@ class LoadCounts:
     debts_updated: int = 0
     bulk: bool = False
     rebuilt_indexes: list[str] = field(default_factory=list)
+    balances: list[tuple[str, str]] = field(default_factory=list)  # sealed by the event
 
 
 _PERSON_UPSERT = """
@@ -198,6 +199,7 @@ def write_rows(
         )
         for index, row in enumerate(rows)
     ]
+    counts.balances = [(debt[0], str(debt[7])) for debt in debts]
     total = len(debts)
     for start in range(0, total, CHUNK):
         _many(connection, _DEBT_UPSERT, debts[start : start + CHUNK])

@@ -44,7 +44,9 @@ from drp_tui.services.outfile import Kept, write_output
 from drp_tui.services.policy import data_dir, read_toml
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
+from drp_tui.store.models import new_id
 from drp_tui.store.rawsql import is_sqlite
+from drp_tui.store.seals import BALANCE, write_seal
 
 Progress = Callable[[str, int, int], None]  # phase, done, total
 CHUNK = 5_000
@@ -258,13 +260,17 @@ def import_cases(
             if dry_run:
                 transaction.rollback()
                 return result
+            event_id = new_id()
+            sealed = write_seal(connection, event_id, BALANCE, counts.balances)
             with Session(bind=connection) as session:
                 append_event(
                     session,
                     officer_id=officer_id,
                     kind="import.cases",
                     at=at,
+                    event_id=event_id,
                     payload={
+                        "seals": {BALANCE: sealed},
                         "file": path.name,
                         "sha256": result.sha256,
                         "mapping": mapping.name,

@@ -31,6 +31,7 @@ from drp_tui.domain.outcomes import OutcomePolicy, load_outcomes
 from drp_tui.domain.queue import QueueWeights, load_queue_weights
 from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
 from drp_tui.domain.renewal import CALCULATOR_TABLES, Watched, load_renewals
+from drp_tui.domain.retention import RetentionPeriod, load_retention
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
 from drp_tui.domain.writeoff import WriteOffPolicy, load_writeoff
 from drp_tui.settings import Settings
@@ -73,6 +74,7 @@ class PolicyBook:
     complaints: ComplaintPolicy
     office_hours: tuple[OfficeHours, ...]
     figure_checks: tuple[FigureCheck, ...] = ()  # amounts an officer is asked to check
+    retention: tuple[RetentionPeriod, ...] = ()  # how long closed cases' records are kept
     renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
 
 
@@ -93,6 +95,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "writeoff": ("writeoff.toml", load_writeoff),
     "complaints": ("complaints.toml", load_complaints),
     "office_hours": ("appointments.toml", load_office_hours),
+    "retention": ("retention.toml", load_retention),
 }
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0007_appointments"
+SCHEMA_REVISION = "0008_appointments"
 BUSY_TIMEOUT_MS = 10_000
 
 
@@ -150,4 +150,7 @@ def open_store(path: Path, *, upgrade: bool = True) -> Store:
         from drp_tui.store.migrate import upgrade_to_head
 
         upgrade_to_head(engine)
+    from drp_tui.store.anchors import watch
+
+    watch(engine, path)
     return Store(path, engine, engine.execution_options(drp_write=True))

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from drp_tui.store.anchors import note_head
 from drp_tui.store.models import Event, Outbox, new_id
 from drp_tui.store.types import canonical_json, instant_text
 
@@ -84,6 +85,8 @@ def append_event(
     session.add(event)
     session.add(Outbox(event_id=event_id))
     session.flush()
+    assert event.seq is not None
+    note_head(session.connection(), event.seq, event.hash)
     return event
 
 

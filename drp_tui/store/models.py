@@ -14,7 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Index, UniqueConstraint, text
+from sqlalchemy import Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from drp_tui.store.ids import HOST_NAMESPACE as HOST_NAMESPACE
@@ -387,6 +387,19 @@ class Event(SQLModel, table=True):
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JsonText)
     prev_hash: str
     hash: str
+
+
+class AuditSeal(SQLModel, table=True):
+    """What an event set in bulk, row by row (an import's balances, an allocation's officers):
+    `body` is a JSON object, row id -> value, and the event's payload holds its digest
+    (drp_tui/store/seals.py), so `drp audit verify` can check the state tables against the
+    chain. Append-only."""
+
+    __tablename__ = "audit_seal"
+
+    event_id: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True, description="debt.balance (pence) or case.officer")
+    body: str = Field(sa_type=Text, description="JSON object: row id -> value (text)")
 
 
 class Outbox(SQLModel, table=True):

@@ -2,8 +2,8 @@
 concerns, whether recovery pauses, the reply due, and its outcome and remedy. Desk-local for
 now: its events reach the hub with the rest. Frozen: later changes are new migrations.
 
-Revision ID: 0006_complaints
-Revises: 0005_phone_index
+Revision ID: 0007_complaints
+Revises: 0006_audit_seal
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006_complaints"
-down_revision = "0005_phone_index"
+revision = "0007_complaints"
+down_revision = "0006_audit_seal"
 branch_labels = None
 depends_on = None
 

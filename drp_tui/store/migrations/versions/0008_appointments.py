@@ -2,8 +2,8 @@
 why face to face is right; booked, cancelled, kept or missed. Desk-local for now: its events
 reach the hub with the rest. Frozen: later changes are new migrations.
 
-Revision ID: 0007_appointments
-Revises: 0006_complaints
+Revision ID: 0008_appointments
+Revises: 0007_complaints
 Create Date: 2026-12-01
 """
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_appointments"
-down_revision = "0006_complaints"
+revision = "0008_appointments"
+down_revision = "0007_complaints"
 branch_labels = None
 depends_on = None
 

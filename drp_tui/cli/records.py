@@ -1,0 +1,95 @@
+"""`drp retention` and `drp sar`: how long records are kept, and what is held about a person
+(issue 20). The rules are in drp_tui/services/retention.py and sar.py."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from drp_tui.cli import output
+from drp_tui.cli.params import JsonFlag
+from drp_tui.settings import load_settings
+
+retention_app = typer.Typer(
+    help="Retention: remove closed cases' records once their period has passed "
+    "(data/policy/retention.toml).",
+    no_args_is_help=True,
+)
+DryRun = Annotated[bool, typer.Option("--dry-run", help="List what is due; change nothing.")]
+
+
+@retention_app.command("apply")
+def apply(dry_run: DryRun = False, as_json: JsonFlag = False) -> None:
+    """Remove what closed cases have kept past their retention period, by record type
+    (supervisors). The event log is kept: its chain stays verifiable."""
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.policy import policy_for
+    from drp_tui.services.retention import apply_retention
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    result = apply_retention(
+        store_for(settings),
+        policy_for(settings),
+        Actor(settings.officer or "", clock=settings.current_time),
+        dry_run=dry_run,
+    )
+    if as_json:
+        output.print_json(result.as_json())
+        return
+    verb = "removed" if result.applied else "due (dry run: nothing changed)"
+    if not dry_run and not result.due:
+        verb = "nothing due"
+    table = Table(
+        "record type", "kept after closure", "cases", title=f"Retention on {result.today}: {verb}"
+    )
+    counts = result.as_json()["cases"]
+    for period in result.periods:
+        table.add_row(period.record_type, f"{period.years} years", str(counts[period.record_type]))
+    output.console().print(table)
+
+
+Out = Annotated[
+    Path | None, typer.Option("--out", help="Write the export to this file (default: print).")
+]
+Force = Annotated[bool, typer.Option("--force", help="Replace the --out file if it exists.")]
+
+
+def sar(
+    person_ref: Annotated[
+        str, typer.Argument(help="The person's host reference, or their case reference.")
+    ],
+    out: Out = None,
+    force: Force = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="With --out: print a JSON summary.")
+    ] = False,
+) -> None:
+    """A subject access export: everything this store holds about a person, as JSON
+    (supervisors). The export is recorded in the audit trail."""
+    from drp_tui.services.casework import Actor
+    from drp_tui.services.outfile import check_output, write_output
+    from drp_tui.services.sar import subject_access
+    from drp_tui.services.store import store_for
+
+    if out is not None:
+        check_output(out, option="--out", force=force)  # before any work
+    settings = load_settings()
+    export = subject_access(
+        store_for(settings), Actor(settings.officer or "", clock=settings.current_time), person_ref
+    )
+    text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
+    if out is None:
+        sys.stdout.write(text)
+        return
+    write_output(out, text, option="--out", force=force)
+    items = {k: len(v) for k, v in export.items() if isinstance(v, list)}
+    if as_json:
+        output.print_json({"out": str(out), "person": export["person"]["id"], "items": items})
+    else:
+        print(f"wrote {sum(items.values())} items about {person_ref} to {out}", file=sys.stderr)

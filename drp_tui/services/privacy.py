@@ -1,0 +1,121 @@
+"""Personal data a desk no longer needs, removed (issue 20).
+
+A desk holds a person's details only while one of its officer's cases needs them. After a
+sync (`drp sync` calls `after_sync`), on an officer's desk, the people whose case is
+allocated to another officer (and who are not party to a debt of one of this officer's
+cases) lose, on this desk only, their names, date of birth, e-mail and contact preferences, their
+addresses and phone numbers, the notes of calls about them, their vulnerabilities (special
+category data), the names of people they authorised, and their affordability statements.
+The hub keeps the record: the removal is not a change to push (it is written as the sync
+writes the hub's rows, with change capture off), and a case allocated back here comes whole
+with the next sync. The same erasure serves retention (services/retention.py).
+
+SQLite's secure_delete overwrites what is removed, and the WAL is checkpointed afterwards, so
+the old values do not linger in free pages or WAL frames.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from drp_tui.domain.writeoff import role_rank
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.models import Officer
+from drp_tui.store.rawsql import chunks, run
+
+# What "personal data" means here, table by table: the statements that remove it for the
+# people in the temporary table `erase_people` (person ids).
+ERASE_STATEMENTS = (
+    "UPDATE person SET title = '', forename = '', surname = '', date_of_birth = NULL, "
+    "email = NULL, preferred_contact = '[]' WHERE id IN (SELECT id FROM erase_people)",
+    "DELETE FROM address WHERE person_id IN (SELECT id FROM erase_people)",
+    "UPDATE contactattempt SET phone_id = NULL WHERE phone_id IN "
+    "(SELECT id FROM phone WHERE person_id IN (SELECT id FROM erase_people))",
+    "DELETE FROM phone WHERE person_id IN (SELECT id FROM erase_people)",
+    "UPDATE contactattempt SET notes = '' WHERE notes != '' AND case_id IN "
+    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+    "DELETE FROM vulnerability WHERE person_id IN (SELECT id FROM erase_people)",
+    "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
+    "risk_confirmed = '' WHERE person_id IN (SELECT id FROM erase_people)",
+    "UPDATE assessment SET statement = '{}', result = '{}' WHERE case_id IN "
+    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+)
+
+# People with something left to remove whose case is allocated to another officer, and who
+# are not party to a debt of one of this officer's cases. Cases allocated to no one are kept:
+# a desk that imported its own cases holds them before allocation, and the hub may not.
+_NOT_NEEDED = """
+SELECT p.id FROM person p
+JOIN "case" c ON c.person_id = p.id AND c.officer_id IS NOT NULL AND c.officer_id != ?
+WHERE p.id NOT IN (
+      SELECT dp.person_id FROM debtparty dp JOIN debt d ON d.id = dp.debt_id
+      JOIN "case" mine ON mine.id = d.case_id WHERE mine.officer_id = ?)
+  AND (p.forename != '' OR p.surname != '' OR p.date_of_birth IS NOT NULL
+       OR p.email IS NOT NULL
+       OR EXISTS (SELECT 1 FROM phone WHERE person_id = p.id)
+       OR EXISTS (SELECT 1 FROM address WHERE person_id = p.id)
+       OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id))
+"""
+
+
+@dataclass(frozen=True)
+class Removed:
+    people: int
+
+
+def erase_people(connection: Connection, person_ids: Sequence[str]) -> None:
+    """Remove the personal data of these people, in the caller's transaction, without
+    queueing the change for the hub (SQLite desk store)."""
+    run(connection, "PRAGMA secure_delete = ON")
+    run(connection, "CREATE TEMP TABLE IF NOT EXISTS erase_people (id TEXT PRIMARY KEY)")
+    run(connection, "DELETE FROM erase_people")
+    for some in chunks(list(person_ids)):
+        run(connection, "INSERT OR IGNORE INTO erase_people (id) VALUES (?)", [(p,) for p in some])
+    run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
+    for statement in ERASE_STATEMENTS:
+        run(connection, statement)
+    run(connection, "UPDATE syncstate SET applying = FALSE WHERE id = 1")
+    run(connection, "DELETE FROM erase_people")
+
+
+def checkpoint(store: Store) -> None:
+    """Fold the WAL into the store so removed values do not linger in its frames."""
+    with store.engine.connect() as connection:  # outside any transaction (autocommit)
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+
+
+def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
+    """Remove the personal data of every person whose case is allocated to another officer.
+    An officer's desk only: a supervisor's store oversees the team's cases."""
+    with store.write() as session:
+        officer = session.get(Officer, officer_id)
+        if officer is not None and role_rank(officer.role) >= role_rank("supervisor"):
+            return Removed(0)
+        connection = session.connection()
+        people = [
+            row[0] for row in run(connection, _NOT_NEEDED, (officer_id, officer_id)).fetchall()
+        ]
+        if not people:
+            return Removed(0)
+        erase_people(connection, people)
+        _record(session, officer_id, at, len(people))
+    checkpoint(store)
+    return Removed(len(people))
+
+
+def _record(session: Session, officer_id: str, at: datetime, people: int) -> None:
+    append_event(
+        session,
+        officer_id=officer_id,
+        kind="privacy.removed",
+        at=at,
+        payload={"people": people, "why": "no longer on a case allocated to this desk"},
+    )

@@ -1,0 +1,222 @@
+"""Retention: a closed case's records kept only as long as `data/policy/retention.toml` says,
+by record type, counted from the day the case closed (`drp retention apply`, issue 20).
+
+- special_category: vulnerabilities, call notes, affordability statements, authorised people;
+- personal: the person's identifying details (services/privacy.py's erasure);
+- financial: the case itself with its debts, payments, arrangements, promises, write-off
+  requests, placements, calls and contact attempts (and the person, when nothing else
+  refers to them).
+
+A case is closed when its status is 'closed' or no debt on it owes anything; it closed on the
+last day anything happened on it (its last change, payment or event). The event log is not
+touched: its chain must stay verifiable, and events about a case removed here are excluded
+from the state checks by a `case.retention` seal on the `retention.applied` event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlmodel import Session
+
+from drp_tui.domain.retention import RECORD_TYPES, RetentionPeriod, periods_on
+from drp_tui.services.casework import Actor
+from drp_tui.services.officers import require_supervisor
+from drp_tui.services.policy import PolicyBook
+from drp_tui.services.privacy import checkpoint, erase_people
+from drp_tui.store.engine import Store
+from drp_tui.store.events import append_event
+from drp_tui.store.rawsql import chunks, run
+from drp_tui.store.seals import write_seal
+
+RETENTION = "case.retention"
+
+
+@dataclass(frozen=True)
+class Due:
+    case_id: str
+    reference: str
+    closed_on: date
+    record_type: str  # the widest type due
+
+
+@dataclass
+class RetentionResult:
+    today: date
+    periods: list[RetentionPeriod]
+    due: list[Due] = field(default_factory=list)
+    applied: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        counts = {t: sum(1 for d in self.due if d.record_type == t) for t in RECORD_TYPES}
+        return {
+            "today": self.today.isoformat(),
+            "applied": self.applied,
+            "periods": {p.record_type: p.years for p in self.periods},
+            "cases": counts,
+            "due": [
+                {
+                    "case": d.reference,
+                    "closed_on": d.closed_on.isoformat(),
+                    "record_type": d.record_type,
+                }
+                for d in self.due
+            ],
+        }
+
+
+# Closed cases and the day each closed: one pass over cases, debts, payments and events.
+_CLOSED = """
+WITH owing AS (SELECT case_id, max(balance > 0) AS owes FROM debt GROUP BY case_id),
+paid AS (
+    SELECT d.case_id, max(p.received_on) AS last FROM payment p
+    JOIN debt d ON d.id = p.debt_id GROUP BY d.case_id
+),
+happened AS (SELECT case_id, max(at) AS last FROM event WHERE case_id IS NOT NULL
+             GROUP BY case_id)
+SELECT c.id, c.reference,
+       max(coalesce(substr(c.updated_at, 1, 10), ''), coalesce(paid.last, ''),
+           coalesce(substr(happened.last, 1, 10), '')) AS closed_on
+FROM "case" c
+LEFT JOIN owing ON owing.case_id = c.id
+LEFT JOIN paid ON paid.case_id = c.id
+LEFT JOIN happened ON happened.case_id = c.id
+WHERE c.status = 'closed' OR coalesce(owing.owes, 0) = 0
+ORDER BY c.reference
+"""
+
+
+def _years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def due_cases(connection: Connection, periods: Sequence[RetentionPeriod], today: date) -> list[Due]:
+    cutoffs = [(p.record_type, _years_before(today, p.years)) for p in periods]
+    due = []
+    for case_id, reference, closed_on in run(connection, _CLOSED).fetchall():
+        if not closed_on:
+            continue  # nothing ever happened on it: no closure date to count from
+        closed = date.fromisoformat(closed_on)
+        widest = [kind for kind, cutoff in cutoffs if closed <= cutoff]
+        if widest:
+            due.append(Due(case_id, reference, closed, widest[-1]))
+    return due
+
+
+def apply_retention(
+    store: Store, policy: PolicyBook, actor: Actor, *, dry_run: bool = False
+) -> RetentionResult:
+    """Remove what has passed its period (supervisors; a dry run changes nothing)."""
+    require_supervisor(store, actor.officer_id, "drp retention apply")
+    today = actor.now().date()
+    result = RetentionResult(today, periods_on(policy.retention, today))
+    with store.write() as session:
+        connection = session.connection()
+        result.due = due_cases(connection, result.periods, today)
+        if dry_run or not result.due:
+            return result
+        _erase(connection, result.due)
+        event_id = actor.ids()
+        sealed = write_seal(
+            connection, event_id, RETENTION, [(d.case_id, d.record_type) for d in result.due]
+        )
+        _record(session, actor, event_id, result, sealed)
+    checkpoint(store)
+    result.applied = True
+    return result
+
+
+def _record(
+    session: Session, actor: Actor, event_id: str, result: RetentionResult, sealed: Any
+) -> None:
+    payload = result.as_json()
+    del payload["due"]  # the seal names the cases; references are not repeated
+    payload["seals"] = {RETENTION: sealed}
+    append_event(
+        session,
+        officer_id=actor.officer_id,
+        kind="retention.applied",
+        at=actor.now(),
+        event_id=event_id,
+        payload=payload,
+    )
+
+
+_SPECIAL = (
+    "DELETE FROM vulnerability WHERE person_id IN (SELECT person_id FROM retention_cases)",
+    "UPDATE contactattempt SET notes = '' WHERE case_id IN (SELECT id FROM retention_cases)",
+    "UPDATE appointment SET why_face_to_face = '' "
+    "WHERE case_id IN (SELECT id FROM retention_cases)",
+    "UPDATE assessment SET statement = '{}', result = '{}' "
+    "WHERE case_id IN (SELECT id FROM retention_cases)",
+    "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
+    "risk_confirmed = '' WHERE person_id IN (SELECT person_id FROM retention_cases)",
+)
+_DEBTS = "SELECT id FROM debt WHERE case_id IN (SELECT id FROM retention_cases)"
+_ARRANGEMENTS = "SELECT id FROM arrangement WHERE case_id IN (SELECT id FROM retention_cases)"
+_PEOPLE = "SELECT person_id FROM retention_cases"
+# The whole case, children first (foreign keys are on).
+_FINANCIAL = (
+    f"DELETE FROM instalment WHERE arrangement_id IN ({_ARRANGEMENTS})",
+    f"DELETE FROM arrangement_debt WHERE arrangement_id IN ({_ARRANGEMENTS})",
+    f"DELETE FROM arrangement_debt WHERE debt_id IN ({_DEBTS})",
+    f"DELETE FROM arrangement WHERE id IN ({_ARRANGEMENTS}) OR debt_id IN ({_DEBTS})",
+    "DELETE FROM promise WHERE case_id IN (SELECT id FROM retention_cases)",
+    f"DELETE FROM payment WHERE debt_id IN ({_DEBTS})",
+    f"DELETE FROM placement WHERE debt_id IN ({_DEBTS})",
+    f"DELETE FROM writeoffrequest WHERE debt_id IN ({_DEBTS})",
+    f"DELETE FROM debtparty WHERE debt_id IN ({_DEBTS})",
+    'DELETE FROM "call" WHERE case_id IN (SELECT id FROM retention_cases)',
+    "DELETE FROM contactattempt WHERE case_id IN (SELECT id FROM retention_cases)",
+    "DELETE FROM assessment WHERE case_id IN (SELECT id FROM retention_cases)",
+    "DELETE FROM complaint WHERE case_id IN (SELECT id FROM retention_cases)",
+    "DELETE FROM appointment WHERE case_id IN (SELECT id FROM retention_cases)",
+    "DELETE FROM debt WHERE case_id IN (SELECT id FROM retention_cases)",
+    f"DELETE FROM thirdpartyauthority WHERE person_id IN ({_PEOPLE})",
+    f"DELETE FROM breathingspace WHERE person_id IN ({_PEOPLE})",
+    "DELETE FROM syncedevent WHERE case_id IN (SELECT id FROM retention_cases)",
+    'DELETE FROM "case" WHERE id IN (SELECT id FROM retention_cases)',
+    f"DELETE FROM person WHERE id IN ({_PEOPLE}) AND id NOT IN (SELECT person_id FROM debtparty)",
+)
+
+
+def _erase(connection: Connection, due: Sequence[Due]) -> None:
+    run(connection, "PRAGMA secure_delete = ON")
+    run(
+        connection,
+        "CREATE TEMP TABLE IF NOT EXISTS retention_cases "
+        "(id TEXT PRIMARY KEY, person_id TEXT NOT NULL, record_type TEXT NOT NULL)",
+    )
+    run(connection, "DELETE FROM retention_cases")
+    for some in chunks(list(due)):
+        run(
+            connection,
+            'INSERT INTO retention_cases SELECT id, person_id, ? FROM "case" WHERE id = ?',
+            [(d.record_type, d.case_id) for d in some],
+        )
+    run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
+    for statement in _SPECIAL:
+        run(connection, statement)
+    personal = [d for d in due if d.record_type in ("personal", "financial")]
+    if personal:
+        people = [
+            row[0]
+            for row in run(
+                connection,
+                "SELECT person_id FROM retention_cases WHERE record_type != 'special_category'",
+            ).fetchall()
+        ]
+        erase_people(connection, people)
+        run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
+    run(connection, "DELETE FROM retention_cases WHERE record_type != 'financial'")
+    for statement in _FINANCIAL:
+        run(connection, statement)
+    run(connection, "UPDATE syncstate SET applying = FALSE WHERE id = 1")
+    run(connection, "DELETE FROM retention_cases")

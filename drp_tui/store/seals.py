@@ -1,0 +1,51 @@
+"""Seals: what one event set row by row, in bulk (an import's balances, an allocation's
+officers, the cases retention removed). The values go to `audit_seal` as one JSON object per
+event and kind (row id -> value), and the event's payload carries the object's
+row count and SHA-256, so the chain covers them: `drp audit verify` hashes each object again
+and checks the state tables against the latest sealed value
+(drp_tui/services/audit_state.py, reading the object with SQLite's json_each)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from drp_tui.store.rawsql import run
+
+BALANCE = "debt.balance"  # value: the balance in pence, as text
+OFFICER = "case.officer"  # value: the officer's login
+
+
+_NEEDS_ESCAPING = re.compile(r'["\\\x00-\x1f]')
+
+
+def body_of(pairs: Sequence[tuple[str, str]]) -> str:
+    """The seal's JSON object, in the order given (the digest is of this text as stored, so
+    no order is imposed). Ids, pence and logins need no escaping, so the text is joined
+    directly (a million pairs in a fraction of a second); anything else goes through json."""
+    if _NEEDS_ESCAPING.search("".join(k + v for k, v in pairs)) is None:
+        return "{" + ",".join([f'"{k}":"{v}"' for k, v in pairs]) + "}"
+    return json.dumps(dict(pairs), separators=(",", ":"), ensure_ascii=False)
+
+
+def digest(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def write_seal(
+    connection: Connection, event_id: str, kind: str, pairs: Sequence[tuple[str, str]]
+) -> dict[str, object]:
+    """Store the seal (inside the event's transaction) and return what the event's payload
+    says about it: {"rows": n, "sha256": digest}. Row ids are unique within a seal."""
+    body = body_of(pairs)
+    if pairs:
+        run(
+            connection,
+            "INSERT INTO audit_seal (event_id, kind, body) VALUES (?, ?, ?)",
+            (event_id, kind, body),
+        )
+    return {"rows": len(pairs), "sha256": digest(body)}
