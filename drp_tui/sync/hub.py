@@ -24,6 +24,18 @@ from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
 
 CONNECT_TIMEOUT_S = 5
+# No desk can stall the hub (issue 19): a session left idle inside a transaction (a desk
+# frozen mid-push, a laptop lid closed on the VPN) is ended by the server after this long,
+# which frees the feed lock it held; a session waiting for a lock gives up after LOCK_TIMEOUT
+# and the sync retries. The wait outlasts the idle limit, so a frozen holder is cut first.
+IDLE_IN_TRANSACTION_S = 5
+LOCK_TIMEOUT_S = 15
+SESSION_OPTIONS = (
+    f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_S * 1000} "
+    f"-c lock_timeout={LOCK_TIMEOUT_S * 1000}"
+)
+# lock_not_available (lock_timeout) and query_canceled: the hub was busy, try again.
+BUSY_STATES = ("55P03", "57014")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # Matches h001: every write that feeds the change feed holds it (see the migration).
 FEED_LOCK = 7_262_001
@@ -106,9 +118,10 @@ class Hub:
             yield
         except DBAPIError as exc:
             state = getattr(exc.orig, "sqlstate", None)
-            dropped = isinstance(exc, OperationalError) and (
-                state is None or state.startswith(("08", "57P"))
-            )
+            dropped = (
+                isinstance(exc, OperationalError)
+                and (state is None or state.startswith(("08", "57P")))
+            ) or state in BUSY_STATES
             raise (HubUnreachable if dropped else HubError)(self.problem(exc)) from None
 
     def problem(self, exc: DBAPIError) -> str:
@@ -138,7 +151,11 @@ def connect(address: URL, *, check_schema: bool = True) -> Hub:
         engine = create_engine(
             address,
             pool_pre_ping=True,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "drp"},
+            connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "application_name": "drp",
+                "options": SESSION_OPTIONS,
+            },
         )
         event.listen(engine, "begin", _one_writer_at_a_time)
     hub = Hub(address, engine)
