@@ -41,6 +41,15 @@ SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 FEED_LOCK = 7_262_001
 
 
+# A password in an address would be in the process list (argv) or the environment for every
+# local user to read (issue 19, item 5).
+PASSWORD_IN_ADDRESS = (
+    "a password in the hub address is refused (every local user can read it); leave it out "
+    "and put it in a libpq password file (~/.pgpass, or the file PGPASSFILE names, mode 0600), "
+    "or give a service from a service file (PGSERVICEFILE): --hub 'postgresql:///?service=drp'"
+)
+
+
 def hub_url(address: str) -> URL:
     """A hub address as typed: a PostgreSQL URL, a sqlite:/// URL or a plain file path."""
     cleaned = address.strip()
@@ -59,6 +68,8 @@ def hub_url(address: str) -> URL:
     if url.port is not None and not 1 <= url.port <= 65535:
         raise InputError("--hub", f"{_hide(cleaned)}: the port must be from 1 to 65535")
     if url.get_backend_name() in ("postgresql", "postgres"):
+        if url.password is not None:
+            raise InputError("--hub", PASSWORD_IN_ADDRESS)
         sslmode = url.query.get("sslmode")
         if sslmode is not None and sslmode not in SSLMODES:
             raise InputError(
