@@ -142,6 +142,15 @@ class Hub:
         return f"hub {self.shown}: {detail}"
 
 
+def desk_login(connection: Connection) -> str | None:
+    """The officer role this PostgreSQL hub session logged in as, when it is a desk's (a
+    member of drp_desk, hub revision h005); None for the hub's owner or a SQLite hub."""
+    if connection.dialect.name != "postgresql":
+        return None
+    login, is_desk = connection.execute(text("SELECT session_user, drp_is_desk()")).one()
+    return str(login) if is_desk else None
+
+
 def _one_writer_at_a_time(connection: Connection) -> None:
     """A write transaction on a PostgreSQL hub first takes the feed lock, as a desk's SQLite
     write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported

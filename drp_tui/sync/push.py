@@ -36,6 +36,7 @@ from drp_tui.sync.common import (
     upsert,
 )
 from drp_tui.sync.errors import HubError
+from drp_tui.sync.hub import desk_login
 from drp_tui.sync.live_arrangements import live_covering
 from drp_tui.sync.placements import Clash, feed_back, settle_placements
 from drp_tui.sync.rules import (
@@ -275,7 +276,8 @@ def _send_rows(
         back = {c.clashed: c.case_id for c in clashes}
         back |= {k: cases.get(k) for k in settled if rows[k] != on_hub[k]}
         feed_back(hub, hub_change, spec.name, back)
-        if spec.name == "payment" and new:
+        # A desk's own login may not write balances: on its PostgreSQL hub a trigger does.
+        if spec.name == "payment" and new and desk_login(hub) is None:
             debt = raw_table("debt")
             hub.execute(
                 update(debt)
