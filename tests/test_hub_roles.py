@@ -149,10 +149,7 @@ def test_row_level_security_shows_a_desk_only_its_officers_cases(
     for officer, number in (("asmith", 1), ("bjones", 2)):
         assert seen(officer, "SELECT id FROM debt") == [debt_id(number)]
         assert seen(officer, "SELECT forename FROM person") == [f"Pat{number}"]
-        assert (
-            seen(officer, "SELECT person_id FROM phone") == [f"nga:person:P{number}"]
-            or len(seen(officer, "SELECT id FROM phone")) == 1
-        )
+        assert seen(officer, "SELECT id FROM phone") == [f"phone-{number}"]
     assert len(seen("asmith", "SELECT id FROM officer")) == 3  # the team: for everyone
 
 
@@ -239,7 +236,8 @@ def test_a_forgery_sent_as_raw_sql_by_a_desk_role_is_skipped_and_recorded(
                 "+ (SELECT count(*) FROM writeoffrequest)"
             )
         ).scalar_one()
-    assert len(refused) == 1 and refused[0][0] == "asmith" and reason in refused[0][1]
+    assert [officer for officer, _ in refused] == ["asmith"]
+    assert reason in refused[0][1]
     assert landed == 0
     assert balance(owner.as_store(), 1) == Decimal("500.00")
 
