@@ -138,9 +138,9 @@ def test_row_level_security_shows_a_desk_only_its_officers_cases(
     for officer in ("asmith", "bjones", SUPERVISOR):
         login(postgres, owner, officer).engine.dispose()
 
-    def seen(officer: str, sql: str) -> list[object]:
+    def seen(officer: str, sql: str) -> list[str]:
         with raw(postgres, owner, officer) as connection:
-            return sorted(row[0] for row in connection.execute(sql).fetchall())
+            return sorted(str(row[0]) for row in connection.execute(sql).fetchall())
 
     cases = 'SELECT id FROM "case"'
     assert seen("asmith", cases) == [case_id(1)]

@@ -306,7 +306,7 @@ def _explaining(
                 hub_event.c.case_id.in_(chunk),
             )
         ):
-            named = payload_of(event._mapping).get(field)
+            named = payload_of(dict(event._mapping)).get(field)
             if isinstance(named, str):
                 found[named] = dict(event._mapping)
     return found
