@@ -35,18 +35,20 @@ SUPERVISOR_KINDS = (
     "('writeoff.approved', 'writeoff.refused', 'officer.added', 'officer.changed', "
     "'officer.updated')"
 )
-BY_CASE = "drp_sees_case(case_id)"
-BY_PERSON = "drp_sees_person(person_id)"
-BY_DEBT = "drp_sees_debt(debt_id)"
-BY_ARRANGEMENT = "drp_sees_arrangement(arrangement_id)"
+# Set-returning, so a query's policy reads the officer's cases once, not once a row.
+BY_CASE = "case_id IN (SELECT drp_my_cases())"
+BY_PERSON = "person_id IN (SELECT drp_my_persons())"
+BY_DEBT = "debt_id IN (SELECT drp_my_debts())"
+BY_ARRANGEMENT = "arrangement_id IN (SELECT drp_my_arrangements())"
 # What a desk role may read of each replicated table.
 READ = {
     "officer": "true",
     "agency": "true",
-    "person": "drp_sees_person(id)",
+    "person": "id IN (SELECT drp_my_persons())",
     "address": BY_PERSON,
     "phone": BY_PERSON,
-    "case": "drp_sees_case(id) OR drp_allocated(id)",  # a case moved away: its new officer
+    # A case moved away stays readable (its row says who has it now), nothing else of it.
+    "case": "id IN (SELECT drp_my_cases()) OR id IN (SELECT drp_my_allocations())",
     "debt": BY_CASE,
     "debtparty": BY_DEBT,
     "contactattempt": BY_CASE,
@@ -114,26 +116,27 @@ CREATE FUNCTION drp_is_supervisor() RETURNS boolean LANGUAGE sql STABLE SECURITY
 SET search_path = public AS $$
   SELECT EXISTS (SELECT 1 FROM officer WHERE id = session_user AND role IN {SUPERVISORS}) $$;
 
-CREATE FUNCTION drp_sees_case(wanted text) RETURNS boolean LANGUAGE sql STABLE
-SECURITY DEFINER SET search_path = public AS $$
-  SELECT EXISTS (
-    SELECT 1 FROM "case" k WHERE k.id = wanted AND (
-      k.officer_id = session_user OR EXISTS (
-        SELECT 1 FROM officer me JOIN officer o ON o.team = me.team
-        WHERE me.id = session_user AND me.role IN {SUPERVISORS} AND o.id = k.officer_id))) $$;
+CREATE FUNCTION drp_my_cases() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public AS $$
+  SELECT k.id FROM "case" k WHERE k.officer_id = session_user OR k.officer_id IN (
+    SELECT o.id FROM officer me JOIN officer o ON o.team = me.team
+    WHERE me.id = session_user AND me.role IN {SUPERVISORS}) $$;
 
-CREATE FUNCTION drp_sees_person(wanted text) RETURNS boolean LANGUAGE sql STABLE
-SECURITY DEFINER SET search_path = public AS $$
-  SELECT EXISTS (SELECT 1 FROM "case" k WHERE k.person_id = wanted AND drp_sees_case(k.id)) $$;
+CREATE FUNCTION drp_my_persons() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public AS $$
+  SELECT k.person_id FROM "case" k WHERE k.id IN (SELECT drp_my_cases()) $$;
 
-CREATE FUNCTION drp_sees_debt(wanted text) RETURNS boolean LANGUAGE sql STABLE
-SECURITY DEFINER SET search_path = public AS $$
-  SELECT EXISTS (SELECT 1 FROM debt d WHERE d.id = wanted AND drp_sees_case(d.case_id)) $$;
+CREATE FUNCTION drp_my_debts() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = public AS $$
+  SELECT d.id FROM debt d WHERE d.case_id IN (SELECT drp_my_cases()) $$;
 
-CREATE FUNCTION drp_sees_arrangement(wanted text) RETURNS boolean LANGUAGE sql STABLE
+CREATE FUNCTION drp_my_arrangements() RETURNS SETOF text LANGUAGE sql STABLE
 SECURITY DEFINER SET search_path = public AS $$
-  SELECT EXISTS (SELECT 1 FROM arrangement a WHERE a.id = wanted
-                 AND drp_sees_case(a.case_id)) $$;
+  SELECT a.id FROM arrangement a WHERE a.case_id IN (SELECT drp_my_cases()) $$;
+
+CREATE FUNCTION drp_my_allocations() RETURNS SETOF text LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = public AS $$
+  SELECT case_id FROM huballocation WHERE officer_id = session_user $$;
 
 CREATE FUNCTION drp_allocated(wanted text) RETURNS boolean LANGUAGE sql STABLE
 SECURITY DEFINER SET search_path = public AS $$
