@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
 from drp_tui.services.casework import Actor, add_note, record_payment
+from drp_tui.store.events import append_event
 from drp_tui.store.models import Officer
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import Hub, connect, hub_url
@@ -257,3 +258,46 @@ def test_a_desk_role_whose_officer_is_not_on_the_hub_gets_nothing_in(
         assert connection.execute(text("SELECT reason FROM hubrefusal")).scalars().all() == [
             "no officer 'zghost' on the hub"
         ]
+
+
+def test_forged_events_pushed_staged_by_a_desk_login_are_refused_and_recorded(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path
+) -> None:
+    as_alex = login(postgres, owner, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, as_alex, "asmith")
+    with alex.write() as session:
+        forged = [
+            append_event(session, officer_id=officer, kind=kind, at=NOW, case_id=case).id
+            for officer, kind, case in (
+                ("bjones", "contact.recorded", case_id(2)),
+                ("asmith", "writeoff.approved", None),
+                ("asmith", "note.added", case_id(2)),
+            )
+        ]
+    add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="honest")
+    result = run_sync(alex, as_alex, "asmith")
+    assert (result.refused, result.pushed_events) == (3, 1)
+    with owner.read() as connection:
+        refused = connection.execute(text("SELECT item FROM hubrefusal")).scalars().all()
+        kinds = connection.execute(text("SELECT kind FROM hubevent")).scalars().all()
+    assert sorted(refused) == sorted(f"event {e}" for e in forged)
+    assert kinds == ["note.added"]
+
+
+def test_a_desk_cannot_stage_events_as_another_login(postgres: PostgresCluster, owner: Hub) -> None:
+    for officer in ("asmith", "bjones"):
+        login(postgres, owner, officer).engine.dispose()
+    with raw(postgres, owner, "asmith") as connection:
+        connection.execute(
+            "INSERT INTO hubstage_event (login, id, officer_id, at, case_id, kind, payload, "
+            "prev_hash, hash) VALUES ('bjones', 's1', 'bjones', 'x', %s, 'note.added', '{}', "
+            "'x', 'x')",
+            (case_id(2),),
+        )
+    with raw(postgres, owner, "bjones") as connection:
+        pushed = connection.execute("SELECT * FROM drp_push_events('w', 'x')").fetchall()
+    assert pushed == []  # staged as asmith's, whatever it said
+    with raw(postgres, owner, "asmith") as connection:
+        pushed = connection.execute("SELECT * FROM drp_push_events('w', 'x')").fetchall()
+    assert pushed == [("s1", "note.added: in the name of another officer (bjones)")]
