@@ -24,14 +24,17 @@ from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
 
 CONNECT_TIMEOUT_S = 5
-# No desk can stall the hub (issue 19): a session left idle inside a transaction (a desk
-# frozen mid-push, a laptop lid closed on the VPN) is ended by the server after this long,
-# which frees the feed lock it held; a session waiting for a lock gives up after LOCK_TIMEOUT
-# and the sync retries. The wait outlasts the idle limit, so a frozen holder is cut first.
-IDLE_IN_TRANSACTION_S = 5
-LOCK_TIMEOUT_S = 15
+# No desk can stall the hub (issue 19): a write transaction left idle (a desk frozen mid-push,
+# a laptop lid closed on the VPN) is ended by the server after IDLE_IN_TRANSACTION_S, which
+# frees the feed lock it held; a session waiting for a lock gives up after LOCK_TIMEOUT_S and
+# the sync retries. The wait outlasts the idle limit, so a frozen holder is cut first. A read
+# holds no lock a desk or supervisor waits for: it may sit idle longer (a desk applying a big
+# pull between reads), and is ended only after READ_IDLE_S.
+IDLE_IN_TRANSACTION_S = 10
+LOCK_TIMEOUT_S = 20
+READ_IDLE_S = 120
 SESSION_OPTIONS = (
-    f"-c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_S * 1000} "
+    f"-c idle_in_transaction_session_timeout={READ_IDLE_S * 1000} "
     f"-c lock_timeout={LOCK_TIMEOUT_S * 1000}"
 )
 # lock_not_available (lock_timeout) and query_canceled: the hub was busy, try again.
@@ -156,6 +159,9 @@ def _one_writer_at_a_time(connection: Connection) -> None:
     write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported
     cases) cannot race another, and feed numbers follow commit order."""
     if connection.get_execution_options().get("drp_write", False):
+        connection.exec_driver_sql(
+            f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_S * 1000}"
+        )
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
 
 
