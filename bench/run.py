@@ -286,12 +286,17 @@ def sync_section(quick: bool) -> list[str]:
         "",
         "| what | median | events/s | raw COPY events/s | ratio to COPY | goal |",
         "| --- | --- | --- | --- | --- | --- |",
-        f"| push {events:,} events | {r['push_s']:.2f} s | {r['push_per_s']:,.0f} | "
-        f"{r['copy_per_s']:,.0f} | {r['push_s'] / r['copy_s']:.1f}× | ≥ 10,000/s: "
-        f"{verdict(r['push_per_s'])} |",
-        f"| pull {events:,} events | {r['pull_s']:.2f} s | {r['pull_per_s']:,.0f} | "
-        f"{r['copy_per_s']:,.0f} | {r['pull_s'] / r['copy_s']:.1f}× | ≥ 10,000/s: "
-        f"{verdict(r['pull_per_s'])} |",
+        *(
+            f"| {phase} {events:,} events, {who} | {r[f'{how}_{phase}_s']:.2f} s | "
+            f"{r[f'{how}_{phase}_per_s']:,.0f} | {r['copy_per_s']:,.0f} | "
+            f"{r[f'{how}_{phase}_s'] / r['copy_s']:.1f}× | ≥ 10,000/s: "
+            f"{verdict(r[f'{how}_{phase}_per_s'])} |"
+            for how, who in (
+                ("owner", "as the hub's owner"),
+                ("desk", "as the officer's own login (RLS, server-side checks)"),
+            )
+            for phase in ("push", "pull")
+        ),
         "",
         f"Medians of {int(r['repeats'])} runs, each on a fresh hub database.",
         "",

@@ -41,6 +41,7 @@ class PostgresCluster:
         self.port = _free_port()
         self._names = itertools.count(1)
         self._as_postgres = os.geteuid() == 0
+        self.passfile = self.root / "pgpass"
 
     def _run(self, *command: str) -> None:
         if self._as_postgres:
@@ -50,6 +51,11 @@ class PostgresCluster:
             raise RuntimeError(f"{command[0]} failed: {(done.stderr or done.stdout).strip()}")
 
     def start(self) -> None:
+        self.passfile.write_text("")
+        self.passfile.chmod(0o600)
+        self.write_passfile(USER, PASSWORD)
+        # This process and every drp it starts (they inherit the environment) read it.
+        os.environ["PGPASSFILE"] = str(self.passfile)
         password_file = self.root / "password"
         password_file.write_text(PASSWORD)
         if self._as_postgres:
@@ -84,12 +90,27 @@ class PostgresCluster:
             "start",
         )
 
-    def url(self, database: str, *, password: str = PASSWORD, host: str = "127.0.0.1") -> str:
-        return f"postgresql://{USER}:{password}@{host}:{self.port}/{database}"
+    def url(self, database: str, *, host: str = "127.0.0.1", user: str = USER) -> str:
+        """The address a desk is given: no password in it (drp refuses one); libpq reads it
+        from the password file `start` writes and names in PGPASSFILE."""
+        return f"postgresql://{user}@{host}:{self.port}/{database}"
+
+    def write_passfile(self, user: str, password: str) -> None:
+        """Add (or replace) `user`'s line in the cluster's password file."""
+        lines = [
+            line
+            for line in self.passfile.read_text().splitlines()
+            if line.split(":")[3:4] != [user]
+        ]
+        lines.append(f"127.0.0.1:{self.port}:*:{user}:{password}")
+        self.passfile.write_text("\n".join(lines) + "\n")
+
+    def owner(self, database: str) -> psycopg.Connection[tuple[object, ...]]:
+        return psycopg.connect(self.url(database), autocommit=True)
 
     def new_database(self) -> str:
         name = f"hub{next(self._names)}"
-        with psycopg.connect(self.url("postgres"), autocommit=True) as connection:
+        with self.owner("postgres") as connection:
             connection.execute(f"CREATE DATABASE {name}")
         return name
 

@@ -132,7 +132,7 @@ def test_hub_down_exits_3_keeps_the_outbox_and_a_later_sync_completes(
     sync_json(env)
     add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="called")
     down = (
-        "postgresql://drp_hub:x@127.0.0.1:1/hub"
+        "postgresql://drp_hub@127.0.0.1:1/hub"
         if hub_address.startswith("postgresql")
         else str(tmp_path / "unmounted" / "hub.sqlite")
     )
@@ -191,13 +191,16 @@ def test_a_wrong_password_or_unknown_host_is_one_line_without_the_password(
     postgres: PostgresCluster, tmp_path: Path, problem: str
 ) -> None:
     database = postgres.new_database()
-    address = (
-        postgres.url(database, password="not-the-password")
-        if problem == "wrong password"
-        else postgres.url(database, host="hub.invalid")
+    address = postgres.url(
+        database, host="127.0.0.1" if problem == "wrong password" else "hub.invalid"
     )
     alex = desk(tmp_path, "alex")
     env = drp_env(tmp_path, alex, "asmith", address)
+    if problem == "wrong password":
+        wrong = tmp_path / "wrong.pgpass"
+        wrong.write_text("*:*:*:drp_hub:not-the-password\n")
+        wrong.chmod(0o600)
+        env["PGPASSFILE"] = str(wrong)
     for command in (("sync",), ("hub", "status"), ("hub", "init")):
         done = drp(env, *command)
         assert done.returncode == 3, done.stderr

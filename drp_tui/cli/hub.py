@@ -101,6 +101,28 @@ def status(hub: HubOption = None, as_json: JsonFlag = False) -> None:
     output.console().print(table)
 
 
+@app.command("password")
+def password(
+    officer_id: Annotated[str, typer.Argument(metavar="ID", help="The officer, e.g. asmith.")],
+    hub: HubOption = None,
+) -> None:
+    """Set the officer's hub login password (PostgreSQL), read from standard input — never
+    from the command line, where every local user could read it. Their desk then keeps it in
+    a libpq password file (~/.pgpass)."""
+    import getpass
+
+    from drp_tui.sync.hub import connect, hub_url
+    from drp_tui.sync.roles import set_password
+
+    made = connect(hub_url(hub_address(hub, load_settings())))
+    if sys.stdin.isatty():
+        given = getpass.getpass(f"hub password for {officer_id}: ")
+    else:
+        given = sys.stdin.readline().rstrip("\r\n")
+    set_password(made, officer_id, given)
+    output.console().print(f"[green]set[/green] the hub password of {escape(officer_id)}")
+
+
 @app.command("conflicts")
 def conflicts(hub: HubOption = None, as_json: JsonFlag = False) -> None:
     """Clashes sync could not settle (two live arrangements on a debt, work recorded on a case
@@ -188,9 +210,9 @@ def sync(
     if result.refused:
         raise typer.Exit(
             fail(
-                f"the hub refused {result.refused} items for cases never allocated to "
-                f"{settings.officer}; they stay in this desk's outbox. Ask a supervisor "
-                "(drp hub status)",
+                f"the hub refused {result.refused} items from {settings.officer}'s desk (work "
+                "on cases never allocated to them, or sent without the event that explains "
+                "it); they stay in this desk's outbox. Ask a supervisor (drp hub status)",
                 EXIT_HUB,
             )
         )

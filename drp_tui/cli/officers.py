@@ -99,6 +99,11 @@ def add(
 
     store, actor = _context(hub)
     officer = add_officer(store, actor, officer_id, _details(name, role, team, skills, target))
+    if hub is not None:  # their desk's own login role on the hub (issue 19)
+        from drp_tui.sync.hub import connect, hub_url
+        from drp_tui.sync.roles import ensure_login_role
+
+        ensure_login_role(connect(hub_url(hub)), officer.id)
     if as_json:
         output.print_json(_as_json(TeamMember(officer, 0)))
         return

@@ -24,9 +24,33 @@ from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
 
 CONNECT_TIMEOUT_S = 5
+# No desk can stall the hub (issue 19): a write transaction left idle (a desk frozen mid-push,
+# a laptop lid closed on the VPN) is ended by the server after IDLE_IN_TRANSACTION_S, which
+# frees the feed lock it held; a session waiting for a lock gives up after LOCK_TIMEOUT_S and
+# the sync retries. The wait outlasts the idle limit, so a frozen holder is cut first. A read
+# holds no lock a desk or supervisor waits for: it may sit idle longer (a desk applying a big
+# pull between reads), and is ended only after READ_IDLE_S.
+IDLE_IN_TRANSACTION_S = 10
+LOCK_TIMEOUT_S = 20
+READ_IDLE_S = 120
+SESSION_OPTIONS = (
+    f"-c idle_in_transaction_session_timeout={READ_IDLE_S * 1000} "
+    f"-c lock_timeout={LOCK_TIMEOUT_S * 1000}"
+)
+# lock_not_available (lock_timeout) and query_canceled: the hub was busy, try again.
+BUSY_STATES = ("55P03", "57014")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # Matches h001: every write that feeds the change feed holds it (see the migration).
 FEED_LOCK = 7_262_001
+
+
+# A password in an address would be in the process list (argv) or the environment for every
+# local user to read (issue 19, item 5).
+PASSWORD_IN_ADDRESS = (
+    "a password in the hub address is refused (every local user can read it); leave it out "
+    "and put it in a libpq password file (~/.pgpass, or the file PGPASSFILE names, mode 0600), "
+    "or give a service from a service file (PGSERVICEFILE): --hub 'postgresql:///?service=drp'"
+)
 
 
 def hub_url(address: str) -> URL:
@@ -47,6 +71,8 @@ def hub_url(address: str) -> URL:
     if url.port is not None and not 1 <= url.port <= 65535:
         raise InputError("--hub", f"{_hide(cleaned)}: the port must be from 1 to 65535")
     if url.get_backend_name() in ("postgresql", "postgres"):
+        if url.password is not None:
+            raise InputError("--hub", PASSWORD_IN_ADDRESS)
         sslmode = url.query.get("sslmode")
         if sslmode is not None and sslmode not in SSLMODES:
             raise InputError(
@@ -106,9 +132,10 @@ class Hub:
             yield
         except DBAPIError as exc:
             state = getattr(exc.orig, "sqlstate", None)
-            dropped = isinstance(exc, OperationalError) and (
-                state is None or state.startswith(("08", "57P"))
-            )
+            dropped = (
+                isinstance(exc, OperationalError)
+                and (state is None or state.startswith(("08", "57P")))
+            ) or state in BUSY_STATES
             raise (HubUnreachable if dropped else HubError)(self.problem(exc)) from None
 
     def problem(self, exc: DBAPIError) -> str:
@@ -118,11 +145,23 @@ class Hub:
         return f"hub {self.shown}: {detail}"
 
 
+def desk_login(connection: Connection) -> str | None:
+    """The officer role this PostgreSQL hub session logged in as, when it is a desk's (a
+    member of drp_desk, hub revision h005); None for the hub's owner or a SQLite hub."""
+    if connection.dialect.name != "postgresql":
+        return None
+    login, is_desk = connection.execute(text("SELECT session_user, drp_is_desk()")).one()
+    return str(login) if is_desk else None
+
+
 def _one_writer_at_a_time(connection: Connection) -> None:
     """A write transaction on a PostgreSQL hub first takes the feed lock, as a desk's SQLite
     write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported
     cases) cannot race another, and feed numbers follow commit order."""
     if connection.get_execution_options().get("drp_write", False):
+        connection.exec_driver_sql(
+            f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_S * 1000}"
+        )
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
 
 
@@ -138,7 +177,11 @@ def connect(address: URL, *, check_schema: bool = True) -> Hub:
         engine = create_engine(
             address,
             pool_pre_ping=True,
-            connect_args={"connect_timeout": CONNECT_TIMEOUT_S, "application_name": "drp"},
+            connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "application_name": "drp",
+                "options": SESSION_OPTIONS,
+            },
         )
         event.listen(engine, "begin", _one_writer_at_a_time)
     hub = Hub(address, engine)

@@ -42,9 +42,11 @@ from drp_tui.sync.common import (
     retrying,
     upsert,
 )
-from drp_tui.sync.hub import Hub
+from drp_tui.sync.errors import HubError
+from drp_tui.sync.hub import Hub, desk_login
 from drp_tui.sync.pull import feed_filter, high_water, pull
-from drp_tui.sync.push import push_events, push_rows
+from drp_tui.sync.push import push_events, push_rows, refuse, sender_of
+from drp_tui.sync.rules import no_such_officer
 from drp_tui.sync.schema import (
     hub_change,
     hub_event,
@@ -91,6 +93,19 @@ def _local_state(store: Store, dry_run: bool) -> tuple[str, int]:
 
 def _register(desk: Desk, cursor: int, pushed: bool) -> None:
     now = desk.now_text()
+    with desk.hub.write() as hub:
+        login = desk_login(hub)
+        if login is not None and login != desk.officer_id:
+            raise HubError(
+                f"hub {desk.hub.shown}: this desk is {desk.officer_id}'s but logs in to the hub "
+                f"as {login}; each officer's desk uses their own hub login"
+            )
+        known = sender_of(hub, desk.officer_id) is not None
+        if not known:  # a desk for nobody the hub knows: recorded, and it goes no further
+            reason = no_such_officer(desk.officer_id)
+            refuse(hub, desk, [(f"workstation {desk.workstation_id}", None, reason)])
+    if not known:
+        raise HubError(no_such_officer(desk.officer_id))
     with desk.hub.write() as hub:
         hub.execute(
             upsert(hub, hub_workstation, ignore=True),

@@ -35,8 +35,19 @@ from drp_tui.sync.common import (
     update_columns,
     upsert,
 )
+from drp_tui.sync.errors import HubError
+from drp_tui.sync.hub import desk_login
 from drp_tui.sync.live_arrangements import live_covering
 from drp_tui.sync.placements import Clash, feed_back, settle_placements
+from drp_tui.sync.rules import (
+    NEVER_ALLOCATED,
+    Sender,
+    event_refusal,
+    no_such_officer,
+    payload_of,
+    payment_refusal,
+    writeoff_refusal,
+)
 from drp_tui.sync.schema import (
     hub_allocation,
     hub_change,
@@ -44,6 +55,7 @@ from drp_tui.sync.schema import (
     hub_event,
     hub_refusal,
 )
+from drp_tui.sync.staged import push_staged
 from drp_tui.sync.tables import PUSHED, Replicated
 
 # --- push
@@ -63,7 +75,7 @@ def _allocated(connection: Connection, pairs: set[tuple[str, str]]) -> set[tuple
     return found
 
 
-def _refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | None, str]]) -> None:
+def refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | None, str]]) -> None:
     """Record refused items (item, case, reason) as security events on the hub, once each."""
     if not items:
         return
@@ -84,13 +96,28 @@ def _refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | Non
     )
 
 
-NEVER_ALLOCATED = "case never allocated to this officer"
+def sender_of(connection: Connection, officer_id: str) -> Sender | None:
+    """The officer a desk syncs as, as the hub knows them (None: not on the hub)."""
+    officer = raw_table("officer")
+    row = connection.execute(
+        select(officer.c.id, officer.c.role, officer.c.team).where(officer.c.id == officer_id)
+    ).first()
+    return None if row is None else Sender(str(row.id), str(row.role), str(row.team or ""))
+
+
+def _sender(connection: Connection, desk: Desk) -> Sender:
+    sender = sender_of(connection, desk.officer_id)
+    if sender is None:  # checked when the desk registers; gone since
+        raise HubError(no_such_officer(desk.officer_id))
+    return sender
 
 
 def push_events(desk: Desk, result: SyncResult) -> None:
     with desk.store.engine.connect() as local:
         total = count_of(local, "SELECT count(*) FROM outbox")
     after, done = 0, 0
+    with desk.hub.read() as hub:  # a desk's own login pushes through the server's check
+        staged = desk_login(hub) is not None
     while True:
         with desk.store.engine.connect() as local:
             batch = [
@@ -109,18 +136,24 @@ def push_events(desk: Desk, result: SyncResult) -> None:
         after = batch[-1]["seq"]
 
         def send(batch: list[dict[str, Any]] = batch) -> list[str]:
+            if staged:
+                accepted_ids, refused_items = push_staged(desk, batch, desk.now_text())
+                result.refused += len(refused_items)
+                checkpoint("push-events-sent")
+                return accepted_ids
             with desk.hub.write(origin=desk.workstation_id) as hub:
-                wanted = {(e["case_id"], e["officer_id"]) for e in batch if e["case_id"]}
+                sender = _sender(hub, desk)
+                wanted = {(e["case_id"], desk.officer_id) for e in batch if e["case_id"]}
                 allowed = _allocated(hub, wanted)
-                accepted = [
-                    e
+                verdicts = [
+                    (e, event_refusal(e, sender, (e["case_id"], desk.officer_id) in allowed))
                     for e in batch
-                    if not e["case_id"] or (e["case_id"], e["officer_id"]) in allowed
                 ]
+                accepted = [e for e, why in verdicts if why is None]
                 refused = [
-                    (f"event {e['id']}", e["case_id"], f"{e['kind']}: {NEVER_ALLOCATED}")
-                    for e in batch
-                    if e not in accepted
+                    (f"event {e['id']}", e["case_id"], why)
+                    for e, why in verdicts
+                    if why is not None
                 ]
                 if accepted:
                     received = desk.now_text()
@@ -135,7 +168,7 @@ def push_events(desk: Desk, result: SyncResult) -> None:
                             for e in accepted
                         ],
                     )
-                _refuse(hub, desk, refused)
+                refuse(hub, desk, refused)
                 result.refused += len(refused)
                 checkpoint("push-events-sent")
             return [e["id"] for e in accepted]
@@ -229,6 +262,9 @@ def _send_rows(
             (f"{spec.name} {k}", cases.get(k), NEVER_ALLOCATED) for k in rows if k not in accepted
         ]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
+        unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
+        refused += [(f"{spec.name} {k}", cases.get(k), why) for k, why in unexplained.items()]
+        accepted = [k for k in accepted if k not in unexplained]
         existing = set(on_hub)
         settled = {k for k, r in on_hub.items() if spec.settled is not None and spec.settled(r)}
         new = [rows[k] for k in accepted if k not in existing]
@@ -248,7 +284,8 @@ def _send_rows(
         back = {c.clashed: c.case_id for c in clashes}
         back |= {k: cases.get(k) for k in settled if rows[k] != on_hub[k]}
         feed_back(hub, hub_change, spec.name, back)
-        if spec.name == "payment" and new:
+        # A desk's own login may not write balances: on its PostgreSQL hub a trigger does.
+        if spec.name == "payment" and new and desk_login(hub) is None:
             debt = raw_table("debt")
             hub.execute(
                 update(debt)
@@ -258,9 +295,77 @@ def _send_rows(
             )
         flagged = _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes)
         result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
-        _refuse(hub, desk, refused)
+        refuse(hub, desk, refused)
         result.refused += len(refused)
     return accepted
+
+
+def _explaining(
+    hub: Connection, desk: Desk, kinds: tuple[str, ...], cases: set[str], field: str
+) -> dict[str, dict[str, Any]]:
+    """The sender's events of `kinds` on `cases` already on the hub, by the row their payload
+    names in `field`."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in chunks(sorted(cases)):
+        for event in hub.execute(
+            select(hub_event.c.kind, hub_event.c.payload).where(
+                hub_event.c.officer_id == desk.officer_id,
+                hub_event.c.kind.in_(kinds),
+                hub_event.c.case_id.in_(chunk),
+            )
+        ):
+            named = payload_of(dict(event._mapping)).get(field)
+            if isinstance(named, str):
+                found[named] = dict(event._mapping)
+    return found
+
+
+def _row_refusals(
+    hub: Connection,
+    desk: Desk,
+    spec: Replicated,
+    rows: dict[str, dict[str, Any]],
+    accepted: list[str],
+    on_hub: dict[str, dict[str, Any]],
+) -> dict[str, str]:
+    """Rows that arrive without the event that explains them (rules.py), by key."""
+    if spec.name not in ("payment", "writeoffrequest") or not accepted:
+        return {}
+    debt = raw_table("debt")
+    debts = {rows[k]["debt_id"] for k in accepted}
+    case_of_debt = dict(
+        hub.execute(select(debt.c.id, debt.c.case_id).where(debt.c.id.in_(debts))).all()
+    )
+    cases = {case for case in case_of_debt.values() if case}
+    refused: dict[str, str] = {}
+    if spec.name == "payment":
+        events = _explaining(hub, desk, ("payment.recorded",), cases, "payment")
+        payment = raw_table("payment")
+        earlier: dict[str, list[int]] = {}
+        for debt_id, amount in hub.execute(
+            select(payment.c.debt_id, payment.c.amount).where(payment.c.debt_id.in_(debts))
+        ):
+            earlier.setdefault(debt_id, []).append(int(amount))
+        for k in accepted:
+            if k in on_hub:
+                continue
+            row = rows[k]
+            why = payment_refusal(
+                int(row["amount"]), events.get(k), earlier.get(row["debt_id"], [])
+            )
+            if why is not None:
+                refused[k] = why
+        return refused
+    sender = _sender(hub, desk)
+    decisions = _explaining(hub, desk, ("writeoff.approved", "writeoff.refused"), cases, "request")
+    for k in accepted:
+        event = decisions.get(k)
+        status = rows[k]["status"]
+        explains = event if event is not None and event["kind"] == f"writeoff.{status}" else None
+        why = writeoff_refusal(rows[k], on_hub.get(k), sender, explains)
+        if why is not None:
+            refused[k] = why
+    return refused
 
 
 def _conflict(kind: str, subject: str) -> str:
