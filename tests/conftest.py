@@ -49,12 +49,15 @@ DEMO_NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)  # a Monday morning
 
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, policy: PolicyBook) -> Path:
-    """A small demo store built once per test session, at a fixed time."""
+    """A small demo store built once per test session, at a fixed time. It is a demo store
+    (as `drp demo` marks it): DRP_OFFICER and DRP_NOW may pick who and when on it."""
     from drp_tui.services.demo import build_demo
+    from drp_tui.services.demo_store import mark_demo
     from drp_tui.store.engine import open_store
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     store = open_store(path)
+    mark_demo(store)
     build_demo(store, policy, seed=11, people=240, now=DEMO_NOW)
     store.engine.dispose()
     return path

@@ -134,16 +134,17 @@ def sync(
     """Push this desk's work to the team hub, then pull the hub's changes for its officer.
     Exit 0 done, 1 done with conflicts flagged for a supervisor, 2 bad usage, 3 hub
     unreachable or refusing (the outbox is kept)."""
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
     from drp_tui.sync.hub import connect, hub_url
     from drp_tui.sync.protocol import RETRY_DELAYS_S, retrying
     from drp_tui.sync.protocol import sync as run_sync
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "say whose desk this is (set DRP_OFFICER)")
     address = hub_url(hub_address(hub, settings))
     store = store_for(settings)
+    team_hub = retrying(partial(connect, address), RETRY_DELAYS_S)
+    officer = resolve(settings, store, command="drp sync", directory=team_hub.as_store())
     show_progress = not as_json and sys.stderr.isatty()
     with Progress(
         TextColumn("{task.description}"),
@@ -163,9 +164,9 @@ def sync(
 
         result = run_sync(
             store,
-            retrying(partial(connect, address), RETRY_DELAYS_S),
-            settings.officer,
-            clock=settings.current_time,
+            team_hub,
+            officer.officer_id,
+            clock=officer.clock,
             dry_run=dry_run,
             progress=progress,
         )
@@ -186,7 +187,7 @@ def sync(
         raise typer.Exit(
             fail(
                 f"the hub refused {result.refused} items for cases never allocated to "
-                f"{settings.officer}; they stay in this desk's outbox. Ask a supervisor "
+                f"{officer.officer_id}; they stay in this desk's outbox. Ask a supervisor "
                 "(drp hub status)",
                 EXIT_HUB,
             )
