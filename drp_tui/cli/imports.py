@@ -92,11 +92,11 @@ def cases(
     if rejects is not None:
         check_output(rejects, option="--rejects", force=force)  # before any work
     settings = load_settings()
-    store = store_for(settings, hub)
-    acting = resolve(settings, store, duty="batch", command="drp import cases")
     policy = policy_for(settings)
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
     chosen = read_mapping(mapping, stages_of, encoding)
+    store = store_for(settings, hub)
+    acting = resolve(settings, store, duty="batch", command="drp import cases")
     with progress_reporter(quiet) as progress:
         result = import_cases(
             store,
