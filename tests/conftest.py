@@ -50,7 +50,7 @@ DEMO_NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)  # a Monday morning
 def founded(path: Path) -> Path:
     """A new working store at `path`, founded as a council founds theirs: its first
     supervisor (psharma) is the login running the tests, so commands act as psharma."""
-    from drp_tui.services.identity import os_login
+    from drp_tui.services.login import os_login
     from drp_tui.store.engine import open_store
     from drp_tui.store.models import Officer
 
@@ -71,7 +71,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, policy: PolicyBook) 
 
     from drp_tui.services.demo import SUPERVISOR, build_demo
     from drp_tui.services.demo_store import mark_demo
-    from drp_tui.services.identity import os_login
+    from drp_tui.services.login import os_login
     from drp_tui.store.engine import open_store
     from drp_tui.store.models import Officer
 

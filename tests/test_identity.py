@@ -23,6 +23,7 @@ from typer.testing import CliRunner, Result
 from drp_tui.cli.main import app
 from drp_tui.domain.errors import NotPermitted
 from drp_tui.services import identity
+from drp_tui.services.login import os_login
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.workstation import open_workstation
 from drp_tui.settings import load_settings
@@ -170,7 +171,7 @@ def test_the_login_is_the_effective_users_not_an_environment_variable(
 ) -> None:
     monkeypatch.setenv("USER", "psharma")
     monkeypatch.setenv("LOGNAME", "psharma")
-    assert identity.os_login() == pwd.getpwuid(os.geteuid()).pw_name
+    assert os_login() == pwd.getpwuid(os.geteuid()).pw_name
 
 
 def test_the_first_supervisor_is_mapped_to_the_login_that_creates_the_store(

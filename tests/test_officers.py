@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from drp_tui.cli.main import app
-from drp_tui.services.identity import os_login
+from drp_tui.services.login import os_login
 from drp_tui.store.engine import Store
 
 runner = CliRunner()

@@ -92,13 +92,15 @@ def desk_app(settings: Settings) -> DrpApp:
     queue is read in a second process (drp_tui.read_ahead) while this one loads the rest: the
     services, the ORM and Textual (imported only here: headless commands never load it)."""
     from drp_tui.read_ahead import QueueReadAhead
-    from drp_tui.services.identity import resolve
+    from drp_tui.services.login import mapped_officer_id, os_login
     from drp_tui.services.policy import policy_for
     from drp_tui.services.queue import officer_queue
     from drp_tui.services.store import store_for
 
     store, policy = store_for(settings), policy_for(settings)
-    officer = resolve(settings, store, duty="desk", command="the workstation").officer_id
+    # Whose queue to read ahead; open_workstation then decides who may act (services/identity)
+    # and a queue read for anyone else is never shown.
+    officer = settings.officer or mapped_officer_id(store, os_login()) or ""
     read_ahead = QueueReadAhead.start(
         store, lambda: officer_queue(store, policy, officer, settings.current_time())
     )

@@ -10,7 +10,6 @@ clock may be pinned: that is what they are for.
 
 from __future__ import annotations
 
-import getpass
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,23 +21,13 @@ from sqlmodel import col
 from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.permissions import WHO, Duty, may
 from drp_tui.services.casework import Actor
+from drp_tui.services.login import os_login
 from drp_tui.settings import Settings, default_config_path
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Officer, StoreKind
 
 WORKING, TRAINING, DEMO = "working", "training", "demo"
 KINDS = (WORKING, TRAINING, DEMO)
-
-
-def os_login() -> str:
-    """The login of the effective user (from the password database, not $USER or $LOGNAME,
-    which anyone can set)."""
-    try:
-        import pwd
-
-        return pwd.getpwuid(os.geteuid()).pw_name
-    except (ImportError, KeyError):  # not POSIX, or a uid with no entry
-        return getpass.getuser()
 
 
 def store_kind(store: Store) -> str:
