@@ -119,7 +119,7 @@ def add(
     as_json: JsonFlag = False,
 ) -> None:
     """Add an officer (supervisors; the first officer in a new store or hub must be a
-    supervisor, and may be added by anyone)."""
+    supervisor, and is mapped to the login adding them)."""
     from drp_tui.services.officers import TeamMember, add_officer
 
     store, actor, login = _context(hub, "drp officer add", officer_id, login)

@@ -192,7 +192,7 @@ def move(
 
 @app.command("show")
 def show(
-    officer: Annotated[str | None, typer.Option(help="Whose queue (default: DRP_OFFICER).")] = None,
+    officer: Annotated[str | None, typer.Option(help="Whose queue (default: yours).")] = None,
     callable_only: Annotated[
         bool, typer.Option("--callable", help="Only cases that may be called now.")
     ] = False,
@@ -213,8 +213,7 @@ def show(
     _, store, policy, acting = _context("drp queue show", duty="desk")
     who = (officer or acting.officer_id).strip().lower()
     if who != acting.officer_id:
-        # another officer's queue is the team's business: supervisors only
-        _context("drp queue show --officer (another officer's queue)")
+        acting.require("supervise", "another officer's queue (drp queue show --officer)")
     require_officer(store, who, "--officer")
     entries = officer_queue(store, policy, who, acting.clock(), only_callable=callable_only)
     shown = entries if show_all else entries[:limit]

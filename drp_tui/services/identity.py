@@ -76,6 +76,16 @@ class Identity:
     def actor(self) -> Actor:
         return Actor(self.officer.id, clock=self.clock)
 
+    def require(self, duty: Duty, command: str) -> None:
+        """Refuse (`NotPermitted`, one line) unless this officer's role has `duty`."""
+        officer = self.officer
+        if not may(officer.role, duty):
+            article = "an" if officer.role[0] in "aeiou" else "a"
+            raise NotPermitted(
+                f"{command} is for {WHO[duty]}; {officer.name} ({officer.id}) is "
+                f"{article} {officer.role}"
+            )
+
 
 def _setting(name: str) -> str:
     variable = f"DRP_{name.upper()}"
@@ -138,12 +148,9 @@ def resolve(
         )
     else:
         officer = mapped
-    if not may(officer.role, duty):
-        raise NotPermitted(
-            f"{command} is for {WHO[duty]}; {officer.name} ({officer.id}) is "
-            f"{'an' if officer.role[0] in 'aeiou' else 'a'} {officer.role}"
-        )
-    return Identity(officer, kind, settings.current_time, settings.current_date)
+    found = Identity(officer, kind, settings.current_time, settings.current_date)
+    found.require(duty, command)
+    return found
 
 
 def founder(

@@ -2,8 +2,9 @@
 
 Supervisors keep the team, usually on the team hub (`--hub`) so every desk learns of a change at
 its next sync. A new store or hub has nobody in it: its first officer must be a supervisor or
-above (to add the rest) and may be added by anyone. After that only a supervisor or above may
-add or change officers, never giving a role above their own, and every change is an event.
+above (to add the rest) and is mapped to the login that adds them (services/identity). After
+that only a supervisor or above may add or change officers, never giving a role above their
+own, and every change is an event.
 """
 
 from __future__ import annotations
