@@ -53,10 +53,13 @@ def test_a_store_made_by_the_revision_before_upgrades_with_every_row_intact(
     old.execute("ATTACH DATABASE ? AS demo", (str(demo_template),))
     old.execute("PRAGMA foreign_keys = OFF")
     for (name,) in old.execute(
-        "SELECT name FROM demo.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "AND name != 'alembic_version'"
-    ).fetchall():
-        old.execute(f'INSERT INTO main."{name}" SELECT * FROM demo."{name}"')
+    ).fetchall():  # the old schema's tables and columns (later revisions add some)
+        columns = ", ".join(
+            f'"{c}"' for (c,) in old.execute(f"SELECT name FROM pragma_table_info('{name}')")
+        )
+        old.execute(f'INSERT INTO main."{name}" ({columns}) SELECT {columns} FROM demo."{name}"')
     old.commit()
     old.execute("DETACH DATABASE demo")
     old.close()
@@ -80,7 +83,12 @@ def test_a_store_made_by_the_revision_before_upgrades_with_every_row_intact(
     store = open_store(path)
     assert current_revision(store.engine) == SCHEMA_REVISION == head_revision()
     store.engine.dispose()
-    assert every_row(path) == before
+    after = every_row(path)
+    # a later revision (0006) adds officer.login, empty, and the empty storekind table
+    assert after.pop("storekind") == []
+    assert {row[-1] for row in after["officer"]} == {None}
+    after["officer"] = [row[:-1] for row in after["officer"]]
+    assert after == before
     db = sqlite3.connect(path)
     assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert db.execute("PRAGMA foreign_key_check").fetchall() == []
