@@ -47,15 +47,41 @@ def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 DEMO_NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)  # a Monday morning
 
 
+def founded(path: Path) -> Path:
+    """A new working store at `path`, founded as a council founds theirs: its first
+    supervisor (psharma) is the login running the tests, so commands act as psharma."""
+    from drp_tui.services.login import os_login
+    from drp_tui.store.engine import open_store
+    from drp_tui.store.models import Officer
+
+    store = open_store(path)
+    with store.write() as session:
+        session.add(Officer(id="psharma", name="Priya Sharma", role="supervisor", login=os_login()))
+    store.engine.dispose()
+    return path
+
+
 @pytest.fixture(scope="session")
 def demo_template(tmp_path_factory: pytest.TempPathFactory, policy: PolicyBook) -> Path:
-    """A small demo store built once per test session, at a fixed time."""
-    from drp_tui.services.demo import build_demo
+    """A small demo store built once per test session, at a fixed time. It is a demo store
+    (as `drp demo` marks it): DRP_OFFICER and DRP_NOW may pick who and when on it. The login
+    running the tests is its supervisor's (psharma), as whoever builds a store founds it."""
+    from sqlalchemy import update
+    from sqlmodel import col
+
+    from drp_tui.services.demo import SUPERVISOR, build_demo
+    from drp_tui.services.demo_store import mark_demo
+    from drp_tui.services.login import os_login
     from drp_tui.store.engine import open_store
+    from drp_tui.store.models import Officer
 
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     store = open_store(path)
+    mark_demo(store)
     build_demo(store, policy, seed=11, people=240, now=DEMO_NOW)
+    with store.write() as session:
+        mapped = update(Officer).where(col(Officer.id) == SUPERVISOR).values(login=os_login())
+        session.execute(mapped)
     store.engine.dispose()
     return path
 

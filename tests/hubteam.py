@@ -16,6 +16,7 @@ from sqlmodel import select
 
 from drp_tui.services.allocation import move_case
 from drp_tui.services.casework import Actor
+from drp_tui.services.identity import TRAINING, set_store_kind
 from drp_tui.store.engine import Store, open_store
 from drp_tui.store.models import Case, Debt, Officer, Person, Phone, host_id
 from drp_tui.sync.hub import Hub, hub_url, init_hub
@@ -42,6 +43,7 @@ def team_hub(
     address: str, *, people: int = PEOPLE, officers: tuple[str, ...] = ("asmith", "bjones")
 ) -> Hub:
     hub, _ = init_hub(hub_url(address))
+    set_store_kind(hub.as_store(), TRAINING)  # each desk's DRP_OFFICER picks its officer
     with hub.as_store().write() as session:
         session.add(Officer(id=SUPERVISOR, name="Sam Super", role="supervisor"))
         for officer in officers:
@@ -89,7 +91,10 @@ def allocate(hub: Hub, number: int, officer: str) -> None:
 
 
 def desk(folder: Path, name: str) -> Store:
-    return open_store(folder / f"{name}.sqlite")
+    """A desk's store: a training store, so DRP_OFFICER says whose desk it is."""
+    store = open_store(folder / f"{name}.sqlite")
+    set_store_kind(store, TRAINING)
+    return store
 
 
 def run_sync(store: Store, hub: Hub, officer: str, *, batch: int = 3) -> SyncResult:

@@ -43,8 +43,11 @@ def store(tmp_path: Path) -> Store:
 
 def one_case_store(tmp_path: Path) -> Store:
     """Officer asmith, case c1 (C0000001) of Jo Bloggs: phone ph1, council tax debt d1 of
-    £600 at liability order."""
+    £600 at liability order. A training store: DRP_OFFICER and DRP_NOW pick who and when."""
+    from drp_tui.services.identity import TRAINING, set_store_kind
+
     store = open_store(tmp_path / "drp.sqlite")
+    set_store_kind(store, TRAINING)
     with store.write() as session:
         session.add(Officer(id="asmith", name="Alex Smith"))
         person = Person(id="p1", host_system="h", host_ref="P1", forename="Jo", surname="Bloggs")

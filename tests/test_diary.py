@@ -16,6 +16,7 @@ from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.services import calls
 from drp_tui.services.casework import Actor
 from drp_tui.services.diary import diary
+from drp_tui.services.identity import set_store_kind
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
 from drp_tui.store.models import (
@@ -125,6 +126,7 @@ def diary_store(tmp_path: Path) -> Store:
         )
         case7 = session.get_one(Case, "c7")
         case7.hold_kind, case7.hold_reason = "dispute", "says the liability order was paid"
+    set_store_kind(store, "training")  # tests pick the officer and pin the clock
     return store
 
 

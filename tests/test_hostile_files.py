@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
-from tests.conftest import DEMO_NOW, REPO
+from tests.conftest import DEMO_NOW, REPO, founded
 
 HOSTILE = REPO / "tests" / "hostile"
 MANIFEST: list[dict[str, Any]] = tomllib.loads((HOSTILE / "manifest.toml").read_text())["file"]
@@ -62,7 +62,7 @@ def test_each_hostile_file_does_what_the_manifest_says(
         else Path(shutil.copy(source, tmp_path / entry["name"]))
     )
     if entry["command"] == "cases":
-        store = tmp_path / "drp.sqlite"
+        store = founded(tmp_path / "drp.sqlite")
         args = ["import", "cases", str(path), "--mapping", "generic"]
     else:
         store = Path(shutil.copy(demo_template, tmp_path / "demo.sqlite"))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import select
 
+from drp_tui.services.identity import TRAINING, set_store_kind
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Debt, DebtParty, Officer, Phone
 from drp_tui.sync.hub import Hub, connect, hub_url
@@ -48,6 +49,7 @@ def test_a_supervisor_builds_the_team_imports_allocates_and_rebalances_on_the_hu
     supervisor["DRP_STORE"] = str(tmp_path / "supervisor-desk.sqlite")
     assert drp(supervisor, "hub", "init").returncode == 0
     hub = connect(hub_url(hub_address))
+    set_store_kind(hub.as_store(), TRAINING)  # DRP_OFFICER picks who each process is
     for login, name, role in [
         (SUPERVISOR, "Sam Super", "supervisor"),
         ("asmith", "Alex Smith", "officer"),

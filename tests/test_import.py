@@ -18,7 +18,7 @@ from drp_tui.domain.errors import InputError, PolicyError
 from drp_tui.services.importer import ImportResult, import_cases, read_mapping
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
-from tests.conftest import REPO
+from tests.conftest import REPO, founded
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HEADER = (
@@ -296,7 +296,7 @@ def test_the_documented_sample_extracts_import(
 def test_cli_import_json_rejects_file_and_exit_codes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "cli.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "cli.sqlite")))
     good = extract(tmp_path, *GOOD)
     done = runner.invoke(app, ["import", "cases", str(good), "--mapping", "generic", "--json"])
     assert done.exit_code == 0, done.stderr
@@ -332,7 +332,7 @@ def test_cli_import_json_rejects_file_and_exit_codes(
 def test_cli_progress_is_plain_lines_off_a_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "cli.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "cli.sqlite")))
     shutil.copy(REPO / "docs" / "import" / "generic.csv", tmp_path / "g.csv")
     done = runner.invoke(app, ["import", "cases", str(tmp_path / "g.csv"), "--mapping", "generic"])
     assert done.exit_code == 0

@@ -270,6 +270,11 @@ def test_the_print_run_prints_each_queued_letter_once(
         assert code == 0, out
     folder = tmp_path / "print"
     code, out = drp(store, monkeypatch, "letters", "batch", "--out", str(folder), "--json")
+    assert code == 1  # a print run is the team's batch work, not an officer's
+    assert "for supervisors or the nightly service login" in out
+    code, out = drp(
+        store, monkeypatch, "letters", "batch", "--out", str(folder), "--json", officer="psharma"
+    )
     assert code == 0, out
     files = [Path(p) for p in json.loads(out)["letters"]]
     assert [p.name.split("-")[0] for p in files] == ["C1", "C2"]
@@ -278,5 +283,7 @@ def test_the_print_run_prints_each_queued_letter_once(
         in PdfReader(files[1]).pages[0].extract_text()
     )
     assert len(events(store, "letter.printed")) == 2
-    code, out = drp(store, monkeypatch, "letters", "batch", "--out", str(folder), "--json")
+    code, out = drp(
+        store, monkeypatch, "letters", "batch", "--out", str(folder), "--json", officer="psharma"
+    )
     assert json.loads(out)["letters"] == []

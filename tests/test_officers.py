@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from drp_tui.cli.main import app
+from drp_tui.services.login import os_login
 from drp_tui.store.engine import Store
 
 runner = CliRunner()
@@ -51,6 +52,7 @@ def test_a_new_store_gets_a_supervisor_first_who_then_adds_the_team(
         "skills": [],
         "daily_call_target": 60,
         "active": True,
+        "login": os_login(),  # the first supervisor is the login that made the store
         "open_cases": 0,
     }
     added = drp(
@@ -69,7 +71,7 @@ def test_a_new_store_gets_a_supervisor_first_who_then_adds_the_team(
         sqlite3.connect(store).execute("SELECT officer_id, kind, payload FROM event").fetchall()
     )
     assert [(who, kind) for who, kind, _ in events] == [
-        ("system", "officer.added"),
+        ("psharma", "officer.added"),  # founded by the login mapped to psharma
         ("psharma", "officer.added"),
     ]
     assert json.loads(events[1][2])["skills"] == ["vulnerability", "welsh"]
@@ -78,7 +80,7 @@ def test_a_new_store_gets_a_supervisor_first_who_then_adds_the_team(
 @pytest.mark.parametrize(
     ("officer", "args", "status", "message"),
     [
-        ("asmith", ["add", "bjones", "--name", "B"], 1, "only a supervisor or above"),
+        ("asmith", ["add", "bjones", "--name", "B"], 1, "is for supervisors"),
         ("psharma", ["add", "boss", "--name", "B", "--role", "manager"], 1, "cannot make"),
         ("psharma", ["add", "Alex Smith", "--name", "A"], 2, "is not a login"),
         ("psharma", ["add", "bjones"], 2, "give the officer's name"),
@@ -100,6 +102,7 @@ def test_bad_officer_changes_are_refused_with_what_to_do_and_change_nothing(
 ) -> None:
     store = tmp_path / "team.sqlite"
     monkeypatch.setenv("DRP_STORE", str(store))
+    drp(monkeypatch, None, "db", "init", "--training")  # DRP_OFFICER picks who acts
     drp(monkeypatch, None, "officer", "add", "psharma", "--name", "P", "--role", "supervisor")
     drp(monkeypatch, "psharma", "officer", "add", "asmith", "--name", "A")
     before = sqlite3.connect(store).execute("SELECT count(*) FROM event").fetchone()

@@ -21,7 +21,7 @@ from drp_tui.domain.csvsafe import csv_text, safe_cell
 from drp_tui.domain.errors import InputError
 from drp_tui.services.outfile import write_output
 from drp_tui.store.engine import Store
-from tests.conftest import DEMO_NOW
+from tests.conftest import DEMO_NOW, founded
 
 runner = CliRunner()
 HOSTILE_REFS = ['=HYPERLINK("http://x","y")', "+cmd|' /C calc'!A0", "@SUM(A1)", "-2+3"]
@@ -112,7 +112,7 @@ def test_a_missing_folder_is_bad_input_naming_the_option(on_demo: Store, tmp_pat
 def test_rejects_in_a_missing_folder_is_bad_input_and_nothing_is_imported(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "person_ref,surname,debt_ref,debt_type,balance,stage\nP1,K,D1,council_tax,x,summons\n"
@@ -138,7 +138,7 @@ def test_rejects_in_a_missing_folder_is_bad_input_and_nothing_is_imported(
 def test_an_existing_rejects_file_needs_force(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "person_ref,surname,debt_ref,debt_type,balance,stage\nP1,=1+1,D1,council_tax,x,summons\n"
@@ -241,7 +241,7 @@ def test_csv_text_is_the_one_writer(tmp_path: Path) -> None:
 def test_a_fifo_or_folder_to_import_is_refused_not_waited_on(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     pipe = tmp_path / "pipe.csv"
     os.mkfifo(pipe)
     for target in (pipe, tmp_path):

@@ -179,10 +179,11 @@ def test_headless_store_commands_never_load_textual(command: str, tmp_path: Path
 
 
 def test_sync_never_loads_textual(tmp_path: Path) -> None:
-    from tests.hubteam import allocate, team_hub
+    from tests.hubteam import allocate, desk, team_hub
 
     hub_file = tmp_path / "hub.sqlite"
     allocate(team_hub(str(hub_file)), 1, "asmith")
+    desk(tmp_path, "s").engine.dispose()  # DRP_STORE: a training desk, so DRP_OFFICER picks
     loaded = loaded_after(f"sync --hub {hub_file} --json", tmp_path, DRP_OFFICER="asmith")
     assert "sqlalchemy" in loaded
     assert "textual" not in loaded

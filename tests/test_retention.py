@@ -19,6 +19,7 @@ from drp_tui.domain.errors import NotPermitted, PolicyError
 from drp_tui.domain.retention import periods_on
 from drp_tui.services import audit
 from drp_tui.services.casework import Actor
+from drp_tui.services.identity import set_store_kind
 from drp_tui.services.importer import import_cases, read_mapping
 from drp_tui.services.policy import PolicyBook, data_dir, load_policy
 from drp_tui.services.retention import apply_retention
@@ -56,6 +57,7 @@ def store(tmp_path: Path, policy: PolicyBook) -> Store:
         at=DEMO_NOW,
     )
     assert imported.committed
+    set_store_kind(made, "training")  # the CLI test picks the officer and pins the clock
     return made
 
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
 from drp_tui.store.engine import Store
-from tests.conftest import DEMO_NOW
+from tests.conftest import DEMO_NOW, founded
 
 runner = CliRunner()
 HEADER = "person_ref,surname,debt_ref,debt_type,balance,stage\n"
@@ -69,7 +69,7 @@ def test_a_utf8_file_named_windows_1252_is_not_stored_as_mojibake(
 ) -> None:
     """`--encoding windows-1252` on a UTF-8 file: every byte is valid Windows-1252, so
     `Zoë` is stored as `ZoÃ«` and `O’Brien` as `Oâ€™Brien`, exit 0, no word."""
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     path = tmp_path / "utf8.csv"
     path.write_text(
         HEADER + "P1,Zoë,D1,council_tax,10.00,summons\nP2,O’Brien,D2,council_tax,10.00,summons\n",

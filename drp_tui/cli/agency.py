@@ -27,7 +27,7 @@ def return_debt(
     from sqlmodel import col
 
     from drp_tui.domain.errors import InputError
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.placements import return_placement
     from drp_tui.services.store import store_for
     from drp_tui.services.writeoffs import find_debt
@@ -35,6 +35,7 @@ def return_debt(
 
     settings = load_settings()
     store = store_for(settings)
+    acting = resolve(settings, store, command="drp agency")
     with store.read() as session:
         found = find_debt(session, debt)
         chosen = session.execute(
@@ -45,10 +46,10 @@ def return_debt(
         debt_id, agency_id, name = found.id, chosen.id, chosen.name
     return_placement(
         store,
-        Actor(settings.officer or "system", clock=settings.current_time),
+        acting.actor(),
         debt_id=debt_id,
         agency_id=agency_id,
-        returned_on=day(on, "--on", settings.current_date()),
+        returned_on=day(on, "--on", acting.today()),
         reason=reason,
     )
     output.console().print(
@@ -64,7 +65,7 @@ def recall_debt(
 ) -> None:
     """Take a debt back from the agency it is with (a vulnerability found, a complaint, to
     place it elsewhere): the placement closes and the debt is the council's to work again."""
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.placements import recall_placement
     from drp_tui.services.store import store_for
     from drp_tui.services.writeoffs import find_debt
@@ -72,13 +73,14 @@ def recall_debt(
 
     settings = load_settings()
     store = store_for(settings)
+    acting = resolve(settings, store, command="drp agency")
     with store.read() as session:
         debt_id = find_debt(session, debt).id
     placement = recall_placement(
         store,
-        Actor(settings.officer or "system", clock=settings.current_time),
+        acting.actor(),
         debt_id=debt_id,
-        recalled_on=day(on, "--on", settings.current_date()),
+        recalled_on=day(on, "--on", acting.today()),
         reason=reason,
     )
     with store.read() as session:

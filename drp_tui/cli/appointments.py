@@ -29,18 +29,17 @@ Id = Annotated[str, typer.Argument(metavar="ID", help="As 'drp appointment list'
 
 
 def _context() -> tuple[Store, PolicyBook, Actor, ZoneInfo]:
-    from drp_tui.domain.errors import InputError
     from drp_tui.domain.policy import in_force
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
+    store = store_for(settings)
+    acting = resolve(settings, store, command="drp appointment")
     policy = policy_for(settings)
-    zone = ZoneInfo(in_force(policy.office_hours, settings.current_date()).timezone)
-    return store_for(settings), policy, Actor(settings.officer, clock=settings.current_time), zone
+    zone = ZoneInfo(in_force(policy.office_hours, acting.today()).timezone)
+    return store, policy, acting.actor(), zone
 
 
 def _json(a: Appointment, reference: str, zone: ZoneInfo) -> dict[str, object]:

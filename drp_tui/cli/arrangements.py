@@ -20,19 +20,16 @@ def check(
 ) -> None:
     """Compare what was due with what was paid (allowing the policy's tolerance): mark
     arrangements breached or completed and promises kept or broken, and rescore the cases."""
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.monitoring import check_arrangements
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    when = day(on, "--on", settings.current_date())
-    result = check_arrangements(
-        store_for(settings),
-        policy_for(settings),
-        Actor(settings.officer or "system", clock=settings.current_time),
-        when,
-    )
+    store = store_for(settings)
+    acting = resolve(settings, store, duty="batch", command="drp arrangements check")
+    when = day(on, "--on", acting.today())
+    result = check_arrangements(store, policy_for(settings), acting.actor(), when)
     if as_json:
         output.print_json(
             {

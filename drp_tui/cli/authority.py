@@ -82,13 +82,12 @@ def add(
     from drp_tui.domain.dates import parse_date
     from drp_tui.domain.errors import InputError
     from drp_tui.services.authority import case_id_for, record_authority
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to the officer recording the authority")
     store = store_for(settings, hub)
+    acting = resolve(settings, store, command="drp authority")
     reference = case.strip().upper()
     case_id = case_id_for(store, reference)
     last_day = None if until is None else parse_date(until, "--until")
@@ -101,7 +100,7 @@ def add(
     try:
         found = record_authority(
             store,
-            Actor(settings.officer, clock=settings.current_time),
+            acting.actor(),
             case_id=case_id,
             name=name,
             relationship=relationship,
@@ -123,13 +122,14 @@ def add(
 def list_authorities(case: CaseRef, hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """The third parties the case's debtor has authorised, and whether each is in force today."""
     from drp_tui.services.authority import case_id_for, for_case
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
 
     settings = load_settings()
     store = store_for(settings, hub)
+    today = resolve(settings, store, command="drp authority list").today()
     reference = case.strip().upper()
     found = for_case(store, case_id_for(store, reference))
-    today = settings.current_date()
     if as_json:
         output.print_json(
             {"case": reference, "authorities": [_json(reference, a, today) for a in found]}
@@ -164,17 +164,16 @@ def end(
     """End an authority now: no call may stand on it from then on."""
     from drp_tui.domain.errors import InputError
     from drp_tui.services.authority import end_authority
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to the officer ending the authority")
     store = store_for(settings, hub)
+    acting = resolve(settings, store, command="drp authority")
     try:
         ended = end_authority(
             store,
-            Actor(settings.officer, clock=settings.current_time),
+            acting.actor(),
             authority_id=authority_id,
             reason=reason,
         )

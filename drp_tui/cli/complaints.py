@@ -27,16 +27,14 @@ app = typer.Typer(
 
 
 def _context() -> tuple[Store, PolicyBook, Actor]:
-    from drp_tui.domain.errors import InputError
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
-    actor = Actor(settings.officer, clock=settings.current_time)
-    return store_for(settings), policy_for(settings), actor
+    store = store_for(settings)
+    acting = resolve(settings, store, command="drp complaint")
+    return store, policy_for(settings), acting.actor()
 
 
 def _as_json(c: Complaint, reference: str) -> dict[str, object]:

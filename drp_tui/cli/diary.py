@@ -10,7 +10,6 @@ from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, day
-from drp_tui.domain.errors import InputError
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -29,16 +28,16 @@ def diary(
     vulnerability reviews, Breathing Space ending and disputes awaiting an answer, in the
     order to work them. Open a case from the workstation's diary (d) to call it."""
     from drp_tui.services.diary import diary as read_diary
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
-    when = day(on, "--on", settings.current_date())
     store = store_for(settings)
-    who = officer or settings.officer
-    entries = read_diary(store, policy_for(settings), settings.officer, who, when)
+    acting = resolve(settings, store, command="drp diary")
+    when = day(on, "--on", acting.today())
+    who = officer or acting.officer_id
+    entries = read_diary(store, policy_for(settings), acting.officer_id, who, when)
 
     def row(e: DiaryEntry) -> dict[str, object]:
         return {

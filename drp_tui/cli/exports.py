@@ -23,17 +23,18 @@ Force = Annotated[bool, typer.Option("--force", help="Replace the --out file if 
 
 def _export(kind: str, since: str | None, fmt: str, out: Path | None, force: bool) -> None:
     from drp_tui.services.exports import export_rows, render
+    from drp_tui.services.identity import resolve
     from drp_tui.services.outfile import check_output, kept_files, write_output
     from drp_tui.services.store import store_for
 
     settings = load_settings()
+    store = store_for(settings)
+    acting = resolve(settings, store, duty="batch", command=f"drp export {kind}")
     kept = kept_files(settings.store_path)
     if out is not None:
         check_output(out, option="--out", force=force, kept=kept)  # before any work
     rows = export_rows(
-        store_for(settings),
-        kind,
-        None if since is None else day(since, "--since", settings.current_date()),
+        store, kind, None if since is None else day(since, "--since", acting.today())
     )
     text = render(rows, choose(fmt, ("csv", "json"), "--format"))
     if out is None:

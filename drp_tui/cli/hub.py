@@ -157,16 +157,17 @@ def sync(
     Exit 0 done, 1 done with conflicts flagged for a supervisor, 2 bad usage, 3 hub
     unreachable or refusing (the outbox is kept)."""
     from drp_tui.services import privacy
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
     from drp_tui.sync.hub import connect, hub_url
     from drp_tui.sync.protocol import RETRY_DELAYS_S, retrying
     from drp_tui.sync.protocol import sync as run_sync
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "say whose desk this is (set DRP_OFFICER)")
     address = hub_url(hub_address(hub, settings))
     store = store_for(settings)
+    team_hub = retrying(partial(connect, address), RETRY_DELAYS_S)
+    officer = resolve(settings, store, command="drp sync", directory=team_hub.as_store())
     show_progress = not as_json and sys.stderr.isatty()
     with Progress(
         TextColumn("{task.description}"),
@@ -186,14 +187,14 @@ def sync(
 
         result = run_sync(
             store,
-            retrying(partial(connect, address), RETRY_DELAYS_S),
-            settings.officer,
-            clock=settings.current_time,
+            team_hub,
+            officer.officer_id,
+            clock=officer.clock,
             dry_run=dry_run,
             progress=progress,
         )
     if not dry_run:  # people on no case of this desk's officer leave it (issue 20)
-        privacy.after_sync(store, settings.officer, settings.current_time())
+        privacy.after_sync(store, officer.officer_id, officer.clock())
     if as_json:
         output.print_json(result.as_json())
     elif dry_run:
@@ -210,9 +211,9 @@ def sync(
     if result.refused:
         raise typer.Exit(
             fail(
-                f"the hub refused {result.refused} items from {settings.officer}'s desk (work "
-                "on cases never allocated to them, or sent without the event that explains "
-                "it); they stay in this desk's outbox. Ask a supervisor (drp hub status)",
+                f"the hub refused {result.refused} items from {officer.officer_id}'s desk "
+                "(work on cases never allocated to them, or sent without the event that "
+                "explains it); they stay in this desk's outbox. Ask a supervisor (drp hub status)",
                 EXIT_HUB,
             )
         )

@@ -83,6 +83,7 @@ def cases(
 ) -> None:
     """Import a case extract: every row is checked first; a file with any rejected row writes
     nothing (exit 1) and the rejects are listed by line, column and reason."""
+    from drp_tui.services.identity import resolve
     from drp_tui.services.importer import import_cases, read_mapping, write_rejects
     from drp_tui.services.outfile import check_output, kept_files
     from drp_tui.services.policy import policy_for
@@ -96,17 +97,14 @@ def cases(
     stages_of = {t.id: t.stages for t in policy.recovery.debt_types}
     chosen = read_mapping(mapping, stages_of, encoding)
     store = store_for(settings, hub)
-    if hub is not None:
-        from drp_tui.services.officers import require_supervisor
-
-        require_supervisor(store, settings.officer, "drp import cases --hub")
+    acting = resolve(settings, store, duty="batch", command="drp import cases")
     with progress_reporter(quiet) as progress:
         result = import_cases(
             store,
             file,
             chosen,
             stages_of,
-            officer_id=settings.officer or "system",
+            officer_id=acting.officer_id,
             at=now(),
             dry_run=dry_run,
             progress=progress,
@@ -192,16 +190,17 @@ def payments(
     """Reconcile an enforcement agent's or collection agency's remittance against the debts
     placed with it: matched and overpaid lines are recorded as payments, unmatched lines are
     listed. A line that cannot be read rejects the file (exit 1) and records nothing."""
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.remittance import import_remittance
     from drp_tui.services.remittance_once import lines_named
     from drp_tui.services.store import store_for
 
     allowed = [] if allow_repeat is None else lines_named(allow_repeat)
     settings = load_settings()
+    store = store_for(settings)
     result = import_remittance(
-        store_for(settings),
-        Actor(settings.officer or "system", clock=settings.current_time),
+        store,
+        resolve(settings, store, duty="batch", command="drp import payments").actor(),
         file,
         agency,
         dry_run=dry_run,

@@ -15,6 +15,7 @@ from drp_tui.domain.letters import CHANNELS
 from drp_tui.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from drp_tui.domain.permissions import Duty
     from drp_tui.services.casework import Actor
     from drp_tui.services.letters import Library
     from drp_tui.services.policy import PolicyBook
@@ -35,18 +36,18 @@ def _library(settings: Settings, policy: PolicyBook) -> Library:
     return load_library(templates_dir(settings.templates_dir), policy.holds.kinds)
 
 
-def _context() -> tuple[Settings, Store, PolicyBook, Library, Actor]:
-    from drp_tui.domain.errors import InputError
-    from drp_tui.services.casework import Actor
+def _context(
+    command: str, duty: Duty = "desk"
+) -> tuple[Settings, Store, PolicyBook, Library, Actor]:
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
+    store = store_for(settings)
+    acting = resolve(settings, store, duty=duty, command=command)
     policy = policy_for(settings)
-    actor = Actor(settings.officer, clock=settings.current_time)
-    return settings, store_for(settings), policy, _library(settings, policy), actor
+    return settings, store, policy, _library(settings, policy), acting.actor()
 
 
 @app.command("templates")
@@ -97,7 +98,7 @@ def render(
     from drp_tui.services.letters import prepare
     from drp_tui.services.outfile import kept_files, write_bytes, write_output
 
-    _, store, policy, library, actor = _context()
+    _, store, policy, library, actor = _context("drp letter render")
     prepared = prepare(
         store, policy, library, actor,
         case_reference=case, template_id=template, channel=choose(channel, CHANNELS, "--channel"),
@@ -134,7 +135,7 @@ def send(
     from drp_tui.services.letters import prepare
     from drp_tui.services.letters import send as send_prepared
 
-    settings, store, policy, library, actor = _context()
+    settings, store, policy, library, actor = _context("drp letter send")
     how = choose(channel, CHANNELS, "--channel")
     prepared = prepare(
         store, policy, library, actor, case_reference=case, template_id=template, channel=how
@@ -155,7 +156,7 @@ def batch(
     to upload to GOV.UK Notify), each marked printed."""
     from drp_tui.services.letter_batch import print_run
 
-    _, store, _, library, actor = _context()
+    _, store, _, library, actor = _context("drp letters batch", "batch")
     written = print_run(store, library, actor, out)
     if as_json:
         output.print_json({"folder": str(out), "letters": [str(p) for p in written]})

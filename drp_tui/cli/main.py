@@ -84,14 +84,17 @@ def root(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
-    """drp — the council debt recovery workstation. With no command: open the officer's
-    workstation (set DRP_OFFICER), or try it with 'drp demo'."""
+    """drp — the council debt recovery workstation. With no command: open the workstation as
+    the officer mapped to your login, or try it with 'drp demo'."""
     if ctx.invoked_subcommand is not None:
         return
     settings = load_settings()
-    if not settings.officer:
+    if not settings.officer and not settings.store_path.exists():
         print(ctx.get_help())
-        print("\nTo open the workstation set DRP_OFFICER (and DRP_STORE), or try 'drp demo'.")
+        print(
+            "\nNo store here yet: a supervisor makes one ('drp officer add ID --role "
+            "supervisor'), or try 'drp demo'."
+        )
         return
     launch(settings)
 
@@ -101,11 +104,15 @@ def desk_app(settings: Settings) -> DrpApp:
     queue is read in a second process (drp_tui.read_ahead) while this one loads the rest: the
     services, the ORM and Textual (imported only here: headless commands never load it)."""
     from drp_tui.read_ahead import QueueReadAhead
+    from drp_tui.services.login import mapped_officer_id, os_login
     from drp_tui.services.policy import policy_for
     from drp_tui.services.queue import officer_queue
     from drp_tui.services.store import store_for
 
-    store, policy, officer = store_for(settings), policy_for(settings), settings.officer or ""
+    store, policy = store_for(settings), policy_for(settings)
+    # Whose queue to read ahead; open_workstation then decides who may act (services/identity)
+    # and a queue read for anyone else is never shown.
+    officer = settings.officer or mapped_officer_id(store, os_login()) or ""
     read_ahead = QueueReadAhead.start(
         store, lambda: officer_queue(store, policy, officer, settings.current_time())
     )

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from drp_tui.cli import output
 from drp_tui.cli.params import JsonFlag, OnHubOption
-from drp_tui.domain.writeoff import ROLES
+from drp_tui.domain.permissions import OFFICER_ROLES
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
@@ -25,7 +25,22 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 NameOption = Annotated[str | None, typer.Option("--name", help="Full name, e.g. 'Alex Smith'.")]
-RoleOption = Annotated[str | None, typer.Option("--role", help=" | ".join(ROLES))]
+RoleOption = Annotated[
+    str | None,
+    typer.Option(
+        "--role",
+        help=" | ".join(OFFICER_ROLES)
+        + " (service: the nightly jobs' login, e.g. drp-batch; no desk, no approvals)",
+    ),
+]
+LoginOption = Annotated[
+    str | None,
+    typer.Option(
+        "--login",
+        help="The operating-system login drp acts for as this officer (default for the first "
+        "supervisor of a store: the login creating it).",
+    ),
+]
 TeamOption = Annotated[str | None, typer.Option("--team", help="Team name, e.g. Recovery.")]
 SkillsOption = Annotated[
     str | None,
@@ -38,14 +53,20 @@ SkillsOption = Annotated[
 TargetOption = Annotated[int | None, typer.Option("--target", help="Daily call target.")]
 
 
-def _context(hub: str | None) -> tuple[Store, Actor]:
-    from drp_tui.services.casework import Actor
+def _context(
+    hub: str | None, command: str, new_id: str | None = None, login: str | None = None
+) -> tuple[Store, Actor, str | None]:
+    """The store, the supervisor acting (or, in an empty store, its founder) and the login."""
+    from drp_tui.services import identity
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    return store_for(settings, hub), Actor(
-        settings.officer or "system", clock=settings.current_time
-    )
+    store = store_for(settings, hub)
+    if new_id is not None and identity.is_empty(store):
+        actor, login = identity.founder(settings, store, new_id, login)
+        return store, actor, login
+    found = identity.resolve(settings, store, duty="supervise", command=command)
+    return store, found.actor(), login
 
 
 def _details(
@@ -55,6 +76,7 @@ def _details(
     skills: str | None,
     target: int | None,
     active: bool | None = None,
+    login: str | None = None,
 ) -> OfficerDetails:
     from drp_tui.services.officers import OfficerDetails
 
@@ -65,6 +87,7 @@ def _details(
         skills=None if skills is None else tuple(skills.split(",")),
         daily_call_target=target,
         active=active,
+        login=login,
     )
 
 
@@ -78,6 +101,7 @@ def _as_json(member: TeamMember) -> dict[str, object]:
         "skills": list(o.skills),
         "daily_call_target": o.daily_call_target,
         "active": o.active,
+        "login": o.login,
         "open_cases": member.open_cases,
     }
 
@@ -90,15 +114,18 @@ def add(
     team: TeamOption = None,
     skills: SkillsOption = None,
     target: TargetOption = None,
+    login: LoginOption = None,
     hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Add an officer (supervisors; the first officer in a new store or hub must be a
-    supervisor, and may be added by anyone)."""
+    supervisor, and is mapped to the login adding them)."""
     from drp_tui.services.officers import TeamMember, add_officer
 
-    store, actor = _context(hub)
-    officer = add_officer(store, actor, officer_id, _details(name, role, team, skills, target))
+    store, actor, login = _context(hub, "drp officer add", officer_id, login)
+    officer = add_officer(
+        store, actor, officer_id, _details(name, role, team, skills, target, login=login)
+    )
     if hub is not None:  # their desk's own login role on the hub (issue 19)
         from drp_tui.sync.hub import connect, hub_url
         from drp_tui.sync.roles import ensure_login_role
@@ -130,16 +157,17 @@ def update(
             show_default=False,
         ),
     ] = None,
+    login: LoginOption = None,
     hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Change an officer's name, role, team, skills, target or whether they are active
-    (supervisors)."""
+    """Change an officer's name, role, team, skills, target, login or whether they are
+    active (supervisors)."""
     from drp_tui.services.officers import update_officer
 
-    store, actor = _context(hub)
+    store, actor, _ = _context(hub, "drp officer update")
     member = update_officer(
-        store, actor, officer_id, _details(name, role, team, skills, target, active)
+        store, actor, officer_id, _details(name, role, team, skills, target, active, login)
     )
     if as_json:
         output.print_json(_as_json(member))
@@ -162,8 +190,9 @@ def list_command(
 ) -> None:
     """The team, with each officer's open cases."""
     from drp_tui.services.officers import team as team_members
+    from drp_tui.services.store import store_for
 
-    store, _ = _context(hub)
+    store = store_for(load_settings(), hub)
     members = team_members(store, team_name=team, everyone=everyone)
     if as_json:
         output.print_json({"officers": [_as_json(m) for m in members]})

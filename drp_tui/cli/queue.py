@@ -16,8 +16,10 @@ from drp_tui.domain.queue import STRATEGIES
 from drp_tui.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from drp_tui.domain.permissions import Duty
     from drp_tui.services.allocation import AllocationPlan
     from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import Identity
     from drp_tui.services.policy import PolicyBook
     from drp_tui.store.engine import Store
 
@@ -36,20 +38,18 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Show the plan; change n
 
 
 def _context(
-    command: str | None = None, hub: str | None = None
-) -> tuple[Settings, Store, PolicyBook, Actor]:
-    """Settings, the store to work on (the team hub's, with --hub), policy and who acts."""
-    from drp_tui.services.casework import Actor
-    from drp_tui.services.officers import require_supervisor
+    command: str, hub: str | None = None, duty: Duty = "supervise"
+) -> tuple[Settings, Store, PolicyBook, Identity]:
+    """Settings, the store to work on (the team hub's, with --hub), policy and who acts (one
+    with the duty the command needs)."""
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
     store = store_for(settings, hub)
-    if command is not None:
-        require_supervisor(store, settings.officer, command)
-    actor = Actor(settings.officer or "system", clock=settings.current_time)
-    return settings, store, policy_for(settings), actor
+    acting = resolve(settings, store, duty=duty, command=command)
+    return settings, store, policy_for(settings), acting
 
 
 def _give_back(store: Store, actor: Actor, as_json: bool) -> list[dict[str, object]]:
@@ -122,7 +122,8 @@ def allocate(
     from drp_tui.services.allocation import allocate_cases
     from drp_tui.services.queue import rescore
 
-    _, store, policy, actor = _context("drp queue allocate", hub)
+    _, store, policy, acting = _context("drp queue allocate", hub)
+    actor = acting.actor()
     returned = [] if dry_run else _give_back(store, actor, as_json)
     if rescore_first:
         rescore(store, policy, actor.now())
@@ -159,7 +160,8 @@ def rebalance(
     from drp_tui.services.allocation import rebalance_absent
 
     back = None if until is None else parse_date(until, "--until")
-    _, store, policy, actor = _context("drp queue rebalance", hub)
+    _, store, policy, acting = _context("drp queue rebalance", hub)
+    actor = acting.actor()
     returned = [] if dry_run else _give_back(store, actor, as_json)
     plan = rebalance_absent(
         store,
@@ -183,14 +185,14 @@ def move(
     """Move one case to another officer (supervisors)."""
     from drp_tui.services.allocation import move_case
 
-    _, store, _, actor = _context("drp queue move", hub)
-    move_case(store, actor, reference=case, to_officer=to, reason=reason)
+    _, store, _, acting = _context("drp queue move", hub)
+    move_case(store, acting.actor(), reference=case, to_officer=to, reason=reason)
     output.console().print(f"[green]moved[/green] {escape(f'{case.upper()} to {to}')}")
 
 
 @app.command("show")
 def show(
-    officer: Annotated[str | None, typer.Option(help="Whose queue (default: DRP_OFFICER).")] = None,
+    officer: Annotated[str | None, typer.Option(help="Whose queue (default: yours).")] = None,
     callable_only: Annotated[
         bool, typer.Option("--callable", help="Only cases that may be called now.")
     ] = False,
@@ -206,14 +208,14 @@ def show(
     from drp_tui.services.officers import require_officer
     from drp_tui.services.queue import officer_queue
 
-    settings, store, policy, actor = _context()
-    who = officer or settings.officer
-    if not who:
-        raise InputError("--officer", "say whose queue (or set DRP_OFFICER)")
     if limit < 1:
         raise InputError("--limit", "must be at least 1 (--all shows every case)")
-    require_officer(store, who, "--officer" if officer else "DRP_OFFICER")
-    entries = officer_queue(store, policy, who, actor.now(), only_callable=callable_only)
+    _, store, policy, acting = _context("drp queue show", duty="desk")
+    who = (officer or acting.officer_id).strip().lower()
+    if who != acting.officer_id:
+        acting.require("supervise", "another officer's queue (drp queue show --officer)")
+    require_officer(store, who, "--officer")
+    entries = officer_queue(store, policy, who, acting.clock(), only_callable=callable_only)
     shown = entries if show_all else entries[:limit]
     if as_json:
         output.print_json(
@@ -269,8 +271,8 @@ def orphans_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """Open cases nobody will work: no active officer, or a next action long overdue."""
     from drp_tui.services.allocation import orphans
 
-    _, store, policy, actor = _context(hub=hub)
-    found = orphans(store, policy, actor.now())
+    _, store, policy, acting = _context("drp queue orphans", hub, duty="batch")
+    found = orphans(store, policy, acting.clock())
     if as_json:
         output.print_json(
             {
@@ -295,9 +297,9 @@ def rescore_command(hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     the day they are back."""
     from drp_tui.services.queue import rescore
 
-    _, store, policy, actor = _context("drp queue rescore --hub" if hub else None, hub)
-    returned = _give_back(store, actor, as_json)
-    count = rescore(store, policy, actor.now())
+    _, store, policy, acting = _context("drp queue rescore", hub, duty="batch")
+    returned = _give_back(store, acting.actor(), as_json)
+    count = rescore(store, policy, acting.clock())
     if as_json:
         output.print_json({"rescored": count, "returned": returned})
         return

@@ -27,18 +27,15 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="List what is due; chang
 def apply(dry_run: DryRun = False, as_json: JsonFlag = False) -> None:
     """Remove what closed cases have kept past their retention period, by record type
     (supervisors). The event log is kept: its chain stays verifiable."""
-    from drp_tui.services.casework import Actor
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.retention import apply_retention
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    result = apply_retention(
-        store_for(settings),
-        policy_for(settings),
-        Actor(settings.officer or "", clock=settings.current_time),
-        dry_run=dry_run,
-    )
+    store = store_for(settings)
+    acting = resolve(settings, store, duty="supervise", command="drp retention apply")
+    result = apply_retention(store, policy_for(settings), acting.actor(), dry_run=dry_run)
     if as_json:
         output.print_json(result.as_json())
         return
@@ -72,22 +69,23 @@ def sar(
 ) -> None:
     """A subject access export: everything this store holds about a person, as JSON
     (supervisors). The export is recorded in the audit trail."""
-    from drp_tui.services.casework import Actor
-    from drp_tui.services.outfile import check_output, write_output
+    from drp_tui.services.identity import resolve
+    from drp_tui.services.outfile import check_output, kept_files, write_output
     from drp_tui.services.sar import subject_access
     from drp_tui.services.store import store_for
 
-    if out is not None:
-        check_output(out, option="--out", force=force)  # before any work
     settings = load_settings()
-    export = subject_access(
-        store_for(settings), Actor(settings.officer or "", clock=settings.current_time), person_ref
-    )
+    store = store_for(settings)
+    acting = resolve(settings, store, duty="supervise", command="drp sar")
+    kept = kept_files(store.path)
+    if out is not None:
+        check_output(out, option="--out", force=force, kept=kept)  # before any work
+    export = subject_access(store, acting.actor(), person_ref)
     text = json.dumps(export, indent=2, ensure_ascii=False) + "\n"
     if out is None:
         sys.stdout.write(text)
         return
-    write_output(out, text, option="--out", force=force)
+    write_output(out, text, option="--out", force=force, kept=kept)
     items = {k: len(v) for k, v in export.items() if isinstance(v, list)}
     if as_json:
         output.print_json({"out": str(out), "person": export["person"]["id"], "items": items})

@@ -15,6 +15,7 @@ from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
     from drp_tui.services.reports import OfficerFigures
+    from drp_tui.store.engine import Store
 
 app = typer.Typer(help="Management information, computed from the event log.", no_args_is_help=True)
 FORMATS = ("table", "csv", "json")
@@ -79,10 +80,21 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+def _acting(command: str) -> Store:
+    """The store, once the officer running a report may read the whole team's work."""
+    from drp_tui.services.identity import resolve
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    store = store_for(settings)
+    resolve(settings, store, duty="batch", command=command)
+    return store
+
+
 def _period(
     on: str | None, start: str | None, end: str | None, default_days: int
 ) -> tuple[date, date]:
-    today = load_settings().current_date()
+    today = load_settings().current_date()  # a pinned clock is refused by _acting
     if on is not None:
         single = day(on, "--date", today)
         return single, single
@@ -95,11 +107,10 @@ def _period(
     return first, last
 
 
-def _performance(title: str, first: date, last: date, fmt: str) -> None:
+def _performance(title: str, first: date, last: date, fmt: str, store: Store) -> None:
     from drp_tui.services.reports import performance
-    from drp_tui.services.store import store_for
 
-    report = performance(store_for(load_settings()), first, last)
+    report = performance(store, first, last)
     rows = _rows(report.officers) + _rows(report.teams) + _rows([report.total])
     _emit(
         f"{title} {first:%d %b %Y}" + ("" if first == last else f" to {last:%d %b %Y}"),
@@ -116,8 +127,9 @@ def daily(
 ) -> None:
     """One day per officer and team: calls against target, right-party contacts and rate,
     promises (value, kept rate), arrangements, cash collected, time on the phone."""
+    store = _acting("drp report daily")
     first, last = _period(on, None, None, 1)
-    _performance("Daily performance", first, last, fmt)
+    _performance("Daily performance", first, last, fmt, store)
 
 
 @app.command("officers")
@@ -127,8 +139,9 @@ def officers(
     fmt: Format = "table",
 ) -> None:
     """The same figures over a period (default the last 30 days)."""
+    store = _acting("drp report officers")
     first, last = _period(None, start, end, 30)
-    _performance("Officer performance", first, last, fmt)
+    _performance("Officer performance", first, last, fmt, store)
 
 
 @app.command("agencies")
@@ -139,8 +152,8 @@ def agencies(
 ) -> None:
     """Enforcement agents' and collection agencies' placements, collections and returns."""
     from drp_tui.services.reports import agencies as agency_figures
-    from drp_tui.services.store import store_for
 
+    store = _acting("drp report agencies")
     first, last = _period(None, start, end, 30)
     rows = [
         {
@@ -152,7 +165,7 @@ def agencies(
             "returned": a.returned,
             "collection_rate": None if a.collection_rate is None else round(a.collection_rate, 3),
         }
-        for a in agency_figures(store_for(load_settings()), first, last)
+        for a in agency_figures(store, first, last)
     ]
     _emit(
         f"Agency performance {first:%d %b %Y} to {last:%d %b %Y}",
@@ -171,8 +184,8 @@ def complaints(
     """Complaints by stage that reached it in the period (default the last 30 days): still
     open, overdue today, answered, answered by the reply due, upheld."""
     from drp_tui.services.complaints import complaint_figures
-    from drp_tui.services.store import store_for
 
+    store = _acting("drp report complaints")
     first, last = _period(None, start, end, 30)
     today = load_settings().current_date()
     rows = [
@@ -185,7 +198,7 @@ def complaints(
             "on_time": f.answered_on_time,
             "upheld": f.upheld,
         }
-        for f in complaint_figures(store_for(load_settings()), first, last, today)
+        for f in complaint_figures(store, first, last, today)
     ]
     _emit(
         f"Complaints {first:%d %b %Y} to {last:%d %b %Y}",

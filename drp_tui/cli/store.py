@@ -19,6 +19,35 @@ audit_app = typer.Typer(
 )
 
 
+@db_app.command("init")
+def init(
+    training: Annotated[
+        bool,
+        typer.Option(
+            "--training",
+            help="A training store: DRP_OFFICER may pick who you are, DRP_TODAY/DRP_NOW may "
+            "pin the clock. Never put real debtors in one.",
+        ),
+    ] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Make a new store (DRP_STORE): a working store, or with --training one to practise on.
+    A store's kind is set when it is made; 'drp demo' makes demo stores."""
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.identity import TRAINING, WORKING, set_store_kind
+    from drp_tui.store.engine import open_store
+
+    path = load_settings().store_path
+    if path.exists():
+        raise InputError("DRP_STORE", f"{path} already exists: give the new store a new path")
+    kind = TRAINING if training else WORKING
+    set_store_kind(open_store(path), kind)
+    if as_json:
+        output.print_json({"store": str(path), "kind": kind})
+        return
+    output.console().print(f"[green]made[/green] a {kind} store — {escape(str(path))}")
+
+
 @db_app.command("upgrade")
 def upgrade(as_json: JsonFlag = False) -> None:
     """Create the store, or bring its schema up to date (drp also does this on first use)."""

@@ -23,20 +23,15 @@ app = typer.Typer(
 )
 
 
-def _context() -> tuple[Store, PolicyBook, Actor]:
-    from drp_tui.domain.errors import InputError
-    from drp_tui.services.casework import Actor
+def _context(command: str) -> tuple[Store, PolicyBook, Actor]:
+    from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    if not settings.officer:
-        raise InputError("DRP_OFFICER", "set DRP_OFFICER to your officer id")
-    return (
-        store_for(settings),
-        policy_for(settings),
-        Actor(settings.officer, clock=settings.current_time),
-    )
+    store = store_for(settings)
+    acting = resolve(settings, store, command=command)
+    return store, policy_for(settings), acting.actor()
 
 
 @app.command("request")
@@ -63,7 +58,7 @@ def request(
     from drp_tui.services.writeoffs import request_writeoff
 
     given = _pairs(evidence or [])
-    store, policy, actor = _context()
+    store, policy, actor = _context("drp writeoff request")
     made = request_writeoff(
         store,
         policy,
@@ -96,7 +91,7 @@ def _pairs(items: list[str]) -> dict[str, str]:
 def _decide(request_id: str, approve: bool, reason: str) -> None:
     from drp_tui.services.writeoffs import decide_writeoff
 
-    store, policy, actor = _context()
+    store, policy, actor = _context("drp writeoff approve" if approve else "drp writeoff refuse")
     done = decide_writeoff(
         store, policy, actor, request_id=request_id, approve=approve, reason=reason
     )
@@ -130,10 +125,14 @@ def list_command(
     as_json: JsonFlag = False,
 ) -> None:
     """Write-off requests, oldest first."""
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
     from drp_tui.services.writeoffs import list_writeoffs
 
-    rows = list_writeoffs(store_for(load_settings()), status)
+    settings = load_settings()
+    store = store_for(settings)
+    resolve(settings, store, command="drp writeoff list")
+    rows = list_writeoffs(store, status)
     if as_json:
         output.print_json(
             {

@@ -82,9 +82,12 @@ def clear_for_demo(path: Path, *, remove: bool = True) -> None:
 def mark_demo(store: Store) -> None:
     """Record in the store that it is a demo (before building, so a build cut short can
     still be replaced)."""
+    from drp_tui.services.identity import DEMO, set_store_kind
+
     with store.writer.connect() as connection:
         connection.exec_driver_sql(f"PRAGMA application_id = {DEMO_APPLICATION_ID}")
         connection.commit()
+    set_store_kind(store, DEMO)
 
 
 # The generator (Faker, the importer, the services and the ORM) is loaded only to build: a

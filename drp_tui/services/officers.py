@@ -2,8 +2,9 @@
 
 Supervisors keep the team, usually on the team hub (`--hub`) so every desk learns of a change at
 its next sync. A new store or hub has nobody in it: its first officer must be a supervisor or
-above (to add the rest) and may be added by anyone. After that only a supervisor or above may
-add or change officers, never giving a role above their own, and every change is an event.
+above (to add the rest) and is mapped to the login that adds them (services/identity). After
+that only a supervisor or above may add or change officers, never giving a role above their
+own, and every change is an event.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError, NotPermitted
-from drp_tui.domain.writeoff import ROLES, role_rank
+from drp_tui.domain.permissions import OFFICER_ROLES
+from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.casework import Actor
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -36,6 +38,7 @@ class OfficerDetails:
     skills: tuple[str, ...] | None = None
     daily_call_target: int | None = None
     active: bool | None = None
+    login: str | None = None  # the operating-system login drp acts for (services/identity)
 
     def changes(self) -> dict[str, Any]:
         return {
@@ -113,6 +116,7 @@ def add_officer(store: Store, actor: Actor, officer_id: str, details: OfficerDet
             )
         role = wanted.get("role", "officer")
         _may_give(session, actor, role, first_allowed=True)
+        _login_free(session, wanted.get("login"), login)
         officer = Officer(id=login, **{**wanted, "role": role})
         session.add(officer)
         append_event(
@@ -142,8 +146,13 @@ def update_officer(
         acting = _may_give(session, actor, wanted.get("role", officer.role), first_allowed=False)
         if role_rank(officer.role) > role_rank(acting.role):
             raise NotPermitted(f"{acting.name} ({acting.role}) cannot change a {officer.role}")
-        if login == acting.id and (wanted.get("active") is False or "role" in wanted):
-            raise NotPermitted("ask another supervisor to change your own role or deactivate you")
+        if login == acting.id and (
+            wanted.get("active") is False or "role" in wanted or "login" in wanted
+        ):
+            raise NotPermitted(
+                "ask another supervisor to change your own role or login, or deactivate you"
+            )
+        _login_free(session, wanted.get("login"), login)
         before = {name: getattr(officer, name) for name in wanted}
         for name, value in wanted.items():
             setattr(officer, name, list(value) if name == "skills" else value)
@@ -169,13 +178,19 @@ def _checked(details: OfficerDetails) -> dict[str, Any]:
             raise InputError("--name", "cannot be empty")
     if "role" in wanted:
         role = wanted["role"].strip().lower()
-        if role not in ROLES:
-            raise InputError("--role", f"{wanted['role']!r} is not one of {', '.join(ROLES)}")
+        if role not in OFFICER_ROLES:
+            raise InputError(
+                "--role", f"{wanted['role']!r} is not one of {', '.join(OFFICER_ROLES)}"
+            )
         wanted["role"] = role
     if "team" in wanted:
         wanted["team"] = wanted["team"].strip()
     if "skills" in wanted:
         wanted["skills"] = sorted({s.strip().lower() for s in wanted["skills"] if s.strip()})
+    if "login" in wanted:
+        wanted["login"] = wanted["login"].strip().lower()
+        if not LOGIN.fullmatch(wanted["login"]):
+            raise InputError("--login", f"{details.login!r} is not a login (e.g. asmith)")
     target = wanted.get("daily_call_target")
     if target is not None and not 1 <= target <= MAX_DAILY_CALLS:
         raise InputError("--target", f"must be between 1 and {MAX_DAILY_CALLS} calls a day")
@@ -195,12 +210,21 @@ def _may_give(session: Session, actor: Actor, role: str, *, first_allowed: bool)
         return Officer(id=actor.officer_id, name=actor.officer_id, role=role)
     acting = session.get(Officer, actor.officer_id)
     if acting is None or role_rank(acting.role) < role_rank("supervisor"):
-        raise NotPermitted(
-            "only a supervisor or above may add or change officers: set DRP_OFFICER to yours"
-        )
+        raise NotPermitted("only a supervisor or above may add or change officers")
     if role_rank(role) > role_rank(acting.role):
         raise NotPermitted(f"{acting.name} ({acting.role}) cannot make someone a {role}")
     return acting
+
+
+def _login_free(session: Session, login: str | None, officer_id: str) -> None:
+    """A login maps to one officer only."""
+    if login is None:
+        return
+    holder = session.execute(
+        select(col(Officer.id)).where(col(Officer.login) == login, col(Officer.id) != officer_id)
+    ).scalar_one_or_none()
+    if holder is not None:
+        raise InputError("--login", f"{login} is already the login of {holder}")
 
 
 def _shown(values: dict[str, Any]) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from drp_tui.domain.affordability import (
 from drp_tui.domain.apply_order import policy_order
 from drp_tui.domain.calls import CALL_ACTIONS, call_refusal, outcome_refusal
 from drp_tui.domain.diary import DiaryEntry
-from drp_tui.domain.errors import InputError
 from drp_tui.domain.money import ZERO
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.domain.writeoff import WriteOffReasons, role_rank
@@ -427,23 +426,17 @@ class Workstation:
 
 
 def open_workstation(settings: Settings, store: Store | None = None) -> Workstation:
-    """The officer's workstation on the configured store (or on `store`, already opened)."""
-    if not settings.officer:
-        raise InputError(
-            "DRP_OFFICER",
-            "set DRP_OFFICER to your officer id to open the "
-            "workstation (or run 'drp demo' to try it)",
-        )
+    """The officer's workstation on the configured store (or on `store`, already opened), as
+    the officer mapped to this login (services/identity)."""
+    from drp_tui.services.identity import resolve
+
     store = store or store_for(settings)
-    with store.read() as session:
-        officer = session.get(Officer, settings.officer)
-    if officer is None:
-        raise InputError("DRP_OFFICER", f"{settings.officer!r} is not an officer in {store.path}")
+    acting = resolve(settings, store, duty="desk", command="the workstation")
     return Workstation(
         store,
         policy_for(settings),
-        officer,
-        settings.current_time,
+        acting.officer,
+        acting.clock,
         guidelines_for(settings, None),
         settings.templates_dir,
         settings.smtp_url,

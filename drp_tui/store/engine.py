@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0008_appointments"
+SCHEMA_REVISION = "0009_officer_login"
 BUSY_TIMEOUT_MS = 10_000
 
 

@@ -42,6 +42,17 @@ class Officer(SQLModel, table=True):
     skills: list[str] = Field(default_factory=list, sa_type=JsonText)
     active: bool = True
     daily_call_target: int = 60
+    login: str | None = Field(
+        default=None, index=True, unique=True, description="the operating-system login drp acts for"
+    )
+
+
+class StoreKind(SQLModel, table=True):
+    """Which kind of store this is: working (real debtors), training or demo. Only on a
+    training or demo store may DRP_OFFICER pick an identity or DRP_TODAY/DRP_NOW pin the clock."""
+
+    id: int = Field(default=1, primary_key=True)
+    kind: str = "working"
 
 
 class Person(SQLModel, table=True):
