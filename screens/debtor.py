@@ -24,10 +24,6 @@ from drp_tui.services.calls import CallInfo, Outcome
 from drp_tui.services.caseview import CaseView
 from drp_tui.services.casework import Refused
 from drp_tui.services.workstation import Workstation
-from screens.actions import (
-    WriteOffAsk,
-    WriteOffModal,
-)
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.debtor_actions import CaseActions
@@ -43,7 +39,7 @@ from screens.debtor_view import (
     vulnerability_content,
 )
 from screens.idv import IdvChoice, IdvModal
-from screens.jobs import RunsJobs
+from screens.jobs import RunsJobs, after_jobs
 from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
 
@@ -105,6 +101,7 @@ class DebtorScreen(RunsJobs, CaseActions):
             self.workstation.clock() if self.call is None else self.call.opened_at
         )
         self.recorded = False
+        self.pending.actions.clear()  # keys that waited for the last case's writes
         self.then: str | None = "next"  # where to go once the outcome is saved
         self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
 
@@ -265,6 +262,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         ]
         self.query_one("#routes", Static).update(routes_content(view, shown, closed))
 
+    @after_jobs
     def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
         if self.view is None:
             return
@@ -290,6 +288,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         self._refused(Refused(message))
         return True
 
+    @after_jobs
     def action_affordability(self) -> None:
         if self.view is None or self._refused_up_front("affordability"):
             return
@@ -302,6 +301,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         if surplus is not None:
             self.action_arrangement(surplus)
 
+    @after_jobs
     def action_arrangement(self, surplus: Decimal | None = None) -> None:
         if self.view is None or not self.view.debts:
             return
@@ -366,6 +366,7 @@ class DebtorScreen(RunsJobs, CaseActions):
 
         self.write(job, saved, what)
 
+    @after_jobs
     def action_promise(self) -> None:
         if self.view is None or self._refused_up_front("promise"):
             return
@@ -374,43 +375,6 @@ class DebtorScreen(RunsJobs, CaseActions):
     def record_refusal(self, view: CaseView, action: str, message: str) -> None:
         job = partial(self.workstation.refuse, view, action, message)
         self.change(job, "the record of the refused attempt")
-
-    def action_writeoff(self) -> None:
-        if self.view is None or not self.view.debts:
-            return
-        debts = [
-            d
-            for d in self.view.debts
-            if (d.balance is None or d.balance > 0) and d.with_agency is None
-        ]
-        if not debts:
-            self.notify("No debt here to write off: each is paid or with an agency.")
-            return
-        self.app.push_screen(
-            WriteOffModal(
-                debts,
-                self.workstation.writeoff_reasons(),
-                self.view.verified,
-                self.workstation.writeoff_unmet_record,
-            ),
-            self._writeoff,
-        )
-
-    def _writeoff(self, ask: WriteOffAsk | None) -> None:
-        if ask is not None:
-            job = partial(
-                self.workstation.request_writeoff,
-                ask.debt_reference,
-                ask.reason_code,
-                ask.amount,
-                ask.note,
-                ask.evidence,
-            )
-            self.change(
-                job,
-                "the write-off request",
-                "Write-off requested; a supervisor or manager will decide.",
-            )
 
     def _refused(self, refused: Refused) -> None:
         self.notify(
@@ -466,6 +430,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         then, self.then = self.then, "next"
         self.finish(then)
 
+    @after_jobs
     def action_idv(self) -> None:
         offered = IdvModal(
             self.workstation.authorities(self.case_id),

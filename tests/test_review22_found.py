@@ -20,10 +20,6 @@ from tests.test_tui_jobs import dialog_text, store_locked, until_a_write_waits
 from tests.tui import app_for, open_first_case, settle
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22, open: a key straight after ID&V is judged before the ID&V save is in",
-)
 def test_a_promise_keyed_straight_after_id_and_v_is_not_refused_as_no_id_and_v(
     demo_store: Store, tmp_path: Path
 ) -> None:
