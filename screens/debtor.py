@@ -103,6 +103,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         self.recorded = False
         self.pending.actions.clear()  # keys that waited for the last case's writes
         self.then: str | None = "next"  # where to go once the outcome is saved
+        self.saving = False  # the outcome is being saved: leaving waits for it
         self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
 
     def showing(self) -> Hashable:
@@ -393,8 +394,11 @@ class DebtorScreen(RunsJobs, CaseActions):
         self.leave("next")
 
     def leave(self, then: str | None) -> None:
-        """Leave the call, then go `then`: "next" case, None (the queue) or "quit"."""
-        if self.recorded:
+        """Leave the call, then go `then`: "next" case, None (the queue) or "quit". While
+        the outcome is saving, that is where its save goes on to."""
+        if self.saving:
+            self.then = then
+        elif self.recorded:
             self.finish(then)
         elif self.call is not None:
             call_id = self.call.id
@@ -420,13 +424,21 @@ class DebtorScreen(RunsJobs, CaseActions):
         elif self.call is not None:
             call_id = self.call.id
             job = partial(self.workstation.record_outcome, call_id, outcome)
-            self.write(job, partial(self.outcome_saved, call_id), "the outcome of the call")
+            self.saving = True
+            self.write(
+                job, partial(self.outcome_saved, call_id), "the outcome of the call", self._unsaved
+            )
+
+    def _unsaved(self) -> None:
+        """The outcome was not saved (the officer is told): the call stays open, here."""
+        self.saving = False
+        self.then = "next"
 
     def outcome_saved(self, call_id: str, _: object = None) -> None:
         """The call's outcome is in the store: on to the next case (or where asked)."""
         if self.call is None or call_id != self.call.id:
             return
-        self.recorded = True
+        self.recorded, self.saving = True, False
         then, self.then = self.then, "next"
         self.finish(then)
 

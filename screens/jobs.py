@@ -52,9 +52,11 @@ class WriteDone(Message, bubble=False):
 
 
 class WriteFailed(Message, bubble=False):
-    def __init__(self, error: Exception, what: str) -> None:
+    def __init__(
+        self, error: Exception, what: str, failed: Callable[[], None] | None = None
+    ) -> None:
         super().__init__()
-        self.error, self.what = error, what
+        self.error, self.what, self.failed = error, what, failed
 
 
 class Writer:
@@ -73,8 +75,9 @@ class Writer:
         work: Callable[[], T],
         then: Callable[[T], None] | None,
         what: str,
+        failed: Callable[[], None] | None = None,
     ) -> None:
-        task = asyncio.create_task(self._run(screen, work, then, what))
+        task = asyncio.create_task(self._run(screen, work, then, what, failed))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
@@ -84,13 +87,14 @@ class Writer:
         work: Callable[[], T],
         then: Callable[[T], None] | None,
         what: str,
+        failed: Callable[[], None] | None,
     ) -> None:
         async with self.turn:
             try:
                 result = await asyncio.get_running_loop().run_in_executor(None, work)
             except Exception as error:
                 app = self.app()
-                if not screen.post_message(WriteFailed(error, what)) and app is not None:
+                if not screen.post_message(WriteFailed(error, what, failed)) and app is not None:
                     report_failure(app, error, what)  # the screen has closed
                 return
             screen.post_message(WriteDone(result, then))  # also says the write is done
@@ -204,13 +208,18 @@ class RunsJobs(ShowsFailures):
         )
 
     def write(
-        self, work: Callable[[], T], then: Callable[[T], None] | None = None, what: str = ""
+        self,
+        work: Callable[[], T],
+        then: Callable[[T], None] | None = None,
+        what: str = "",
+        failed: Callable[[], None] | None = None,
     ) -> None:
         """`work` (one transaction) after the writes before it; `then` on the UI thread with
-        its result; a failure is reported whatever happens to this screen meanwhile."""
+        its result; a failure is reported whatever happens to this screen meanwhile (and
+        `failed` called, if this screen is still there)."""
         assert isinstance(self, Screen)
         self.pending.writes += 1
-        writer(self.app).submit(self, work, then, what or "your change")
+        writer(self.app).submit(self, work, then, what or "your change", failed)
 
     def jobs_failed(self) -> None:
         """A write or read failed (the officer is told): what waited for it is dropped."""
@@ -235,6 +244,8 @@ class RunsJobs(ShowsFailures):
         assert isinstance(self, Screen)
         self.pending.writes -= 1
         self.jobs_failed()
+        if message.failed is not None:
+            message.failed()
         report_failure(self.app, message.error, message.what)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:

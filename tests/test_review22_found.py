@@ -236,9 +236,6 @@ def test_a_write_off_is_not_approved_by_one_typed_character(
     assert approved.exit_code == 2, approved.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Ctrl+Q while the outcome saves does not quit (issue 22, open)"
-)
 def test_ctrl_q_while_the_outcome_is_saving_quits_and_opens_no_other_call(
     demo_store: Store, tmp_path: Path
 ) -> None:
