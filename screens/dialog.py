@@ -10,6 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
+from textual.widget import Widget
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -66,6 +67,13 @@ class Dialog(ModalScreen[ResultT]):
     def say(self, problem: str) -> None:
         """Show what to fix under the form, as written (it may quote what was typed)."""
         self.query_one("#message", Static).update(problem_text(problem))
+
+
+def last_field(screen: Screen[Any], field: Widget) -> bool:
+    """Whether `field` is the last text field the officer can reach on `screen` (Enter there
+    submits the form; Enter in another moves on to the next field)."""
+    fields = [widget for widget in screen.focus_chain if isinstance(widget, Input)]
+    return bool(fields) and fields[-1] is field
 
 
 def buttons(confirm: str) -> ComposeResult:

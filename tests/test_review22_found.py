@@ -57,9 +57,6 @@ def test_a_promise_keyed_straight_after_id_and_v_is_not_refused_as_no_id_and_v(
     assert "action.refused" not in kinds, kinds
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Enter in a form's last field does not submit it yet (issue 22, open)"
-)
 def test_enter_in_the_outcome_forms_last_field_saves_it(demo_store: Store, tmp_path: Path) -> None:
     """Issue 22: "Enter in a dialog's last field submits it". tmux: `o`, choose an outcome,
     Tab to Notes, type, Enter: nothing happens (the promise form `p` is the same modal; the
