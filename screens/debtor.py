@@ -89,6 +89,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         super().__init__()
         self.workstation = workstation
         self.restyle = False  # the app's theme changed while this screen was put away
+        self.affordability: AffordabilityScreen | None = None
         self._begin(case_id, reason, view)
 
     def _begin(self, case_id: str, reason: str, view: CaseView | None) -> None:
@@ -293,10 +294,14 @@ class DebtorScreen(RunsJobs, CaseActions):
     def action_affordability(self) -> None:
         if self.view is None or self._refused_up_front("affordability"):
             return
-        self.app.push_screen(
-            AffordabilityScreen(self.workstation, self.case_id, self.view.debts),
-            self._use_surplus,
-        )
+        call_id = None if self.call is None else self.call.id
+        if self.affordability is None:  # built once, kept: see AffordabilityScreen
+            self.affordability = AffordabilityScreen(
+                self.workstation, self.case_id, self.view.debts, call_id
+            )
+            self.app.install_screen(self.affordability, f"affordability-{id(self)}")
+        self.affordability.begin(self.case_id, call_id, self.view.debts)
+        self.app.push_screen(self.affordability, self._use_surplus)
 
     def _use_surplus(self, surplus: Decimal | None) -> None:
         if surplus is not None:

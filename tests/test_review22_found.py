@@ -102,10 +102,6 @@ def test_rebalance_does_not_hand_cases_to_an_officer_who_is_away(
     assert given.get("akhan", 0) == 0, given
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the affordability form is not kept when the officer leaves it (issue 22, open)",
-)
 def test_quitting_from_the_affordability_form_and_going_back_keeps_the_figures_typed(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -142,9 +138,6 @@ def test_quitting_from_the_affordability_form_and_going_back_keeps_the_figures_t
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a statement whose save failed after Esc is not kept (issue 22, open)"
-)
 def test_a_statement_whose_save_failed_after_esc_can_be_had_back(
     demo_store: Store, tmp_path: Path
 ) -> None:
