@@ -195,8 +195,9 @@ def show(
         bool, typer.Option("--callable", help="Only cases that may be called now.")
     ] = False,
     limit: Annotated[
-        int, typer.Option(help="At most this many rows (the first, by priority).")
-    ] = 50,
+        int | None,
+        typer.Option(help="At most this many rows, the first by priority (default 50)."),
+    ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Every case in the queue.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -210,6 +211,10 @@ def show(
     who = officer or settings.officer
     if not who:
         raise InputError("--officer", "say whose queue (or set DRP_OFFICER)")
+    if show_all and limit is not None:
+        raise InputError("--all", "not with --limit (--all shows every case, --limit the first N)")
+    if limit is None:
+        limit = 50
     if limit < 1:
         raise InputError("--limit", "must be at least 1 (--all shows every case)")
     require_officer(store, who, "--officer" if officer else "DRP_OFFICER")
