@@ -3,7 +3,7 @@ the priority / non-priority split and guideline checks updating as the officer t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any, ClassVar
@@ -90,6 +90,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.loaded = False  # whether the latest statement has been read
         self.blank: dict[str, Any] = {}
         self.restyle = False  # the app's theme changed while this form was put away
+        self.saving: set[Hashable] = set()  # the saves asked for and not yet done
 
     def begin(self, case_id: str, call_id: str | None, debts: Sequence[DebtLine]) -> None:
         """Open the form for a call: as left, if it is the call it was last open on (the
@@ -383,14 +384,24 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self, request: AssessmentRequest, result: Affordability, offer: CouncilOffer, use: bool
     ) -> None:
         """Saved by the job runner (never cancelled, a failure always shown), the statement
-        assessed again there with the function these figures came from."""
+        assessed again there with the function these figures came from. The same statement
+        asked again while it is saving (Ctrl+S pressed three times) is one save, one word."""
+        asked = (request.case_id, repr(request.statement), use)
+        if asked in self.saving:
+            return
+        self.saving.add(asked)
         job = partial(self.workstation.save_assessment, request)
-        then = partial(self._saved, self.saved, offer.amount if use else None)
-        self.write(job, then, "the affordability statement")
+        then = partial(self._saved, asked, self.saved, offer.amount if use else None)
+        self.write(job, then, "the affordability statement", partial(self.saving.discard, asked))
 
     def _saved(
-        self, before: SavedStatement | None, use: Decimal | None, saved: SavedStatement
+        self,
+        asked: Hashable,
+        before: SavedStatement | None,
+        use: Decimal | None,
+        saved: SavedStatement,
     ) -> None:
+        self.saving.discard(asked)
         self.show_saved(saved)
         if use is not None and self.app.screen is self:
             self.dismiss(use)

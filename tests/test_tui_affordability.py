@@ -404,3 +404,37 @@ def test_the_form_is_built_once_and_a_draft_is_kept_only_for_its_call(
             assert app.focused is form.query_one("#income__earnings", Input)
 
     asyncio.run(run())
+
+
+def test_ctrl_s_pressed_three_times_saves_once_and_says_so_once(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 22: Ctrl+S pressed three times while the first save waits for the store said
+    "Assessment saved." three times. One statement, one save, one message."""
+    from tests.test_tui_jobs import store_locked, until_a_write_waits
+
+    said: list[str] = []
+    before = int(one(demo_store, "SELECT count(*) FROM assessment")[0])
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        notify = app.notify
+
+        def heard(message: str, **kwargs: Any) -> None:
+            said.append(message)
+            notify(message, **kwargs)
+
+        app.notify = heard  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_calculator(pilot)
+            await fill(pilot, form, **STATEMENT)
+            with store_locked(demo_store):
+                await pilot.press("ctrl+s")
+                await until_a_write_waits(pilot)
+                await pilot.press("ctrl+s", "ctrl+s")
+                await pilot.pause()
+            await settle(pilot)
+
+    asyncio.run(run())
+    assert [m for m in said if "saved" in m.lower()] == ["Assessment saved."], said
+    assert int(one(demo_store, "SELECT count(*) FROM assessment")[0]) == before + 1
