@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
 from textual.widget import Widget
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted, PolicyError
@@ -67,6 +67,14 @@ class Dialog(ModalScreen[ResultT]):
     def say(self, problem: str) -> None:
         """Show what to fix under the form, as written (it may quote what was typed)."""
         self.query_one("#message", Static).update(problem_text(problem))
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def field_changed(self) -> None:
+        """What was said to fix was about the form as it was: it goes once a field changes
+        (the next Save says again whatever is still wrong)."""
+        for message in self.query("#message").results(Static):
+            message.update("")
 
 
 def last_field(screen: Screen[Any], field: Widget) -> bool:

@@ -91,6 +91,11 @@ class OutcomeModal(ModalScreen[Outcome | None]):
             self.query_one(f"#row-{key}").display = key in needs
         self.query_one("#error", Static).update("")
 
+    @on(Input.Changed)
+    def field_changed(self) -> None:
+        """The error said was about the form as it was: it goes once a field changes."""
+        self.query_one("#error", Static).update("")
+
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         """Enter: on to the next field; in the last one (Notes), save."""
