@@ -33,6 +33,7 @@ from screens.debtor_view import (
     header_content,
     history_text,
     holds_content,
+    more_keys_content,
     person_content,
     routes_content,
     script_content,
@@ -141,6 +142,7 @@ class DebtorScreen(RunsJobs, CaseActions):
                 yield Static("", id="vulnerability")
                 yield Static("", id="script")
                 yield Static("", id="routes")
+        yield Static("", id="more-keys")  # the keys the footer has no room for, and ◆
         yield KeysFooter(show_command_palette=False)  # 80 columns: F1 help names Ctrl+P
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -164,6 +166,12 @@ class DebtorScreen(RunsJobs, CaseActions):
             self.dismiss(then)
         else:
             self.leaving = (then,)
+
+    def on_resize(self) -> None:
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        keys = {b.id: keymap.get(b.id, b.key) for b in self.BINDINGS if isinstance(b, Binding)}
+        line = more_keys_content({k: v for k, v in keys.items() if k}, self.size.width - 2)
+        self.query_one("#more-keys", Static).update(line)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)

@@ -1,0 +1,112 @@
+"""Small things an officer notices (issue 22): the debtor footer names the keys that work
+there and what ◆ means; the focused field is plainly marked; a history line opens in full;
+an error line goes once the field it is about is changed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from drp_tui.store.engine import Store
+from screens.dialog import PromptModal
+from screens.outcome import OutcomeModal
+from tests.tui import app_for, open_first_case, pass_idv, settle
+
+
+def test_an_outcome_error_line_goes_once_the_field_is_changed(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """A promise saved with no amount says what is missing; typing the amount clears the
+    line (it stayed, describing a form that was no longer so)."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press("p")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, OutcomeModal)
+            await pilot.click("#save")
+            await pilot.pause()
+            error = form.query_one("#error", Static)
+            assert str(error.render()).strip(), "no error shown for a promise with no amount"
+            form.query_one("#amount", Input).focus()
+            await pilot.press("5")
+            await pilot.pause()
+            assert str(error.render()).strip() == ""
+
+    asyncio.run(run())
+
+
+def test_a_dialogs_error_line_goes_once_the_field_is_changed(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """The note dialog: Save with nothing typed says "Write something first."; typing
+    clears it."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pilot.press("t")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, PromptModal)
+            await pilot.press("enter")
+            await pilot.pause()
+            message = dialog.query_one("#message", Static)
+            assert "Write something first" in str(message.render())
+            await pilot.press("x")
+            await pilot.pause()
+            assert str(message.render()).strip() == ""
+
+    asyncio.run(run())
+
+
+def test_the_debtor_screen_names_its_other_keys_and_what_the_diamond_means(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 22: p t m e w n worked on the debtor screen but were named nowhere on it, and
+    nothing said what ◆ means. One line above the footer names them, whole, at 120 and 80
+    columns."""
+    from tests.tui import text_of
+
+    for size in ((120, 40), (80, 24)):
+
+        async def run(size: tuple[int, int] = size) -> None:
+            app = app_for(demo_store, tmp_path)
+            async with app.run_test(size=size) as pilot:
+                screen = await open_first_case(pilot)
+                line = text_of(screen, "#more-keys")
+                for key in ("p Promise", "t Note", "m ", "e Refer", "w Write-off", "n Next"):
+                    assert key in line, (size, line)
+                assert "◆ vulnerab" in line, (size, line)
+                assert len(line.rstrip()) <= size[0] - 2, (size, line)
+
+        asyncio.run(run())
+
+
+def test_the_focused_field_stands_out(demo_store: Store, tmp_path: Path) -> None:
+    """Issue 22: in the affordability form the focused field differed from the others by
+    one grey step of background. It is now plainly another colour."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            focused = app.screen.query_one("#income__earnings", Input)
+            other = app.screen.query_one("#income__benefits", Input)
+            assert app.focused is focused
+            _, lit = focused.background_colors
+            _, plain = other.background_colors
+            distance = sum(abs(a - b) for a, b in zip(lit.rgb, plain.rgb, strict=True))
+            assert distance > 90, (lit, plain)
+
+    asyncio.run(run())
