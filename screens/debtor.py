@@ -9,11 +9,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
@@ -31,7 +30,6 @@ from screens.debtor_view import (
     DEBT_COLUMNS,
     debt_cells,
     header_content,
-    history_text,
     holds_content,
     more_keys_content,
     person_content,
@@ -39,6 +37,7 @@ from screens.debtor_view import (
     script_content,
     vulnerability_content,
 )
+from screens.history import HistoryBox, HistoryLineDialog
 from screens.idv import IdvChoice, IdvModal
 from screens.jobs import RunsJobs, after_jobs
 from screens.outcome import OutcomeModal
@@ -133,10 +132,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield DataTable(id="debts", cursor_type="row")
-                # Read-only lines, not a DataTable: filling a table on every case was a
-                # third of the time from Enter to the case on screen.
-                with ScrollableContainer(id="history"):
-                    yield Static("", id="history-lines")
+                yield HistoryBox(id="history")  # Enter on a line shows it whole
             with VerticalScroll(id="right"):
                 yield Static("", id="person")
                 yield Static("", id="vulnerability")
@@ -254,12 +250,11 @@ class DebtorScreen(RunsJobs, CaseActions):
             table.add_row(*debt_cells(debt, shown), key=debt.id)
 
     def _history(self, view: CaseView) -> None:
-        lines = history_text(view)
-        history = self.query_one("#history-lines", Static)
-        history.update(lines)
-        # As wide as its longest line, so a long detail scrolls into view (Tab, then →).
-        history.styles.width = max(cell_len(line) for line in lines.plain.splitlines())
-        self.query_one("#history", ScrollableContainer).scroll_home(animate=False)
+        self.query_one("#history", HistoryBox).show(view)
+
+    @on(HistoryBox.Open)
+    def history_line(self, message: HistoryBox.Open) -> None:
+        self.app.push_screen(HistoryLineDialog(message.line))
 
     def _script(self, view: CaseView) -> None:
         self.query_one("#script", Static).update(script_content(view))

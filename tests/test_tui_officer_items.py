@@ -110,3 +110,37 @@ def test_the_focused_field_stands_out(demo_store: Store, tmp_path: Path) -> None
             assert distance > 90, (lit, plain)
 
     asyncio.run(run())
+
+
+def test_enter_on_a_history_line_shows_it_whole_at_80_columns(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 22: the history's detail column is cut at about 23 characters at 120 columns
+    and gone at 80. Tab to the history, ↓ to a line, Enter: the line in full."""
+    from screens.history import HistoryLineDialog
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            screen = await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press(
+                "t", *"Spoke to her daughter, who says she is in hospital until", "enter"
+            )
+            await settle(pilot)
+            assert screen.view is not None
+            history = screen.view.history
+            longest = max(range(len(history)), key=lambda n: len(history[n].detail))
+            assert len(history[longest].detail) > 23
+            screen.query_one("#history").focus()
+            await pilot.press(*["down"] * longest, "enter")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, HistoryLineDialog)
+            detail = str(dialog.query_one("#history-detail", Static).render())
+            assert " ".join(detail.split()) == " ".join(history[longest].detail.split())
+            await pilot.press("enter")  # OK: back to the case
+            await settle(pilot)
+            assert app.screen is screen
+
+    asyncio.run(run())
