@@ -165,8 +165,10 @@ class DebtorScreen(RunsJobs, CaseActions):
 
     def on_resize(self) -> None:
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
-        keys = {b.id: keymap.get(b.id, b.key) for b in self.BINDINGS if isinstance(b, Binding)}
-        line = more_keys_content({k: v for k, v in keys.items() if k}, self.size.width - 2)
+        keys = {
+            b.id: keymap.get(b.id, b.key) for b in self.BINDINGS if isinstance(b, Binding) and b.id
+        }
+        line = more_keys_content(keys, self.size.width - 2)
         self.query_one("#more-keys", Static).update(line)
 
     def on_mount(self) -> None:
