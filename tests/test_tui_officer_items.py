@@ -5,10 +5,14 @@ an error line goes once the field it is about is changed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
-from textual.widgets import Input, Static
+import pytest
+from textual.widgets import Input, Select, Static
 
+from drp_tui.services.queue import QueueEntry
+from drp_tui.services.workstation import Workstation
 from drp_tui.store.engine import Store
 from screens.dialog import PromptModal
 from screens.outcome import OutcomeModal
@@ -142,5 +146,53 @@ def test_enter_on_a_history_line_shows_it_whole_at_80_columns(
             await pilot.press("enter")  # OK: back to the case
             await settle(pilot)
             assert app.screen is screen
+
+    asyncio.run(run())
+
+
+def test_outcome_saved_then_next_case_reads_only_the_case_called(
+    demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: saving an outcome read the officer's whole queue again (10,000 cases scored
+    on a big store) before the next case opened. Only the case just called changed: it is
+    read again, the queue held is reordered, and the next callable case opens."""
+    from screens.debtor import DebtorScreen
+    from screens.queue import QueueScreen
+
+    asked: list[object] = []
+
+    queue = Workstation.queue
+
+    def counted(self: Workstation, case_ids: Sequence[str] | None = None) -> list[QueueEntry]:
+        asked.append(None if case_ids is None else list(case_ids))
+        return queue(self, case_ids)
+
+    monkeypatch.setattr(Workstation, "queue", counted)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_first_case(pilot)
+            called = screen.case_id
+            queue_screen = app.screen_stack[-2]
+            assert isinstance(queue_screen, QueueScreen)
+            before = [e.case_id for e in queue_screen.entries]
+            asked.clear()
+            await pass_idv(pilot)
+            await pilot.press("o")
+            await settle(pilot)
+            form = app.screen
+            assert isinstance(form, OutcomeModal)
+            form.query_one("#code", Select).value = "RPC"
+            await pilot.pause()
+            await pilot.click("#save")
+            await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)
+            assert app.screen.case_id != called
+            assert asked == [[called]], asked
+            after = [e.case_id for e in queue_screen.entries]
+            assert sorted(after) == sorted(before) or set(before) - set(after) == {called}
+            callable_now = [e.case_id for e in queue_screen.shown if e.callable_now]
+            assert app.screen.case_id == next(c for c in callable_now if c != called)
 
     asyncio.run(run())
