@@ -286,7 +286,7 @@ def officer_queue(
     now = local_time(policy, now)
     weights = in_force(policy.queue, now.date())
     # Everything is read for this officer's cases only: a team store holds a million.
-    mine, officer = " AND c.officer_id = ?", (officer_id,)
+    mine, officer = " AND c.officer_id = ?", cast(tuple[str, ...], (officer_id,))
     if case_ids is not None:
         if not case_ids:
             return []
