@@ -115,6 +115,10 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.recalculate()
         self.load_latest()
 
+    def showing(self) -> Hashable:
+        """The call the form is for: a read begun for another is dropped (RunsJobs)."""
+        return (self.case_id, self.call_id)
+
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         """Styled again only if the app's theme changed while put away (as DebtorScreen):
         restyling two hundred widgets was most of the time `a` took to show the form."""
@@ -391,17 +395,22 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
             return
         self.saving.add(asked)
         job = partial(self.workstation.save_assessment, request)
-        then = partial(self._saved, asked, self.saved, offer.amount if use else None)
+        amount = offer.amount if use else None
+        then = partial(self._saved, asked, self.showing(), self.saved, amount)
         self.write(job, then, "the affordability statement", partial(self.saving.discard, asked))
 
     def _saved(
         self,
         asked: Hashable,
+        shown: Hashable,
         before: SavedStatement | None,
         use: Decimal | None,
         saved: SavedStatement,
     ) -> None:
         self.saving.discard(asked)
+        if shown != self.showing():  # the form has been given another call since
+            self.notify("Assessment saved.")
+            return
         self.show_saved(saved)
         if use is not None and self.app.screen is self:
             self.dismiss(use)
