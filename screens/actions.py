@@ -165,6 +165,7 @@ class ReferralModal(Dialog[Referral | None]):
         )
 
     @on(Button.Pressed, "#confirm")
+    @on(Input.Submitted)  # Enter in its one field (why the referral is right)
     def confirmed(self) -> None:
         route = self.query_one("#route", Select)
         agency = self.query_one("#agency", Select)

@@ -3,12 +3,12 @@ the priority / non-priority split and guideline checks updating as the officer t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from decimal import Decimal
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -39,6 +39,7 @@ SECTIONS = (
     ("flexible_costs", "Flexible costs", FLEXIBLE_COSTS),
 )
 CREDITOR_ROWS = 3
+OPENING = {"household__adults": "1", "household__children": "0"}  # the rest start blank
 TITLE = "[b]Affordability[/b] (Standard Financial Statement, monthly)"
 PRIORITY_ROWS = 2
 FREQUENCY_LABELS = {
@@ -56,7 +57,12 @@ def label(category: str) -> str:
 
 
 class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
-    """Dismisses with the amount available for priority debts when the officer uses it."""
+    """Dismisses with the amount available for priority debts when the officer uses it.
+
+    Built once for the debtor screen and kept (`begin` gives it each call): opening it is
+    then a screen shown, not two hundred widgets built and styled; and what was typed on a
+    call is kept until the call ends, whatever closed the form (Esc, Ctrl+Q then Back, a
+    save that failed after the form closed)."""
 
     CSS_PATH = "affordability.tcss"
     AUTO_FOCUS = "#income__earnings"  # as it is composed: a key typed at once lands there
@@ -66,16 +72,60 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         Binding("escape", "back", "Back", id="affordability.back"),
     ]
 
-    def __init__(self, workstation: Workstation, case_id: str, debts: Sequence[DebtLine]) -> None:
+    def __init__(
+        self,
+        workstation: Workstation,
+        case_id: str,
+        debts: Sequence[DebtLine],
+        call_id: str | None = None,
+    ) -> None:
         super().__init__()
         self.workstation = workstation
         self.case_id = case_id
+        self.call_id = call_id  # the call the figures were typed on
         self.debts = debts  # the council's, on this case: its share depends on their types
         self.result: Affordability | None = None
         self.offer: CouncilOffer | None = None
         self.saved: SavedStatement | None = None  # the latest statement kept on the case
         self.loaded = False  # whether the latest statement has been read
         self.blank: dict[str, Any] = {}
+        self.restyle = False  # the app's theme changed while this form was put away
+        self.saving: set[Hashable] = set()  # the saves asked for and not yet done
+
+    def begin(self, case_id: str, call_id: str | None, debts: Sequence[DebtLine]) -> None:
+        """Open the form for a call: as left, if it is the call it was last open on (the
+        figures typed are a draft until saved or the call ends); else blank, then the case's
+        latest saved statement."""
+        self.debts = debts
+        if (case_id, call_id) == (self.case_id, self.call_id) or not self.is_mounted:
+            self.case_id, self.call_id = case_id, call_id
+            if self.is_mounted:
+                self.recalculate()  # the debts may have changed meanwhile
+            return
+        self.case_id, self.call_id = case_id, call_id
+        self.saved, self.loaded = None, False
+        with self.prevent(Input.Changed, Select.Changed):
+            for field in self.query(Input).results(Input):
+                field.value = OPENING.get(str(field.id), "")
+            for select in self.query(Select).results(Select):
+                select.value = "monthly"
+        self.query_one("#af-title", Static).update(TITLE)
+        self.query_one("#af-form", VerticalScroll).scroll_home(animate=False)
+        self.query_one("#income__earnings", Input).focus()
+        self.recalculate()
+        self.load_latest()
+
+    def showing(self) -> Hashable:
+        """The call the form is for: a read begun for another is dropped (RunsJobs)."""
+        return (self.case_id, self.call_id)
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """Styled again only if the app's theme changed while put away (as DebtorScreen):
+        restyling two hundred widgets was most of the time `a` took to show the form."""
+        event.refresh_styles, self.restyle = self.restyle, False
+
+    def _theme_changed(self, _: object) -> None:
+        self.restyle = True
 
     def compose(self) -> ComposeResult:
         yield Static(TITLE, id="af-title")
@@ -86,7 +136,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
                     with Horizontal(classes="line"):
                         yield Label(text)
                         yield FormInput(
-                            "1" if key == "adults" else "0", id=f"household__{key}", compact=True
+                            OPENING[f"household__{key}"], id=f"household__{key}", compact=True
                         )
                 for section, title, categories in SECTIONS:
                     yield Static(f"[b]{title}[/b]", classes="heading")
@@ -124,6 +174,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.recalculate()
         self.blank = self.statement()  # the form as it opens, to tell if anything was typed
         self.load_latest()
@@ -152,8 +203,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
             self.saved = saved
             self.notify(
                 f"There is a saved statement of {saved.created_at:%d %b %Y} by "
-                f"{saved.officer_id}; the figures typed here are kept (Esc, then a, to start "
-                "from it).",
+                f"{saved.officer_id}; the figures typed here are kept.",
                 severity="warning",
             )
             return
@@ -338,14 +388,29 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self, request: AssessmentRequest, result: Affordability, offer: CouncilOffer, use: bool
     ) -> None:
         """Saved by the job runner (never cancelled, a failure always shown), the statement
-        assessed again there with the function these figures came from."""
+        assessed again there with the function these figures came from. The same statement
+        asked again while it is saving (Ctrl+S pressed three times) is one save, one word."""
+        asked = (request.case_id, repr(request.statement), use)
+        if asked in self.saving:
+            return
+        self.saving.add(asked)
         job = partial(self.workstation.save_assessment, request)
-        then = partial(self._saved, self.saved, offer.amount if use else None)
-        self.write(job, then, "the affordability statement")
+        amount = offer.amount if use else None
+        then = partial(self._saved, asked, self.showing(), self.saved, amount)
+        self.write(job, then, "the affordability statement", partial(self.saving.discard, asked))
 
     def _saved(
-        self, before: SavedStatement | None, use: Decimal | None, saved: SavedStatement
+        self,
+        asked: Hashable,
+        shown: Hashable,
+        before: SavedStatement | None,
+        use: Decimal | None,
+        saved: SavedStatement,
     ) -> None:
+        self.saving.discard(asked)
+        if shown != self.showing():  # the form has been given another call since
+            self.notify("Assessment saved.")
+            return
         self.show_saved(saved)
         if use is not None and self.app.screen is self:
             self.dismiss(use)

@@ -24,6 +24,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import FREQUENCIES, Frequency, Schedule
 from drp_tui.services.arrangements import ArrangementPreview
 from drp_tui.services.caseview import DebtLine
+from screens.dialog import last_field
 from screens.text import LINE, caution, problem
 
 
@@ -217,6 +218,14 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         self.query_one("#order", Static).update(
             Content("Paid in order: " + " · ".join(parts)) if parts else problem("no debt chosen")
         )
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        """Enter: on to the next field; in the last one (Override), confirm."""
+        if last_field(self, event.input):
+            self.confirm()
+        else:
+            self.focus_next()
 
     @on(Button.Pressed, "#confirm")
     def confirm(self) -> None:

@@ -9,11 +9,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, ClassVar
 
-from rich.cells import cell_len
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, ScrollableContainer, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
@@ -24,10 +23,6 @@ from drp_tui.services.calls import CallInfo, Outcome
 from drp_tui.services.caseview import CaseView
 from drp_tui.services.casework import Refused
 from drp_tui.services.workstation import Workstation
-from screens.actions import (
-    WriteOffAsk,
-    WriteOffModal,
-)
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.debtor_actions import CaseActions
@@ -35,15 +30,16 @@ from screens.debtor_view import (
     DEBT_COLUMNS,
     debt_cells,
     header_content,
-    history_text,
     holds_content,
+    more_keys_content,
     person_content,
     routes_content,
     script_content,
     vulnerability_content,
 )
+from screens.history import HistoryBox, HistoryLineDialog
 from screens.idv import IdvChoice, IdvModal
-from screens.jobs import RunsJobs
+from screens.jobs import RunsJobs, after_jobs
 from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
 
@@ -94,6 +90,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         super().__init__()
         self.workstation = workstation
         self.restyle = False  # the app's theme changed while this screen was put away
+        self.affordability: AffordabilityScreen | None = None
         self._begin(case_id, reason, view)
 
     def _begin(self, case_id: str, reason: str, view: CaseView | None) -> None:
@@ -106,7 +103,9 @@ class DebtorScreen(RunsJobs, CaseActions):
             self.workstation.clock() if self.call is None else self.call.opened_at
         )
         self.recorded = False
+        self.pending.actions.clear()  # keys that waited for the last case's writes
         self.then: str | None = "next"  # where to go once the outcome is saved
+        self.saving = False  # the outcome is being saved: leaving waits for it
         self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
 
     def showing(self) -> Hashable:
@@ -134,15 +133,13 @@ class DebtorScreen(RunsJobs, CaseActions):
         with Horizontal(id="body"):
             with Vertical(id="left"):
                 yield DataTable(id="debts", cursor_type="row")
-                # Read-only lines, not a DataTable: filling a table on every case was a
-                # third of the time from Enter to the case on screen.
-                with ScrollableContainer(id="history"):
-                    yield Static("", id="history-lines")
+                yield HistoryBox(id="history")  # Enter on a line shows it whole
             with VerticalScroll(id="right"):
                 yield Static("", id="person")
                 yield Static("", id="vulnerability")
                 yield Static("", id="script")
                 yield Static("", id="routes")
+        yield Static("", id="more-keys")  # the keys the footer has no room for, and ◆
         yield KeysFooter(show_command_palette=False)  # 80 columns: F1 help names Ctrl+P
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
@@ -166,6 +163,14 @@ class DebtorScreen(RunsJobs, CaseActions):
             self.dismiss(then)
         else:
             self.leaving = (then,)
+
+    def on_resize(self) -> None:
+        keymap: dict[str, str] = getattr(self.app, "keymap", {})
+        keys = {
+            b.id: keymap.get(b.id, b.key) for b in self.BINDINGS if isinstance(b, Binding) and b.id
+        }
+        line = more_keys_content(keys, self.size.width - 2)
+        self.query_one("#more-keys", Static).update(line)
 
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -248,12 +253,11 @@ class DebtorScreen(RunsJobs, CaseActions):
             table.add_row(*debt_cells(debt, shown), key=debt.id)
 
     def _history(self, view: CaseView) -> None:
-        lines = history_text(view)
-        history = self.query_one("#history-lines", Static)
-        history.update(lines)
-        # As wide as its longest line, so a long detail scrolls into view (Tab, then →).
-        history.styles.width = max(cell_len(line) for line in lines.plain.splitlines())
-        self.query_one("#history", ScrollableContainer).scroll_home(animate=False)
+        self.query_one("#history", HistoryBox).show(view)
+
+    @on(HistoryBox.Open)
+    def history_line(self, message: HistoryBox.Open) -> None:
+        self.app.push_screen(HistoryLineDialog(message.line))
 
     def _script(self, view: CaseView) -> None:
         self.query_one("#script", Static).update(script_content(view))
@@ -266,6 +270,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         ]
         self.query_one("#routes", Static).update(routes_content(view, shown, closed))
 
+    @after_jobs
     def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
         if self.view is None:
             return
@@ -291,18 +296,24 @@ class DebtorScreen(RunsJobs, CaseActions):
         self._refused(Refused(message))
         return True
 
+    @after_jobs
     def action_affordability(self) -> None:
         if self.view is None or self._refused_up_front("affordability"):
             return
-        self.app.push_screen(
-            AffordabilityScreen(self.workstation, self.case_id, self.view.debts),
-            self._use_surplus,
-        )
+        call_id = None if self.call is None else self.call.id
+        if self.affordability is None:  # built once, kept: see AffordabilityScreen
+            self.affordability = AffordabilityScreen(
+                self.workstation, self.case_id, self.view.debts, call_id
+            )
+            self.app.install_screen(self.affordability, f"affordability-{id(self)}")
+        self.affordability.begin(self.case_id, call_id, self.view.debts)
+        self.app.push_screen(self.affordability, self._use_surplus)
 
     def _use_surplus(self, surplus: Decimal | None) -> None:
         if surplus is not None:
             self.action_arrangement(surplus)
 
+    @after_jobs
     def action_arrangement(self, surplus: Decimal | None = None) -> None:
         if self.view is None or not self.view.debts:
             return
@@ -367,6 +378,7 @@ class DebtorScreen(RunsJobs, CaseActions):
 
         self.write(job, saved, what)
 
+    @after_jobs
     def action_promise(self) -> None:
         if self.view is None or self._refused_up_front("promise"):
             return
@@ -375,43 +387,6 @@ class DebtorScreen(RunsJobs, CaseActions):
     def record_refusal(self, view: CaseView, action: str, message: str) -> None:
         job = partial(self.workstation.refuse, view, action, message)
         self.change(job, "the record of the refused attempt")
-
-    def action_writeoff(self) -> None:
-        if self.view is None or not self.view.debts:
-            return
-        debts = [
-            d
-            for d in self.view.debts
-            if (d.balance is None or d.balance > 0) and d.with_agency is None
-        ]
-        if not debts:
-            self.notify("No debt here to write off: each is paid or with an agency.")
-            return
-        self.app.push_screen(
-            WriteOffModal(
-                debts,
-                self.workstation.writeoff_reasons(),
-                self.view.verified,
-                self.workstation.writeoff_unmet_record,
-            ),
-            self._writeoff,
-        )
-
-    def _writeoff(self, ask: WriteOffAsk | None) -> None:
-        if ask is not None:
-            job = partial(
-                self.workstation.request_writeoff,
-                ask.debt_reference,
-                ask.reason_code,
-                ask.amount,
-                ask.note,
-                ask.evidence,
-            )
-            self.change(
-                job,
-                "the write-off request",
-                "Write-off requested; a supervisor or manager will decide.",
-            )
 
     def _refused(self, refused: Refused) -> None:
         self.notify(
@@ -430,8 +405,11 @@ class DebtorScreen(RunsJobs, CaseActions):
         self.leave("next")
 
     def leave(self, then: str | None) -> None:
-        """Leave the call, then go `then`: "next" case, None (the queue) or "quit"."""
-        if self.recorded:
+        """Leave the call, then go `then`: "next" case, None (the queue) or "quit". While
+        the outcome is saving, that is where its save goes on to."""
+        if self.saving:
+            self.then = then
+        elif self.recorded:
             self.finish(then)
         elif self.call is not None:
             call_id = self.call.id
@@ -457,16 +435,25 @@ class DebtorScreen(RunsJobs, CaseActions):
         elif self.call is not None:
             call_id = self.call.id
             job = partial(self.workstation.record_outcome, call_id, outcome)
-            self.write(job, partial(self.outcome_saved, call_id), "the outcome of the call")
+            self.saving = True
+            self.write(
+                job, partial(self.outcome_saved, call_id), "the outcome of the call", self._unsaved
+            )
+
+    def _unsaved(self) -> None:
+        """The outcome was not saved (the officer is told): the call stays open, here."""
+        self.saving = False
+        self.then = "next"
 
     def outcome_saved(self, call_id: str, _: object = None) -> None:
         """The call's outcome is in the store: on to the next case (or where asked)."""
         if self.call is None or call_id != self.call.id:
             return
-        self.recorded = True
+        self.recorded, self.saving = True, False
         then, self.then = self.then, "next"
         self.finish(then)
 
+    @after_jobs
     def action_idv(self) -> None:
         offered = IdvModal(
             self.workstation.authorities(self.case_id),

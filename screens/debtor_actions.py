@@ -1,6 +1,7 @@
 """The debtor screen's smaller actions, each a dialog then a write on the case: a note (t),
-a phone number marked (m), a debt referred to an agency (e), a third party's authority given
-by the debtor on this call (g), a letter or email from a template (l)."""
+a phone number marked (m), a debt referred to an agency (e), a write-off asked for (w), a
+third party's authority given by the debtor on this call (g), a letter or email from a template
+(l). Each is judged on the case as the screen's writes in flight leave it (`after_jobs`)."""
 
 from __future__ import annotations
 
@@ -21,10 +22,13 @@ from screens.actions import (
     PhoneModal,
     Referral,
     ReferralModal,
+    WriteOffAsk,
+    WriteOffModal,
     referral_routes,
 )
 from screens.authority import AuthorityModal
 from screens.dialog import PromptModal
+from screens.jobs import after_jobs
 from screens.letters import LetterChoice, LetterModal
 
 T = TypeVar("T")
@@ -52,6 +56,7 @@ class CaseActions(Screen[str | None]):
     def _refused(self, refused: Refused) -> None:
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
+    @after_jobs
     def action_authority(self) -> None:
         if self.view is None or self.call is None:
             return
@@ -72,6 +77,7 @@ class CaseActions(Screen[str | None]):
             said = f"recorded: {ask.name} may {', '.join(ask.scope)}"
             self.change(job, "the third party's authority", said)
 
+    @after_jobs
     def action_letter(self) -> None:
         """A letter or email from a template, previewed with the case's figures: only once
         the account is disclosed on this call (the preview shows it)."""
@@ -94,6 +100,7 @@ class CaseActions(Screen[str | None]):
             )
             self.change(job, "the letter", lambda said: f"{str(said)[:1].upper()}{str(said)[1:]}.")
 
+    @after_jobs
     def action_note(self) -> None:
         self.app.push_screen(
             PromptModal(
@@ -107,6 +114,7 @@ class CaseActions(Screen[str | None]):
         if text:
             self.change(partial(self.workstation.add_note, self.case_id, text), "the note")
 
+    @after_jobs
     def action_phone(self) -> None:
         if self.view is None:
             return
@@ -120,6 +128,7 @@ class CaseActions(Screen[str | None]):
             job = partial(self.workstation.mark_phone, self.case_id, mark.phone_id, mark.status)
             self.change(job, "the phone number's status")
 
+    @after_jobs
     def action_refer(self) -> None:
         if self.view is None or self._refused_up_front("referral"):
             return
@@ -151,3 +160,41 @@ class CaseActions(Screen[str | None]):
                 referral.confirmation,
             )
             self.change(job, "the referral", f"Referred to {referral.agency_name}.")
+
+    @after_jobs
+    def action_writeoff(self) -> None:
+        if self.view is None or not self.view.debts:
+            return
+        debts = [
+            d
+            for d in self.view.debts
+            if (d.balance is None or d.balance > 0) and d.with_agency is None
+        ]
+        if not debts:
+            self.notify("No debt here to write off: each is paid or with an agency.")
+            return
+        self.app.push_screen(
+            WriteOffModal(
+                debts,
+                self.workstation.writeoff_reasons(),
+                self.view.verified,
+                self.workstation.writeoff_unmet_record,
+            ),
+            self._writeoff,
+        )
+
+    def _writeoff(self, ask: WriteOffAsk | None) -> None:
+        if ask is not None:
+            job = partial(
+                self.workstation.request_writeoff,
+                ask.debt_reference,
+                ask.reason_code,
+                ask.amount,
+                ask.note,
+                ask.evidence,
+            )
+            self.change(
+                job,
+                "the write-off request",
+                "Write-off requested; a supervisor or manager will decide.",
+            )

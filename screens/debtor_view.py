@@ -217,3 +217,33 @@ def columns(*values: str) -> str:
 def money(amount: Decimal | None) -> Text:
     """Money as the call may see it: hidden until ID&V passes (the view holds None)."""
     return Text(f"£{HIDDEN}" if amount is None else f"£{amount:,.2f}", justify="right")
+
+
+# The debtor screen's keys the footer has no room for, as "key Name" (a short name if the
+# line is narrow), then what the ◆ beside a name or a vulnerability means.
+MORE_KEYS = (
+    ("debtor.promise", "Promise", "Promise"),
+    ("debtor.note", "Note", "Note"),
+    ("debtor.phone", "Mark phone", "Tel"),
+    ("debtor.refer", "Refer", "Refer"),
+    ("debtor.writeoff", "Write-off", "Write-off"),
+    ("debtor.authority", "Third party", "Auth"),
+    ("debtor.letter", "Letter", "Letter"),
+    ("debtor.next", "Next case", "Next"),
+)
+DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable")
+
+
+def more_keys_content(keys: dict[str, str], width: int) -> Content:
+    """One line: each key (as the officer's keymap has it) and its name, to fit `width`."""
+    for short in (False, True):
+        parts = [
+            Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[short])
+            for key_id, *names in MORE_KEYS
+            if keys.get(key_id)
+        ]
+        gap = Content(" " if short else "  ")
+        line = gap.join(parts) + Content.from_markup("[magenta]$d[/]", d=DIAMOND[short])
+        if line.cell_length <= width or short:
+            return line
+    raise AssertionError("unreachable")

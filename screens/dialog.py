@@ -10,7 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Input, Static
+from textual.widget import Widget
+from textual.widgets import Button, Input, Select, Static
 from textual.worker import Worker, WorkerState
 
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted, PolicyError
@@ -66,6 +67,21 @@ class Dialog(ModalScreen[ResultT]):
     def say(self, problem: str) -> None:
         """Show what to fix under the form, as written (it may quote what was typed)."""
         self.query_one("#message", Static).update(problem_text(problem))
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    def field_changed(self) -> None:
+        """What was said to fix was about the form as it was: it goes once a field changes
+        (the next Save says again whatever is still wrong)."""
+        for message in self.query("#message").results(Static):
+            message.update("")
+
+
+def last_field(screen: Screen[Any], field: Widget) -> bool:
+    """Whether `field` is the last text field the officer can reach on `screen` (Enter there
+    submits the form; Enter in another moves on to the next field)."""
+    fields = [widget for widget in screen.focus_chain if isinstance(widget, Input)]
+    return bool(fields) and fields[-1] is field
 
 
 def buttons(confirm: str) -> ComposeResult:

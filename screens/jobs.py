@@ -10,7 +10,11 @@ every one that fails is reported to the officer ("Not saved: … — try again")
 that asked if it is still there, else by the app. A refusal by the rules is shown as one.
 
 Both return to the UI thread only by message: nothing here touches a widget off it, and the
-work given to a job must not either (it gets plain values built on the UI thread)."""
+work given to a job must not either (it gets plain values built on the UI thread).
+
+An action judged on what the screen shows waits (`after_jobs`) for the screen's writes in
+flight and the read that follows them: a key pressed straight after ID&V is judged on the
+case as the ID&V left it, not on the masked view read before it."""
 
 from __future__ import annotations
 
@@ -18,36 +22,41 @@ import asyncio
 import sys
 import weakref
 from collections.abc import Callable, Hashable
-from functools import partial
+from functools import partial, wraps
 from typing import Any, TypeVar
 
 from textual.app import App
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from drp_tui.services.casework import Refused
 from screens.dialog import ErrorDialog, ShowsFailures, error_text
 
 T = TypeVar("T")
+ActionT = TypeVar("ActionT", bound=Callable[..., None])
 
 
 class ReadDone(Message, bubble=False):
-    def __init__(self, result: Any, then: Callable[[Any], None], shown: Hashable) -> None:
+    def __init__(
+        self, result: Any, then: Callable[[Any], None], shown: Hashable, worker: object
+    ) -> None:
         super().__init__()
-        self.result, self.then, self.shown = result, then, shown
+        self.result, self.then, self.shown, self.worker = result, then, shown, worker
 
 
 class WriteDone(Message, bubble=False):
-    def __init__(self, result: Any, then: Callable[[Any], None]) -> None:
+    def __init__(self, result: Any, then: Callable[[Any], None] | None) -> None:
         super().__init__()
         self.result, self.then = result, then
 
 
 class WriteFailed(Message, bubble=False):
-    def __init__(self, error: Exception, what: str) -> None:
+    def __init__(
+        self, error: Exception, what: str, failed: Callable[[], None] | None = None
+    ) -> None:
         super().__init__()
-        self.error, self.what = error, what
+        self.error, self.what, self.failed = error, what, failed
 
 
 class Writer:
@@ -66,8 +75,9 @@ class Writer:
         work: Callable[[], T],
         then: Callable[[T], None] | None,
         what: str,
+        failed: Callable[[], None] | None = None,
     ) -> None:
-        task = asyncio.create_task(self._run(screen, work, then, what))
+        task = asyncio.create_task(self._run(screen, work, then, what, failed))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
@@ -77,17 +87,17 @@ class Writer:
         work: Callable[[], T],
         then: Callable[[T], None] | None,
         what: str,
+        failed: Callable[[], None] | None,
     ) -> None:
         async with self.turn:
             try:
                 result = await asyncio.get_running_loop().run_in_executor(None, work)
             except Exception as error:
                 app = self.app()
-                if not screen.post_message(WriteFailed(error, what)) and app is not None:
+                if not screen.post_message(WriteFailed(error, what, failed)) and app is not None:
                     report_failure(app, error, what)  # the screen has closed
                 return
-            if then is not None:
-                screen.post_message(WriteDone(result, then))
+            screen.post_message(WriteDone(result, then))  # also says the write is done
 
 
 _WRITERS: weakref.WeakKeyDictionary[App[Any], Writer] = weakref.WeakKeyDictionary()
@@ -129,6 +139,36 @@ def report_failure(app: App[Any], error: Exception, what: str) -> None:
     )
 
 
+class Pending:
+    """A screen's jobs not yet back: its writes, its latest read, and the actions waiting
+    for both."""
+
+    def __init__(self) -> None:
+        self.writes = 0
+        self.read: object | None = None  # the latest read's worker, until its result is in
+        self.actions: list[Callable[[], None]] = []
+
+    @property
+    def idle(self) -> bool:
+        return not self.writes and self.read is None
+
+
+def after_jobs(action: ActionT) -> ActionT:
+    """An action of a RunsJobs screen run once the screen's writes in flight, and the read
+    that follows them, are back (at once if none is); dropped if one fails meanwhile, or
+    if the screen is no longer on top by then."""
+
+    @wraps(action)
+    def waiting(self: RunsJobs, *args: Any, **kwargs: Any) -> None:
+        pending = self.pending
+        if pending.idle and not pending.actions:
+            action(self, *args, **kwargs)
+        else:
+            pending.actions.append(partial(action, self, *args, **kwargs))
+
+    return waiting  # type: ignore[return-value]
+
+
 class RunsJobs(ShowsFailures):
     """For a screen that reads and writes through the job runner. `showing()` says what the
     screen shows now (the case, the call): a read's result is used only if it has not
@@ -137,11 +177,29 @@ class RunsJobs(ShowsFailures):
     def showing(self) -> Hashable:
         return None
 
+    @property
+    def pending(self) -> Pending:
+        found: Pending | None = self.__dict__.get("_pending")
+        if found is None:
+            found = self.__dict__["_pending"] = Pending()
+        return found
+
+    def _after_jobs(self) -> None:
+        """Run the actions that waited, now that nothing is in flight, one at a time while
+        this screen is on top (an action that opens a form ends the run: the rest drop)."""
+        pending = self.pending
+        assert isinstance(self, Screen)
+        while pending.idle and pending.actions:
+            if self.app.screen is not self:
+                pending.actions.clear()
+                return
+            pending.actions.pop(0)()
+
     def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
         """`work` off the UI thread, replacing this screen's read in progress; `then` on the
         UI thread with its result, unless the screen has moved on."""
         assert isinstance(self, Screen)
-        self.run_worker(
+        self.pending.read = self.run_worker(
             partial(_read, self, work, then, self.showing()),
             thread=True,
             exclusive=True,
@@ -150,30 +208,60 @@ class RunsJobs(ShowsFailures):
         )
 
     def write(
-        self, work: Callable[[], T], then: Callable[[T], None] | None = None, what: str = ""
+        self,
+        work: Callable[[], T],
+        then: Callable[[T], None] | None = None,
+        what: str = "",
+        failed: Callable[[], None] | None = None,
     ) -> None:
         """`work` (one transaction) after the writes before it; `then` on the UI thread with
-        its result; a failure is reported whatever happens to this screen meanwhile."""
+        its result; a failure is reported whatever happens to this screen meanwhile (and
+        `failed` called, if this screen is still there)."""
         assert isinstance(self, Screen)
-        writer(self.app).submit(self, work, then, what or "your change")
+        self.pending.writes += 1
+        writer(self.app).submit(self, work, then, what or "your change", failed)
+
+    def jobs_failed(self) -> None:
+        """A write or read failed (the officer is told): what waited for it is dropped."""
+        self.pending.actions.clear()
 
     # Handlers by name, not @on: this is a mixin, and Textual collects @on handlers only
     # from its own classes.
     def on_read_done(self, message: ReadDone) -> None:
+        if message.worker is self.pending.read:
+            self.pending.read = None
         if message.shown == self.showing():
             message.then(message.result)
+        self._after_jobs()
 
     def on_write_done(self, message: WriteDone) -> None:
-        message.then(message.result)
+        if message.then is not None:
+            message.then(message.result)  # maybe a read of what was written: waited for too
+        self.pending.writes -= 1
+        self._after_jobs()
 
     def on_write_failed(self, message: WriteFailed) -> None:
         assert isinstance(self, Screen)
+        self.pending.writes -= 1
+        self.jobs_failed()
+        if message.failed is not None:
+            message.failed()
         report_failure(self.app, message.error, message.what)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self.pending.read and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
+            self.pending.read = None
+            self.jobs_failed()
+        super().on_worker_state_changed(event)
 
 
 def _read(
     screen: Screen[Any], work: Callable[[], T], then: Callable[[T], None], shown: Any
 ) -> None:
     result = work()
-    if not get_current_worker().is_cancelled:
-        screen.post_message(ReadDone(result, then, shown))
+    worker = get_current_worker()
+    if not worker.is_cancelled:
+        screen.post_message(ReadDone(result, then, shown, worker))

@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Label, Select, Static
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.calls import Outcome
+from screens.dialog import last_field
 from screens.text import problem
 
 FIELDS = {
@@ -89,6 +90,19 @@ class OutcomeModal(ModalScreen[Outcome | None]):
         for key in (*FIELDS, "phone"):
             self.query_one(f"#row-{key}").display = key in needs
         self.query_one("#error", Static).update("")
+
+    @on(Input.Changed)
+    def field_changed(self) -> None:
+        """The error said was about the form as it was: it goes once a field changes."""
+        self.query_one("#error", Static).update("")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        """Enter: on to the next field; in the last one (Notes), save."""
+        if last_field(self, event.input):
+            self.save()
+        else:
+            self.focus_next()
 
     @on(Button.Pressed, "#save")
     def save(self) -> None:

@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.caseview import CaseView
-from drp_tui.services.queue import QueueEntry
+from drp_tui.services.queue import QueueEntry, in_queue_order
 from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal
@@ -247,8 +247,13 @@ class QueueScreen(RunsJobs, Screen[None]):
             if result == "quit":
                 self.app.exit()
                 return
-            # The call is recorded: reload, then open the next callable case (or search).
+            # The call is recorded. On to the next case: only the case called is read again
+            # (nothing else changed), then the next callable one opens. Otherwise the whole
+            # queue is read again, and the search opened if asked.
             self.finished = case_id if result == "next" else None
+            if result == "next":
+                self.read(partial(self._called, case_id), partial(self._update, case_id))
+                return
             self.load()
             if result == "search":
                 self.action_search()
@@ -279,6 +284,16 @@ class QueueScreen(RunsJobs, Screen[None]):
         if queue is None:
             queue = self.workstation.queue()
         self.post_message(self.Loaded(queue, figures))
+
+    def _called(self, case_id: str) -> Loaded:
+        """The case just called as the queue has it now (gone, if no longer queued), and
+        today's figures (its call among them)."""
+        return self.Loaded(self.workstation.queue([case_id]), self.workstation.today())
+
+    def _update(self, case_id: str, called: Loaded) -> None:
+        """The queue held, with the case called replaced by its new entry, in order."""
+        kept = [entry for entry in self.entries if entry.case_id != case_id]
+        self.post_message(self.Loaded(in_queue_order([*kept, *called.entries]), called.figures))
 
     def _interrupted(self) -> Opened | None:
         """Calls cut off when drp last closed, marked so (a write), the first to finish."""

@@ -753,3 +753,24 @@ def test_rebalance_until_a_return_date_gives_the_cases_back_from_that_day(
     assert runner.invoke(app, ["queue", "rescore"]).exit_code == 0
     (returns,) = db.execute("SELECT count(*) FROM event WHERE kind = 'queue.returned'").fetchone()
     assert returns == 1
+
+
+def test_queue_show_all_and_limit_together_is_bad_input(
+    demo_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: `--all --limit 5` silently showed everything. The two say different
+    things: bad input (exit 2) naming both, nothing shown."""
+    monkeypatch.setenv("DRP_STORE", str(demo_store.path))
+    monkeypatch.setenv("DRP_NOW", DEMO_NOW.isoformat())
+    monkeypatch.setenv("DRP_OFFICER", "jmorgan")
+    both = runner.invoke(app, ["queue", "show", "--all", "--limit", "5"])
+    assert both.exit_code == 2
+    assert "--all" in both.stderr
+    assert "--limit" in both.stderr
+    assert both.stdout == ""
+    assert len(both.stderr.strip().splitlines()) == 1
+    every = json.loads(runner.invoke(app, ["queue", "show", "--all", "--json"]).stdout)
+    assert every["shown"] == every["total"]
+    assert not every["truncated"]
+    default = json.loads(runner.invoke(app, ["queue", "show", "--json"]).stdout)
+    assert default["shown"] == min(50, default["total"])

@@ -20,10 +20,6 @@ from tests.test_tui_jobs import dialog_text, store_locked, until_a_write_waits
 from tests.tui import app_for, open_first_case, settle
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 22, open: a key straight after ID&V is judged before the ID&V save is in",
-)
 def test_a_promise_keyed_straight_after_id_and_v_is_not_refused_as_no_id_and_v(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -61,9 +57,6 @@ def test_a_promise_keyed_straight_after_id_and_v_is_not_refused_as_no_id_and_v(
     assert "action.refused" not in kinds, kinds
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Enter in a form's last field does not submit it yet (issue 22, open)"
-)
 def test_enter_in_the_outcome_forms_last_field_saves_it(demo_store: Store, tmp_path: Path) -> None:
     """Issue 22: "Enter in a dialog's last field submits it". tmux: `o`, choose an outcome,
     Tab to Notes, type, Enter: nothing happens (the promise form `p` is the same modal; the
@@ -109,10 +102,6 @@ def test_rebalance_does_not_hand_cases_to_an_officer_who_is_away(
     assert given.get("akhan", 0) == 0, given
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the affordability form is not kept when the officer leaves it (issue 22, open)",
-)
 def test_quitting_from_the_affordability_form_and_going_back_keeps_the_figures_typed(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -149,9 +138,6 @@ def test_quitting_from_the_affordability_form_and_going_back_keeps_the_figures_t
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True, reason="a statement whose save failed after Esc is not kept (issue 22, open)"
-)
 def test_a_statement_whose_save_failed_after_esc_can_be_had_back(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -240,9 +226,6 @@ def test_a_write_off_is_not_approved_by_one_typed_character(
     assert approved.exit_code == 2, approved.stdout
 
 
-@pytest.mark.xfail(
-    strict=True, reason="Ctrl+Q while the outcome saves does not quit (issue 22, open)"
-)
 def test_ctrl_q_while_the_outcome_is_saving_quits_and_opens_no_other_call(
     demo_store: Store, tmp_path: Path
 ) -> None:

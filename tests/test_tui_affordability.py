@@ -24,6 +24,7 @@ from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
+from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
 from tests.tui import (
     app_for,
@@ -363,3 +364,77 @@ def test_nothing_is_saved_before_the_saved_statement_is_read_and_typing_is_kept(
         .fetchall()
     )
     assert saved == [("akhan", 145000, None), ("jmorgan", -50000, "500")]
+
+
+def test_the_form_is_built_once_and_a_draft_is_kept_only_for_its_call(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 22: `a` is the same form each time (not two hundred widgets built again), the
+    figures typed kept after Esc on the same call; the next call's form starts blank."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_calculator(pilot)
+            await fill(pilot, form, income__earnings="1450")
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            assert app.screen is form
+            assert form.query_one("#income__earnings", Input).value == "1450"
+            assert "1,450.00" in summary(form)
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("escape")  # leave the call: its outcome is asked for
+            await settle(pilot)
+            outcome = app.screen
+            assert isinstance(outcome, OutcomeModal)
+            outcome.query_one("#code", Select).value = "RPC"
+            await pilot.pause()
+            await pilot.click("#save")
+            await settle(pilot)
+            await pilot.press("enter")  # a case from the queue: a new call
+            await settle(pilot)
+            await pass_idv(pilot)
+            await pilot.press("a")
+            await settle(pilot)
+            assert app.screen is form
+            assert form.query_one("#income__earnings", Input).value == ""
+            assert app.focused is form.query_one("#income__earnings", Input)
+
+    asyncio.run(run())
+
+
+def test_ctrl_s_pressed_three_times_saves_once_and_says_so_once(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Issue 22: Ctrl+S pressed three times while the first save waits for the store said
+    "Assessment saved." three times. One statement, one save, one message."""
+    from tests.test_tui_jobs import store_locked, until_a_write_waits
+
+    said: list[str] = []
+    before = int(one(demo_store, "SELECT count(*) FROM assessment")[0])
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        notify = app.notify
+
+        def heard(message: str, **kwargs: Any) -> None:
+            said.append(message)
+            notify(message, **kwargs)
+
+        app.notify = heard  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            form = await open_calculator(pilot)
+            await fill(pilot, form, **STATEMENT)
+            with store_locked(demo_store):
+                await pilot.press("ctrl+s")
+                await until_a_write_waits(pilot)
+                await pilot.press("ctrl+s", "ctrl+s")
+                await pilot.pause()
+            await settle(pilot)
+
+    asyncio.run(run())
+    assert [m for m in said if "saved" in m.lower()] == ["Assessment saved."], said
+    assert int(one(demo_store, "SELECT count(*) FROM assessment")[0]) == before + 1

@@ -359,3 +359,25 @@ def test_the_builder_opened_with_r_compares_with_the_saved_assessment(
         f"AND case_id = '{case_id}'",
     )[0]
     assert "instalments of £700.00 a month are above the assessed surplus of £530.00" in warnings
+
+
+def test_enter_in_the_builders_last_field_confirms_it(demo_store: Store, tmp_path: Path) -> None:
+    """Issue 22: Enter in a dialog's last field submits it. Enter in Total moves on to the
+    next field; Enter in Override (the last) confirms the arrangement shown."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            modal = await open_builder(pilot)
+            await fill(pilot, modal, total="300", count="3", first="2026-12-01")
+            modal.query_one("#total", Input).focus()
+            await pilot.press("enter")
+            assert app.focused is modal.query_one("#first", Input)
+            modal.query_one("#override", Input).focus()
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)
+
+    asyncio.run(run())
+    (kind,) = one(demo_store, "SELECT kind FROM event ORDER BY seq DESC LIMIT 1")
+    assert kind == "arrangement.made"

@@ -371,6 +371,8 @@ def test_writeoff_list_shows_ids_that_can_be_typed_back_at_80_columns(
     monkeypatch.setenv("COLUMNS", "80")
     listed = runner.invoke(app, ["writeoff", "list"])
     assert listed.exit_code == 0, listed.stderr
+    assert "1 write-off request" in listed.stdout  # one, not "1 write-off requests"
+    assert "1 write-off requests" not in listed.stdout
     rows = [line for line in listed.stdout.splitlines() if line.startswith("│")]
     shown_id = rows[0].split("│")[1].strip()
     assert made.id.startswith(shown_id)

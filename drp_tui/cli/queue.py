@@ -197,8 +197,9 @@ def show(
         bool, typer.Option("--callable", help="Only cases that may be called now.")
     ] = False,
     limit: Annotated[
-        int, typer.Option(help="At most this many rows (the first, by priority).")
-    ] = 50,
+        int | None,
+        typer.Option(help="At most this many rows, the first by priority (default 50)."),
+    ] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Every case in the queue.")] = False,
     as_json: JsonFlag = False,
 ) -> None:
@@ -208,6 +209,10 @@ def show(
     from drp_tui.services.officers import require_officer
     from drp_tui.services.queue import officer_queue
 
+    if show_all and limit is not None:
+        raise InputError("--all", "not with --limit (--all shows every case, --limit the first N)")
+    if limit is None:
+        limit = 50
     if limit < 1:
         raise InputError("--limit", "must be at least 1 (--all shows every case)")
     _, store, policy, acting = _context("drp queue show", duty="desk")

@@ -154,7 +154,7 @@ def list_command(
         return
     # The id as 'drp writeoff approve' takes it (its first 8 characters), never cut.
     output.fitted_tables(
-        f"{len(rows)} write-off requests",
+        f"{len(rows)} write-off request{'' if len(rows) == 1 else 's'}",
         ["id", "case", "debt", "amount", "reason", "requested by", "status", "decided by"],
         [
             [

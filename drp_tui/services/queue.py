@@ -8,7 +8,7 @@ in drp_tui.services.allocation."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -277,14 +277,21 @@ def officer_queue(
     now: datetime,
     *,
     only_callable: bool = False,
+    case_ids: Sequence[str] | None = None,
 ) -> list[QueueEntry]:
     """An officer's open cases in priority order, each saying whether it may be called now
     (calling hours, bank holidays, preferred times, attempt limits). Cases on hold are never
-    queued, nor cases whose every owing debt is with an agency."""
+    queued, nor cases whose every owing debt is with an agency. With `case_ids`, only those
+    of them (a queue held on screen, brought up to date after a call: `in_queue_order`)."""
     now = local_time(policy, now)
     weights = in_force(policy.queue, now.date())
     # Everything is read for this officer's cases only: a team store holds a million.
-    mine, officer = " AND c.officer_id = ?", (officer_id,)
+    mine, officer = " AND c.officer_id = ?", cast(tuple[str, ...], (officer_id,))
+    if case_ids is not None:
+        if not case_ids:
+            return []
+        mine += f" AND c.id IN ({','.join('?' * len(case_ids))})"
+        officer = (officer_id, *case_ids)
     with store.engine.connect() as connection:
         rows = run(
             connection,
@@ -369,5 +376,9 @@ def officer_queue(
                 sets.setdefault(stages, stages),
             )
         )
-    entries.sort(key=lambda e: (not e.callback_due, -e.points, e.reference))
-    return entries
+    return in_queue_order(entries)
+
+
+def in_queue_order(entries: Iterable[QueueEntry]) -> list[QueueEntry]:
+    """Callbacks due first, then by points, then by reference."""
+    return sorted(entries, key=lambda e: (not e.callback_due, -e.points, e.reference))

@@ -109,8 +109,11 @@ class Workstation:
     def now(self) -> datetime:
         return local_time(self.policy, self.clock())
 
-    def queue(self) -> list[QueueEntry]:
-        return officer_queue(self.store, self.policy, self.officer.id, self.clock())
+    def queue(self, case_ids: Sequence[str] | None = None) -> list[QueueEntry]:
+        """The officer's queue; with `case_ids`, only those cases' entries (still queued)."""
+        return officer_queue(
+            self.store, self.policy, self.officer.id, self.clock(), case_ids=case_ids
+        )
 
     def actor(self) -> Actor:
         return Actor(self.officer.id, clock=self.clock)
