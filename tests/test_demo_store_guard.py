@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from drp_tui.cli.main import app
 from drp_tui.services.demo_store import is_demo_store
 from drp_tui.store.engine import open_store
+from tests.conftest import founded
 
 runner = CliRunner()
 
@@ -108,7 +109,7 @@ def test_rejects_and_out_with_long_names_are_written_or_bad_input(
 ) -> None:
     """A legal long name (250) is written; one the file system cannot hold (256) is one line,
     exit 2, naming the option; neither is an unexpected error."""
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "person_ref,surname,debt_ref,debt_type,balance,stage\nP1,K,D1,council_tax,x,summons\n"

@@ -14,7 +14,7 @@ from drp_tui.domain.money import parse_money
 from drp_tui.services.importer import import_cases, read_mapping
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
-from tests.conftest import REPO
+from tests.conftest import REPO, founded
 
 AT = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 HEADER = "person_ref,surname,debt_ref,debt_type,balance,stage\n"
@@ -130,7 +130,7 @@ def test_rejects_name_the_file_line_of_the_field_in_the_rejects_file_too(
 
     from drp_tui.cli.main import app
 
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     path = tmp_path / "x.csv"
     path.write_bytes(
         (

@@ -87,7 +87,7 @@ def test_a_reject_names_the_line_of_the_file_not_the_record(
 ) -> None:
     """Blank lines and a quoted field over two lines: the bad balance is on line 6 of the
     file, the reject says line 3 (the record number)."""
-    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    monkeypatch.setenv("DRP_STORE", str(founded(tmp_path / "drp.sqlite")))
     path = tmp_path / "lines.csv"
     path.write_text(
         HEADER + 'P1,"Khan\nJones",D1,council_tax,10.00,summons\n\n\n'

@@ -28,11 +28,11 @@ def _export(kind: str, since: str | None, fmt: str, out: Path | None, force: boo
     from drp_tui.services.store import store_for
 
     settings = load_settings()
+    kept = kept_files(settings.store_path)
+    if out is not None:  # before the store is opened: its -shm and -journal stay untouched
+        check_output(out, option="--out", force=force, kept=kept)
     store = store_for(settings)
     acting = resolve(settings, store, duty="batch", command=f"drp export {kind}")
-    kept = kept_files(settings.store_path)
-    if out is not None:
-        check_output(out, option="--out", force=force, kept=kept)  # before any work
     rows = export_rows(
         store, kind, None if since is None else day(since, "--since", acting.today())
     )
