@@ -4,12 +4,14 @@ Each test is the reproduction, marked xfail(strict=True) until the code is fixed
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from pypdf import PdfReader
 from sqlalchemy import select
 
 import drp_tui.services.letter_batch as letter_batch
@@ -26,6 +28,7 @@ from drp_tui.store.models import (
     BreathingSpace,
     Complaint,
     Instalment,
+    Person,
 )
 from tests.test_diary import NOW, TODAY
 from tests.test_letters import drp, events, letter_store
@@ -206,3 +209,50 @@ def test_a_complaint_summary_with_a_terminal_escape_is_not_kept_raw(
     assert not any("\x1b" in s or "\x07" in s for s in summaries)
     code, out = drp(store, monkeypatch, "complaint", "list")
     assert "\x1b" not in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DejaVu Sans has no CJK glyphs (nor emoji): fpdf2 only warns and the PDF's "
+    "address block and salutation go out with the name's characters missing; nothing refuses",
+)
+def test_a_name_the_font_cannot_print_is_not_posted_with_characters_missing(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    with store.write() as session:
+        session.get_one(Person, "p1").forename = "李小龍"
+    pdf = tmp_path / "letter.pdf"
+    code, out = drp(
+        store, monkeypatch, "letter", "render", "--case", "C1", "--template",
+        "arrangement_confirmation", "--out", str(pdf),
+    )  # fmt: skip
+    if code == 0:
+        assert "李小龍" in PdfReader(pdf).pages[0].extract_text()
+    else:
+        assert code == 2, out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a council-edited template that overflows the sandbox's range limit raises "
+    "OverflowError, which is not a TemplateError: 'unexpected error', exit 1, not the "
+    "one-line refusal naming the template (exit 2)",
+)
+def test_a_template_with_a_range_too_big_is_refused_as_bad_input(
+    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    folder = tmp_path / "templates"
+    shutil.copytree(templates_dir(None), folder)
+    page = folder / "pay_online.toml"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            'body = """', 'body = """\n{{ range(10**9)|list|length }}', 1
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DRP_TEMPLATES_DIR", str(folder))
+    code, out = drp(
+        store, monkeypatch, "letter", "render", "--case", "C1", "--template", "pay_online"
+    )
+    assert code == 2, out
+    assert "pay_online" in out
