@@ -256,3 +256,38 @@ def test_a_template_with_a_range_too_big_is_refused_as_bad_input(
     )
     assert code == 2, out
     assert "pay_online" in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a date at the end of the calendar overflows (date + 1 day): 'unexpected error', "
+    "exit 1, instead of one line of bad input (exit 2)",
+)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("diary", "--on", "9999-12-31"),
+        ("appointment", "list", "--to", "9999-12-31"),
+    ],
+)
+def test_the_last_day_of_the_calendar_is_bad_input_not_an_unexpected_error(
+    store: Store, monkeypatch: pytest.MonkeyPatch, args: tuple[str, ...]
+) -> None:
+    code, out = drp(store, monkeypatch, *args)
+    assert code == 2, out
+    assert "unexpected error" not in out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an appointment is accepted any number of years ahead (9999, or 2062 for 2026): "
+    "a mistyped year is booked, not refused",
+)
+def test_an_appointment_decades_ahead_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = drp(
+        store, monkeypatch, "appointment", "book", "--case", "C1", "--at", "2062-11-24 10:00",
+        "--reason", "agree a plan",
+    )  # fmt: skip
+    assert code == 2, out
