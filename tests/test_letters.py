@@ -125,7 +125,7 @@ def test_a_hold_suppresses_a_demand_and_nothing_is_recorded(
         "--channel", "letter",
     )  # fmt: skip
     assert code == 1
-    assert "breathing space hold" in out
+    assert "Breathing Space (standard) hold" in out
     assert events(store, "letter.queued") == []
     # What a template needs: C2 has no arrangement to confirm.
     code, out = drp(

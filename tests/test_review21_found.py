@@ -48,12 +48,6 @@ def _send(
     )  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="arrangement/promise confirmations (payment schedules) are suppressed only by "
-    "'deceased': they go out during Breathing Space, whose hold refuses contact_for_payment; "
-    "the service never consults the hold's refuses list, only the template's own suppressed_by",
-)
 def test_an_arrangement_confirmation_is_not_sent_during_breathing_space(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,11 +74,6 @@ def test_an_arrangement_confirmation_is_not_sent_during_breathing_space(
     assert events(store, "letter.queued") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the print run does not look at holds again: a final reminder queued before "
-    "Breathing Space began is printed (and posted) during it",
-)
 def test_the_print_run_holds_back_a_demand_queued_before_breathing_space(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -101,11 +90,6 @@ def test_the_print_run_holds_back_a_demand_queued_before_breathing_space(
     assert events(store, "letter.printed") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="send queues a letter whose address has fewer than 3 lines (the PDF's own check); "
-    "the print run then stops at it with exit 2 every night, and no later letter is printed",
-)
 def test_a_letter_that_cannot_be_printed_does_not_block_the_print_run(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -123,11 +107,6 @@ def test_a_letter_that_cannot_be_printed_does_not_block_the_print_run(
     assert any(p.name.startswith("C1-") for p in folder.glob("*.pdf")), (queued_bad, out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the print run reads what is already printed once, before it starts: two runs at "
-    "once (two supervisors, or the nightly job and a supervisor) both print every letter",
-)
 def test_two_print_runs_at_once_print_each_letter_once(
     store: Store, monkeypatch: pytest.MonkeyPatch, policy: PolicyBook, tmp_path: Path
 ) -> None:
@@ -141,11 +120,11 @@ def test_two_print_runs_at_once_print_each_letter_once(
     def second_run_meanwhile(*args: object, **kwargs: object) -> bytes:
         if not started:  # another run starts while this one renders its first PDF
             started.append(True)
-            print_run(store, library, actor, tmp_path / "other")
+            print_run(store, policy, library, actor, tmp_path / "other")
         return real_pdf(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(letter_batch, "letter_pdf", second_run_meanwhile)
-    print_run(store, library, actor, tmp_path / "mine")
+    print_run(store, policy, library, actor, tmp_path / "mine")
     assert len(events(store, "letter.printed")) == 1
 
 

@@ -153,14 +153,24 @@ def batch(
     as_json: JsonFlag = False,
 ) -> None:
     """Every letter queued and not yet printed, one PDF each in --out for the print run (or
-    to upload to GOV.UK Notify), each marked printed."""
+    to upload to GOV.UK Notify), each marked printed; one a hold now stops, or that cannot be
+    laid out, is withheld with the reason (exit 1 when a letter could not be laid out)."""
     from drp_tui.services.letter_batch import print_run
 
-    _, store, _, library, actor = _context("drp letters batch", "batch")
-    written = print_run(store, library, actor, out)
+    _, store, policy, library, actor = _context("drp letters batch", "batch")
+    run = print_run(store, policy, library, actor, out)
     if as_json:
-        output.print_json({"folder": str(out), "letters": [str(p) for p in written]})
-        return
-    output.console().print(
-        Text(f"{len(written)} letter{'s' if len(written) != 1 else ''} in {out}")
-    )
+        output.print_json(
+            {
+                "folder": str(out),
+                "letters": [str(p) for p in run.written],
+                "withheld": [{"case": ref, "why": why} for ref, why in run.withheld],
+            }
+        )
+    else:
+        count = f"{len(run.written)} letter{'s' if len(run.written) != 1 else ''}"
+        output.console().print(Text(f"{count} in {out}"))
+        for reference, why in run.withheld:
+            output.console().print(Text(f"withheld {reference}: {why}"))
+    if run.unprintable:
+        raise typer.Exit(1)

@@ -16,6 +16,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from drp_tui.domain.errors import InputError, PolicyError
+from drp_tui.domain.holds import ActiveHold
 from drp_tui.domain.policy import Dated, RowReader, in_force
 
 CHANNELS = ("letter", "email", "sms")
@@ -39,6 +40,7 @@ class Template:
     channels: tuple[str, ...]
     suppressed_by: tuple[str, ...]  # hold kinds under which it is never sent
     needs: tuple[str, ...]
+    asks_for_payment: bool  # stopped by every hold that refuses asking for payment
     subject: str
     body: str
 
@@ -63,6 +65,7 @@ def load_template(doc: Mapping[str, Any], path: str, hold_kinds: Iterable[str]) 
         channels=reader.names("channels", CHANNELS),
         suppressed_by=reader.names("suppressed_by", known_holds) if "suppressed_by" in doc else (),
         needs=reader.names("needs", NEEDS) if "needs" in doc else (),
+        asks_for_payment=reader.flag("asks_for_payment", True),
         subject=reader.text("subject"),
         body=reader.text("body"),
     )
@@ -83,13 +86,20 @@ def template_in_force(templates: Iterable[Template], template_id: str, on: date)
     return in_force(versions, on, table=f"template {template_id}")
 
 
-def refusal(template: Template, channel: str, hold_kinds: Iterable[str]) -> str | None:
-    """Why `template` may not go by `channel` on a case with these holds (None: it may)."""
+PAYMENT_ACTIONS = frozenset({"contact_for_payment", "demand_payment"})
+
+
+def refusal(template: Template, channel: str, holds: Iterable[ActiveHold]) -> str | None:
+    """Why `template` may not go by `channel` on a case with these active holds (None: it
+    may). A template that asks for payment goes under no hold that refuses asking (the hold's
+    own rule in holds.toml), whatever its `suppressed_by` says; that list only adds holds."""
     if channel not in template.channels:
         return f"{template.name} goes by {', '.join(template.channels)}, not {channel}"
-    held = [kind for kind in hold_kinds if kind in template.suppressed_by]
-    if held:
-        return f"{template.name} is not sent while the case has a {held[0].replace('_', ' ')} hold"
+    for hold in holds:
+        if hold.kind in template.suppressed_by or (
+            template.asks_for_payment and hold.refuses & PAYMENT_ACTIONS
+        ):
+            return f"{template.name} is not sent while the case has a {hold.name} hold"
     return None
 
 

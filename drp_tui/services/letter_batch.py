@@ -1,28 +1,46 @@
 """The print run (`drp letters batch`): every letter queued and not yet printed becomes one PDF
 (drp_tui/services/letter_pdf.py) in a folder, and is marked printed by an event naming the
-queued one, so a letter is never printed twice or missed."""
+queued one, so a letter is never printed twice or missed, even with two runs at once.
+
+Each letter is judged again as it is printed: one a hold now stops (Breathing Space notified
+since it was queued, say) is withheld, and so is one that cannot be laid out (an address the
+envelope window cannot take); each withheld letter is an event with the reason, and the run
+goes on to the next."""
 
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlmodel import col
+from sqlalchemy import func, select
+from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.letters import Rendered
 from drp_tui.services.casework import Actor
 from drp_tui.services.letter_pdf import letter_pdf
-from drp_tui.services.letters import Library
+from drp_tui.services.letters import Library, still_allowed
 from drp_tui.services.outfile import write_bytes
+from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event
 
+DONE = ("letter.printed", "letter.withheld")
 
-def print_run(store: Store, library: Library, actor: Actor, folder: Path) -> list[Path]:
-    """The PDFs written, one per letter queued and not yet printed, oldest first."""
+
+@dataclass
+class PrintRun:
+    written: list[Path] = field(default_factory=list)
+    withheld: list[tuple[str, str]] = field(default_factory=list)  # reference, why
+    unprintable: int = 0  # of those withheld, the ones that could not be laid out
+
+
+def print_run(
+    store: Store, policy: PolicyBook, library: Library, actor: Actor, folder: Path
+) -> PrintRun:
+    """The PDFs written, one per letter queued and not yet printed or withheld, oldest first."""
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
@@ -30,12 +48,6 @@ def print_run(store: Store, library: Library, actor: Actor, folder: Path) -> lis
     if not folder.is_dir() or not os.access(folder, os.W_OK):
         raise InputError("--out", f"{folder} is not a folder drp can write in")
     with store.read() as session:
-        printed = {
-            str(payload.get("queued"))
-            for (payload,) in session.execute(
-                select(col(Event.payload)).where(col(Event.kind) == "letter.printed")
-            ).all()
-        }
         queued = [
             (event, reference)
             for event, reference in session.execute(
@@ -44,29 +56,59 @@ def print_run(store: Store, library: Library, actor: Actor, folder: Path) -> lis
                 .where(col(Event.kind) == "letter.queued")
                 .order_by(col(Event.seq))
             ).all()
-            if event.id not in printed
+            if not _done(session, event.id)
         ]
     today = actor.now().date()
-    written = []
+    run = PrintRun()
     for event, reference in queued:
         payload = event.payload
         rendered = Rendered(
             str(payload["template"]), int(payload["version"]), payload["subject"], payload["body"]
         )
-        pdf = letter_pdf(
-            rendered, library.council, payload["address"], f"{today.day} {today:%B %Y}", reference
-        )
+        why = still_allowed(store, policy, library, str(event.case_id), rendered.template_id, today)
+        pdf = b""
+        if why is None:
+            try:
+                pdf = letter_pdf(
+                    rendered, library.council, payload["address"], f"{today.day} {today:%B %Y}",
+                    reference,
+                )  # fmt: skip
+            except InputError as exc:
+                why = f"it cannot be laid out: {exc.message}"
+                run.unprintable += 1
         path = folder / f"{reference}-{rendered.template_id}-{event.id[:8]}.pdf"
-        write_bytes(path, pdf, option="--out")
+        # One writer at a time: a letter another run printed meanwhile is not printed again.
         with store.write() as session:
+            if _done(session, event.id):
+                continue
+            if why is None:
+                write_bytes(path, pdf, option="--out")
             append_event(
                 session,
                 officer_id=actor.officer_id,
-                kind="letter.printed",
+                kind="letter.printed" if why is None else "letter.withheld",
                 at=actor.now(),
                 case_id=event.case_id,
                 event_id=actor.ids(),
-                payload={"queued": event.id, "file": path.name},
+                payload={"queued": event.id, "file": path.name}
+                if why is None
+                else {"queued": event.id, "why": why},
             )
-        written.append(path)
-    return written
+        if why is None:
+            run.written.append(path)
+        else:
+            run.withheld.append((reference, why))
+    return run
+
+
+def _done(session: Session, queued_id: str) -> bool:
+    """Whether the queued letter was printed or withheld already (by any run)."""
+    found = session.execute(
+        select(func.count())
+        .select_from(Event)
+        .where(
+            col(Event.kind).in_(DONE),
+            func.json_extract(col(Event.payload), "$.queued") == queued_id,
+        )
+    ).scalar_one()
+    return bool(found)

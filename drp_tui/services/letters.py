@@ -42,6 +42,7 @@ from drp_tui.store.models import (
 )
 
 COUNCIL_FILE = "council.toml"
+MIN_ADDRESS_LINES, MAX_ADDRESS_LINES = 3, 7  # GOV.UK Notify's address block (letter_pdf.py)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def prepare(
     with store.read() as session:
         case = _case(session, case_reference)
         _may_send(session, actor, case)
-        holds = [h.kind for h in active_holds(policy.holds, case_holds(session, case.id), today)]
+        holds = active_holds(policy.holds, case_holds(session, case.id), today)
         why = refusal(template, channel, holds)
         if why:
             raise NotPermitted(f"not sent: {why}")
@@ -115,8 +116,13 @@ def prepare(
     person = context["debtor"]
     if channel == "email" and not person["email"]:
         raise InputError("--channel", f"no email address is recorded for {case.reference}")
-    if channel == "letter" and not person["address_lines"]:
-        raise InputError("--channel", f"no current postal address is recorded for {case.reference}")
+    lines = len(person["address_lines"]) + 1  # with the name
+    if channel == "letter" and not MIN_ADDRESS_LINES <= lines <= MAX_ADDRESS_LINES:
+        raise InputError(
+            "--channel",
+            f"{case.reference}'s address is not one a letter can be posted to "
+            f"({MIN_ADDRESS_LINES} to {MAX_ADDRESS_LINES} lines with the name, postcode last)",
+        )
     return Prepared(
         case.id,
         case.reference,
@@ -125,6 +131,16 @@ def prepare(
         (person["full_name"], *person["address_lines"]),
         person["email"],
     )
+
+
+def still_allowed(
+    store: Store, policy: PolicyBook, library: Library, case_id: str, template_id: str, on: date
+) -> str | None:
+    """Why a letter queued earlier may no longer go (a hold since), or None."""
+    template = in_force_template(library.templates, template_id, on)
+    with store.read() as session:
+        holds = active_holds(policy.holds, case_holds(session, case_id), on)
+    return refusal(template, "letter", holds)
 
 
 def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -> str:
