@@ -128,12 +128,6 @@ def test_two_print_runs_at_once_print_each_letter_once(
     assert len(events(store, "letter.printed")) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="book() checks only that the actor may book on the case; --officer then puts the "
-    "appointment in any officer's calendar, though the help and the module say naming another "
-    "holder is for supervisors",
-)
 def test_an_officer_cannot_book_an_appointment_into_another_officers_calendar(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -146,11 +140,6 @@ def test_an_officer_cannot_book_an_appointment_into_another_officers_calendar(
         assert session.execute(select(Appointment)).scalars().all() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the .ics names TZID=Europe/London on DTSTART/DTEND but carries no VTIMEZONE "
-    "(RFC 5545 3.2.19 requires one per TZID): Outlook may place BST appointments an hour out",
-)
 def test_the_ics_file_carries_the_timezone_it_names(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -170,11 +159,6 @@ def test_the_ics_file_carries_the_timezone_it_names(
     assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a complaint's summary keeps control characters (ESC): 'drp complaint list' then "
-    "writes a raw terminal escape sequence to the officer's terminal",
-)
 def test_a_complaint_summary_with_a_terminal_escape_is_not_kept_raw(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -211,12 +195,6 @@ def test_a_name_the_font_cannot_print_is_not_posted_with_characters_missing(
         assert code == 2, out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a council-edited template that overflows the sandbox's range limit raises "
-    "OverflowError, which is not a TemplateError: 'unexpected error', exit 1, not the "
-    "one-line refusal naming the template (exit 2)",
-)
 def test_a_template_with_a_range_too_big_is_refused_as_bad_input(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -237,11 +215,6 @@ def test_a_template_with_a_range_too_big_is_refused_as_bad_input(
     assert "pay_online" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a date at the end of the calendar overflows (date + 1 day): 'unexpected error', "
-    "exit 1, instead of one line of bad input (exit 2)",
-)
 @pytest.mark.parametrize(
     "args",
     [
@@ -257,11 +230,6 @@ def test_the_last_day_of_the_calendar_is_bad_input_not_an_unexpected_error(
     assert "unexpected error" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an appointment is accepted any number of years ahead (9999, or 2062 for 2026): "
-    "a mistyped year is booked, not refused",
-)
 def test_an_appointment_decades_ahead_is_refused(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,6 +17,11 @@ _ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$", re.ASCII)
 _UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$", re.ASCII)
 
 
+# Dates typed by people: anything outside these years is a slip of the keyboard (and 9999-12-31
+# would overflow the next day's arithmetic).
+FIRST_YEAR, LAST_YEAR = 1900, 2199
+
+
 def parse_date(text: str, field: str) -> date:
     """An ISO date (`2026-03-31`); the UK form `31/03/2026` is accepted too.
 
@@ -32,12 +37,15 @@ def parse_date(text: str, field: str) -> date:
             field, f"{cleaned!r} is not a date; use YYYY-MM-DD, for example 2026-03-31"
         )
     try:
-        return date(year, month, day)
+        found = date(year, month, day)
     except ValueError:
         raise InputError(
             field,
             f"{cleaned!r} is not a real date (check the day and month), for example 2026-03-31",
         ) from None
+    if not FIRST_YEAR <= found.year <= LAST_YEAR:
+        raise InputError(field, f"{cleaned!r} is not a year drp works in (check the year)")
+    return found
 
 
 def parse_moment(text: str, zone: str, field: str) -> datetime:

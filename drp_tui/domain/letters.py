@@ -113,4 +113,8 @@ def render(template: Template, context: Mapping[str, Any]) -> Rendered:
         raise InputError(
             "--template", f"{template.id} cannot be filled in for this case: {exc}"
         ) from None
+    except (OverflowError, RecursionError, MemoryError):  # the sandbox's limits, or Python's
+        raise InputError(
+            "--template", f"{template.id} asks for more than a letter can hold"
+        ) from None
     return Rendered(template.id, template.version, " ".join(subject.split()), body.strip() + "\n")

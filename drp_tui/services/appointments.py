@@ -65,12 +65,13 @@ def book(store: Store, policy: PolicyBook, actor: Actor, booking: Booking) -> Ap
     minutes = booking.minutes or hours.slot_minutes
     if not 5 <= minutes <= 240:
         raise InputError("--minutes", "must be from 5 to 240")
-    if booking.starts <= actor.now():
-        raise InputError("--at", "must be later than now")
+    _in_reach(booking.starts, actor)
     with store.write() as session:
         case = _case(session, booking.case_reference)
         _may_change(session, actor, case)
         holder = booking.officer_id or case.officer_id or actor.officer_id
+        if holder not in (case.officer_id, actor.officer_id) and not _supervises(session, actor):
+            raise NotPermitted(f"an appointment in {holder}'s calendar is for a supervisor to book")
         if session.get(Officer, holder) is None:
             raise InputError("--officer", f"{holder!r} is not an officer in this store")
         slot = Slot(booking.starts, minutes)
@@ -96,8 +97,7 @@ def book(store: Store, policy: PolicyBook, actor: Actor, booking: Booking) -> Ap
 def reschedule(
     store: Store, policy: PolicyBook, actor: Actor, appointment_id: str, starts: datetime
 ) -> Appointment:
-    if starts <= actor.now():
-        raise InputError("--at", "must be later than now")
+    _in_reach(starts, actor)
     hours = in_force(policy.office_hours, starts.date())
     with store.write() as session:
         appointment = _booked(session, actor, appointment_id)
@@ -166,6 +166,7 @@ def calendar_file(rows: list[tuple[Appointment, str]], officer_id: str, zone: Zo
         event.add("description", f"{appointment.reason} (open {reference} in drp)")
         event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
         calendar.add_component(event)
+    calendar.add_missing_timezones()  # a VTIMEZONE for each TZID used (RFC 5545 3.2.19)
     return bytes(calendar.to_ical())
 
 
@@ -189,6 +190,21 @@ def may_read(store: Store, actor: Actor, officer_id: str) -> None:
 
 def find_appointment(store: Store, prefix: str) -> str:
     return full_id(store, col(Appointment.id), prefix, "an appointment", "drp appointment list")
+
+
+BOOKING_HORIZON = timedelta(days=366)  # further ahead is a mistyped year
+
+
+def _in_reach(starts: datetime, actor: Actor) -> None:
+    if starts <= actor.now():
+        raise InputError("--at", "must be later than now")
+    if starts > actor.now() + BOOKING_HORIZON:
+        raise InputError("--at", "is more than a year ahead: check the year")
+
+
+def _supervises(session: Session, actor: Actor) -> bool:
+    officer = session.get(Officer, actor.officer_id)
+    return officer is not None and role_rank(officer.role) >= role_rank("supervisor")
 
 
 def _text(value: str, option: str, missing: str) -> str:
