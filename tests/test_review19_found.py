@@ -1,0 +1,152 @@
+"""Hostile review of issues 19 and 20 (session 4): defects found by attacking the new identity,
+hub enforcement, audit anchors and privacy code. Each test is the reproduction, marked
+`xfail(strict=True)` until the defect is fixed; nothing here fixes the code."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from drp_tui.services import audit
+from drp_tui.services.casework import Actor, add_note
+from drp_tui.services.privacy import after_sync
+from drp_tui.store.anchors import anchor_path
+from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
+from tests.hubteam import NOW, allocate, case_id, desk, run_sync, team_hub
+
+OFFICER = Sender("asmith", "officer", "north")
+
+# --- issue 20: the audit chain ----------------------------------------------------------
+
+
+def _desk_with_notes(tmp_path: Path, notes: int) -> Path:
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    actor = Actor("asmith", clock=lambda: NOW)
+    for number in range(notes):
+        add_note(alex, actor, case_id=case_id(1), text=f"called, no answer {number}")
+    return alex.path
+
+
+def _insider(path: Path) -> sqlite3.Connection:
+    """The store opened with sqlite3 by whoever owns the file, its triggers dropped."""
+    db = sqlite3.connect(path)
+    for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        db.execute(f'DROP TRIGGER "{name}"')
+    return db
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="anchors live only in <store>.anchors beside the store; nothing is on the hub, so "
+    "deleting that file with the tail of the chain leaves `audit verify` intact",
+)
+def test_tail_truncated_and_the_anchor_file_deleted_is_detected(tmp_path: Path) -> None:
+    path = _desk_with_notes(tmp_path, 3)
+    from drp_tui.store.engine import open_store
+
+    assert audit.verify_all(open_store(path)).intact
+    db = _insider(path)
+    top = db.execute("SELECT max(seq) FROM event").fetchone()[0]
+    db.execute("DELETE FROM event WHERE seq > ?", (top - 2,))  # the last two notes
+    db.execute("DELETE FROM outbox")  # and nothing left queued that would name them
+    db.commit()
+    db.close()
+    anchor_path(path).unlink()
+    assert not audit.verify_all(open_store(path)).intact
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="with the anchor file gone, an emptied event table verifies as intact",
+)
+def test_every_event_deleted_with_the_anchor_file_is_detected(tmp_path: Path) -> None:
+    path = _desk_with_notes(tmp_path, 2)
+    from drp_tui.store.engine import open_store
+
+    db = _insider(path)
+    db.execute("DELETE FROM event")
+    db.execute("DELETE FROM outbox")
+    db.commit()
+    db.close()
+    anchor_path(path).unlink()
+    assert not audit.verify_all(open_store(path)).intact
+
+
+# --- issue 20: personal data after a sync -------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="after_sync blanks the person, phones, addresses, call notes and vulnerabilities "
+    "but not the desk's own event log: a note.added payload about the moved person stays",
+)
+def test_a_note_about_a_person_moved_away_does_not_stay_in_the_desk_file(tmp_path: Path) -> None:
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    allocate(hub, 2, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    secret = "Says she is caring for her mother after a stroke"
+    add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(2), text=secret)
+    run_sync(alex, hub, "asmith")
+    allocate(hub, 2, "bjones")
+    run_sync(alex, hub, "asmith")
+    assert after_sync(alex, "asmith", NOW).people == 1
+    alex.engine.dispose()
+    held = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("alex.sqlite"))
+    assert secret.encode() not in held
+
+
+# --- issue 19: what a desk may send the hub (rules.py; h005's trigger mirrors it) ---------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="event kinds are a deny-list of five supervisor kinds: a plain officer's desk may "
+    "send allocation events (queue.moved/queue.allocated/queue.rebalanced) into the hub's log",
+)
+@pytest.mark.parametrize(
+    ("kind", "case"),
+    [("queue.moved", case_id(1)), ("queue.allocated", case_id(1)), ("queue.rebalanced", None)],
+)
+def test_a_plain_officers_desk_cannot_send_allocation_events(kind: str, case: str | None) -> None:
+    event = {"kind": kind, "officer_id": "asmith", "case_id": case, "payload": "{}"}
+    assert event_refusal(event, OFFICER, allocated=True) is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a reversal is checked only against a payment of the same amount existing on the "
+    "debt, not that it is still unreversed: one 75.00 payment can be reversed again and again",
+)
+def test_a_payment_already_reversed_cannot_be_reversed_again() -> None:
+    explaining = {"payload": {"payment": "rev-2", "amount": "-75.00", "reversal": True}}
+    earlier = [7500, -7500]  # paid 75.00, and already reversed once
+    assert payment_refusal(-7500, explaining, earlier) is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="writeoff_refusal (and drp_check_row) look only at a change INTO approved/refused: "
+    "an officer's desk may move a supervisor's approved write-off back to pending",
+)
+def test_an_officer_cannot_undo_a_supervisors_approval() -> None:
+    before = {"status": "approved", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
+    row = {"status": "pending", "approved_by": None, "approved_at": None}
+    assert writeoff_refusal(row, before, OFFICER, None) is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="approved_by is a column a desk may push and is not checked while the status stays "
+    "approved: an officer rewrites who approved a write-off",
+)
+def test_an_officer_cannot_rewrite_who_approved_a_writeoff() -> None:
+    before = {"status": "approved", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
+    row = {"status": "approved", "approved_by": "asmith", "approved_at": "2026-11-20T09:00"}
+    assert writeoff_refusal(row, before, OFFICER, None) is not None
