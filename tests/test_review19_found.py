@@ -4,18 +4,23 @@ hub enforcement, audit anchors and privacy code. Each test is the reproduction, 
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner, Result
 
-from drp_tui.services import audit
+from drp_tui.cli.main import app
+from drp_tui.services import audit, identity
 from drp_tui.services.casework import Actor, add_note
 from drp_tui.services.privacy import after_sync
 from drp_tui.store.anchors import anchor_path
+from drp_tui.store.engine import open_store
 from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
 from tests.hubteam import NOW, allocate, case_id, desk, run_sync, team_hub
 
+runner = CliRunner()
 OFFICER = Sender("asmith", "officer", "north")
 
 # --- issue 20: the audit chain ----------------------------------------------------------
@@ -47,8 +52,6 @@ def _insider(path: Path) -> sqlite3.Connection:
 )
 def test_tail_truncated_and_the_anchor_file_deleted_is_detected(tmp_path: Path) -> None:
     path = _desk_with_notes(tmp_path, 3)
-    from drp_tui.store.engine import open_store
-
     assert audit.verify_all(open_store(path)).intact
     db = _insider(path)
     top = db.execute("SELECT max(seq) FROM event").fetchone()[0]
@@ -66,8 +69,6 @@ def test_tail_truncated_and_the_anchor_file_deleted_is_detected(tmp_path: Path) 
 )
 def test_every_event_deleted_with_the_anchor_file_is_detected(tmp_path: Path) -> None:
     path = _desk_with_notes(tmp_path, 2)
-    from drp_tui.store.engine import open_store
-
     db = _insider(path)
     db.execute("DELETE FROM event")
     db.execute("DELETE FROM outbox")
@@ -150,3 +151,94 @@ def test_an_officer_cannot_rewrite_who_approved_a_writeoff() -> None:
     before = {"status": "approved", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
     row = {"status": "approved", "approved_by": "asmith", "approved_at": "2026-11-20T09:00"}
     assert writeoff_refusal(row, before, OFFICER, None) is not None
+
+
+# --- issue 19, item 2: commands that read other officers' work, not gated ---------------
+
+
+@pytest.fixture
+def working(demo_template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo portfolio as a working store, psharma, akhan and jmorgan mapped to logins
+    (as tests/test_identity.py sets it up)."""
+    path = tmp_path / "working.sqlite"
+    shutil.copy(demo_template, path)
+    identity.set_store_kind(open_store(path), identity.WORKING)
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA application_id = 0")
+    db.execute("UPDATE officer SET login = id WHERE id IN ('psharma', 'akhan', 'jmorgan')")
+    db.commit()
+    db.close()
+    monkeypatch.setenv("DRP_STORE", str(path))
+    for name in ("DRP_OFFICER", "DRP_NOW", "DRP_TODAY"):
+        monkeypatch.delenv(name, raising=False)
+    return path
+
+
+def as_login(monkeypatch: pytest.MonkeyPatch, login: str, *args: str) -> Result:
+    monkeypatch.setattr(identity, "os_login", lambda: login)
+    return runner.invoke(app, list(args))
+
+
+def jmorgans_case(path: Path) -> str:
+    db = sqlite3.connect(path)
+    found = db.execute(
+        'SELECT reference FROM "case" WHERE officer_id = ? ORDER BY reference LIMIT 1',
+        ("jmorgan",),
+    ).fetchone()
+    db.close()
+    return str(found[0])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`drp audit show --case` resolves no identity: a plain officer reads another "
+    "officer's case history, payloads (notes, vulnerabilities) included",
+)
+def test_a_plain_officer_cannot_read_another_officers_case_history(
+    working: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = as_login(monkeypatch, "akhan", "audit", "show", "--case", jmorgans_case(working))
+    assert shown.exit_code == 1, shown.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`drp authority list CASE` asks only for desk duty: a plain officer lists the third "
+    "parties on another officer's case",
+)
+def test_a_plain_officer_cannot_list_authority_on_another_officers_case(
+    working: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = as_login(monkeypatch, "akhan", "authority", "list", jmorgans_case(working))
+    assert shown.exit_code == 1, shown.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`drp officer list` resolves no identity: any login, mapped or not, lists the team "
+    "with every officer's open cases",
+)
+def test_a_login_mapped_to_nobody_cannot_list_the_team(
+    working: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shown = as_login(monkeypatch, "mallory", "officer", "list")
+    assert shown.exit_code == 1, shown.output
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="`drp hub status` and `drp hub conflicts` resolve no identity: on a SQLite hub any "
+    "login (mapped to nobody) reads every workstation's officer and every conflict",
+)
+@pytest.mark.parametrize("command", ["status", "conflicts"])
+def test_a_login_mapped_to_nobody_cannot_read_the_hubs_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    address = str(tmp_path / "hub.sqlite")
+    hub = team_hub(address)
+    identity.set_store_kind(hub.as_store(), identity.WORKING)
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "mine.sqlite"))
+    for name in ("DRP_OFFICER", "DRP_NOW", "DRP_TODAY"):
+        monkeypatch.delenv(name, raising=False)
+    shown = as_login(monkeypatch, "mallory", "hub", command, "--hub", address)
+    assert shown.exit_code == 1, shown.output
