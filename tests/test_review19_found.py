@@ -6,8 +6,12 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import psycopg
 import pytest
 from typer.testing import CliRunner, Result
 
@@ -17,8 +21,12 @@ from drp_tui.services.casework import Actor, add_note
 from drp_tui.services.privacy import after_sync
 from drp_tui.store.anchors import anchor_path
 from drp_tui.store.engine import open_store
+from drp_tui.sync.errors import HubError
+from drp_tui.sync.hub import FEED_LOCK, Hub, connect, hub_url
+from drp_tui.sync.roles import ensure_login_role, set_password
 from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
 from tests.hubteam import NOW, allocate, case_id, desk, run_sync, team_hub
+from tests.postgres import PostgresCluster
 
 runner = CliRunner()
 OFFICER = Sender("asmith", "officer", "north")
@@ -242,3 +250,71 @@ def test_a_login_mapped_to_nobody_cannot_read_the_hubs_status(
         monkeypatch.delenv(name, raising=False)
     shown = as_login(monkeypatch, "mallory", "hub", command, "--hub", address)
     assert shown.exit_code == 1, shown.output
+
+
+# --- issue 19: a desk's own PostgreSQL login, used directly (psql with its .pgpass) -------
+
+
+@pytest.fixture
+def owner(postgres: PostgresCluster) -> Iterator[Hub]:
+    """A PostgreSQL team hub: asmith has case 1, bjones case 2."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    allocate(hub, 2, "bjones")
+    yield hub
+    hub.engine.dispose()
+
+
+def desk_login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
+    secret = f"pw-{officer}-review19"
+    ensure_login_role(owner, officer)
+    set_password(owner, officer, secret)
+    postgres.write_passfile(officer, secret)
+    return connect(hub_url(postgres.url(owner.url.database or "", user=officer)))
+
+
+def raw_desk(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Connection[Any]:
+    return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="any desk login may call pg_advisory_lock on the hub's feed lock outside a "
+    "transaction: no idle or lock limit ends it, and every other desk's push waits "
+    "lock_timeout and fails for as long as that session lives",
+)
+def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path
+) -> None:
+    desk_login(postgres, owner, "asmith").engine.dispose()
+    as_bea = desk_login(postgres, owner, "bjones")
+    bea = desk(tmp_path, "bea")
+    run_sync(bea, as_bea, "bjones")
+    add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
+    with raw_desk(postgres, owner, "asmith") as held:
+        held.execute(f"SELECT pg_advisory_lock({FEED_LOCK})")  # then the laptop sleeps
+        started = time.monotonic()
+        try:
+            run_sync(bea, as_bea, "bjones")
+        except HubError as stalled:
+            pytest.fail(f"bjones's sync stalled by asmith's session: {stalled}")
+        assert time.monotonic() - started < 10
+    as_bea.engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hubconflict's desk_insert policy is WITH CHECK (true): a desk login flags "
+    "conflicts on any case, another officer's included, for the supervisor to act on",
+)
+def test_a_desk_login_cannot_flag_a_conflict_on_another_officers_case(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    desk_login(postgres, owner, "asmith").engine.dispose()
+    with raw_desk(postgres, owner, "asmith") as connection, pytest.raises(psycopg.Error):
+        connection.execute(
+            "INSERT INTO hubconflict (id, kind, case_id, detail, workstation_id, flagged_at) "
+            "VALUES ('forged', 'work_on_moved_case', %s, '{\"by\": \"bjones\"}', NULL, "
+            "'2026-11-23T10:00:00+00:00')",
+            (case_id(2),),
+        )
