@@ -8,24 +8,40 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 from typer.testing import CliRunner, Result
 
 from drp_tui.cli.main import app
 from drp_tui.services import audit, identity
 from drp_tui.services.casework import Actor, add_note
+from drp_tui.services.policy import PolicyBook
 from drp_tui.services.privacy import after_sync
+from drp_tui.services.retention import apply_retention
 from drp_tui.store.anchors import anchor_path
-from drp_tui.store.engine import open_store
+from drp_tui.store.engine import Store, open_store
+from drp_tui.store.models import Case, Debt, DebtParty, Person, Vulnerability, host_id
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import FEED_LOCK, Hub, connect, hub_url
 from drp_tui.sync.roles import ensure_login_role, set_password
 from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
-from tests.hubteam import NOW, allocate, case_id, desk, run_sync, team_hub
+from tests.hubteam import (
+    NOW,
+    SUPERVISOR,
+    allocate,
+    case_id,
+    debt_id,
+    desk,
+    run_sync,
+    team_hub,
+)
 from tests.postgres import PostgresCluster
 
 runner = CliRunner()
@@ -318,3 +334,66 @@ def test_a_desk_login_cannot_flag_a_conflict_on_another_officers_case(
             "'2026-11-23T10:00:00+00:00')",
             (case_id(2),),
         )
+
+
+# --- issue 20: retention --------------------------------------------------------------------
+
+LONG_AGO = datetime(2015, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def _closed_long_ago(tmp_path: Path) -> Store:
+    """Four people each with a case and a debt; P1's debt paid off and untouched since 2015."""
+    store = team_hub(str(tmp_path / "office.sqlite")).as_store()
+    with store.write() as session:
+        debt = session.get(Debt, debt_id(1))
+        case = session.get(Case, case_id(1))
+        assert debt is not None
+        assert case is not None
+        debt.balance = Decimal("0.00")
+        case.updated_at = LONG_AGO
+    return store
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="retention erases the person of a closed case (vulnerabilities, name, phones) even "
+    "when they are jointly liable for a live debt on another case; privacy.after_sync keeps "
+    "such a person, retention does not",
+)
+def test_retention_keeps_a_person_still_party_to_a_live_debt(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    store = _closed_long_ago(tmp_path)
+    p1 = host_id("person", "nga", "P1")
+    with store.write() as session:
+        session.add(DebtParty(debt_id=debt_id(2), person_id=p1))  # joint on P2's open debt
+        session.add(Vulnerability(person_id=p1, category="mental_health", consent=True))
+    done = apply_retention(store, policy, Actor(SUPERVISOR, clock=lambda: NOW))
+    assert [d.reference for d in done.due] == ["C0000001"]
+    with store.read() as session:
+        kept = session.get(Person, p1)
+        assert kept is not None
+        assert (kept.forename, kept.date_of_birth) == ("Pat1", date(1980, 1, 1))
+        vulnerable = session.execute(
+            select(Vulnerability).where(col(Vulnerability.person_id) == p1)
+        ).all()
+        assert len(vulnerable) == 1
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="retention removes call notes from contactattempt but not the note.added event "
+    "payloads: special-category text stays in the store past its period (no crypto-shredding)",
+)
+def test_retention_leaves_no_note_text_in_the_store(tmp_path: Path, policy: PolicyBook) -> None:
+    store = _closed_long_ago(tmp_path)
+    secret = "Disclosed a cancer diagnosis and chemotherapy"
+    add_note(store, Actor("asmith", clock=lambda: LONG_AGO), case_id=case_id(1), text=secret)
+    done = apply_retention(store, policy, Actor(SUPERVISOR, clock=lambda: NOW))
+    assert [(d.reference, d.record_type) for d in done.due] == [("C0000001", "financial")]
+    store.engine.dispose()
+    store.writer.dispose()
+    held = b"".join(
+        p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("office.sqlite")
+    )
+    assert secret.encode() not in held
