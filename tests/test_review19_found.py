@@ -27,7 +27,9 @@ from drp_tui.services.privacy import after_sync
 from drp_tui.services.retention import apply_retention
 from drp_tui.store.anchors import anchor_path
 from drp_tui.store.engine import Store, open_store
+from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Debt, DebtParty, Person, Vulnerability, host_id
+from drp_tui.store.seals import BALANCE, write_seal
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import FEED_LOCK, Hub, connect, hub_url
 from drp_tui.sync.roles import ensure_login_role, set_password
@@ -397,3 +399,58 @@ def test_retention_leaves_no_note_text_in_the_store(tmp_path: Path, policy: Poli
         p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("office.sqlite")
     )
     assert secret.encode() not in held
+
+
+# --- issue 20: state tables against the events ---------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a balance is judged only against a seal written on this store (an import): on an "
+    "officer's desk every debt came whole from the hub, so a zeroed balance is never judged",
+)
+def test_a_balance_zeroed_on_an_officers_desk_is_found(tmp_path: Path) -> None:
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="called")
+    assert audit.verify_all(alex).intact
+    db = _insider(alex.path)
+    db.execute("UPDATE debt SET balance = 0 WHERE id = ?", (debt_id(1),))
+    db.commit()
+    db.close()
+    assert not audit.verify_all(alex).intact
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="verify honours a debt.balance seal on any event (any kind, any officer): a plain "
+    "officer appends a note carrying a seal of 0 and zeroes the balance; appending is never "
+    "caught by the anchors",
+)
+def test_a_balance_seal_forged_on_an_officers_note_is_not_honoured(demo_store: Store) -> None:
+    db = sqlite3.connect(demo_store.path)
+    debt, case, balance = db.execute(
+        'SELECT d.id, d.case_id, d.balance FROM debt d JOIN "case" c ON c.id = d.case_id '
+        "WHERE d.balance > 0 AND c.officer_id = 'akhan' ORDER BY d.id LIMIT 1"
+    ).fetchone()
+    db.close()
+    assert balance > 0
+    with demo_store.write() as session:
+        forged = "forged-note"
+        said = write_seal(session.connection(), forged, BALANCE, [(str(debt), "0")])
+        append_event(
+            session,
+            officer_id="akhan",
+            kind="note.added",
+            at=NOW,
+            case_id=str(case),
+            event_id=forged,
+            payload={"text": "spoke to debtor", "seals": {BALANCE: said}},
+        )
+    db = _insider(demo_store.path)
+    db.execute("UPDATE debt SET balance = 0 WHERE id = ?", (debt,))
+    db.commit()
+    db.close()
+    assert not audit.verify_all(demo_store).intact
