@@ -20,6 +20,7 @@ from sqlmodel import col
 from typer.testing import CliRunner, Result
 
 from drp_tui.cli.main import app
+from drp_tui.domain.errors import InputError
 from drp_tui.services import audit, identity
 from drp_tui.services.casework import Actor, add_note
 from drp_tui.services.policy import PolicyBook
@@ -454,3 +455,23 @@ def test_a_balance_seal_forged_on_an_officers_note_is_not_honoured(demo_store: S
     db.commit()
     db.close()
     assert not audit.verify_all(demo_store).intact
+
+
+# --- issue 19, item 5: the hub password on the command line ------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hub_url refuses user:password@ but not libpq's password query parameter, which "
+    "psycopg uses to log in: the password is back in the process list",
+)
+@pytest.mark.parametrize(
+    "address",
+    [
+        "postgresql://asmith@127.0.0.1/hub?password=hunter2",
+        "postgresql:///hub?host=127.0.0.1&user=asmith&password=hunter2",
+    ],
+)
+def test_a_password_in_the_hub_urls_query_is_refused(address: str) -> None:
+    with pytest.raises(InputError, match="password"):
+        hub_url(address)
