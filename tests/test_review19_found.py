@@ -460,11 +460,6 @@ def test_a_balance_seal_forged_on_an_officers_note_is_not_honoured(demo_store: S
 # --- issue 19, item 5: the hub password on the command line ------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hub_url refuses user:password@ but not libpq's password query parameter, which "
-    "psycopg uses to log in: the password is back in the process list",
-)
 @pytest.mark.parametrize(
     "address",
     [
@@ -477,12 +472,6 @@ def test_a_password_in_the_hub_urls_query_is_refused(address: str) -> None:
         hub_url(address)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`drp sync` asks the hub's storekind which kind it is, as the desk's own login; "
-    "h005 grants drp_desk no SELECT on storekind (a later store revision), so an officer's "
-    "sync as their own login fails",
-)
 def test_drp_sync_as_the_officers_own_login(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -71,7 +71,7 @@ def hub_url(address: str) -> URL:
     if url.port is not None and not 1 <= url.port <= 65535:
         raise InputError("--hub", f"{_hide(cleaned)}: the port must be from 1 to 65535")
     if url.get_backend_name() in ("postgresql", "postgres"):
-        if url.password is not None:
+        if url.password is not None or "password" in {key.lower() for key in url.query}:
             raise InputError("--hub", PASSWORD_IN_ADDRESS)
         sslmode = url.query.get("sslmode")
         if sslmode is not None and sslmode not in SSLMODES:
