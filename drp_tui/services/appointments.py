@@ -23,6 +23,11 @@ from drp_tui.domain.appointments import KINDS, OfficeHours, Slot, slot_refusal
 from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.caseaccess import (
+    case_by_reference,
+    require_own_case,
+    supervises,
+)
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.shortids import full_id
@@ -31,6 +36,7 @@ from drp_tui.store.events import append_event
 from drp_tui.store.models import Appointment, Case, Officer
 
 MAX_TEXT = 500
+BOOKS = "its officer or a supervisor books"
 
 
 @dataclass(frozen=True)
@@ -67,10 +73,10 @@ def book(store: Store, policy: PolicyBook, actor: Actor, booking: Booking) -> Ap
         raise InputError("--minutes", "must be from 5 to 240")
     _in_reach(booking.starts, actor)
     with store.write() as session:
-        case = _case(session, booking.case_reference)
-        _may_change(session, actor, case)
+        case = case_by_reference(session, booking.case_reference)
+        booker = require_own_case(session, actor, case, BOOKS)
         holder = booking.officer_id or case.officer_id or actor.officer_id
-        if holder not in (case.officer_id, actor.officer_id) and not _supervises(session, actor):
+        if holder not in (case.officer_id, actor.officer_id) and not supervises(booker):
             raise NotPermitted(f"an appointment in {holder}'s calendar is for a supervisor to book")
         if session.get(Officer, holder) is None:
             raise InputError("--officer", f"{holder!r} is not an officer in this store")
@@ -202,11 +208,6 @@ def _in_reach(starts: datetime, actor: Actor) -> None:
         raise InputError("--at", "is more than a year ahead: check the year")
 
 
-def _supervises(session: Session, actor: Actor) -> bool:
-    officer = session.get(Officer, actor.officer_id)
-    return officer is not None and role_rank(officer.role) >= role_rank("supervisor")
-
-
 def _text(value: str, option: str, missing: str) -> str:
     cleaned = " ".join(value.split())
     if not cleaned:
@@ -216,28 +217,16 @@ def _text(value: str, option: str, missing: str) -> str:
     return cleaned
 
 
-def _case(session: Session, reference: str) -> Case:
-    case: Case | None = session.execute(
-        select(Case).where(col(Case.reference) == reference.strip().upper())
-    ).scalar_one_or_none()
-    if case is None:
-        raise InputError("--case", f"no case with reference {reference!r}")
-    return case
-
-
-def _may_change(session: Session, actor: Actor, case: Case) -> None:
-    officer = session.get(Officer, actor.officer_id)
-    if officer is None:
-        raise InputError("DRP_OFFICER", f"{actor.officer_id!r} is not an officer in this store")
-    if case.officer_id != officer.id and role_rank(officer.role) < role_rank("supervisor"):
-        raise NotPermitted(f"{case.reference} is not your case: its officer or a supervisor books")
-
-
 def _booked(session: Session, actor: Actor, appointment_id: str) -> Appointment:
     appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         raise InputError("ID", f"no appointment {appointment_id}")
-    _may_change(session, actor, session.get_one(Case, appointment.case_id))
+    require_own_case(
+        session,
+        actor,
+        session.get_one(Case, appointment.case_id),
+        "its officer or a supervisor books",
+    )
     if appointment.status != "booked":
         raise InputError("ID", f"the appointment is {appointment.status} already")
     return appointment

@@ -18,13 +18,13 @@ from sqlmodel import Session, col
 from drp_tui.domain.complaints import CHANNELS, OUTCOMES, STAGES, reply_due
 from drp_tui.domain.controls import CONTROL
 from drp_tui.domain.errors import InputError, NotPermitted
-from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.caseaccess import acting_officer, case_by_reference, supervises
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.shortids import full_id
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Case, Complaint, Debt, Officer
+from drp_tui.store.models import Case, Complaint, Debt
 
 MAX_SUMMARY = 2000
 
@@ -62,8 +62,8 @@ def add_complaint(store: Store, policy: PolicyBook, actor: Actor, new: NewCompla
         raise InputError("--summary", f"keep it under {MAX_SUMMARY} characters")
     rule = policy.complaints.stage(new.stage, new.received_on)
     with store.write() as session:
-        _officer(session, actor)
-        case = _case(session, new.case_reference)
+        acting_officer(session, actor)
+        case = case_by_reference(session, new.case_reference)
         debt_ids = _debts(session, case, new.debts)
         complaint = Complaint(
             id=actor.ids(),
@@ -157,22 +157,6 @@ def _check_choice(value: str, options: Sequence[str], option: str) -> None:
         raise InputError(option, f"{value!r} is not one of {', '.join(options)}")
 
 
-def _officer(session: Session, actor: Actor) -> Officer:
-    officer = session.get(Officer, actor.officer_id)
-    if officer is None:
-        raise InputError("DRP_OFFICER", f"{actor.officer_id!r} is not an officer in this store")
-    return officer
-
-
-def _case(session: Session, reference: str) -> Case:
-    case: Case | None = session.execute(
-        select(Case).where(col(Case.reference) == reference.strip().upper())
-    ).scalar_one_or_none()
-    if case is None:
-        raise InputError("--case", f"no case with reference {reference!r}")
-    return case
-
-
 def _debts(session: Session, case: Case, host_refs: Sequence[str]) -> list[str]:
     debts = session.execute(select(Debt).where(col(Debt.case_id) == case.id)).scalars().all()
     if not host_refs:
@@ -193,14 +177,14 @@ def _jurisdiction(session: Session, case: Case) -> str:
 
 def _mine(session: Session, actor: Actor, complaint_id: str) -> Complaint:
     """The complaint, open, if the actor is its case's officer or a supervisor."""
-    officer = _officer(session, actor)
+    officer = acting_officer(session, actor)
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise InputError("ID", f"no complaint {complaint_id}")
     if complaint.status != "open":
         raise InputError("ID", f"complaint {complaint_id[:8]} is closed already")
     case = session.get_one(Case, complaint.case_id)
-    if case.officer_id != officer.id and role_rank(officer.role) < role_rank("supervisor"):
+    if case.officer_id != officer.id and not supervises(officer):
         raise NotPermitted(
             f"the complaint on {case.reference} is for its officer or a supervisor to move on"
         )

@@ -23,7 +23,7 @@ from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
 from drp_tui.domain.holds import active_holds
 from drp_tui.domain.letters import Rendered, Template, load_template, refusal, render
 from drp_tui.domain.letters import template_in_force as in_force_template
-from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.caseaccess import case_by_reference, require_own_case
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import case_holds
 from drp_tui.services.mailer import SendFailed, send_email
@@ -99,8 +99,8 @@ def prepare(
     today = actor.now().date()
     template = in_force_template(library.templates, template_id, today)
     with store.read() as session:
-        case = _case(session, case_reference)
-        _may_send(session, actor, case)
+        case = case_by_reference(session, case_reference)
+        require_own_case(session, actor, case, "its officer or a supervisor sends")
         holds = active_holds(policy.holds, case_holds(session, case.id), today)
         why = refusal(template, channel, holds)
         if why:
@@ -245,23 +245,6 @@ def _read(path: Path) -> dict[str, Any]:
         raise PolicyError(str(path), "file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(str(path), f"not valid UTF-8 TOML: {exc}") from None
-
-
-def _case(session: Session, reference: str) -> Case:
-    case: Case | None = session.execute(
-        select(Case).where(col(Case.reference) == reference.strip().upper())
-    ).scalar_one_or_none()
-    if case is None:
-        raise InputError("--case", f"no case with reference {reference!r}")
-    return case
-
-
-def _may_send(session: Session, actor: Actor, case: Case) -> None:
-    officer = session.get(Officer, actor.officer_id)
-    if officer is None:
-        raise InputError("DRP_OFFICER", f"{actor.officer_id!r} is not an officer in this store")
-    if case.officer_id != officer.id and role_rank(officer.role) < role_rank("supervisor"):
-        raise NotPermitted(f"{case.reference} is not your case: its officer or a supervisor sends")
 
 
 def _pounds(amount: Any) -> str:
