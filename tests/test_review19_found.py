@@ -216,11 +216,6 @@ def jmorgans_case(path: Path) -> str:
     return str(found[0])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`drp audit show --case` resolves no identity: a plain officer reads another "
-    "officer's case history, payloads (notes, vulnerabilities) included",
-)
 def test_a_plain_officer_cannot_read_another_officers_case_history(
     working: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -228,11 +223,6 @@ def test_a_plain_officer_cannot_read_another_officers_case_history(
     assert shown.exit_code == 1, shown.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`drp authority list CASE` asks only for desk duty: a plain officer lists the third "
-    "parties on another officer's case",
-)
 def test_a_plain_officer_cannot_list_authority_on_another_officers_case(
     working: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -240,11 +230,6 @@ def test_a_plain_officer_cannot_list_authority_on_another_officers_case(
     assert shown.exit_code == 1, shown.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`drp officer list` resolves no identity: any login, mapped or not, lists the team "
-    "with every officer's open cases",
-)
 def test_a_login_mapped_to_nobody_cannot_list_the_team(
     working: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,11 +237,6 @@ def test_a_login_mapped_to_nobody_cannot_list_the_team(
     assert shown.exit_code == 1, shown.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`drp hub status` and `drp hub conflicts` resolve no identity: on a SQLite hub any "
-    "login (mapped to nobody) reads every workstation's officer and every conflict",
-)
 @pytest.mark.parametrize("command", ["status", "conflicts"])
 def test_a_login_mapped_to_nobody_cannot_read_the_hubs_status(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str

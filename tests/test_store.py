@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
 from drp_tui.services import audit
+from drp_tui.services.identity import set_store_kind
 from drp_tui.store.engine import SCHEMA_REVISION, current_revision, open_store
 from drp_tui.store.errors import StoreError
 from drp_tui.store.events import append_event
@@ -291,6 +292,10 @@ def test_cli_db_upgrade_and_audit(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     verified = runner.invoke(app, ["audit", "verify"])
     assert verified.exit_code == 0
     assert "intact 1 events" in verified.stdout
+    set_store_kind(store, "training")  # a case's history: its officer's or a supervisor's
+    with store.write() as session:
+        session.add(Officer(id="psharma", name="Priya Sharma", role="supervisor"))
+    monkeypatch.setenv("DRP_OFFICER", "psharma")
     shown = runner.invoke(app, ["audit", "show", "--case", "C0000001", "--json"])
     assert shown.exit_code == 0
     assert '"kind": "case.viewed"' in shown.stdout

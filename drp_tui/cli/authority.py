@@ -122,13 +122,16 @@ def add(
 def list_authorities(case: CaseRef, hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """The third parties the case's debtor has authorised, and whether each is in force today."""
     from drp_tui.services.authority import case_id_for, for_case
+    from drp_tui.services.caseaccess import readable_case
     from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
 
     settings = load_settings()
     store = store_for(settings, hub)
-    today = resolve(settings, store, command="drp authority list").today()
+    acting = resolve(settings, store, command="drp authority list")
+    today = acting.today()
     reference = case.strip().upper()
+    readable_case(store, acting.actor(), reference, "who may speak for its debtor", "CASE")
     found = for_case(store, case_id_for(store, reference))
     if as_json:
         output.print_json(

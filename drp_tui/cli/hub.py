@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from functools import partial
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -25,6 +25,9 @@ from drp_tui.cli.errors import EXIT_FAILED, EXIT_HUB, fail
 from drp_tui.cli.params import HubOption, JsonFlag, JsonSummary
 from drp_tui.domain.errors import InputError
 from drp_tui.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from drp_tui.sync.hub import Hub as TeamHub
 
 app = typer.Typer(
     help="The team hub: create it, see its state and the conflicts waiting for a supervisor.",
@@ -66,13 +69,23 @@ def init(
     )
 
 
+def _officer_on(hub: str | None, command: str) -> TeamHub:
+    """The team hub, once the login running `command` is an officer there."""
+    from drp_tui.services.identity import resolve
+    from drp_tui.sync.hub import connect, hub_url
+
+    settings = load_settings()
+    team_hub = connect(hub_url(hub_address(hub, settings)))
+    resolve(settings, team_hub.as_store(), command=command)
+    return team_hub
+
+
 @app.command("status")
 def status(hub: HubOption = None, as_json: JsonFlag = False) -> None:
     """Officers, cases, events, and each workstation's last sync."""
-    from drp_tui.sync.hub import connect, hub_url
     from drp_tui.sync.status import hub_status
 
-    found = hub_status(connect(hub_url(hub_address(hub, load_settings()))))
+    found = hub_status(_officer_on(hub, "drp hub status"))
     if as_json:
         output.print_json(found.as_json())
         return
@@ -127,10 +140,9 @@ def password(
 def conflicts(hub: HubOption = None, as_json: JsonFlag = False) -> None:
     """Clashes sync could not settle (two live arrangements on a debt, work recorded on a case
     moved to someone else), oldest first."""
-    from drp_tui.sync.hub import connect, hub_url
     from drp_tui.sync.status import open_conflicts
 
-    found = open_conflicts(connect(hub_url(hub_address(hub, load_settings()))))
+    found = open_conflicts(_officer_on(hub, "drp hub conflicts"))
     if as_json:
         output.print_json({"conflicts": [c.__dict__ for c in found]})
         return

@@ -189,10 +189,13 @@ def list_command(
     as_json: JsonFlag = False,
 ) -> None:
     """The team, with each officer's open cases."""
+    from drp_tui.services.identity import resolve
     from drp_tui.services.officers import team as team_members
     from drp_tui.services.store import store_for
 
-    store = store_for(load_settings(), hub)
+    settings = load_settings()
+    store = store_for(settings, hub)
+    resolve(settings, store, command="drp officer list")
     members = team_members(store, team_name=team, everyone=everyone)
     if as_json:
         output.print_json({"officers": [_as_json(m) for m in members]})

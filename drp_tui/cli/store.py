@@ -112,9 +112,15 @@ def show(
 ) -> None:
     """Print a case's history from the event log, oldest first."""
     from drp_tui.services import audit
+    from drp_tui.services.caseaccess import readable_case
+    from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
 
-    found, events = audit.case_history(store_for(load_settings()), case)
+    settings = load_settings()
+    store = store_for(settings)
+    acting = resolve(settings, store, command="drp audit show")
+    readable_case(store, acting.actor(), case, "its history")
+    found, events = audit.case_history(store, case)
     if as_json:
         output.print_json(
             {

@@ -9,6 +9,7 @@ from sqlmodel import Session, col
 from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.casework import Actor
+from drp_tui.store.engine import Store
 from drp_tui.store.models import Case, Officer
 
 
@@ -39,3 +40,13 @@ def require_own_case(session: Session, actor: Actor, case: Case, who_may: str) -
     if case.officer_id != officer.id and not supervises(officer):
         raise NotPermitted(f"{case.reference} is not your case: {who_may}")
     return officer
+
+
+def readable_case(
+    store: Store, actor: Actor, reference: str, what: str, option: str = "--case"
+) -> Case:
+    """The case, when the one acting may read its records: its officer, or a supervisor."""
+    with store.read() as session:
+        case = case_by_reference(session, reference, option)
+        require_own_case(session, actor, case, f"{what} is for its officer or a supervisor")
+    return case
