@@ -23,6 +23,9 @@ from sqlmodel import col
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
+from drp_tui.services.casework import Actor
+from drp_tui.services.letters import choices, load_library, templates_dir
+from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Address, Arrangement, Event, Instalment, Person
 from tests.test_diary import NOW, TODAY, diary_store
@@ -287,3 +290,17 @@ def test_the_print_run_prints_each_queued_letter_once(
         store, monkeypatch, "letters", "batch", "--out", str(folder), "--json", officer="psharma"
     )
     assert json.loads(out)["letters"] == []
+
+
+def test_email_is_offered_only_where_a_mail_server_is_set(store: Store, policy: PolicyBook) -> None:
+    library = load_library(templates_dir(None), policy.holds.kinds)
+    actor = Actor("asmith", clock=lambda: NOW)
+
+    def pay_online_email(smtp_url: str | None) -> str | None:
+        found = choices(store, policy, library, actor, "C1", smtp_url)
+        return next(
+            c.refusal for c in found if c.template_id == "pay_online" and c.channel == "email"
+        )
+
+    assert pay_online_email(None) == "email is not set up on this desk (DRP_SMTP_URL)"
+    assert pay_online_email("smtp://mail.example.gov.uk:587") is None

@@ -205,9 +205,15 @@ class Choice:
 
 
 def choices(
-    store: Store, policy: PolicyBook, library: Library, actor: Actor, case_reference: str
+    store: Store,
+    policy: PolicyBook,
+    library: Library,
+    actor: Actor,
+    case_reference: str,
+    smtp_url: str | None = None,
 ) -> list[Choice]:
-    """Every template in force and channel it goes by, each with why it may not go now."""
+    """Every template in force and channel it goes by, each with why it may not go now (email
+    too when this desk has no mail server set)."""
     today = actor.now().date()
     ids = dict.fromkeys(t.id for t in library.templates)
     found = []
@@ -225,6 +231,8 @@ def choices(
                 why = why.removeprefix("not sent: ").removeprefix(f"{template.name} ")
             if channel == "sms" and why is None:
                 why = "SMS through GOV.UK Notify is not built yet"
+            if channel == "email" and why is None and not smtp_url:
+                why = "email is not set up on this desk (DRP_SMTP_URL)"
             found.append(Choice(template_id, template.name, channel, why))
     return found
 

@@ -138,7 +138,9 @@ class Workstation:
 
     def letter_choices(self, reference: str) -> list[Choice]:
         """Each template and channel, with why it may not go to this case now."""
-        return choices(self.store, self.policy, self.letters(), self.actor(), reference)
+        return choices(
+            self.store, self.policy, self.letters(), self.actor(), reference, self.smtp_url
+        )
 
     def preview_letter(self, reference: str, template_id: str, channel: str) -> Prepared:
         return prepare(
