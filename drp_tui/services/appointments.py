@@ -22,10 +22,10 @@ from sqlmodel import Session, col
 from drp_tui.domain.appointments import KINDS, OfficeHours, Slot, slot_refusal
 from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.policy import in_force
-from drp_tui.domain.writeoff import role_rank
 from drp_tui.services.caseaccess import (
     case_by_reference,
     require_own_case,
+    require_reader_of,
     supervises,
 )
 from drp_tui.services.casework import Actor
@@ -184,14 +184,7 @@ def reference_of(store: Store, appointment: Appointment) -> str:
 
 def may_read(store: Store, actor: Actor, officer_id: str) -> None:
     """An officer reads their own appointments; another's, supervisors."""
-    with store.read() as session:
-        reader = session.get(Officer, actor.officer_id)
-        if session.get(Officer, officer_id) is None:
-            raise InputError("--officer", f"{officer_id!r} is not an officer in this store")
-    if officer_id != actor.officer_id and (
-        reader is None or role_rank(reader.role) < role_rank("supervisor")
-    ):
-        raise NotPermitted("another officer's appointments are for supervisors")
+    require_reader_of(store, actor.officer_id, officer_id, "appointments")
 
 
 def find_appointment(store: Store, prefix: str) -> str:

@@ -50,3 +50,20 @@ def readable_case(
         case = case_by_reference(session, reference, option)
         require_own_case(session, actor, case, f"{what} is for its officer or a supervisor")
     return case
+
+
+def require_reader_of(store: Store, reader_id: str, officer_id: str, what: str) -> Officer:
+    """The officer whose `what` (diary, appointments) is read; refused unless it is the
+    reader's own or the reader is a supervisor or above."""
+    with store.read() as session:
+        officer = session.get(Officer, officer_id)
+        reader = session.get(Officer, reader_id)
+    if officer is None:
+        raise InputError(
+            "--officer", f"{officer_id!r} is not an officer in this store (see 'drp officer list')"
+        )
+    if reader_id != officer_id and (reader is None or not supervises(reader)):
+        raise NotPermitted(
+            f"another officer's {what} is for supervisors; you are {reader_id}: leave out --officer"
+        )
+    return officer

@@ -23,10 +23,9 @@ from drp_tui.domain.diary import (
     in_order,
     local_clock,
 )
-from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.holds import Hold, active_holds
 from drp_tui.domain.policy import in_force
-from drp_tui.domain.writeoff import role_rank
+from drp_tui.services.caseaccess import require_reader_of
 from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -48,22 +47,8 @@ BREATHING_SPACES = ("breathing_space", "mental_health_crisis")
 
 
 def may_read_diary(store: Store, reader_id: str, officer_id: str) -> Officer:
-    """The officer whose diary is read; refused unless it is the reader's own or the reader
-    is a supervisor or above."""
-    with store.read() as session:
-        officer = session.get(Officer, officer_id)
-        reader = session.get(Officer, reader_id)
-    if officer is None:
-        raise InputError(
-            "--officer", f"{officer_id!r} is not an officer in this store (see 'drp officer list')"
-        )
-    if reader_id != officer_id and (
-        reader is None or role_rank(reader.role) < role_rank("supervisor")
-    ):
-        raise NotPermitted(
-            f"another officer's diary is for supervisors; you are {reader_id}: leave out --officer"
-        )
-    return officer
+    """The officer whose diary is read: the reader's own, or any for a supervisor."""
+    return require_reader_of(store, reader_id, officer_id, "diary")
 
 
 def diary(
