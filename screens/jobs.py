@@ -32,6 +32,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from drp_tui.services.casework import Refused
 from screens.dialog import ErrorDialog, ShowsFailures, error_text
+from screens.keyorder import KeysFree
 
 T = TypeVar("T")
 ActionT = TypeVar("ActionT", bound=Callable[..., None])
@@ -184,16 +185,25 @@ class RunsJobs(ShowsFailures):
             found = self.__dict__["_pending"] = Pending()
         return found
 
+    @property
+    def holds_keys(self) -> bool:
+        """While an action waits for the jobs, the keys typed after it wait too: they are
+        meant for the form it opens (screens/keyorder.py)."""
+        return bool(self.pending.actions)
+
     def _after_jobs(self) -> None:
         """Run the actions that waited, now that nothing is in flight, one at a time while
         this screen is on top (an action that opens a form ends the run: the rest drop)."""
         pending = self.pending
         assert isinstance(self, Screen)
+        if not (pending.idle and pending.actions):
+            return
         while pending.idle and pending.actions:
             if self.app.screen is not self:
                 pending.actions.clear()
-                return
+                break
             pending.actions.pop(0)()
+        self.app.post_message(KeysFree())
 
     def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
         """`work` off the UI thread, replacing this screen's read in progress; `then` on the
@@ -222,8 +232,12 @@ class RunsJobs(ShowsFailures):
         writer(self.app).submit(self, work, then, what or "your change", failed)
 
     def jobs_failed(self) -> None:
-        """A write or read failed (the officer is told): what waited for it is dropped."""
-        self.pending.actions.clear()
+        """A write or read failed (the officer is told): what waited for it is dropped, and
+        so are the keys typed for it."""
+        assert isinstance(self, Screen)
+        if self.pending.actions:
+            self.pending.actions.clear()
+            self.app.post_message(KeysFree(drop=True))
 
     # Handlers by name, not @on: this is a mixin, and Textual collects @on handlers only
     # from its own classes.

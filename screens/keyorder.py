@@ -13,7 +13,11 @@ So the app holds a key back until the one before it has been handled all the way
 down to the focused widget and back up through the bindings (a `KeyHandled` marker posted
 behind it, which reaches the app only after the key has), and then until the screen on top
 is idle (a new form mounted, its first field focused). The next key is then routed to the
-field focused at that moment."""
+field focused at that moment.
+
+A screen may hold the keys longer (`holds_keys`): the debtor screen does while a form it
+was asked for waits for a save in flight, so the figures typed after `a` go into the form,
+not onto the debtor screen. It says `KeysFree` when the form is up, or will not open."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from textual.message import Message
 from textual.timer import Timer
 
 STUCK_SECONDS = 1.0  # a marker lost with a widget removed under it: never hold the keyboard
+HELD_SECONDS = 15.0  # longer than a save waits for the store (BUSY_TIMEOUT_MS), then fails
 
 
 class KeyHandled(Message):
@@ -34,6 +39,15 @@ class KeyHandled(Message):
     def __init__(self, key: events.Key) -> None:
         super().__init__()
         self.key = key
+
+
+class KeysFree(Message):
+    """The screen that held the keys back (`holds_keys`) has done what they waited for; if
+    `drop`, it will not (a save failed): the keys typed for it are dropped, not sent on."""
+
+    def __init__(self, drop: bool = False) -> None:
+        super().__init__()
+        self.drop = drop
 
 
 class KeysInOrder(App[None]):
@@ -66,17 +80,38 @@ class KeysInOrder(App[None]):
         key opened) has caught up, the next key goes."""
         if message.key is not self._key_in_hand:
             return
+        self._after_refresh(message.key)
+
+    def on_keys_free(self, message: KeysFree) -> None:
+        if message.drop:
+            self._keys_waiting.clear()
+        if self._key_in_hand is not None:
+            self._after_refresh(self._key_in_hand)
+
+    def _after_refresh(self, key: events.Key) -> None:
         try:
-            self.screen.call_after_refresh(self._release, message.key)
+            self.screen.call_after_refresh(self._release_unless_held, key)
         except ScreenStackError:
-            self._release(message.key)
+            self._release(key)
+
+    def _release_unless_held(self, key: events.Key) -> None:
+        if key is not self._key_in_hand:
+            return
+        if getattr(self.screen, "holds_keys", False):
+            self._stop_timer()
+            self._stuck = self.set_timer(HELD_SECONDS, partial(self._release, key))
+            return
+        self._release(key)
+
+    def _stop_timer(self) -> None:
+        if self._stuck is not None:
+            self._stuck.stop()
+            self._stuck = None
 
     def _release(self, key: events.Key) -> None:
         if key is not self._key_in_hand:
             return  # released already (the marker came back after the timer gave up)
-        if self._stuck is not None:
-            self._stuck.stop()
-            self._stuck = None
+        self._stop_timer()
         self._key_in_hand = None
         if self._keys_waiting:
             self._key_in_hand = self._keys_waiting.popleft()

@@ -21,6 +21,7 @@ from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
 from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
+from tests.test_tui_jobs import store_locked, until_a_write_waits
 from tests.tui import app_for, enforceable_case, look_at, pass_idv, settle, text_of
 
 NAMES = {"-": "minus", "/": "slash", ".": "full_stop", " ": "space", ":": "colon", "£": "pound"}
@@ -192,3 +193,36 @@ def test_the_figure_check_is_policy_data(policy: PolicyBook, tmp_path: Path) -> 
 
     assert not warned(policy)
     assert warned(lowered)
+
+
+def test_keys_typed_while_a_form_waits_for_a_save_go_into_the_form(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """`a` pressed while the ID&V is still being saved opens the form only once the save is
+    in (it is judged on the case as saved). The figure typed straight after `a` belongs in
+    the form: it used to reach the debtor screen, and be lost, while the form waited."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, enforceable_case(demo_store))
+            with store_locked(demo_store):
+                await pilot.press("i")
+                await pilot.pause()
+                await pilot.click("#check-date_of_birth")
+                await pilot.click("#check-postcode")
+                await pilot.click("#record")
+                await until_a_write_waits(pilot)
+                for key in keys_of("a", "1450", "tab", "tab", "350"):
+                    app.post_message(key)
+                for _ in range(50):  # the keys are handled, or held for the form
+                    await pilot.pause()
+                    if not app.keys_pending:
+                        break
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, AffordabilityScreen), app.screen_stack
+            typed = [value(screen, f"income__{k}") for k in ("earnings", "benefits")]
+            assert typed == ["1450", "350"]
+
+    asyncio.run(run())

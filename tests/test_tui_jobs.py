@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 
@@ -170,5 +171,37 @@ def test_a_read_for_a_case_no_longer_on_screen_is_dropped(
             screen.read(lambda: "now", seen.append)
             await settle(pilot)
             assert seen == ["now"]
+
+    asyncio.run(run())
+
+
+def test_keys_typed_for_a_form_whose_save_failed_are_not_sent_on(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """`a 1450 Enter` typed while the ID&V is being saved: the save fails, so the form never
+    opens; the keys typed for it are dropped (the officer is told, and types them again),
+    not sent on to whatever is on top: Enter would close the "Not saved" message unread."""
+    refuse(demo_store, "event", "NEW.kind = 'idv.recorded'")
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_first_case(pilot)
+            with store_locked(demo_store):
+                await pilot.press("i")
+                await pilot.pause()
+                await pilot.click("#check-date_of_birth")
+                await pilot.click("#check-postcode")
+                await pilot.click("#record")
+                await until_a_write_waits(pilot)
+                for key in ("a", "1", "4", "5", "0"):
+                    app.post_message(events.Key(key, key))
+                app.post_message(events.Key("enter", "\r"))
+                await pilot.pause()
+            await settle(pilot)
+            assert "Not saved" in dialog_text(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.screen is screen, app.screen_stack
 
     asyncio.run(run())
