@@ -23,6 +23,9 @@ class DiaryModal(ModalScreen[Opening | None]):
     AUTO_FOCUS = "#diary-entries"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back", id="diary.cancel"),
+        # The table takes Enter itself (RowSelected); this one is for F1, and for Enter
+        # when the table is not focused.
+        Binding("enter", "choose", "Open the case (a call)", show=False),
     ]
 
     def __init__(self, workstation: Workstation) -> None:
@@ -77,7 +80,7 @@ class DiaryModal(ModalScreen[Opening | None]):
         self.query_one("#diary-detail", Static).update(Text(" — ".join(p for p in parts if p)))
 
     @on(DataTable.RowSelected, "#diary-entries")
-    def choose(self) -> None:
+    def action_choose(self) -> None:
         table = self.query_one("#diary-entries", DataTable)
         if not self.entries or table.cursor_row < 0:
             return

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from drp_tui.settings import default_config_path
@@ -17,28 +18,41 @@ from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
 from screens.dialog import PromptModal
+from screens.diary import DiaryModal
+from screens.history import HistoryBox
 from screens.idv import IdvModal
+from screens.letters import LetterModal
 from screens.outcome import OutcomeModal
 from screens.queue import QueueScreen
 from screens.search import SearchModal
 
-SCREENS = (
+SCREENS: tuple[tuple[str, type[DOMNode]], ...] = (
     ("Queue", QueueScreen),
+    ("Diary", DiaryModal),
     ("Case", DebtorScreen),
+    ("Case history", HistoryBox),
     ("ID&V", IdvModal),
     ("Outcome", OutcomeModal),
     ("Arrangement", ArrangementModal),
     ("Affordability", AffordabilityScreen),
     ("Note or reason", PromptModal),
     ("Search", SearchModal),
+    ("Letter or email", LetterModal),
 )
 
 
 def key_name(key: str) -> str:
-    return {"escape": "Esc", "enter": "Enter", "slash": "/"}.get(key, key.replace("ctrl+", "Ctrl+"))
+    """As printed on the keyboard: `ctrl+s` is Ctrl+S, `alt+up` Alt+↑."""
+    if "," in key:
+        return " or ".join(key_name(one) for one in key.split(","))
+    names = {"escape": "Esc", "enter": "Enter", "slash": "/", "up": "↑", "down": "↓"}
+    *modifiers, last = key.split("+")
+    if modifiers and len(last) == 1:
+        last = last.upper()
+    return "+".join([m.capitalize() for m in modifiers] + [names.get(last, last)])
 
 
-def bindings_of(screen: type[Screen[Any]]) -> list[Binding]:
+def bindings_of(screen: type[DOMNode]) -> list[Binding]:
     return [b for b in screen.BINDINGS if isinstance(b, Binding)]
 
 

@@ -204,3 +204,27 @@ def test_outcome_saved_then_next_case_reads_only_the_case_called(
             assert app.screen.case_id == next(c for c in callable_now if c != called)
 
     asyncio.run(run())
+
+
+def test_f1_lists_the_keys_of_the_history_the_diary_and_the_letters(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """F1 said nothing of how to move along a case's history or open a line in full, nor
+    of the diary's or the letter dialog's keys."""
+    from screens.help import HelpScreen
+
+    async def run() -> str:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.press("f1")
+            await settle(pilot)
+            assert isinstance(app.screen, HelpScreen)
+            return str(app.screen.query_one(Static).render())
+
+    text = asyncio.run(run())
+    history = text.split("\nCase history\n", 1)[1].split("\n\n", 1)[0]
+    for key in ("↑ Earlier line", "↓ Later line", "Enter Line in full"):
+        assert key in history, history
+    diary = text.split("\nDiary\n", 1)[1].split("\n\n", 1)[0]
+    assert "Enter Open the case (a call)" in diary, diary
+    assert "Letter" in text
