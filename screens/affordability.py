@@ -89,6 +89,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.saved: SavedStatement | None = None  # the latest statement kept on the case
         self.loaded = False  # whether the latest statement has been read
         self.blank: dict[str, Any] = {}
+        self.kept: dict[str, Any] | None = None  # the form as last read in or saved
         self.restyle = False  # the app's theme changed while this form was put away
         self.saving: set[Hashable] = set()  # the saves asked for and not yet done
 
@@ -113,6 +114,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.query_one("#af-form", VerticalScroll).scroll_home(animate=False)
         self.query_one("#income__earnings", Input).focus()
         self.recalculate()
+        self.kept = self.blank
         self.load_latest()
 
     def showing(self) -> Hashable:
@@ -176,7 +178,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
     def on_mount(self) -> None:
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.recalculate()
-        self.blank = self.statement()  # the form as it opens, to tell if anything was typed
+        self.blank = self.kept = self.statement()  # as it opens: was anything typed?
         self.load_latest()
 
     def load_latest(self) -> None:
@@ -209,6 +211,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
             return
         left_out = self.fill(saved.statement)
         self.show_saved(saved)
+        self.kept = self.draft()
         if left_out:
             self.notify(
                 f"The saved statement has lines this form does not show: {', '.join(left_out)}",
@@ -266,6 +269,23 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
                     put(f"{prefix}__{row}", debt.get(field, ""))
             left_out += [f"{key} {debt.get('creditor', '?')}" for debt in debts[room:]]
         return left_out
+
+    def draft(self) -> dict[str, Any] | None:
+        """The form as typed (None while a line is not yet a figure)."""
+        try:
+            return self.statement()
+        except InputError:
+            return None
+
+    def unsaved(self, call_id: str | None) -> dict[str, Any] | None:
+        """What was typed on call `call_id` and is neither saved nor the statement read in
+        (None if nothing is): a draft, lost when the call ends."""
+        if not self.is_mounted or call_id != self.call_id:
+            return None
+        draft = self.draft()
+        if draft is not None and draft == self.kept:
+            return None
+        return draft if draft is not None else {"unfinished": True}
 
     def statement(self) -> dict[str, Any]:
         """The form as a statement (the same shape `drp calc affordability` reads)."""
@@ -396,7 +416,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.saving.add(asked)
         job = partial(self.workstation.save_assessment, request)
         amount = offer.amount if use else None
-        then = partial(self._saved, asked, self.showing(), self.saved, amount)
+        then = partial(self._saved, asked, self.showing(), self.saved, amount, request.statement)
         self.write(job, then, "the affordability statement", partial(self.saving.discard, asked))
 
     def _saved(
@@ -405,6 +425,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         shown: Hashable,
         before: SavedStatement | None,
         use: Decimal | None,
+        statement: dict[str, Any],
         saved: SavedStatement,
     ) -> None:
         self.saving.discard(asked)
@@ -412,6 +433,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
             self.notify("Assessment saved.")
             return
         self.show_saved(saved)
+        self.kept = statement
         if use is not None and self.app.screen is self:
             self.dismiss(use)
         elif before is not None and saved.id == before.id:

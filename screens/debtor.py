@@ -38,7 +38,6 @@ from screens.debtor_view import (
     vulnerability_content,
 )
 from screens.history import HistoryBox, HistoryLineDialog
-from screens.idv import IdvChoice, IdvModal
 from screens.jobs import RunsJobs, after_jobs
 from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
@@ -107,6 +106,7 @@ class DebtorScreen(RunsJobs, CaseActions):
         self.then: str | None = "next"  # where to go once the outcome is saved
         self.saving = False  # the outcome is being saved: leaving waits for it
         self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
+        self.draft_told: dict[str, Any] | None = None  # the unsaved statement warned of
 
     def showing(self) -> Hashable:
         """The case on screen: a read begun for another is dropped (RunsJobs)."""
@@ -270,9 +270,25 @@ class DebtorScreen(RunsJobs, CaseActions):
         ]
         self.query_one("#routes", Static).update(routes_content(view, shown, closed))
 
+    def draft_would_be_lost(self) -> bool:
+        """True, with the officer told, if a statement typed on this call and not saved
+        would end with the call; the same key again goes on without it."""
+        form, call = self.affordability, self.call
+        draft = None if form is None or call is None else form.unsaved(call.id)
+        if draft is None or draft == self.draft_told:
+            return False
+        self.draft_told = draft
+        self.notify(
+            "The affordability statement typed on this call is not saved: a, then Ctrl+S "
+            "saves it. The same key again goes on without it.",
+            severity="warning",
+            timeout=10,
+        )
+        return True
+
     @after_jobs
     def action_outcome(self, prompt: str = "", preset: str | None = None) -> None:
-        if self.view is None:
+        if self.view is None or self.draft_would_be_lost():
             return
         view = self.view
         phone_ids = [phone_id for phone_id, _, _ in view.phones]
@@ -411,6 +427,8 @@ class DebtorScreen(RunsJobs, CaseActions):
             self.then = then
         elif self.recorded:
             self.finish(then)
+        elif self.draft_would_be_lost():
+            return
         elif self.call is not None:
             call_id = self.call.id
             job = partial(self.workstation.leave_call, call_id)
@@ -452,35 +470,3 @@ class DebtorScreen(RunsJobs, CaseActions):
         self.recorded, self.saving = True, False
         then, self.then = self.then, "next"
         self.finish(then)
-
-    @after_jobs
-    def action_idv(self) -> None:
-        offered = IdvModal(
-            self.workstation.authorities(self.case_id),
-            risks=self.workstation.third_party_risks(self.case_id),
-        )
-        self.app.push_screen(offered, self._record_idv)
-
-    def _record_idv(self, choice: IdvChoice | None) -> None:
-        if choice is None or self.call is None:
-            return
-        job = partial(
-            self.workstation.verify,
-            self.call.id,
-            choice.checks,
-            choice.third_party,
-            choice.authority_id,
-        )
-        then = partial(self._verified, self.case_id, choice.authority_id is not None)
-        self.write(job, then, "the ID&V check")
-
-    def _verified(self, case_id: str, chose_authority: bool, result: str) -> None:
-        said = "third party with recorded authority" if result == "authorised" else result
-        if result == "third_party" and chose_authority:
-            said = "third party: fewer than two checks answered, so no authority is used"
-        self.notify(
-            f"ID&V {said.replace('_', ' ')}",
-            severity="information" if result in ("passed", "authorised") else "warning",
-        )
-        if case_id == self.case_id:
-            self.reload(case_id)

@@ -1,7 +1,8 @@
-"""The debtor screen's smaller actions, each a dialog then a write on the case: a note (t),
-a phone number marked (m), a debt referred to an agency (e), a write-off asked for (w), a
-third party's authority given by the debtor on this call (g), a letter or email from a template
-(l). Each is judged on the case as the screen's writes in flight leave it (`after_jobs`)."""
+"""The debtor screen's smaller actions, each a dialog then a write on the case: ID&V (i), a
+note (t), a phone number marked (m), a debt referred to an agency (e), a write-off asked for
+(w), a third party's authority given by the debtor on this call (g), a letter or email from a
+template (l). Each is judged on the case as the screen's writes in flight leave it
+(`after_jobs`)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from screens.actions import (
 )
 from screens.authority import AuthorityModal
 from screens.dialog import PromptModal
+from screens.idv import IdvChoice, IdvModal
 from screens.jobs import after_jobs
 from screens.letters import LetterChoice, LetterModal
 
@@ -55,6 +57,50 @@ class CaseActions(Screen[str | None]):
 
     def _refused(self, refused: Refused) -> None:
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def write(
+        self,
+        work: Callable[[], T],
+        then: Callable[[T], None] | None = None,
+        what: str = "",
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def reload(self, case_id: str) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    @after_jobs
+    def action_idv(self) -> None:
+        offered = IdvModal(
+            self.workstation.authorities(self.case_id),
+            risks=self.workstation.third_party_risks(self.case_id),
+        )
+        self.app.push_screen(offered, self._record_idv)
+
+    def _record_idv(self, choice: IdvChoice | None) -> None:
+        if choice is None or self.call is None:
+            return
+        job = partial(
+            self.workstation.verify,
+            self.call.id,
+            choice.checks,
+            choice.third_party,
+            choice.authority_id,
+        )
+        then = partial(self._verified, self.case_id, choice.authority_id is not None)
+        self.write(job, then, "the ID&V check")
+
+    def _verified(self, case_id: str, chose_authority: bool, result: str) -> None:
+        said = "third party with recorded authority" if result == "authorised" else result
+        if result == "third_party" and chose_authority:
+            said = "third party: fewer than two checks answered, so no authority is used"
+        self.notify(
+            f"ID&V {said.replace('_', ' ')}",
+            severity="information" if result in ("passed", "authorised") else "warning",
+        )
+        if case_id == self.case_id:
+            self.reload(case_id)
 
     @after_jobs
     def action_authority(self) -> None:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
@@ -24,6 +25,7 @@ from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
+from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
 from tests.tui import (
@@ -32,6 +34,7 @@ from tests.tui import (
     first_case,
     look_at,
     one,
+    open_first_case,
     pass_idv,
     settings_for,
     settle,
@@ -386,7 +389,9 @@ def test_the_form_is_built_once_and_a_draft_is_kept_only_for_its_call(
             assert "1,450.00" in summary(form)
             await pilot.press("escape")
             await settle(pilot)
-            await pilot.press("escape")  # leave the call: its outcome is asked for
+            await pilot.press("escape")  # leave the call: the draft is not saved, it says
+            await settle(pilot)
+            await pilot.press("escape")  # again: leave without it; its outcome is asked for
             await settle(pilot)
             outcome = app.screen
             assert isinstance(outcome, OutcomeModal)
@@ -438,3 +443,56 @@ def test_ctrl_s_pressed_three_times_saves_once_and_says_so_once(
     asyncio.run(run())
     assert [m for m in said if "saved" in m.lower()] == ["Assessment saved."], said
     assert int(one(demo_store, "SELECT count(*) FROM assessment")[0]) == before + 1
+
+
+@pytest.mark.parametrize("key", ["escape", "n", "o", "ctrl+q"])
+def test_ending_a_call_with_a_statement_typed_and_not_saved_says_so_first(
+    demo_store: Store, tmp_path: Path, key: str
+) -> None:
+    """Figures typed in the affordability form are a draft until saved, and went with the
+    call without a word. The key that would end the call first says the statement is not
+    saved; the same key again goes on without it."""
+    said: list[str] = []
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        notify = app.notify
+
+        def heard(message: str, **kwargs: Any) -> None:
+            said.append(message)
+            notify(message, **kwargs)
+
+        app.notify = heard  # type: ignore[method-assign]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press("a", *"1450", "escape")
+            await settle(pilot)
+            debtor = app.screen
+            assert isinstance(debtor, DebtorScreen)
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is debtor, app.screen_stack
+            assert any("not saved" in m for m in said), said
+            await pilot.press(key)
+            await settle(pilot)
+            assert isinstance(app.screen, OutcomeModal), app.screen_stack
+
+    asyncio.run(run())
+
+
+def test_ending_a_call_whose_statement_is_saved_asks_nothing_more(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await open_first_case(pilot)
+            await pass_idv(pilot)
+            await pilot.press("a", *"1450", "ctrl+s")
+            await settle(pilot)
+            await pilot.press("escape", "escape")
+            await settle(pilot)
+            assert isinstance(app.screen, OutcomeModal), app.screen_stack
+
+    asyncio.run(run())

@@ -123,7 +123,7 @@ def test_brackets_typed_into_any_field_get_the_inline_error_and_save_nothing(
             assert builder.query_one("#confirm", Button).disabled
             await pilot.press("escape")
             await settle(pilot)
-            await pilot.press("o")
+            await pilot.press("o", "o")  # the first says the statement typed is not saved
             await settle(pilot)
             outcome = app.screen
             assert isinstance(outcome, OutcomeModal)
