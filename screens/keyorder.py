@@ -58,6 +58,7 @@ class KeysInOrder(App[None]):
         self._key_in_hand: events.Key | None = None
         self._keys_waiting: deque[events.Key] = deque()
         self._stuck: Timer | None = None
+        self._screen_of_key: object | None = None  # the screen on top when the key went
 
     async def on_event(self, event: events.Event) -> None:
         if not isinstance(event, events.Key) or event.is_forwarded:
@@ -70,6 +71,7 @@ class KeysInOrder(App[None]):
         await super().on_event(event)  # routed to the focused widget, or a priority binding
         try:
             target = self.focused or self.screen
+            self._screen_of_key = self.screen
         except ScreenStackError:  # the app is closing
             return
         target.post_message(KeyHandled(event))
@@ -96,6 +98,13 @@ class KeysInOrder(App[None]):
 
     def _release_unless_held(self, key: events.Key) -> None:
         if key is not self._key_in_hand:
+            return
+        if self.screen is not self._screen_of_key:
+            # The key closed a dialog (or opened a screen): what the dialog's result starts
+            # on the screen under it (a case opening, which holds the keys) is a message
+            # already in that screen's queue. Once more through it, then judge.
+            self._screen_of_key = self.screen
+            self.screen.post_message(KeyHandled(key))
             return
         if getattr(self.screen, "holds_keys", False):
             self._stop_timer()

@@ -25,6 +25,7 @@ from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal
 from screens.jobs import RunsJobs
+from screens.keyorder import KeysFree
 from screens.widgets import KeysFooter
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.resume_checked = False  # calls left open by the last run are offered once
         self.figures: OfficerFigures | None = None  # today's, as last read
         self.figures_shown = ""
+        self.opening = False  # a case is being opened: the keys typed after Enter wait for it
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -198,8 +200,25 @@ class QueueScreen(RunsJobs, Screen[None]):
 
         self.app.push_screen(DiaryModal(self.workstation), opened)
 
+    @property
+    def holds_keys(self) -> bool:
+        """While a case opens, the keys typed after Enter wait: they are for the case (`t`
+        a note on it), not the queue (screens/keyorder.py)."""
+        return self.opening or super().holds_keys
+
+    def _opened(self, drop: bool = False) -> None:
+        """The case is on screen (or, `drop`, will not be): the keys typed for it go on."""
+        if self.opening:
+            self.opening = False
+            self.app.post_message(KeysFree(drop))
+
+    def jobs_failed(self) -> None:
+        super().jobs_failed()
+        self._opened(drop=True)
+
     def _open(self, case_id: str, reason: str = "queue") -> None:
         ahead = self.ahead if self.ahead is not None and self.ahead.case_id == case_id else None
+        self.opening = True
         self.write(
             partial(self._open_case, case_id, reason, ahead),
             self.show_case,
@@ -240,6 +259,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         from screens.debtor import DebtorScreen
 
         if self.app.screen is not self:
+            self._opened()
             return  # a second Enter while the first case was opening: it is already shown
         case_id = message.view.case_id
 
@@ -251,7 +271,8 @@ class QueueScreen(RunsJobs, Screen[None]):
             # (nothing else changed), then the next callable one opens. Otherwise the whole
             # queue is read again, and the search opened if asked.
             self.finished = case_id if result == "next" else None
-            if result == "next":
+            if result == "next":  # the keys typed after the outcome are for the next case
+                self.opening = True
                 self.read(partial(self._called, case_id), partial(self._update, case_id))
                 return
             self.load()
@@ -268,6 +289,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         if message.ahead:
             self.debtor.call_after_refresh(self.debtor.reload, case_id)
         self.app.push_screen(self.debtor, after)
+        self._opened()
         if message.resumed:
             self.debtor.notify(
                 "This call was cut off when drp last closed: record its outcome (o) to finish "
@@ -321,6 +343,8 @@ class QueueScreen(RunsJobs, Screen[None]):
             upcoming = [e for e in self.shown if e.callable_now and e.case_id != finished]
             if upcoming:
                 self._open(upcoming[0].case_id)
+            else:
+                self._opened()
 
     @on(DataTable.RowHighlighted, "#queue")
     def describe(self, event: DataTable.RowHighlighted) -> None:

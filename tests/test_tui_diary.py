@@ -7,11 +7,12 @@ import asyncio
 from decimal import Decimal
 from pathlib import Path
 
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Debt
 from screens.debtor import DebtorScreen
+from screens.dialog import PromptModal
 from screens.diary import DiaryModal
 from screens.queue import QueueScreen
 from tests.test_diary import NOW, diary_store
@@ -108,5 +109,25 @@ def test_a_broken_promise_opens_with_the_follow_up_script(tmp_path: Path) -> Non
             assert "Script (follow-up)" in script
             assert "The payment they promised was not made." in script
             assert "agree an arrangement they can afford (r)" in script
+
+    asyncio.run(run())
+
+
+def test_keys_typed_after_enter_in_the_diary_go_to_the_case_it_opens(tmp_path: Path) -> None:
+    """tmux, 80x24: `d Enter t hello` in one burst opened the case, but `t` (a note) was
+    lost and the `e` of hello reached the case as Refer. The keys after Enter are for the
+    case: `t` opens the note, and hello goes into it."""
+    from tests.test_tui_input_integrity import burst
+
+    store = diary_store(tmp_path)
+
+    async def run() -> None:
+        app = app_for(store, tmp_path, officer="asmith", now=NOW)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            await burst(pilot, "d", "enter", "t", "hello")
+            note = app.screen
+            assert isinstance(note, PromptModal), app.screen_stack
+            assert note.query_one("#text", Input).value == "hello"
 
     asyncio.run(run())

@@ -19,7 +19,7 @@ from drp_tui.app import DrpApp, create_app
 from drp_tui.settings import Settings
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
-from screens.jobs import writes_running
+from screens.jobs import RunsJobs, writes_running
 from screens.keyorder import KeysInOrder
 from tests.conftest import DEMO_NOW
 from tests.threads import running_threads
@@ -69,14 +69,18 @@ async def settle(pilot: Pilot[Any]) -> None:
     every worker, failed or not (the screen shows the failure; the test looks at the
     screen), every write job queued or running (screens/jobs.py), every key still waiting
     its turn (screens/keyorder.py), every thread a worker left running when it was
-    cancelled (a read replaced by a newer one: its thread goes on), and whatever their
-    results started in turn (a reload after a save, a read after a draw)."""
+    cancelled (a read replaced by a newer one: its thread goes on), every job's result not
+    yet taken in by its screen (a write finished, its "Not saved" still on the way), and
+    whatever their results started in turn (a reload after a save, a read after a draw)."""
     while True:
         await pilot.pause()
         workers, threads = list(pilot.app.workers), running_threads()
         writes = writes_running(pilot.app)  # the job runner's, queued or running
         keys = isinstance(pilot.app, KeysInOrder) and pilot.app.keys_pending
-        if not workers and not threads and not writes and not keys:
+        results = [
+            s for s in pilot.app.screen_stack if isinstance(s, RunsJobs) and not s.pending.idle
+        ]
+        if not workers and not threads and not writes and not keys and not results:
             return
         await asyncio.gather(
             *map(_finished, workers), *map(_returned, threads), *map(_written, writes)
