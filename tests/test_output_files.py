@@ -332,3 +332,23 @@ def test_rejects_onto_the_file_being_imported_or_the_store_is_refused(
         assert len(done.stderr.strip().splitlines()) == 1
         assert bad.read_text() == text
     assert not Path(f"{store}-wal").exists()
+
+
+def test_rejects_onto_the_mapping_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--mapping council.toml --rejects council.toml --force` replaced the council's own
+    mapping with a rejects CSV: the mapping is a file being read, as the extract is."""
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "drp.sqlite"))
+    mapping = tmp_path / "council.toml"
+    mapping.write_text(Path("data/mappings/generic.toml").read_text())
+    kept = mapping.read_text()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("person_ref,surname,debt_ref,debt_type,balance,stage\nP1,K,D1,council_tax,x,x\n")
+    for given in (str(mapping), os.path.relpath(mapping)):
+        args = ["import", "cases", str(bad), "--mapping", given, "--rejects", str(mapping)]
+        done = runner.invoke(app, [*args, "--force"])
+        assert done.exit_code == 2, done.stdout + done.stderr
+        assert done.stderr.startswith("drp: --rejects:"), done.stderr
+        assert "being read" in done.stderr
+        assert mapping.read_text() == kept

@@ -90,7 +90,8 @@ def cases(
     from drp_tui.services.store import now, store_for
 
     settings = load_settings()
-    kept = kept_files(settings.store_path, [file])  # never written over by --rejects
+    reading = [file, *([Path(mapping)] if Path(mapping).is_file() else [])]
+    kept = kept_files(settings.store_path, reading)  # never written over by --rejects
     if rejects is not None:
         check_output(rejects, option="--rejects", force=force, kept=kept)  # before any work
     policy = policy_for(settings)
