@@ -94,12 +94,27 @@ def test_the_longest_store_name_sqlite_can_keep_is_built(
 def test_a_working_store_name_too_long_leaves_no_empty_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """DRP_STORE with a 250-character name made an empty file there, then failed."""
+    """DRP_STORE with a 250-character name made an empty file there, then failed; then it
+    was refused (exit 1) as if the store had failed, not the setting."""
     monkeypatch.setenv("DRP_STORE", str(tmp_path / ("c" * 250)))
     done = runner.invoke(app, ["queue", "show"])
-    assert done.exit_code in (1, 2), done.stdout
-    assert "unexpected error" not in done.stderr
+    assert done.exit_code == 2, done.stdout
+    assert done.stderr.startswith("drp: store:"), done.stderr
+    assert "DRP_STORE" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_path_longer_than_the_system_allows_is_bad_input_in_one_short_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Folders of short names, 6,000 characters in all: 'cannot create the store', exit 1,
+    and the whole path echoed back."""
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / ("a/" * 3000 + "x.sqlite")))
+    done = runner.invoke(app, ["queue", "show"])
+    assert done.exit_code == 2, done.stderr
+    assert done.stderr.startswith("drp: store:"), done.stderr
+    assert len(done.stderr) < 400, done.stderr
     assert list(tmp_path.iterdir()) == []
 
 

@@ -3,6 +3,7 @@ migrated to the current schema on first use."""
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import DatabaseError, OperationalError, ProgrammingError
 
+from drp_tui.domain.errors import InputError
 from drp_tui.store.errors import StoreError
 
 if TYPE_CHECKING:
@@ -125,7 +127,7 @@ def private_file(path: Path) -> None:
         return
     problem = store_name_problem(path)
     if problem is not None:  # nothing is made that SQLite could not then use
-        raise StoreError(f"{path}: {problem}")
+        raise bad_store_name(path, problem)
     missing = [p for p in (path.parent, *path.parent.parents) if not p.exists()]
     for folder in reversed(missing):
         folder.mkdir(mode=0o700)
@@ -133,11 +135,20 @@ def private_file(path: Path) -> None:
     os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_RDWR | os.O_NOFOLLOW, 0o600))
 
 
+def bad_store_name(path: Path, problem: str) -> InputError:
+    """The store setting names a file SQLite cannot keep: bad input (the setting), not a
+    failing store; the path shown cut to a line."""
+    shown = str(path) if len(str(path)) <= 80 else f"{str(path)[:40]}…{str(path)[-30:]}"
+    return InputError("store", f"{shown}: {problem} (set by DRP_STORE or the config file)")
+
+
 def open_store(path: Path, *, upgrade: bool = True) -> Store:
     """Open (creating if need be) the store at `path`, migrating it to the current schema."""
     try:
         private_file(path)
     except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            raise bad_store_name(path, "the path is longer than this system allows") from None
         raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
     engine = sqlite_engine(path)
     try:
