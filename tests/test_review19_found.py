@@ -276,12 +276,6 @@ def raw_desk(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Con
     return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="any desk login may call pg_advisory_lock on the hub's feed lock outside a "
-    "transaction: no idle or lock limit ends it, and every other desk's push waits "
-    "lock_timeout and fails for as long as that session lives",
-)
 def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path
 ) -> None:

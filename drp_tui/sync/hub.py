@@ -40,7 +40,9 @@ SESSION_OPTIONS = (
 # lock_not_available (lock_timeout) and query_canceled: the hub was busy, try again.
 BUSY_STATES = ("55P03", "57014")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-# Matches h001: every write that feeds the change feed holds it (see the migration).
+# Until hub revision h008 every write that feeds the change feed held this advisory lock; any
+# login may take an advisory lock, so a desk role could hold it. The feed lock is now the table
+# `hubfeedlock` (h008), which only the hub's owner may lock.
 FEED_LOCK = 7_262_001
 
 
@@ -114,10 +116,12 @@ class Hub:
         marks the changes as coming from that workstation."""
         writer = self.as_store().writer
         with self.translate(), writer.begin() as connection:
-            if origin is not None:
+            if origin is not None and self.is_postgresql:  # this transaction's own (h008)
+                connection.execute(text("SELECT set_config('drp.origin', :o, true)"), {"o": origin})
+            elif origin is not None:
                 connection.execute(update(hub_origin).values(workstation_id=origin))
             yield connection
-            if origin is not None:
+            if origin is not None and not self.is_postgresql:
                 connection.execute(update(hub_origin).values(workstation_id=None))
 
     @contextmanager
@@ -155,14 +159,20 @@ def desk_login(connection: Connection) -> str | None:
 
 
 def _one_writer_at_a_time(connection: Connection) -> None:
-    """A write transaction on a PostgreSQL hub first takes the feed lock, as a desk's SQLite
-    write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported
-    cases) cannot race another, and feed numbers follow commit order."""
+    """A write transaction of the hub's owner on a PostgreSQL hub first takes the feed lock, as
+    a desk's SQLite write begins IMMEDIATE: a supervisor's read-then-write (allocation,
+    numbering imported cases) cannot race another, and feed numbers follow commit order. A
+    desk's own login may not take it (h008): its writes take it only inside the change feed's
+    triggers, which run as the hub's owner."""
     if connection.get_execution_options().get("drp_write", False):
         connection.exec_driver_sql(
             f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_S * 1000}"
         )
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        info = connection.connection.info
+        if "drp_desk" not in info:  # asked once a connection
+            info["drp_desk"] = bool(connection.exec_driver_sql("SELECT drp_is_desk()").scalar())
+        if not info["drp_desk"]:
+            connection.exec_driver_sql("SELECT drp_feed_lock()")
 
 
 def connect(address: URL, *, check_schema: bool = True) -> Hub:
