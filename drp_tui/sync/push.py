@@ -28,6 +28,7 @@ from drp_tui.sync.common import (
     SyncResult,
     checkpoint,
     count_of,
+    insert_ignoring,
     key_of,
     raw_table,
     retrying,
@@ -80,7 +81,7 @@ def refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | None
     if not items:
         return
     connection.execute(
-        upsert(connection, hub_refusal, ignore=True),
+        insert_ignoring(connection, hub_refusal),
         [
             {
                 "id": str(uuid.uuid5(CONFLICT_NAMESPACE, f"refused:{desk.workstation_id}:{item}")),
@@ -355,6 +356,8 @@ def _row_refusals(
             )
             if why is not None:
                 refused[k] = why
+            else:  # a second reversal in this batch finds this one
+                earlier.setdefault(row["debt_id"], []).append(int(row["amount"]))
         return refused
     sender = _sender(hub, desk)
     decisions = _explaining(hub, desk, ("writeoff.approved", "writeoff.refused"), cases, "request")
@@ -447,5 +450,5 @@ def _flag_conflicts(
         }
         for kind, subject, case_id, detail in found
     ]
-    hub.execute(upsert(hub, hub_conflict, ignore=True), rows)
+    hub.execute(insert_ignoring(hub, hub_conflict), rows)
     return [_conflict(kind, subject) for kind, subject, _, _ in found]
