@@ -6,6 +6,7 @@ by the hub's database (hub revisions h008 to h010); the honest flows still go th
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -16,9 +17,10 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from drp_tui.services.casework import Actor, add_note
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Arrangement, Payment
-from drp_tui.sync.hub import Hub, connect, hub_url
+from drp_tui.sync.hub import STALLED_S, Hub, connect, hub_url
 from drp_tui.sync.roles import ensure_login_role, set_password
 from drp_tui.sync.status import open_conflicts
 from tests.hubteam import (
@@ -89,6 +91,30 @@ def test_a_desk_login_cannot_take_a_lock_the_team_waits_for(
         connection.execute("BEGIN")  # LOCK TABLE needs a transaction
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             connection.execute(statement)
+
+
+def test_a_desk_login_holding_the_feed_lock_through_a_push_is_cut_off(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path
+) -> None:
+    """The one way a desk role still takes the feed lock is through the hub's own functions
+    (here a push of nothing), and it may keep its transaction open with no idle limit of its
+    own. A session the hub waits on is then ended: idle in its transaction for STALLED_S."""
+    login(postgres, owner, "asmith").engine.dispose()
+    as_bea = login(postgres, owner, "bjones")
+    bea = desk(tmp_path, "bea")
+    run_sync(bea, as_bea, "bjones")
+    add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
+    with psycopg.connect(postgres.url(owner.url.database or "", user="asmith")) as held:
+        held.execute("SET idle_in_transaction_session_timeout = 0")
+        held.execute("SELECT * FROM drp_push_events('asmith-laptop', 'x')")
+        locks = "SELECT count(*) FROM pg_locks WHERE relation = 'hubfeedlock'::regclass"
+        assert held.execute(locks).fetchone() == (1,)  # held; then the laptop sleeps
+        started = time.monotonic()
+        assert run_sync(bea, as_bea, "bjones").pushed_events == 1
+        assert time.monotonic() - started < STALLED_S + 5
+        with pytest.raises(psycopg.OperationalError):  # asmith's session was ended
+            held.execute("SELECT 1")
+    as_bea.engine.dispose()
 
 
 def test_the_feed_is_still_one_writer_at_a_time_for_the_hubs_owner(owner: Hub) -> None:

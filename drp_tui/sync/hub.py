@@ -32,6 +32,11 @@ CONNECT_TIMEOUT_S = 5
 # pull between reads), and is ended only after READ_IDLE_S.
 IDLE_IN_TRANSACTION_S = 10
 LOCK_TIMEOUT_S = 20
+# A desk's own login may set its own idle limit to none and keep open a transaction that took
+# the feed lock (inside the hub's functions): whoever waits for the lock ends such a session
+# once it is idle in its transaction for STALLED_S, or has been in it for IDLE_IN_TRANSACTION_S
+# (hub revision h011). The hub owner's sessions keep their idle limit.
+STALLED_S = 2
 READ_IDLE_S = 120
 SESSION_OPTIONS = (
     f"-c idle_in_transaction_session_timeout={READ_IDLE_S * 1000} "
