@@ -56,7 +56,7 @@ from drp_tui.sync.schema import (
     hub_event,
     hub_refusal,
 )
-from drp_tui.sync.staged import push_staged
+from drp_tui.sync.staged import append_copied, push_staged
 from drp_tui.sync.tables import PUSHED, Replicated
 
 # --- push
@@ -158,17 +158,18 @@ def push_events(desk: Desk, result: SyncResult) -> None:
                 ]
                 if accepted:
                     received = desk.now_text()
-                    hub.execute(
-                        upsert(hub, hub_event, ignore=True, on=("id",)),
-                        [
-                            {
-                                **{k: v for k, v in e.items() if k != "seq"},
-                                "workstation_id": desk.workstation_id,
-                                "received_at": received,
-                            }
-                            for e in accepted
-                        ],
-                    )
+                    appended = [
+                        {
+                            **{k: v for k, v in e.items() if k != "seq"},
+                            "workstation_id": desk.workstation_id,
+                            "received_at": received,
+                        }
+                        for e in accepted
+                    ]
+                    if desk.hub.is_postgresql:
+                        append_copied(hub, appended)
+                    else:
+                        hub.execute(upsert(hub, hub_event, ignore=True, on=("id",)), appended)
                 refuse(hub, desk, refused)
                 result.refused += len(refused)
                 checkpoint("push-events-sent")
