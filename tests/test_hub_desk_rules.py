@@ -76,7 +76,8 @@ def refusals(owner: Hub) -> list[tuple[str, str, str]]:
     "statement",
     [
         "LOCK TABLE hubfeedlock IN EXCLUSIVE MODE",
-        "SELECT drp_feed_lock()",
+        "SELECT drp_feed_lock_try()",
+        "SELECT drp_cut_stalled_desks()",
         "UPDATE huborigin SET workstation_id = 'mine' WHERE id = 1",
         "LOCK TABLE huborigin IN EXCLUSIVE MODE",
         "LOCK TABLE hubworkstation IN EXCLUSIVE MODE",
@@ -93,12 +94,17 @@ def test_a_desk_login_cannot_take_a_lock_the_team_waits_for(
             connection.execute(statement)
 
 
-def test_a_desk_login_holding_the_feed_lock_through_a_push_is_cut_off(
-    postgres: PostgresCluster, owner: Hub, tmp_path: Path
+@pytest.mark.parametrize(
+    "taking",
+    ["SELECT * FROM drp_push_events('asmith-laptop', 'x')", "SELECT drp_feed_lock()"],
+)
+def test_a_desk_login_holding_the_feed_lock_is_cut_off(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path, taking: str
 ) -> None:
-    """The one way a desk role still takes the feed lock is through the hub's own functions
-    (here a push of nothing), and it may keep its transaction open with no idle limit of its
-    own. A session the hub waits on is then ended: idle in its transaction for STALLED_S."""
+    """A desk role takes the feed lock only through the hub's own functions (here a push of
+    nothing, or the lock a desk's write transaction begins with), but may keep its transaction
+    open with no idle limit of its own. A session the hub waits on is then ended: idle in its
+    transaction for STALLED_S."""
     login(postgres, owner, "asmith").engine.dispose()
     as_bea = login(postgres, owner, "bjones")
     bea = desk(tmp_path, "bea")
@@ -106,7 +112,7 @@ def test_a_desk_login_holding_the_feed_lock_through_a_push_is_cut_off(
     add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
     with psycopg.connect(postgres.url(owner.url.database or "", user="asmith")) as held:
         held.execute("SET idle_in_transaction_session_timeout = 0")
-        held.execute("SELECT * FROM drp_push_events('asmith-laptop', 'x')")
+        held.execute(taking)
         locks = "SELECT count(*) FROM pg_locks WHERE relation = 'hubfeedlock'::regclass"
         assert held.execute(locks).fetchone() == (1,)  # held; then the laptop sleeps
         started = time.monotonic()

@@ -164,20 +164,17 @@ def desk_login(connection: Connection) -> str | None:
 
 
 def _one_writer_at_a_time(connection: Connection) -> None:
-    """A write transaction of the hub's owner on a PostgreSQL hub first takes the feed lock, as
-    a desk's SQLite write begins IMMEDIATE: a supervisor's read-then-write (allocation,
-    numbering imported cases) cannot race another, and feed numbers follow commit order. A
-    desk's own login may not take it (h008): its writes take it only inside the change feed's
-    triggers, which run as the hub's owner."""
+    """A write transaction on a PostgreSQL hub first takes the feed lock, as a desk's SQLite
+    write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported
+    cases) or a push's (a placement against the one on the hub) cannot race another, and
+    feed numbers follow commit order. The lock is the hub's own (h008: no login takes it but
+    through `drp_feed_lock`), and a desk session holding it while others wait is ended
+    (h011)."""
     if connection.get_execution_options().get("drp_write", False):
         connection.exec_driver_sql(
             f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_S * 1000}"
         )
-        info = connection.connection.info
-        if "drp_desk" not in info:  # asked once a connection
-            info["drp_desk"] = bool(connection.exec_driver_sql("SELECT drp_is_desk()").scalar())
-        if not info["drp_desk"]:
-            connection.exec_driver_sql("SELECT drp_feed_lock()")
+        connection.exec_driver_sql("SELECT drp_feed_lock()")
 
 
 def connect(address: URL, *, check_schema: bool = True) -> Hub:

@@ -11,7 +11,14 @@ own writers). Their transaction rolls back; an honest desk's sync tries again. S
 hub's owner (a supervisor's --hub work) are never ended: they keep their idle limit. Ending
 another login's session needs the hub owner to be a superuser or a member of
 `pg_signal_backend` and `pg_read_all_stats`; without that the waiter only waits, up to its
-`lock_timeout`, as before. Frozen: later changes are new migrations.
+`lock_timeout`, as before.
+
+With that, a desk's own write transaction may again take the feed lock from its start, as it
+did before h008 (`drp_feed_lock` is granted to `drp_desk`; the one try and the cutting are
+not): a push's read-then-write (a placement's clash with one already on the hub, first come
+first stands) is not raced by another push. It gives a desk no hold on the team it did not
+have: any write of a fed row takes the same lock, and either way a desk holding it while
+others wait is ended. Frozen: later changes are new migrations.
 
 Revision ID: h011_stalled_desks_cut_off
 Revises: h010_conflicts_on_own_cases
@@ -83,6 +90,7 @@ BEGIN
     END IF;
   END LOOP;
 END $$;
+GRANT EXECUTE ON FUNCTION drp_feed_lock() TO drp_desk;
 """
 
 
