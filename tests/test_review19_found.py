@@ -130,14 +130,9 @@ def test_a_note_about_a_person_moved_away_does_not_stay_in_the_desk_file(tmp_pat
     assert secret.encode() not in held
 
 
-# --- issue 19: what a desk may send the hub (rules.py; h005's trigger mirrors it) ---------
+# --- issue 19: what a desk may send the hub (rules.py; h009's SQL functions mirror it) ----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="event kinds are a deny-list of five supervisor kinds: a plain officer's desk may "
-    "send allocation events (queue.moved/queue.allocated/queue.rebalanced) into the hub's log",
-)
 @pytest.mark.parametrize(
     ("kind", "case"),
     [("queue.moved", case_id(1)), ("queue.allocated", case_id(1)), ("queue.rebalanced", None)],
@@ -147,33 +142,18 @@ def test_a_plain_officers_desk_cannot_send_allocation_events(kind: str, case: st
     assert event_refusal(event, OFFICER, allocated=True) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a reversal is checked only against a payment of the same amount existing on the "
-    "debt, not that it is still unreversed: one 75.00 payment can be reversed again and again",
-)
 def test_a_payment_already_reversed_cannot_be_reversed_again() -> None:
     explaining = {"payload": {"payment": "rev-2", "amount": "-75.00", "reversal": True}}
     earlier = [7500, -7500]  # paid 75.00, and already reversed once
     assert payment_refusal(-7500, explaining, earlier) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="writeoff_refusal (and drp_check_row) look only at a change INTO approved/refused: "
-    "an officer's desk may move a supervisor's approved write-off back to pending",
-)
 def test_an_officer_cannot_undo_a_supervisors_approval() -> None:
     before = {"status": "approved", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
     row = {"status": "pending", "approved_by": None, "approved_at": None}
     assert writeoff_refusal(row, before, OFFICER, None) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="approved_by is a column a desk may push and is not checked while the status stays "
-    "approved: an officer rewrites who approved a write-off",
-)
 def test_an_officer_cannot_rewrite_who_approved_a_writeoff() -> None:
     before = {"status": "approved", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
     row = {"status": "approved", "approved_by": "asmith", "approved_at": "2026-11-20T09:00"}
@@ -276,12 +256,6 @@ def raw_desk(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Con
     return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="any desk login may call pg_advisory_lock on the hub's feed lock outside a "
-    "transaction: no idle or lock limit ends it, and every other desk's push waits "
-    "lock_timeout and fails for as long as that session lives",
-)
 def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path
 ) -> None:
@@ -301,11 +275,6 @@ def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
     as_bea.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hubconflict's desk_insert policy is WITH CHECK (true): a desk login flags "
-    "conflicts on any case, another officer's included, for the supervisor to act on",
-)
 def test_a_desk_login_cannot_flag_a_conflict_on_another_officers_case(
     postgres: PostgresCluster, owner: Hub
 ) -> None:

@@ -132,6 +132,15 @@ def upsert(
     return upserting
 
 
+def insert_ignoring(connection: Connection, table: Table) -> Insert:
+    """Insert, leaving a row already there with the same key. No conflict target: PostgreSQL
+    wants SELECT on the table to infer one, which a desk's own login has not on the tables
+    it only adds to (hubrefusal, hubconflict)."""
+    if connection.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return sqlite.insert(table).on_conflict_do_nothing()
+
+
 def rows_by_key(
     connection: Connection, spec: Replicated, keys: Sequence[str]
 ) -> list[dict[str, Any]]:

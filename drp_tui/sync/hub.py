@@ -32,6 +32,11 @@ CONNECT_TIMEOUT_S = 5
 # pull between reads), and is ended only after READ_IDLE_S.
 IDLE_IN_TRANSACTION_S = 10
 LOCK_TIMEOUT_S = 20
+# A desk's own login may set its own idle limit to none and keep open a transaction that took
+# the feed lock (inside the hub's functions): whoever waits for the lock ends such a session
+# once it is idle in its transaction for STALLED_S, or has been in it for IDLE_IN_TRANSACTION_S
+# (hub revision h011). The hub owner's sessions keep their idle limit.
+STALLED_S = 2
 READ_IDLE_S = 120
 SESSION_OPTIONS = (
     f"-c idle_in_transaction_session_timeout={READ_IDLE_S * 1000} "
@@ -40,7 +45,9 @@ SESSION_OPTIONS = (
 # lock_not_available (lock_timeout) and query_canceled: the hub was busy, try again.
 BUSY_STATES = ("55P03", "57014")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-# Matches h001: every write that feeds the change feed holds it (see the migration).
+# Until hub revision h008 every write that feeds the change feed held this advisory lock; any
+# login may take an advisory lock, so a desk role could hold it. The feed lock is now the table
+# `hubfeedlock` (h008), which only the hub's owner may lock.
 FEED_LOCK = 7_262_001
 
 
@@ -114,10 +121,12 @@ class Hub:
         marks the changes as coming from that workstation."""
         writer = self.as_store().writer
         with self.translate(), writer.begin() as connection:
-            if origin is not None:
+            if origin is not None and self.is_postgresql:  # this transaction's own (h008)
+                connection.execute(text("SELECT set_config('drp.origin', :o, true)"), {"o": origin})
+            elif origin is not None:
                 connection.execute(update(hub_origin).values(workstation_id=origin))
             yield connection
-            if origin is not None:
+            if origin is not None and not self.is_postgresql:
                 connection.execute(update(hub_origin).values(workstation_id=None))
 
     @contextmanager
@@ -157,12 +166,15 @@ def desk_login(connection: Connection) -> str | None:
 def _one_writer_at_a_time(connection: Connection) -> None:
     """A write transaction on a PostgreSQL hub first takes the feed lock, as a desk's SQLite
     write begins IMMEDIATE: a supervisor's read-then-write (allocation, numbering imported
-    cases) cannot race another, and feed numbers follow commit order."""
+    cases) or a push's (a placement against the one on the hub) cannot race another, and
+    feed numbers follow commit order. The lock is the hub's own (h008: no login takes it but
+    through `drp_feed_lock`), and a desk session holding it while others wait is ended
+    (h011)."""
     if connection.get_execution_options().get("drp_write", False):
         connection.exec_driver_sql(
             f"SET LOCAL idle_in_transaction_session_timeout = {IDLE_IN_TRANSACTION_S * 1000}"
         )
-        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({FEED_LOCK})")
+        connection.exec_driver_sql("SELECT drp_feed_lock()")
 
 
 def connect(address: URL, *, check_schema: bool = True) -> Hub:

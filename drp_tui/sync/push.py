@@ -28,6 +28,7 @@ from drp_tui.sync.common import (
     SyncResult,
     checkpoint,
     count_of,
+    insert_ignoring,
     key_of,
     raw_table,
     retrying,
@@ -55,7 +56,7 @@ from drp_tui.sync.schema import (
     hub_event,
     hub_refusal,
 )
-from drp_tui.sync.staged import push_staged
+from drp_tui.sync.staged import append_copied, push_staged
 from drp_tui.sync.tables import PUSHED, Replicated
 
 # --- push
@@ -80,7 +81,7 @@ def refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | None
     if not items:
         return
     connection.execute(
-        upsert(connection, hub_refusal, ignore=True),
+        insert_ignoring(connection, hub_refusal),
         [
             {
                 "id": str(uuid.uuid5(CONFLICT_NAMESPACE, f"refused:{desk.workstation_id}:{item}")),
@@ -157,17 +158,18 @@ def push_events(desk: Desk, result: SyncResult) -> None:
                 ]
                 if accepted:
                     received = desk.now_text()
-                    hub.execute(
-                        upsert(hub, hub_event, ignore=True, on=("id",)),
-                        [
-                            {
-                                **{k: v for k, v in e.items() if k != "seq"},
-                                "workstation_id": desk.workstation_id,
-                                "received_at": received,
-                            }
-                            for e in accepted
-                        ],
-                    )
+                    appended = [
+                        {
+                            **{k: v for k, v in e.items() if k != "seq"},
+                            "workstation_id": desk.workstation_id,
+                            "received_at": received,
+                        }
+                        for e in accepted
+                    ]
+                    if desk.hub.is_postgresql:
+                        append_copied(hub, appended)
+                    else:
+                        hub.execute(upsert(hub, hub_event, ignore=True, on=("id",)), appended)
                 refuse(hub, desk, refused)
                 result.refused += len(refused)
                 checkpoint("push-events-sent")
@@ -355,6 +357,8 @@ def _row_refusals(
             )
             if why is not None:
                 refused[k] = why
+            else:  # a second reversal in this batch finds this one
+                earlier.setdefault(row["debt_id"], []).append(int(row["amount"]))
         return refused
     sender = _sender(hub, desk)
     decisions = _explaining(hub, desk, ("writeoff.approved", "writeoff.refused"), cases, "request")
@@ -447,5 +451,5 @@ def _flag_conflicts(
         }
         for kind, subject, case_id, detail in found
     ]
-    hub.execute(upsert(hub, hub_conflict, ignore=True), rows)
+    hub.execute(insert_ignoring(hub, hub_conflict), rows)
     return [_conflict(kind, subject) for kind, subject, _, _ in found]

@@ -6,28 +6,48 @@ records each refusal as a security event (`hubrefusal`).
 A desk acts for one officer. It may send only events in that officer's name, on cases the hub
 has allocated to them; the decisions a supervisor takes only from a supervisor; and every row
 with the event that explains it: a payment with its `payment.recorded` (a negative amount only
-as the reversal of an earlier payment), a decided write-off with its `writeoff.approved` or
-`writeoff.refused`, from a supervisor.
+as the reversal of an earlier payment not reversed yet), a decided write-off with its
+`writeoff.approved` or `writeoff.refused`, from a supervisor in their own name, and final.
+
+Two copies, one table of cases: a SQLite hub (and a push with the hub owner's credential)
+applies these functions; a PostgreSQL hub's database applies the same rules to a desk's own
+login as the SQL functions `drp_event_rule`, `drp_payment_rule` and `drp_writeoff_rule` (hub
+revision h009), because the desk is not trusted to run them. tests/test_hub_rules_parity.py
+runs every case through both and requires the same verdict, word for word.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from drp_tui.domain.writeoff import role_rank
+from drp_tui.domain.permissions import Duty, may
 
 NEVER_ALLOCATED = "case never allocated to this officer"
-# Decisions only a supervisor takes; a desk of a plain officer never sends them.
+# What a kind of event needs of its sender's role (domain/permissions.py). The queue and the
+# team's list of officers are a supervisor's, every kind in those namespaces, whatever its name
+# (a list of kinds let new ones through); the nightly jobs' own kinds are also the service
+# login's. Any other kind any officer may send, on their own allocated cases.
+SUPERVISOR_NAMESPACES = ("queue.", "officer.")
 SUPERVISOR_KINDS = frozenset(
-    {"writeoff.approved", "writeoff.refused", "officer.added", "officer.changed", "officer.updated"}
+    {"writeoff.approved", "writeoff.refused", "retention.applied", "sar.exported"}
 )
+BATCH_KINDS = frozenset({"queue.returned"})
+SENDERS: dict[Duty, str] = {
+    "supervise": "a supervisor",
+    "batch": "a supervisor or the nightly service login",
+}
 # A write-off decision is about one debt of one case: never case-less.
 NEED_A_CASE = frozenset({"writeoff.approved", "writeoff.refused"})
 DECIDED = ("approved", "refused")
+# The columns that record a write-off's decision: a supervisor's, once.
+DECISION = ("status", "approved_by", "approved_at")
+# An amount as an event states it ("75.00", "-75.00"): the hub's SQL checks the same pattern.
+AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
 
 @dataclass(frozen=True)
@@ -38,13 +58,18 @@ class Sender:
     role: str
     team: str
 
-    @property
-    def is_supervisor(self) -> bool:
-        return role_rank(self.role) >= role_rank("supervisor")
-
 
 def no_such_officer(officer_id: str) -> str:
     return f"no officer '{officer_id}' on the hub"
+
+
+def kind_needs(kind: str) -> Duty | None:
+    """The duty a kind of event needs of its sender (None: any officer's)."""
+    if kind in BATCH_KINDS:
+        return "batch"
+    if kind in SUPERVISOR_KINDS or kind.startswith(SUPERVISOR_NAMESPACES):
+        return "supervise"
+    return None
 
 
 def event_refusal(event: Mapping[str, Any], sender: Sender, allocated: bool) -> str | None:
@@ -53,11 +78,12 @@ def event_refusal(event: Mapping[str, Any], sender: Sender, allocated: bool) -> 
     kind = str(event["kind"])
     if event["officer_id"] != sender.officer_id:
         return f"{kind}: in the name of another officer ({event['officer_id']})"
-    if kind in SUPERVISOR_KINDS and not sender.is_supervisor:
-        return f"{kind}: only a supervisor may send it"
-    if kind in NEED_A_CASE and not event["case_id"]:
+    needs = kind_needs(kind)
+    if needs is not None and not may(sender.role, needs):
+        return f"{kind}: only {SENDERS[needs]} may send it"
+    if kind in NEED_A_CASE and event["case_id"] is None:
         return f"{kind}: a write-off decision needs its case"
-    if event["case_id"] and not allocated:
+    if event["case_id"] is not None and not allocated:
         return f"{kind}: {NEVER_ALLOCATED}"
     return None
 
@@ -73,12 +99,11 @@ def payload_of(event: Mapping[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _pence(value: Any) -> int | None:
+def _pence(value: Any) -> Decimal | None:
     """An event's amount ("75.00") in pence, as the tables hold money."""
-    try:
-        return int(Decimal(str(value)) * 100)
-    except (InvalidOperation, ValueError):
+    if not isinstance(value, str) or AMOUNT.fullmatch(value) is None:  # a JSON string only
         return None
+    return Decimal(value) * 100
 
 
 def payment_refusal(
@@ -86,16 +111,25 @@ def payment_refusal(
 ) -> str | None:
     """A new payment row of `amount` pence: `explaining` is the sender's `payment.recorded`
     event naming it (or None), `earlier` the amounts (pence) of the payments the hub already
-    has on its debt."""
+    has on its debt. A negative amount reverses an earlier payment of that amount that is not
+    reversed yet: more payments of it on the debt than reversals of it (as
+    services/remittance_once.py checks on the desk)."""
     if explaining is None:
         return "no payment.recorded event explains it"
     if _pence(payload_of(explaining).get("amount")) != amount:
         return "the amount is not its payment.recorded event's"
     if amount < 0 and (
-        payload_of(explaining).get("reversal") is not True or -amount not in earlier
+        payload_of(explaining).get("reversal") is not True
+        or earlier.count(-amount) <= earlier.count(amount)
     ):
         return "a negative amount not the reversal of an earlier payment"
     return None
+
+
+def _decision(row: Mapping[str, Any] | None) -> tuple[str | None, ...]:
+    if row is None:
+        return ("requested", None, None)
+    return tuple(None if row.get(k) is None else str(row[k]) for k in DECISION)
 
 
 def writeoff_refusal(
@@ -104,13 +138,22 @@ def writeoff_refusal(
     sender: Sender,
     explaining: Mapping[str, Any] | None,
 ) -> str | None:
-    """A write-off request as the desk sends it, `before` the hub's copy (None: new). A
-    decision (approved or refused) comes only from a supervisor, with the event recording it."""
-    status = str(row["status"])
-    if status not in DECIDED or (before is not None and before["status"] == status):
+    """A write-off request as the desk sends it, `before` the hub's copy (None: new). Its
+    decision (status approved or refused, who decided and when) comes only from a supervisor,
+    in their own name, with the event recording it; once decided it is final: a desk may
+    neither undo it nor rewrite who decided."""
+    if _decision(row) == _decision(before):
         return None
-    if not sender.is_supervisor:
+    status = str(row["status"])
+    if before is not None and before["status"] in DECIDED:
+        return f"the write-off is {before['status']}: a decision is final"
+    if status not in DECIDED:
+        return "who decided a write-off is recorded only with its decision"
+    if not may(sender.role, "supervise"):
         return f"{'an' if status == 'approved' else 'a'} {status} write-off only from a supervisor"
+    if row["approved_by"] != sender.officer_id:
+        by = "nobody" if row["approved_by"] is None else row["approved_by"]
+        return f"a write-off {status} in the name of another officer ({by})"
     if explaining is None:
         return f"no writeoff.{status} event explains it"
     return None

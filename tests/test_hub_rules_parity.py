@@ -1,0 +1,210 @@
+"""The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py, for a SQLite
+hub and a push with the hub owner's credential) and in SQL (hub revision h009, applied by a
+PostgreSQL hub's database to a desk's own login). One table of cases runs through both, on a
+real hub database, and each case must get the same verdict, word for word, so the two cannot
+drift apart."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
+from tests.hubteam import team_hub
+from tests.postgres import PostgresCluster
+
+ROLES = {"asmith": "officer", "sup": "supervisor", "nightly": "service", "mgr": "manager"}
+CASE = "case-1"
+
+# sender, kind, the event's officer, its case, whether that case is allocated to the sender
+EVENTS: list[tuple[str, str, str, str | None, bool]] = [
+    ("asmith", "note.added", "asmith", CASE, True),
+    ("asmith", "note.added", "asmith", None, False),
+    ("asmith", "note.added", "asmith", CASE, False),
+    ("asmith", "note.added", "bjones", CASE, True),
+    ("asmith", "contact.recorded", "sup", CASE, True),
+    ("asmith", "writeoff.approved", "asmith", CASE, True),
+    ("asmith", "writeoff.refused", "asmith", None, False),
+    ("sup", "writeoff.approved", "sup", None, False),
+    ("sup", "writeoff.approved", "sup", CASE, True),
+    ("sup", "writeoff.refused", "sup", CASE, False),
+    ("asmith", "queue.moved", "asmith", CASE, True),
+    ("asmith", "queue.allocated", "asmith", CASE, True),
+    ("asmith", "queue.rebalanced", "asmith", None, False),
+    ("asmith", "queue.anything_new", "asmith", None, False),
+    ("sup", "queue.moved", "sup", CASE, True),
+    ("mgr", "queue.rebalanced", "mgr", None, False),
+    ("asmith", "queue.returned", "asmith", None, False),
+    ("nightly", "queue.returned", "nightly", None, False),
+    ("nightly", "queue.moved", "nightly", CASE, True),
+    ("nightly", "arrangement.broken", "nightly", CASE, True),
+    ("asmith", "officer.updated", "asmith", None, False),
+    ("asmith", "officer.added", "sup", None, False),
+    ("asmith", "retention.applied", "asmith", None, False),
+    ("asmith", "sar.exported", "asmith", CASE, True),
+    ("asmith", "queue", "asmith", None, False),
+    ("asmith", "queuemoved", "asmith", None, False),
+]
+
+# amount (pence), the explaining event's payload (None: no event), earlier amounts on the debt
+PAYMENTS: list[tuple[int, Any, list[int]]] = [
+    (7500, None, []),
+    (7500, {"payment": "p", "amount": "75.00"}, []),
+    (7500, {"payment": "p", "amount": "70.00"}, []),
+    (7500, {"payment": "p", "amount": 75}, []),
+    (7500, {"payment": "p", "amount": "75"}, []),
+    (7500, {"payment": "p", "amount": "75.005"}, []),
+    (7500, {"payment": "p", "amount": "7.5e1"}, []),
+    (7500, {"payment": "p", "amount": " 75.00"}, []),
+    (7500, {"payment": "p"}, []),
+    (7500, ["not", "an", "object"], []),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": True}, [7500]),
+    (-7500, {"payment": "r", "amount": "-75.00"}, [7500]),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": "true"}, [7500]),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": True}, [7500, -7500]),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": True}, [7500, 7500, -7500]),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": True}, [7500, -7500, -7500]),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": True}, [5000]),
+    (-7500, {"payment": "r", "amount": "-75.00", "reversal": True}, []),
+    (-5000000, {"payment": "r", "amount": "-50000.00", "reversal": True}, [7500]),
+]
+
+REQUESTED = {"status": "requested", "approved_by": None, "approved_at": None}
+APPROVED = {"status": "approved", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
+REFUSED = {"status": "refused", "approved_by": "sup", "approved_at": "2026-11-23T10:00"}
+# the row as the desk sends it, the hub's copy (None: new), sender, the explaining event is there
+WRITEOFFS: list[tuple[dict[str, Any], dict[str, Any] | None, str, bool]] = [
+    (REQUESTED, None, "asmith", False),
+    (REQUESTED, REQUESTED, "asmith", False),
+    (APPROVED, None, "asmith", False),
+    (APPROVED, None, "asmith", True),
+    (REFUSED, REQUESTED, "asmith", True),
+    (APPROVED, REQUESTED, "sup", True),
+    (APPROVED, REQUESTED, "sup", False),
+    (REFUSED, None, "sup", True),
+    (APPROVED, REQUESTED, "mgr", True),
+    (APPROVED, REQUESTED, "nightly", True),
+    ({**APPROVED, "approved_by": "mgr"}, REQUESTED, "sup", True),
+    ({**APPROVED, "approved_by": None}, REQUESTED, "sup", True),
+    (APPROVED, APPROVED, "asmith", False),
+    ({**REQUESTED, "status": "pending"}, APPROVED, "asmith", False),
+    (REQUESTED, APPROVED, "sup", False),
+    ({**APPROVED, "approved_by": "asmith"}, APPROVED, "asmith", False),
+    ({**APPROVED, "approved_at": "2026-11-20T09:00"}, APPROVED, "sup", True),
+    (REFUSED, APPROVED, "sup", True),
+    ({**REQUESTED, "approved_by": "sup"}, REQUESTED, "asmith", False),
+    ({**REQUESTED, "approved_by": "sup"}, None, "sup", False),
+    ({**APPROVED, "status": None}, REQUESTED, "sup", True),
+]
+
+
+@pytest.fixture(scope="module")
+def rules(postgres: PostgresCluster) -> Iterator[psycopg.Connection[Any]]:
+    """The SQL rules as a PostgreSQL hub has them (every hub revision applied)."""
+    database = postgres.new_database()
+    team_hub(postgres.url(database)).engine.dispose()
+    with postgres.owner(database) as connection:
+        yield connection
+
+
+def sender(officer: str) -> Sender:
+    return Sender(officer, ROLES[officer], "north")
+
+
+def sql(connection: psycopg.Connection[Any], statement: str, *args: object) -> str | None:
+    found = connection.execute(statement, args).fetchone()
+    assert found is not None
+    return None if found[0] is None else str(found[0])
+
+
+@pytest.mark.parametrize(("officer", "kind", "by", "case", "allocated"), EVENTS)
+def test_the_event_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    officer: str,
+    kind: str,
+    by: str,
+    case: str | None,
+    allocated: bool,
+) -> None:
+    event = {"kind": kind, "officer_id": by, "case_id": case, "payload": "{}"}
+    python = event_refusal(event, sender(officer), allocated)
+    in_sql = sql(
+        rules,
+        "SELECT drp_event_rule(%s, %s, %s, %s, %s, %s)",
+        officer,
+        ROLES[officer],
+        kind,
+        by,
+        case,
+        allocated,
+    )
+    assert python == in_sql
+
+
+def test_the_event_rule_refuses_an_officer_the_hub_does_not_know(
+    rules: psycopg.Connection[Any],
+) -> None:
+    """Python never sees such a sender (the push stops first, with the same words)."""
+    found = sql(rules, "SELECT drp_event_rule('zghost', NULL, 'note.added', 'zghost', NULL, NULL)")
+    assert found == "no officer 'zghost' on the hub"
+
+
+@pytest.mark.parametrize(("amount", "payload", "earlier"), PAYMENTS)
+def test_the_payment_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any], amount: int, payload: Any, earlier: list[int]
+) -> None:
+    explaining = None if payload is None else {"payload": json.dumps(payload)}
+    python = payment_refusal(amount, explaining, earlier)
+    in_sql = sql(
+        rules,
+        "SELECT drp_payment_rule(%s::numeric, %s::jsonb, %s::numeric[])",
+        amount,
+        None if payload is None else json.dumps(payload),
+        earlier,
+    )
+    assert python == in_sql
+
+
+@pytest.mark.parametrize(("row", "before", "officer", "explained"), WRITEOFFS)
+def test_the_writeoff_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+    explained: bool,
+) -> None:
+    event = {"kind": f"writeoff.{row['status']}", "payload": "{}"} if explained else None
+    python = writeoff_refusal(row, before, sender(officer), event)
+    in_sql = sql(
+        rules,
+        "SELECT drp_writeoff_rule(%s::jsonb, %s::jsonb, %s, %s, %s)",
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        officer,
+        ROLES[officer],
+        explained,
+    )
+    assert python == in_sql
+
+
+def test_every_rule_refuses_something_and_lets_something_through() -> None:
+    """The table is worth running: each rule says both yes and no in it."""
+    sent = {
+        event_refusal({"kind": k, "officer_id": b, "case_id": c}, sender(o), a) is None
+        for o, k, b, c, a in EVENTS
+    }
+    assert sent == {True, False}
+    paid = {
+        payment_refusal(a, None if p is None else {"payload": json.dumps(p)}, e) is None
+        for a, p, e in PAYMENTS
+    }
+    assert paid == {True, False}
+    decided = {
+        writeoff_refusal(r, b, sender(o), {"payload": "{}"} if x else None) is None
+        for r, b, o, x in WRITEOFFS
+    }
+    assert decided == {True, False}
