@@ -200,9 +200,9 @@ class ExtractRow(NamedTuple):
     debt_ref: str
     debt_type: str
     period: str
-    original_amount: Decimal
-    balance: Decimal
-    costs: Decimal
+    original_pence: int  # amounts in whole pence, as the store keeps them
+    balance_pence: int
+    costs_pence: int
     stage: str
     stage_date: date | None
     liability_order_date: date | None
@@ -427,9 +427,9 @@ def read_row(
         debt_ref=debt_ref,
         debt_type=debt_type,
         period=text("period", ""),
-        original_amount=original,
-        balance=balance,
-        costs=costs,
+        original_pence=int(original * 100),
+        balance_pence=int(balance * 100),
+        costs_pence=int(costs * 100),
         stage=stage,
         stage_date=dates["stage_date"],
         liability_order_date=dates["liability_order_date"],

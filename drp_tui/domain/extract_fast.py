@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal
 from operator import itemgetter
 from typing import Any
 
@@ -27,10 +26,9 @@ from drp_tui.domain.extract import (
     normalise_postcode,
     parse_extract_date,
 )
-from drp_tui.domain.money import _PLAIN, PENNY
+from drp_tui.domain.money import _PLAIN
 from drp_tui.domain.policy import JURISDICTIONS
 
-ZERO = Decimal("0.00")
 # A remembered value that did not pass: the row goes to read_row.
 _NO = object()
 # How many distinct values each memory keeps before it starts again (a bound on memory for a
@@ -93,11 +91,18 @@ class FastRows:
         )
         return self._stages.remember((debt_type, code), stage or _NO)
 
-    def _amount(self, text: str) -> Any:
-        # parse_money's own first step: plain ASCII digits, at most two places.
-        return self._money.remember(
-            text, Decimal(text).quantize(PENNY) if _PLAIN.match(text) else _NO
-        )
+    def _pence(self, text: str) -> Any:
+        """An amount in pence, if written as parse_money's own first step reads it (plain
+        ASCII digits, at most two places): `int(parse_money(text) * 100)`."""
+        pence = self._money.get(text)
+        if pence is None:
+            if _PLAIN.match(text):
+                pounds, _, fraction = text.partition(".")
+                pence = int(pounds) * 100 + int(fraction.ljust(2, "0"))
+            else:
+                pence = _NO
+            self._money.remember(text, pence)
+        return pence
 
     def _date(self, text: str) -> Any:
         day = parse_extract_date(text, self.mapping.date_formats)
@@ -153,12 +158,9 @@ class FastRows:
         if debt_type is _NO:
             return None
         stage = self._stages.get((debt_type, stage_code)) or self._stage(debt_type, stage_code)
-        money = self._money
-        balance = money.get(balance_text) or self._amount(balance_text)
-        original = (
-            (money.get(original_text) or self._amount(original_text)) if original_text else balance
-        )
-        costs = (money.get(costs_text) or self._amount(costs_text)) if costs_text else ZERO
+        balance = self._pence(balance_text)
+        original = self._pence(original_text) if original_text else balance
+        costs = self._pence(costs_text) if costs_text else 0
         if stage is _NO or balance is _NO or original is _NO or costs is _NO:
             return None
         dates = self._dates
