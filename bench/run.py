@@ -115,12 +115,16 @@ def import_section(quick: bool, baseline: str) -> list[str]:
         f"runs at {rows / raw_cpu:,.0f} extract rows/s of CPU here (each extract row is "
         "about 4.2 table rows: a person, a case, an address and a phone for each 1.25 "
         "debts, and the debt), so no load path that writes these rows in this schema can "
-        "bring the whole import to 50,000 rows/s on this machine's one core.",
+        "bring the whole import to 50,000 rows/s on this machine's one core; the best "
+        "layout measured at 1,000,000 rows (notes below) takes 41.5 s of CPU for SQLite's "
+        "part alone.",
         "",
         f"Key and index layouts, measured (raw executemany of the rows a {layout_rows:,}-row "
         "import writes into the five tables laid out each way, one transaction, same "
         "pragmas; `bench/schema_bench.py`; wall clock, medians of "
-        f"{2 if quick else 3}, same loaded machine):",
+        f"{2 if quick else 3}, same loaded machine, so differences under about 20% here are "
+        "noise; the CPU figures at 1,000,000 rows in the notes below are the firmer "
+        "comparison):",
         "",
         "| layout | median | p95 |",
         "| --- | --- | --- |",
