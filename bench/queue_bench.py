@@ -33,7 +33,8 @@ def build(path: Path, cases: int, officers: int, events: int) -> None:
     db.execute("PRAGMA cache_size = -262144")
     db.execute("BEGIN")
     db.executemany(
-        "INSERT INTO officer VALUES (?, ?, ?, ?, ?, 1, 60)",
+        "INSERT INTO officer (id, name, role, team, skills, active, daily_call_target) "
+        "VALUES (?, ?, ?, ?, ?, 1, 60)",
         [
             (
                 f"o{n:03d}",
@@ -45,7 +46,10 @@ def build(path: Path, cases: int, officers: int, events: int) -> None:
             for n in range(officers)
         ],
     )
-    db.execute("INSERT INTO officer VALUES ('sup', 'Supervisor', 'supervisor', '', '[]', 1, 0)")
+    db.execute(
+        "INSERT INTO officer (id, name, role, team, skills, active, daily_call_target) "
+        "VALUES ('sup', 'Supervisor', 'supervisor', '', '[]', 1, 0)"
+    )
     people = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(cases)]
     db.executemany(
         "INSERT INTO person (id, host_system, host_ref, title, forename, surname, "

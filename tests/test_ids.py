@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 
-from drp_tui.store.ids import HOST_NAMESPACE, host_id, random_ids, uuid5_text
+from drp_tui.store.ids import HOST_NAMESPACE, host_id, host_ids, random_ids, uuid5_text
 from drp_tui.store.models import host_id as models_host_id
 
 
@@ -32,3 +32,10 @@ def test_random_ids_are_distinct_version_4_uuids_in_canonical_text() -> None:
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
     assert random_ids(0) == []
+
+
+def test_host_ids_made_in_bulk_are_host_ids() -> None:
+    refs = ["P1", "Zoë O'Neill", "", "x" * 300, "CT00000001"]
+    for kind, host in [("person", "host"), ("debt", "academy"), ("case", "")]:
+        assert host_ids(kind, host, refs) == [host_id(kind, host, ref) for ref in refs]
+    assert host_ids("person", "host", []) == []

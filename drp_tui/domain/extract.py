@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import phonenumbers
 
@@ -184,9 +184,9 @@ class Reject:
     reason: str
 
 
-@dataclass(frozen=True)
-class ExtractRow:
-    """One valid row, in drp's terms."""
+class ExtractRow(NamedTuple):
+    """One valid row, in drp's terms. A named tuple: a million are made in one import, and a
+    frozen dataclass's checked assignments cost more than the row's own checks."""
 
     line: int
     person_ref: str
@@ -200,9 +200,9 @@ class ExtractRow:
     debt_ref: str
     debt_type: str
     period: str
-    original_amount: Decimal
-    balance: Decimal
-    costs: Decimal
+    original_pence: int  # amounts in whole pence, as the store keeps them
+    balance_pence: int
+    costs_pence: int
     stage: str
     stage_date: date | None
     liability_order_date: date | None
@@ -427,9 +427,9 @@ def read_row(
         debt_ref=debt_ref,
         debt_type=debt_type,
         period=text("period", ""),
-        original_amount=original,
-        balance=balance,
-        costs=costs,
+        original_pence=int(original * 100),
+        balance_pence=int(balance * 100),
+        costs_pence=int(costs * 100),
         stage=stage,
         stage_date=dates["stage_date"],
         liability_order_date=dates["liability_order_date"],

@@ -171,13 +171,18 @@ Record = tuple[int, int, dict[Any, Any]]
 _BREAK = re.compile(r"\r\n|\r|\n")
 
 
-def read_records(
+# A record as the CSV reader gives it: its first and last file lines, and its fields in file
+# order (`as_record` makes the `Record` that names them).
+Fields = tuple[int, int, list[str]]
+
+
+def read_field_lists(
     text: str, dialect: type[csv.Dialect] | csv.Dialect
-) -> tuple[list[str], Iterator[Record]]:
+) -> tuple[list[str], Iterator[Fields]]:
     """The header (checked) and the records, each with the lines of the file it is on: a
     reject names the file's line, which blank lines and quoted line breaks put apart from
     the record's number. A field over `MAX_FIELD` characters, or a file the CSV reader cannot
-    parse, is refused naming its line."""
+    parse, is refused naming its line. Blank lines are skipped, as `csv.DictReader` does."""
     reader = csv.reader(io.StringIO(text, newline=""), dialect=dialect)
     try:
         with _field_limit(MAX_FIELD):
@@ -185,27 +190,41 @@ def read_records(
     except csv.Error as exc:
         raise _refusal(exc, text, dialect) from None
     check_header(header)
-    width = len(header)
 
-    def records() -> Iterator[Record]:
+    def records() -> Iterator[Fields]:
         done = reader.line_num
         with _field_limit(MAX_FIELD):
             try:
                 for fields in reader:
                     line, done = done + 1, reader.line_num
-                    if not fields:
-                        continue  # a blank line, which csv.DictReader skips too
-                    row: dict[Any, Any] = dict(zip(header, fields, strict=False))
-                    if len(fields) < width:
-                        for name in header[len(fields) :]:
-                            row[name] = None
-                    elif len(fields) > width:
-                        row[None] = fields[width:]
-                    yield line, done, row
+                    if fields:
+                        yield line, done, fields
             except csv.Error as exc:
                 raise _refusal(exc, text, dialect) from None
 
     return header, records()
+
+
+def as_record(header: list[str], found: Fields) -> Record:
+    """The record with its fields named as `csv.DictReader` names them: a short row's missing
+    columns are None, a long row's extra fields a list under the key None."""
+    line, end, fields = found
+    width = len(header)
+    row: dict[Any, Any] = dict(zip(header, fields, strict=False))
+    if len(fields) < width:
+        for name in header[len(fields) :]:
+            row[name] = None
+    elif len(fields) > width:
+        row[None] = fields[width:]
+    return line, end, row
+
+
+def read_records(
+    text: str, dialect: type[csv.Dialect] | csv.Dialect
+) -> tuple[list[str], Iterator[Record]]:
+    """`read_field_lists`, each record's fields named (`as_record`)."""
+    header, found = read_field_lists(text, dialect)
+    return header, (as_record(header, record) for record in found)
 
 
 def line_of(record: Record, column: object) -> int:

@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 
 from drp_tui.domain.extract import ExtractRow
 from drp_tui.store import bulk
-from drp_tui.store.ids import host_id, random_ids
+from drp_tui.store.ids import host_ids, random_ids
 from drp_tui.store.rawsql import chunks, is_sqlite, run
 
 CHUNK = 5_000
@@ -103,23 +103,16 @@ def _count(connection: Connection, table: str) -> int:
     return 0 if row is None else int(row[0])
 
 
-def _pence(amount: Any) -> int:
-    return int(amount * 100)
+class _Iso(dict[date | None, str | None]):
+    """Dates as stored (ISO text), each made once: an extract repeats a few thousand dates,
+    and a hit is a plain dictionary look-up."""
 
+    def __init__(self) -> None:
+        super().__init__({None: None})
 
-_ISO: dict[date, str] = {}
-
-
-def _iso(day: date | None) -> str | None:
-    """A date as stored (ISO text), remembered: an extract repeats a few thousand dates."""
-    if day is None:
-        return None
-    text = _ISO.get(day)
-    if text is None:
-        if len(_ISO) > 100_000:
-            _ISO.clear()
-        text = _ISO[day] = day.isoformat()
-    return text
+    def __missing__(self, day: date | None) -> str | None:
+        text = self[day] = None if day is None else day.isoformat()
+        return text
 
 
 def is_bulk(connection: Connection, new_debts: int) -> bool:
@@ -141,9 +134,9 @@ def write_rows(
     people: dict[str, ExtractRow] = {}
     for row in rows:  # a person's details come from their first row, as the checks assume
         people.setdefault(row.person_ref, row)
-    person_ids = {ref: host_id("person", host, ref) for ref in people}
-    case_ids = {ref: host_id("case", host, ref) for ref in people}
-    debt_ids = [host_id("debt", host, row.debt_ref) for row in rows]
+    person_ids = dict(zip(people, host_ids("person", host, people), strict=True))
+    case_ids = dict(zip(people, host_ids("case", host, people), strict=True))
+    debt_ids = host_ids("debt", host, [row.debt_ref for row in rows])
     existing_people = _existing(connection, "person", list(person_ids.values()))
     existing_debts = _existing(connection, "debt", debt_ids)
     counts.people_new = len(person_ids) - len(existing_people)
@@ -157,6 +150,7 @@ def write_rows(
     if counts.bulk:
         counts.rebuilt_indexes = bulk.drop_indexes(connection, LOADED_TABLES)
 
+    iso = _Iso()
     person_rows = [
         (
             person_ids[ref],
@@ -165,7 +159,7 @@ def write_rows(
             row.title,
             row.forename,
             row.surname,
-            _iso(row.date_of_birth),
+            iso[row.date_of_birth],
             row.email,
         )
         for ref, row in people.items()
@@ -189,12 +183,12 @@ def write_rows(
             case_ids[row.person_ref],
             row.debt_type,
             row.period,
-            _pence(row.original_amount),
-            _pence(row.balance),
-            _pence(row.costs),
+            row.original_pence,
+            row.balance_pence,
+            row.costs_pence,
             row.stage,
-            _iso(row.stage_date),
-            _iso(row.liability_order_date),
+            iso[row.stage_date],
+            iso[row.liability_order_date],
             row.jurisdiction,
         )
         for index, row in enumerate(rows)

@@ -30,14 +30,17 @@ from drp_tui.domain.extract import (
     load_mapping,
     read_row,
 )
+from drp_tui.domain.extract_fast import FastRows
 from drp_tui.services.extract_read import (
+    Record,
+    as_record,
     at_lines,
     check_encoding,
     clean_fields,
     decode,
     has_controls,
+    read_field_lists,
     read_input,
-    read_records,
 )
 from drp_tui.services.import_load import write_rows
 from drp_tui.services.outfile import Kept, write_output
@@ -127,7 +130,7 @@ def parse_extract(
 ) -> tuple[list[ExtractRow], list[Reject], list[Reject]]:
     """Rows that passed, rejects, and file-level warnings."""
     text = decode(data, mapping.encoding)
-    header, records = read_records(text, dialect_for(text, mapping.delimiter))
+    header, records = read_field_lists(text, dialect_for(text, mapping.delimiter))
     controls = has_controls(data, text)  # one pass: a clean file is not checked field by field
     absent = {name: column for name, column in mapping.columns.items() if column not in header}
     needed = [
@@ -152,34 +155,37 @@ def parse_extract(
     rejects: list[Reject] = []
     seen_debts: dict[str, int] = {}
     people: dict[str, ExtractRow] = {}
-    for count, record in enumerate(records, start=1):
-        number, _, raw = record
-        if controls:
-            raw, refused, removed = clean_fields(
-                raw, mapping.columns, number, mapping.control_characters == "remove"
+    # The common row is read by position and checked against what the file has already
+    # shown (extract_fast); any other goes to read_row, which names every problem. A file
+    # with control characters anywhere is read row by row by read_row throughout.
+    fast = None if controls else FastRows(mapping, header, stages_of, today)
+    for count, found in enumerate(records, start=1):
+        number = found[0]
+        row = None if fast is None else fast.read(found[2], number)
+        if row is None:
+            record = as_record(header, found)
+            row = _read_slowly(
+                record, mapping, stages_of, today, controls, rejects, header_warnings
             )
-            rejects.extend(at_lines(record, refused))
-            header_warnings.extend(at_lines(record, removed))
-            if refused:
+            if row is None:
                 continue
-        if None in raw:  # more fields than the header has
-            rejects.append(
-                Reject(
-                    number,
-                    "(row)",
-                    "",
-                    f"has {len(header) + len(raw[None])} fields; the header has {len(header)}",
+        first = seen_debts.setdefault(row.debt_ref, number)
+        earlier = people.setdefault(row.person_ref, row)
+        if first != number or (
+            earlier is not row
+            and (
+                earlier.surname != row.surname
+                or earlier.forename != row.forename
+                or earlier.date_of_birth != row.date_of_birth
+            )
+        ):
+            rejects.extend(
+                at_lines(
+                    as_record(header, found),
+                    _file_level_checks(row, seen_debts, people, mapping),
                 )
             )
-            continue
-        row = read_row(mapping, raw, number, stages_of, today)
-        if isinstance(row, list):
-            rejects.extend(at_lines(record, row))
-        else:
-            if row.warnings and record[1] != number:
-                row = replace(row, warnings=tuple(at_lines(record, list(row.warnings))))
-            rejects.extend(at_lines(record, _file_level_checks(row, seen_debts, people, mapping)))
-            rows.append(row)
+        rows.append(row)
         if progress and count % CHUNK == 0:
             progress("checking", count, total)
     for row in rows:
@@ -194,6 +200,46 @@ def parse_extract(
             )
     rejects.sort(key=lambda r: r.line)
     return rows, rejects, header_warnings
+
+
+def _read_slowly(
+    record: Record,
+    mapping: ExtractMapping,
+    stages_of: dict[str, tuple[str, ...]],
+    today: date,
+    controls: bool,
+    rejects: list[Reject],
+    warnings: list[Reject],
+) -> ExtractRow | None:
+    """One record through read_row, its rejects (and removed control characters) added to
+    `rejects` (and `warnings`) at their file lines; the row, if it passed."""
+    number, _, raw = record
+    if controls:
+        raw, refused, removed = clean_fields(
+            raw, mapping.columns, number, mapping.control_characters == "remove"
+        )
+        rejects.extend(at_lines(record, refused))
+        warnings.extend(at_lines(record, removed))
+        if refused:
+            return None
+    if None in raw:  # more fields than the header has
+        width = len(raw) - 1
+        rejects.append(
+            Reject(
+                number,
+                "(row)",
+                "",
+                f"has {width + len(raw[None])} fields; the header has {width}",
+            )
+        )
+        return None
+    row = read_row(mapping, raw, number, stages_of, today)
+    if isinstance(row, list):
+        rejects.extend(at_lines(record, row))
+        return None
+    if row.warnings and record[1] != number:
+        row = row._replace(warnings=tuple(at_lines(record, list(row.warnings))))
+    return row
 
 
 def _file_level_checks(

