@@ -430,6 +430,7 @@ class SyncState(SQLModel, table=True):
     applying: bool = Field(default=False, description="set while hub changes are written")
     last_push_at: datetime | None = instant_field(nullable=True)
     last_pull_at: datetime | None = instant_field(nullable=True)
+    hub: str | None = Field(default=None, description="the hub's address (no password)")
 
 
 class RowChange(SQLModel, table=True):
