@@ -100,11 +100,6 @@ def test_every_event_deleted_with_the_anchor_file_is_detected(tmp_path: Path) ->
 # --- issue 20: personal data after a sync -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after_sync blanks the person, phones, addresses, call notes and vulnerabilities "
-    "but not the desk's own event log: a note.added payload about the moved person stays",
-)
 def test_a_note_about_a_person_moved_away_does_not_stay_in_the_desk_file(tmp_path: Path) -> None:
     hub = team_hub(str(tmp_path / "hub.sqlite"))
     allocate(hub, 1, "asmith")
@@ -329,12 +324,6 @@ def _closed_long_ago(tmp_path: Path) -> Store:
     return store
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention erases the person of a closed case (vulnerabilities, name, phones) even "
-    "when they are jointly liable for a live debt on another case; privacy.after_sync keeps "
-    "such a person, retention does not",
-)
 def test_retention_keeps_a_person_still_party_to_a_live_debt(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -355,11 +344,6 @@ def test_retention_keeps_a_person_still_party_to_a_live_debt(
         assert len(vulnerable) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention removes call notes from contactattempt but not the note.added event "
-    "payloads: special-category text stays in the store past its period (no crypto-shredding)",
-)
 def test_retention_leaves_no_note_text_in_the_store(tmp_path: Path, policy: PolicyBook) -> None:
     store = _closed_long_ago(tmp_path)
     secret = "Disclosed a cancer diagnosis and chemotherapy"

@@ -16,6 +16,7 @@ from drp_tui.store.anchors import Anchor, read_anchors
 from drp_tui.store.engine import Store
 from drp_tui.store.events import ChainCheck, verify_chain
 from drp_tui.store.models import Case, Event
+from drp_tui.store.personal import Opener
 
 
 @dataclass
@@ -148,4 +149,6 @@ def case_history(store: Store, reference: str) -> tuple[Case, list[Event]]:
             .scalars()
             .all()
         )
-        return case, list(events)
+        opener = Opener(session)  # shown opened: an erased person's fields read "[erased]"
+        shown = [Event(**{**e.model_dump(), "payload": opener.open(e.payload)}) for e in events]
+        return case, shown
