@@ -361,11 +361,6 @@ def test_retention_leaves_no_note_text_in_the_store(tmp_path: Path, policy: Poli
 # --- issue 20: state tables against the events ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a balance is judged only against a seal written on this store (an import): on an "
-    "officer's desk every debt came whole from the hub, so a zeroed balance is never judged",
-)
 def test_a_balance_zeroed_on_an_officers_desk_is_found(tmp_path: Path) -> None:
     hub = team_hub(str(tmp_path / "hub.sqlite"))
     allocate(hub, 1, "asmith")
@@ -380,12 +375,6 @@ def test_a_balance_zeroed_on_an_officers_desk_is_found(tmp_path: Path) -> None:
     assert not audit.verify_all(alex).intact
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify honours a debt.balance seal on any event (any kind, any officer): a plain "
-    "officer appends a note carrying a seal of 0 and zeroes the balance; appending is never "
-    "caught by the anchors",
-)
 def test_a_balance_seal_forged_on_an_officers_note_is_not_honoured(demo_store: Store) -> None:
     db = sqlite3.connect(demo_store.path)
     debt, case, balance = db.execute(

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
-from drp_tui.services.audit_state import StateProblem, state_problems
+from drp_tui.services.audit_state import StateProblem, pounds, state_problems
 from drp_tui.store.anchors import Anchor, read_anchors
 from drp_tui.store.engine import Store
 from drp_tui.store.events import ChainCheck, verify_chain
@@ -57,7 +57,7 @@ def verify_all(store: Store) -> AuditReport:
     """The chain link by link, against every anchor recorded for it, then the state tables
     against the events (drp_tui/services/audit_state.py)."""
     anchors, unreadable = read_anchors(store.path)
-    on_hub, hub_problem = _hub_anchor(store)
+    on_hub, hub_problem, against_hub = _against_hub(store)
     if on_hub is not None:
         anchors.append(on_hub)
     wanted = {a.seq for a in anchors}
@@ -83,35 +83,50 @@ def verify_all(store: Store) -> AuditReport:
     report.hub_anchor = on_hub
     if chain.intact:  # (a broken chain is read only up to its break)
         report.anchor_problems.extend(_against_anchors(anchors, hashes, last[0], chain.events))
-    report.state = state_problems(store)
+    report.state = state_problems(store) + against_hub
     return report
 
 
-def _hub_anchor(store: Store) -> tuple[Anchor | None, str | None]:
+def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StateProblem]]:
     """This desk's last anchor on the hub it syncs with (none before its first sync), or why
-    it could not be read. A desk that has synced is never called intact unchecked."""
+    it could not be read, and its balances against the hub's (drp_tui/sync/desk_check.py).
+    A desk that has synced is never called intact unchecked."""
     with store.engine.connect() as connection:
         found = connection.execute(
             text("SELECT workstation_id, hub FROM syncstate WHERE id = 1")
         ).first()
     if found is None or not found[1]:
-        return None, None
+        return None, None, []
     workstation, address = str(found[0]), str(found[1])
-    from drp_tui.sync.anchors import read_last_anchor
+    from drp_tui.sync.anchors import last_anchor
+    from drp_tui.sync.desk_check import balance_problems
     from drp_tui.sync.errors import HubError
     from drp_tui.sync.hub import connect, hub_url
 
     try:
         hub = connect(hub_url(address))
         try:
-            last = read_last_anchor(hub, workstation)
+            with hub.read() as connection:
+                last = last_anchor(connection, workstation)
+                balances = balance_problems(connection, store, workstation)
         finally:
             hub.engine.dispose()
     except (HubError, InputError) as exc:
-        return None, f"the chain could not be checked against its anchor on the hub: {exc}"
+        return None, f"the chain could not be checked against its anchor on the hub: {exc}", []
+    state = [
+        StateProblem(
+            "debt",
+            b.debt_id,
+            b.reference,
+            f"balance {pounds(b.held)}",
+            f"{pounds(b.expected)} (the hub's, less payments not yet pushed)",
+            None,
+        )
+        for b in balances
+    ]
     if last is None:
-        return None, None
-    return Anchor(last.seq, last.hash, f"{last.received_at} (on the hub)"), None
+        return None, None, state
+    return Anchor(last.seq, last.hash, f"{last.received_at} (on the hub)"), None, state
 
 
 def _against_anchors(

@@ -38,9 +38,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.personal import erase_keys
 from drp_tui.store.rawsql import chunks, run
-from drp_tui.store.seals import write_seal
-
-RETENTION = "case.retention"
+from drp_tui.store.seals import RETENTION, write_seal
 
 
 @dataclass(frozen=True)
