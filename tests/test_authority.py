@@ -25,6 +25,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Case, Person
 from tests.callhelp import verified_call
+from tests.sealed import opened
 from tests.test_casework import NOW, actor, one_case_store
 
 TODAY = NOW.date()
@@ -108,7 +109,7 @@ def test_an_authority_is_a_record_with_its_event(store: Store) -> None:
     ]  # fmt: skip
     kind, payload = rows(store, "SELECT kind, payload FROM event")[-1]
     assert kind == "authority.recorded"
-    assert json.loads(payload) == {
+    assert opened(store, payload) == {
         "authority": recorded.id,
         "name": "Sam Smith",
         "relationship": "partner",

@@ -20,6 +20,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Officer, Vulnerability
 from tests.callhelp import verified_call
+from tests.sealed import opened
 from tests.test_casework import NOW, actor, one_case_store
 
 TODAY = NOW.date()
@@ -50,7 +51,7 @@ def record(store: Store, who: str = "asmith", **given: Any) -> authority.Authori
 
 def refusals(store: Store) -> list[str]:
     return [
-        json.loads(payload)["reason"]
+        opened(store, payload)["reason"]
         for (payload,) in rows(store, "SELECT payload FROM event WHERE kind = 'action.refused'")
     ]
 
@@ -155,7 +156,7 @@ def test_a_domestic_abuse_case_needs_the_risk_confirmed(store: Store) -> None:
     assert rows(store, "SELECT count(*) FROM thirdpartyauthority") == [(0,)]
     assert refusals(store)[0].startswith("third-party authority: domestic abuse is recorded")
     made = record(store, risk_confirmed="debtor called alone from a safe number, asked for it")
-    payload = json.loads(rows(store, "SELECT payload FROM event")[-1][0])
+    payload = opened(store, rows(store, "SELECT payload FROM event")[-1][0])
     assert payload["risk_confirmed"] == "debtor called alone from a safe number, asked for it"
     assert payload["risks"] == ["Domestic abuse"]
     assert authority.third_party_risks(store, "c1") == ("Domestic abuse",)

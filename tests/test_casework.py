@@ -32,6 +32,7 @@ from drp_tui.store.models import (
     Promise,
 )
 from tests.callhelp import unverified_call, verified_call
+from tests.sealed import opened
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
@@ -441,8 +442,10 @@ def test_a_referral_on_a_case_with_vulnerabilities_needs_a_recorded_confirmation
         placed = session.execute(
             select(Event).where(col(Event.kind) == "agency.placed")
         ).scalar_one()
-    assert placed.payload["vulnerabilities"] == ["domestic_abuse", "literacy"]
-    assert placed.payload["confirmation"] == "safe to contact by letter only; EA told"
+    assert opened(store, placed.payload)["vulnerabilities"] == ["domestic_abuse", "literacy"]
+    assert (
+        opened(store, placed.payload)["confirmation"] == "safe to contact by letter only; EA told"
+    )
 
 
 def test_a_debt_with_an_agency_is_not_asked_for(store: Store, policy: PolicyBook) -> None:

@@ -28,6 +28,7 @@ from drp_tui.services.letters import choices, load_library, templates_dir
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Address, Arrangement, Event, Instalment, Person
+from drp_tui.store.personal import Opener
 from tests.test_diary import NOW, TODAY, diary_store
 
 MM = 72 / 25.4  # PDF points per millimetre
@@ -79,8 +80,11 @@ def drp(
 
 
 def events(store: Store, kind: str) -> list[Event]:
+    """The events of `kind`, their personal fields opened (they are sealed in the store)."""
     with store.read() as session:
-        return list(session.execute(select(Event).where(col(Event.kind) == kind)).scalars())
+        found = session.execute(select(Event).where(col(Event.kind) == kind)).scalars()
+        opener = Opener(session)
+        return [Event(**{**e.model_dump(), "payload": opener.open(e.payload)}) for e in found]
 
 
 def test_the_templates_are_listed_with_their_channels_and_holds(

@@ -61,6 +61,7 @@ def _desk_with_notes(tmp_path: Path, notes: int) -> Path:
     actor = Actor("asmith", clock=lambda: NOW)
     for number in range(notes):
         add_note(alex, actor, case_id=case_id(1), text=f"called, no answer {number}")
+    run_sync(alex, hub, "asmith")  # the notes reach the hub, which anchors the desk's head
     return alex.path
 
 
@@ -72,11 +73,6 @@ def _insider(path: Path) -> sqlite3.Connection:
     return db
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="anchors live only in <store>.anchors beside the store; nothing is on the hub, so "
-    "deleting that file with the tail of the chain leaves `audit verify` intact",
-)
 def test_tail_truncated_and_the_anchor_file_deleted_is_detected(tmp_path: Path) -> None:
     path = _desk_with_notes(tmp_path, 3)
     assert audit.verify_all(open_store(path)).intact
@@ -90,10 +86,6 @@ def test_tail_truncated_and_the_anchor_file_deleted_is_detected(tmp_path: Path) 
     assert not audit.verify_all(open_store(path)).intact
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="with the anchor file gone, an emptied event table verifies as intact",
-)
 def test_every_event_deleted_with_the_anchor_file_is_detected(tmp_path: Path) -> None:
     path = _desk_with_notes(tmp_path, 2)
     db = _insider(path)
@@ -108,11 +100,6 @@ def test_every_event_deleted_with_the_anchor_file_is_detected(tmp_path: Path) ->
 # --- issue 20: personal data after a sync -------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="after_sync blanks the person, phones, addresses, call notes and vulnerabilities "
-    "but not the desk's own event log: a note.added payload about the moved person stays",
-)
 def test_a_note_about_a_person_moved_away_does_not_stay_in_the_desk_file(tmp_path: Path) -> None:
     hub = team_hub(str(tmp_path / "hub.sqlite"))
     allocate(hub, 1, "asmith")
@@ -306,12 +293,6 @@ def _closed_long_ago(tmp_path: Path) -> Store:
     return store
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention erases the person of a closed case (vulnerabilities, name, phones) even "
-    "when they are jointly liable for a live debt on another case; privacy.after_sync keeps "
-    "such a person, retention does not",
-)
 def test_retention_keeps_a_person_still_party_to_a_live_debt(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -332,11 +313,6 @@ def test_retention_keeps_a_person_still_party_to_a_live_debt(
         assert len(vulnerable) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention removes call notes from contactattempt but not the note.added event "
-    "payloads: special-category text stays in the store past its period (no crypto-shredding)",
-)
 def test_retention_leaves_no_note_text_in_the_store(tmp_path: Path, policy: PolicyBook) -> None:
     store = _closed_long_ago(tmp_path)
     secret = "Disclosed a cancer diagnosis and chemotherapy"
@@ -354,11 +330,6 @@ def test_retention_leaves_no_note_text_in_the_store(tmp_path: Path, policy: Poli
 # --- issue 20: state tables against the events ---------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a balance is judged only against a seal written on this store (an import): on an "
-    "officer's desk every debt came whole from the hub, so a zeroed balance is never judged",
-)
 def test_a_balance_zeroed_on_an_officers_desk_is_found(tmp_path: Path) -> None:
     hub = team_hub(str(tmp_path / "hub.sqlite"))
     allocate(hub, 1, "asmith")
@@ -373,12 +344,6 @@ def test_a_balance_zeroed_on_an_officers_desk_is_found(tmp_path: Path) -> None:
     assert not audit.verify_all(alex).intact
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify honours a debt.balance seal on any event (any kind, any officer): a plain "
-    "officer appends a note carrying a seal of 0 and zeroes the balance; appending is never "
-    "caught by the anchors",
-)
 def test_a_balance_seal_forged_on_an_officers_note_is_not_honoured(demo_store: Store) -> None:
     db = sqlite3.connect(demo_store.path)
     debt, case, balance = db.execute(

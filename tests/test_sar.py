@@ -17,6 +17,7 @@ from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.services.casework import Actor
 from drp_tui.services.sar import subject_access
 from drp_tui.store.engine import Store
+from drp_tui.store.personal import Opener
 from tests.conftest import DEMO_NOW
 
 runner = CliRunner()
@@ -103,9 +104,14 @@ def test_the_export_holds_every_field_of_every_record_about_the_person(
         assert {r["id"] for r in export[key]} == {r["id"] for r in expected}, key
     events = rows(db, "SELECT id, kind, payload FROM event WHERE case_id = ? ORDER BY seq", case_id)
     # (the export's own sar.exported event is written after it was gathered)
-    assert [(e["id"], e["kind"], e["payload"]) for e in export["events"]] == [
-        (e["id"], e["kind"], json.loads(e["payload"])) for e in events[:-1]
-    ]
+    # Personal fields are sealed in the store (store/personal.py) and opened in the export.
+    with demo_store.read() as session:
+        opener = Opener(session)
+        opened = [(e["id"], e["kind"], opener.open(json.loads(e["payload"]))) for e in events[:-1]]
+    assert [(e["id"], e["kind"], e["payload"]) for e in export["events"]] == opened
+    for event in events:
+        if event["kind"] == "vulnerability.recorded":
+            assert "sealed" in json.loads(event["payload"])["category"]
     assert events[-1]["kind"] == "sar.exported"
     assert json.loads(events[-1]["payload"]) == {"person": person_id}
     assert (export["made_by"], export["format"]) == ("psharma", "drp subject access export 1")

@@ -203,7 +203,9 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     store = importlib.import_module("drp_tui.store.migrations.versions.0002_sync_bookkeeping")
     links = importlib.import_module("drp_tui.store.migrations.versions.0003_arrangement_debts")
     consent = importlib.import_module("drp_tui.store.migrations.versions.0004_authority_consent")
-    assert set(store.CREATED_HERE) | set(links.CREATED_HERE) | set(consent.CREATED_HERE) == {
+    keys = importlib.import_module("drp_tui.store.migrations.versions.0011_person_keys")
+    created = (store, links, consent, keys)
+    assert set().union(*(set(m.CREATED_HERE) for m in created)) == {
         t.name for t in PUSHED if t.created_on_desk
     }
     changed = {**store.CHANGED_HERE, **consent.CHANGED_HERE}
@@ -211,7 +213,8 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
     hub_links = importlib.import_module("drp_tui.sync.migrations.versions.h002_arrangement_debts")
     hub_consent = importlib.import_module("drp_tui.sync.migrations.versions.h003_authorities")
-    fed = {**hub.FED, **hub_links.FED, **hub_consent.FED}
+    hub_keys = importlib.import_module("drp_tui.sync.migrations.versions.h009_person_keys")
+    fed = {**hub.FED, **hub_links.FED, **hub_consent.FED, **hub_keys.FED}
     assert set(fed) == {t.name for t in TABLES} | set(EVENT_TABLES)
     for table in TABLES:
         assert fed[table.name].format(row="n") == table.case_sql("n")

@@ -140,7 +140,7 @@ def test_hub_down_exits_3_keeps_the_outbox_and_a_later_sync_completes(
     assert failed.returncode == 3
     assert len(failed.stderr.strip().splitlines()) == 1
     assert "nothing here was lost" in failed.stderr
-    assert waiting(alex) == (1, 0)
+    assert waiting(alex) == (1, 1)  # the note, and the key sealing its text (personkey)
     assert sync_json(env)["pushed"] == 1
     assert waiting(alex) == (0, 0)
 

@@ -20,6 +20,7 @@ from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
+from tests.sealed import opened
 from tests.tui import (
     app_for,
     breathing_space_case,
@@ -234,13 +235,16 @@ def test_a_referral_shows_the_vulnerabilities_and_needs_a_confirmation_then_the_
             assert not isinstance(app.screen, ReferralModal | ArrangementModal)
 
     asyncio.run(run())
-    placed = one(
+    placed = opened(
         demo_store,
-        "SELECT json_extract(payload, '$.vulnerabilities'), "
-        "json_extract(payload, '$.confirmation') FROM event WHERE kind = 'agency.placed' "
-        "ORDER BY seq DESC",
+        one(demo_store, "SELECT payload FROM event WHERE kind = 'agency.placed' ORDER BY seq DESC")[
+            0
+        ],
     )
-    assert placed == ('["domestic_abuse"]', "letters only; Kestrel told of the risk")
+    assert (placed["vulnerabilities"], placed["confirmation"]) == (
+        ["domestic_abuse"],
+        "letters only; Kestrel told of the risk",
+    )
 
 
 def test_a_promise_six_months_out_needs_a_reason_in_the_form(
@@ -340,10 +344,14 @@ def test_the_write_off_dialog_asks_for_the_reasons_evidence_and_a_note(
 
     asyncio.run(run())
     assert one(demo_store, "SELECT count(*) FROM writeoffrequest")[0] == requests + 1
-    made = one(
+    made = opened(
         demo_store,
-        "SELECT json_extract(payload, '$.evidence.insolvency_reference'), "
-        "json_extract(payload, '$.note') FROM event WHERE kind = 'writeoff.requested' "
-        "ORDER BY seq DESC",
+        one(
+            demo_store,
+            "SELECT payload FROM event WHERE kind = 'writeoff.requested' ORDER BY seq DESC",
+        )[0],
     )
-    assert made == ("BR-2026-0412", "death certificate seen")
+    assert (made["evidence"]["insolvency_reference"], made["note"]) == (
+        "BR-2026-0412",
+        "death certificate seen",
+    )

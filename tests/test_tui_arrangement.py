@@ -14,6 +14,7 @@ from textual.widgets import Button, DataTable, Input, Select, SelectionList, Sta
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
 from screens.debtor import DebtorScreen
+from tests.sealed import opened
 from tests.tui import (
     app_for,
     breathing_space_case,
@@ -156,8 +157,9 @@ def test_breathing_space_refuses_an_arrangement(demo_store: Store, tmp_path: Pat
         "SELECT case_id, payload FROM event WHERE kind = 'action.refused' ORDER BY seq DESC"
     ).fetchone()
     assert refused[0] == case_id
-    assert "make_arrangement" in refused[1]
-    assert "Breathing Space" in refused[1]
+    said = opened(demo_store, refused[1])
+    assert said["action"] == "make_arrangement"
+    assert "Breathing Space" in said["reason"]
 
 
 def several_debts_case(store: Store) -> str:

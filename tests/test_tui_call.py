@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Select, Static
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
+from tests.sealed import opened
 from tests.tui import (
     app_for,
     breathing_space_case,
@@ -188,7 +189,7 @@ def test_breathing_space_refuses_a_promise_and_records_the_attempt(
         .fetchone()
     )
     assert refused[0] == case_id
-    assert "demand_payment" in refused[1]
+    assert "demand_payment" in str(opened(demo_store, refused[1]))
 
 
 def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:
@@ -236,9 +237,13 @@ def test_help_notes_and_promise_keys(demo_store: Store, tmp_path: Path) -> None:
             assert app.screen.query_one("#row-amount").display
 
     asyncio.run(run())
-    assert sqlite3.connect(demo_store.path).execute(
-        "SELECT payload FROM event WHERE kind = 'note.added' ORDER BY seq DESC LIMIT 1"
-    ).fetchone() == ('{"text":"Asked for statement by post"}',)
+    [payload] = (
+        sqlite3.connect(demo_store.path)
+        .execute("SELECT payload FROM event WHERE kind = 'note.added' ORDER BY seq DESC LIMIT 1")
+        .fetchone()
+    )
+    assert "Asked for statement" not in payload  # sealed in the store ...
+    assert opened(demo_store, payload) == {"text": "Asked for statement by post"}  # ... opened
 
 
 def test_search_opens_another_officers_case_only_with_an_audited_reason(

@@ -21,6 +21,7 @@ from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.debtor import DebtorScreen
 from screens.dialog import ErrorDialog
+from tests.sealed import opened
 from tests.threads import running_threads
 from tests.tui import app_for, fill, first_case, open_first_case, pass_idv, settle
 
@@ -147,10 +148,10 @@ def test_writes_run_one_at_a_time_in_the_order_asked(demo_store: Store, tmp_path
 
     asyncio.run(run())
     notes = sqlite3.connect(demo_store.path).execute(
-        "SELECT json_extract(payload, '$.text') FROM event WHERE kind = 'note.added' "
-        "ORDER BY seq DESC LIMIT 3"
+        "SELECT payload FROM event WHERE kind = 'note.added' ORDER BY seq DESC LIMIT 3"
     )
-    assert [text for (text,) in notes][::-1] == ["note 0", "note 1", "note 2"]
+    texts = [opened(demo_store, payload)["text"] for (payload,) in notes]
+    assert texts[::-1] == ["note 0", "note 1", "note 2"]
 
 
 def test_a_read_for_a_case_no_longer_on_screen_is_dropped(

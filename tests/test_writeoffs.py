@@ -16,6 +16,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.writeoffs import decide_writeoff, list_writeoffs, request_writeoff
 from drp_tui.store.engine import Store
 from tests.conftest import DEMO_NOW
+from tests.sealed import opened
 
 runner = CliRunner()
 
@@ -253,10 +254,11 @@ def test_a_writeoff_needs_the_evidence_its_reason_lists_and_a_note(
         date_of_death="03/11/2026",
         estate_checked="probate search 2026-11-20: no grant",
     )
-    payload = json.loads(
+    payload = opened(
+        demo_store,
         sqlite3.connect(demo_store.path)
         .execute("SELECT payload FROM event WHERE kind = 'writeoff.requested'")
-        .fetchone()[0]
+        .fetchone()[0],
     )
     assert payload["evidence"] == {
         "date_of_death": "2026-11-03",

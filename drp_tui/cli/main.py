@@ -30,7 +30,7 @@ from drp_tui.cli.demo import demo
 from drp_tui.cli.diary import diary
 from drp_tui.cli.errors import DrpGroup
 from drp_tui.cli.params import JsonFlag
-from drp_tui.cli.records import retention_app, sar
+from drp_tui.cli.records import erase, retention_app, sar
 from drp_tui.cli.store import audit_app, db_app
 from drp_tui.services.policy import data_dir, policy_dir
 from drp_tui.settings import Settings, default_config_path, load_settings
@@ -67,6 +67,7 @@ app.add_typer(hub.app, name="hub")
 app.command("sync")(hub.sync)
 app.add_typer(retention_app, name="retention")
 app.command("sar")(sar)
+app.command("erase")(erase)
 app.command("demo")(demo)
 app.command("diary")(diary)
 

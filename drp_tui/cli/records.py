@@ -1,5 +1,6 @@
-"""`drp retention` and `drp sar`: how long records are kept, and what is held about a person
-(issue 20). The rules are in drp_tui/services/retention.py and sar.py."""
+"""`drp retention`, `drp sar` and `drp erase`: how long records are kept, what is held about a
+person, and erasing it (issue 20). The rules are in drp_tui/services/retention.py, sar.py and
+erasure.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import typer
 from rich.table import Table
 
 from drp_tui.cli import output
-from drp_tui.cli.params import JsonFlag
+from drp_tui.cli.params import JsonFlag, OnHubOption
 from drp_tui.settings import load_settings
 
 retention_app = typer.Typer(
@@ -91,3 +92,31 @@ def sar(
         output.print_json({"out": str(out), "person": export["person"]["id"], "items": items})
     else:
         print(f"wrote {sum(items.values())} items about {person_ref} to {out}", file=sys.stderr)
+
+
+def erase(
+    person_ref: Annotated[
+        str, typer.Argument(help="The person's host reference, or their case reference.")
+    ],
+    hub: OnHubOption = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Erase a person (supervisors): destroy the keys sealing what the event log says about
+    them, so it can no longer be read anywhere, and remove their details from the tables.
+    The events and their chain stay verifiable. With --hub, on the team hub: every desk
+    holding their case loses the keys at its next sync."""
+    from drp_tui.services.erasure import erase_person
+    from drp_tui.services.identity import resolve
+    from drp_tui.services.store import store_for
+
+    settings = load_settings()
+    store = store_for(settings, hub)
+    acting = resolve(settings, store, duty="supervise", command="drp erase")
+    done = erase_person(store, acting.actor(), person_ref)
+    if as_json:
+        output.print_json(done.as_json())
+        return
+    output.console().print(
+        f"[green]erased[/green] {done.person_id}: {done.keys} keys destroyed; what the events "
+        "said about them can no longer be read"
+    )

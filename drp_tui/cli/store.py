@@ -66,13 +66,29 @@ def upgrade(as_json: JsonFlag = False) -> None:
 
 
 @audit_app.command("verify")
-def verify(as_json: JsonFlag = False) -> None:
-    """Check every link of the event chain, the chain against its anchors (no events cut
-    from its end, none re-hashed), and the balances, payments and allocation against the
-    events; exit 1 naming what does not agree."""
+def verify(
+    hub: Annotated[
+        str | None,
+        typer.Option(
+            "--hub",
+            help="Verify the team hub's own log instead (a supervisor): its event chain, "
+            "every desk's events against their hashes and links, the desks' anchors, and "
+            "that it is still append-only.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Check every link of the event chain, the chain against its anchors (in the file beside
+    the store and, once the desk has synced, its last anchor on the hub: no events cut from
+    its end, none re-hashed), and the balances, payments and allocation against the events;
+    exit 1 naming what does not agree."""
     from drp_tui.services import audit
     from drp_tui.services.store import store_for
 
+    if hub is not None:
+        _verify_hub(hub, as_json)
+        return
     report = audit.verify_all(store_for(load_settings()))
     check = report.chain
     if as_json:
@@ -101,6 +117,37 @@ def verify(as_json: JsonFlag = False) -> None:
                 f"[red]not intact[/red]: {len(report.anchor_problems)} anchor and "
                 f"{len(report.state)} state-table problems"
             )
+    if not report.intact:
+        raise typer.Exit(1)
+
+
+def _verify_hub(address: str, as_json: bool) -> None:
+    from drp_tui.services.identity import resolve
+    from drp_tui.sync.anchors import verify_hub
+    from drp_tui.sync.hub import connect, hub_url
+
+    settings = load_settings()
+    team_hub = connect(hub_url(address))
+    resolve(settings, team_hub.as_store(), duty="supervise", command="drp audit verify --hub")
+    report = verify_hub(team_hub)
+    if as_json:
+        output.print_json(report.as_json())
+    else:
+        check = report.events
+        if check.intact:
+            output.console().print(
+                f"hub events: {check.events} in its own chain, every link checked; "
+                f"{report.desk_events} desk events, {report.anchors} anchors"
+            )
+        else:
+            output.console().print(
+                f"[red]broken[/red] at hub event #{check.first_broken_seq}: "
+                f"{escape(check.problem or '')}"
+            )
+        for problem in report.problems:
+            output.console().print(f"[red]hub[/red] {escape(problem)}")
+        verdict = "[green]intact[/green]" if report.intact else "[red]not intact[/red]"
+        output.console().print(f"{verdict} — {escape(team_hub.shown)}")
     if not report.intact:
         raise typer.Exit(1)
 

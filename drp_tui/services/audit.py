@@ -7,15 +7,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
-from drp_tui.services.audit_state import StateProblem, state_problems
+from drp_tui.services.audit_state import StateProblem, pounds, state_problems
 from drp_tui.store.anchors import Anchor, read_anchors
 from drp_tui.store.engine import Store
 from drp_tui.store.events import ChainCheck, verify_chain
 from drp_tui.store.models import Case, Event
+from drp_tui.store.personal import Opener
 
 
 @dataclass
@@ -23,6 +24,7 @@ class AuditReport:
     chain: ChainCheck
     anchors: int = 0  # how many anchors were checked
     last_anchor: Anchor | None = None
+    hub_anchor: Anchor | None = None  # this desk's last anchor on the hub it syncs with
     anchor_problems: list[str] = field(default_factory=list)
     state: list[StateProblem] = field(default_factory=list)
 
@@ -39,6 +41,7 @@ class AuditReport:
             "problem": self.chain.problem,
             "anchors": self.anchors,
             "last_anchor": None if self.last_anchor is None else self.last_anchor.as_json(),
+            "hub_anchor": None if self.hub_anchor is None else self.hub_anchor.as_json(),
             "anchor_problems": self.anchor_problems,
             "state_problems": [p.as_json() for p in self.state],
         }
@@ -54,6 +57,9 @@ def verify_all(store: Store) -> AuditReport:
     """The chain link by link, against every anchor recorded for it, then the state tables
     against the events (drp_tui/services/audit_state.py)."""
     anchors, unreadable = read_anchors(store.path)
+    on_hub, hub_problem, against_hub = _against_hub(store)
+    if on_hub is not None:
+        anchors.append(on_hub)
     wanted = {a.seq for a in anchors}
     hashes: dict[int, str] = {}
     last = [0]
@@ -72,10 +78,55 @@ def verify_all(store: Store) -> AuditReport:
         )
     report = AuditReport(chain, len(anchors), anchors[-1] if anchors else None)
     report.anchor_problems.extend(f"the anchor file's {at} is unreadable" for at in unreadable)
+    if hub_problem is not None:
+        report.anchor_problems.append(hub_problem)
+    report.hub_anchor = on_hub
     if chain.intact:  # (a broken chain is read only up to its break)
         report.anchor_problems.extend(_against_anchors(anchors, hashes, last[0], chain.events))
-    report.state = state_problems(store)
+    report.state = state_problems(store) + against_hub
     return report
+
+
+def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StateProblem]]:
+    """This desk's last anchor on the hub it syncs with (none before its first sync), or why
+    it could not be read, and its balances against the hub's (drp_tui/sync/desk_check.py).
+    A desk that has synced is never called intact unchecked."""
+    with store.engine.connect() as connection:
+        found = connection.execute(
+            text("SELECT workstation_id, hub FROM syncstate WHERE id = 1")
+        ).first()
+    if found is None or not found[1]:
+        return None, None, []
+    workstation, address = str(found[0]), str(found[1])
+    from drp_tui.sync.anchors import last_anchor
+    from drp_tui.sync.desk_check import balance_problems
+    from drp_tui.sync.errors import HubError
+    from drp_tui.sync.hub import connect, hub_url
+
+    try:
+        hub = connect(hub_url(address))
+        try:
+            with hub.read() as connection:
+                last = last_anchor(connection, workstation)
+                balances = balance_problems(connection, store, workstation)
+        finally:
+            hub.engine.dispose()
+    except (HubError, InputError) as exc:
+        return None, f"the chain could not be checked against its anchor on the hub: {exc}", []
+    state = [
+        StateProblem(
+            "debt",
+            b.debt_id,
+            b.reference,
+            f"balance {pounds(b.held)}",
+            f"{pounds(b.expected)} (the hub's, less payments not yet pushed)",
+            None,
+        )
+        for b in balances
+    ]
+    if last is None:
+        return None, None, state
+    return Anchor(last.seq, last.hash, f"{last.received_at} (on the hub)"), None, state
 
 
 def _against_anchors(
@@ -113,4 +164,6 @@ def case_history(store: Store, reference: str) -> tuple[Case, list[Event]]:
             .scalars()
             .all()
         )
-        return case, list(events)
+        opener = Opener(session)  # shown opened: an erased person's fields read "[erased]"
+        shown = [Event(**{**e.model_dump(), "payload": opener.open(e.payload)}) for e in events]
+        return case, shown

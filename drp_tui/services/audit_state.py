@@ -5,16 +5,18 @@ in the tables without touching the chain are checked against what the events say
 
 - payments: every `payment.recorded` event (this desk's, and those pulled from the hub) has
   its payment row with the same debt and amount, and every payment row has its event;
-- balances: a debt's balance is the balance last sealed for it (by an import: its event holds
-  the digest of the balances it wrote, drp_tui/store/seals.py), less the payments and
-  approved write-offs recorded after that;
+- balances: a debt's balance is the balance last sealed for it (by an import, or by a sync's
+  pull for the debts it brought from the hub: the event holds the digest of the balances,
+  drp_tui/store/seals.py), less the payments and approved write-offs recorded after that;
 - allocation: a case's officer is the one last sealed for it (an allocation, a rebalance, a
   return of lent cases) or named by a later `queue.moved` event.
 
 Each check is one SQL statement over the whole store (window functions and joins, no
 per-row Python); rows the events say nothing about (a case allocated on the hub and pulled
 whole, before any event here named it) are not judged. Each seal is checked against the digest
-in its event first: a seal edited to match a tampered table is found.
+in its event first: a seal edited to match a tampered table is found; and only the kinds of
+event that may seal a kind of row are believed (seals.SEALED_BY): a balance seal on a note is
+reported, not honoured.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from drp_tui.store.engine import Store
-from drp_tui.store.seals import BALANCE, OFFICER, digest
+from drp_tui.store.seals import BALANCE, OFFICER, RETENTION, SEALED_BY, digest, honoured
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ class StateProblem:
 _PENCE = "CAST(round(json_extract({0}.payload, '$.amount') * 100) AS INTEGER)"
 # Cases whose records retention has erased: their payments and balances are gone on purpose
 # (drp_tui/services/retention.py seals them as "case.retention").
-_ERASED = "SELECT j.key FROM audit_seal s JOIN json_each(s.body) j WHERE s.kind = 'case.retention'"
+_ERASED = (
+    "SELECT j.key FROM audit_seal s JOIN event e ON e.id = s.event_id JOIN json_each(s.body) j "
+    f"WHERE s.kind = '{RETENTION}' AND e.kind IN {honoured(RETENTION)}"
+)
 
 _PAYMENTS_MISSING = f"""
 WITH said AS (
@@ -91,7 +96,7 @@ _BALANCES = f"""
 WITH sealed AS MATERIALIZED (
     SELECT j.key AS debt_id, CAST(j.value AS INTEGER) AS base, max(e.seq) AS seq, e.at AS at
     FROM audit_seal s JOIN event e ON e.id = s.event_id JOIN json_each(s.body) j
-    WHERE s.kind = '{BALANCE}'
+    WHERE s.kind = '{BALANCE}' AND e.kind IN {honoured(BALANCE)}
     GROUP BY j.key
 ),
 since AS MATERIALIZED (
@@ -129,7 +134,7 @@ WITH here AS MATERIALIZED (
     SELECT case_id, officer, max(seq) AS seq, at FROM (
         SELECT j.key AS case_id, j.value AS officer, e.seq AS seq, e.at AS at
         FROM audit_seal s JOIN event e ON e.id = s.event_id JOIN json_each(s.body) j
-        WHERE s.kind = '{OFFICER}'
+        WHERE s.kind = '{OFFICER}' AND e.kind IN {honoured(OFFICER)}
         UNION ALL
         SELECT e.case_id, json_extract(e.payload, '$.to'), e.seq, e.at
         FROM event e WHERE e.kind = 'queue.moved'
@@ -155,7 +160,7 @@ ORDER BY c.reference
 """
 
 
-def _pounds(pence: Any) -> str:
+def pounds(pence: Any) -> str:
     value = int(pence)
     sign = "-" if value < 0 else ""
     return f"{sign}£{abs(value) // 100:,}.{abs(value) % 100:02d}"
@@ -164,12 +169,21 @@ def _pounds(pence: Any) -> str:
 def _seal_problems(connection: Connection) -> Iterator[StateProblem]:
     """Each seal against the row count and digest its event's payload holds."""
     claimed: dict[tuple[str, str], tuple[int, Any]] = {}
-    for seq, event_id, seals in connection.exec_driver_sql(
-        "SELECT seq, id, json_extract(payload, '$.seals') FROM event "
+    for seq, event_id, event_kind, seals in connection.exec_driver_sql(
+        "SELECT seq, id, kind, json_extract(payload, '$.seals') FROM event "
         "WHERE json_extract(payload, '$.seals') IS NOT NULL"
     ):
         for kind, said in json.loads(seals).items():
             claimed[(event_id, kind)] = (seq, said)
+            if event_kind not in SEALED_BY.get(kind, ()):
+                yield StateProblem(
+                    "audit_seal",
+                    event_id,
+                    None,
+                    f"a {kind} seal on a {event_kind} event",
+                    f"only {', '.join(SEALED_BY.get(kind, ())) or 'no event'} may seal it",
+                    seq,
+                )
     found: set[tuple[str, str]] = set()
     for event_id, kind, body, rows in connection.exec_driver_sql(
         "SELECT event_id, kind, body, CASE WHEN json_valid(body) "
@@ -195,8 +209,8 @@ def state_problems(store: Store, *, limit: int = 1000) -> list[StateProblem]:
         for pid, ref, row, debt, amount, said_debt, said_pence, seq in connection.exec_driver_sql(
             _PAYMENTS_MISSING
         ):
-            shown = "no row (deleted)" if row is None else f"{_pounds(amount)} on debt {debt}"
-            said = f"{_pounds(said_pence)} on debt {said_debt}"
+            shown = "no row (deleted)" if row is None else f"{pounds(amount)} on debt {debt}"
+            said = f"{pounds(said_pence)} on debt {said_debt}"
             found.append(StateProblem("payment", pid, ref, shown, said, seq))
         for pid, ref, debt, amount in connection.exec_driver_sql(_PAYMENTS_UNRECORDED):
             found.append(
@@ -204,16 +218,14 @@ def state_problems(store: Store, *, limit: int = 1000) -> list[StateProblem]:
                     "payment",
                     pid,
                     ref,
-                    f"{_pounds(amount)} on debt {debt}",
+                    f"{pounds(amount)} on debt {debt}",
                     "no payment.recorded event",
                     None,
                 )
             )
         for debt, ref, balance, expected, seq in connection.exec_driver_sql(_BALANCES):
             found.append(
-                StateProblem(
-                    "debt", debt, ref, f"balance {_pounds(balance)}", _pounds(expected), seq
-                )
+                StateProblem("debt", debt, ref, f"balance {pounds(balance)}", pounds(expected), seq)
             )
         for case, ref, officer, expected, seq in connection.exec_driver_sql(_OFFICERS):
             found.append(

@@ -35,6 +35,7 @@ from drp_tui.store.models import (
     SyncedEvent,
     Vulnerability,
 )
+from drp_tui.store.personal import Opener
 
 HISTORY_LINES = 40
 # Openings are the audit trail's, not the case's story: one line per look would soon push
@@ -244,6 +245,8 @@ def case_view(
             .all()
         )
         holds = tuple(active_holds(policy.holds, case_holds(session, case.id), on))
+        opener = Opener(session)
+        opened = {e.id: opener.open(e.payload) for e in (*events, *elsewhere)} if shown else {}
     # Shown on a terminal: a control character stored from anywhere is shown, not obeyed.
     name = escaped(" ".join(p for p in (person.title, person.forename, person.surname) if p))
     line = (
@@ -258,7 +261,7 @@ def case_view(
             f"{e.at:%d %b %H:%M}",
             e.officer_id,
             e.kind,
-            _summary(e.kind, e.payload) if shown else NOT_DISCLOSED,
+            _summary(e.kind, opened[e.id]) if shown else NOT_DISCLOSED,
         )
         for e in _newest_first(events, elsewhere)
     )

@@ -26,6 +26,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event
+from drp_tui.store.personal import ERASED, Opener
 
 DONE = ("letter.printed", "letter.withheld")
 
@@ -60,12 +61,16 @@ def print_run(
         ]
     today = actor.now().date()
     run = PrintRun()
-    for event, reference in queued:
-        payload = event.payload
+    with store.read() as session:
+        opener = Opener(session)
+        opened = [(opener.open(event.payload), event, reference) for event, reference in queued]
+    for payload, event, reference in opened:
         rendered = Rendered(
             str(payload["template"]), int(payload["version"]), payload["subject"], payload["body"]
         )
         why = still_allowed(store, policy, library, str(event.case_id), rendered.template_id, today)
+        if ERASED in (payload["subject"], payload["body"], payload["address"]):
+            why = "the person's details were erased"
         pdf = b""
         if why is None:
             try:

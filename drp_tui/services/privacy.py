@@ -5,7 +5,9 @@ sync (`drp sync` calls `after_sync`), on an officer's desk, the people whose cas
 allocated to another officer (and who are not party to a debt of one of this officer's
 cases) lose, on this desk only, their names, date of birth, e-mail and contact preferences, their
 addresses and phone numbers, the notes of calls about them, their vulnerabilities (special
-category data), the names of people they authorised, and their affordability statements.
+category data), the names of people they authorised, their affordability statements, and
+this desk's copies of the keys that seal what events say about them (notes, names, details:
+drp_tui/store/personal.py), so the desk's own event log no longer reads either.
 The hub keeps the record: the removal is not a change to push (it is written as the sync
 writes the hub's rows, with change capture off), and a case allocated back here comes whole
 with the next sync. The same erasure serves retention (services/retention.py).
@@ -27,7 +29,8 @@ from drp_tui.domain.writeoff import role_rank
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Officer
-from drp_tui.store.rawsql import chunks, run
+from drp_tui.store.personal import erase_keys
+from drp_tui.store.rawsql import chunks, is_sqlite, run
 
 # What "personal data" means here, table by table: the statements that remove it for the
 # people in the temporary table `erase_people` (person ids).
@@ -60,7 +63,8 @@ WHERE p.id NOT IN (
        OR p.email IS NOT NULL
        OR EXISTS (SELECT 1 FROM phone WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM address WHERE person_id = p.id)
-       OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id))
+       OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id)
+       OR EXISTS (SELECT 1 FROM personkey WHERE person_id = p.id AND key IS NOT NULL))
 """
 
 
@@ -69,14 +73,18 @@ class Removed:
     people: int
 
 
-def erase_people(connection: Connection, person_ids: Sequence[str]) -> None:
+def erase_people(connection: Connection, person_ids: Sequence[str], at: datetime) -> None:
     """Remove the personal data of these people, in the caller's transaction, without
-    queueing the change for the hub (SQLite desk store)."""
-    run(connection, "PRAGMA secure_delete = ON")
+    queueing the change for the hub (SQLite desk store): their rows, and this store's copies
+    of the keys sealing their fields in events (store/personal.py), so the events' notes
+    and names about them can no longer be read here."""
+    if is_sqlite(connection):  # (a team hub in PostgreSQL: drp erase --hub)
+        run(connection, "PRAGMA secure_delete = ON")
+    erase_keys(connection, person_ids, at)
     run(connection, "CREATE TEMP TABLE IF NOT EXISTS erase_people (id TEXT PRIMARY KEY)")
     run(connection, "DELETE FROM erase_people")
-    for some in chunks(list(person_ids)):
-        run(connection, "INSERT OR IGNORE INTO erase_people (id) VALUES (?)", [(p,) for p in some])
+    for some in chunks(sorted(set(person_ids))):
+        run(connection, "INSERT INTO erase_people (id) VALUES (?)", [(p,) for p in some])
     run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
     for statement in ERASE_STATEMENTS:
         run(connection, statement)
@@ -105,7 +113,7 @@ def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
         ]
         if not people:
             return Removed(0)
-        erase_people(connection, people)
+        erase_people(connection, people, at)
         _record(session, officer_id, at, len(people))
     checkpoint(store)
     return Removed(len(people))

@@ -10,14 +10,20 @@ by record type, counted from the day the case closed (`drp retention apply`, iss
 A case is closed when its status is 'closed' or no debt on it owes anything; it closed on the
 last day anything happened on it (its last change, payment or event). The event log is not
 touched: its chain must stay verifiable, and events about a case removed here are excluded
-from the state checks by a `case.retention` seal on the `retention.applied` event.
+from the state checks by a `case.retention` seal on the `retention.applied` event. What the
+events say about the person (notes, names, details) is sealed with the person's keys
+(drp_tui/store/personal.py), and those keys are destroyed, so it can no longer be read.
+
+A person still party to a debt that owes on a case kept, or with another case kept, keeps
+their details, vulnerabilities, authorised people and keys: only the due case's own records
+go.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -30,10 +36,9 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.privacy import checkpoint, erase_people
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
+from drp_tui.store.personal import erase_keys
 from drp_tui.store.rawsql import chunks, run
-from drp_tui.store.seals import write_seal
-
-RETENTION = "case.retention"
+from drp_tui.store.seals import RETENTION, write_seal
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def apply_retention(
         result.due = due_cases(connection, result.periods, today)
         if dry_run or not result.due:
             return result
-        _erase(connection, result.due)
+        _erase(connection, result.due, actor.now())
         event_id = actor.ids()
         sealed = write_seal(
             connection, event_id, RETENTION, [(d.case_id, d.record_type) for d in result.due]
@@ -149,19 +154,30 @@ def _record(
     )
 
 
+# The people of the due cases whose records go: not those still party to a debt that owes on a
+# case kept, or with a case kept (privacy.after_sync keeps such a person the same way).
+_GOING = """
+INSERT INTO retention_people SELECT DISTINCT r.person_id FROM retention_cases r
+WHERE r.person_id NOT IN (
+    SELECT dp.person_id FROM debtparty dp JOIN debt d ON d.id = dp.debt_id
+    WHERE d.balance > 0 AND d.case_id NOT IN (SELECT id FROM retention_cases)
+    UNION SELECT c.person_id FROM "case" c WHERE c.id NOT IN (SELECT id FROM retention_cases))
+"""
+_PEOPLE = "SELECT id FROM retention_people"
+# ...of those, the people of cases due as a whole (retention_cases then holds only those).
+_FINANCIAL_PEOPLE = f"{_PEOPLE} WHERE id IN (SELECT person_id FROM retention_cases)"
 _SPECIAL = (
-    "DELETE FROM vulnerability WHERE person_id IN (SELECT person_id FROM retention_cases)",
+    f"DELETE FROM vulnerability WHERE person_id IN ({_PEOPLE})",
     "UPDATE contactattempt SET notes = '' WHERE case_id IN (SELECT id FROM retention_cases)",
     "UPDATE appointment SET why_face_to_face = '' "
     "WHERE case_id IN (SELECT id FROM retention_cases)",
     "UPDATE assessment SET statement = '{}', result = '{}' "
     "WHERE case_id IN (SELECT id FROM retention_cases)",
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
-    "risk_confirmed = '' WHERE person_id IN (SELECT person_id FROM retention_cases)",
+    f"risk_confirmed = '' WHERE person_id IN ({_PEOPLE})",
 )
 _DEBTS = "SELECT id FROM debt WHERE case_id IN (SELECT id FROM retention_cases)"
 _ARRANGEMENTS = "SELECT id FROM arrangement WHERE case_id IN (SELECT id FROM retention_cases)"
-_PEOPLE = "SELECT person_id FROM retention_cases"
 # The whole case, children first (foreign keys are on).
 _FINANCIAL = (
     f"DELETE FROM instalment WHERE arrangement_id IN ({_ARRANGEMENTS})",
@@ -179,16 +195,19 @@ _FINANCIAL = (
     "DELETE FROM complaint WHERE case_id IN (SELECT id FROM retention_cases)",
     "DELETE FROM appointment WHERE case_id IN (SELECT id FROM retention_cases)",
     "DELETE FROM debt WHERE case_id IN (SELECT id FROM retention_cases)",
-    f"DELETE FROM thirdpartyauthority WHERE person_id IN ({_PEOPLE})",
-    f"DELETE FROM breathingspace WHERE person_id IN ({_PEOPLE})",
+    f"DELETE FROM thirdpartyauthority WHERE person_id IN ({_FINANCIAL_PEOPLE})",
+    f"DELETE FROM breathingspace WHERE person_id IN ({_FINANCIAL_PEOPLE})",
     "DELETE FROM syncedevent WHERE case_id IN (SELECT id FROM retention_cases)",
     'DELETE FROM "case" WHERE id IN (SELECT id FROM retention_cases)',
-    f"DELETE FROM person WHERE id IN ({_PEOPLE}) AND id NOT IN (SELECT person_id FROM debtparty)",
+    f"DELETE FROM person WHERE id IN ({_FINANCIAL_PEOPLE}) "
+    "AND id NOT IN (SELECT person_id FROM debtparty)",
 )
 
 
-def _erase(connection: Connection, due: Sequence[Due]) -> None:
+def _erase(connection: Connection, due: Sequence[Due], at: datetime) -> None:
     run(connection, "PRAGMA secure_delete = ON")
+    run(connection, "CREATE TEMP TABLE IF NOT EXISTS retention_people (id TEXT PRIMARY KEY)")
+    run(connection, "DELETE FROM retention_people")
     run(
         connection,
         "CREATE TEMP TABLE IF NOT EXISTS retention_cases "
@@ -201,22 +220,29 @@ def _erase(connection: Connection, due: Sequence[Due]) -> None:
             'INSERT INTO retention_cases SELECT id, person_id, ? FROM "case" WHERE id = ?',
             [(d.record_type, d.case_id) for d in some],
         )
+    run(connection, _GOING)
     run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
     for statement in _SPECIAL:
         run(connection, statement)
+    # Notes and details in events are sealed with the person's keys (store/personal.py):
+    # destroying them is the events' share of every record type.
+    going = [row[0] for row in run(connection, _PEOPLE).fetchall()]
+    erase_keys(connection, going, at)
     personal = [d for d in due if d.record_type in ("personal", "financial")]
     if personal:
         people = [
             row[0]
             for row in run(
                 connection,
-                "SELECT person_id FROM retention_cases WHERE record_type != 'special_category'",
+                "SELECT person_id FROM retention_cases WHERE record_type != 'special_category' "
+                f"AND person_id IN ({_PEOPLE})",
             ).fetchall()
         ]
-        erase_people(connection, people)
+        erase_people(connection, people, at)
         run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
     run(connection, "DELETE FROM retention_cases WHERE record_type != 'financial'")
     for statement in _FINANCIAL:
         run(connection, statement)
     run(connection, "UPDATE syncstate SET applying = FALSE WHERE id = 1")
     run(connection, "DELETE FROM retention_cases")
+    run(connection, "DELETE FROM retention_people")

@@ -48,6 +48,7 @@ from drp_tui.store.models import (
     Vulnerability,
     WriteOffRequest,
 )
+from drp_tui.store.personal import Opener
 
 FORMAT = "drp subject access export 1"
 
@@ -155,7 +156,13 @@ def _events(session: Session, case_id: str | None) -> list[dict[str, Any]]:
     pulled = session.execute(
         select(SyncedEvent).where(col(SyncedEvent.case_id) == case_id).order_by(col(SyncedEvent.at))
     ).scalars()
-    return [
-        {k: v for k, v in e.model_dump(mode="json").items() if k not in ("prev_hash", "hash")}
-        for e in here
-    ] + [{**e.model_dump(mode="json"), "pulled_from_hub": True} for e in pulled]
+    opener = Opener(session)  # sealed fields opened; an erased person's read "[erased]"
+
+    def shown(event: Event | SyncedEvent) -> dict[str, Any]:
+        found = event.model_dump(mode="json")
+        found["payload"] = opener.open(event.payload)
+        return found
+
+    return [{k: v for k, v in shown(e).items() if k not in ("prev_hash", "hash")} for e in here] + [
+        {**shown(e), "pulled_from_hub": True} for e in pulled
+    ]

@@ -7,8 +7,8 @@ one and re-hash everything after it, and it still verifies. So every commit that
 events adds a line `{"seq": N, "hash": H, "at": T}` to an append-only file beside the store
 (`<store>.anchors`, 0600 in the store's 0700 folder); verify checks that every anchored event
 is still there with the anchored hash. Someone who can rewrite the store can rewrite this
-file too: the hub keeps the same heads (`head_for_hub`, sent by the sync) where a desk's
-user cannot reach them.
+file too: the hub keeps each desk's head where a desk's user cannot reach it (each sync sends
+it, drp_tui/sync/anchors.py), and verify checks the chain against that as well.
 """
 
 from __future__ import annotations
@@ -87,8 +87,8 @@ def read_anchors(store_path: Path) -> tuple[list[Anchor], list[str]]:
 
 
 def head_for_hub(store_path: Path) -> dict[str, Any] | None:
-    """The desk's latest anchor, as the sync should send it to the hub (which keeps it where
-    the desk cannot change it, and checks the next one extends it). Not yet sent: the hub
-    side (issue 19's server-side push) wires this in."""
+    """The desk's latest anchor in the file, as JSON. The sync sends the hub the head of the
+    event table itself (drp_tui/sync/anchors.py `send_head`): a file deleted or cut short
+    cannot make it send less."""
     anchors, _ = read_anchors(store_path)
     return anchors[-1].as_json() if anchors else None

@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from drp_tui.store.anchors import note_head
 from drp_tui.store.models import Event, Outbox, new_id
+from drp_tui.store.personal import seal
 from drp_tui.store.types import canonical_json, instant_text
 
 GENESIS = "0" * 64
@@ -64,6 +65,9 @@ def append_event(
     body = dict(payload or {})
     # Round-trip through JSON so the stored payload and the hashed payload are the same value.
     body = json.loads(canonical_json(body))
+    # Personal fields sealed under the person's key before hashing: the hash covers the
+    # ciphertext, so erasing the key (crypto-shredding) leaves the chain verifiable.
+    body = seal(session, case_id=case_id, kind=kind, at=at, payload=body)
     event = Event(
         id=event_id,
         officer_id=officer_id,

@@ -413,6 +413,18 @@ class AuditSeal(SQLModel, table=True):
     body: str = Field(sa_type=Text, description="JSON object: row id -> value (text)")
 
 
+class PersonKey(SQLModel, table=True):
+    """A key that seals the personal fields of events about one person (crypto-shredding,
+    drp_tui/store/personal.py). Erasure sets `key` to NULL: what it sealed is then unreadable
+    everywhere, and the events' hashes still verify."""
+
+    id: str = Field(primary_key=True, description="named in each value it sealed")
+    person_id: str = Field(index=True)
+    key: str | None = Field(default=None, description="Fernet key; NULL once erased")
+    made_at: datetime = instant_field()
+    erased_at: datetime | None = instant_field(nullable=True)
+
+
 class Outbox(SQLModel, table=True):
     """Events waiting to be pushed to the hub."""
 
@@ -430,6 +442,7 @@ class SyncState(SQLModel, table=True):
     applying: bool = Field(default=False, description="set while hub changes are written")
     last_push_at: datetime | None = instant_field(nullable=True)
     last_pull_at: datetime | None = instant_field(nullable=True)
+    hub: str | None = Field(default=None, description="the hub's address (no password)")
 
 
 class RowChange(SQLModel, table=True):

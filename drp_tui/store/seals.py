@@ -18,6 +18,19 @@ from drp_tui.store.rawsql import run
 
 BALANCE = "debt.balance"  # value: the balance in pence, as text
 OFFICER = "case.officer"  # value: the officer's login
+RETENTION = "case.retention"  # value: the record type retention removed
+# The only events whose seals of each kind `drp audit verify` honours: a seal on any other
+# event (a note carrying a balance of 0) is reported, not believed.
+SEALED_BY: dict[str, tuple[str, ...]] = {
+    BALANCE: ("import.cases",),
+    OFFICER: ("queue.allocated", "queue.rebalanced", "queue.returned"),
+    RETENTION: ("retention.applied",),
+}
+
+
+def honoured(kind: str) -> str:
+    """SQL: the event kinds whose `kind` seals are honoured, as `('a', 'b')`."""
+    return "(" + ", ".join(f"'{k}'" for k in SEALED_BY[kind]) + ")"
 
 
 _NEEDS_ESCAPING = re.compile(r'["\\\x00-\x1f]')

@@ -32,6 +32,7 @@ from sqlalchemy import (
 import drp_tui.store.models  # noqa: F401  (registers the store's tables)
 from drp_tui.store.engine import Store
 from drp_tui.store.models import new_id
+from drp_tui.sync.anchors import send_head
 from drp_tui.sync.common import (
     BATCH,
     RETRY_DELAYS_S,
@@ -171,12 +172,13 @@ def sync(
     else:
         retrying(lambda: _register(desk, cursor, pushed=False), retry_delays)
         push_events(desk, result)
+        retrying(lambda: send_head(desk, result), retry_delays)
         push_rows(desk, result)
         result.cursor = pull(desk, cursor, result)
         with store.writer.begin() as local:
             local.execute(
-                text("UPDATE syncstate SET last_push_at = :at WHERE id = 1"),
-                {"at": desk.now_text()},
+                text("UPDATE syncstate SET last_push_at = :at, hub = :hub WHERE id = 1"),
+                {"at": desk.now_text(), "hub": hub.url.render_as_string(hide_password=True)},
             )
         retrying(lambda: _register(desk, result.cursor, pushed=True), retry_delays)
         _waiting(desk, result.cursor, result)

@@ -142,7 +142,7 @@ def _add_whole_cases(
         p["person_id"] for p in bundle["debtparty"]
     }
     bundle["person"] = rows_where(hub, "person", "id", people)
-    for name in ("address", "phone", "vulnerability", "breathingspace"):
+    for name in ("address", "phone", "vulnerability", "breathingspace", "personkey"):
         bundle[name] = rows_where(hub, name, "person_id", people)
     for name in ("contactattempt", "promise", "arrangement", "assessment"):
         bundle[name] = rows_where(hub, name, "case_id", cases)

@@ -90,3 +90,13 @@ hub_origin = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("workstation_id", String, nullable=True),
 )
+
+hub_anchor = Table(
+    "hubanchor",
+    HUB_METADATA,
+    Column("workstation_id", String, primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("officer_id", String, nullable=False),
+    Column("hash", String, nullable=False),
+    Column("received_at", Text, nullable=False),
+)

@@ -120,6 +120,9 @@ TABLES: tuple[Replicated, ...] = (
         ("status", "approved_by", "approved_at"),
         created_on_desk=True,
     ),
+    # The keys sealing events' personal fields (store/personal.py): a desk makes them, never
+    # changes one; an erasure on the hub reaches the desks holding the person's case.
+    Replicated("personkey", BY_PERSON, created_on_desk=True),
 )
 PUSHED = tuple(table for table in TABLES if table.is_pushed)
 # Events travel too: a workstation's own in `event`, pushed ones on the hub in `hubevent`.

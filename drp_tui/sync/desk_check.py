@@ -1,0 +1,90 @@
+"""A desk's balances against the hub's (issue 20, `drp audit verify` on a desk that syncs).
+
+On an officer's desk every debt came whole from the hub: no event here sealed its balance, so
+the state checks (services/audit_state.py) cannot judge it. The hub can: for each debt of a
+case the desk and the hub both give this desk's officer, the desk's balance must be the hub's,
+less the payments recorded here and not yet pushed. A debt the hub changed since this desk's
+last pull (a payment from elsewhere, a supervisor's import) is not judged: the desk has not
+seen that change yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select, text
+
+from drp_tui.store.engine import Store
+from drp_tui.store.rawsql import chunks
+from drp_tui.sync.common import raw_table
+from drp_tui.sync.schema import hub_change, hub_workstation
+
+
+@dataclass(frozen=True)
+class BalanceProblem:
+    debt_id: str
+    reference: str
+    held: int  # pence, on this desk
+    expected: int  # pence: the hub's, less this desk's payments not yet pushed
+
+
+def balance_problems(hub: Connection, store: Store, workstation_id: str) -> list[BalanceProblem]:
+    officer = hub.execute(
+        select(hub_workstation.c.officer_id).where(hub_workstation.c.id == workstation_id)
+    ).scalar_one_or_none()
+    if officer is None:
+        return []
+    with store.engine.connect() as local:
+        cursor = int(
+            local.execute(text("SELECT cursor FROM syncstate WHERE id = 1")).scalar_one() or 0
+        )
+        held = {
+            str(d): (str(c), str(ref), int(b))
+            for d, c, ref, b in local.execute(
+                text(
+                    'SELECT d.id, c.id, c.reference, d.balance FROM debt d JOIN "case" c '
+                    "ON c.id = d.case_id WHERE c.officer_id = :o"
+                ),
+                {"o": officer},
+            )
+        }
+        unpushed = {
+            str(d): int(p)
+            for d, p in local.execute(
+                text(
+                    "SELECT p.debt_id, sum(p.amount) FROM payment p JOIN rowchange r "
+                    "ON r.table_name = 'payment' AND r.row_key = p.id GROUP BY p.debt_id"
+                )
+            )
+        }
+    debt, case = raw_table("debt"), raw_table("case")
+    found: list[BalanceProblem] = []
+    for some in chunks(sorted(held)):
+        cases = sorted({held[d][0] for d in some})
+        on_hub = {
+            str(d): int(b)
+            for d, b in hub.execute(
+                select(debt.c.id, debt.c.balance)
+                .join(case, case.c.id == debt.c.case_id)
+                .where(debt.c.id.in_(some), case.c.officer_id == officer)
+            )
+        }
+        since = {
+            str(key)
+            for (key,) in hub.execute(
+                select(hub_change.c.row_key).where(
+                    hub_change.c.seq > cursor,
+                    hub_change.c.table_name == "debt",
+                    hub_change.c.case_id.in_(cases),
+                    (hub_change.c.origin.is_(None)) | (hub_change.c.origin != workstation_id),
+                )
+            )
+        }
+        for debt_id in some:
+            if debt_id not in on_hub or debt_id in since:
+                continue
+            expected = on_hub[debt_id] - unpushed.get(debt_id, 0)
+            _, reference, balance = held[debt_id]
+            if balance != expected:
+                found.append(BalanceProblem(debt_id, reference, balance, expected))
+    return found
