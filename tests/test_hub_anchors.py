@@ -1,4 +1,4 @@
-"""Issue 20: each sync anchors the desk's chain head on the hub (hub revision h008), where the
+"""Issue 20: each sync anchors the desk's chain head on the hub (hub revision h012), where the
 desk's user cannot reach it; `drp audit verify` checks the desk's chain against it (the anchors
 file beside the store can be deleted with the events), and `drp audit verify --hub` checks the
 hub's own log. On a SQLite hub and a real PostgreSQL one."""

@@ -213,7 +213,7 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
     hub_links = importlib.import_module("drp_tui.sync.migrations.versions.h002_arrangement_debts")
     hub_consent = importlib.import_module("drp_tui.sync.migrations.versions.h003_authorities")
-    hub_keys = importlib.import_module("drp_tui.sync.migrations.versions.h009_person_keys")
+    hub_keys = importlib.import_module("drp_tui.sync.migrations.versions.h013_person_keys")
     fed = {**hub.FED, **hub_links.FED, **hub_consent.FED, **hub_keys.FED}
     assert set(fed) == {t.name for t in TABLES} | set(EVENT_TABLES)
     for table in TABLES:

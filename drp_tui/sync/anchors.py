@@ -1,4 +1,4 @@
-"""Desks' chain heads on the hub (hub revision h008), and the hub's own log verified (issue 20).
+"""Desks' chain heads on the hub (hub revision h012), and the hub's own log verified (issue 20).
 
 Each sync sends the desk's newest event `{seq, hash}` to `hubanchor`, where the desk's user
 cannot change it (append-only, and on PostgreSQL a desk role inserts only its own). Before it
@@ -30,7 +30,7 @@ from drp_tui.sync.common import Desk, SyncResult
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.schema import hub_anchor, hub_event, hub_refusal
 
-# The triggers that keep the hub's log append-only (h004, h008), by dialect.
+# The triggers that keep the hub's log append-only (h004, h012), by dialect.
 APPEND_ONLY = {
     "sqlite": (
         "hubevent_no_update",

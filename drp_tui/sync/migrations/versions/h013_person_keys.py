@@ -5,8 +5,8 @@ on those desks at their next sync. On PostgreSQL a desk role reads the keys of i
 people only and may insert a key (checked as any row a desk creates, h005's drp_check_row),
 never change one. Frozen: later changes are new migrations.
 
-Revision ID: h009_person_keys
-Revises: h008_desk_anchors
+Revision ID: h013_person_keys
+Revises: h012_desk_anchors
 Create Date: 2026-12-01
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "h009_person_keys"
-down_revision = "h008_desk_anchors"
+revision = "h013_person_keys"
+down_revision = "h012_desk_anchors"
 branch_labels = None
 depends_on = None
 

@@ -9,8 +9,8 @@ workstation's last one is refused. On PostgreSQL a desk role reads and inserts o
 officer's anchors, for a workstation registered to it. Frozen: later changes are new
 migrations.
 
-Revision ID: h008_desk_anchors
-Revises: h007_store_kind_read
+Revision ID: h012_desk_anchors
+Revises: h011_stalled_desks_cut_off
 Create Date: 2026-12-01
 """
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "h008_desk_anchors"
-down_revision = "h007_store_kind_read"
+revision = "h012_desk_anchors"
+down_revision = "h011_stalled_desks_cut_off"
 branch_labels = None
 depends_on = None
 
