@@ -2,9 +2,10 @@
 
 A template goes only by the channels it names, never while a hold it names is on the case,
 and only when the case has what it needs (a live arrangement, an open promise, a missed
-instalment, an email address for email). Sent (an email) or queued for printing (a letter),
-it is an event on the case carrying the rendered text, so the council can show what was sent.
-Sending is for the case's officer or a supervisor."""
+instalment, an email address for email). Sent (an email or a text) or queued for printing (a
+letter), it is an event on the case carrying the rendered text, so the council can show what
+was sent. Sending is for the case's officer or a supervisor. Texts go through GOV.UK Notify
+(services/notify.py), and email too where a Notify key is set (else through DRP_SMTP_URL)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,13 @@ from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
 from drp_tui.domain.holds import active_holds
 from drp_tui.domain.letters import Rendered, Template, load_template, refusal, render
 from drp_tui.domain.letters import template_in_force as in_force_template
+from drp_tui.services import notify
 from drp_tui.services.caseaccess import case_by_reference, require_own_case
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import case_holds
 from drp_tui.services.mailer import SendFailed, send_email
 from drp_tui.services.policy import PolicyBook, data_dir
+from drp_tui.services.sms import quiet, texting_number
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
@@ -63,6 +66,7 @@ class Prepared:
     rendered: Rendered
     address: tuple[str, ...]  # the debtor's name and postal address, postcode last
     email: str | None
+    phone: str | None = None  # the mobile a text goes to (consented to)
 
 
 def templates_dir(configured: Path | None) -> Path:
@@ -106,6 +110,15 @@ def prepare(
         if why:
             raise NotPermitted(f"not sent: {why}")
         context = _context(session, case, library.council, actor, today)
+        phone = texting_number(session, case) if channel == "sms" else None
+        if channel == "sms" and phone is None:
+            raise NotPermitted(
+                f"not sent: no mobile number of {case.reference}'s is marked for texts "
+                "(record the debtor's consent on their mobile first)"
+            )
+        closed = quiet(session, policy, case, actor.now()) if channel == "sms" else None
+        if closed:
+            raise NotPermitted(f"not sent: {closed}")
     missing = [need for need in template.needs if context.get(_CONTEXT_OF[need]) is None]
     if missing:
         what = missing[0].replace("_", " ")
@@ -130,22 +143,39 @@ def prepare(
         render(template, context),
         (person["full_name"], *person["address_lines"]),
         person["email"],
+        phone,
     )
 
 
 def still_allowed(
-    store: Store, policy: PolicyBook, library: Library, case_id: str, template_id: str, on: date
+    store: Store,
+    policy: PolicyBook,
+    library: Library,
+    case_id: str,
+    template_id: str,
+    on: date,
+    channel: str = "letter",
 ) -> str | None:
-    """Why a letter queued earlier may no longer go (a hold since), or None."""
+    """Why a letter queued earlier (or a text or email prepared earlier) may no longer go (a
+    hold since), or None."""
     template = in_force_template(library.templates, template_id, on)
     with store.read() as session:
         holds = active_holds(policy.holds, case_holds(session, case_id), on)
-    return refusal(template, "letter", holds)
+    return refusal(template, channel, holds)
 
 
-def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -> str:
-    """The letter queued or the email sent, with its text, as an event on the case; its id."""
-    event_id = actor.ids()
+def record(
+    store: Store,
+    actor: Actor,
+    prepared: Prepared,
+    kind: str,
+    to: str,
+    event_id: str | None = None,
+    notify_id: str | None = None,
+) -> str:
+    """The letter queued or the email or text sent, with its text, as an event on the case;
+    its id."""
+    event_id = event_id or actor.ids()
     with store.write() as session:
         append_event(
             session,
@@ -162,20 +192,27 @@ def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -
                 "subject": prepared.rendered.subject,
                 "body": prepared.rendered.body,
                 "address": list(prepared.address),
+                **({"notify_id": notify_id} if notify_id else {}),
             },
         )
     return event_id
 
 
 def send(
-    store: Store, actor: Actor, library: Library, smtp_url: str | None, prepared: Prepared
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    library: Library,
+    smtp_url: str | None,
+    prepared: Prepared,
 ) -> str:
-    """Email it now, or queue the letter for the print run; recorded on the case either way,
-    and nothing recorded when an email could not be sent (NotPermitted says why). The sentence
-    to show the officer."""
-    if prepared.channel == "sms":
-        raise NotPermitted("not sent: SMS goes through GOV.UK Notify, which drp does not do yet")
+    """Text or email it now, or queue the letter for the print run; recorded on the case
+    either way, and nothing recorded when a text or email could not be sent (NotPermitted
+    says why). The sentence to show the officer. A text or email through GOV.UK Notify is
+    judged again as it goes (a hold since, the hours for texts)."""
     what = prepared.rendered.template_id
+    if prepared.channel == "sms" or (prepared.channel == "email" and notify.configured()):
+        return _send_by_notify(store, actor, library, policy, prepared)
     if prepared.channel == "email":
         assert prepared.email is not None  # prepare() refuses email without an address
         try:
@@ -229,12 +266,53 @@ def choices(
             except (InputError, NotPermitted) as exc:
                 why = exc.message if isinstance(exc, InputError) else str(exc)
                 why = why.removeprefix("not sent: ").removeprefix(f"{template.name} ")
-            if channel == "sms" and why is None:
-                why = "SMS through GOV.UK Notify is not built yet"
-            if channel == "email" and why is None and not smtp_url:
+            if channel == "sms" and why is None and not notify.configured():
+                why = "texts are not set up on this desk (DRP_NOTIFY_API_KEY)"
+            if channel == "email" and why is None and not (smtp_url or notify.configured()):
                 why = "email is not set up on this desk (DRP_SMTP_URL)"
             found.append(Choice(template_id, template.name, channel, why))
     return found
+
+
+def _send_by_notify(
+    store: Store, actor: Actor, library: Library, policy: PolicyBook, prepared: Prepared
+) -> str:
+    """A text or email through GOV.UK Notify, judged again first; recorded once sent."""
+    what, channel = prepared.rendered.template_id, prepared.channel
+    setting = f"notify_{channel}_template_id"
+    template_id = str(library.council.get(setting, ""))
+    if not template_id:
+        raise InputError(
+            "council.toml", f"has no {setting}: name the GOV.UK Notify template that prints it"
+        )
+    service = notify.notify_from_environment()
+    why = still_allowed(store, policy, library, prepared.case_id, what, actor.now().date(), channel)
+    if why is None and channel == "sms":
+        with store.read() as session:
+            case = session.get_one(Case, prepared.case_id)
+            why = quiet(session, policy, case, actor.now())
+            if why is None and texting_number(session, case) != prepared.phone:
+                why = f"{prepared.phone} is no longer marked for texts"
+    if why:
+        raise NotPermitted(f"not sent: {why}")
+    event_id = actor.ids()
+    rendered = prepared.rendered
+    try:
+        if channel == "sms":
+            assert prepared.phone is not None  # prepare() refuses a text without a number
+            to = prepared.phone
+            sent = notify.send_sms(service, template_id, to, rendered.body, event_id)
+        else:
+            assert prepared.email is not None  # prepare() refuses email without an address
+            to = prepared.email
+            sent = notify.send_email(
+                service, template_id, to, rendered.subject, rendered.body, event_id
+            )
+    except SendFailed as exc:
+        raise NotPermitted(f"not sent, nothing recorded: {exc}") from None
+    record(store, actor, prepared, f"{channel}.sent", to, event_id, sent)
+    done = "texted" if channel == "sms" else "emailed"
+    return f"{done} {what} to {to} through GOV.UK Notify ({prepared.reference})"
 
 
 _CONTEXT_OF = {

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0009_officer_login"
+SCHEMA_REVISION = "0010_sms_consent"
 BUSY_TIMEOUT_MS = 10_000
 
 
