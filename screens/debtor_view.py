@@ -221,29 +221,31 @@ def money(amount: Decimal | None) -> Text:
 
 # The debtor screen's keys the footer has no room for, as "key Name" (a short name if the
 # line is narrow), then what the ◆ beside a name or a vulnerability means.
-MORE_KEYS = (
-    ("debtor.promise", "Promise", "Promise"),
-    ("debtor.note", "Note", "Note"),
-    ("debtor.phone", "Mark phone", "Tel"),
-    ("debtor.refer", "Refer", "Refer"),
-    ("debtor.writeoff", "Write-off", "Write-off"),
-    ("debtor.authority", "Third party", "Auth"),
-    ("debtor.letter", "Letter", "Letter"),
-    ("debtor.next", "Next case", "Next"),
+MORE_KEYS = (  # id, then its name in each tier: as room allows
+    ("debtor.promise", "Promise", "Promise", "PTP"),
+    ("debtor.note", "Note", "Note", "Note"),
+    ("debtor.phone", "Mark phone", "Tel", "Tel"),
+    ("debtor.refer", "Refer", "Refer", "Ref"),
+    ("debtor.writeoff", "Write-off", "Write-off", "W/O"),
+    ("debtor.authority", "Third party", "Auth", "Auth"),
+    ("debtor.letter", "Letter", "Letter", "Ltr"),
+    ("debtor.complaint", "Complaint", "Complaint", "Cmpl"),
+    ("debtor.appointment", "Appointment", "Appt", "Appt"),
+    ("debtor.next", "Next case", "Next", "Next"),
 )
-DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable")
+DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable", " ◆ vulnerable")
 
 
 def more_keys_content(keys: dict[str, str], width: int) -> Content:
     """One line: each key (as the officer's keymap has it) and its name, to fit `width`."""
-    for short in (False, True):
+    for tier in range(len(DIAMOND)):
         parts = [
-            Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[short])
+            Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[tier])
             for key_id, *names in MORE_KEYS
             if keys.get(key_id)
         ]
-        gap = Content(" " if short else "  ")
-        line = gap.join(parts) + Content.from_markup("[magenta]$d[/]", d=DIAMOND[short])
-        if line.cell_length <= width or short:
+        gap = Content(" " if tier else "  ")
+        line = gap.join(parts) + Content.from_markup("[magenta]$d[/]", d=DIAMOND[tier])
+        if line.cell_length <= width or tier == len(DIAMOND) - 1:
             return line
     raise AssertionError("unreachable")

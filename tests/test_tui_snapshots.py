@@ -172,6 +172,16 @@ async def authority(pilot: Pilot[Any], store: Store) -> None:
     await press(pilot, "g")
 
 
+async def complaint(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "c")
+
+
+async def appointment(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "b")
+
+
 async def error_dialog(pilot: Pilot[Any], store: Store) -> None:
     with sqlite3.connect(store.path) as db:
         db.execute(
@@ -207,6 +217,8 @@ SCENARIOS: dict[str, Scenario] = {
     "writeoff": writeoff,
     "authority": authority,
     "letter": letter,
+    "complaint": complaint,
+    "appointment": appointment,
     "error_dialog": error_dialog,
 }
 EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours
