@@ -1,13 +1,15 @@
-"""Two dialogs of the debtor screen: a complaint taken on the call (c), and an appointment
-booked with the debtor (b). Each returns what the officer chose; the debtor screen records it
-through the service (services/complaints.py, services/appointments.py), which judges it again.
-The appointment form offers only free slots inside office hours, from the service."""
+"""Dialogs of the debtor screen: a complaint taken on the call (c), an appointment booked
+with the debtor (b), and a broken arrangement reinstated on the follow-up (R). Each returns
+what the officer chose; the debtor screen records it through the service
+(services/complaints.py, services/appointments.py, services/reinstatement.py), which judges it
+again. The appointment form offers only free slots inside office hours, from the service."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -20,6 +22,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.services.appointments import Booking, BookingForm
 from drp_tui.services.caseview import DebtLine
 from drp_tui.services.complaints import NewComplaint
+from drp_tui.services.reinstatement import ReinstateOffer
 from screens.actions import debt_label, field
 from screens.dialog import Dialog, buttons
 
@@ -205,3 +208,64 @@ class AppointmentModal(Dialog[Booking | None]):
                 officer_id=self.form.officer_id,
             )
         )
+
+
+class ReinstateModal(Dialog[str | None]):
+    """The case's broken arrangement reinstated, as policy allows: the way chosen (the missed
+    amount caught up today, or spread over the instalments to come), its new schedule shown."""
+
+    def __init__(self, offer: ReinstateOffer) -> None:
+        super().__init__()
+        self.offer = offer
+        self.ways = [way for way, why in offer.refusals.items() if why is None]
+
+    def compose(self) -> ComposeResult:
+        offer = self.offer
+        with Vertical(classes="dialog"):
+            yield Static(
+                Text.assemble(
+                    ("Reinstate the broken arrangement", "bold"),
+                    f" on {offer.reference}: broke {offer.breached_on:%d %b %Y}"
+                    + (f" ({offer.reason})" if offer.reason else "")
+                    + f"; £{offer.missed:,.2f} missed of £{offer.total:,.2f} still owed",
+                )
+            )
+            yield from field(
+                "Way",
+                Select(
+                    [(WAYS[w], w) for w in self.ways],
+                    value=self.ways[0],
+                    allow_blank=False,
+                    id="way",
+                    compact=True,
+                ),
+            )
+            yield Static("", id="reinstate-schedule", classes="message")
+            yield Static("", id="message", classes="message")
+            yield from buttons("Reinstate")
+
+    def on_mount(self) -> None:
+        self._show(self.ways[0])
+
+    @on(Select.Changed, "#way")
+    def way_chosen(self, event: Select.Changed) -> None:
+        self._show(str(event.value))
+
+    def _show(self, way: str) -> None:
+        schedule = self.offer.schedules[way]
+        lines = (
+            []
+            if schedule is None
+            else [f"  {due:%a %d %b %Y}  £{amount:,.2f}" for due, amount in schedule.instalments]
+        )
+        self.query_one("#reinstate-schedule", Static).update(Text("\n".join(lines)))
+
+    @on(Button.Pressed, "#confirm")
+    def confirmed(self) -> None:
+        self.dismiss(str(self.query_one("#way", Select).value))
+
+
+WAYS = {
+    "catch_up": "Catch up the missed amount today, then as before",
+    "spread": "Spread the missed amount over the instalments to come",
+}

@@ -74,6 +74,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
         Binding("l", "letter", "Letter", id="debtor.letter", show=False),
         Binding("c", "complaint", "Complaint", id="debtor.complaint", show=False),
         Binding("b", "appointment", "Appointment", id="debtor.appointment", show=False),
+        Binding("R", "reinstate", "Reinstate", id="debtor.reinstate", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (

@@ -1,6 +1,7 @@
-"""The debtor screen's complaint (c) and appointment (b): the service is asked first whether
-one can be recorded or booked (so no form leads to a refusal), then the dialog, then the write
-through the service, which judges it again (services/complaints.py, services/appointments.py)."""
+"""The debtor screen's complaint (c), appointment (b) and reinstatement of a broken arrangement
+(R): the service is asked first whether it can be done (so no form leads to a refusal), then
+the dialog, then the write through the service, which judges it again (services/complaints.py,
+services/appointments.py, services/reinstatement.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from typing import Any, TypeVar
 from textual.screen import Screen
 
 from drp_tui.services.appointments import Booking, BookingForm, book, booking_form
+from drp_tui.services.calls import CallInfo
 from drp_tui.services.caseview import CaseView
 from drp_tui.services.complaints import NewComplaint, add_complaint, recording_refusal
+from drp_tui.services.reinstatement import ReinstateOffer, reinstate, reinstatement_offer
 from drp_tui.services.workstation import Workstation
-from screens.bookings import AppointmentModal, ComplaintModal
+from screens.bookings import AppointmentModal, ComplaintModal, ReinstateModal
 from screens.jobs import after_jobs
 
 T = TypeVar("T")
@@ -26,6 +29,7 @@ class CaseBookings(Screen[str | None]):
     workstation: Workstation
     case_id: str
     view: CaseView | None
+    call: CallInfo | None
 
     def change(
         self, job: Callable[[], object], what: str, done: str | Callable[[Any], str] = ""
@@ -33,6 +37,9 @@ class CaseBookings(Screen[str | None]):
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def _refused_up_front(self, action: str) -> bool:
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def _cannot(self, what: str, why: str) -> None:
@@ -92,4 +99,37 @@ class CaseBookings(Screen[str | None]):
                     f"Booked: {a.kind.replace('_', ' ')} appointment "
                     f"{booking.starts:%a %d %b %H:%M} ({a.place})."
                 ),
+            )
+
+    @after_jobs
+    def action_reinstate(self) -> None:
+        """The broken arrangement reinstated on this call, as policy allows: asked of the call
+        (ID&V, holds) and of the service (the rule) before the form opens."""
+        if self.view is None or self.call is None or self._refused_up_front("arrangement"):
+            return
+        reference, call_id, ws = self.view.reference, self.call.id, self.workstation
+
+        def asked(offer: ReinstateOffer | str) -> None:
+            if isinstance(offer, str):
+                self._cannot("reinstatement", f"{offer}; negotiate a new arrangement (r)")
+                return
+            if all(why is not None for why in offer.refusals.values()):
+                whys = dict.fromkeys(why for why in offer.refusals.values() if why)
+                self._cannot("reinstatement", "; ".join(whys))
+                return
+            self.app.push_screen(ReinstateModal(offer), partial(self._reinstate, call_id))
+
+        self.read(partial(reinstatement_offer, ws.store, ws.policy, ws.actor(), reference), asked)
+
+    def _reinstate(self, call_id: str, way: str | None) -> None:
+        if way is not None and self.view is not None:
+            ws = self.workstation
+            job = partial(
+                reinstate, ws.store, ws.policy, ws.actor(),
+                case_reference=self.view.reference, way=way, call_id=call_id,
+            )  # fmt: skip
+            self.change(
+                job,
+                "the reinstated arrangement",
+                lambda a: f"Arrangement reinstated: £{a.total:,.2f} to pay.",
             )

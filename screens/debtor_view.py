@@ -141,9 +141,10 @@ def script_content(view: CaseView) -> Content:
             "[b]Script (follow-up)[/b]\n$opening\n$what Ask what happened, without blame. If "
             "their circumstances changed, go through their income and spending again (a) and "
             "agree an arrangement they can afford (r); if it was a one-off, agree when they "
-            "will pay (p). Note what they said (t).\n[b]If it is not paid:[/b] $next",
+            "will pay (p).$reinstate Note what they said (t).\n[b]If it is not paid:[/b] $next",
             opening=OPENING,
             what=follow_up,
+            reinstate=REINSTATE if follow_up == FOLLOW_UPS["diary: arrangement broken"] else "",
             next=top.non_payment,
         )
     if top is None:
@@ -168,6 +169,12 @@ FOLLOW_UPS = {
     "diary: arrangement broken": "Their arrangement was cancelled: instalments were missed.",
     "diary: instalment missed": "An instalment of their arrangement was missed.",
 }
+
+
+REINSTATE = (
+    " If they can catch up what was missed, or have it spread over the instalments to come, "
+    "reinstate the arrangement (R) where policy allows."
+)
 
 
 def _follow_up(view: CaseView) -> str:

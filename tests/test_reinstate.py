@@ -29,6 +29,10 @@ D = Decimal
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
+    return broken_store(tmp_path)
+
+
+def broken_store(tmp_path: Path) -> Store:
     """The diary's C4: a £300 arrangement of three £100 instalments over its council tax, the
     first (three days ago) £40 paid, the others still to come; marked broken yesterday."""
     store = diary_store(tmp_path)

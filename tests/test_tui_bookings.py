@@ -1,16 +1,19 @@
-"""A complaint recorded (c) and an appointment booked (b) from the debtor screen, driven through
-the real app on a real store: each goes through its service, and the service is asked before
-the form opens, so an officer is never led into a form the rules then refuse."""
+"""A complaint recorded (c), an appointment booked (b) and a broken arrangement reinstated on
+the diary's follow-up (R) from the debtor screen, driven through the real app on a real store:
+each goes through its service, and the service is asked before the form opens, so an officer
+is never led into a form the rules then refuse."""
 
 from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from textual.widgets import Button, Input, Select
+from sqlmodel import col
+from textual.widgets import Button, Input, Select, Static
 
 from drp_tui.app import DrpApp
 from drp_tui.services.appointments import Booking, book, booking_form
@@ -18,10 +21,13 @@ from drp_tui.services.casework import Actor
 from drp_tui.services.complaints import recording_refusal
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Appointment, Complaint
-from screens.bookings import AppointmentModal, ComplaintModal
+from drp_tui.store.models import Appointment, Arrangement, Complaint, Event
+from screens.bookings import AppointmentModal, ComplaintModal, ReinstateModal
+from screens.debtor import DebtorScreen
+from screens.diary import DiaryModal
 from tests.test_diary import NOW, diary_store
-from tests.tui import app_for, look_at, settle
+from tests.test_reinstate import broken_store
+from tests.tui import app_for, look_at, pass_idv, settle
 
 LONDON_0930 = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)  # Tuesday, London is on GMT
 
@@ -172,3 +178,67 @@ def _policy() -> PolicyBook:
     from drp_tui.services.policy import data_dir, load_policy
 
     return load_policy(data_dir() / "policy")
+
+
+def test_a_broken_arrangement_is_reinstated_from_the_diarys_follow_up(tmp_path: Path) -> None:
+    store = broken_store(tmp_path)
+
+    async def run() -> None:
+        app = app_for(store, tmp_path, officer="asmith", now=NOW)
+        said = heard(app)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("d")
+            await settle(pilot)
+            diary = app.screen
+            assert isinstance(diary, DiaryModal)
+            rows = [e.reference for e in diary.entries]
+            await pilot.press(*["down"] * rows.index("C4"), "enter")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, DebtorScreen)
+            script = str(screen.query_one("#script", Static).render())
+            assert "Their arrangement was cancelled" in script
+            assert "reinstate the arrangement (R) where policy allows" in script
+            await pilot.press("R")
+            await settle(pilot)
+            assert on_top(app) is screen  # not before ID&V: it makes an arrangement
+            await pass_idv(pilot)
+            await pilot.press("R")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, ReinstateModal)
+            shown = str(modal.query_one("#reinstate-schedule", Static).render())
+            assert "£60.00" in shown  # caught up today, first
+            modal.query_one("#way", Select).value = "spread"
+            await pilot.pause()
+            shown = str(modal.query_one("#reinstate-schedule", Static).render())
+            assert "£130.00" in shown
+            modal.query_one("#confirm", Button).press()
+            await settle(pilot)
+            assert on_top(app) is screen
+            # Once is the policy: asked again, the service says why before any form.
+            await pilot.press("R")
+            await settle(pilot)
+            assert on_top(app) is screen
+        assert "Arrangement reinstated: £260.00 to pay." in said
+        assert any("C4 has no broken arrangement" in s for s in said), said
+        with store.read() as session:
+            live = (
+                session.execute(
+                    select(Arrangement).where(
+                        col(Arrangement.case_id) == "c4", col(Arrangement.status) == "live"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            assert [a.total for a in live] == [Decimal("260")]
+            [event] = (
+                session.execute(select(Event).where(col(Event.kind) == "arrangement.reinstated"))
+                .scalars()
+                .all()
+            )
+            assert event.payload["call"] is not None
+
+    asyncio.run(run())
