@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -334,3 +335,58 @@ def test_texts_are_offered_only_where_notify_is_set_up(
     assert pay_online_sms() == "texts are not set up on this desk (DRP_NOTIFY_API_KEY)"
     monkeypatch.setenv("DRP_NOTIFY_API_KEY", API_KEY)
     assert pay_online_sms() is None
+
+
+def test_consent_is_found_by_the_number_as_an_officer_types_it(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out = drp(
+        store, monkeypatch, "letter", "sms-consent", "--case", "C1", "--number", "07700 900123"
+    )
+    assert code == 0, out
+    assert "marked for texts" in out
+    with store.read() as session:
+        assert session.get_one(Phone, "ph1").sms_consent_at == NOW
+
+
+def test_a_text_too_long_for_notify_is_bad_input_naming_the_template(
+    store: Store, monkeypatch: pytest.MonkeyPatch, notify: FakeNotify, tmp_path: Path
+) -> None:
+    assert consent(store, monkeypatch)[0] == 0
+    folder = tmp_path / "long"  # a new folder: a library is read once per folder
+    shutil.copytree(os.environ["DRP_TEMPLATES_DIR"], folder)
+    monkeypatch.setenv("DRP_TEMPLATES_DIR", str(folder))
+    page = folder / "pay_online.toml"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace('body = """', 'body = """\n' + "word " * 200, 1),
+        encoding="utf-8",
+    )
+    code, out = drp(store, monkeypatch, *SEND_SMS)
+    assert code == 2, out
+    assert "a text carries at most 918" in out
+    assert notify.received == []
+
+
+def test_email_goes_by_smtp_where_the_council_names_no_notify_email_template(
+    store: Store, monkeypatch: pytest.MonkeyPatch, notify: FakeNotify, tmp_path: Path
+) -> None:
+    folder = tmp_path / "smtp"  # a new folder: a library is read once per folder
+    shutil.copytree(os.environ["DRP_TEMPLATES_DIR"], folder)
+    monkeypatch.setenv("DRP_TEMPLATES_DIR", str(folder))
+    council = folder / "council.toml"
+    council.write_text(
+        "\n".join(
+            line
+            for line in council.read_text(encoding="utf-8").splitlines()
+            if not line.startswith("notify_email_template_id")
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DRP_SMTP_URL", "smtp://127.0.0.1:1")  # nothing listens: not sent
+    code, out = drp(
+        store, monkeypatch, "letter", "send", "--case", "C1", "--template", "pay_online",
+        "--channel", "email",
+    )  # fmt: skip
+    assert code == 1
+    assert "127.0.0.1:1" in out  # it tried the mail server, not Notify
+    assert notify.received == []

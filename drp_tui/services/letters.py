@@ -29,7 +29,7 @@ from drp_tui.services.letter_context import case_context
 from drp_tui.services.letter_pdf import unprintable
 from drp_tui.services.mailer import SendFailed, send_email
 from drp_tui.services.policy import PolicyBook, data_dir
-from drp_tui.services.sms import quiet, texting_number
+from drp_tui.services.sms import SMS_MAX_CHARACTERS, quiet, texting_number
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
@@ -129,6 +129,12 @@ def prepare(
             f"({MIN_ADDRESS_LINES} to {MAX_ADDRESS_LINES} lines with the name, postcode last)",
         )
     rendered = render(template, context)
+    if channel == "sms" and len(rendered.body) > SMS_MAX_CHARACTERS:
+        raise InputError(
+            "--template",
+            f"{template.name} runs to {len(rendered.body)} characters: a text carries at most "
+            f"{SMS_MAX_CHARACTERS}",
+        )
     if channel == "letter":
         why = unprintable(
             [*person["address_lines"], person["full_name"], rendered.subject, rendered.body]
@@ -210,7 +216,7 @@ def send(
     says why). The sentence to show the officer. A text or email through GOV.UK Notify is
     judged again as it goes (a hold since, the hours for texts)."""
     what = prepared.rendered.template_id
-    if prepared.channel == "sms" or (prepared.channel == "email" and notify.configured()):
+    if prepared.channel == "sms" or (prepared.channel == "email" and _notify_email(library)):
         return _send_by_notify(store, actor, library, policy, prepared)
     if prepared.channel == "email":
         assert prepared.email is not None  # prepare() refuses email without an address
@@ -267,10 +273,21 @@ def choices(
                 why = why.removeprefix("not sent: ").removeprefix(f"{template.name} ")
             if channel == "sms" and why is None and not notify.configured():
                 why = "texts are not set up on this desk (DRP_NOTIFY_API_KEY)"
-            if channel == "email" and why is None and not (smtp_url or notify.configured()):
+            if channel == "sms" and why is None and not library.council.get(SMS_TEMPLATE):
+                why = f"texts are not set up for the council ({SMS_TEMPLATE} in council.toml)"
+            if channel == "email" and why is None and not (smtp_url or _notify_email(library)):
                 why = "email is not set up on this desk (DRP_SMTP_URL)"
             found.append(Choice(template_id, template.name, channel, why))
     return found
+
+
+SMS_TEMPLATE = "notify_sms_template_id"
+
+
+def _notify_email(library: Library) -> bool:
+    """Email goes through GOV.UK Notify where this desk has its key and the council names the
+    Notify email template; else through DRP_SMTP_URL."""
+    return notify.configured() and bool(library.council.get("notify_email_template_id"))
 
 
 def _send_by_notify(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError
+from drp_tui.domain.extract import normalise_phone
 from drp_tui.domain.sms import sms_closed
 from drp_tui.services.caseaccess import case_by_reference, require_own_case
 from drp_tui.services.casework import Actor
@@ -17,6 +18,9 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Debt, Phone
+
+# GOV.UK Notify sends a text of at most 918 characters (six fragments).
+SMS_MAX_CHARACTERS = 918
 
 
 def texting_number(session: Session, case: Case) -> str | None:
@@ -55,7 +59,8 @@ def record_consent(
     with store.write() as session:
         case = case_by_reference(session, case_reference)
         require_own_case(session, actor, case, "its officer or a supervisor records consent")
-        wanted = "".join(number.split())
+        normal = normalise_phone(number)
+        wanted = normal[0] if normal else "".join(number.split())
         phone = (
             session.execute(
                 select(Phone).where(
