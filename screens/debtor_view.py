@@ -228,28 +228,30 @@ def money(amount: Decimal | None) -> Text:
 
 # The debtor screen's keys the footer has no room for, as "key Name" (a short name if the
 # line is narrow), then what the ◆ beside a name or a vulnerability means.
-MORE_KEYS = (  # id, then its name in each tier: as room allows
-    ("debtor.promise", "Promise", "Promise", "PTP"),
+MORE_KEYS = (  # id, then its name in each tier, as room allows ("": left to F1 help)
+    ("debtor.promise", "Promise", "Promise", "Promise"),
     ("debtor.note", "Note", "Note", "Note"),
     ("debtor.phone", "Mark phone", "Tel", "Tel"),
-    ("debtor.refer", "Refer", "Refer", "Ref"),
-    ("debtor.writeoff", "Write-off", "Write-off", "W/O"),
+    ("debtor.refer", "Refer", "Refer", "Refer"),
+    ("debtor.writeoff", "Write-off", "Write-off", "Write-off"),
     ("debtor.authority", "Third party", "Auth", "Auth"),
-    ("debtor.letter", "Letter", "Letter", "Ltr"),
-    ("debtor.complaint", "Complaint", "Complaint", "Cmpl"),
-    ("debtor.appointment", "Appointment", "Appt", "Appt"),
+    ("debtor.letter", "Letter", "Letter", "Letter"),
+    ("debtor.complaint", "Complaint", "Complaint", ""),
+    ("debtor.appointment", "Appointment", "Appt", ""),
     ("debtor.next", "Next case", "Next", "Next"),
 )
 DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable", " ◆ vulnerable")
 
 
 def more_keys_content(keys: dict[str, str], width: int) -> Content:
-    """One line: each key (as the officer's keymap has it) and its name, to fit `width`."""
+    """One line: each key (as the officer's keymap has it) and its name, to fit `width`. At
+    80 columns there is no room for every key: the complaint and appointment keys are then
+    named in F1's help only."""
     for tier in range(len(DIAMOND)):
         parts = [
             Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[tier])
             for key_id, *names in MORE_KEYS
-            if keys.get(key_id)
+            if keys.get(key_id) and names[tier]
         ]
         gap = Content(" " if tier else "  ")
         line = gap.join(parts) + Content.from_markup("[magenta]$d[/]", d=DIAMOND[tier])

@@ -105,8 +105,8 @@ def prepare(
         phone = texting_number(session, case) if channel == "sms" else None
         if channel == "sms" and phone is None:
             raise NotPermitted(
-                f"not sent: no mobile number of {case.reference}'s is marked for texts "
-                "(record the debtor's consent on their mobile first)"
+                f"not sent: no mobile number of {case.reference}'s is marked for texts; "
+                "record the debtor's consent on their mobile first"
             )
         closed = quiet(session, policy, case, actor.now()) if channel == "sms" else None
         if closed:
