@@ -26,6 +26,7 @@ from drp_tui.services.workstation import Workstation
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal, ArrangementPlan
 from screens.debtor_actions import CaseActions
+from screens.debtor_bookings import CaseBookings
 from screens.debtor_view import (
     DEBT_COLUMNS,
     debt_cells,
@@ -43,7 +44,7 @@ from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
 
 
-class DebtorScreen(RunsJobs, CaseActions):
+class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
@@ -70,6 +71,9 @@ class DebtorScreen(RunsJobs, CaseActions):
         Binding("w", "writeoff", "Write-off", id="debtor.writeoff", show=False),
         Binding("g", "authority", "Third party authority", id="debtor.authority", show=False),
         Binding("l", "letter", "Letter", id="debtor.letter", show=False),
+        Binding("c", "complaint", "Complaint", id="debtor.complaint", show=False),
+        Binding("b", "appointment", "Appointment", id="debtor.appointment", show=False),
+        Binding("R", "reinstate", "Reinstate", id="debtor.reinstate", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (

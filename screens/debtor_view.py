@@ -141,9 +141,10 @@ def script_content(view: CaseView) -> Content:
             "[b]Script (follow-up)[/b]\n$opening\n$what Ask what happened, without blame. If "
             "their circumstances changed, go through their income and spending again (a) and "
             "agree an arrangement they can afford (r); if it was a one-off, agree when they "
-            "will pay (p). Note what they said (t).\n[b]If it is not paid:[/b] $next",
+            "will pay (p).$reinstate Note what they said (t).\n[b]If it is not paid:[/b] $next",
             opening=OPENING,
             what=follow_up,
+            reinstate=REINSTATE if follow_up == FOLLOW_UPS["diary: arrangement broken"] else "",
             next=top.non_payment,
         )
     if top is None:
@@ -168,6 +169,12 @@ FOLLOW_UPS = {
     "diary: arrangement broken": "Their arrangement was cancelled: instalments were missed.",
     "diary: instalment missed": "An instalment of their arrangement was missed.",
 }
+
+
+REINSTATE = (
+    " If they can catch up what was missed, or have it spread over the instalments to come, "
+    "reinstate the arrangement (R) where policy allows."
+)
 
 
 def _follow_up(view: CaseView) -> str:
@@ -221,29 +228,33 @@ def money(amount: Decimal | None) -> Text:
 
 # The debtor screen's keys the footer has no room for, as "key Name" (a short name if the
 # line is narrow), then what the ◆ beside a name or a vulnerability means.
-MORE_KEYS = (
-    ("debtor.promise", "Promise", "Promise"),
-    ("debtor.note", "Note", "Note"),
-    ("debtor.phone", "Mark phone", "Tel"),
-    ("debtor.refer", "Refer", "Refer"),
-    ("debtor.writeoff", "Write-off", "Write-off"),
-    ("debtor.authority", "Third party", "Auth"),
-    ("debtor.letter", "Letter", "Letter"),
-    ("debtor.next", "Next case", "Next"),
+MORE_KEYS = (  # id, then its name in each tier, as room allows ("": left to F1 help)
+    ("debtor.promise", "Promise", "Promise", "Promise"),
+    ("debtor.note", "Note", "Note", "Note"),
+    ("debtor.phone", "Mark phone", "Tel", "Tel"),
+    ("debtor.refer", "Refer", "Refer", "Refer"),
+    ("debtor.writeoff", "Write-off", "Write-off", "Write-off"),
+    ("debtor.authority", "Third party", "Auth", "Auth"),
+    ("debtor.letter", "Letter", "Letter", "Letter"),
+    ("debtor.complaint", "Complaint", "Complaint", ""),
+    ("debtor.appointment", "Appointment", "Appt", ""),
+    ("debtor.next", "Next case", "Next", "Next"),
 )
-DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable")
+DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable", " ◆ vulnerable")
 
 
 def more_keys_content(keys: dict[str, str], width: int) -> Content:
-    """One line: each key (as the officer's keymap has it) and its name, to fit `width`."""
-    for short in (False, True):
+    """One line: each key (as the officer's keymap has it) and its name, to fit `width`. At
+    80 columns there is no room for every key: the complaint and appointment keys are then
+    named in F1's help only."""
+    for tier in range(len(DIAMOND)):
         parts = [
-            Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[short])
+            Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[tier])
             for key_id, *names in MORE_KEYS
-            if keys.get(key_id)
+            if keys.get(key_id) and names[tier]
         ]
-        gap = Content(" " if short else "  ")
-        line = gap.join(parts) + Content.from_markup("[magenta]$d[/]", d=DIAMOND[short])
-        if line.cell_length <= width or short:
+        gap = Content(" " if tier else "  ")
+        line = gap.join(parts) + Content.from_markup("[magenta]$d[/]", d=DIAMOND[tier])
+        if line.cell_length <= width or tier == len(DIAMOND) - 1:
             return line
     raise AssertionError("unreachable")

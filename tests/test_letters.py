@@ -308,3 +308,26 @@ def test_email_is_offered_only_where_a_mail_server_is_set(store: Store, policy: 
 
     assert pay_online_email(None) == "email is not set up on this desk (DRP_SMTP_URL)"
     assert pay_online_email("smtp://mail.example.gov.uk:587") is None
+
+
+def test_a_letter_the_font_cannot_print_is_not_queued_but_may_be_emailed(
+    store: Store, monkeypatch: pytest.MonkeyPatch, smtp_server: tuple[Inbox, int]
+) -> None:
+    """DejaVu Sans has no CJK glyphs: a posted letter would go out with the name missing."""
+    with store.write() as session:
+        session.get_one(Person, "p1").forename = "李小龍"
+    code, out = drp(
+        store, monkeypatch, "letter", "send", "--case", "C1", "--template", "pay_online",
+        "--channel", "letter",
+    )  # fmt: skip
+    assert code == 2, out
+    assert "cannot print 李 小 龍" in out
+    assert events(store, "letter.queued") == []
+    inbox, port = smtp_server
+    monkeypatch.setenv("DRP_SMTP_URL", f"smtp://127.0.0.1:{port}")
+    code, out = drp(
+        store, monkeypatch, "letter", "send", "--case", "C1", "--template", "pay_online",
+        "--channel", "email",
+    )  # fmt: skip
+    assert code == 0, out
+    assert len(inbox.messages) == 1

@@ -174,11 +174,6 @@ def test_a_complaint_summary_with_a_terminal_escape_is_not_kept_raw(
     assert "\x1b" not in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DejaVu Sans has no CJK glyphs (nor emoji): fpdf2 only warns and the PDF's "
-    "address block and salutation go out with the name's characters missing; nothing refuses",
-)
 def test_a_name_the_font_cannot_print_is_not_posted_with_characters_missing(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -208,7 +208,8 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     assert set().union(*(set(m.CREATED_HERE) for m in created)) == {
         t.name for t in PUSHED if t.created_on_desk
     }
-    changed = {**store.CHANGED_HERE, **consent.CHANGED_HERE}
+    sms = importlib.import_module("drp_tui.store.migrations.versions.0012_sms_consent")
+    changed = {**store.CHANGED_HERE, **consent.CHANGED_HERE, **sms.CHANGED_HERE}
     assert {t.name: t.pushed for t in PUSHED if t.pushed} == changed
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
     hub_links = importlib.import_module("drp_tui.sync.migrations.versions.h002_arrangement_debts")

@@ -18,6 +18,7 @@ from textual.widgets import Button, Input, Select
 from drp_tui.services.assessments import save_assessment
 from drp_tui.services.casework import Actor
 from drp_tui.store.engine import Store
+from drp_tui.store.models import Arrangement, ArrangementDebt, Instalment
 from tests.conftest import DEMO_NOW
 from tests.tui import (
     app_for,
@@ -25,6 +26,7 @@ from tests.tui import (
     enforceable_case,
     fill,
     look_at,
+    one,
     open_first_case,
     pass_idv,
     settle,
@@ -172,6 +174,53 @@ async def authority(pilot: Pilot[Any], store: Store) -> None:
     await press(pilot, "g")
 
 
+async def complaint(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "c")
+
+
+async def appointment(pilot: Pilot[Any], store: Store) -> None:
+    await open_first_case(pilot)
+    await press(pilot, "b")
+
+
+async def reinstate(pilot: Pilot[Any], store: Store) -> None:
+    """One of jmorgan's council tax cases with an arrangement broken yesterday: £100 of it
+    missed, two instalments to come."""
+    [case_id, debt_id] = one(
+        store,
+        'SELECT c.id, d.id FROM "case" c JOIN debt d ON d.case_id = c.id WHERE c.officer_id = '
+        "'jmorgan' AND d.debt_type = 'council_tax' AND d.balance >= 300 AND c.hold_kind IS NULL "
+        "AND NOT EXISTS (SELECT 1 FROM breathingspace b WHERE b.person_id = c.person_id) "
+        "AND NOT EXISTS (SELECT 1 FROM arrangement a WHERE a.case_id = c.id) ORDER BY c.reference",
+    )
+    with store.write() as session:
+        session.add(
+            Arrangement(
+                id="broken", case_id=case_id, debt_id=debt_id, officer_id="jmorgan",
+                total=Decimal("300"), frequency="monthly", status="breached",
+                status_reason="2 instalments missed", created_at=DEMO_NOW - timedelta(days=50),
+                status_changed_at=DEMO_NOW - timedelta(days=1),
+            )
+        )  # fmt: skip
+        session.flush()
+        session.add(
+            ArrangementDebt(
+                arrangement_id="broken", debt_id=debt_id, position=1, amount=Decimal("300")
+            )
+        )
+        for number, days in enumerate((-10, 20, 50), start=1):
+            session.add(
+                Instalment(
+                    arrangement_id="broken", number=number, amount=Decimal("100"),
+                    due_on=DEMO_NOW.date() + timedelta(days=days),
+                )
+            )  # fmt: skip
+    await look_at(pilot, str(case_id))
+    await pass_idv(pilot)
+    await press(pilot, "R")
+
+
 async def error_dialog(pilot: Pilot[Any], store: Store) -> None:
     with sqlite3.connect(store.path) as db:
         db.execute(
@@ -207,6 +256,9 @@ SCENARIOS: dict[str, Scenario] = {
     "writeoff": writeoff,
     "authority": authority,
     "letter": letter,
+    "complaint": complaint,
+    "appointment": appointment,
+    "reinstate": reinstate,
     "error_dialog": error_dialog,
 }
 EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours

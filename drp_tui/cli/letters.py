@@ -127,11 +127,13 @@ def render(
 def send(
     case: Case,
     template: TemplateId,
-    channel: Annotated[str, typer.Option(help="letter (queued for the print run) or email.")],
+    channel: Annotated[str, typer.Option(help="letter (queued for the print run), email or sms.")],
     as_json: JsonFlag = False,
 ) -> None:
-    """Send a template to the debtor: email now, through DRP_SMTP_URL; a letter is queued for
-    the next 'drp letters batch'. Recorded on the case with its text."""
+    """Send a template to the debtor: a text now through GOV.UK Notify (DRP_NOTIFY_API_KEY or
+    DRP_NOTIFY_API_KEY_FILE), to a mobile marked for texts, in the hours policy allows; email
+    now, through Notify where its key is set, else DRP_SMTP_URL; a letter is queued for the
+    next 'drp letters batch'. Recorded on the case with its text."""
     from drp_tui.services.letters import prepare
     from drp_tui.services.letters import send as send_prepared
 
@@ -140,11 +142,28 @@ def send(
     prepared = prepare(
         store, policy, library, actor, case_reference=case, template_id=template, channel=how
     )
-    what = send_prepared(store, actor, library, settings.smtp_url, prepared)
+    what = send_prepared(store, policy, actor, library, settings.smtp_url, prepared)
     if as_json:
         output.print_json({"case": prepared.reference, "channel": how, "done": what})
         return
     output.console().print(Text(what))
+
+
+@app.command("sms-consent")
+def sms_consent(
+    case: Case,
+    number: Annotated[str, typer.Option("--number", help="The mobile, e.g. +447700900123.")],
+    withdraw: Annotated[
+        bool, typer.Option(help="The debtor no longer wants texts on this number.")
+    ] = False,
+) -> None:
+    """Record that the debtor consents to texts on one of their mobile numbers (or withdraws
+    it): drp texts only a mobile marked so. Recorded on the case."""
+    from drp_tui.services.sms import record_consent
+
+    _, store, _, _, actor = _context("drp letter sms-consent")
+    done = record_consent(store, actor, case_reference=case, number=number, given=not withdraw)
+    output.console().print(Text(done))
 
 
 @batch_app.command("batch")

@@ -3,16 +3,21 @@ is in force, whether a channel and the case's holds allow it, and the wording re
 
 Templates are Jinja2 in a sandbox (a council officer edits them, not a developer) with every
 name they use required: a template that names a figure the case does not have is refused,
-never sent with a blank."""
+never sent with a blank. The work one rendering may do is bounded too, so no template can hang
+the desk or fill its memory: the template lines it runs (loops within loops), the characters it
+writes, and the powers and repetitions it asks for."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from types import FrameType
 from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
+from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from drp_tui.domain.errors import InputError, PolicyError
@@ -26,7 +31,36 @@ NEEDS = (
     "missed_instalment",
     "broken_arrangement",
 )  # what a case must have for a template
-_ENVIRONMENT = SandboxedEnvironment(
+MAX_STEPS = 200_000  # template lines one rendering may run (a letter's loops run a few hundred)
+MAX_CHARACTERS = 50_000  # what one rendering may write (ten pages are about 30,000)
+MAX_EXPONENT = 64
+
+
+class TooMuch(Exception):
+    """A template asked for more work or text than a letter can hold."""
+
+
+class _BoundedSandbox(SandboxedEnvironment):
+    """The sandbox, with `**` and `*` judged before they run: a huge power or repetition
+    runs inside Python's C code, where no count of template lines can stop it."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**" and isinstance(right, int) and abs(right) > MAX_EXPONENT:
+            raise TooMuch
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if (
+                    isinstance(seq, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(seq) * times > MAX_CHARACTERS
+                ):
+                    raise TooMuch
+        return super().call_binop(context, operator, left, right)
+
+
+_ENVIRONMENT = _BoundedSandbox(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
 
@@ -107,14 +141,47 @@ def render(template: Template, context: Mapping[str, Any]) -> Rendered:
     """The template's subject and body with the case's figures; InputError naming the
     template when it uses something the case does not have."""
     try:
-        subject = _ENVIRONMENT.from_string(template.subject).render(context)
-        body = _ENVIRONMENT.from_string(template.body).render(context)
+        subject = _bounded(template.subject, context)
+        body = _bounded(template.body, context)
     except TemplateError as exc:
         raise InputError(
             "--template", f"{template.id} cannot be filled in for this case: {exc}"
         ) from None
-    except (OverflowError, RecursionError, MemoryError):  # the sandbox's limits, or Python's
+    except (TooMuch, OverflowError, RecursionError, MemoryError):  # drp's, the sandbox's
         raise InputError(
             "--template", f"{template.id} asks for more than a letter can hold"
         ) from None
     return Rendered(template.id, template.version, " ".join(subject.split()), body.strip() + "\n")
+
+
+def _bounded(source: str, context: Mapping[str, Any]) -> str:
+    """`source` rendered, stopped (TooMuch) past MAX_STEPS template lines or MAX_CHARACTERS.
+    The lines are counted by tracing only the template's own compiled code ("<template>"),
+    in this thread, for the length of the rendering; whatever tracer was set is put back."""
+    compiled = _ENVIRONMENT.from_string(source)
+    steps = 0
+
+    def count(frame: FrameType, event: str, arg: object) -> Any:
+        nonlocal steps
+        if event == "line":
+            steps += 1
+            if steps > MAX_STEPS:
+                raise TooMuch
+        return count
+
+    def enter(frame: FrameType, event: str, arg: object) -> Any:
+        return count if frame.f_code.co_filename == "<template>" else None
+
+    written: list[str] = []
+    size = 0
+    previous = sys.gettrace()
+    sys.settrace(enter)
+    try:
+        for chunk in compiled.generate(dict(context)):
+            size += len(chunk)
+            if size > MAX_CHARACTERS:
+                raise TooMuch
+            written.append(chunk)
+    finally:
+        sys.settrace(previous)
+    return "".join(written)

@@ -45,6 +45,11 @@ class ArrangementRules:
     promise_minimum: Money  # and so does one for less than this
     # Debt types in the order an arrangement over several debts pays them (the rest after).
     apply_order: tuple[str, ...] = ()
+    # A broken arrangement may be reinstated this many times (0: never), within this many
+    # days of its breach, in these ways (domain/reinstate.py).
+    reinstatements_allowed: int = 1
+    reinstate_within_days: int = 28
+    reinstate_ways: tuple[str, ...] = ("catch_up", "spread")
 
 
 def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[ArrangementRules, ...]:
@@ -71,8 +76,24 @@ def load_arrangement_rules(doc: Mapping[str, Any], path: str) -> tuple[Arrangeme
             promise_horizon_days=r.whole("promise_horizon_days", 1),
             promise_minimum=r.money("promise_minimum"),
             apply_order=r.names("apply_order"),
+            **_reinstatement(r),
         ),
     )
+
+
+REINSTATE_WAYS = ("catch_up", "spread")
+
+
+def _reinstatement(r: RowReader) -> dict[str, Any]:
+    """The reinstatement rule, where the row gives it (a council's older table: the defaults)."""
+    found: dict[str, Any] = {}
+    if "reinstatements_allowed" in r.row:
+        found["reinstatements_allowed"] = r.whole("reinstatements_allowed", 0)
+    if "reinstate_within_days" in r.row:
+        found["reinstate_within_days"] = r.whole("reinstate_within_days", 1)
+    if "reinstate_ways" in r.row:
+        found["reinstate_ways"] = r.names("reinstate_ways", REINSTATE_WAYS)
+    return found
 
 
 def promise_beyond_policy(

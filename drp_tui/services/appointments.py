@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.domain.appointments import KINDS, OfficeHours, Slot, slot_refusal
-from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.services.caseaccess import (
     case_by_reference,
@@ -98,6 +98,69 @@ def book(store: Store, policy: PolicyBook, actor: Actor, booking: Booking) -> Ap
         session.add(appointment)
         _event(session, actor, appointment, "appointment.booked")
     return appointment
+
+
+@dataclass(frozen=True)
+class BookingForm:
+    """What the workstation's booking form offers: the free slots of the officer who would
+    hold the appointment, in the days ahead, and the places face to face is held."""
+
+    officer_id: str
+    slots: tuple[datetime, ...]  # local starts, each free and inside office hours
+    minutes: int
+    places: tuple[str, ...]
+
+
+FORM_DAYS = 14  # how far ahead the form offers slots
+
+
+def booking_form(store: Store, policy: PolicyBook, actor: Actor, case_id: str) -> BookingForm | str:
+    """The form to book an appointment on this case, or why none can be booked (not the
+    actor's case, no office hours in force, no free slot in the next FORM_DAYS days): asked
+    before the form opens, so an officer is not led into a refusal."""
+    now = actor.now()
+    try:
+        hours = in_force(policy.office_hours, now.date())
+    except NoFigureError as exc:
+        return str(exc)
+    zone = ZoneInfo(hours.timezone)
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            return f"no case {case_id}"
+        try:
+            require_own_case(session, actor, case, BOOKS)
+        except (NotPermitted, InputError) as exc:
+            return str(exc) if isinstance(exc, NotPermitted) else exc.message
+        holder = case.officer_id or actor.officer_id
+        until = now + timedelta(days=FORM_DAYS)
+        taken = [
+            Slot(a.starts_at, a.minutes)
+            for a in session.execute(
+                select(Appointment).where(
+                    col(Appointment.officer_id) == holder,
+                    col(Appointment.status) == "booked",
+                    col(Appointment.starts_at) >= now - timedelta(hours=12),
+                    col(Appointment.starts_at) < until,
+                )
+            ).scalars()
+        ]
+    free: list[datetime] = []
+    local_now = now.astimezone(zone)
+    for offset in range(FORM_DAYS + 1):
+        day = local_now.date() + timedelta(days=offset)
+        window = hours.windows.get(day.weekday())
+        if window is None:
+            continue
+        start = datetime.combine(day, window[0], zone)
+        while start.time() < window[1] and start.date() == day:
+            slot = Slot(start, hours.slot_minutes)
+            if start > now and slot_refusal(hours, slot, taken) is None:
+                free.append(start)
+            start += timedelta(minutes=hours.slot_minutes)
+    if not free:
+        return f"no free slot in office hours in the next {FORM_DAYS} days"
+    return BookingForm(holder, tuple(free), hours.slot_minutes, hours.places)
 
 
 def reschedule(

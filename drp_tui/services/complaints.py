@@ -17,7 +17,7 @@ from sqlmodel import Session, col
 
 from drp_tui.domain.complaints import CHANNELS, OUTCOMES, STAGES, reply_due
 from drp_tui.domain.controls import CONTROL
-from drp_tui.domain.errors import InputError, NotPermitted
+from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted
 from drp_tui.services.caseaccess import acting_officer, case_by_reference, supervises
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
@@ -84,6 +84,22 @@ def add_complaint(store: Store, policy: PolicyBook, actor: Actor, new: NewCompla
         session.add(complaint)
         _event(session, actor, complaint, "complaint.received")
     return complaint
+
+
+def recording_refusal(store: Store, policy: PolicyBook, actor: Actor, on: date) -> str | None:
+    """Why a complaint cannot be recorded now (None: it can; it is never turned away for the
+    case it is on): the one recording it is no officer here, or no stage 1 policy is in
+    force. The workstation asks before it opens the form."""
+    with store.read() as session:
+        try:
+            acting_officer(session, actor)
+        except InputError as exc:
+            return exc.message
+    try:
+        policy.complaints.stage("stage_1", on)
+    except NoFigureError as exc:
+        return str(exc)
+    return None
 
 
 def escalate(

@@ -4,12 +4,15 @@ and right, 5 mm top and bottom; the council's name in the logo block (15 mm from
 from the top, 25 mm high); the recipient's address in the address block (24.6 mm from the left,
 39.5 mm from the top, 95.4 by 26.8 mm: at most 7 lines, postcode last); the council's contact
 details, the date and the reference in the contact block (125 mm from the left, 30 mm from the
-top, 65 by 65 mm); at most 10 pages. DejaVu Sans (shipped in data/fonts) prints every name.
+top, 65 by 65 mm); at most 10 pages. DejaVu Sans (shipped in data/fonts) prints Latin, Greek
+and Cyrillic names; a letter with a character it has no glyph for (Chinese, say, or an emoji)
+is refused, never posted with the character missing: such a debtor is written to by email.
 https://www.notifications.service.gov.uk/using-notify/guidance/letter-specification"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from fpdf import FPDF
@@ -27,6 +30,37 @@ BODY_TOP = CONTACT_Y + CONTACT_H + 5
 FONT = "DejaVu"
 
 
+@cache
+def _printable() -> frozenset[int]:
+    """The characters both of the letter's fonts have a glyph for."""
+    from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+    fonts = data_dir() / "fonts"
+    found: frozenset[int] | None = None
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        with TTFont(str(fonts / name), lazy=True) as font:
+            cmap = frozenset(font.getBestCmap())
+        found = cmap if found is None else found & cmap
+    assert found is not None
+    return found
+
+
+def unprintable(texts: Iterable[str]) -> str | None:
+    """Why the letter's font cannot print `texts` (the characters it has no glyph for), or
+    None."""
+    printable = _printable()
+    missing = dict.fromkeys(
+        ch for text in texts for ch in text if not ch.isspace() and ord(ch) not in printable
+    )
+    if not missing:
+        return None
+    shown = " ".join(list(missing)[:8]) + (" …" if len(missing) > 8 else "")
+    return (
+        f"the letter's font cannot print {shown}: a posted letter would go out with them "
+        "missing; check the record, or write by email"
+    )
+
+
 def letter_pdf(
     rendered: Rendered,
     council: Mapping[str, Any],
@@ -40,6 +74,9 @@ def letter_pdf(
             "address",
             f"a posted letter needs 3 to {ADDRESS_LINES} address lines, not {len(address)}",
         )
+    why = unprintable([*address, rendered.subject, rendered.body, reference, dated])
+    if why is not None:
+        raise InputError("letter", why)
     pdf = FPDF(unit="mm", format="A4")
     pdf.set_margins(LEFT, TOP, RIGHT)
     pdf.set_auto_page_break(auto=True, margin=BOTTOM + 10)

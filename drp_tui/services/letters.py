@@ -2,9 +2,10 @@
 
 A template goes only by the channels it names, never while a hold it names is on the case,
 and only when the case has what it needs (a live arrangement, an open promise, a missed
-instalment, an email address for email). Sent (an email) or queued for printing (a letter),
-it is an event on the case carrying the rendered text, so the council can show what was sent.
-Sending is for the case's officer or a supervisor."""
+instalment, an email address for email). Sent (an email or a text) or queued for printing (a
+letter), it is an event on the case carrying the rendered text, so the council can show what
+was sent. Sending is for the case's officer or a supervisor. Texts go through GOV.UK Notify
+(services/notify.py), and email too where a Notify key is set (else through DRP_SMTP_URL)."""
 
 from __future__ import annotations
 
@@ -16,29 +17,23 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-from sqlmodel import Session, col
-
 from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
 from drp_tui.domain.holds import active_holds
 from drp_tui.domain.letters import Rendered, Template, load_template, refusal, render
 from drp_tui.domain.letters import template_in_force as in_force_template
+from drp_tui.services import notify
 from drp_tui.services.caseaccess import case_by_reference, require_own_case
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import case_holds
+from drp_tui.services.letter_context import case_context
+from drp_tui.services.letter_pdf import unprintable
 from drp_tui.services.mailer import SendFailed, send_email
 from drp_tui.services.policy import PolicyBook, data_dir
+from drp_tui.services.sms import SMS_MAX_CHARACTERS, quiet, texting_number
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
-    Address,
-    Arrangement,
     Case,
-    Debt,
-    Instalment,
-    Officer,
-    Person,
-    Promise,
 )
 
 COUNCIL_FILE = "council.toml"
@@ -63,6 +58,7 @@ class Prepared:
     rendered: Rendered
     address: tuple[str, ...]  # the debtor's name and postal address, postcode last
     email: str | None
+    phone: str | None = None  # the mobile a text goes to (consented to)
 
 
 def templates_dir(configured: Path | None) -> Path:
@@ -105,7 +101,16 @@ def prepare(
         why = refusal(template, channel, holds)
         if why:
             raise NotPermitted(f"not sent: {why}")
-        context = _context(session, case, library.council, actor, today)
+        context = case_context(session, case, library.council, actor, today)
+        phone = texting_number(session, case) if channel == "sms" else None
+        if channel == "sms" and phone is None:
+            raise NotPermitted(
+                f"not sent: no mobile number of {case.reference}'s is marked for texts; "
+                "record the debtor's consent on their mobile first"
+            )
+        closed = quiet(session, policy, case, actor.now()) if channel == "sms" else None
+        if closed:
+            raise NotPermitted(f"not sent: {closed}")
     missing = [need for need in template.needs if context.get(_CONTEXT_OF[need]) is None]
     if missing:
         what = missing[0].replace("_", " ")
@@ -123,29 +128,59 @@ def prepare(
             f"{case.reference}'s address is not one a letter can be posted to "
             f"({MIN_ADDRESS_LINES} to {MAX_ADDRESS_LINES} lines with the name, postcode last)",
         )
+    rendered = render(template, context)
+    if channel == "sms" and len(rendered.body) > SMS_MAX_CHARACTERS:
+        raise InputError(
+            "--template",
+            f"{template.name} runs to {len(rendered.body)} characters: a text carries at most "
+            f"{SMS_MAX_CHARACTERS}",
+        )
+    if channel == "letter":
+        why = unprintable(
+            [*person["address_lines"], person["full_name"], rendered.subject, rendered.body]
+        )
+        if why is not None:
+            raise InputError("--channel", why)
     return Prepared(
         case.id,
         case.reference,
         channel,
-        render(template, context),
+        rendered,
         (person["full_name"], *person["address_lines"]),
         person["email"],
+        phone,
     )
 
 
 def still_allowed(
-    store: Store, policy: PolicyBook, library: Library, case_id: str, template_id: str, on: date
+    store: Store,
+    policy: PolicyBook,
+    library: Library,
+    case_id: str,
+    template_id: str,
+    on: date,
+    channel: str = "letter",
 ) -> str | None:
-    """Why a letter queued earlier may no longer go (a hold since), or None."""
+    """Why a letter queued earlier (or a text or email prepared earlier) may no longer go (a
+    hold since), or None."""
     template = in_force_template(library.templates, template_id, on)
     with store.read() as session:
         holds = active_holds(policy.holds, case_holds(session, case_id), on)
-    return refusal(template, "letter", holds)
+    return refusal(template, channel, holds)
 
 
-def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -> str:
-    """The letter queued or the email sent, with its text, as an event on the case; its id."""
-    event_id = actor.ids()
+def record(
+    store: Store,
+    actor: Actor,
+    prepared: Prepared,
+    kind: str,
+    to: str,
+    event_id: str | None = None,
+    notify_id: str | None = None,
+) -> str:
+    """The letter queued or the email or text sent, with its text, as an event on the case;
+    its id."""
+    event_id = event_id or actor.ids()
     with store.write() as session:
         append_event(
             session,
@@ -162,20 +197,27 @@ def record(store: Store, actor: Actor, prepared: Prepared, kind: str, to: str) -
                 "subject": prepared.rendered.subject,
                 "body": prepared.rendered.body,
                 "address": list(prepared.address),
+                **({"notify_id": notify_id} if notify_id else {}),
             },
         )
     return event_id
 
 
 def send(
-    store: Store, actor: Actor, library: Library, smtp_url: str | None, prepared: Prepared
+    store: Store,
+    policy: PolicyBook,
+    actor: Actor,
+    library: Library,
+    smtp_url: str | None,
+    prepared: Prepared,
 ) -> str:
-    """Email it now, or queue the letter for the print run; recorded on the case either way,
-    and nothing recorded when an email could not be sent (NotPermitted says why). The sentence
-    to show the officer."""
-    if prepared.channel == "sms":
-        raise NotPermitted("not sent: SMS goes through GOV.UK Notify, which drp does not do yet")
+    """Text or email it now, or queue the letter for the print run; recorded on the case
+    either way, and nothing recorded when a text or email could not be sent (NotPermitted
+    says why). The sentence to show the officer. A text or email through GOV.UK Notify is
+    judged again as it goes (a hold since, the hours for texts)."""
     what = prepared.rendered.template_id
+    if prepared.channel == "sms" or (prepared.channel == "email" and _notify_email(library)):
+        return _send_by_notify(store, actor, library, policy, prepared)
     if prepared.channel == "email":
         assert prepared.email is not None  # prepare() refuses email without an address
         try:
@@ -229,12 +271,64 @@ def choices(
             except (InputError, NotPermitted) as exc:
                 why = exc.message if isinstance(exc, InputError) else str(exc)
                 why = why.removeprefix("not sent: ").removeprefix(f"{template.name} ")
-            if channel == "sms" and why is None:
-                why = "SMS through GOV.UK Notify is not built yet"
-            if channel == "email" and why is None and not smtp_url:
+            if channel == "sms" and why is None and not notify.configured():
+                why = "texts are not set up on this desk (DRP_NOTIFY_API_KEY)"
+            if channel == "sms" and why is None and not library.council.get(SMS_TEMPLATE):
+                why = f"texts are not set up for the council ({SMS_TEMPLATE} in council.toml)"
+            if channel == "email" and why is None and not (smtp_url or _notify_email(library)):
                 why = "email is not set up on this desk (DRP_SMTP_URL)"
             found.append(Choice(template_id, template.name, channel, why))
     return found
+
+
+SMS_TEMPLATE = "notify_sms_template_id"
+
+
+def _notify_email(library: Library) -> bool:
+    """Email goes through GOV.UK Notify where this desk has its key and the council names the
+    Notify email template; else through DRP_SMTP_URL."""
+    return notify.configured() and bool(library.council.get("notify_email_template_id"))
+
+
+def _send_by_notify(
+    store: Store, actor: Actor, library: Library, policy: PolicyBook, prepared: Prepared
+) -> str:
+    """A text or email through GOV.UK Notify, judged again first; recorded once sent."""
+    what, channel = prepared.rendered.template_id, prepared.channel
+    setting = f"notify_{channel}_template_id"
+    template_id = str(library.council.get(setting, ""))
+    if not template_id:
+        raise InputError(
+            "council.toml", f"has no {setting}: name the GOV.UK Notify template that prints it"
+        )
+    service = notify.notify_from_environment()
+    why = still_allowed(store, policy, library, prepared.case_id, what, actor.now().date(), channel)
+    if why is None and channel == "sms":
+        with store.read() as session:
+            case = session.get_one(Case, prepared.case_id)
+            why = quiet(session, policy, case, actor.now())
+            if why is None and texting_number(session, case) != prepared.phone:
+                why = f"{prepared.phone} is no longer marked for texts"
+    if why:
+        raise NotPermitted(f"not sent: {why}")
+    event_id = actor.ids()
+    rendered = prepared.rendered
+    try:
+        if channel == "sms":
+            assert prepared.phone is not None  # prepare() refuses a text without a number
+            to = prepared.phone
+            sent = notify.send_sms(service, template_id, to, rendered.body, event_id)
+        else:
+            assert prepared.email is not None  # prepare() refuses email without an address
+            to = prepared.email
+            sent = notify.send_email(
+                service, template_id, to, rendered.subject, rendered.body, event_id
+            )
+    except SendFailed as exc:
+        raise NotPermitted(f"not sent, nothing recorded: {exc}") from None
+    record(store, actor, prepared, f"{channel}.sent", to, event_id, sent)
+    done = "texted" if channel == "sms" else "emailed"
+    return f"{done} {what} to {to} through GOV.UK Notify ({prepared.reference})"
 
 
 _CONTEXT_OF = {
@@ -253,150 +347,3 @@ def _read(path: Path) -> dict[str, Any]:
         raise PolicyError(str(path), "file not found") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise PolicyError(str(path), f"not valid UTF-8 TOML: {exc}") from None
-
-
-def _pounds(amount: Any) -> str:
-    return f"£{amount:,.2f}"
-
-
-def _day(on: date) -> str:
-    return f"{on:%A} {on.day} {on:%B %Y}"
-
-
-def _context(
-    session: Session, case: Case, council: Mapping[str, Any], actor: Actor, today: date
-) -> dict[str, Any]:
-    person = session.get_one(Person, case.person_id)
-    address = (
-        session.execute(
-            select(Address).where(col(Address.person_id) == person.id, col(Address.current))
-        )
-        .scalars()
-        .first()
-    )
-    lines = (
-        ()
-        if address is None
-        else tuple(
-            line for line in (address.line1, address.line2, address.town, address.postcode) if line
-        )
-    )
-    debts = session.execute(select(Debt).where(col(Debt.case_id) == case.id)).scalars().all()
-    owing = [d for d in debts if d.balance > 0]
-    officer = session.get(Officer, actor.officer_id)
-    full_name = " ".join(p for p in (person.title, person.forename, person.surname) if p)
-    return {
-        "council": dict(council),
-        "today": _day(today),
-        "case": {"reference": case.reference},
-        "officer": {"name": officer.name if officer else actor.officer_id},
-        "debtor": {
-            "full_name": full_name,
-            "title": person.title,
-            "forename": person.forename,
-            "surname": person.surname,
-            "email": person.email,
-            "address_lines": lines,
-        },
-        "debts": [
-            {
-                "type": d.debt_type.replace("_", " "),
-                "period": d.period,
-                "balance": _pounds(d.balance),
-            }
-            for d in owing
-        ],
-        "total_balance": _pounds(sum((d.balance for d in owing), start=0)),
-        "arrangement": _arrangement(session, case),
-        "promise": _promise(session, case, today),
-        "missed": _missed(session, case, today),
-        "broken": _broken(session, case),
-    }
-
-
-def _arrangement(session: Session, case: Case) -> dict[str, Any] | None:
-    arrangement = (
-        session.execute(
-            select(Arrangement)
-            .where(col(Arrangement.case_id) == case.id, col(Arrangement.status) == "live")
-            .order_by(col(Arrangement.created_at).desc())
-        )
-        .scalars()
-        .first()
-    )
-    if arrangement is None:
-        return None
-    instalments = (
-        session.execute(
-            select(Instalment)
-            .where(col(Instalment.arrangement_id) == arrangement.id)
-            .order_by(col(Instalment.number))
-        )
-        .scalars()
-        .all()
-    )
-    return {
-        "total": _pounds(arrangement.total),
-        "frequency": arrangement.frequency,
-        "instalments": [
-            {"number": i.number, "due": _day(i.due_on), "amount": _pounds(i.amount)}
-            for i in instalments
-        ],
-    }
-
-
-def _broken(session: Session, case: Case) -> dict[str, Any] | None:
-    """The latest arrangement on the case, if it was broken (breached) and none since."""
-    latest = (
-        session.execute(
-            select(Arrangement)
-            .where(col(Arrangement.case_id) == case.id)
-            .order_by(col(Arrangement.created_at).desc())
-        )
-        .scalars()
-        .first()
-    )
-    if latest is None or latest.status != "breached":
-        return None
-    return {"total": _pounds(latest.total), "reason": latest.status_reason}
-
-
-def _promise(session: Session, case: Case, today: date) -> dict[str, Any] | None:
-    promise = (
-        session.execute(
-            select(Promise)
-            .where(col(Promise.case_id) == case.id, col(Promise.status) == "open")
-            .order_by(col(Promise.created_at).desc())
-        )
-        .scalars()
-        .first()
-    )
-    if promise is None:
-        return None
-    return {"amount": _pounds(promise.amount), "due": _day(promise.due_on)}
-
-
-def _missed(session: Session, case: Case, today: date) -> dict[str, Any] | None:
-    """The latest instalment of a live arrangement that fell due unpaid."""
-    missed = (
-        session.execute(
-            select(Instalment)
-            .join(Arrangement, col(Arrangement.id) == col(Instalment.arrangement_id))
-            .where(
-                col(Arrangement.case_id) == case.id,
-                col(Arrangement.status) == "live",
-                col(Instalment.due_on) < today,
-                col(Instalment.paid) < col(Instalment.amount),
-            )
-            .order_by(col(Instalment.due_on).desc())
-        )
-        .scalars()
-        .first()
-    )
-    if missed is None:
-        return None
-    return {
-        "due": _day(missed.due_on),
-        "amount": _pounds(missed.amount),
-        "short": _pounds(missed.amount - missed.paid),
-    }

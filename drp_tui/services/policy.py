@@ -33,6 +33,7 @@ from drp_tui.domain.recovery import RecoveryPolicy, load_recovery
 from drp_tui.domain.renewal import CALCULATOR_TABLES, Watched, load_renewals
 from drp_tui.domain.retention import RetentionPeriod, load_retention
 from drp_tui.domain.schedule import ArrangementRules, load_arrangement_rules
+from drp_tui.domain.sms import SmsHours, load_sms_hours
 from drp_tui.domain.writeoff import WriteOffPolicy, load_writeoff
 from drp_tui.settings import Settings
 
@@ -76,6 +77,7 @@ class PolicyBook:
     figure_checks: tuple[FigureCheck, ...] = ()  # amounts an officer is asked to check
     retention: tuple[RetentionPeriod, ...] = ()  # how long closed cases' records are kept
     renewals: tuple[Watched, ...] = ()  # the tables whose renewal drp watches
+    sms_hours: tuple[SmsHours, ...] = ()  # when texts may go (none: no texts)
 
 
 POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] = {
@@ -86,6 +88,7 @@ POLICY_FILES: Mapping[str, tuple[str, Callable[[Mapping[str, Any], str], Any]]] 
     "benefits": ("benefits.toml", load_benefits),
     "arrangements": ("arrangements.toml", load_arrangement_rules),
     "contact": ("calling_hours.toml", load_contact),
+    "sms_hours": ("calling_hours.toml", load_sms_hours),
     "holds": ("holds.toml", load_holds),
     "outcomes": ("outcome_codes.toml", load_outcomes),
     "recovery": ("recovery.toml", load_recovery),

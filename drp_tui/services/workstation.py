@@ -149,9 +149,12 @@ class Workstation:
         )  # fmt: skip
 
     def send_letter(self, reference: str, template_id: str, channel: str) -> str:
-        """Email it or queue it for printing, recorded on the case; what to tell the officer."""
+        """Text or email it, or queue it for printing, recorded on the case; what to tell the
+        officer."""
         prepared = self.preview_letter(reference, template_id, channel)
-        return send_letter(self.store, self.actor(), self.letters(), self.smtp_url, prepared)
+        return send_letter(
+            self.store, self.policy, self.actor(), self.letters(), self.smtp_url, prepared
+        )
 
     def diary(self) -> list[DiaryEntry]:
         """What is due today on this officer's cases (the diary), in the order to work it."""

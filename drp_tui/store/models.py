@@ -87,6 +87,8 @@ class Phone(SQLModel, table=True):
     number: str = Field(description="E.164, e.g. +447700900123")
     kind: str = "mobile"
     status: str = Field(default="good", description="good, wrong or disconnected")
+    # When the debtor consented to texts on this mobile (None: never, or withdrawn).
+    sms_consent_at: datetime | None = instant_field(nullable=True)
 
     __table_args__ = (UniqueConstraint("person_id", "number"),)
 

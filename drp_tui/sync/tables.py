@@ -5,8 +5,8 @@ officers and agencies. A workstation creates the facts of its calls (contact att
 promises, arrangements with the debts they cover and their instalments, assessments,
 payments, placements, vulnerabilities, Breathing Space, third parties' authority, write-off
 requests) and may change a few columns of rows it did not create (a callback time, a hold, a
-phone's status, a date of death, an authority ended). Anything else a workstation sends is
-not applied: the hub's copy stands.
+phone's status or consent to texts, a date of death, an authority ended). Anything else a
+workstation sends is not applied: the hub's copy stands.
 
 `case_of` is SQL giving the case a row belongs to, with `{row}` standing for the row; the
 hub sends a row only to the officer whose case it belongs to. Team-wide tables have none.
@@ -65,7 +65,7 @@ TABLES: tuple[Replicated, ...] = (
         "person", 'SELECT c.id FROM "case" c WHERE c.person_id = {row}.id', ("deceased_on",)
     ),
     Replicated("address", BY_PERSON),
-    Replicated("phone", BY_PERSON, ("status",)),
+    Replicated("phone", BY_PERSON, ("status", "sms_consent_at")),
     Replicated(
         "case", "id", ("hold_kind", "hold_reason", "hold_until", "next_action_due", "updated_at")
     ),

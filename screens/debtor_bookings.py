@@ -1,0 +1,135 @@
+"""The debtor screen's complaint (c), appointment (b) and reinstatement of a broken arrangement
+(R): the service is asked first whether it can be done (so no form leads to a refusal), then
+the dialog, then the write through the service, which judges it again (services/complaints.py,
+services/appointments.py, services/reinstatement.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
+
+from textual.screen import Screen
+
+from drp_tui.services.appointments import Booking, BookingForm, book, booking_form
+from drp_tui.services.calls import CallInfo
+from drp_tui.services.caseview import CaseView
+from drp_tui.services.complaints import NewComplaint, add_complaint, recording_refusal
+from drp_tui.services.reinstatement import ReinstateOffer, reinstate, reinstatement_offer
+from drp_tui.services.workstation import Workstation
+from screens.bookings import AppointmentModal, ComplaintModal, ReinstateModal
+from screens.jobs import after_jobs
+
+T = TypeVar("T")
+
+
+class CaseBookings(Screen[str | None]):
+    """Mixed into DebtorScreen, which gives what is declared here."""
+
+    workstation: Workstation
+    case_id: str
+    view: CaseView | None
+    call: CallInfo | None
+
+    def change(
+        self, job: Callable[[], object], what: str, done: str | Callable[[Any], str] = ""
+    ) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def _refused_up_front(self, action: str) -> bool:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def _cannot(self, what: str, why: str) -> None:
+        self.notify(f"No {what}: {why}", severity="warning", timeout=8, markup=False)
+
+    @after_jobs
+    def action_complaint(self) -> None:
+        if self.view is None:
+            return
+        view, ws = self.view, self.workstation
+        today = ws.now().date()
+
+        def asked(why: str | None) -> None:
+            if why is not None:
+                self._cannot("complaint can be recorded", why)
+                return
+            modal = ComplaintModal(view.reference, view.debts, view.verified, today)
+            self.app.push_screen(modal, self._record_complaint)
+
+        self.read(partial(recording_refusal, ws.store, ws.policy, ws.actor(), today), asked)
+
+    def _record_complaint(self, new: NewComplaint | None) -> None:
+        if new is not None:
+            ws = self.workstation
+            job = partial(add_complaint, ws.store, ws.policy, ws.actor(), new)
+            self.change(
+                job,
+                "the complaint",
+                lambda c: (
+                    f"Complaint recorded: reply due by {c.reply_due:%a %d %b %Y}"
+                    + ("; recovery pauses while it is open." if c.pauses_recovery else ".")
+                ),
+            )
+
+    @after_jobs
+    def action_appointment(self) -> None:
+        if self.view is None:
+            return
+        reference, ws = self.view.reference, self.workstation
+
+        def asked(form: BookingForm | str) -> None:
+            if isinstance(form, str):
+                self._cannot("appointment can be booked", form)
+                return
+            self.app.push_screen(AppointmentModal(reference, form), self._book_appointment)
+
+        self.read(partial(booking_form, ws.store, ws.policy, ws.actor(), self.case_id), asked)
+
+    def _book_appointment(self, booking: Booking | None) -> None:
+        if booking is not None:
+            ws = self.workstation
+            job = partial(book, ws.store, ws.policy, ws.actor(), booking)
+            self.change(
+                job,
+                "the appointment",
+                lambda a: (
+                    f"Booked: {a.kind.replace('_', ' ')} appointment "
+                    f"{booking.starts:%a %d %b %H:%M} ({a.place})."
+                ),
+            )
+
+    @after_jobs
+    def action_reinstate(self) -> None:
+        """The broken arrangement reinstated on this call, as policy allows: asked of the call
+        (ID&V, holds) and of the service (the rule) before the form opens."""
+        if self.view is None or self.call is None or self._refused_up_front("arrangement"):
+            return
+        reference, call_id, ws = self.view.reference, self.call.id, self.workstation
+
+        def asked(offer: ReinstateOffer | str) -> None:
+            if isinstance(offer, str):
+                self._cannot("reinstatement", f"{offer}; negotiate a new arrangement (r)")
+                return
+            if all(why is not None for why in offer.refusals.values()):
+                whys = dict.fromkeys(why for why in offer.refusals.values() if why)
+                self._cannot("reinstatement", "; ".join(whys))
+                return
+            self.app.push_screen(ReinstateModal(offer), partial(self._reinstate, call_id))
+
+        self.read(partial(reinstatement_offer, ws.store, ws.policy, ws.actor(), reference), asked)
+
+    def _reinstate(self, call_id: str, way: str | None) -> None:
+        if way is not None and self.view is not None:
+            ws = self.workstation
+            job = partial(
+                reinstate, ws.store, ws.policy, ws.actor(),
+                case_reference=self.view.reference, way=way, call_id=call_id,
+            )  # fmt: skip
+            self.change(
+                job,
+                "the reinstated arrangement",
+                lambda a: f"Arrangement reinstated: £{a.total:,.2f} to pay.",
+            )
