@@ -38,6 +38,8 @@ from drp_tui.services.letters import choices, load_library, templates_dir
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import BreathingSpace, Event, Phone
+from drp_tui.store.personal import is_sealed
+from tests.sealed import opened
 from tests.test_diary import NOW
 from tests.test_letters import letter_store
 
@@ -221,8 +223,11 @@ def test_a_text_goes_through_notify_only_with_consent_on_the_mobile(
     assert body["template_id"] == SMS_TEMPLATE
     assert "https://www.example.gov.uk/pay" in body["personalisation"]["body"]
     [sent] = events(store, "sms.sent")
-    assert sent.payload["to"] == MOBILE
-    assert sent.payload["body"] == body["personalisation"]["body"]
+    assert is_sealed(sent.payload["to"])  # erasable
+    assert is_sealed(sent.payload["body"])
+    shown = opened(store, sent.payload)
+    assert shown["to"] == MOBILE
+    assert shown["body"] == body["personalisation"]["body"]
     assert sent.payload["notify_id"]
     # Withdrawn, no more texts.
     code, out = consent(store, monkeypatch, "--withdraw")

@@ -57,6 +57,8 @@ SEALED = frozenset(
 SEALED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "letter.": ("to",),
     "email.": ("to",),
+    "sms.": ("to",),  # the debtor's mobile number
+    "arrangement.reinstated": ("agreed",),  # how the debtor agreed, in the officer's words
     "vulnerability.": ("category",),
     "hold.": ("reason",),
     "contact.recorded": ("reason",),
