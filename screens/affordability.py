@@ -91,7 +91,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.blank: dict[str, Any] = {}
         self.kept: dict[str, Any] | None = None  # the form as last read in or saved
         self.restyle = False  # the app's theme changed while this form was put away
-        self.saving: set[Hashable] = set()  # the saves asked for and not yet done
+        self.saving: dict[Hashable, dict[str, Any]] = {}  # saves asked for, not yet done
 
     def begin(self, case_id: str, call_id: str | None, debts: Sequence[DebtLine]) -> None:
         """Open the form for a call: as left, if it is the call it was last open on (the
@@ -283,9 +283,13 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         if not self.is_mounted or call_id != self.call_id:
             return None
         draft = self.draft()
-        if draft is not None and draft == self.kept:
-            return None
+        if draft is not None and (draft == self.kept or draft in self.asked_to_save()):
+            return None  # saved, or being saved (a failure will say so)
         return draft if draft is not None else {"unfinished": True}
+
+    def asked_to_save(self) -> list[dict[str, Any]]:
+        """The statements whose saves are under way."""
+        return list(self.saving.values())
 
     def statement(self) -> dict[str, Any]:
         """The form as a statement (the same shape `drp calc affordability` reads)."""
@@ -413,11 +417,14 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         asked = (request.case_id, repr(request.statement), use)
         if asked in self.saving:
             return
-        self.saving.add(asked)
+        self.saving[asked] = request.statement
         job = partial(self.workstation.save_assessment, request)
         amount = offer.amount if use else None
         then = partial(self._saved, asked, self.showing(), self.saved, amount, request.statement)
-        self.write(job, then, "the affordability statement", partial(self.saving.discard, asked))
+        self.write(job, then, "the affordability statement", partial(self._not_saved, asked))
+
+    def _not_saved(self, asked: Hashable) -> None:
+        self.saving.pop(asked, None)
 
     def _saved(
         self,
@@ -428,7 +435,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         statement: dict[str, Any],
         saved: SavedStatement,
     ) -> None:
-        self.saving.discard(asked)
+        self.saving.pop(asked, None)
         if shown != self.showing():  # the form has been given another call since
             self.notify("Assessment saved.")
             return

@@ -40,6 +40,7 @@ from screens.debtor_view import (
 )
 from screens.history import HistoryBox, HistoryLineDialog
 from screens.jobs import RunsJobs, after_jobs
+from screens.keyorder import KeysFree
 from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
 
@@ -463,9 +464,16 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
             )
 
     def _unsaved(self) -> None:
-        """The outcome was not saved (the officer is told): the call stays open, here."""
+        """The outcome was not saved (the officer is told): the call stays open, here, and
+        the keys typed for the next case are dropped."""
         self.saving = False
         self.then = "next"
+        self.app.post_message(KeysFree(drop=True))
+
+    @property
+    def holds_keys(self) -> bool:
+        """Keys typed while the outcome saves are for the next case (screens/keyorder.py)."""
+        return self.saving or super().holds_keys
 
     def outcome_saved(self, call_id: str, _: object = None) -> None:
         """The call's outcome is in the store: on to the next case (or where asked)."""
@@ -474,3 +482,4 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
         self.recorded, self.saving = True, False
         then, self.then = self.then, "next"
         self.finish(then)
+        self.app.post_message(KeysFree())  # judged again where the call went (the next case)

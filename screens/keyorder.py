@@ -30,15 +30,18 @@ from textual.message import Message
 from textual.timer import Timer
 
 STUCK_SECONDS = 1.0  # a marker lost with a widget removed under it: never hold the keyboard
-HELD_SECONDS = 15.0  # longer than a save waits for the store (BUSY_TIMEOUT_MS), then fails
+HELD_SECONDS = 30.0  # longer than two saves each waiting for the store (BUSY_TIMEOUT_MS)
 
 
 class KeyHandled(Message):
-    """Follows a key from the widget it was routed to up to the app."""
+    """Follows a key from the widget it was routed to up to the app: twice, so what the key
+    posted on the way (Enter in a field: Input.Submitted, and the dialog closing on it) is
+    handled before the next key goes (every message bubbles along the same queues)."""
 
-    def __init__(self, key: events.Key) -> None:
+    def __init__(self, key: events.Key, again: bool = True) -> None:
         super().__init__()
         self.key = key
+        self.again = again
 
 
 class KeysFree(Message):
@@ -82,6 +85,14 @@ class KeysInOrder(App[None]):
         key opened) has caught up, the next key goes."""
         if message.key is not self._key_in_hand:
             return
+        if message.again:
+            try:
+                target = self.focused or self.screen
+            except ScreenStackError:
+                self._release(message.key)
+                return
+            target.post_message(KeyHandled(message.key, again=False))
+            return
         self._after_refresh(message.key)
 
     def on_keys_free(self, message: KeysFree) -> None:
@@ -104,7 +115,7 @@ class KeysInOrder(App[None]):
             # on the screen under it (a case opening, which holds the keys) is a message
             # already in that screen's queue. Once more through it, then judge.
             self._screen_of_key = self.screen
-            self.screen.post_message(KeyHandled(key))
+            self.screen.post_message(KeyHandled(key, again=False))
             return
         if getattr(self.screen, "holds_keys", False):
             self._stop_timer()

@@ -259,8 +259,15 @@ class QueueScreen(RunsJobs, Screen[None]):
         from screens.debtor import DebtorScreen
 
         if self.app.screen is not self:
+            # Another call came up first (one cut off, resumed): this one was opened but is
+            # not shown, so it is left as not dialled rather than left open unseen.
+            call = message.view.call
+            if call is not None and (
+                self.debtor is None or self.debtor.call is None or self.debtor.call.id != call.id
+            ):
+                self.write(partial(self.workstation.leave_call, call.id), what="leaving the call")
             self._opened()
-            return  # a second Enter while the first case was opening: it is already shown
+            return
         case_id = message.view.case_id
 
         def after(result: str | None) -> None:
@@ -275,6 +282,7 @@ class QueueScreen(RunsJobs, Screen[None]):
                 self.opening = True
                 self.read(partial(self._called, case_id), partial(self._update, case_id))
                 return
+            self.app.post_message(KeysFree())  # held while the outcome saved: for the queue
             self.load()
             if result == "search":
                 self.action_search()
@@ -327,11 +335,14 @@ class QueueScreen(RunsJobs, Screen[None]):
     def _resume(self, opened: Opened | None) -> None:
         if opened is not None:
             self.show_case(opened)
+        else:
+            self._opened()
 
     @on(Loaded)
     def show(self, message: Loaded) -> None:
         if not self.resume_checked:  # once, at start: the queue first, then any call to finish
             self.resume_checked = True
+            self.opening = True  # a call cut off may open: keys typed meanwhile are for it
             self.write(self._interrupted, self._resume, "finishing the calls cut off")
         self.entries = message.entries
         self.figures = message.figures

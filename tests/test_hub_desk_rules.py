@@ -314,3 +314,19 @@ def test_a_desk_login_flags_no_conflict_off_its_own_cases_but_its_push_still_fla
     assert [c.kind for c in open_conflicts(owner)] == ["worked_after_reallocation"]
     assert late.conflicts == [c.id for c in open_conflicts(owner)]
     as_alex.engine.dispose()
+
+
+def test_no_hub_function_takes_the_lock_or_origin_a_desk_could_hold(owner: Hub) -> None:
+    """h008 moved the feed lock from the advisory lock 7262001 (any login may take it) to a
+    table only the owner locks, and the origin from the shared huborigin row to the
+    transaction. A later revision (the person keys' feed trigger) was written against the
+    old ones and brought the advisory lock back: a desk holding it stalled the team."""
+    with owner.engine.connect() as connection:
+        found = connection.execute(
+            text(
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'public' "
+                "AND (p.prosrc LIKE '%pg_advisory%' OR p.prosrc LIKE '%huborigin%')"
+            )
+        ).scalars()
+        assert list(found) == []

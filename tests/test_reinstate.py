@@ -22,6 +22,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.reinstatement import reinstate, reinstatement_offer
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Arrangement, ArrangementDebt, Debt, Event, Instalment
+from drp_tui.store.personal import Opener, is_sealed
 from tests.test_diary import NOW, TODAY, diary_store
 
 D = Decimal
@@ -123,7 +124,9 @@ def test_a_broken_arrangement_is_reinstated_once(store: Store, policy: PolicyBoo
         ).scalars()
         assert event.payload["reinstates"] == "a4"
         assert event.payload["way"] == "spread"
-        assert event.payload["agreed"] == "debtor's letter of 23 Nov"
+        assert is_sealed(event.payload["agreed"])  # the officer's words: erasable
+        payload = Opener(session).open(event.payload)
+        assert payload["agreed"] == "debtor's letter of 23 Nov"
     # It breaks again: policy reinstates once, so the follow-up negotiates anew.
     with store.write() as session:
         session.get_one(Arrangement, made.id).status = "breached"

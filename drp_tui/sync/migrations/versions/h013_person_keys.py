@@ -19,17 +19,24 @@ down_revision = "h012_desk_anchors"
 branch_labels = None
 depends_on = None
 
-FEED_LOCK = 7_262_001  # as h001: every write that feeds the change feed takes it
-ORIGIN = "(SELECT workstation_id FROM huborigin WHERE id = 1)"
+# Every write that feeds the change feed takes the hub's feed lock, and says which
+# workstation it came from: on PostgreSQL through h008's lock function and per-transaction
+# origin (a desk role can take neither), on a SQLite hub from huborigin as before.
+FEED_LOCK = "PERFORM public.drp_feed_lock();"
+ORIGINS = {
+    "postgresql": "nullif(current_setting('drp.origin', true), '')",
+    "sqlite": "(SELECT workstation_id FROM huborigin WHERE id = 1)",
+}
 CASE_OF = '(SELECT c.id FROM "case" c WHERE c.person_id = {row}.person_id)'
 FED = {"personkey": CASE_OF}  # each table fed from this revision on, and its case
 COLUMNS = ("id", "person_id", "key", "made_at", "erased_at")
 
 
-def _feed_select(row: str) -> str:
+def _feed_select(row: str, dialect: str) -> str:
     return (
         "INSERT INTO hubchange (table_name, row_key, case_id, origin, moved_from, moved_to) "
-        f"SELECT 'personkey', {row}.id, {CASE_OF.format(row=row)}, {ORIGIN}, NULL, NULL"
+        f"SELECT 'personkey', {row}.id, {CASE_OF.format(row=row)}, {ORIGINS[dialect]}, NULL, "
+        "NULL"
     )
 
 
@@ -37,17 +44,18 @@ def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         op.execute(
             "CREATE TRIGGER hubchange_personkey_insert AFTER INSERT ON personkey BEGIN "
-            f"{_feed_select('NEW')}; END"
+            f"{_feed_select('NEW', 'sqlite')}; END"
         )
         changed = " OR ".join(f'OLD."{c}" IS NOT NEW."{c}"' for c in COLUMNS)
         op.execute(
             f"CREATE TRIGGER hubchange_personkey_update AFTER UPDATE ON personkey WHEN {changed} "
-            f"BEGIN {_feed_select('NEW')}; END"
+            f"BEGIN {_feed_select('NEW', 'sqlite')}; END"
         )
         return
+    feed = _feed_select("n", "postgresql")
     bodies = {
-        "insert": f"{_feed_select('n')} FROM new_rows n;",
-        "update": f"{_feed_select('n')} FROM new_rows n JOIN old_rows o ON o.id = n.id "
+        "insert": f"{feed} FROM new_rows n;",
+        "update": f"{feed} FROM new_rows n JOIN old_rows o ON o.id = n.id "
         "WHERE n IS DISTINCT FROM o;",
     }
     for action, body in bodies.items():
@@ -56,7 +64,7 @@ def upgrade() -> None:
         op.execute(
             f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER "
             f"SET search_path = public, pg_temp AS $$ BEGIN "
-            f"PERFORM pg_advisory_xact_lock({FEED_LOCK}); {body} RETURN NULL; END $$"
+            f"{FEED_LOCK} {body} RETURN NULL; END $$"
         )
         op.execute(
             f"CREATE TRIGGER {name} AFTER {action.upper()} ON personkey "
