@@ -26,6 +26,7 @@ from drp_tui.sync.common import (
     LIVE_WORK,
     Desk,
     SyncResult,
+    as_dicts,
     checkpoint,
     count_of,
     insert_ignoring,
@@ -121,17 +122,18 @@ def push_events(desk: Desk, result: SyncResult) -> None:
         staged = desk_login(hub) is not None
     while True:
         with desk.store.engine.connect() as local:
-            batch = [
-                dict(r._mapping)
-                for r in local.execute(
-                    text(
-                        "SELECT e.seq, e.id, e.officer_id, e.at, e.case_id, e.kind, e.payload, "
-                        "e.prev_hash, e.hash FROM outbox o JOIN event e ON e.id = o.event_id "
-                        "WHERE e.seq > :after ORDER BY e.seq LIMIT :n"
-                    ),
-                    {"after": after, "n": desk.batch},
+            batch = list(
+                as_dicts(
+                    local.execute(
+                        text(
+                            "SELECT e.seq, e.id, e.officer_id, e.at, e.case_id, e.kind, e.payload, "
+                            "e.prev_hash, e.hash FROM outbox o JOIN event e ON e.id = o.event_id "
+                            "WHERE e.seq > :after ORDER BY e.seq LIMIT :n"
+                        ),
+                        {"after": after, "n": desk.batch},
+                    )
                 )
-            ]
+            )
         if not batch:
             return
         after = batch[-1]["seq"]
