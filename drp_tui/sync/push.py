@@ -179,13 +179,10 @@ def push_events(desk: Desk, result: SyncResult) -> None:
 
         sent = retrying(send, desk.delays)
         checkpoint("push-events-committed")
-        with desk.store.writer.begin() as local:  # an empty list deletes nothing
-            for chunk in chunks(sent):
-                local.execute(
-                    text("DELETE FROM outbox WHERE event_id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": list(chunk)},
+        with desk.store.writer.begin() as local:  # one prepared DELETE a key, run in C
+            if sent:
+                local.exec_driver_sql(
+                    "DELETE FROM outbox WHERE event_id = ?", [(event_id,) for event_id in sent]
                 )
         result.pushed_events += len(sent)
         done += len(batch)
