@@ -7,7 +7,7 @@ import os
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -18,12 +18,16 @@ from sqlalchemy import (
     Connection,
     MetaData,
     Table,
+    Text,
+    any_,
     bindparam,
     select,
     text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Result
 from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
@@ -141,20 +145,38 @@ def insert_ignoring(connection: Connection, table: Table) -> Insert:
     return sqlite.insert(table).on_conflict_do_nothing()
 
 
+def as_dicts(result: Result[Any]) -> Iterator[dict[str, Any]]:
+    """A result's rows as dicts, the column names looked up once (a row's own `_mapping`
+    builds its keys again for every row: a fifth of a pull's time on this side)."""
+    names = list(result.keys())
+    return (dict(zip(names, row, strict=True)) for row in result)
+
+
+def _member_of(
+    connection: Connection, expression: ColumnElement[Any], values: Sequence[str]
+) -> Iterator[ColumnElement[bool]]:
+    """`expression IN values`, in as few statements as the database takes: on PostgreSQL one
+    `= ANY(array)` bound as a single value (a batch's 2,000 ids as 2,000 bound parameters cost
+    the pull more to render and parse on this side than the hub took to answer), on SQLite
+    in pieces under its cap on bound parameters."""
+    if connection.dialect.name == "postgresql":
+        if values:
+            yield expression == any_(bindparam("wanted", list(values), type_=ARRAY(Text())))
+        return
+    for chunk in chunks(values):
+        yield expression.in_(chunk)
+
+
 def rows_by_key(
     connection: Connection, spec: Replicated, keys: Sequence[str]
 ) -> list[dict[str, Any]]:
     table = raw_table(spec.name)
+    joined: ColumnElement[Any] = table.c[spec.key[0]]
+    for column in spec.key[1:]:
+        joined = joined + KEY_SEPARATOR + table.c[column]
     found: list[dict[str, Any]] = []
-    for chunk in chunks(keys):
-        if spec.key == ("id",):
-            where = table.c.id.in_(chunk)
-        else:
-            joined: ColumnElement[Any] = table.c[spec.key[0]]
-            for column in spec.key[1:]:
-                joined = joined + KEY_SEPARATOR + table.c[column]
-            where = joined.in_(chunk)
-        found.extend(dict(r._mapping) for r in connection.execute(select(table).where(where)))
+    for where in _member_of(connection, joined, keys):
+        found.extend(as_dicts(connection.execute(select(table).where(where))))
     return found
 
 
@@ -164,13 +186,9 @@ def rows_where(
     """Rows of `table` (a hub table, or a store table by name) whose `column` is in `values`."""
     if isinstance(table, str):
         table = raw_table(table)
-    wanted = sorted(set(values))
     found: list[dict[str, Any]] = []
-    for chunk in chunks(wanted):
-        found.extend(
-            dict(r._mapping)
-            for r in connection.execute(select(table).where(table.c[column].in_(chunk)))
-        )
+    for where in _member_of(connection, table.c[column], sorted(set(values))):
+        found.extend(as_dicts(connection.execute(select(table).where(where))))
     return found
 
 

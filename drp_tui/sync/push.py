@@ -26,6 +26,7 @@ from drp_tui.sync.common import (
     LIVE_WORK,
     Desk,
     SyncResult,
+    as_dicts,
     checkpoint,
     count_of,
     insert_ignoring,
@@ -121,17 +122,18 @@ def push_events(desk: Desk, result: SyncResult) -> None:
         staged = desk_login(hub) is not None
     while True:
         with desk.store.engine.connect() as local:
-            batch = [
-                dict(r._mapping)
-                for r in local.execute(
-                    text(
-                        "SELECT e.seq, e.id, e.officer_id, e.at, e.case_id, e.kind, e.payload, "
-                        "e.prev_hash, e.hash FROM outbox o JOIN event e ON e.id = o.event_id "
-                        "WHERE e.seq > :after ORDER BY e.seq LIMIT :n"
-                    ),
-                    {"after": after, "n": desk.batch},
+            batch = list(
+                as_dicts(
+                    local.execute(
+                        text(
+                            "SELECT e.seq, e.id, e.officer_id, e.at, e.case_id, e.kind, e.payload, "
+                            "e.prev_hash, e.hash FROM outbox o JOIN event e ON e.id = o.event_id "
+                            "WHERE e.seq > :after ORDER BY e.seq LIMIT :n"
+                        ),
+                        {"after": after, "n": desk.batch},
+                    )
                 )
-            ]
+            )
         if not batch:
             return
         after = batch[-1]["seq"]
@@ -177,13 +179,10 @@ def push_events(desk: Desk, result: SyncResult) -> None:
 
         sent = retrying(send, desk.delays)
         checkpoint("push-events-committed")
-        with desk.store.writer.begin() as local:  # an empty list deletes nothing
-            for chunk in chunks(sent):
-                local.execute(
-                    text("DELETE FROM outbox WHERE event_id IN :ids").bindparams(
-                        bindparam("ids", expanding=True)
-                    ),
-                    {"ids": list(chunk)},
+        with desk.store.writer.begin() as local:  # one prepared DELETE a key, run in C
+            if sent:
+                local.exec_driver_sql(
+                    "DELETE FROM outbox WHERE event_id = ?", [(event_id,) for event_id in sent]
                 )
         result.pushed_events += len(sent)
         done += len(batch)
