@@ -1,4 +1,4 @@
-"""Hub revision h012: the row check on `hubevent` stands aside only inside the hub owner's own
+"""Hub revision h015: the row check on `hubevent` stands aside only inside the hub owner's own
 function (`drp_push_events`, which judged the batch already); a desk's own INSERT, under any
 role it may SET, is still checked row by row and refused."""
 

@@ -19,8 +19,8 @@ The helper is plain SQL with every operator and function named in pg_catalog, so
 planner inlines it into the `WHEN` and no search path can stand in for it. Frozen: later
 changes are new migrations.
 
-Revision ID: h012_judged_push_skips_row_check
-Revises: h011_stalled_desks_cut_off
+Revision ID: h015_judged_push_skips_row_check
+Revises: h014_sms_consent
 Create Date: 2026-12-01
 """
 
@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "h012_judged_push_skips_row_check"
-down_revision = "h011_stalled_desks_cut_off"
+revision = "h015_judged_push_skips_row_check"
+down_revision = "h014_sms_consent"
 branch_labels = None
 depends_on = None
 
@@ -61,4 +61,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    raise NotImplementedError("h012 is not undone: restore the hub from its backup")
+    raise NotImplementedError("h015 is not undone: restore the hub from its backup")
