@@ -8,15 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
-
-from textual.screen import Screen
+from typing import TypeVar
 
 from drp_tui.services.authority import AuthorityRequest
-from drp_tui.services.calls import CallInfo
-from drp_tui.services.caseview import CaseView
 from drp_tui.services.casework import Refused
-from drp_tui.services.workstation import Workstation
 from drp_tui.store.models import Agency
 from screens.actions import (
     PhoneMark,
@@ -28,6 +23,7 @@ from screens.actions import (
     referral_routes,
 )
 from screens.authority import AuthorityModal
+from screens.debtor_part import DebtorPart
 from screens.dialog import PromptModal
 from screens.idv import IdvChoice, IdvModal
 from screens.jobs import after_jobs
@@ -36,24 +32,8 @@ from screens.letters import LetterChoice, LetterModal
 T = TypeVar("T")
 
 
-class CaseActions(Screen[str | None]):
-    """Mixed into DebtorScreen, which gives what is declared here."""
-
-    workstation: Workstation
-    case_id: str
-    view: CaseView | None
-    call: CallInfo | None
-
-    def change(
-        self, job: Callable[[], object], what: str, done: str | Callable[[Any], str] = ""
-    ) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
-
-    def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
-
-    def _refused_up_front(self, action: str) -> bool:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+class CaseActions(DebtorPart):
+    """Mixed into DebtorScreen (screens/debtor_part.py declares what it gives)."""
 
     def _refused(self, refused: Refused) -> None:
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into

@@ -5,42 +5,18 @@ services/appointments.py, services/reinstatement.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
-
-from textual.screen import Screen
 
 from drp_tui.services.appointments import Booking, BookingForm, book, booking_form
-from drp_tui.services.calls import CallInfo
-from drp_tui.services.caseview import CaseView
 from drp_tui.services.complaints import NewComplaint, add_complaint, recording_refusal
 from drp_tui.services.reinstatement import ReinstateOffer, reinstate, reinstatement_offer
-from drp_tui.services.workstation import Workstation
 from screens.bookings import AppointmentModal, ComplaintModal, ReinstateModal
+from screens.debtor_part import DebtorPart
 from screens.jobs import after_jobs
 
-T = TypeVar("T")
 
-
-class CaseBookings(Screen[str | None]):
-    """Mixed into DebtorScreen, which gives what is declared here."""
-
-    workstation: Workstation
-    case_id: str
-    view: CaseView | None
-    call: CallInfo | None
-
-    def change(
-        self, job: Callable[[], object], what: str, done: str | Callable[[Any], str] = ""
-    ) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
-
-    def read(self, work: Callable[[], T], then: Callable[[T], None]) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
-
-    def _refused_up_front(self, action: str) -> bool:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+class CaseBookings(DebtorPart):
+    """Mixed into DebtorScreen (screens/debtor_part.py declares what it gives)."""
 
     def _cannot(self, what: str, why: str) -> None:
         self.notify(f"No {what}: {why}", severity="warning", timeout=8, markup=False)

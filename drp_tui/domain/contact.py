@@ -58,13 +58,19 @@ def read_window(r: RowReader, day: str) -> Window | None:
     return start, end
 
 
+def read_timezone(r: RowReader) -> str:
+    """The row's `timezone`, one the system knows."""
+    zone = r.text("timezone")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise r.fail(f"unknown timezone {zone!r}") from None
+    return zone
+
+
 def load_contact(doc: Mapping[str, Any], path: str) -> ContactPolicy:
     def build(r: RowReader) -> CallingHours:
-        zone = r.text("timezone")
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise r.fail(f"unknown timezone {zone!r}") from None
+        zone = read_timezone(r)
         return CallingHours(
             dated=r.dated(),
             timezone=zone,

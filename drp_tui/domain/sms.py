@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-from drp_tui.domain.contact import WEEKDAYS, Window, read_window
+from drp_tui.domain.contact import WEEKDAYS, Window, read_timezone, read_window
 from drp_tui.domain.dates import bank_holiday_name
 from drp_tui.domain.errors import NoFigureError
 from drp_tui.domain.policy import Dated, RowReader, in_force, read_rows
@@ -30,11 +30,7 @@ def load_sms_hours(doc: Mapping[str, Any], path: str) -> tuple[SmsHours, ...]:
         return ()
 
     def build(r: RowReader) -> SmsHours:
-        zone = r.text("timezone")
-        try:
-            ZoneInfo(zone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise r.fail(f"unknown timezone {zone!r}") from None
+        zone = read_timezone(r)
         return SmsHours(
             dated=r.dated(),
             timezone=zone,
