@@ -46,6 +46,8 @@ EVENTS: list[tuple[str, str, str, str | None, bool]] = [
     ("asmith", "officer.added", "sup", None, False),
     ("asmith", "retention.applied", "asmith", None, False),
     ("asmith", "sar.exported", "asmith", CASE, True),
+    ("asmith", "person.erased", "asmith", CASE, True),
+    ("sup", "person.erased", "sup", CASE, True),
     ("asmith", "queue", "asmith", None, False),
     ("asmith", "queuemoved", "asmith", None, False),
 ]

@@ -34,7 +34,7 @@ NEVER_ALLOCATED = "case never allocated to this officer"
 # login's. Any other kind any officer may send, on their own allocated cases.
 SUPERVISOR_NAMESPACES = ("queue.", "officer.")
 SUPERVISOR_KINDS = frozenset(
-    {"writeoff.approved", "writeoff.refused", "retention.applied", "sar.exported"}
+    {"writeoff.approved", "writeoff.refused", "retention.applied", "sar.exported", "person.erased"}
 )
 BATCH_KINDS = frozenset({"queue.returned"})
 SENDERS: dict[Duty, str] = {
