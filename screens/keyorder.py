@@ -26,10 +26,15 @@ from functools import partial
 
 from textual import events
 from textual.app import App, ScreenStackError
+from textual.binding import Binding
 from textual.message import Message
 from textual.timer import Timer
 
 STUCK_SECONDS = 1.0  # a marker lost with a widget removed under it: never hold the keyboard
+# The app's own priority keys (Ctrl+Q): they act at once, whatever is held.
+QUIT_KEYS = frozenset(
+    key for b in App.BINDINGS if isinstance(b, Binding) and b.priority for key in b.key.split(",")
+)
 HELD_SECONDS = 30.0  # longer than two saves each waiting for the store (BUSY_TIMEOUT_MS)
 
 
@@ -64,8 +69,8 @@ class KeysInOrder(App[None]):
         self._screen_of_key: object | None = None  # the screen on top when the key went
 
     async def on_event(self, event: events.Event) -> None:
-        if not isinstance(event, events.Key) or event.is_forwarded:
-            await super().on_event(event)
+        if not isinstance(event, events.Key) or event.is_forwarded or event.key in QUIT_KEYS:
+            await super().on_event(event)  # quitting never waits behind keys held for a form
             return
         if self._key_in_hand is not None and event is not self._key_in_hand:
             self._keys_waiting.append(event)  # its turn comes when the one in hand is done
