@@ -17,7 +17,8 @@ field focused at that moment.
 
 A screen may hold the keys longer (`holds_keys`): the debtor screen does while a form it
 was asked for waits for a save in flight, so the figures typed after `a` go into the form,
-not onto the debtor screen. It says `KeysFree` when the form is up, or will not open."""
+not onto the debtor screen. It says `KeysFree` when the form is up, or will not open. The
+app's own priority keys (Ctrl+Q) never wait."""
 
 from __future__ import annotations
 
@@ -115,14 +116,19 @@ class KeysInOrder(App[None]):
     def _release_unless_held(self, key: events.Key) -> None:
         if key is not self._key_in_hand:
             return
-        if self.screen is not self._screen_of_key:
+        try:
+            screen = self.screen
+        except ScreenStackError:  # the app is closing
+            self._release(key)
+            return
+        if screen is not self._screen_of_key:
             # The key closed a dialog (or opened a screen): what the dialog's result starts
             # on the screen under it (a case opening, which holds the keys) is a message
             # already in that screen's queue. Once more through it, then judge.
-            self._screen_of_key = self.screen
-            self.screen.post_message(KeyHandled(key, again=False))
+            self._screen_of_key = screen
+            screen.post_message(KeyHandled(key, again=False))
             return
-        if getattr(self.screen, "holds_keys", False):
+        if getattr(screen, "holds_keys", False):
             self._stop_timer()
             self._stuck = self.set_timer(HELD_SECONDS, partial(self._release, key))
             return
