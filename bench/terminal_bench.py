@@ -128,6 +128,9 @@ def one_case(term: Terminal, times: Times, first: bool) -> None:
     term.send("escape")
     term.wait_for(lambda ls: not builder_shown(ls) and debtor_shown(reference)(ls))
     term.settle()
+    term.send("o")  # the statement typed is not saved: drp says so, and `o` again goes on
+    term.wait_for(lambda ls: any("typed on this call" in line for line in ls), what="draft warning")
+    term.settle()
     term.send("o")
     term.wait_for(outcome_shown, what="outcome form")
     term.settle()
