@@ -6,9 +6,7 @@ template (l). Each is judged on the case as the screen's writes in flight leave 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
-from typing import TypeVar
 
 from drp_tui.services.authority import AuthorityRequest
 from drp_tui.services.casework import Refused
@@ -29,26 +27,9 @@ from screens.idv import IdvChoice, IdvModal
 from screens.jobs import after_jobs
 from screens.letters import LetterChoice, LetterModal
 
-T = TypeVar("T")
-
 
 class CaseActions(DebtorPart):
     """Mixed into DebtorScreen (screens/debtor_part.py declares what it gives)."""
-
-    def _refused(self, refused: Refused) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
-
-    def write(
-        self,
-        work: Callable[[], T],
-        then: Callable[[T], None] | None = None,
-        what: str = "",
-        failed: Callable[[], None] | None = None,
-    ) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
-
-    def reload(self, case_id: str) -> None:
-        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     @after_jobs
     def action_idv(self) -> None:

@@ -10,6 +10,7 @@ from textual.screen import Screen
 
 from drp_tui.services.calls import CallInfo
 from drp_tui.services.caseview import CaseView
+from drp_tui.services.casework import Refused
 from drp_tui.services.workstation import Workstation
 
 T = TypeVar("T")
@@ -32,4 +33,19 @@ class DebtorPart(Screen[str | None]):
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into
 
     def _refused_up_front(self, action: str) -> bool:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def _refused(self, refused: Refused) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def write(
+        self,
+        work: Callable[[], T],
+        then: Callable[[T], None] | None = None,
+        what: str = "",
+        failed: Callable[[], None] | None = None,
+    ) -> None:
+        raise NotImplementedError  # given by DebtorScreen, which this is mixed into
+
+    def reload(self, case_id: str) -> None:
         raise NotImplementedError  # given by DebtorScreen, which this is mixed into
