@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlmodel import select
 
 from drp_tui.services.allocation import move_case
@@ -19,8 +20,10 @@ from drp_tui.services.casework import Actor
 from drp_tui.services.identity import TRAINING, set_store_kind
 from drp_tui.store.engine import Store, open_store
 from drp_tui.store.models import Case, Debt, Officer, Person, Phone, host_id
-from drp_tui.sync.hub import Hub, hub_url, init_hub
+from drp_tui.sync.hub import Hub, connect, hub_url, init_hub
 from drp_tui.sync.protocol import SyncResult, sync
+from drp_tui.sync.roles import ensure_login_role, set_password
+from tests.postgres import PostgresCluster
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 SUPERVISOR = "sup"
@@ -144,3 +147,17 @@ def sync_json(env: dict[str, str]) -> dict[str, Any]:
     assert done.returncode == 0, done.stderr
     summary: dict[str, Any] = json.loads(done.stdout)
     return summary
+
+
+def officer_login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
+    """The hub as `officer`'s own PostgreSQL login (its password in the .pgpass), as a desk."""
+    secret = f"pw-{officer}-desk"
+    ensure_login_role(owner, officer)
+    set_password(owner, officer, secret)
+    postgres.write_passfile(officer, secret)
+    return connect(hub_url(postgres.url(owner.url.database or "", user=officer)))
+
+
+def raw_login(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Connection[Any]:
+    """`officer`'s login used directly, as psql would with its .pgpass."""
+    return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)

@@ -19,8 +19,7 @@ from sqlalchemy import text
 from drp_tui.services.casework import Actor, add_note
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Arrangement, Payment
-from drp_tui.sync.hub import Hub, connect, hub_url
-from drp_tui.sync.roles import ensure_login_role, set_password
+from drp_tui.sync.hub import Hub
 from drp_tui.sync.status import open_conflicts
 from tests.hubteam import (
     NOW,
@@ -30,6 +29,8 @@ from tests.hubteam import (
     case_id,
     debt_id,
     desk,
+    officer_login,
+    raw_login,
     run_sync,
     team_hub,
 )
@@ -44,18 +45,6 @@ def owner(postgres: PostgresCluster) -> Iterator[Hub]:
     allocate(hub, 2, "bjones")
     yield hub
     hub.engine.dispose()
-
-
-def login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
-    secret = f"pw-{officer}-desk-rules"
-    ensure_login_role(owner, officer)
-    set_password(owner, officer, secret)
-    postgres.write_passfile(officer, secret)
-    return connect(hub_url(postgres.url(owner.url.database or "", user=officer)))
-
-
-def raw(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)
 
 
 def refusals(owner: Hub) -> list[tuple[str, str, str]]:
@@ -86,8 +75,8 @@ def refusals(owner: Hub) -> list[tuple[str, str, str]]:
 def test_a_desk_login_cannot_take_a_lock_the_team_waits_for(
     postgres: PostgresCluster, owner: Hub, statement: str
 ) -> None:
-    login(postgres, owner, "asmith").engine.dispose()
-    with raw(postgres, owner, "asmith") as connection:
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    with raw_login(postgres, owner, "asmith") as connection:
         connection.execute("BEGIN")  # LOCK TABLE needs a transaction
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             connection.execute(statement)
@@ -104,8 +93,8 @@ def test_a_desk_login_holding_the_feed_lock_is_cut_off(
     nothing, or the lock a desk's write transaction begins with), but may keep its transaction
     open with no idle limit of its own. A session the hub waits on is then ended: idle in its
     transaction for STALLED_S."""
-    login(postgres, owner, "asmith").engine.dispose()
-    as_bea = login(postgres, owner, "bjones")
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    as_bea = officer_login(postgres, owner, "bjones")
     bea = desk(tmp_path, "bea")
     run_sync(bea, as_bea, "bjones")
     add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
@@ -137,7 +126,7 @@ def test_the_feed_is_still_one_writer_at_a_time_for_the_hubs_owner(owner: Hub) -
 def test_a_desk_push_takes_the_feed_lock_only_inside_the_hubs_own_functions(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path
 ) -> None:
-    as_alex = login(postgres, owner, "asmith")
+    as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
     run_sync(alex, as_alex, "asmith")
     with alex.write() as session:
@@ -161,7 +150,7 @@ def test_a_desk_push_takes_the_feed_lock_only_inside_the_hubs_own_functions(
 def test_allocation_events_from_an_officers_desk_login_are_refused_and_recorded(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path, kind: str
 ) -> None:
-    as_alex = login(postgres, owner, "asmith")
+    as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
     run_sync(alex, as_alex, "asmith")
     case = None if kind == "queue.rebalanced" else case_id(1)
@@ -207,7 +196,7 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
             ),
             {"d": debt_id(1)},
         )
-    as_alex = login(postgres, owner, "asmith")
+    as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
     run_sync(alex, as_alex, "asmith")
     with alex.write() as session:
@@ -217,7 +206,7 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
         _reverse(session, "rev-2")
     assert run_sync(alex, as_alex, "asmith").refused == 1
     # ...and sent as raw SQL, past the desk's own check, the hub's database refuses it too.
-    with raw(postgres, owner, "asmith") as connection:
+    with raw_login(postgres, owner, "asmith") as connection:
         connection.execute(
             "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
             "workstation_id, received_at) VALUES ('e3', 'asmith', 'x', %s, 'payment.recorded', "
@@ -260,8 +249,8 @@ def test_a_desk_login_cannot_undo_or_rewrite_a_supervisors_approval(
             ),
             {"d": debt_id(1), "s": SUPERVISOR},
         )
-    login(postgres, owner, "asmith").engine.dispose()
-    with raw(postgres, owner, "asmith") as connection:
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    with raw_login(postgres, owner, "asmith") as connection:
         connection.execute(f"UPDATE writeoffrequest SET {change} WHERE id = 'wo'")
     with owner.read() as connection:
         kept = connection.execute(
@@ -279,14 +268,14 @@ def test_a_desk_login_cannot_undo_or_rewrite_a_supervisors_approval(
 def test_a_desk_login_flags_no_conflict_off_its_own_cases_but_its_push_still_flags(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path
 ) -> None:
-    as_alex = login(postgres, owner, "asmith")
+    as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
     mine = run_sync(alex, as_alex, "asmith").workstation_id
     forged = (
         "INSERT INTO hubconflict (id, kind, case_id, detail, workstation_id, flagged_at) "
         "VALUES (%s, 'work_on_moved_case', %s, %s, %s, '2026-11-23T10:00:00+00:00')"
     )
-    with raw(postgres, owner, "asmith") as connection:
+    with raw_login(postgres, owner, "asmith") as connection:
         for key, case, detail in (
             ("on-bjones-case", case_id(2), "{}"),
             ("by-bjones", case_id(1), '{"by": "bjones"}'),

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -31,8 +30,7 @@ from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Debt, DebtParty, Person, Vulnerability, host_id
 from drp_tui.store.seals import BALANCE, write_seal
 from drp_tui.sync.errors import HubError
-from drp_tui.sync.hub import FEED_LOCK, Hub, connect, hub_url
-from drp_tui.sync.roles import ensure_login_role, set_password
+from drp_tui.sync.hub import FEED_LOCK, Hub, hub_url
 from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
 from tests.hubteam import (
     NOW,
@@ -41,6 +39,8 @@ from tests.hubteam import (
     case_id,
     debt_id,
     desk,
+    officer_login,
+    raw_login,
     run_sync,
     team_hub,
 )
@@ -230,27 +230,15 @@ def owner(postgres: PostgresCluster) -> Iterator[Hub]:
     hub.engine.dispose()
 
 
-def desk_login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
-    secret = f"pw-{officer}-review19"
-    ensure_login_role(owner, officer)
-    set_password(owner, officer, secret)
-    postgres.write_passfile(officer, secret)
-    return connect(hub_url(postgres.url(owner.url.database or "", user=officer)))
-
-
-def raw_desk(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Connection[Any]:
-    return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)
-
-
 def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path
 ) -> None:
-    desk_login(postgres, owner, "asmith").engine.dispose()
-    as_bea = desk_login(postgres, owner, "bjones")
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    as_bea = officer_login(postgres, owner, "bjones")
     bea = desk(tmp_path, "bea")
     run_sync(bea, as_bea, "bjones")
     add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
-    with raw_desk(postgres, owner, "asmith") as held:
+    with raw_login(postgres, owner, "asmith") as held:
         held.execute(f"SELECT pg_advisory_lock({FEED_LOCK})")  # then the laptop sleeps
         # Stalled, the sync would wait out the hub's lock_timeout and fail (HubError); no
         # timing here: a busy machine makes any honest sync slow.
@@ -264,8 +252,8 @@ def test_a_desk_login_holding_the_feed_lock_does_not_stall_another_desk(
 def test_a_desk_login_cannot_flag_a_conflict_on_another_officers_case(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
-    desk_login(postgres, owner, "asmith").engine.dispose()
-    with raw_desk(postgres, owner, "asmith") as connection, pytest.raises(psycopg.Error):
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    with raw_login(postgres, owner, "asmith") as connection, pytest.raises(psycopg.Error):
         connection.execute(
             "INSERT INTO hubconflict (id, kind, case_id, detail, workstation_id, flagged_at) "
             "VALUES ('forged', 'work_on_moved_case', %s, '{\"by\": \"bjones\"}', NULL, "
@@ -388,7 +376,7 @@ def test_a_password_in_the_hub_urls_query_is_refused(address: str) -> None:
 def test_drp_sync_as_the_officers_own_login(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    desk_login(postgres, owner, "asmith").engine.dispose()
+    officer_login(postgres, owner, "asmith").engine.dispose()
     alex = desk(tmp_path, "alex")
     monkeypatch.setenv("DRP_STORE", str(alex.path))
     monkeypatch.setenv("DRP_OFFICER", "asmith")  # a training desk: it picks its officer
