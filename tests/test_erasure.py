@@ -26,9 +26,17 @@ from drp_tui.store.engine import Store
 from drp_tui.store.models import host_id
 from drp_tui.store.personal import ERASED
 from drp_tui.sync.anchors import verify_hub
-from drp_tui.sync.hub import Hub, connect, hub_url
-from drp_tui.sync.roles import ensure_login_role, set_password
-from tests.hubteam import NOW, SUPERVISOR, allocate, case_id, desk, run_sync, team_hub
+from drp_tui.sync.hub import Hub
+from tests.hubteam import (
+    NOW,
+    SUPERVISOR,
+    allocate,
+    case_id,
+    desk,
+    officer_login,
+    run_sync,
+    team_hub,
+)
 from tests.postgres import PostgresCluster
 
 runner = CliRunner()
@@ -146,22 +154,14 @@ def test_a_plain_officer_cannot_erase(tmp_path: Path, monkeypatch: pytest.Monkey
     assert unknown.exit_code in (1, 2), unknown.output
 
 
-def _desk_login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
-    secret = f"pw-{officer}-erasure"
-    ensure_login_role(owner, officer)
-    set_password(owner, officer, secret)
-    postgres.write_passfile(officer, secret)
-    return connect(hub_url(postgres.url(owner.url.database or "", user=officer)))
-
-
 def test_desk_logins_send_and_read_keys_only_for_their_own_people(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
     owner = team_hub(postgres.url(postgres.new_database()))
     allocate(owner, 1, "asmith")
     allocate(owner, 2, "bjones")
-    as_alex = _desk_login(postgres, owner, "asmith")
-    as_bea = _desk_login(postgres, owner, "bjones")
+    as_alex = officer_login(postgres, owner, "asmith")
+    as_bea = officer_login(postgres, owner, "bjones")
     alex = desk(tmp_path, "alex")
     run_sync(alex, as_alex, "asmith")
     add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text=SECRET)

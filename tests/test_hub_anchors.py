@@ -23,9 +23,17 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import GENESIS, event_hash
 from drp_tui.store.types import instant_from_text
 from drp_tui.sync.anchors import read_last_anchor, verify_hub
-from drp_tui.sync.hub import Hub, connect, hub_url
-from drp_tui.sync.roles import ensure_login_role, set_password
-from tests.hubteam import NOW, SUPERVISOR, allocate, case_id, desk, run_sync, team_hub
+from drp_tui.sync.hub import Hub
+from tests.hubteam import (
+    NOW,
+    SUPERVISOR,
+    allocate,
+    case_id,
+    desk,
+    officer_login,
+    run_sync,
+    team_hub,
+)
 from tests.postgres import PostgresCluster
 
 runner = CliRunner()
@@ -174,21 +182,13 @@ def test_an_anchor_behind_the_last_one_is_refused_on_the_hub(
         )
 
 
-def _desk_login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
-    secret = f"pw-{officer}-anchors"
-    ensure_login_role(owner, officer)
-    set_password(owner, officer, secret)
-    postgres.write_passfile(officer, secret)
-    return connect(hub_url(postgres.url(owner.url.database or "", user=officer)))
-
-
 def test_a_desk_login_anchors_its_own_desk_and_no_other(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
     owner = team_hub(postgres.url(postgres.new_database()))
     allocate(owner, 1, "asmith")
-    as_alex = _desk_login(postgres, owner, "asmith")
-    _desk_login(postgres, owner, "bjones").engine.dispose()
+    as_alex = officer_login(postgres, owner, "asmith")
+    officer_login(postgres, owner, "bjones").engine.dispose()
     alex = desk(tmp_path, "alex")
     run_sync(alex, as_alex, "asmith")
     add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="called")
