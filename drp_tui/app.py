@@ -70,9 +70,8 @@ class DrpApp(KeysInOrder):
         await super().on_event(event)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        """A text field blinks only while it has focus, so turning the blink off as it
-        gets focus covers every field on every screen (tests do: a snapshot or a Pilot
-        test must never catch the cursor half way through a blink)."""
+        """drp's own fields take the setting as they mount (screens.widgets.TextField);
+        this covers the one text field drp does not build, the command palette's."""
         if not self.cursor_blink and isinstance(event.widget, Input):
             event.widget.cursor_blink = False
 

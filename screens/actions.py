@@ -23,6 +23,7 @@ from drp_tui.services.caseview import CaseView, DebtLine
 from drp_tui.services.casework import PHONE_STATUSES
 from drp_tui.store.models import Agency
 from screens.dialog import Dialog, buttons
+from screens.widgets import TextField
 
 HIDDEN = "•••"
 
@@ -132,7 +133,7 @@ class ReferralModal(Dialog[Referral | None]):
                 )
                 yield from field(
                     "Confirmed",
-                    Input(placeholder="why the referral is still right", id="confirmation"),
+                    TextField(placeholder="why the referral is still right", id="confirmation"),
                 )
             yield from field(
                 "Debt",
@@ -240,9 +241,11 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
                     id="reason",
                 ),
             )
-            yield from field("Amount", Input(placeholder="blank: the whole balance", id="amount"))
+            yield from field(
+                "Amount", TextField(placeholder="blank: the whole balance", id="amount")
+            )
             yield Vertical(id="evidence", classes="message")
-            yield from field("Note", Input(placeholder="the evidence, where kept", id="note"))
+            yield from field("Note", TextField(placeholder="the evidence, where kept", id="note"))
             yield Static("", id="message", classes="message")
             yield from buttons("Request")
 
@@ -255,7 +258,10 @@ class WriteOffModal(Dialog[WriteOffAsk | None]):
             return
         rows: list[Widget] = []
         for key, label in self.reasons.evidence_for(str(event.value)):
-            rows += [Static(Text(f"Evidence: {label}")), Input(id=f"evidence-{key}", compact=True)]
+            rows += [
+                Static(Text(f"Evidence: {label}")),
+                TextField(id=f"evidence-{key}", compact=True),
+            ]
         await box.mount_all(rows)
 
     @on(Button.Pressed, "#confirm")

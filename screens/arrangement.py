@@ -26,6 +26,7 @@ from drp_tui.services.arrangements import ArrangementPreview
 from drp_tui.services.caseview import DebtLine
 from screens.dialog import last_field
 from screens.text import LINE, caution, problem
+from screens.widgets import TextField
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
             for key, (label, placeholder) in INPUTS.items():
                 with Horizontal(classes="field"):
                     yield Label(label)
-                    yield Input(placeholder=placeholder, id=key, compact=True)
+                    yield TextField(placeholder=placeholder, id=key, compact=True)
             yield Static("", id="checks")
             yield DataTable(id="preview", show_cursor=False)
             with Horizontal(id="arrangement-buttons"):

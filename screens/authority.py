@@ -19,6 +19,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.services.authority import AuthorityRequest, scope_from
 from screens.actions import field
 from screens.dialog import Dialog, buttons
+from screens.widgets import TextField
 
 FIELD_NAMES = {
     "name": "Name",
@@ -49,9 +50,12 @@ class AuthorityModal(Dialog[AuthorityRequest | None]):
                 "[b]Third party authority[/b]: who the debtor lets speak for them, and what "
                 "they may do"
             )
-            yield from field("Name", Input(placeholder="e.g. Sam Smith", id="name", compact=True))
             yield from field(
-                "Relation", Input(placeholder="e.g. partner, son", id="relationship", compact=True)
+                "Name", TextField(placeholder="e.g. Sam Smith", id="name", compact=True)
+            )
+            yield from field(
+                "Relation",
+                TextField(placeholder="e.g. partner, son", id="relationship", compact=True),
             )
             yield from field(
                 "May",
@@ -67,7 +71,7 @@ class AuthorityModal(Dialog[AuthorityRequest | None]):
                 ),
             )
             yield from field(
-                "Until", Input(placeholder="last day (blank: no end)", id="until", compact=True)
+                "Until", TextField(placeholder="last day (blank: no end)", id="until", compact=True)
             )
             yield from field(
                 "Consent",
@@ -81,7 +85,7 @@ class AuthorityModal(Dialog[AuthorityRequest | None]):
             )
             yield from field(
                 "Reference",
-                Input(placeholder="the document's reference", id="consent_ref", compact=True),
+                TextField(placeholder="the document's reference", id="consent_ref", compact=True),
             )
             if self.risks:
                 yield Static(
@@ -92,7 +96,7 @@ class AuthorityModal(Dialog[AuthorityRequest | None]):
                     ),
                     classes="message",
                 )
-                yield from field("Why safe", Input(id="risk", compact=True))
+                yield from field("Why safe", TextField(id="risk", compact=True))
             yield Static("", id="message", classes="message")
             yield from buttons("Record")
 

@@ -25,6 +25,7 @@ from drp_tui.services.complaints import NewComplaint
 from drp_tui.services.reinstatement import ReinstateOffer
 from screens.actions import debt_label, field
 from screens.dialog import Dialog, buttons
+from screens.widgets import TextField
 
 ALL_DEBTS = "*"
 
@@ -50,7 +51,7 @@ class ComplaintModal(Dialog[NewComplaint | None]):
             yield Static(f"[b]Record a complaint[/b] on {self.reference}")
             yield from field(
                 "Received",
-                Input(value=self.today.isoformat(), id="received", compact=True),
+                TextField(value=self.today.isoformat(), id="received", compact=True),
             )
             yield from field(
                 "Channel",
@@ -87,7 +88,7 @@ class ComplaintModal(Dialog[NewComplaint | None]):
                 ),
             )
             yield from field(
-                "About", Input(placeholder="what the complaint is about", id="summary")
+                "About", TextField(placeholder="what the complaint is about", id="summary")
             )
             yield Static("", id="message", classes="message")
             yield from buttons("Record")
@@ -162,10 +163,10 @@ class AppointmentModal(Dialog[Booking | None]):
                     compact=True,
                 ),
             )
-            yield from field("Reason", Input(placeholder="what it is for", id="reason"))
+            yield from field("Reason", TextField(placeholder="what it is for", id="reason"))
             yield from field(
                 "Why F2F",
-                Input(placeholder="face to face: the vulnerability, or they asked", id="why"),
+                TextField(placeholder="face to face: the vulnerability, or they asked", id="why"),
             )
             yield Static("", id="message", classes="message")
             yield from buttons("Book")

@@ -17,6 +17,7 @@ from textual.worker import Worker, WorkerState
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted, PolicyError
 from drp_tui.store.errors import StoreError
 from screens.text import problem as problem_text
+from screens.widgets import TextField
 
 ResultT = TypeVar("ResultT")
 
@@ -102,7 +103,7 @@ class PromptModal(Dialog[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Static(self.title_text)
-            yield Input(placeholder=self.placeholder, id="text")
+            yield TextField(placeholder=self.placeholder, id="text")
             yield Static("", id="message", classes="message")
             yield from buttons(self.confirm)
 

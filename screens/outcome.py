@@ -18,6 +18,7 @@ from drp_tui.domain.outcomes import OutcomeCode
 from drp_tui.services.calls import Outcome
 from screens.dialog import last_field
 from screens.text import problem
+from screens.widgets import TextField
 
 FIELDS = {
     "amount": ("Amount", "£0.00"),
@@ -59,7 +60,7 @@ class OutcomeModal(ModalScreen[Outcome | None]):
             for key, (label, placeholder) in FIELDS.items():
                 with Horizontal(classes="field", id=f"row-{key}"):
                     yield Label(label)
-                    yield Input(placeholder=placeholder, id=key)
+                    yield TextField(placeholder=placeholder, id=key)
             with Horizontal(classes="field", id="row-phone"):
                 yield Label("Number")
                 yield Select(
@@ -69,7 +70,7 @@ class OutcomeModal(ModalScreen[Outcome | None]):
                 )
             with Horizontal(classes="field", id="row-notes"):
                 yield Label("Notes")
-                yield Input(id="notes")
+                yield TextField(id="notes")
             yield Static("", id="error")
             with Horizontal(id="outcome-buttons"):
                 yield Button("Save", variant="primary", id="save")

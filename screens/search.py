@@ -19,6 +19,7 @@ from drp_tui.services.caseview import SearchHit
 from drp_tui.services.workstation import Workstation
 from screens.jobs import RunsJobs
 from screens.text import problem
+from screens.widgets import TextField
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,9 @@ class SearchModal(RunsJobs, ModalScreen[Opening | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="search"):
             yield Static("[b]Find a case[/b]: name, case or account reference, or postcode")
-            yield Input(placeholder="search, then Enter", id="query", compact=True)
+            yield TextField(placeholder="search, then Enter", id="query", compact=True)
             yield DataTable(id="hits", cursor_type="row")
-            yield Input(
+            yield TextField(
                 placeholder="why you are opening another officer's case", id="reason", compact=True
             )
             yield Static("", id="search-message")

@@ -71,7 +71,17 @@ class KeysFooter(Footer):
             self._shown = shown  # the stock footer rebuilt itself for these
 
 
-class FormInput(Input):
+class TextField(Input):
+    """Every text field in drp. It takes the officer's `cursor_blink` setting from the app
+    as it mounts, before it can get focus: a field turned off only once focused blinked
+    until the app heard of the focus, and a snapshot or Pilot test on a loaded machine
+    could catch the cursor in that moment."""
+
+    def on_mount(self) -> None:
+        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
+
+class FormInput(TextField):
     """An Input for a form of many fields, each a fixed width in the CSS. The stock Input
     records the width of its text as a change of layout, so every keystroke laid out the
     whole screen again (about 200 widgets in the affordability form); the box does not

@@ -5,6 +5,7 @@ moment), and `settle` returns only once every worker and every thread it started
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 from pathlib import Path
 from typing import Any, ClassVar
@@ -23,9 +24,12 @@ FORMS = ("a", "r", "p", "t", "w")
 
 
 async def focus_every_field(pilot: Pilot[Any]) -> list[bool]:
-    """Give each text field on the current screen focus in turn; whether each then blinks."""
+    """Give each text field on the current screen focus in turn; whether each blinks, both
+    before it has focus and after (a field must never blink, not even for the moment
+    between getting focus and the app hearing of it)."""
     blinks = []
     for field in pilot.app.screen.query(Input):
+        blinks.append(field.cursor_blink)
         field.focus()
         await pilot.pause()
         assert field.has_focus
@@ -144,3 +148,16 @@ def test_settle_waits_for_work_that_a_result_starts_and_for_failed_workers() -> 
             return list(app.steps)
 
     assert asyncio.run(run()) == ["failed", "reloaded"]
+
+
+def test_every_text_field_drp_builds_is_a_text_field_that_takes_the_setting() -> None:
+    """The forms above are opened and checked; every other form's fields must be built the
+    same way, or they blink from mount until the app hears of their focus."""
+    screens = Path(__file__).parent.parent / "screens"
+    bare = [
+        f"{source.name}:{number}"
+        for source in sorted(screens.glob("*.py"))
+        for number, line in enumerate(source.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"(?<![\w.])Input\(", line)
+    ]
+    assert not bare, f"build text fields as screens.widgets.TextField: {bare}"
