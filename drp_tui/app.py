@@ -15,16 +15,18 @@ from textual.screen import Screen
 from textual.widgets import Input
 
 from drp_tui.domain.errors import InputError
-from drp_tui.idle_gc import IdleCollector
+from drp_tui.idle_gc import TICK_SECONDS, IdleCollector
 from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
+from screens import STYLESHEETS
 from screens.keyorder import KeysInOrder
 from screens.queue import QueueScreen
 
 
 class DrpApp(KeysInOrder):
     TITLE = "drp"
+    CSS_PATH = STYLESHEETS  # all read as the app starts (see screens/__init__.py)
     # The field with focus, plainly: a compact field (the affordability form's, the
     # builder's, the queue's filters) showed focus by one grey step of background.
     CSS = """
@@ -58,7 +60,7 @@ class DrpApp(KeysInOrder):
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
         self.idle_gc.start(self.idle_clock())
-        self.set_interval(0.5, self.collect_when_idle)
+        self.set_interval(TICK_SECONDS, self.collect_when_idle)
         self.push_screen(QueueScreen(self.workstation, self.queue_read_ahead))
 
     def on_unmount(self) -> None:

@@ -14,7 +14,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Input, Label, Select, Static
+from textual.widgets import Input, Label, Static
 
 from drp_tui.domain.affordability import (
     FIXED_COSTS,
@@ -28,6 +28,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.services.assessments import AssessmentRequest, SavedStatement
 from drp_tui.services.caseview import DebtLine
 from drp_tui.services.workstation import Workstation
+from screens.choice import ChoiceField
 from screens.dialog import show_failure
 from screens.jobs import RunsJobs
 from screens.text import LINE, caution, problem
@@ -105,10 +106,10 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
             return
         self.case_id, self.call_id = case_id, call_id
         self.saved, self.loaded = None, False
-        with self.prevent(Input.Changed, Select.Changed):
+        with self.prevent(Input.Changed, ChoiceField.Changed):
             for field in self.query(Input).results(Input):
                 field.value = OPENING.get(str(field.id), "")
-            for select in self.query(Select).results(Select):
+            for select in self.query(ChoiceField).results(ChoiceField):
                 select.value = "monthly"
         self.query_one("#af-title", Static).update(TITLE)
         self.query_one("#af-form", VerticalScroll).scroll_home(animate=False)
@@ -148,11 +149,9 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
                             yield FormInput(
                                 placeholder="£0.00", id=f"{section}__{category}", compact=True
                             )
-                            yield Select(
+                            yield ChoiceField(
                                 [(FREQUENCY_LABELS[f], f) for f in MONTHLY_FACTOR],
-                                value="monthly",
-                                allow_blank=False,
-                                compact=True,
+                                "monthly",
                                 id=f"{section}__{category}__frequency",
                             )
                 yield Static(
@@ -251,7 +250,9 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
                 )
                 put(f"{section}__{category}", amount)
                 if frequency in MONTHLY_FACTOR:
-                    self.query_one(f"#{section}__{category}__frequency", Select).value = frequency
+                    self.query_one(
+                        f"#{section}__{category}__frequency", ChoiceField
+                    ).value = frequency
                 else:
                     left_out.append(f"{section}.{category} frequency {frequency}")
         rows = (
@@ -316,7 +317,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
             for category in categories:
                 amount = value(f"{section}__{category}")
                 if amount:
-                    frequency = self.query_one(f"#{section}__{category}__frequency", Select)
+                    frequency = self.query_one(f"#{section}__{category}__frequency", ChoiceField)
                     lines[category] = {"amount": amount, "frequency": str(frequency.value)}
             statement[section] = lines
         statement["priority_debts"] = [
@@ -336,7 +337,7 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         return statement
 
     @on(Input.Changed)
-    @on(Select.Changed)
+    @on(ChoiceField.Changed)
     def recalculate(self) -> None:
         summary = self.query_one("#af-summary", Static)
         try:

@@ -16,6 +16,7 @@ from textual.widgets import Static
 from drp_tui.settings import default_config_path
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
+from screens.choice import ChoiceField
 from screens.debtor import DebtorScreen
 from screens.dialog import PromptModal
 from screens.diary import DiaryModal
@@ -35,6 +36,7 @@ SCREENS: tuple[tuple[str, type[DOMNode]], ...] = (
     ("Outcome", OutcomeModal),
     ("Arrangement", ArrangementModal),
     ("Affordability", AffordabilityScreen),
+    ("A frequency or other choice (or type the first letter of one)", ChoiceField),
     ("Note or reason", PromptModal),
     ("Search", SearchModal),
     ("Letter or email", LetterModal),
@@ -45,7 +47,16 @@ def key_name(key: str) -> str:
     """As printed on the keyboard: `ctrl+s` is Ctrl+S, `alt+up` Alt+↑."""
     if "," in key:
         return " or ".join(key_name(one) for one in key.split(","))
-    names = {"escape": "Esc", "enter": "Enter", "slash": "/", "up": "↑", "down": "↓"}
+    names = {
+        "escape": "Esc",
+        "enter": "Enter",
+        "slash": "/",
+        "space": "Space",
+        "up": "↑",
+        "down": "↓",
+        "left": "←",
+        "right": "→",
+    }
     *modifiers, last = key.split("+")
     if modifiers and len(last) == 1:
         last = last.upper()

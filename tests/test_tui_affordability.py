@@ -25,6 +25,7 @@ from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.store.engine import Store
 from screens.affordability import AffordabilityScreen
 from screens.arrangement import ArrangementModal
+from screens.choice import ChoiceField
 from screens.debtor import DebtorScreen
 from screens.outcome import OutcomeModal
 from tests.conftest import DEMO_NOW
@@ -75,6 +76,36 @@ STATEMENT = {
 }
 
 
+def test_a_frequency_is_chosen_from_the_keyboard_and_a_digit_never_changes_it(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            screen = await open_calculator(pilot)
+            await fill(pilot, screen, income__earnings="100")
+            screen.query_one("#income__earnings", Input).focus()
+            await pilot.press("tab")
+            frequency = screen.query_one("#income__earnings__frequency", ChoiceField)
+            assert frequency.has_focus
+            assert frequency.value == "monthly"
+            await pilot.press("right")
+            assert frequency.value == "quarterly"
+            await pilot.press("left", "left")
+            assert frequency.value == "four-weekly"
+            await pilot.press("y")
+            assert frequency.value == "yearly"
+            await pilot.press("4", "0", "0")  # meant for the next amount: not a choice
+            assert frequency.value == "yearly"
+            await pilot.press("f", "tab", "5")
+            await pilot.pause()
+            assert frequency.value == "fortnightly"
+            assert screen.query_one("#income__benefits", Input).value == "5"
+            assert "£    221.67" in summary(screen)  # £100 a fortnight is £216.67 a month, and £5
+
+    asyncio.run(run())
+
+
 def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> None:
     async def run() -> None:
         app = app_for(demo_store, tmp_path)
@@ -84,10 +115,11 @@ def test_totals_save_and_use_the_surplus(demo_store: Store, tmp_path: Path) -> N
             await fill(pilot, screen, **STATEMENT)
             assert "£    550.00" in summary(screen)  # surplus
             assert "£    530.00" in summary(screen)  # for priority debts, after £20 savings
-            screen.query_one("#income__earnings__frequency", Select).value = "weekly"
+            screen.query_one("#income__earnings", Input).focus()
+            await pilot.press("tab", "w")  # its frequency: w for a week
             await pilot.pause()
             assert "£  6,283.33" in summary(screen)  # £1,450 a week is £6,283.33 a month
-            screen.query_one("#income__earnings__frequency", Select).value = "monthly"
+            await pilot.press("m")
             await pilot.pause()
             await pilot.press("ctrl+s")
             await settle(pilot)
@@ -277,7 +309,7 @@ def test_the_latest_statement_opens_with_its_date_and_a_new_one_starts_from_it(
                 "creditor__0": "Card",
                 "balance__0": "900",
             }
-            assert screen.query_one("#income__earnings__frequency", Select).value == "weekly"
+            assert screen.query_one("#income__earnings__frequency", ChoiceField).value == "weekly"
             assert "£  1,733.33" in summary(screen)  # £400 a week, read as monthly
             # A new statement starts from it: change the rent, save, and it is the latest.
             await fill(pilot, screen, fixed_costs__rent="650")

@@ -228,3 +228,6 @@ def test_f1_lists_the_keys_of_the_history_the_diary_and_the_letters(
     diary = text.split("\nDiary\n", 1)[1].split("\n\n", 1)[0]
     assert "Enter Open the case (a call)" in diary, diary
     assert "Letter" in text
+    choice = text.split("(or type the first letter of one)\n", 1)[1].split("\n\n", 1)[0]
+    assert "← Previous choice" in choice, choice  # the statement's frequencies
+    assert "→ or Space Next choice" in choice, choice
