@@ -309,3 +309,51 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
         assert bo.execute("SELECT count(*) FROM complaint").fetchone() == (0,)
         assert bo.execute("SELECT count(*) FROM appointment").fetchone() == (0,)
     hub.engine.dispose()
+
+
+def test_a_case_moved_away_keeps_no_complaint_or_appointment_text_on_the_old_desk(
+    tmp_path: Path, policy: PolicyBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20's rule for the rows that now travel: what the debtor said in a complaint and
+    why face to face was right (a vulnerability) leave a desk whose officer no longer has the
+    case, at `drp sync`; the hub and the new officer's desk keep them."""
+    address = str(tmp_path / "hub.sqlite")
+    hub = team_hub(address)
+    allocate(hub, 1, "asmith")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, hub, "asmith")
+    complaint = complain(alex, policy, "asmith", 1)
+    booked = book(
+        alex,
+        policy,
+        actor("asmith"),
+        Booking(
+            reference(1), "face_to_face", TOMORROW_2PM, "agree a payment plan",
+            "Town Hall customer service centre", "hearing loss: cannot manage phone calls",
+        ),
+    )  # fmt: skip
+    run_sync(alex, hub, "asmith")
+    allocate(hub, 1, "bjones")
+    monkeypatch.setenv("DRP_STORE", str(alex.path))
+    monkeypatch.setenv("DRP_OFFICER", "asmith")
+    monkeypatch.setenv("DRP_HUB_URL", address)
+    monkeypatch.setenv("DRP_NOW", NOW.isoformat())
+    done = CliRunner().invoke(app, ["sync", "--json"])
+    assert done.exit_code == 0, done.output
+    run_sync(bo, hub, "bjones")
+
+    def texts(store: Store) -> tuple[str, str, str]:
+        with store.read() as session:
+            said = session.get_one(Complaint, complaint.id)
+            meeting = session.get_one(Appointment, booked.id)
+            return said.summary, meeting.reason, meeting.why_face_to_face
+
+    assert texts(alex) == ("", "", "")
+    kept = (
+        "Enforcement letter sent while disputing",
+        "agree a payment plan",
+        "hearing loss: cannot manage phone calls",
+    )
+    assert texts(hub.as_store()) == kept == texts(bo)
+    with alex.engine.connect() as local:  # removed here only: nothing queued for the hub
+        assert local.execute(text("SELECT count(*) FROM rowchange")).scalar() == 0
