@@ -75,6 +75,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
         Binding("c", "complaint", "Complaint", id="debtor.complaint", show=False),
         Binding("b", "appointment", "Appointment", id="debtor.appointment", show=False),
         Binding("R", "reinstate", "Reinstate", id="debtor.reinstate", show=False),
+        Binding("s", "sms_consent", "SMS consent", id="debtor.sms_consent", show=False),
         Binding("escape", "leave", "Queue", id="debtor.back"),
     ]
     LEAVE_PROMPT = (

@@ -1,7 +1,8 @@
-"""The debtor screen's complaint (c), appointment (b) and reinstatement of a broken arrangement
-(R): the service is asked first whether it can be done (so no form leads to a refusal), then
-the dialog, then the write through the service, which judges it again (services/complaints.py,
-services/appointments.py, services/reinstatement.py)."""
+"""The debtor screen's complaint (c), appointment (b), reinstatement of a broken arrangement (R)
+and consent to texts (s): the service is asked first whether it can be done (so no form leads
+to a refusal), then the dialog, then the write through the service, which judges it again
+(services/complaints.py, services/appointments.py, services/reinstatement.py,
+services/sms.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from functools import partial
 from drp_tui.services.appointments import Booking, BookingForm, book, booking_form
 from drp_tui.services.complaints import NewComplaint, add_complaint, recording_refusal
 from drp_tui.services.reinstatement import ReinstateOffer, reinstate, reinstatement_offer
+from drp_tui.services.sms import ConsentForm, consent_form, record_consent
 from screens.bookings import AppointmentModal, ComplaintModal, ReinstateModal
+from screens.consent import SmsConsent, SmsConsentModal
 from screens.debtor_part import DebtorPart
 from screens.jobs import after_jobs
 
@@ -109,3 +112,34 @@ class CaseBookings(DebtorPart):
                 "the reinstated arrangement",
                 lambda a: f"Arrangement reinstated: £{a.total:,.2f} to pay.",
             )
+
+    @after_jobs
+    def action_sms_consent(self) -> None:
+        """Consent to texts given or withdrawn by the debtor on this call: after ID&V (it is
+        the debtor's to give, not whoever answered), on a mobile the service offers."""
+        if self.view is None:
+            return
+        if not self.view.verified:
+            self.notify(
+                "Pass ID&V (i) first: consent to texts is the debtor's to give.",
+                severity="warning",
+            )
+            return
+        ws = self.workstation
+
+        def asked(form: ConsentForm | str) -> None:
+            if isinstance(form, str):
+                self._cannot("consent to texts can be recorded", form)
+                return
+            self.app.push_screen(SmsConsentModal(form), self._record_sms_consent)
+
+        self.read(partial(consent_form, ws.store, ws.actor(), self.case_id), asked)
+
+    def _record_sms_consent(self, choice: SmsConsent | None) -> None:
+        if choice is not None:
+            ws = self.workstation
+            job = partial(
+                record_consent, ws.store, ws.actor(),
+                case_reference=choice.reference, number=choice.number, given=choice.given,
+            )  # fmt: skip
+            self.change(job, "the consent to texts", lambda said: f"{said}.")

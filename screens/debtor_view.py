@@ -238,6 +238,7 @@ MORE_KEYS = (  # id, then its name in each tier, as room allows ("": left to F1 
     ("debtor.letter", "Letter", "Letter", "Letter"),
     ("debtor.complaint", "Complaint", "Complaint", ""),
     ("debtor.appointment", "Appointment", "Appt", ""),
+    ("debtor.sms_consent", "SMS consent", "SMS", ""),
     ("debtor.next", "Next case", "Next", "Next"),
 )
 DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable", " ◆ vulnerable")
@@ -245,8 +246,8 @@ DIAMOND = (" ◆ vulnerability recorded", " ◆ vulnerable", " ◆ vulnerable")
 
 def more_keys_content(keys: dict[str, str], width: int) -> Content:
     """One line: each key (as the officer's keymap has it) and its name, to fit `width`. At
-    80 columns there is no room for every key: the complaint and appointment keys are then
-    named in F1's help only."""
+    80 columns there is no room for every key: the complaint, appointment and SMS consent keys
+    are then named in F1's help only."""
     for tier in range(len(DIAMOND)):
         parts = [
             Content.from_markup("[b $accent]$key[/] $name", key=keys[key_id], name=names[tier])

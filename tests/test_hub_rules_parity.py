@@ -13,11 +13,24 @@ from typing import Any
 import psycopg
 import pytest
 
-from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
+from drp_tui.sync.rules import (
+    Sender,
+    appointment_refusal,
+    complaint_refusal,
+    event_refusal,
+    payment_refusal,
+    writeoff_refusal,
+)
 from tests.hubteam import team_hub
 from tests.postgres import PostgresCluster
 
-ROLES = {"asmith": "officer", "sup": "supervisor", "nightly": "service", "mgr": "manager"}
+ROLES = {
+    "asmith": "officer",
+    "bjones": "officer",
+    "sup": "supervisor",
+    "nightly": "service",
+    "mgr": "manager",
+}
 CASE = "case-1"
 
 # sender, kind, the event's officer, its case, whether that case is allocated to the sender
@@ -101,6 +114,36 @@ WRITEOFFS: list[tuple[dict[str, Any], dict[str, Any] | None, str, bool]] = [
     ({**REQUESTED, "approved_by": "sup"}, REQUESTED, "asmith", False),
     ({**REQUESTED, "approved_by": "sup"}, None, "sup", False),
     ({**APPROVED, "status": None}, REQUESTED, "sup", True),
+]
+
+# A complaint as the desk sends it, the hub's copy (None: new), sender (h017)
+TAKEN = {"recorded_by": "asmith", "status": "open"}
+COMPLAINTS: list[tuple[dict[str, Any], dict[str, Any] | None, str]] = [
+    (TAKEN, None, "asmith"),
+    (TAKEN, None, "bjones"),
+    (TAKEN, None, "sup"),
+    ({**TAKEN, "recorded_by": "sup"}, None, "sup"),
+    ({**TAKEN, "recorded_by": None}, None, "asmith"),
+    ({**TAKEN, "status": "closed"}, TAKEN, "asmith"),
+    ({**TAKEN, "status": "closed"}, TAKEN, "sup"),
+]
+# An appointment as the desk sends it, the hub's copy, sender, the case's officer on the hub
+BOOKED = {"officer_id": "asmith", "booked_by": "asmith", "status": "booked"}
+APPOINTMENTS: list[tuple[dict[str, Any], dict[str, Any] | None, str, str | None]] = [
+    (BOOKED, None, "asmith", "asmith"),
+    (BOOKED, None, "asmith", "bjones"),  # booked before the case moved
+    (BOOKED, None, "bjones", "bjones"),
+    ({**BOOKED, "booked_by": "sup"}, None, "asmith", "asmith"),
+    ({**BOOKED, "booked_by": None}, None, "asmith", "asmith"),
+    ({**BOOKED, "officer_id": "bjones"}, None, "asmith", "asmith"),
+    ({**BOOKED, "officer_id": "bjones"}, None, "asmith", "bjones"),
+    ({**BOOKED, "officer_id": "bjones"}, None, "asmith", None),
+    ({**BOOKED, "officer_id": "bjones", "booked_by": "sup"}, None, "sup", "asmith"),
+    ({**BOOKED, "officer_id": "bjones", "booked_by": "mgr"}, None, "mgr", "asmith"),
+    ({**BOOKED, "officer_id": "sup", "booked_by": "nightly"}, None, "nightly", "asmith"),
+    ({**BOOKED, "officer_id": None}, None, "asmith", None),
+    ({**BOOKED, "status": "cancelled"}, BOOKED, "asmith", "asmith"),
+    ({**BOOKED, "status": "kept", "booked_by": "sup"}, BOOKED, "asmith", "bjones"),
 ]
 
 
@@ -193,6 +236,45 @@ def test_the_writeoff_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("row", "before", "officer"), COMPLAINTS)
+def test_the_complaint_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+) -> None:
+    python = complaint_refusal(row, before, sender(officer))
+    in_sql = sql(
+        rules,
+        "SELECT drp_complaint_rule(%s::jsonb, %s::jsonb, %s)",
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        officer,
+    )
+    assert python == in_sql
+
+
+@pytest.mark.parametrize(("row", "before", "officer", "case_officer"), APPOINTMENTS)
+def test_the_appointment_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+    case_officer: str | None,
+) -> None:
+    python = appointment_refusal(row, before, sender(officer), case_officer)
+    in_sql = sql(
+        rules,
+        "SELECT drp_appointment_rule(%s::jsonb, %s::jsonb, %s, %s, %s)",
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        officer,
+        ROLES[officer],
+        case_officer,
+    )
+    assert python == in_sql
+
+
 def test_every_rule_refuses_something_and_lets_something_through() -> None:
     """The table is worth running: each rule says both yes and no in it."""
     sent = {
@@ -210,3 +292,7 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
         for r, b, o, x in WRITEOFFS
     }
     assert decided == {True, False}
+    taken = {complaint_refusal(r, b, sender(o)) is None for r, b, o in COMPLAINTS}
+    assert taken == {True, False}
+    booked = {appointment_refusal(r, b, sender(o), c) is None for r, b, o, c in APPOINTMENTS}
+    assert booked == {True, False}

@@ -204,18 +204,30 @@ def test_the_capture_triggers_follow_the_list_of_replicated_tables() -> None:
     links = importlib.import_module("drp_tui.store.migrations.versions.0003_arrangement_debts")
     consent = importlib.import_module("drp_tui.store.migrations.versions.0004_authority_consent")
     keys = importlib.import_module("drp_tui.store.migrations.versions.0011_person_keys")
-    created = (store, links, consent, keys)
+    diary = importlib.import_module("drp_tui.store.migrations.versions.0013_diary_rows_sync")
+    created = (store, links, consent, keys, diary)
     assert set().union(*(set(m.CREATED_HERE) for m in created)) == {
         t.name for t in PUSHED if t.created_on_desk
     }
     sms = importlib.import_module("drp_tui.store.migrations.versions.0012_sms_consent")
-    changed = {**store.CHANGED_HERE, **consent.CHANGED_HERE, **sms.CHANGED_HERE}
+    changed = {
+        **store.CHANGED_HERE,
+        **consent.CHANGED_HERE,
+        **sms.CHANGED_HERE,
+        **diary.CHANGED_HERE,
+    }
     assert {t.name: t.pushed for t in PUSHED if t.pushed} == changed
     hub = importlib.import_module("drp_tui.sync.migrations.versions.h001_hub")
     hub_links = importlib.import_module("drp_tui.sync.migrations.versions.h002_arrangement_debts")
     hub_consent = importlib.import_module("drp_tui.sync.migrations.versions.h003_authorities")
     hub_keys = importlib.import_module("drp_tui.sync.migrations.versions.h013_person_keys")
-    fed = {**hub.FED, **hub_links.FED, **hub_consent.FED, **hub_keys.FED}
+    hub_diary = importlib.import_module(
+        "drp_tui.sync.migrations.versions.h017_complaints_appointments"
+    )
+    fed = {**hub.FED, **hub_links.FED, **hub_consent.FED, **hub_keys.FED, **hub_diary.FED}
+    assert {
+        t.name: t.pushed for t in PUSHED if t.name in hub_diary.PUSHED_COLUMNS
+    } == hub_diary.PUSHED_COLUMNS
     assert set(fed) == {t.name for t in TABLES} | set(EVENT_TABLES)
     for table in TABLES:
         assert fed[table.name].format(row="n") == table.case_sql("n")

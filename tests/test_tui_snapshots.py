@@ -184,6 +184,12 @@ async def appointment(pilot: Pilot[Any], store: Store) -> None:
     await press(pilot, "b")
 
 
+async def sms_consent(pilot: Pilot[Any], store: Store) -> None:
+    await look_at(pilot, enforceable_case(store))
+    await pass_idv(pilot)
+    await press(pilot, "s")
+
+
 async def reinstate(pilot: Pilot[Any], store: Store) -> None:
     """One of jmorgan's council tax cases with an arrangement broken yesterday: £100 of it
     missed, two instalments to come."""
@@ -259,6 +265,7 @@ SCENARIOS: dict[str, Scenario] = {
     "complaint": complaint,
     "appointment": appointment,
     "reinstate": reinstate,
+    "sms_consent": sms_consent,
     "error_dialog": error_dialog,
 }
 EVENING = datetime(2026, 11, 23, 21, 30, tzinfo=UTC)  # after calling hours

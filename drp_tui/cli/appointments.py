@@ -28,14 +28,14 @@ At = Annotated[str, typer.Option("--at", help="Local date and time, e.g. '2026-1
 Id = Annotated[str, typer.Argument(metavar="ID", help="As 'drp appointment list' shows it.")]
 
 
-def _context() -> tuple[Store, PolicyBook, Actor, ZoneInfo]:
+def _context(hub: str | None = None) -> tuple[Store, PolicyBook, Actor, ZoneInfo]:
     from drp_tui.domain.policy import in_force
     from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
+    store = store_for(settings, hub)
     acting = resolve(settings, store, command="drp appointment")
     policy = policy_for(settings)
     zone = ZoneInfo(in_force(policy.office_hours, acting.today()).timezone)
@@ -153,6 +153,14 @@ def list_(
     ics: Annotated[
         Path | None, typer.Option("--ics", help="Write them as an iCalendar file for Outlook.")
     ] = None,
+    hub: Annotated[
+        str | None,
+        typer.Option(
+            "--hub",
+            help="As on the team hub (a postgresql:// URL or a SQLite file).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """An officer's appointments over some days, or as an iCalendar file (--ics)."""
@@ -161,7 +169,7 @@ def list_(
     from drp_tui.services.appointments import appointments, calendar_file, may_read
     from drp_tui.services.outfile import kept_files, write_bytes
 
-    store, _, actor, zone = _context()
+    store, _, actor, zone = _context(hub)
     today = actor.now().astimezone(zone).date()
     first = day(start, "--from", today)
     last = day(end, "--to", first + timedelta(days=27))

@@ -26,13 +26,13 @@ app = typer.Typer(
 )
 
 
-def _context() -> tuple[Store, PolicyBook, Actor]:
+def _context(hub: str | None = None) -> tuple[Store, PolicyBook, Actor]:
     from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
+    store = store_for(settings, hub)
     acting = resolve(settings, store, command="drp complaint")
     return store, policy_for(settings), acting.actor()
 
@@ -124,12 +124,20 @@ def update(
 def list_(
     open_only: Annotated[bool, typer.Option("--open", help="Only those still open.")] = False,
     officer: Annotated[str | None, typer.Option(help="Only on this officer's cases.")] = None,
+    hub: Annotated[
+        str | None,
+        typer.Option(
+            "--hub",
+            help="The team's, on the team hub (a postgresql:// URL or a SQLite file).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Complaints, the reply due soonest first; overdue ones marked."""
     from drp_tui.services.complaints import list_complaints
 
-    store, _, actor = _context()
+    store, _, actor = _context(hub)
     rows = list_complaints(store, officer_id=officer, open_only=open_only)
     today = actor.now().date()
     if as_json:

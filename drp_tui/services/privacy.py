@@ -5,7 +5,8 @@ sync (`drp sync` calls `after_sync`), on an officer's desk, the people whose cas
 allocated to another officer (and who are not party to a debt of one of this officer's
 cases) lose, on this desk only, their names, date of birth, e-mail and contact preferences, their
 addresses and phone numbers, the notes of calls about them, their vulnerabilities (special
-category data), the names of people they authorised, their affordability statements, and
+category data), the names of people they authorised, their affordability statements, what
+their complaints said and why and what for their appointments were, and
 this desk's copies of the keys that seal what events say about them (notes, names, details:
 drp_tui/store/personal.py), so the desk's own event log no longer reads either.
 The hub keeps the record: the removal is not a change to push (it is written as the sync
@@ -47,6 +48,12 @@ ERASE_STATEMENTS = (
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
     "risk_confirmed = '' WHERE person_id IN (SELECT id FROM erase_people)",
     "UPDATE assessment SET statement = '{}', result = '{}' WHERE case_id IN "
+    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+    # What the debtor said in a complaint, and why an appointment is face to face (often a
+    # vulnerability) or what it is for; they travel to the hub (hub revision h017).
+    "UPDATE complaint SET summary = '', remedy = '' WHERE case_id IN "
+    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+    "UPDATE appointment SET reason = '', why_face_to_face = '', note = '' WHERE case_id IN "
     '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
 )
 

@@ -4,12 +4,13 @@ in the hours policy allows (calling_hours.toml [[sms_hours]])."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from drp_tui.domain.errors import InputError
+from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.extract import normalise_phone
 from drp_tui.domain.sms import sms_closed
 from drp_tui.services.caseaccess import case_by_reference, require_own_case
@@ -19,6 +20,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Debt, Phone
 
+CONSENT_BY = "its officer or a supervisor records consent"
 # GOV.UK Notify sends a text of at most 918 characters (six fragments).
 SMS_MAX_CHARACTERS = 918
 
@@ -58,7 +60,7 @@ def record_consent(
     mobile."""
     with store.write() as session:
         case = case_by_reference(session, case_reference)
-        require_own_case(session, actor, case, "its officer or a supervisor records consent")
+        require_own_case(session, actor, case, CONSENT_BY)
         normal = normalise_phone(number)
         wanted = normal[0] if normal else "".join(number.split())
         phone = (
@@ -91,3 +93,44 @@ def record_consent(
         )
     done = "marked for texts" if given else "no longer marked for texts"
     return f"{number} {done} ({case.reference})"
+
+
+@dataclass(frozen=True)
+class Mobile:
+    number: str
+    status: str  # good, wrong_number, ... (a text goes only to a good one)
+    consented_at: datetime | None  # None: not marked for texts
+
+
+@dataclass(frozen=True)
+class ConsentForm:
+    """What the workstation's consent form offers: the case's debtor's mobile numbers, each
+    with whether it is marked for texts."""
+
+    reference: str
+    mobiles: tuple[Mobile, ...]
+
+
+def consent_form(store: Store, actor: Actor, case_id: str) -> ConsentForm | str:
+    """The form to record (or withdraw) consent to texts on this case, or why there is none
+    (not the actor's case; no mobile number held): asked before the form opens, so an officer
+    is not led into a refusal. The choice is recorded by `record_consent`."""
+    with store.read() as session:
+        case = session.get(Case, case_id)
+        if case is None:
+            return f"no case {case_id}"
+        try:
+            require_own_case(session, actor, case, CONSENT_BY)
+        except NotPermitted as exc:
+            return str(exc)
+        except InputError as exc:
+            return exc.message
+        phones = session.execute(
+            select(Phone)
+            .where(col(Phone.person_id) == case.person_id, col(Phone.kind) == "mobile")
+            .order_by(col(Phone.number))
+        ).scalars()
+        mobiles = tuple(Mobile(p.number, p.status, p.sms_consent_at) for p in phones)
+    if not mobiles:
+        return f"no mobile number is held for {case.reference}"
+    return ConsentForm(case.reference, mobiles)

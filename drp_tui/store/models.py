@@ -336,7 +336,7 @@ class BreathingSpace(SQLModel, table=True):
 
 class Complaint(SQLModel, table=True):
     """A complaint about recovery on a case, through the council's stages (stage 1, stage 2,
-    the Ombudsman). Kept on the desk where it is recorded; its events reach the hub."""
+    the Ombudsman). Travels to the hub with `drp sync` (hub revision h017)."""
 
     id: str = Field(primary_key=True, default_factory=new_id)
     case_id: str = Field(foreign_key="case.id", index=True)
@@ -357,8 +357,8 @@ class Complaint(SQLModel, table=True):
 
 
 class Appointment(SQLModel, table=True):
-    """A face-to-face or telephone appointment with a debtor, in office hours. Kept on the desk
-    where it is booked; its events reach the hub."""
+    """A face-to-face or telephone appointment with a debtor, in office hours. Travels to the
+    hub with `drp sync` (hub revision h017)."""
 
     id: str = Field(primary_key=True, default_factory=new_id)
     case_id: str = Field(foreign_key="case.id", index=True)

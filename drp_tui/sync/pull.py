@@ -144,7 +144,14 @@ def _add_whole_cases(
     bundle["person"] = rows_where(hub, "person", "id", people)
     for name in ("address", "phone", "vulnerability", "breathingspace", "personkey"):
         bundle[name] = rows_where(hub, name, "person_id", people)
-    for name in ("contactattempt", "promise", "arrangement", "assessment"):
+    for name in (
+        "contactattempt",
+        "promise",
+        "arrangement",
+        "assessment",
+        "complaint",
+        "appointment",
+    ):
         bundle[name] = rows_where(hub, name, "case_id", cases)
     arrangements = {a["id"] for a in bundle["arrangement"]}
     for name in ("arrangement_debt", "instalment"):

@@ -37,6 +37,7 @@ from drp_tui.sync.common import (
     update_columns,
     upsert,
 )
+from drp_tui.sync.diary_rows import JUDGED, diary_row_refusals
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import desk_login
 from drp_tui.sync.live_arrangements import live_covering
@@ -329,7 +330,10 @@ def _row_refusals(
     accepted: list[str],
     on_hub: dict[str, dict[str, Any]],
 ) -> dict[str, str]:
-    """Rows that arrive without the event that explains them (rules.py), by key."""
+    """Rows that arrive without the event that explains them, or in another officer's name
+    (rules.py), by key."""
+    if spec.name in JUDGED and accepted:
+        return diary_row_refusals(hub, _sender(hub, desk), spec.name, rows, accepted, on_hub)
     if spec.name not in ("payment", "writeoffrequest") or not accepted:
         return {}
     debt = raw_table("debt")

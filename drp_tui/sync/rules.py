@@ -7,13 +7,16 @@ A desk acts for one officer. It may send only events in that officer's name, on 
 has allocated to them; the decisions a supervisor takes only from a supervisor; and every row
 with the event that explains it: a payment with its `payment.recorded` (a negative amount only
 as the reversal of an earlier payment not reversed yet), a decided write-off with its
-`writeoff.approved` or `writeoff.refused`, from a supervisor in their own name, and final.
+`writeoff.approved` or `writeoff.refused`, from a supervisor in their own name, and final;
+a complaint recorded and an appointment booked in the officer's own name, the appointment in
+the calendar of the sender or of the case's officer unless a supervisor books it.
 
 Two copies, one table of cases: a SQLite hub (and a push with the hub owner's credential)
 applies these functions; a PostgreSQL hub's database applies the same rules to a desk's own
 login as the SQL functions `drp_event_rule`, `drp_payment_rule` and `drp_writeoff_rule` (hub
-revision h009), because the desk is not trusted to run them. tests/test_hub_rules_parity.py
-runs every case through both and requires the same verdict, word for word.
+revision h009), `drp_complaint_rule` and `drp_appointment_rule` (h017), because the desk is
+not trusted to run them. tests/test_hub_rules_parity.py runs every case through both and
+requires the same verdict, word for word.
 """
 
 from __future__ import annotations
@@ -156,4 +159,40 @@ def writeoff_refusal(
         return f"a write-off {status} in the name of another officer ({by})"
     if explaining is None:
         return f"no writeoff.{status} event explains it"
+    return None
+
+
+def _named(row: Mapping[str, Any], column: str) -> str:
+    return "" if row.get(column) is None else str(row[column])
+
+
+def complaint_refusal(
+    row: Mapping[str, Any], before: Mapping[str, Any] | None, sender: Sender
+) -> str | None:
+    """A complaint as the desk sends it, `before` the hub's copy (None: new). Whoever takes a
+    complaint records it, in their own name; a change after is only of the columns a desk may
+    change (tables.py), so who recorded it stands."""
+    if before is None and row.get("recorded_by") != sender.officer_id:
+        return f"a complaint recorded in the name of another officer ({_named(row, 'recorded_by')})"
+    return None
+
+
+def appointment_refusal(
+    row: Mapping[str, Any],
+    before: Mapping[str, Any] | None,
+    sender: Sender,
+    case_officer: str | None,
+) -> str | None:
+    """An appointment as the desk sends it, `before` the hub's copy (None: new), `case_officer`
+    who has its case on the hub. Booked in the sender's own name, and in their calendar or the
+    case's officer's unless the sender supervises (as services/appointments.py books it)."""
+    if before is not None:
+        return None
+    if row.get("booked_by") != sender.officer_id:
+        return f"an appointment booked in the name of another officer ({_named(row, 'booked_by')})"
+    holder = row.get("officer_id")
+    if holder not in (sender.officer_id, case_officer) and not may(sender.role, "supervise"):
+        return (
+            f"an appointment in {_named(row, 'officer_id')}'s calendar is for a supervisor to book"
+        )
     return None

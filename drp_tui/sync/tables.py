@@ -4,8 +4,9 @@ The hub decides who owns a case (allocation), what a debt is (host imports) and 
 officers and agencies. A workstation creates the facts of its calls (contact attempts,
 promises, arrangements with the debts they cover and their instalments, assessments,
 payments, placements, vulnerabilities, Breathing Space, third parties' authority, write-off
-requests) and may change a few columns of rows it did not create (a callback time, a hold, a
-phone's status or consent to texts, a date of death, an authority ended). Anything else a
+requests, complaints, appointments) and may change a few columns of rows it did not create (a
+callback time, a hold, a phone's status or consent to texts, a date of death, an authority
+ended). Anything else a
 workstation sends is not applied: the hub's copy stands.
 
 `case_of` is SQL giving the case a row belongs to, with `{row}` standing for the row; the
@@ -120,6 +121,24 @@ TABLES: tuple[Replicated, ...] = (
         ("status", "approved_by", "approved_at"),
         created_on_desk=True,
     ),
+    # Complaints and appointments (issue 21): taken or booked on a desk, moved on a stage,
+    # answered, rescheduled, cancelled, kept or missed there; in the sender's own name only.
+    Replicated(
+        "complaint",
+        "case_id",
+        (
+            "stage",
+            "stage_started_on",
+            "pauses_recovery",
+            "reply_due",
+            "status",
+            "outcome",
+            "remedy",
+            "closed_on",
+        ),
+        created_on_desk=True,
+    ),
+    Replicated("appointment", "case_id", ("starts_at", "status", "note"), created_on_desk=True),
     # The keys sealing events' personal fields (store/personal.py): a desk makes them, never
     # changes one; an erasure on the hub reaches the desks holding the person's case.
     Replicated("personkey", BY_PERSON, created_on_desk=True),
