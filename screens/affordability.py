@@ -8,7 +8,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -31,6 +31,7 @@ from drp_tui.services.workstation import Workstation
 from screens.choice import ChoiceField
 from screens.dialog import show_failure
 from screens.jobs import RunsJobs
+from screens.kept import KeptStyles
 from screens.text import LINE, caution, problem
 from screens.widgets import FormInput, KeysFooter
 
@@ -57,7 +58,7 @@ def label(category: str) -> str:
     return category.replace("_", " ").capitalize()
 
 
-class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
+class AffordabilityScreen(RunsJobs, KeptStyles, Screen[Decimal | None]):
     """Dismisses with the amount available for priority debts when the officer uses it.
 
     Built once for the debtor screen and kept (`begin` gives it each call): opening it is
@@ -91,7 +92,6 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         self.loaded = False  # whether the latest statement has been read
         self.blank: dict[str, Any] = {}
         self.kept: dict[str, Any] | None = None  # the form as last read in or saved
-        self.restyle = False  # the app's theme changed while this form was put away
         self.saving: dict[Hashable, dict[str, Any]] = {}  # saves asked for, not yet done
 
     def begin(self, case_id: str, call_id: str | None, debts: Sequence[DebtLine]) -> None:
@@ -121,14 +121,6 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
     def showing(self) -> Hashable:
         """The call the form is for: a read begun for another is dropped (RunsJobs)."""
         return (self.case_id, self.call_id)
-
-    def on_screen_resume(self, event: events.ScreenResume) -> None:
-        """Styled again only if the app's theme changed while put away (as DebtorScreen):
-        restyling two hundred widgets was most of the time `a` took to show the form."""
-        event.refresh_styles, self.restyle = self.restyle, False
-
-    def _theme_changed(self, _: object) -> None:
-        self.restyle = True
 
     def compose(self) -> ComposeResult:
         yield Static(TITLE, id="af-title")
@@ -175,7 +167,6 @@ class AffordabilityScreen(RunsJobs, Screen[Decimal | None]):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.recalculate()
         self.blank = self.kept = self.statement()  # as it opens: was anything typed?
         self.load_latest()

@@ -16,7 +16,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, DataTable, Input, Label, Select, SelectionList, Static
+from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from drp_tui.domain.apply_order import per_instalment
@@ -24,7 +24,9 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import FREQUENCIES, Frequency, Schedule
 from drp_tui.services.arrangements import ArrangementPreview
 from drp_tui.services.caseview import DebtLine
+from screens.choice import ChoiceField
 from screens.dialog import last_field
+from screens.kept import KeptStyles
 from screens.text import LINE, caution, problem
 from screens.widgets import TextField
 
@@ -56,7 +58,7 @@ def debt_label(debt: DebtLine) -> Text:
     return Text(f"{debt.type_name} {debt.reference}{period} £{debt.balance:,.2f}")
 
 
-class ArrangementModal(ModalScreen[ArrangementPlan | None]):
+class ArrangementModal(KeptStyles, ModalScreen[ArrangementPlan | None]):
     CSS_PATH = "arrangement.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Back to the case", id="arrangement.cancel"),
@@ -74,13 +76,33 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         """`debts` in the order policy pays them; `surplus` the council's monthly offer
         from the affordability assessment, if the officer used it."""
         super().__init__()
-        self.debts = {d.id: d for d in debts}
-        self.order = [d.id for d in debts]
         self.preview = preview
+        self.debts: dict[str, DebtLine] = {}
+        self.order: list[str] = []
         self.first_default = first_default
         self.surplus = surplus
         self.offered = ""  # the instalment filled in from the surplus, while untouched
         self.schedule: Schedule | None = None
+        self.begin(debts, first_default, surplus)
+
+    def begin(self, debts: Sequence[DebtLine], first_default: str, surplus: Decimal | None) -> None:
+        """Start again for an open of `r`: built once for the case screen and kept (as the
+        affordability form), it is a screen shown, not one built and styled from nothing.
+        Nothing typed, unticked or chosen on an earlier open is kept."""
+        self.debts = {d.id: d for d in debts}
+        self.order = [d.id for d in debts]
+        self.first_default, self.surplus = first_default, surplus
+        self.offered, self.schedule = "", None
+        if not self.is_mounted:
+            return  # composed from these on mount
+        with self.prevent(Input.Changed, ChoiceField.Changed, SelectionList.SelectedChanged):
+            for key in INPUTS:
+                self.query_one(f"#{key}", Input).value = ""
+            self.query_one("#frequency", ChoiceField).value = "monthly"
+            self.show_debts(set(self.order), highlighted=0)
+        self.query_one("#arrangement", Vertical).scroll_home(animate=False)
+        self.start()
+        self.query_one("#debts", SelectionList).focus()
 
     def compose(self) -> ComposeResult:
         with Vertical(id="arrangement"):
@@ -95,13 +117,7 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
             yield Static("", id="order")
             with Horizontal(classes="field"):
                 yield Label("Every")
-                yield Select(
-                    [(f, f) for f in FREQUENCIES],
-                    value="monthly",
-                    allow_blank=False,
-                    id="frequency",
-                    compact=True,
-                )
+                yield ChoiceField([(f, f) for f in FREQUENCIES], "monthly", id="frequency")
             for key, (label, placeholder) in INPUTS.items():
                 with Horizontal(classes="field"):
                     yield Label(label)
@@ -115,10 +131,15 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
                 yield Button("Back", id="back", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#total", Input).value = self.owed()
-        self.offer_instalment()
-        self.query_one("#first", Input).value = self.first_default
         self.query_one("#preview", DataTable).add_columns("#", "Due", "Amount")
+        self.start()
+
+    def start(self) -> None:
+        """The figures an open starts from: the debts' total, the offer, the first date."""
+        with self.prevent(Input.Changed):
+            self.query_one("#total", Input).value = self.owed()
+            self.offer_instalment()
+            self.query_one("#first", Input).value = self.first_default
         self.refresh_preview()
 
     def chosen(self) -> list[DebtLine]:
@@ -130,7 +151,7 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         return f"{sum((d.balance or Decimal(0) for d in self.chosen()), Decimal(0)):.2f}"
 
     def frequency(self) -> Frequency:
-        value = self.query_one("#frequency", Select).value
+        value = self.query_one("#frequency", ChoiceField).value
         return next(f for f in FREQUENCIES if f == value)
 
     def offer_instalment(self) -> None:
@@ -149,7 +170,7 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         self.query_one("#total", Input).value = self.owed()
         self.refresh_preview()
 
-    @on(Select.Changed, "#frequency")
+    @on(ChoiceField.Changed, "#frequency")
     def frequency_changed(self) -> None:
         self.offer_instalment()
         self.refresh_preview()
@@ -160,12 +181,15 @@ class ArrangementModal(ModalScreen[ArrangementPlan | None]):
         at = debts.highlighted
         if at is None or not 0 <= at + step < len(self.order):
             return
-        ticked = set(debts.selected)
         self.order[at], self.order[at + step] = self.order[at + step], self.order[at]
+        self.show_debts(set(debts.selected), highlighted=at + step)
+        self.refresh_preview()
+
+    def show_debts(self, ticked: set[str], highlighted: int) -> None:
+        debts = self.query_one("#debts", SelectionList)
         debts.clear_options()
         debts.add_options(Selection(debt_label(self.debts[i]), i, i in ticked) for i in self.order)
-        debts.highlighted = at + step
-        self.refresh_preview()
+        debts.highlighted = highlighted
 
     def fields(self) -> dict[str, str]:
         """The form as typed, with the frequency chosen."""

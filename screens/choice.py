@@ -35,6 +35,7 @@ class ChoiceField(Widget, can_focus=True):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("left", "step(-1)", "Previous choice", show=False),
         Binding("right,space", "step(1)", "Next choice", show=False),
+        Binding("enter", "app.focus_next", "Next field", show=False),  # as in the builder
     ]
 
     value: reactive[str] = reactive("", init=False)

@@ -40,12 +40,13 @@ from screens.debtor_view import (
 )
 from screens.history import HistoryBox, HistoryLineDialog
 from screens.jobs import RunsJobs, after_jobs
+from screens.kept import KeptStyles
 from screens.keyorder import KeysFree
 from screens.outcome import OutcomeModal
 from screens.widgets import KeysFooter
 
 
-class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
+class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
     CSS_PATH = "debtor.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "idv", "ID&V", id="debtor.idv", tooltip="Record identity checks"),
@@ -94,8 +95,8 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
         screen's first paint shows it; without it the screen opens the case itself."""
         super().__init__()
         self.workstation = workstation
-        self.restyle = False  # the app's theme changed while this screen was put away
         self.affordability: AffordabilityScreen | None = None
+        self.builder: ArrangementModal | None = None
         self._begin(case_id, reason, view)
 
     def _begin(self, case_id: str, reason: str, view: CaseView | None) -> None:
@@ -149,17 +150,10 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
         yield KeysFooter(show_command_palette=False)  # 80 columns: F1 help names Ctrl+P
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        """Textual styles every widget again whenever a screen comes back: a sixth of the
-        time from Enter to the next case on screen. That is needed only if the app's CSS
-        changed (a new theme) while the screen was put away; the case shown is new content,
-        not new styles. Runs before Textual's own handler, which reads the flag."""
-        event.refresh_styles, self.restyle = self.restyle, False
+        """Not styled again (KeptStyles); a leave asked for under a dialog goes on."""
         if self.leaving is not None:  # a failure shown over this screen was closed
             (then,) = self.leaving
             self.call_after_refresh(self.finish, then)
-
-    def _theme_changed(self, _: object) -> None:
-        self.restyle = True
 
     def finish(self, then: str | None) -> None:
         """Leave the call for `then`, once nothing is over this screen: a dismiss from under
@@ -179,7 +173,6 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
         self.query_one("#more-keys", Static).update(line)
 
     def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.set_interval(1, self._tick)
         if self.opened is None:
             self.open_case(self.case_id, self.reason)
@@ -355,15 +348,15 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings):
                     severity="warning",
                 )
                 surplus = None
-        self.app.push_screen(
-            ArrangementModal(
-                self.workstation.arrangement_order(debts),
-                self.workstation.preview_arrangement,
-                first.isoformat(),
-                surplus,
-            ),
-            self._save_arrangement,
-        )
+        order = self.workstation.arrangement_order(debts)
+        if self.builder is None:  # built once, kept: see ArrangementModal.begin
+            self.builder = ArrangementModal(
+                order, self.workstation.preview_arrangement, first.isoformat(), surplus
+            )
+            self.app.install_screen(self.builder, f"arrangement-{id(self)}")
+        else:
+            self.builder.begin(order, first.isoformat(), surplus)
+        self.app.push_screen(self.builder, self._save_arrangement)
 
     def _save_arrangement(self, plan: ArrangementPlan | None) -> None:
         if plan is None or self.call is None:

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from textual.pilot import Pilot
-from textual.widgets import Button, DataTable, Input, Select, SelectionList, Static
+from textual.widgets import Button, DataTable, Input, SelectionList, Static
 
 from drp_tui.store.engine import Store
 from screens.arrangement import ArrangementModal
+from screens.choice import ChoiceField
 from screens.debtor import DebtorScreen
 from tests.sealed import opened
 from tests.tui import (
@@ -228,7 +229,8 @@ def test_use_surplus_over_several_debts_pays_council_tax_first_at_the_chosen_fre
             owed = (council_tax[1] + hb[1] + last[1]) / 100
             assert modal.query_one("#total", Input).value == f"{owed:.2f}"
             assert modal.query_one("#instalment", Input).value == "530.00"
-            modal.query_one("#frequency", Select).value = "weekly"
+            modal.query_one("#frequency", ChoiceField).focus()
+            await pilot.press("w")  # every week
             await pilot.pause()
             assert modal.query_one("#instalment", Input).value == "122.30"  # £530 × 12 / 52
             await fill(pilot, modal, instalment="150")
@@ -383,3 +385,58 @@ def test_enter_in_the_builders_last_field_confirms_it(demo_store: Store, tmp_pat
     asyncio.run(run())
     (kind,) = one(demo_store, "SELECT kind FROM event ORDER BY seq DESC LIMIT 1")
     assert kind == "arrangement.made"
+
+
+def test_the_builder_is_built_once_and_opens_fresh_on_each_case(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """`r` showed a builder built and styled from nothing each time (most of what it took
+    through a terminal). One is kept for the case screen; each open starts from the case as
+    it is: what was typed, unticked or chosen last time is gone."""
+    from tests.test_tui_call import choose, save
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            modal = await open_builder(pilot)
+            debtor = app.screen_stack[-2]
+            assert isinstance(debtor, DebtorScreen)
+            fresh = {key: modal.query_one(f"#{key}", Input).value for key in ("total", "first")}
+            first_case_debts = modal.query_one("#debts", SelectionList).selected
+            await fill(pilot, modal, instalment="99", override="a reason", count="")
+            modal.query_one("#frequency", ChoiceField).value = "weekly"
+            modal.query_one("#debts", SelectionList).deselect_all()
+            await pilot.pause()
+            await pilot.press("escape")
+            await settle(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            assert app.screen is modal  # the same builder, shown again
+            assert {k: modal.query_one(f"#{k}", Input).value for k in ("total", "first")} == fresh
+            assert modal.query_one("#instalment", Input).value == ""
+            assert modal.query_one("#override", Input).value == ""
+            assert modal.query_one("#frequency", ChoiceField).value == "monthly"
+            assert modal.query_one("#debts", SelectionList).selected == first_case_debts
+            assert modal.query_one("#debts", SelectionList).has_focus
+            assert modal.query_one("#preview", DataTable).row_count == 0  # nothing to pay yet
+            await pilot.press("escape")
+            await settle(pilot)
+            before = debtor.case_id
+            await pilot.press("o")
+            await settle(pilot)
+            await choose(pilot, "RPC")
+            await save(pilot)
+            assert app.screen is debtor
+            assert debtor.case_id != before  # the next case
+            await pass_idv(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            assert app.screen is modal
+            ids = {d.id for d in debtor.view.debts} if debtor.view else set()
+            assert set(modal.query_one("#debts", SelectionList).selected) <= ids
+            assert modal.query_one("#debts", SelectionList).selected
+            assert not set(modal.query_one("#debts", SelectionList).selected) & set(
+                first_case_debts
+            )
+
+    asyncio.run(run())
