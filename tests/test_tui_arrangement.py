@@ -426,7 +426,7 @@ def test_the_builder_is_built_once_and_opens_fresh_on_each_case(
             await settle(pilot)
             await choose(pilot, "RPC")
             await save(pilot)
-            assert app.screen_stack[-1] is debtor
+            assert app.screen_stack[-1:] == [debtor]
             assert debtor.case_id != before  # the next case
             await pass_idv(pilot)
             await pilot.press("r")
