@@ -4,11 +4,11 @@ moving the cases of an absent officer or one case, and finding cases nobody will
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -26,7 +26,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event, Officer
 from drp_tui.store.rawsql import chunks, for_driver, is_sqlite, run
-from drp_tui.store.seals import OFFICER, write_seal
+from drp_tui.store.seals import OFFICER, json_object, seal_body, write_seal
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -94,35 +94,40 @@ def _reallocate(
         # In SQLite, cases are keyed by rowid here, read in rowid order: the plan is then
         # written back in table order. Read through the driver's own cursor (same connection
         # and transaction): wrapping a million rows in SQLAlchemy Row objects costs more than
-        # the query.
-        key = "c.rowid" if is_sqlite(connection) else "c.id"
+        # the query. No case's id is read here (a million strings): SQLite names the cases
+        # of the seal itself, from the plan.
+        sqlite = is_sqlite(connection)
+        key = "c.rowid" if sqlite else "c.id"
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         rows = cursor.execute(
             for_driver(
                 connection,
-                f'SELECT {key}, c.id, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
+                f'SELECT {key}, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
                 "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open' "
                 f"ORDER BY {key}",
             ),
             params,
         ).fetchall()
-
-        def held(case_id: str) -> bool:
-            return refusal(policy.holds, holds[case_id], "queue", today) is not None
-
         # Cases on a hold that keeps them off queues, and those with agencies (nothing for an
-        # officer to ask), are not handed out. A million items: made as tuples of the named
-        # tuple's type directly (its own constructor is a Python call per item).
-        # Lent while someone is away (rebalance --until): which case went to whom.
-        # Which case each key is: the allocation's event seals who got each case.
-        case_ids = {k: c for k, c, _, _, m in rows if m}
+        # officer to ask), are not handed out; vulnerable cases may need a trained officer.
+        # They are few: their ids are turned into keys.
+        kept_off = placed | {
+            case_id
+            for case_id, found in holds.items()
+            if refusal(policy.holds, found, "queue", today) is not None
+        }
+        keyed = _keys(connection, kept_off | vulnerable)
+        off = {keyed[c] for c in kept_off if c in keyed}
+        needs_training = {keyed[c] for c in vulnerable if c in keyed}
+        # A million items: made as tuples of the named tuple's type directly (its own
+        # constructor is a Python call per item).
         make = tuple.__new__
         items: list[QueueItem] = [
-            make(QueueItem, (case_key, points, case_id in vulnerable))
-            for case_key, case_id, _, points, moves in rows
-            if moves and case_id not in placed and not (case_id in holds and held(case_id))
+            make(QueueItem, (case_key, points, case_key in needs_training))
+            for case_key, _, points, moves in rows
+            if moves and case_key not in off
         ]
-        for _, _, officer_id, points, moves in rows:
+        for _, officer_id, points, moves in rows:
             if not moves and officer_id in skills:
                 loads[officer_id] += points + 1
         del rows
@@ -136,14 +141,26 @@ def _reallocate(
         if dry_run:
             transaction.rollback()
             return AllocationPlan(strategy, len(plan), per_officer, committed=False)
-        # The items are in key order already, so this sort only confirms it.
-        updates = sorted(((k, plan[k]) for k, _, _ in items), key=itemgetter(0))
-        _write_plan(connection, updates)
+        # The plan in key order. The items are in key order already: SQLite's rowids compare
+        # in Python as in the store; a hub's ids are sorted here as Python orders text.
+        keys = [k for k, _, _ in items]
+        if not sqlite:
+            keys.sort()
+        given = list(map(plan.__getitem__, keys))
+        updates = list(zip(keys, given, strict=True))
         digest = hashlib.sha256(repr(updates).encode()).hexdigest()
-        if detail.get("until"):  # lent while someone is away: which case went to whom
-            detail = {**detail, "lent": [[case_ids[key], officer] for key, officer in updates]}
         event_id = actor.ids()
-        sealed = write_seal(connection, event_id, OFFICER, [(case_ids[k], o) for k, o in updates])
+        if sqlite:
+            written = json_object([(str(k), o) for k, o in updates])
+            _write_plan(connection, updates, written)
+            if detail.get("until"):  # lent while someone is away: which case went to whom
+                detail = {**detail, "lent": [list(r) for r in _named(connection, written)]}
+            sealed = seal_body(connection, event_id, OFFICER, _seal_of(connection, written))
+        else:
+            _write_plan(connection, updates, "")
+            if detail.get("until"):
+                detail = {**detail, "lent": [[k, officer] for k, officer in updates]}
+            sealed = write_seal(connection, event_id, OFFICER, [(str(k), o) for k, o in updates])
         with Session(bind=connection) as session:
             append_event(
                 session,
@@ -163,9 +180,11 @@ def _reallocate(
     return AllocationPlan(strategy, len(plan), per_officer, committed=True)
 
 
-def _write_plan(connection: Connection, updates: Sequence[tuple[CaseKey, str]]) -> None:
+def _write_plan(
+    connection: Connection, updates: Sequence[tuple[CaseKey, str]], written: str
+) -> None:
     """Set each planned case's officer in one set-based UPDATE: measured faster than a million
-    single-row UPDATEs."""
+    single-row UPDATEs. In SQLite, `written` is the plan as a JSON object (rowid -> officer)."""
     if not updates:
         return
     if not is_sqlite(connection):  # a hub: case ids and officers as two arrays
@@ -176,24 +195,57 @@ def _write_plan(connection: Connection, updates: Sequence[tuple[CaseKey, str]]) 
             ([key for key, _ in updates], [officer for _, officer in updates]),
         )
         return
-    # In rowid (table) order, from a temporary plan table, through a large page cache. When
-    # most cases move (the morning's allocation), the officer index is built again afterwards
-    # rather than updated a million times (measured: about half the UPDATE's time).
+    # In rowid (table) order, from the plan as one JSON object (rowid -> officer) that SQLite
+    # reads itself: binding a million rows into a temporary table took longer than the
+    # UPDATE. When most cases move (the morning's allocation), the officer index is built
+    # again afterwards rather than updated a million times (measured: about half the
+    # UPDATE's time).
     connection.exec_driver_sql("PRAGMA cache_size = -262144")
-    connection.exec_driver_sql(
-        "CREATE TEMP TABLE allocation (row INTEGER PRIMARY KEY, officer TEXT NOT NULL)"
-    )
-    connection.exec_driver_sql("INSERT INTO allocation VALUES (?, ?)", list(updates))
     rebuilt = []
     if bulk.worth_rebuilding(connection, "case", len(updates)):
         rebuilt = bulk.drop_indexes(connection, ["case"], column="officer_id")
     connection.exec_driver_sql(
-        'UPDATE "case" SET officer_id = allocation.officer FROM allocation '
-        'WHERE "case".rowid = allocation.row'
+        'UPDATE "case" SET officer_id = plan.value FROM json_each(?) AS plan '
+        'WHERE "case".rowid = CAST(plan.key AS INTEGER)',
+        (written,),
     )
     bulk.rebuild(connection, rebuilt)
-    connection.exec_driver_sql("DROP TABLE allocation")
     connection.exec_driver_sql("PRAGMA cache_size = -2000")
+
+
+def _keys(connection: Connection, case_ids: set[str]) -> dict[str, CaseKey]:
+    """The key (SQLite: rowid) of each of a few cases, by id."""
+    if not is_sqlite(connection):
+        return {c: c for c in case_ids}
+    if not case_ids:
+        return {}
+    found = run(
+        connection,
+        'SELECT c.id, c.rowid FROM json_each(?) AS wanted CROSS JOIN "case" c '
+        "ON c.id = wanted.value",
+        (json.dumps(sorted(case_ids)),),
+    )
+    return {str(case_id): rowid for case_id, rowid in found}
+
+
+# Each case of a written plan (rowid -> officer) by its id, in the plan's order.
+_NAMED = 'FROM json_each(?) AS plan CROSS JOIN "case" c ON c.rowid = CAST(plan.key AS INTEGER)'
+
+
+def _named(connection: Connection, written: str) -> list[tuple[str, str]]:
+    return [
+        (str(c), str(o))
+        for c, o in run(connection, f"SELECT c.id, plan.value {_NAMED}", (written,))
+    ]
+
+
+def _seal_of(connection: Connection, written: str) -> tuple[str, int]:
+    """The seal of a written plan, case id -> officer in the plan's order, made by SQLite: the
+    same text `write_seal` makes of those pairs (ids and logins need no escaping)."""
+    row = run(
+        connection, f"SELECT json_group_object(c.id, plan.value), count(*) {_NAMED}", (written,)
+    ).one()
+    return (str(row[0]) if row[1] else "{}"), int(row[1])
 
 
 def allocate_cases(

@@ -391,12 +391,15 @@ class Event(SQLModel, table=True):
     """The audit trail: immutable (triggers refuse UPDATE and DELETE) and hash-chained in
     `seq` order."""
 
+    # By kind, then officer: every lookup by kind, and the officer report's sums in order.
+    __table_args__ = (Index("ix_event_kind_officer", "kind", "officer_id"),)
+
     seq: int | None = Field(default=None, primary_key=True)
     id: str = Field(unique=True)
     officer_id: str
     at: datetime = instant_field(index=True)
     case_id: str | None = Field(default=None, index=True)
-    kind: str = Field(index=True)
+    kind: str
     payload: dict[str, Any] = Field(default_factory=dict, sa_type=JsonText)
     prev_hash: str
     hash: str
