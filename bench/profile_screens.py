@@ -42,7 +42,7 @@ async def profile(store_path: Path, opens: int) -> list[tuple[float, str]]:
         store=store_path, officer="jmorgan", now=NOW, data_home=home, cursor_blink=False
     )
     app = create_app(settings)
-    found = []
+    found: list[tuple[float, str]] = []
     async with app.run_test(size=(120, 40)) as pilot:
         while not getattr(app.screen, "entries", None):
             await pilot.pause(0.05)

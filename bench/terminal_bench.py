@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,10 @@ def totals(lines: Lines) -> str:
     return "".join(line.split("│", 1)[1] for line in lines[1:12] if "│" in line)
 
 
+def changed(before: str, lines: Lines) -> bool:
+    return totals(lines) != before
+
+
 def builder_shown(lines: Lines) -> bool:
     return any("First due" in line for line in lines) and any(
         "Confirm" in line and "Back" in line for line in lines
@@ -120,7 +125,7 @@ def one_case(term: Terminal, times: Times, first: bool) -> None:
     for digit in "1234":  # into the field the form opens on (Earnings)
         term.settle(0.15)
         before = totals(term.lines)
-        seconds = term.timed(digit, lambda ls, b=before: totals(ls) != b, 5, "totals redrawn")
+        seconds = term.timed(digit, partial(changed, before), 5, "totals redrawn")
         times.add("key", seconds, term)
     term.send("escape")
     term.wait_for(debtor_shown(reference), what="back on the case")
