@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from drp_tui.services import audit
 from drp_tui.services.casework import Actor, add_note
@@ -316,3 +317,43 @@ def test_a_desk_loses_an_erased_persons_phone_at_its_next_sync(tmp_path: Path) -
         phones = db.execute("SELECT id, number FROM phone").fetchall()
     assert forename == [("",)]  # the person's update reached the desk ...
     assert phones == [], phones  # ... the phone's deletion did not
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a vulnerability a desk recorded before an erasure on the hub is pushed after it: "
+    "the erased person's special-category notes are back on the hub",
+)
+def test_a_desks_earlier_change_does_not_bring_an_erased_person_back_to_the_hub(
+    tmp_path: Path,
+) -> None:
+    from drp_tui.services.casework import mark_phone, record_vulnerability
+    from drp_tui.services.erasure import erase_person
+    from tests.hubteam import SUPERVISOR
+
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    officer = Actor("asmith", clock=lambda: NOW)
+    mark_phone(alex, officer, case_id=case_id(1), phone_id="phone-1", status="wrong")
+    record_vulnerability(
+        alex,
+        officer,
+        case_id=case_id(1),
+        category="mental_health",
+        consent=True,
+        notes="severe depression since her son died",
+    )
+    erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
+    run_sync(alex, hub, "asmith")
+    with hub.read() as connection:
+        person = connection.execute(text("SELECT id FROM person WHERE host_ref = 'P1'")).scalar()
+        phones = connection.execute(
+            text("SELECT number FROM phone WHERE person_id = :p"), {"p": person}
+        ).all()
+        notes = connection.execute(
+            text("SELECT notes FROM vulnerability WHERE person_id = :p"), {"p": person}
+        ).all()
+    assert phones == [], phones
+    assert notes == [], notes
