@@ -393,3 +393,73 @@ def test_a_balance_zeroed_on_a_case_taken_off_the_officer_is_found(tmp_path: Pat
     db.close()
     report = audit.verify_all(alex)
     assert not report.intact, report.as_json()
+
+
+# --- erased keys and details left in the bytes of the files
+
+
+def _bytes_of(store_path: Path) -> bytes:
+    """The store's file with its -wal and -shm, as someone holding the laptop reads them."""
+    files = [store_path.with_name(store_path.name + end) for end in ("", "-wal", "-shm")]
+    return b"".join(p.read_bytes() for p in files if p.exists())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the sync pull that erases a person's key and details on a desk writes without "
+    "secure_delete: the old key and the forename stay in the desk file's free space",
+)
+def test_a_key_erased_on_the_hub_is_gone_from_the_desks_file_after_its_sync(
+    tmp_path: Path,
+) -> None:
+    from drp_tui.services.erasure import erase_person
+    from tests.hubteam import SUPERVISOR
+
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="a secret")
+    run_sync(alex, hub, "asmith")
+    with sqlite3.connect(alex.path) as db:
+        key = str(db.execute("SELECT key FROM personkey").fetchone()[0])
+    erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
+    run_sync(alex, hub, "asmith")
+    with sqlite3.connect(alex.path) as db:
+        assert db.execute("SELECT key FROM personkey").fetchall() == [(None,)]
+    alex.engine.dispose()
+    alex.writer.dispose()
+    held = _bytes_of(alex.path)
+    assert key.encode() not in held
+    assert b"Pat1" not in held
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp erase --hub on PostgreSQL leaves the destroyed key in personkey's dead tuple: "
+    "whoever reads the hub's files (or a base backup taken after) still opens the fields",
+)
+def test_a_key_erased_on_a_postgresql_hub_is_gone_from_its_table_file(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    from drp_tui.services.erasure import erase_person
+    from tests.hubteam import SUPERVISOR
+
+    owner = team_hub(postgres.url(postgres.new_database()))
+    allocate(owner, 1, "asmith")
+    as_alex = officer_login(postgres, owner, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, as_alex, "asmith")
+    add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="a secret")
+    run_sync(alex, as_alex, "asmith")
+    with owner.read() as connection:
+        key = str(connection.execute(text("SELECT key FROM personkey")).scalar_one())
+    erase_person(owner.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
+    with owner.engine.connect() as connection:
+        admin = connection.execution_options(isolation_level="AUTOCOMMIT")
+        admin.execute(text("CHECKPOINT"))
+        folder = str(admin.execute(text("SHOW data_directory")).scalar_one())
+        relation = str(admin.execute(text("SELECT pg_relation_filepath('personkey')")).scalar_one())
+    as_alex.engine.dispose()
+    owner.engine.dispose()
+    assert key.encode() not in (Path(folder) / relation).read_bytes()
