@@ -463,3 +463,40 @@ def test_a_key_erased_on_a_postgresql_hub_is_gone_from_its_table_file(
     as_alex.engine.dispose()
     owner.engine.dispose()
     assert key.encode() not in (Path(folder) / relation).read_bytes()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login may insert any key for its people: a garbage key, newest, is pulled "
+    "by the next desk holding the case and every note it writes about the person then fails",
+)
+def test_a_key_forged_with_an_officers_own_login_does_not_stop_the_next_desk(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    from drp_tui.store.models import host_id
+
+    owner = team_hub(postgres.url(postgres.new_database()))
+    allocate(owner, 1, "asmith")
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    as_bea = officer_login(postgres, owner, "bjones")
+    refused = False
+    with raw_login(postgres, owner, "asmith") as psql:
+        try:
+            psql.execute(
+                "INSERT INTO personkey (id, person_id, key, made_at) VALUES "
+                "('forged', %s, 'not-a-key', '2030-01-01T00:00:00.000000+00:00')",
+                (host_id("person", "nga", "P1"),),
+            )
+        except Exception:  # refused by the hub: what we want
+            refused = True
+    allocate(owner, 1, "bjones")
+    bea = desk(tmp_path, "bea")
+    run_sync(bea, as_bea, "bjones")
+    try:
+        add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(1), text="called her")
+        wrote = True
+    except ValueError:
+        wrote = False
+    as_bea.engine.dispose()
+    owner.engine.dispose()
+    assert refused or wrote
