@@ -500,3 +500,48 @@ def test_a_key_forged_with_an_officers_own_login_does_not_stop_the_next_desk(
     as_bea.engine.dispose()
     owner.engine.dispose()
     assert refused or wrote
+
+
+# --- drp audit verify --hub, attacked by whoever owns the hub's database
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="verify --hub counts a trigger as in place when it is only present: a disabled "
+    "append-only trigger (ALTER TABLE ... DISABLE TRIGGER) passes as intact",
+)
+def test_a_disabled_append_only_trigger_on_the_hub_is_found(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    from drp_tui.sync.anchors import verify_hub
+
+    owner = team_hub(postgres.url(postgres.new_database()))
+    _synced_desk(tmp_path, owner)
+    with owner.engine.begin() as connection:
+        connection.execute(text("ALTER TABLE hubevent DISABLE TRIGGER hubevent_no_delete"))
+    report = verify_hub(owner)
+    owner.engine.dispose()
+    assert not report.intact, report.as_json()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on PostgreSQL verify --hub does not check the hub event log's own no-update and "
+    "no-delete triggers: dropped, the supervisors' last events are deleted and it says intact",
+)
+def test_the_hubs_own_events_cut_short_on_postgresql_are_found(
+    postgres: PostgresCluster, tmp_path: Path
+) -> None:
+    from drp_tui.sync.anchors import verify_hub
+
+    owner = team_hub(postgres.url(postgres.new_database()))
+    _synced_desk(tmp_path, owner)
+    allocate(owner, 2, "asmith")  # a supervisor's event on the hub's own chain
+    with owner.engine.begin() as connection:
+        connection.execute(text("DROP TRIGGER event_no_delete ON event"))
+        last = "(SELECT id FROM event ORDER BY seq DESC LIMIT 1)"
+        connection.execute(text(f"DELETE FROM outbox WHERE event_id = {last}"))
+        connection.execute(text(f"DELETE FROM event WHERE id = {last}"))
+    report = verify_hub(owner)
+    owner.engine.dispose()
+    assert not report.intact, report.as_json()
