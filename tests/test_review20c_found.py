@@ -621,3 +621,26 @@ def test_retention_can_be_applied_on_the_team_hub(
     monkeypatch.setenv("DRP_NOW", NOW.isoformat())
     done = CliRunner().invoke(app, ["retention", "apply", "--dry-run", "--hub", address, "--json"])
     assert done.exit_code == 0, done.output
+
+
+# --- the careless supervisor
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="PERSON_REF matching one person's host reference and another person's case "
+    "reference is not refused as ambiguous: drp erase guesses, and erases the first",
+)
+def test_erase_refuses_a_reference_that_names_two_people(demo_store: Store) -> None:
+    from drp_tui.domain.errors import InputError
+    from drp_tui.services.erasure import erase_person
+
+    with sqlite3.connect(demo_store.path) as db:
+        (first, _), (_, second_case) = db.execute(
+            'SELECT p.id, c.reference FROM person p JOIN "case" c ON c.person_id = p.id '
+            "ORDER BY c.reference LIMIT 2"
+        ).fetchall()
+        db.execute("UPDATE person SET host_ref = ? WHERE id = ?", (second_case, first))
+        db.execute("UPDATE debt SET balance = 0")
+    with pytest.raises(InputError):
+        erase_person(demo_store, SUP, second_case)
