@@ -506,11 +506,6 @@ def test_a_key_forged_with_an_officers_own_login_does_not_stop_the_next_desk(
 # --- drp audit verify --hub, attacked by whoever owns the hub's database
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="verify --hub counts a trigger as in place when it is only present: a disabled "
-    "append-only trigger (ALTER TABLE ... DISABLE TRIGGER) passes as intact",
-)
 def test_a_disabled_append_only_trigger_on_the_hub_is_found(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
@@ -525,11 +520,6 @@ def test_a_disabled_append_only_trigger_on_the_hub_is_found(
     assert not report.intact, report.as_json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on PostgreSQL verify --hub does not check the hub event log's own no-update and "
-    "no-delete triggers: dropped, the supervisors' last events are deleted and it says intact",
-)
 def test_the_hubs_own_events_cut_short_on_postgresql_are_found(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:

@@ -45,6 +45,8 @@ APPEND_ONLY = {
         "hubevent_no_update",
         "hubevent_no_delete",
         "hubevent_no_truncate",
+        "event_no_update",
+        "event_no_delete",
         "event_no_truncate",
         "hubanchor_no_update",
         "hubanchor_no_delete",
@@ -155,8 +157,13 @@ def verify_hub(hub: Hub) -> HubLogReport:
 
 def _missing_triggers(connection: Connection) -> Iterator[str]:
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        found = {str(r[0]) for r in connection.execute(text("SELECT tgname FROM pg_trigger"))}
+    if dialect == "postgresql":  # (a disabled trigger is there but keeps nothing)
+        found = {
+            str(r[0])
+            for r in connection.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgenabled <> 'D'")
+            )
+        }
     else:
         found = {
             str(r[0])
@@ -166,7 +173,7 @@ def _missing_triggers(connection: Connection) -> Iterator[str]:
         }
     for name in APPEND_ONLY.get(dialect, ()):
         if name not in found:
-            yield f"the trigger {name} is gone: the log is no longer append-only"
+            yield f"the trigger {name} is gone or disabled: the log is no longer append-only"
 
 
 def _desk_events(connection: Connection, report: HubLogReport) -> Iterator[str]:
