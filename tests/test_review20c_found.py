@@ -466,11 +466,6 @@ def test_a_key_erased_on_a_postgresql_hub_is_gone_from_its_table_file(
     assert key.encode() not in (Path(folder) / relation).read_bytes()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login may insert any key for its people: a garbage key, newest, is pulled "
-    "by the next desk holding the case and every note it writes about the person then fails",
-)
 def test_a_key_forged_with_an_officers_own_login_does_not_stop_the_next_desk(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
