@@ -140,36 +140,21 @@ SUP = Actor("psharma", clock=lambda: NOW)
             "breathing_space.recorded",
             "kind",
             "mental_health_crisis",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="a mental health crisis moratorium (health data) is left unsealed "
-                "in breathing_space.recorded's kind, readable after erasure",
-            ),
         ),
         pytest.param(
             "agency.returned",
             "reason",
             "vulnerable: recently bereaved and on antidepressants",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="agency.returned's free-text reason (vulnerable: ...) is not sealed",
-            ),
         ),
         pytest.param(
             "appointment.booked",
             "reason",
             "to go through her chemotherapy dates and what she can pay",
-            marks=pytest.mark.xfail(
-                strict=True, reason="an appointment's free-text reason is not sealed"
-            ),
         ),
         pytest.param(
             "arrangement.made",
             "override_reason",
             "below policy: debtor in hospital after a stroke",
-            marks=pytest.mark.xfail(
-                strict=True, reason="an arrangement's free-text override reason is not sealed"
-            ),
         ),
     ],
 )

@@ -65,6 +65,12 @@ SEALED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "authority.ended": ("reason",),
     "action.refused": ("reason",),  # may name a vulnerability ("domestic abuse is recorded")
     "death.recorded": ("source",),
+    # A mental health crisis moratorium is health data, and its reference says which it is.
+    "breathing_space.recorded": ("kind", "reference"),
+    "agency.": ("reason",),  # why an agency returned a case ("vulnerable: ...")
+    "appointment.": ("reason",),  # what the meeting is about, in the officer's words
+    # why the debts were not taken in the usual order, and the warnings that repeat it
+    "arrangement.": ("override_reason", "warnings"),
 }
 _CACHE = "drp_person_keys"  # session.info: person id -> (key id, Fernet), this transaction
 
