@@ -189,11 +189,6 @@ def test_erasure_leaves_no_mental_health_crisis_in_the_tables(demo_store: Store)
     assert "MHC" not in (hold or ""), hold
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="erasure leaves appointments (place, why face to face, reason, note) and complaints "
-    "(summary, remedy) in the store",
-)
 def test_erasure_leaves_no_appointment_or_complaint_text(demo_store: Store) -> None:
     from datetime import date
 
