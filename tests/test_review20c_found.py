@@ -591,11 +591,6 @@ def test_retention_can_be_applied_on_the_team_hub(
 # --- the careless supervisor
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="PERSON_REF matching one person's host reference and another person's case "
-    "reference is not refused as ambiguous: drp erase guesses, and erases the first",
-)
 def test_erase_refuses_a_reference_that_names_two_people(demo_store: Store) -> None:
     from drp_tui.domain.errors import InputError
     from drp_tui.services.erasure import erase_person
