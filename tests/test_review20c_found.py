@@ -516,11 +516,6 @@ def test_the_hubs_own_events_cut_short_on_postgresql_are_found(
 # --- file modes
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp's data folder is made 0700 only when drp makes it: one an earlier drp made "
-    "0755 (as issue 20 found) stays 0755 after drp opens its store there",
-)
 def test_an_existing_data_folder_is_closed_up_to_0700(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
