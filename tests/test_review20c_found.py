@@ -17,6 +17,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.store.anchors import anchor_path
 from drp_tui.store.engine import Store
 from drp_tui.sync.anchors import read_last_anchor
+from drp_tui.sync.hub import Hub
 from tests.hubteam import NOW, allocate, case_id, desk, officer_login, raw_login, run_sync, team_hub
 from tests.postgres import PostgresCluster
 from tests.test_hub_anchors import _head, _insider, _rehash_from, _synced_desk, _workstation
@@ -276,6 +277,14 @@ def test_a_person_who_still_owes_is_not_erased(
 # --- erasure on the hub, and the desks after their next sync
 
 
+def _drp_sync(store: Store, hub: Hub, officer: str) -> None:
+    """What `drp sync` does: the sync, then the desk's privacy sweep (cli/hub.py)."""
+    from drp_tui.services.privacy import after_sync
+
+    run_sync(store, hub, officer)
+    after_sync(store, officer, NOW)
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="an erasure on the hub deletes the person's phones there, but the deletion never "
@@ -292,7 +301,7 @@ def test_a_desk_loses_an_erased_persons_phone_at_its_next_sync(tmp_path: Path) -
     with sqlite3.connect(alex.path) as db:
         assert db.execute("SELECT id FROM phone").fetchall() == [("phone-1",)]
     erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
-    run_sync(alex, hub, "asmith")
+    _drp_sync(alex, hub, "asmith")
     with sqlite3.connect(alex.path) as db:
         forename = db.execute("SELECT forename FROM person").fetchall()
         phones = db.execute("SELECT id, number FROM phone").fetchall()
@@ -405,7 +414,7 @@ def test_a_key_erased_on_the_hub_is_gone_from_the_desks_file_after_its_sync(
     with sqlite3.connect(alex.path) as db:
         key = str(db.execute("SELECT key FROM personkey").fetchone()[0])
     erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
-    run_sync(alex, hub, "asmith")
+    _drp_sync(alex, hub, "asmith")
     with sqlite3.connect(alex.path) as db:
         assert db.execute("SELECT key FROM personkey").fetchall() == [(None,)]
     alex.engine.dispose()
