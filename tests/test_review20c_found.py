@@ -285,11 +285,6 @@ def _drp_sync(store: Store, hub: Hub, officer: str) -> None:
     after_sync(store, officer, NOW)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an erasure on the hub deletes the person's phones there, but the deletion never "
-    "reaches the desks: a desk keeps the erased person's phone number after its next sync",
-)
 def test_a_desk_loses_an_erased_persons_phone_at_its_next_sync(tmp_path: Path) -> None:
     from drp_tui.services.erasure import erase_person
     from tests.hubteam import SUPERVISOR
@@ -394,11 +389,6 @@ def _bytes_of(store_path: Path) -> bytes:
     return b"".join(p.read_bytes() for p in files if p.exists())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the sync pull that erases a person's key and details on a desk writes without "
-    "secure_delete: the old key and the forename stay in the desk file's free space",
-)
 def test_a_key_erased_on_the_hub_is_gone_from_the_desks_file_after_its_sync(
     tmp_path: Path,
 ) -> None:

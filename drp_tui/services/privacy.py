@@ -68,6 +68,19 @@ WHERE p.id NOT IN (
 """
 
 
+# People erased on the hub (`drp erase --hub`): its `person.erased` event reaches each desk
+# holding their case with the sync, and the desk removes what it still holds of them, once for
+# each erasure (its `privacy.removed` event names the erasure). The hub's deletions of their
+# phones, addresses and vulnerabilities are not fed to desks; this is how desks learn of them.
+_ERASED_ON_HUB = """
+SELECT e.id, json_extract(e.payload, '$.person') FROM syncedevent e
+WHERE e.kind = 'person.erased' AND json_extract(e.payload, '$.person') IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM event done WHERE done.kind = 'privacy.removed'
+                  AND json_extract(done.payload, '$.erasure') = e.id)
+ORDER BY e.at, e.id
+"""
+
+
 @dataclass(frozen=True)
 class Removed:
     people: int
@@ -101,29 +114,41 @@ def checkpoint(store: Store) -> None:
 
 
 def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
-    """Remove the personal data of every person whose case is allocated to another officer.
-    An officer's desk only: a supervisor's store oversees the team's cases."""
+    """Remove the personal data of every person erased on the hub, and on an officer's desk
+    (a supervisor's store oversees the team's cases) of every person whose case is allocated
+    to another officer."""
     with store.write() as session:
-        officer = session.get(Officer, officer_id)
-        if officer is not None and role_rank(officer.role) >= role_rank("supervisor"):
-            return Removed(0)
         connection = session.connection()
-        people = [
-            row[0] for row in run(connection, _NOT_NEEDED, (officer_id, officer_id)).fetchall()
-        ]
-        if not people:
-            return Removed(0)
-        erase_people(connection, people, at)
-        _record(session, officer_id, at, len(people))
+        erasures = [(str(e), str(p)) for e, p in run(connection, _ERASED_ON_HUB).fetchall()]
+        for erasure, person in erasures:
+            erase_people(connection, [person], at)
+            _record(session, officer_id, at, 1, "erased on the hub", erasure)
+        officer = session.get(Officer, officer_id)
+        people: list[str] = []
+        if officer is None or role_rank(officer.role) < role_rank("supervisor"):
+            people = [
+                row[0] for row in run(connection, _NOT_NEEDED, (officer_id, officer_id)).fetchall()
+            ]
+        if people:
+            erase_people(connection, people, at)
+            _record(
+                session, officer_id, at, len(people), "no longer on a case allocated to this desk"
+            )
+    if not people and not erasures:
+        return Removed(0)
     checkpoint(store)
-    return Removed(len(people))
+    return Removed(len(people) + len(erasures))
 
 
-def _record(session: Session, officer_id: str, at: datetime, people: int) -> None:
-    append_event(
-        session,
-        officer_id=officer_id,
-        kind="privacy.removed",
-        at=at,
-        payload={"people": people, "why": "no longer on a case allocated to this desk"},
-    )
+def _record(
+    session: Session,
+    officer_id: str,
+    at: datetime,
+    people: int,
+    why: str,
+    erasure: str | None = None,
+) -> None:
+    payload: dict[str, object] = {"people": people, "why": why}
+    if erasure is not None:
+        payload["erasure"] = erasure  # the hub's person.erased event acted on
+    append_event(session, officer_id=officer_id, kind="privacy.removed", at=at, payload=payload)
