@@ -347,11 +347,6 @@ def test_a_desks_earlier_change_does_not_bring_an_erased_person_back_to_the_hub(
 # --- state tables on a desk that syncs, attacked by an insider with the desk's file
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the desk's balances are judged against the hub only for debts unchanged since "
-    "syncstate.cursor: an insider who zeroes a balance and sets the cursor to 0 gets 'intact'",
-)
 def test_a_balance_zeroed_with_the_sync_cursor_rewound_is_found(tmp_path: Path) -> None:
     hub = team_hub(str(tmp_path / "hub.sqlite"))
     alex = _synced_desk(tmp_path, hub)
@@ -364,11 +359,6 @@ def test_a_balance_zeroed_with_the_sync_cursor_rewound_is_found(tmp_path: Path) 
     assert not report.intact, report.as_json()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on a desk, a case's officer set to NULL takes its debts out of the balance check "
-    "and the allocation check: a zeroed balance on it is not found",
-)
 def test_a_balance_zeroed_on_a_case_taken_off_the_officer_is_found(tmp_path: Path) -> None:
     hub = team_hub(str(tmp_path / "hub.sqlite"))
     alex = _synced_desk(tmp_path, hub)
