@@ -59,11 +59,6 @@ def test_a_tail_cut_with_a_new_workstation_id_is_still_found(tmp_path: Path) -> 
 # --- anchors forged by an officer with their own hub login
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login may insert any hash as its anchor: an officer re-hashes the desk's "
-    "chain, anchors the new head with psql, and neither verify nor verify --hub finds it",
-)
 def test_an_anchor_forged_with_the_officers_own_login_does_not_hide_a_rewrite(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
