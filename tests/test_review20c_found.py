@@ -389,11 +389,6 @@ def test_a_key_erased_on_the_hub_is_gone_from_the_desks_file_after_its_sync(
     assert b"Pat1" not in held
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp erase --hub on PostgreSQL leaves the destroyed key in personkey's dead tuple: "
-    "whoever reads the hub's files (or a base backup taken after) still opens the fields",
-)
 def test_a_key_erased_on_a_postgresql_hub_is_gone_from_its_table_file(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:

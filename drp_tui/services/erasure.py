@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from drp_tui.services.casework import Actor
@@ -75,4 +75,17 @@ def erase_person(store: Store, actor: Actor, reference: str) -> Erased:
         )
     if store.engine.dialect.name == "sqlite":
         checkpoint(store)  # (the old key not left in the WAL's frames)
+    else:
+        _rewrite_keys(store)
     return Erased(person.id, int(keys))
+
+
+def _rewrite_keys(store: Store) -> None:
+    """On a PostgreSQL hub an UPDATE leaves the old row, key and all, in the table's file until
+    the space is reused: VACUUM FULL writes the table afresh (the keys table is small). It
+    needs the table's owner; for any other login PostgreSQL skips it with a warning, and the
+    old key stays until autovacuum reuses the space."""
+    with store.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM (FULL) personkey")
+        )
