@@ -155,11 +155,6 @@ def test_free_text_and_health_data_in_events_are_sealed(
     assert is_sealed(sealed[field]), sealed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="erasure leaves the Breathing Space row (kind mental_health_crisis) and the case's "
-    "hold reason naming it in the store",
-)
 def test_erasure_leaves_no_mental_health_crisis_in_the_tables(demo_store: Store) -> None:
     from drp_tui.services.erasure import erase_person
 
@@ -568,3 +563,21 @@ def test_erase_refuses_a_reference_that_names_two_people(demo_store: Store) -> N
         db.execute("UPDATE debt SET balance = 0")
     with pytest.raises(InputError):
         erase_person(demo_store, SUP, second_case)
+
+
+def test_erasure_keeps_the_breathing_space_of_a_person_who_still_owes(demo_store: Store) -> None:
+    """What pauses recovery stays while a debt owes (the erasure itself is questioned by
+    test_a_person_who_still_owes_is_not_erased)."""
+    from drp_tui.services.erasure import erase_person
+
+    person, host_ref, case = _mhc_person(demo_store)
+    with sqlite3.connect(demo_store.path) as db:
+        db.execute("UPDATE debt SET balance = 100 WHERE case_id = ?", (case,))
+    erase_person(demo_store, SUP, host_ref)
+    with sqlite3.connect(demo_store.path) as db:
+        kinds = db.execute(
+            "SELECT kind FROM breathingspace WHERE person_id = ?", (person,)
+        ).fetchall()
+        hold = db.execute('SELECT hold_kind FROM "case" WHERE id = ?', (case,)).fetchone()
+    assert kinds == [("mental_health_crisis",)]
+    assert hold == ("mental_health_crisis",)

@@ -21,21 +21,11 @@ from sqlmodel import col
 
 from drp_tui.services.casework import Actor
 from drp_tui.services.officers import require_supervisor
-from drp_tui.services.privacy import checkpoint, erase_people
+from drp_tui.services.privacy import checkpoint, erase_people, erase_written
 from drp_tui.services.sar import find_person
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, PersonKey
-from drp_tui.store.rawsql import run
-
-# What the officers wrote about the person in the rows kept on the desk where they were
-# recorded (appointments, complaints): their words go with the person; the rows stay, so the
-# calendar and the complaint's stages and dates still add up.
-ERASED_WITH_THE_CASE = (
-    "UPDATE appointment SET place = '', reason = '', why_face_to_face = '', note = '' "
-    "WHERE case_id = ?",
-    "UPDATE complaint SET summary = '', remedy = '' WHERE case_id = ?",
-)
 
 
 @dataclass(frozen=True)
@@ -61,9 +51,7 @@ def erase_person(store: Store, actor: Actor, reference: str) -> Erased:
         case = session.execute(
             select(col(Case.id)).where(col(Case.person_id) == person.id).limit(1)
         ).scalar_one_or_none()
-        if case is not None:  # (kept on the desk that recorded them: erased, not moved away)
-            for statement in ERASED_WITH_THE_CASE:
-                run(connection, statement, (case,))
+        erase_written(connection, [person.id])
         append_event(
             session,
             officer_id=actor.officer_id,

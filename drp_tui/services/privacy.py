@@ -50,6 +50,26 @@ ERASE_STATEMENTS = (
     '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
 )
 
+# What officers wrote about an erased person in rows kept on the desk that recorded them
+# (appointments, complaints; the rows stay, so calendars and complaint stages still add up),
+# and their Breathing Space with the case's hold naming it (a mental health crisis is health
+# data) once nothing is owed: while a debt owes, that record is what keeps recovery paused.
+_THEIR_CASES = 'SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people)'
+_OWING = (  # (erase_written puts one person at a time in erase_people)
+    "NOT EXISTS (SELECT 1 FROM debt d WHERE d.balance > 0 AND (d.case_id IN "
+    f"({_THEIR_CASES}) OR d.id IN (SELECT p.debt_id FROM debtparty p "
+    "WHERE p.person_id IN (SELECT id FROM erase_people))))"
+)
+ERASE_WRITTEN = (
+    "UPDATE appointment SET place = '', reason = '', why_face_to_face = '', note = '' "
+    f"WHERE case_id IN ({_THEIR_CASES})",
+    f"UPDATE complaint SET summary = '', remedy = '' WHERE case_id IN ({_THEIR_CASES})",
+    f"DELETE FROM breathingspace WHERE person_id IN (SELECT id FROM erase_people) AND {_OWING}",
+    'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
+    f"WHERE id IN ({_THEIR_CASES}) "
+    f"AND hold_kind IN ('breathing_space', 'mental_health_crisis') AND {_OWING}",
+)
+
 # People with something left to remove whose case is allocated to another officer, and who
 # are not party to a debt of one of this officer's cases. Cases allocated to no one are kept:
 # a desk that imported its own cases holds them before allocation, and the hub may not.
@@ -105,6 +125,21 @@ def erase_people(connection: Connection, person_ids: Sequence[str], at: datetime
     run(connection, "DELETE FROM erase_people")
 
 
+def erase_written(connection: Connection, person_ids: Sequence[str]) -> None:
+    """With an erasure (`drp erase`, or one on the hub reaching this desk): what officers
+    wrote about these people (ERASE_WRITTEN), in the caller's transaction, not queued for
+    the hub."""
+    run(connection, "CREATE TEMP TABLE IF NOT EXISTS erase_people (id TEXT PRIMARY KEY)")
+    run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
+    for person in sorted(set(person_ids)):  # (whether each one owes is their own)
+        run(connection, "DELETE FROM erase_people")
+        run(connection, "INSERT INTO erase_people (id) VALUES (?)", (person,))
+        for statement in ERASE_WRITTEN:
+            run(connection, statement)
+    run(connection, "UPDATE syncstate SET applying = FALSE WHERE id = 1")
+    run(connection, "DELETE FROM erase_people")
+
+
 def checkpoint(store: Store) -> None:
     """Fold the WAL into the store so removed values do not linger in its frames."""
     with store.engine.connect() as connection:  # outside any transaction (autocommit)
@@ -122,6 +157,7 @@ def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
         erasures = [(str(e), str(p)) for e, p in run(connection, _ERASED_ON_HUB).fetchall()]
         for erasure, person in erasures:
             erase_people(connection, [person], at)
+            erase_written(connection, [person])
             _record(session, officer_id, at, 1, "erased on the hub", erasure)
         officer = session.get(Officer, officer_id)
         people: list[str] = []
