@@ -500,11 +500,6 @@ def test_an_existing_data_folder_is_closed_up_to_0700(
 # --- retention
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="special-category retention (2 years) keeps a mental health crisis moratorium "
-    "record (health data) and the hold naming it until the 6-year financial period",
-)
 def test_special_category_retention_removes_a_mental_health_crisis_record(
     demo_store: Store, policy: PolicyBook
 ) -> None:
