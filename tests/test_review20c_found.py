@@ -576,3 +576,29 @@ def test_erasure_keeps_the_breathing_space_of_a_person_who_still_owes(demo_store
         hold = db.execute('SELECT hold_kind FROM "case" WHERE id = ?', (case,)).fetchone()
     assert kinds == [("mental_health_crisis",)]
     assert hold == ("mental_health_crisis",)
+
+
+def test_an_erasure_on_a_supervisors_own_store_stays_on_that_store(tmp_path: Path) -> None:
+    """Only the hub's own person.erased reaches the desks (docs/records.md: an erasure on a
+    store, without --hub, changes that store only)."""
+    from drp_tui.services.erasure import erase_person
+    from tests.hubteam import SUPERVISOR
+
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, SUPERVISOR)  # (so the supervisor's own store holds the case)
+    sam = desk(tmp_path, "sam")
+    run_sync(sam, hub, SUPERVISOR)
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    erase_person(sam, Actor(SUPERVISOR, clock=lambda: NOW), "P1")
+    run_sync(sam, hub, SUPERVISOR)
+    with hub.read() as connection:
+        sent = connection.execute(
+            text("SELECT count(*) FROM hubevent WHERE kind = 'person.erased'")
+        ).scalar_one()
+    _drp_sync(alex, hub, "asmith")
+    with sqlite3.connect(alex.path) as db:
+        phones = db.execute("SELECT id FROM phone").fetchall()
+    assert sent == 1  # the supervisor's erasure went up as their event ...
+    assert phones == [("phone-1",)]  # ... and did not erase the person on alex's desk

@@ -92,9 +92,12 @@ WHERE p.id NOT IN (
 # holding their case with the sync, and the desk removes what it still holds of them, once for
 # each erasure (its `privacy.removed` event names the erasure). The hub's deletions of their
 # phones, addresses and vulnerabilities are not fed to desks; this is how desks learn of them.
+# Only the hub's own events count (no workstation): a supervisor's erasure on their own
+# store is that store's alone.
 _ERASED_ON_HUB = """
 SELECT e.id, json_extract(e.payload, '$.person') FROM syncedevent e
-WHERE e.kind = 'person.erased' AND json_extract(e.payload, '$.person') IS NOT NULL
+WHERE e.kind = 'person.erased' AND e.workstation_id IS NULL
+  AND json_extract(e.payload, '$.person') IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM event done WHERE done.kind = 'privacy.removed'
                   AND json_extract(done.payload, '$.erasure') = e.id)
 ORDER BY e.at, e.id
