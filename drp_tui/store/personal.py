@@ -71,6 +71,8 @@ SEALED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "appointment.": ("reason",),  # what the meeting is about, in the officer's words
     # why the debts were not taken in the usual order, and the warnings that repeat it
     "arrangement.": ("override_reason", "warnings"),
+    # what backs a write-off: tracing done, an agency's return reason copied from the record
+    "writeoff.requested": ("evidence",),
 }
 _CACHE = "drp_person_keys"  # session.info: person id -> (key id, Fernet), this transaction
 
