@@ -616,9 +616,6 @@ def test_an_erasure_on_a_supervisors_own_store_stays_on_that_store(tmp_path: Pat
             "promise.made",
             "reason",
             "paid from her late husband's pension lump sum",
-            marks=pytest.mark.xfail(
-                strict=True, reason="a promise's free-text reason (why beyond policy) is not sealed"
-            ),
         ),
     ],
 )

@@ -73,6 +73,7 @@ SEALED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "arrangement.": ("override_reason", "warnings"),
     # what backs a write-off: tracing done, an agency's return reason copied from the record
     "writeoff.requested": ("evidence",),
+    "promise.made": ("reason",),  # why a promise beyond policy is right: her circumstances
 }
 _CACHE = "drp_person_keys"  # session.info: person id -> (key id, Fernet), this transaction
 
