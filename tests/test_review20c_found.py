@@ -284,19 +284,14 @@ def test_a_desk_loses_an_erased_persons_phone_at_its_next_sync(tmp_path: Path) -
     assert phones == [], phones  # ... the phone's deletion did not
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a vulnerability a desk recorded before an erasure on the hub is pushed after it: "
-    "the erased person's special-category notes are back on the hub",
-)
 def test_a_desks_earlier_change_does_not_bring_an_erased_person_back_to_the_hub(
-    tmp_path: Path,
+    hub_address: str, tmp_path: Path
 ) -> None:
     from drp_tui.services.casework import mark_phone, record_vulnerability
     from drp_tui.services.erasure import erase_person
     from tests.hubteam import SUPERVISOR
 
-    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    hub = team_hub(hub_address)
     allocate(hub, 1, "asmith")
     alex = desk(tmp_path, "alex")
     run_sync(alex, hub, "asmith")
