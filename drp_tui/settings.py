@@ -118,7 +118,7 @@ def load_settings() -> Settings:
     from pydantic_settings import SettingsError
 
     try:
-        return Settings()
+        settings = Settings()
     except tomllib.TOMLDecodeError as exc:
         raise InputError(str(default_config_path()), _toml_problem(str(exc))) from None
     except UnicodeDecodeError:
@@ -138,6 +138,25 @@ def load_settings() -> Settings:
         raise InputError(
             _where(name), 'is not valid JSON; write it like {"debtor.idv": "v"}'
         ) from None
+    close_up(settings.data_home)
+    return settings
+
+
+def close_up(folder: Path) -> None:
+    """drp's data folder is the user's alone (0700): one an earlier drp made open to others
+    (0755, issue 20) is closed up the next time drp runs. Only a folder of the user's own."""
+    import stat
+
+    try:
+        found = folder.stat()
+    except OSError:
+        return  # not made yet: drp makes it 0700 (store/engine.py private_file)
+    if (
+        stat.S_ISDIR(found.st_mode)
+        and found.st_uid == os.getuid()
+        and stat.S_IMODE(found.st_mode) & 0o077
+    ):
+        folder.chmod(0o700)
 
 
 def _where(name: str) -> str:

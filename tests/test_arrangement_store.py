@@ -9,8 +9,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import Schedule, build_schedule
@@ -21,7 +24,8 @@ from drp_tui.services.caseview import DebtLine
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store, open_store
-from drp_tui.store.models import Case, Debt, Officer, Person
+from drp_tui.store.models import Case, Debt, Event, Officer, Person
+from drp_tui.store.personal import Opener, is_sealed
 from tests.callhelp import verified_call
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -127,9 +131,12 @@ def test_another_order_needs_a_reason(store: Store, policy: PolicyBook) -> None:
         "SELECT debt_id FROM arrangement_debt WHERE arrangement_id = ? ORDER BY position",
         (arrangement_id,),
     ).fetchall() == [("hb",), ("ct",)]
-    payload = json.loads(
+    sealed = json.loads(
         db.execute("SELECT payload FROM event WHERE kind = 'arrangement.made'").fetchone()[0]
     )
+    assert is_sealed(sealed["override_reason"])  # the officer's words, about the debtor
+    with store.read() as session:
+        payload = Opener(session).open(sealed)
     assert payload["override_reason"] == "HB overpayment is being recovered first"
 
 
@@ -169,9 +176,7 @@ def test_a_total_above_what_the_debts_owe_is_kept_with_a_warning(
         "SELECT debt_id, amount FROM arrangement_debt WHERE arrangement_id = ? ORDER BY position",
         (arrangement_id,),
     ).fetchall() == [("ct", 20000), ("hb", 30000)]
-    payload = json.loads(
-        db.execute("SELECT payload FROM event WHERE kind = 'arrangement.made'").fetchone()[0]
-    )
+    payload = _made(store)
     assert "the total £600.00 is more than the £500.00 the debts owe" in payload["warnings"]
 
 
@@ -279,11 +284,18 @@ def test_an_arrangement_above_the_saved_assessments_offer_keeps_the_warning(
         available_for_priority=Decimal("530.00"),
     )
     arrange(store, policy, ["ct", "hb"])
-    payload = json.loads(
-        sqlite3.connect(store.path)
-        .execute("SELECT payload FROM event WHERE kind = 'arrangement.made'")
-        .fetchone()[0]
-    )
+    payload = _made(store)
     assert [w for w in payload["warnings"] if "assessed surplus" in w] == [
         "instalments of £100.00 a month are above the assessed surplus of £80.00 a month"
     ]
+
+
+def _made(store: Store) -> dict[str, Any]:
+    """The arrangement.made event's payload as drp reads it: its warnings and override reason
+    are sealed with the debtor's key (they may repeat what the officer was told)."""
+    with store.read() as session:
+        raw = session.execute(
+            select(col(Event.payload)).where(col(Event.kind) == "arrangement.made")
+        ).scalar_one()
+        assert is_sealed(raw["warnings"]) or not raw["warnings"]
+        return Opener(session).open(raw)

@@ -601,7 +601,7 @@ def test_a_promise_past_the_horizon_or_under_the_minimum_needs_a_reason(
     )
     with store.read() as session:
         made = [
-            e.payload
+            opened(store, e.payload)  # (the reason is the debtor's circumstances: sealed)
             for e in session.execute(
                 select(Event).where(col(Event.kind) == "promise.made").order_by(col(Event.seq))
             ).scalars()

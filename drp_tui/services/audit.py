@@ -87,6 +87,24 @@ def verify_all(store: Store) -> AuditReport:
     return report
 
 
+# What says a store has synced, beyond its own record of its hub: events pushed (only a push
+# takes an event out of the outbox), events pulled from a hub, or a pull or push recorded.
+_SYNCED = """
+SELECT EXISTS (SELECT 1 FROM event e WHERE NOT EXISTS
+               (SELECT 1 FROM outbox o WHERE o.event_id = e.id)),
+       EXISTS (SELECT 1 FROM event e WHERE NOT EXISTS
+               (SELECT 1 FROM outbox o WHERE o.event_id = e.id))
+       OR EXISTS (SELECT 1 FROM syncedevent)
+       OR EXISTS (SELECT 1 FROM syncstate WHERE cursor > 0 OR last_push_at IS NOT NULL
+                  OR last_pull_at IS NOT NULL)
+"""
+_GONE = "this desk has synced, but its record of its hub is gone from the store"
+_UNANCHORED = (
+    "events were pushed from this desk but the hub holds no anchor for its workstation "
+    "{workstation}: the chain could not be checked against it"
+)
+
+
 def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StateProblem]]:
     """This desk's last anchor on the hub it syncs with (none before its first sync), or why
     it could not be read, and its balances against the hub's (drp_tui/sync/desk_check.py).
@@ -95,7 +113,14 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
         found = connection.execute(
             text("SELECT workstation_id, hub FROM syncstate WHERE id = 1")
         ).first()
+        pushed, synced = (bool(v) for v in connection.execute(text(_SYNCED)).one())
     if found is None or not found[1]:
+        if synced:  # (the hub's address, or the whole sync record, gone from the store)
+            return (
+                None,
+                f"the chain could not be checked against its anchor on the hub: {_GONE}",
+                [],
+            )
         return None, None, []
     workstation, address = str(found[0]), str(found[1])
     from drp_tui.sync.anchors import last_anchor
@@ -125,6 +150,8 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
         for b in balances
     ]
     if last is None:
+        if pushed:  # (a desk given a new workstation id has no anchor to be held to)
+            return None, _UNANCHORED.format(workstation=workstation), state
         return None, None, state
     return Anchor(last.seq, last.hash, f"{last.received_at} (on the hub)"), None, state
 

@@ -16,12 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from drp_tui.services.casework import Actor
 from drp_tui.services.officers import require_supervisor
-from drp_tui.services.privacy import checkpoint, erase_people
+from drp_tui.services.privacy import checkpoint, erase_people, erase_written
 from drp_tui.services.sar import find_person
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -51,6 +51,7 @@ def erase_person(store: Store, actor: Actor, reference: str) -> Erased:
         case = session.execute(
             select(col(Case.id)).where(col(Case.person_id) == person.id).limit(1)
         ).scalar_one_or_none()
+        erase_written(connection, [person.id])
         append_event(
             session,
             officer_id=actor.officer_id,
@@ -62,4 +63,17 @@ def erase_person(store: Store, actor: Actor, reference: str) -> Erased:
         )
     if store.engine.dialect.name == "sqlite":
         checkpoint(store)  # (the old key not left in the WAL's frames)
+    else:
+        _rewrite_keys(store)
     return Erased(person.id, int(keys))
+
+
+def _rewrite_keys(store: Store) -> None:
+    """On a PostgreSQL hub an UPDATE leaves the old row, key and all, in the table's file until
+    the space is reused: VACUUM FULL writes the table afresh (the keys table is small). It
+    needs the table's owner; for any other login PostgreSQL skips it with a warning, and the
+    old key stays until autovacuum reuses the space."""
+    with store.engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            text("VACUUM (FULL) personkey")
+        )

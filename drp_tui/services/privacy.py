@@ -57,6 +57,26 @@ ERASE_STATEMENTS = (
     '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
 )
 
+# What officers wrote about an erased person in rows kept on the desk that recorded them
+# (appointments, complaints; the rows stay, so calendars and complaint stages still add up),
+# and their Breathing Space with the case's hold naming it (a mental health crisis is health
+# data) once nothing is owed: while a debt owes, that record is what keeps recovery paused.
+_THEIR_CASES = 'SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people)'
+_OWING = (  # (erase_written puts one person at a time in erase_people)
+    "NOT EXISTS (SELECT 1 FROM debt d WHERE d.balance > 0 AND (d.case_id IN "
+    f"({_THEIR_CASES}) OR d.id IN (SELECT p.debt_id FROM debtparty p "
+    "WHERE p.person_id IN (SELECT id FROM erase_people))))"
+)
+ERASE_WRITTEN = (
+    "UPDATE appointment SET place = '', reason = '', why_face_to_face = '', note = '' "
+    f"WHERE case_id IN ({_THEIR_CASES})",
+    f"UPDATE complaint SET summary = '', remedy = '' WHERE case_id IN ({_THEIR_CASES})",
+    f"DELETE FROM breathingspace WHERE person_id IN (SELECT id FROM erase_people) AND {_OWING}",
+    'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
+    f"WHERE id IN ({_THEIR_CASES}) "
+    f"AND hold_kind IN ('breathing_space', 'mental_health_crisis') AND {_OWING}",
+)
+
 # People with something left to remove whose case is allocated to another officer, and who
 # are not party to a debt of one of this officer's cases. Cases allocated to no one are kept:
 # a desk that imported its own cases holds them before allocation, and the hub may not.
@@ -72,6 +92,22 @@ WHERE p.id NOT IN (
        OR EXISTS (SELECT 1 FROM address WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM personkey WHERE person_id = p.id AND key IS NOT NULL))
+"""
+
+
+# People erased on the hub (`drp erase --hub`): its `person.erased` event reaches each desk
+# holding their case with the sync, and the desk removes what it still holds of them, once for
+# each erasure (its `privacy.removed` event names the erasure). The hub's deletions of their
+# phones, addresses and vulnerabilities are not fed to desks; this is how desks learn of them.
+# Only the hub's own events count (no workstation): a supervisor's erasure on their own
+# store is that store's alone.
+_ERASED_ON_HUB = """
+SELECT e.id, json_extract(e.payload, '$.person') FROM syncedevent e
+WHERE e.kind = 'person.erased' AND e.workstation_id IS NULL
+  AND json_extract(e.payload, '$.person') IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM event done WHERE done.kind = 'privacy.removed'
+                  AND json_extract(done.payload, '$.erasure') = e.id)
+ORDER BY e.at, e.id
 """
 
 
@@ -99,6 +135,21 @@ def erase_people(connection: Connection, person_ids: Sequence[str], at: datetime
     run(connection, "DELETE FROM erase_people")
 
 
+def erase_written(connection: Connection, person_ids: Sequence[str]) -> None:
+    """With an erasure (`drp erase`, or one on the hub reaching this desk): what officers
+    wrote about these people (ERASE_WRITTEN), in the caller's transaction, not queued for
+    the hub."""
+    run(connection, "CREATE TEMP TABLE IF NOT EXISTS erase_people (id TEXT PRIMARY KEY)")
+    run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
+    for person in sorted(set(person_ids)):  # (whether each one owes is their own)
+        run(connection, "DELETE FROM erase_people")
+        run(connection, "INSERT INTO erase_people (id) VALUES (?)", (person,))
+        for statement in ERASE_WRITTEN:
+            run(connection, statement)
+    run(connection, "UPDATE syncstate SET applying = FALSE WHERE id = 1")
+    run(connection, "DELETE FROM erase_people")
+
+
 def checkpoint(store: Store) -> None:
     """Fold the WAL into the store so removed values do not linger in its frames."""
     with store.engine.connect() as connection:  # outside any transaction (autocommit)
@@ -108,29 +159,42 @@ def checkpoint(store: Store) -> None:
 
 
 def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
-    """Remove the personal data of every person whose case is allocated to another officer.
-    An officer's desk only: a supervisor's store oversees the team's cases."""
+    """Remove the personal data of every person erased on the hub, and on an officer's desk
+    (a supervisor's store oversees the team's cases) of every person whose case is allocated
+    to another officer."""
     with store.write() as session:
-        officer = session.get(Officer, officer_id)
-        if officer is not None and role_rank(officer.role) >= role_rank("supervisor"):
-            return Removed(0)
         connection = session.connection()
-        people = [
-            row[0] for row in run(connection, _NOT_NEEDED, (officer_id, officer_id)).fetchall()
-        ]
-        if not people:
-            return Removed(0)
-        erase_people(connection, people, at)
-        _record(session, officer_id, at, len(people))
+        erasures = [(str(e), str(p)) for e, p in run(connection, _ERASED_ON_HUB).fetchall()]
+        for erasure, person in erasures:
+            erase_people(connection, [person], at)
+            erase_written(connection, [person])
+            _record(session, officer_id, at, 1, "erased on the hub", erasure)
+        officer = session.get(Officer, officer_id)
+        people: list[str] = []
+        if officer is None or role_rank(officer.role) < role_rank("supervisor"):
+            people = [
+                row[0] for row in run(connection, _NOT_NEEDED, (officer_id, officer_id)).fetchall()
+            ]
+        if people:
+            erase_people(connection, people, at)
+            _record(
+                session, officer_id, at, len(people), "no longer on a case allocated to this desk"
+            )
+    if not people and not erasures:
+        return Removed(0)
     checkpoint(store)
-    return Removed(len(people))
+    return Removed(len(people) + len(erasures))
 
 
-def _record(session: Session, officer_id: str, at: datetime, people: int) -> None:
-    append_event(
-        session,
-        officer_id=officer_id,
-        kind="privacy.removed",
-        at=at,
-        payload={"people": people, "why": "no longer on a case allocated to this desk"},
-    )
+def _record(
+    session: Session,
+    officer_id: str,
+    at: datetime,
+    people: int,
+    why: str,
+    erasure: str | None = None,
+) -> None:
+    payload: dict[str, object] = {"people": people, "why": why}
+    if erasure is not None:
+        payload["erasure"] = erasure  # the hub's person.erased event acted on
+    append_event(session, officer_id=officer_id, kind="privacy.removed", at=at, payload=payload)

@@ -175,6 +175,15 @@ _SPECIAL = (
     "WHERE case_id IN (SELECT id FROM retention_cases)",
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
     f"risk_confirmed = '' WHERE person_id IN ({_PEOPLE})",
+    # A mental health crisis moratorium is health data: it goes with the special category,
+    # with the hold naming it, unless a debt still owes (it is what pauses recovery).
+    f"DELETE FROM breathingspace WHERE kind = 'mental_health_crisis' AND person_id IN ({_PEOPLE}) "
+    "AND NOT EXISTS (SELECT 1 FROM debt d WHERE d.balance > 0 AND (d.case_id IN "
+    '(SELECT c.id FROM "case" c WHERE c.person_id = breathingspace.person_id) OR d.id IN '
+    "(SELECT p.debt_id FROM debtparty p WHERE p.person_id = breathingspace.person_id)))",
+    'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
+    "WHERE id IN (SELECT id FROM retention_cases) AND hold_kind = 'mental_health_crisis' "
+    'AND NOT EXISTS (SELECT 1 FROM debt d WHERE d.case_id = "case".id AND d.balance > 0)',
 )
 _DEBTS = "SELECT id FROM debt WHERE case_id IN (SELECT id FROM retention_cases)"
 _ARRANGEMENTS = "SELECT id FROM arrangement WHERE case_id IN (SELECT id FROM retention_cases)"

@@ -65,14 +65,21 @@ def find_person(session: Session, reference: str) -> Person:
     people: list[Person] = list(
         session.execute(select(Person).where(col(Person.host_ref) == wanted)).scalars()
     )
+    case = session.execute(
+        select(Case).where(col(Case.reference) == wanted.upper())
+    ).scalar_one_or_none()
     if not people:
-        case = session.execute(
-            select(Case).where(col(Case.reference) == wanted.upper())
-        ).scalar_one_or_none()
         person = None if case is None else session.get(Person, case.person_id)
         if person is None:
             raise InputError("PERSON_REF", f"no person or case with reference {wanted!r}")
         return person
+    if case is not None and {p.id for p in people} != {case.person_id}:
+        # Never guess which one (an erasure cannot be undone).
+        raise InputError(
+            "PERSON_REF",
+            f"{wanted!r} is one person's host reference and another person's case reference: "
+            "give the host reference of the one meant, or their own case reference",
+        )
     if len(people) > 1:
         systems = ", ".join(sorted(p.host_system for p in people))
         raise InputError(

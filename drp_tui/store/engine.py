@@ -62,6 +62,9 @@ def sqlite_engine(path: Path) -> Engine:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # What a write removes or replaces (a key erased, a name blanked, by the sync's pull as
+        # much as by an erasure) is overwritten, not left in the page's free space (issue 20).
+        cursor.execute("PRAGMA secure_delete = FAST")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -65,6 +65,15 @@ SEALED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     "authority.ended": ("reason",),
     "action.refused": ("reason",),  # may name a vulnerability ("domestic abuse is recorded")
     "death.recorded": ("source",),
+    # A mental health crisis moratorium is health data, and its reference says which it is.
+    "breathing_space.recorded": ("kind", "reference"),
+    "agency.": ("reason",),  # why an agency returned a case ("vulnerable: ...")
+    "appointment.": ("reason",),  # what the meeting is about, in the officer's words
+    # why the debts were not taken in the usual order, and the warnings that repeat it
+    "arrangement.": ("override_reason", "warnings"),
+    # what backs a write-off: tracing done, an agency's return reason copied from the record
+    "writeoff.requested": ("evidence",),
+    "promise.made": ("reason",),  # why a promise beyond policy is right: her circumstances
 }
 _CACHE = "drp_person_keys"  # session.info: person id -> (key id, Fernet), this transaction
 
@@ -98,21 +107,36 @@ def _key_for(session: Session, person_id: str, at: datetime) -> tuple[str, Ferne
     cache: dict[str, tuple[str, Fernet]] = session.info.setdefault(_CACHE, {})
     if person_id in cache:
         return cache[person_id]
-    row = session.execute(
+    rows = session.execute(
         select(PersonKey)
         .where(col(PersonKey.person_id) == person_id, col(PersonKey.key).is_not(None))
         .order_by(col(PersonKey.made_at).desc(), col(PersonKey.id))
-        .limit(1)
-    ).scalar_one_or_none()
-    if row is None:  # the first personal field about them (or the first since an erasure)
-        row = PersonKey(
-            id=new_id(), person_id=person_id, key=Fernet.generate_key().decode(), made_at=at
-        )
-        session.add(row)
-        session.flush()
-    assert row.key is not None
-    cache[person_id] = (row.id, Fernet(row.key.encode()))
+    ).scalars()
+    # The newest key that is one: a row that is not a Fernet key (a desk login may insert
+    # any key row for its people on the hub) must not stop every later event about them.
+    for row in rows:
+        fernet = _fernet_of(row.key)
+        if fernet is not None:
+            cache[person_id] = (row.id, fernet)
+            return cache[person_id]
+    # The first personal field about them (or the first since an erasure).
+    made = PersonKey(
+        id=new_id(), person_id=person_id, key=Fernet.generate_key().decode(), made_at=at
+    )
+    session.add(made)
+    session.flush()
+    assert made.key is not None
+    cache[person_id] = (made.id, Fernet(made.key.encode()))
     return cache[person_id]
+
+
+def _fernet_of(key: str | None) -> Fernet | None:
+    if key is None:
+        return None
+    try:
+        return Fernet(key.encode())
+    except ValueError:  # (not 32 url-safe base64-encoded bytes)
+        return None
 
 
 def seal(
@@ -151,7 +175,7 @@ class Opener:
             found = self.connection.execute(
                 select(col(PersonKey.key)).where(col(PersonKey.id) == key_id)
             ).scalar_one_or_none()
-            self.keys[key_id] = None if found is None else Fernet(str(found).encode())
+            self.keys[key_id] = None if found is None else _fernet_of(str(found))
         return self.keys[key_id]
 
     def value(self, value: Any) -> Any:

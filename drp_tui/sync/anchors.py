@@ -10,7 +10,8 @@ proof. `drp audit verify` on the desk reads the last anchor back (`last_anchor`)
 in `hubevent` against its own hash, and each workstation's events linked in the order they
 arrived, the first from the chain's start (a gap is a deleted event, unless that workstation
 had events refused, which stay on the desk); each
-workstation's anchors only go forward; and the append-only triggers still in place.
+workstation's anchors only go forward, each naming an event the hub received from it; and the
+append-only triggers still in place.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ APPEND_ONLY = {
         "hubevent_no_update",
         "hubevent_no_delete",
         "hubevent_no_truncate",
+        "event_no_update",
+        "event_no_delete",
         "event_no_truncate",
         "hubanchor_no_update",
         "hubanchor_no_delete",
@@ -150,13 +153,44 @@ def verify_hub(hub: Hub) -> HubLogReport:
         report.problems.extend(_missing_triggers(connection))
         report.problems.extend(_desk_events(connection, report))
         report.problems.extend(_anchors_forward(connection, report))
+        report.problems.extend(_anchors_received(connection))
     return report
+
+
+def _anchors_received(connection: Connection) -> Iterator[str]:
+    """Each anchor names an event the hub received from its workstation: a sync anchors the
+    head it has just pushed, so an anchor naming any other hash was not made by a sync (a
+    desk login inserting the head of a chain it re-hashed). Not judged for a workstation that
+    had events refused (they stay on its desk, and its head may be one of them)."""
+    refused = select(hub_refusal.c.workstation_id).where(hub_refusal.c.item.like("event %"))
+    received = (
+        select(hub_event.c.seq)
+        .where(
+            hub_event.c.workstation_id == hub_anchor.c.workstation_id,
+            hub_event.c.hash == hub_anchor.c.hash,
+        )
+        .exists()
+    )
+    for workstation, seq in connection.execute(
+        select(hub_anchor.c.workstation_id, hub_anchor.c.seq)
+        .where(~received, hub_anchor.c.workstation_id.not_in(refused))
+        .order_by(hub_anchor.c.workstation_id, hub_anchor.c.seq)
+    ):
+        yield (
+            f"workstation {workstation}'s anchor #{seq} names an event the hub never received "
+            "from it: the anchor was not made by a sync"
+        )
 
 
 def _missing_triggers(connection: Connection) -> Iterator[str]:
     dialect = connection.dialect.name
-    if dialect == "postgresql":
-        found = {str(r[0]) for r in connection.execute(text("SELECT tgname FROM pg_trigger"))}
+    if dialect == "postgresql":  # (a disabled trigger is there but keeps nothing)
+        found = {
+            str(r[0])
+            for r in connection.execute(
+                text("SELECT tgname FROM pg_trigger WHERE tgenabled <> 'D'")
+            )
+        }
     else:
         found = {
             str(r[0])
@@ -166,7 +200,7 @@ def _missing_triggers(connection: Connection) -> Iterator[str]:
         }
     for name in APPEND_ONLY.get(dialect, ()):
         if name not in found:
-            yield f"the trigger {name} is gone: the log is no longer append-only"
+            yield f"the trigger {name} is gone or disabled: the log is no longer append-only"
 
 
 def _desk_events(connection: Connection, report: HubLogReport) -> Iterator[str]:

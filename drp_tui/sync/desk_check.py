@@ -29,25 +29,44 @@ class BalanceProblem:
 
 
 def balance_problems(hub: Connection, store: Store, workstation_id: str) -> list[BalanceProblem]:
-    officer = hub.execute(
-        select(hub_workstation.c.officer_id).where(hub_workstation.c.id == workstation_id)
-    ).scalar_one_or_none()
-    if officer is None:
+    registered = hub.execute(
+        select(hub_workstation.c.officer_id, hub_workstation.c.cursor).where(
+            hub_workstation.c.id == workstation_id
+        )
+    ).first()
+    if registered is None:
         return []
+    officer, hub_cursor = str(registered[0]), int(registered[1] or 0)
+    debt, case = raw_table("debt"), raw_table("case")
+    # The debts the hub gives this desk's officer, whatever the desk's own rows now say of
+    # who holds their case (a case's officer cleared on the desk must not hide its debts).
+    on_hub = {
+        str(d): (str(c), int(b))
+        for d, c, b in hub.execute(
+            select(debt.c.id, debt.c.case_id, debt.c.balance)
+            .join(case, case.c.id == debt.c.case_id)
+            .where(case.c.officer_id == officer)
+        )
+    }
     with store.engine.connect() as local:
-        cursor = int(
+        # How far this desk has pulled: as far as the hub recorded at its last sync, or
+        # further (a sync cut short after its pull), never less (a cursor wound back on the
+        # desk would leave every debt "changed since" and judged by nobody).
+        desk_cursor = int(
             local.execute(text("SELECT cursor FROM syncstate WHERE id = 1")).scalar_one() or 0
         )
-        held = {
-            str(d): (str(c), str(ref), int(b))
-            for d, c, ref, b in local.execute(
+        cursor = max(desk_cursor, hub_cursor)
+        held: dict[str, tuple[str, int]] = {}
+        for some in chunks(sorted(on_hub)):
+            marks = ", ".join(f":d{i}" for i in range(len(some)))
+            for d, ref, b in local.execute(
                 text(
-                    'SELECT d.id, c.id, c.reference, d.balance FROM debt d JOIN "case" c '
-                    "ON c.id = d.case_id WHERE c.officer_id = :o"
+                    'SELECT d.id, c.reference, d.balance FROM debt d JOIN "case" c '
+                    f"ON c.id = d.case_id WHERE d.id IN ({marks})"
                 ),
-                {"o": officer},
-            )
-        }
+                {f"d{i}": v for i, v in enumerate(some)},
+            ):
+                held[str(d)] = (str(ref), int(b))
         unpushed = {
             str(d): int(p)
             for d, p in local.execute(
@@ -57,18 +76,9 @@ def balance_problems(hub: Connection, store: Store, workstation_id: str) -> list
                 )
             )
         }
-    debt, case = raw_table("debt"), raw_table("case")
     found: list[BalanceProblem] = []
     for some in chunks(sorted(held)):
-        cases = sorted({held[d][0] for d in some})
-        on_hub = {
-            str(d): int(b)
-            for d, b in hub.execute(
-                select(debt.c.id, debt.c.balance)
-                .join(case, case.c.id == debt.c.case_id)
-                .where(debt.c.id.in_(some), case.c.officer_id == officer)
-            )
-        }
+        cases = sorted({on_hub[d][0] for d in some})
         since = {
             str(key)
             for (key,) in hub.execute(
@@ -81,10 +91,10 @@ def balance_problems(hub: Connection, store: Store, workstation_id: str) -> list
             )
         }
         for debt_id in some:
-            if debt_id not in on_hub or debt_id in since:
+            if debt_id in since:
                 continue
-            expected = on_hub[debt_id] - unpushed.get(debt_id, 0)
-            _, reference, balance = held[debt_id]
+            expected = on_hub[debt_id][1] - unpushed.get(debt_id, 0)
+            reference, balance = held[debt_id]
             if balance != expected:
                 found.append(BalanceProblem(debt_id, reference, balance, expected))
     return found

@@ -263,6 +263,9 @@ def _send_rows(
         refused = [
             (f"{spec.name} {k}", cases.get(k), NEVER_ALLOCATED) for k in rows if k not in accepted
         ]
+        erased = _erased_after(hub, spec, {cases.get(k) for k in accepted})
+        dropped = [k for k in accepted if cases.get(k) in erased]
+        accepted = [k for k in accepted if k not in dropped]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
         refused += [(f"{spec.name} {k}", cases.get(k), why) for k, why in unexplained.items()]
@@ -299,7 +302,33 @@ def _send_rows(
         result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
         refuse(hub, desk, refused)
         result.refused += len(refused)
-    return accepted
+    return accepted + dropped  # (dropped rows leave the queue: the desk erases them too)
+
+
+# What a desk wrote about a person that an erasure on the hub (`drp erase --hub`) must not see
+# come back: a vulnerability, an affordability statement or an authorised person recorded on a
+# desk before it heard of the erasure is dropped at its push, not taken; the desk's own copy
+# goes at the same sync (services/privacy.py after_sync).
+ERASURE_DROPS = ("vulnerability", "assessment", "thirdpartyauthority")
+
+
+def _erased_after(hub: Connection, spec: Replicated, cases: set[str | None]) -> set[str]:
+    """The cases among `cases` whose person was erased on the hub."""
+    wanted = sorted(c for c in cases if c)
+    if spec.name not in ERASURE_DROPS or not wanted:
+        return set()
+    event = raw_table("event")
+    found: set[str] = set()
+    for chunk in chunks(wanted):
+        found |= {
+            str(c)
+            for (c,) in hub.execute(
+                select(event.c.case_id).where(
+                    event.c.kind == "person.erased", event.c.case_id.in_(chunk)
+                )
+            )
+        }
+    return found
 
 
 def _explaining(
