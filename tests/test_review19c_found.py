@@ -1,0 +1,394 @@
+"""Hostile review of issue 19 (session 4, review c): defects found by attacking the hub's
+enforcement from a desk: an officer's own PostgreSQL login used with psql, their own SQLite
+store edited with sqlite3, a SQLite-file hub. Each test reproduces one defect and is marked
+`xfail(strict=True)` until it is fixed; a fixed one is a plain test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from drp_tui.store.events import append_event
+from drp_tui.store.models import ContactAttempt, Officer
+from drp_tui.sync.hub import Hub
+from drp_tui.sync.rules import Sender, event_refusal
+from tests.hubteam import (
+    NOW,
+    SUPERVISOR,
+    allocate,
+    balance,
+    case_id,
+    debt_id,
+    desk,
+    officer_login,
+    raw_login,
+    run_sync,
+    team_hub,
+)
+from tests.postgres import PostgresCluster
+
+Raw = psycopg.Connection[Any]
+
+
+@pytest.fixture
+def owner(postgres: PostgresCluster) -> Iterator[Hub]:
+    """A PostgreSQL team hub: asmith (case 1) and the supervisor in Recovery, bjones (case 2)
+    in Fraud; asmith's and bjones's own logins made, as `drp officer add --hub` makes them."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    with hub.as_store().write() as session:
+        for officer, team in (
+            ("asmith", "Recovery"),
+            (SUPERVISOR, "Recovery"),
+            ("bjones", "Fraud"),
+        ):
+            found = session.get(Officer, officer)
+            assert found is not None
+            found.team = team
+    allocate(hub, 1, "asmith")
+    allocate(hub, 2, "bjones")
+    for officer in ("asmith", "bjones"):
+        officer_login(postgres, hub, officer).engine.dispose()
+    yield hub
+    hub.engine.dispose()
+
+
+def register(connection: Raw, workstation: str, officer: str) -> None:
+    """A workstation registered on the hub as `drp sync` registers it."""
+    connection.execute(
+        "INSERT INTO hubworkstation (id, officer_id, first_seen_at, cursor, events_pushed) "
+        "VALUES (%s, %s, %s, 0, 0)",
+        (workstation, officer, NOW.isoformat()),
+    )
+
+
+def stage(
+    connection: Raw,
+    event_id: str,
+    officer: str,
+    case: str | None,
+    kind: str,
+    payload: str = "{}",
+    at: str = NOW.isoformat(),
+) -> None:
+    connection.execute(
+        "INSERT INTO hubstage_event (login, id, officer_id, at, case_id, kind, payload, "
+        "prev_hash, hash) VALUES ('', %s, %s, %s, %s, %s, %s, 'p', 'h')",
+        (event_id, officer, at, case, kind, payload),
+    )
+
+
+def push(connection: Raw, workstation: str) -> dict[str, str | None]:
+    """The staged batch judged by the hub: each event's refusal (None: appended)."""
+    rows = connection.execute(
+        "SELECT pushed_id, refusal FROM drp_push_events(%s, %s)", (workstation, NOW.isoformat())
+    ).fetchall()
+    return {str(event_id): why for event_id, why in rows}
+
+
+def on_hub(hub: Hub, sql: str, **params: Any) -> list[Any]:
+    with hub.read() as connection:
+        return list(connection.execute(text(sql), params).all())
+
+
+# --- rows in another officer's name --------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the hub takes a row a desk login created in another officer's name (a call's officer)",
+)
+def test_a_desk_login_cannot_record_a_call_in_another_officers_name(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        alex.execute(
+            "INSERT INTO contactattempt (id, case_id, officer_id, started_at, right_party, "
+            "idv_result, notes) VALUES ('forged-call', %s, 'bjones', %s, true, 'passed', "
+            "'bjones called and agreed')",
+            (case_id(1), NOW.isoformat()),
+        )
+    assert on_hub(owner, "SELECT officer_id FROM contactattempt WHERE id = 'forged-call'") == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk's sync pushes a row made in another officer's name and the hub keeps it",
+)
+def test_a_call_recorded_in_another_officers_name_on_the_desk_is_refused(
+    hub_address: str, tmp_path: Path
+) -> None:
+    hub = team_hub(hub_address)
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    with alex.write() as session:  # straight into the desk's SQLite, as sqlite3 would
+        session.add(
+            ContactAttempt(
+                id="forged-call",
+                case_id=case_id(1),
+                officer_id="bjones",
+                started_at=NOW,
+                notes="bjones called",
+            )
+        )
+    run_sync(alex, hub, "asmith")
+    assert on_hub(hub, "SELECT officer_id FROM contactattempt WHERE id = 'forged-call'") == []
+
+
+# --- the security record and where a write came from ---------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login can write a refusal's record first and so keep the real refusal off it",
+)
+def test_a_desk_login_cannot_keep_its_own_refusal_off_the_record(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        alex.execute(  # the id the hub will give the refusal of the forgery below
+            "INSERT INTO hubrefusal (id, workstation_id, officer_id, case_id, item, reason, "
+            "received_at) VALUES (md5('ws-alex' || 'event forged'), 'ws-alex', 'asmith', NULL, "
+            "'event forged', 'sent twice, ignore', %s)",
+            (NOW.isoformat(),),
+        )
+        stage(alex, "forged", "bjones", case_id(2), "note.added")
+        assert push(alex, "ws-alex")["forged"] is not None
+    reasons = [
+        reason
+        for (reason,) in on_hub(owner, "SELECT reason FROM hubrefusal WHERE item = 'event forged'")
+    ]
+    assert any("another officer" in reason for reason in reasons), reasons
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp_push_events appends a desk's events as coming from another officer's workstation",
+)
+def test_a_desk_login_cannot_push_from_another_officers_workstation(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "bjones") as bea:
+        register(bea, "ws-bea", "bjones")
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        stage(alex, "sent-as-bea", "asmith", case_id(1), "note.added")
+        verdict = push(alex, "ws-bea")
+    found = on_hub(owner, "SELECT workstation_id FROM hubevent WHERE id = 'sent-as-bea'")
+    assert verdict["sent-as-bea"] is not None or found == [("ws-alex",)], found
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login's own drp.origin setting marks its writes as another workstation's",
+)
+def test_a_desk_login_cannot_mark_its_writes_as_another_workstations(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "bjones") as bea:
+        register(bea, "ws-bea", "bjones")
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        alex.execute("SELECT set_config('drp.origin', 'ws-bea', false)")
+        alex.execute(
+            "INSERT INTO contactattempt (id, case_id, officer_id, started_at, right_party, "
+            "idv_result, notes) VALUES ('a-call', %s, 'asmith', %s, false, 'not_attempted', '')",
+            (case_id(1), NOW.isoformat()),
+        )
+    origins = on_hub(owner, "SELECT origin FROM hubchange WHERE row_key = 'a-call'")
+    assert origins, "the write was fed"
+    assert ("ws-bea",) not in origins, origins
+
+
+# --- stalling the team -----------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login holding a row lock (SELECT ... FOR UPDATE) stalls the supervisor's "
+    "allocation, which waits holding the feed lock",
+)
+def test_a_desk_login_locking_its_case_row_does_not_stall_the_supervisor(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        alex.execute("SET idle_in_transaction_session_timeout = 0")
+        with alex.transaction():
+            alex.execute('SELECT id FROM "case" WHERE id = %s FOR UPDATE', (case_id(1),))
+            # ...and the laptop sleeps. No timing here: stalled, the move waits out the hub's
+            # lock_timeout and fails.
+            try:
+                allocate(owner, 1, "bjones")
+            except Exception as stalled:  # any failure is the stall
+                pytest.fail(f"the supervisor's move stalled by asmith's session: {stalled}")
+
+
+# --- money without the event that explains it ----------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the database takes a payment explained by a payment.recorded event on no case "
+    "(rules.py refuses it: the event must be on the payment's case)",
+)
+def test_a_payment_explained_by_an_event_on_no_case_is_refused_by_the_database(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        stage(
+            alex,
+            "pay-event",
+            "asmith",
+            None,
+            "payment.recorded",
+            '{"payment": "pay-x", "amount": "400.00"}',
+        )
+        assert push(alex, "ws-alex") == {"pay-event": None}
+        alex.execute(
+            "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
+            "VALUES ('pay-x', %s, 40000, '2026-11-23', 'host', '')",
+            (debt_id(1),),
+        )
+    assert on_hub(owner, "SELECT id FROM payment") == []
+    assert str(balance(owner.as_store(), 1)) == "500.00"
+
+
+# --- a case moved to another officer -------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login still changes a case (its hold) after it moved to another officer",
+)
+def test_a_desk_login_cannot_change_a_case_moved_to_another_officer(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    allocate(owner, 1, "bjones")
+    with raw_login(postgres, owner, "asmith") as alex:
+        alex.execute(
+            "UPDATE \"case\" SET hold_kind = 'dispute', hold_reason = 'disputed' WHERE id = %s",
+            (case_id(1),),
+        )
+    assert on_hub(owner, 'SELECT hold_kind FROM "case" WHERE id = :c', c=case_id(1)) == [(None,)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="row-level security shows a former officer a moved case's row, its hold reason included",
+)
+def test_a_desk_login_cannot_read_a_moved_cases_hold_reason(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    allocate(owner, 1, "bjones")
+    with owner.write() as connection:  # bjones's work on it since, as his sync brings it
+        connection.execute(
+            text("UPDATE \"case\" SET hold_reason = 'in hospital: cancer treatment' WHERE id = :c"),
+            {"c": case_id(1)},
+        )
+    with raw_login(postgres, owner, "asmith") as alex:
+        seen = alex.execute(
+            'SELECT hold_reason FROM "case" WHERE id = %s', (case_id(1),)
+        ).fetchall()
+    assert seen in ([], [(None,)]), seen
+
+
+# --- the event kinds a role may send ---------------------------------------------------------
+
+BATCH_ONLY = (
+    # drp arrangements check (services/monitoring.py)
+    "arrangement.completed",
+    "arrangement.breached",
+    "promise.kept",
+    "promise.broken",
+    # drp import cases / payments, and a supervisor's --allow-repeat
+    "import.cases",
+    "import.payments",
+    "payment.repeat_allowed",
+    # drp letters batch
+    "letter.printed",
+    "letter.withheld",
+)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the hub takes the nightly jobs' and imports' events (batch duty) from a plain "
+    "officer's desk",
+)
+@pytest.mark.parametrize("kind", BATCH_ONLY)
+def test_a_plain_officers_desk_cannot_send_the_batch_jobs_events(kind: str) -> None:
+    event = {"kind": kind, "officer_id": "asmith", "case_id": case_id(1), "payload": "{}"}
+    assert event_refusal(event, Sender("asmith", "officer", "Recovery"), allocated=True) is not None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the database takes the nightly jobs' and imports' events from a plain officer's login",
+)
+def test_a_plain_officers_login_cannot_send_the_batch_jobs_events(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        for number, kind in enumerate(BATCH_ONLY):
+            stage(alex, f"batch-{number}", "asmith", case_id(1), kind)
+        verdicts = push(alex, "ws-alex")
+    assert [k for n, k in enumerate(BATCH_ONLY) if verdicts[f"batch-{n}"] is None] == []
+
+
+# --- time --------------------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the hub takes events dated after they reached it (a desk's clock pinned ahead)",
+)
+def test_an_event_dated_after_it_reached_the_hub_is_refused(
+    hub_address: str, tmp_path: Path
+) -> None:
+    hub = team_hub(hub_address)
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    with alex.write() as session:  # DRP_NOW on a store its officer marked training
+        append_event(
+            session,
+            officer_id="asmith",
+            kind="note.added",
+            at=NOW + timedelta(days=400),
+            case_id=case_id(1),
+            payload={},
+        )
+    assert run_sync(alex, hub, "asmith").refused == 1
+
+
+# --- the anchors' own check ------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="hubanchor_forward (SECURITY DEFINER) searches pg_temp first: a desk's temporary "
+    "table named hubanchor lets it anchor behind its last anchor",
+)
+def test_a_desk_login_cannot_anchor_behind_its_last_anchor(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        alex.execute(
+            "INSERT INTO hubanchor VALUES ('ws-alex', 10, 'asmith', 'h10', %s)", (NOW.isoformat(),)
+        )
+        alex.execute("CREATE TEMPORARY TABLE hubanchor (workstation_id text, seq bigint)")
+        with pytest.raises(psycopg.Error):
+            alex.execute(
+                "INSERT INTO public.hubanchor VALUES ('ws-alex', 6, 'asmith', 'h6', %s)",
+                (NOW.isoformat(),),
+            )
