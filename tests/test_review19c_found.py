@@ -14,9 +14,12 @@ import psycopg
 import pytest
 from sqlalchemy import text
 
+from drp_tui.domain.errors import InputError
 from drp_tui.store.events import append_event
 from drp_tui.store.models import ContactAttempt, Officer
+from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import Hub
+from drp_tui.sync.roles import ensure_login_role, set_password
 from drp_tui.sync.rules import Sender, event_refusal
 from tests.hubteam import (
     NOW,
@@ -392,3 +395,36 @@ def test_a_desk_login_cannot_anchor_behind_its_last_anchor(
                 "INSERT INTO public.hubanchor VALUES ('ws-alex', 6, 'asmith', 'h6', %s)",
                 (NOW.isoformat(),),
             )
+
+
+# --- a careless supervisor: an officer id that is already a role on the cluster ---------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp officer add ID --hub adopts an existing role (the hub's owner) as a desk login",
+)
+def test_an_officer_named_as_the_hubs_owner_is_not_made_a_desk_login(owner: Hub) -> None:
+    with pytest.raises((HubError, InputError)):
+        ensure_login_role(owner, owner.url.username or "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp hub password ID sets the password of any role on the cluster, a superuser's too",
+)
+def test_drp_hub_password_sets_only_an_officers_desk_login(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with postgres.owner("postgres") as admin:
+        admin.execute(
+            "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'dba_r19c') "
+            "THEN CREATE ROLE dba_r19c SUPERUSER NOLOGIN; END IF; END $$"
+        )
+    with pytest.raises((HubError, InputError)):
+        set_password(owner, "dba_r19c", "a new password")
+    with postgres.owner("postgres") as admin:
+        can_login = admin.execute(
+            "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'dba_r19c'"
+        ).fetchone()
+    assert can_login == (False,)
