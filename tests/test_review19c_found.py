@@ -400,19 +400,11 @@ def test_a_desk_login_cannot_anchor_behind_its_last_anchor(
 # --- a careless supervisor: an officer id that is already a role on the cluster ---------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp officer add ID --hub adopts an existing role (the hub's owner) as a desk login",
-)
 def test_an_officer_named_as_the_hubs_owner_is_not_made_a_desk_login(owner: Hub) -> None:
     with pytest.raises((HubError, InputError)):
         ensure_login_role(owner, owner.url.username or "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp hub password ID sets the password of any role on the cluster, a superuser's too",
-)
 def test_drp_hub_password_sets_only_an_officers_desk_login(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
