@@ -1,6 +1,6 @@
 """The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py, for a SQLite
-hub and a push with the hub owner's credential) and in SQL (hub revision h009, applied by a
-PostgreSQL hub's database to a desk's own login). One table of cases runs through both, on a
+hub and a push with the hub owner's credential) and in SQL (hub revisions h009 and h017, applied
+by a PostgreSQL hub's database to a desk's own login). One table of cases runs through both, on a
 real hub database, and each case must get the same verdict, word for word, so the two cannot
 drift apart."""
 
@@ -13,7 +13,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from drp_tui.sync.rules import Sender, event_refusal, payment_refusal, writeoff_refusal
+from drp_tui.sync.rules import (
+    Sender,
+    event_refusal,
+    officer_refusal,
+    payment_refusal,
+    writeoff_refusal,
+)
 from tests.hubteam import team_hub
 from tests.postgres import PostgresCluster
 
@@ -50,6 +56,16 @@ EVENTS: list[tuple[str, str, str, str | None, bool]] = [
     ("sup", "person.erased", "sup", CASE, True),
     ("asmith", "queue", "asmith", None, False),
     ("asmith", "queuemoved", "asmith", None, False),
+    # the nightly and bulk jobs' own events (review 19c)
+    ("asmith", "promise.kept", "asmith", CASE, True),
+    ("asmith", "arrangement.breached", "asmith", CASE, True),
+    ("asmith", "import.payments", "asmith", None, False),
+    ("asmith", "letter.printed", "asmith", CASE, True),
+    ("asmith", "payment.repeat_allowed", "asmith", CASE, True),
+    ("nightly", "promise.broken", "nightly", CASE, True),
+    ("nightly", "import.cases", "nightly", None, False),
+    ("sup", "arrangement.completed", "sup", CASE, True),
+    ("asmith", "promise.made", "asmith", CASE, True),
 ]
 
 # amount (pence), the explaining event's payload (None: no event), earlier amounts on the debt
@@ -101,6 +117,33 @@ WRITEOFFS: list[tuple[dict[str, Any], dict[str, Any] | None, str, bool]] = [
     ({**REQUESTED, "approved_by": "sup"}, REQUESTED, "asmith", False),
     ({**REQUESTED, "approved_by": "sup"}, None, "sup", False),
     ({**APPROVED, "status": None}, REQUESTED, "sup", True),
+]
+
+# table, the row as the desk sends it, the hub's copy (None: new), sender (review 19c)
+OFFICERS: list[tuple[str, dict[str, Any], dict[str, Any] | None, str]] = [
+    ("contactattempt", {"officer_id": "asmith"}, None, "asmith"),
+    ("contactattempt", {"officer_id": "bjones"}, None, "asmith"),
+    ("contactattempt", {"officer_id": "bjones"}, {"officer_id": "bjones"}, "asmith"),
+    ("promise", {"officer_id": "asmith"}, {"officer_id": "bjones"}, "asmith"),
+    ("assessment", {"officer_id": "bjones"}, {"officer_id": None}, "asmith"),
+    ("vulnerability", {"recorded_by": None}, None, "asmith"),
+    ("vulnerability", {"recorded_by": "sup"}, None, "asmith"),
+    (
+        "thirdpartyauthority",
+        {"recorded_by": "bjones", "ended_by": "asmith"},
+        {"recorded_by": "bjones", "ended_by": None},
+        "asmith",
+    ),
+    (
+        "thirdpartyauthority",
+        {"recorded_by": "bjones", "ended_by": "sup"},
+        {"recorded_by": "bjones", "ended_by": None},
+        "asmith",
+    ),
+    ("thirdpartyauthority", {"recorded_by": "sup", "ended_by": "sup"}, None, "asmith"),
+    ("writeoffrequest", {"requested_by": "bjones"}, None, "sup"),
+    ("arrangement", {"officer_id": "sup"}, None, "sup"),
+    ("payment", {"officer_id": "bjones"}, None, "asmith"),
 ]
 
 
@@ -193,6 +236,26 @@ def test_the_writeoff_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("table", "row", "before", "officer"), OFFICERS)
+def test_the_officer_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    table: str,
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+) -> None:
+    python = officer_refusal(table, row, before, officer)
+    in_sql = sql(
+        rules,
+        "SELECT drp_officer_rule(%s, %s::jsonb, %s::jsonb, %s)",
+        table,
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        officer,
+    )
+    assert python == in_sql
+
+
 def test_every_rule_refuses_something_and_lets_something_through() -> None:
     """The table is worth running: each rule says both yes and no in it."""
     sent = {
@@ -210,3 +273,5 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
         for r, b, o, x in WRITEOFFS
     }
     assert decided == {True, False}
+    named = {officer_refusal(t, r, b, o) is None for t, r, b, o in OFFICERS}
+    assert named == {True, False}

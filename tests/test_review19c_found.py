@@ -102,10 +102,6 @@ def on_hub(hub: Hub, sql: str, **params: Any) -> list[Any]:
 # --- rows in another officer's name --------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub takes a row a desk login created in another officer's name (a call's officer)",
-)
 def test_a_desk_login_cannot_record_a_call_in_another_officers_name(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -119,10 +115,6 @@ def test_a_desk_login_cannot_record_a_call_in_another_officers_name(
     assert on_hub(owner, "SELECT officer_id FROM contactattempt WHERE id = 'forged-call'") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk's sync pushes a row made in another officer's name and the hub keeps it",
-)
 def test_a_call_recorded_in_another_officers_name_on_the_desk_is_refused(
     hub_address: str, tmp_path: Path
 ) -> None:
@@ -147,10 +139,6 @@ def test_a_call_recorded_in_another_officers_name_on_the_desk_is_refused(
 # --- the security record and where a write came from ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login can write a refusal's record first and so keep the real refusal off it",
-)
 def test_a_desk_login_cannot_keep_its_own_refusal_off_the_record(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -171,10 +159,6 @@ def test_a_desk_login_cannot_keep_its_own_refusal_off_the_record(
     assert any("another officer" in reason for reason in reasons), reasons
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_push_events appends a desk's events as coming from another officer's workstation",
-)
 def test_a_desk_login_cannot_push_from_another_officers_workstation(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -183,15 +167,13 @@ def test_a_desk_login_cannot_push_from_another_officers_workstation(
     with raw_login(postgres, owner, "asmith") as alex:
         register(alex, "ws-alex", "asmith")
         stage(alex, "sent-as-bea", "asmith", case_id(1), "note.added")
-        verdict = push(alex, "ws-bea")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            push(alex, "ws-bea")
+        assert push(alex, "ws-alex") == {"sent-as-bea": None}
     found = on_hub(owner, "SELECT workstation_id FROM hubevent WHERE id = 'sent-as-bea'")
-    assert verdict["sent-as-bea"] is not None or found == [("ws-alex",)], found
+    assert found == [("ws-alex",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login's own drp.origin setting marks its writes as another workstation's",
-)
 def test_a_desk_login_cannot_mark_its_writes_as_another_workstations(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -199,15 +181,17 @@ def test_a_desk_login_cannot_mark_its_writes_as_another_workstations(
         register(bea, "ws-bea", "bjones")
     with raw_login(postgres, owner, "asmith") as alex:
         register(alex, "ws-alex", "asmith")
-        alex.execute("SELECT set_config('drp.origin', 'ws-bea', false)")
-        alex.execute(
+        call = (
             "INSERT INTO contactattempt (id, case_id, officer_id, started_at, right_party, "
-            "idv_result, notes) VALUES ('a-call', %s, 'asmith', %s, false, 'not_attempted', '')",
-            (case_id(1), NOW.isoformat()),
+            "idv_result, notes) VALUES ('a-call', %s, 'asmith', %s, false, 'not_attempted', '')"
         )
+        alex.execute("SELECT set_config('drp.origin', 'ws-bea', false)")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alex.execute(call, (case_id(1), NOW.isoformat()))
+        alex.execute("SELECT set_config('drp.origin', 'ws-alex', false)")
+        alex.execute(call, (case_id(1), NOW.isoformat()))
     origins = on_hub(owner, "SELECT origin FROM hubchange WHERE row_key = 'a-call'")
-    assert origins, "the write was fed"
-    assert ("ws-bea",) not in origins, origins
+    assert origins == [("ws-alex",)]
 
 
 # --- stalling the team -----------------------------------------------------------------------
@@ -236,11 +220,6 @@ def test_a_desk_login_locking_its_case_row_does_not_stall_the_supervisor(
 # --- money without the event that explains it ----------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the database takes a payment explained by a payment.recorded event on no case "
-    "(rules.py refuses it: the event must be on the payment's case)",
-)
 def test_a_payment_explained_by_an_event_on_no_case_is_refused_by_the_database(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -321,21 +300,12 @@ BATCH_ONLY = (
 )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub takes the nightly jobs' and imports' events (batch duty) from a plain "
-    "officer's desk",
-)
 @pytest.mark.parametrize("kind", BATCH_ONLY)
 def test_a_plain_officers_desk_cannot_send_the_batch_jobs_events(kind: str) -> None:
     event = {"kind": kind, "officer_id": "asmith", "case_id": case_id(1), "payload": "{}"}
     assert event_refusal(event, Sender("asmith", "officer", "Recovery"), allocated=True) is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the database takes the nightly jobs' and imports' events from a plain officer's login",
-)
 def test_a_plain_officers_login_cannot_send_the_batch_jobs_events(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -376,11 +346,6 @@ def test_an_event_dated_after_it_reached_the_hub_is_refused(
 # --- the anchors' own check ------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="hubanchor_forward (SECURITY DEFINER) searches pg_temp first: a desk's temporary "
-    "table named hubanchor lets it anchor behind its last anchor",
-)
 def test_a_desk_login_cannot_anchor_behind_its_last_anchor(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -420,3 +385,16 @@ def test_drp_hub_password_sets_only_an_officers_desk_login(
             "SELECT rolcanlogin FROM pg_roles WHERE rolname = 'dba_r19c'"
         ).fetchone()
     assert can_login == (False,)
+
+
+def test_every_function_run_as_the_hubs_owner_searches_pg_temp_last(owner: Hub) -> None:
+    """A SECURITY DEFINER function whose search path leaves pg_temp out searches it first."""
+    with owner.read() as connection:
+        found = connection.execute(
+            text(
+                "SELECT p.proname FROM pg_proc p WHERE p.prosecdef "
+                "AND p.pronamespace = 'public'::regnamespace AND NOT coalesce("
+                "'search_path=public, pg_temp' = ANY(p.proconfig), false) ORDER BY 1"
+            )
+        ).scalars()
+        assert list(found) == []

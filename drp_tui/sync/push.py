@@ -46,6 +46,7 @@ from drp_tui.sync.rules import (
     Sender,
     event_refusal,
     no_such_officer,
+    officer_refusal,
     payload_of,
     payment_refusal,
     writeoff_refusal,
@@ -264,6 +265,7 @@ def _send_rows(
         ]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
+        unexplained |= _named_refusals(desk, spec, rows, accepted, on_hub, unexplained)
         refused += [(f"{spec.name} {k}", cases.get(k), why) for k, why in unexplained.items()]
         accepted = [k for k in accepted if k not in unexplained]
         existing = set(on_hub)
@@ -301,6 +303,26 @@ def _send_rows(
     return accepted
 
 
+def _named_refusals(
+    desk: Desk,
+    spec: Replicated,
+    rows: dict[str, dict[str, Any]],
+    accepted: list[str],
+    on_hub: dict[str, dict[str, Any]],
+    refused: dict[str, str],
+) -> dict[str, str]:
+    """Rows naming another officer as who did the work (rules.py), by key: a new row whole, a
+    row the hub has by the columns the desk may change (the only ones written)."""
+    named: dict[str, str] = {}
+    for k in accepted:
+        before = on_hub.get(k)
+        sent = rows[k] if before is None else {**before, **{c: rows[k][c] for c in spec.pushed}}
+        why = None if k in refused else officer_refusal(spec.name, sent, before, desk.officer_id)
+        if why is not None:
+            named[k] = why
+    return named
+
+
 def _explaining(
     hub: Connection, desk: Desk, kinds: tuple[str, ...], cases: set[str], field: str
 ) -> dict[str, dict[str, Any]]:
@@ -309,7 +331,7 @@ def _explaining(
     found: dict[str, dict[str, Any]] = {}
     for chunk in chunks(sorted(cases)):
         for event in hub.execute(
-            select(hub_event.c.kind, hub_event.c.payload).where(
+            select(hub_event.c.kind, hub_event.c.payload, hub_event.c.case_id).where(
                 hub_event.c.officer_id == desk.officer_id,
                 hub_event.c.kind.in_(kinds),
                 hub_event.c.case_id.in_(chunk),
@@ -351,9 +373,10 @@ def _row_refusals(
             if k in on_hub:
                 continue
             row = rows[k]
-            why = payment_refusal(
-                int(row["amount"]), events.get(k), earlier.get(row["debt_id"], [])
-            )
+            event = events.get(k)  # about the payment's own case, or it explains nothing
+            if event is not None and event["case_id"] != case_of_debt.get(row["debt_id"]):
+                event = None
+            why = payment_refusal(int(row["amount"]), event, earlier.get(row["debt_id"], []))
             if why is not None:
                 refused[k] = why
             else:  # a second reversal in this batch finds this one
@@ -364,7 +387,13 @@ def _row_refusals(
     for k in accepted:
         event = decisions.get(k)
         status = rows[k]["status"]
-        explains = event if event is not None and event["kind"] == f"writeoff.{status}" else None
+        explains = (
+            event
+            if event is not None
+            and event["kind"] == f"writeoff.{status}"
+            and event["case_id"] == case_of_debt.get(rows[k]["debt_id"])
+            else None
+        )
         why = writeoff_refusal(rows[k], on_hub.get(k), sender, explains)
         if why is not None:
             refused[k] = why

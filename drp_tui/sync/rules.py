@@ -36,7 +36,23 @@ SUPERVISOR_NAMESPACES = ("queue.", "officer.")
 SUPERVISOR_KINDS = frozenset(
     {"writeoff.approved", "writeoff.refused", "retention.applied", "sar.exported", "person.erased"}
 )
-BATCH_KINDS = frozenset({"queue.returned"})
+# The nightly and bulk jobs' own verdicts and records (drp arrangements check, drp import,
+# drp letters batch; a supervisor's --allow-repeat): batch duty on the desk, so on the hub too
+# (review 19c: a plain officer's desk could send them).
+BATCH_KINDS = frozenset(
+    {
+        "queue.returned",
+        "arrangement.completed",
+        "arrangement.breached",
+        "promise.kept",
+        "promise.broken",
+        "import.cases",
+        "import.payments",
+        "payment.repeat_allowed",
+        "letter.printed",
+        "letter.withheld",
+    }
+)
 SENDERS: dict[Duty, str] = {
     "supervise": "a supervisor",
     "batch": "a supervisor or the nightly service login",
@@ -46,6 +62,17 @@ NEED_A_CASE = frozenset({"writeoff.approved", "writeoff.refused"})
 DECIDED = ("approved", "refused")
 # The columns that record a write-off's decision: a supervisor's, once.
 DECISION = ("status", "approved_by", "approved_at")
+# The columns of a row made on a desk that say which officer did the work: the sender's own,
+# as an event's officer_id is (review 19c). On a row the hub has, only a changed one is judged.
+BY_OFFICER: dict[str, tuple[str, ...]] = {
+    "contactattempt": ("officer_id",),
+    "promise": ("officer_id",),
+    "arrangement": ("officer_id",),
+    "assessment": ("officer_id",),
+    "vulnerability": ("recorded_by",),
+    "thirdpartyauthority": ("recorded_by", "ended_by"),
+    "writeoffrequest": ("requested_by",),
+}
 # An amount as an event states it ("75.00", "-75.00"): the hub's SQL checks the same pattern.
 AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -156,4 +183,23 @@ def writeoff_refusal(
         return f"a write-off {status} in the name of another officer ({by})"
     if explaining is None:
         return f"no writeoff.{status} event explains it"
+    return None
+
+
+def officer_refusal(
+    table: str, row: Mapping[str, Any], before: Mapping[str, Any] | None, sender_id: str
+) -> str | None:
+    """A row of `table` as the desk sends it, `before` the hub's copy (None: new): each column
+    naming who did the work (`BY_OFFICER`) names the sender, or nobody, or is unchanged."""
+    for column in BY_OFFICER.get(table, ()):
+        value = row.get(column)
+        if value is None or str(value) == sender_id:
+            continue
+        if (
+            before is not None
+            and before.get(column) is not None
+            and str(before[column]) == str(value)
+        ):
+            continue
+        return f"{table}.{column}: in the name of another officer ({value})"
     return None

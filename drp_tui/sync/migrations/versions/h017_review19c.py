@@ -1,0 +1,233 @@
+"""What review 19c found a desk's own login could still do on a PostgreSQL hub, closed:
+
+- rows in another officer's name: a call, promise, arrangement, assessment, vulnerability,
+  authority or write-off request a desk creates names the officer who did the work; it must be
+  the desk's own (or nobody), and a changed one too (an authority's `ended_by`). The rule is
+  `drp_officer_rule`, a pure function, with rules.py's `officer_refusal` its Python twin
+  (tests/test_hub_rules_parity.py runs both);
+- the nightly and bulk jobs' events (arrangements check, imports, letters batch, a
+  supervisor's --allow-repeat) are batch duty on the hub as on the desk (`drp_kind_needs`);
+- a payment's or a write-off decision's explaining event must be about the row's own case: a
+  case-less `payment.recorded` explained a payment on any debt;
+- a desk could write the record of its own refusal first (`hubrefusal` ids were
+  md5(workstation || item), so its forgery's real refusal was dropped as a repeat): the id now
+  covers the reason too;
+- a desk could push (`drp_push_events(workstation, ...)`) or write (its own `drp.origin`
+  setting) as another officer's workstation, so that desk never pulled the changes and the
+  hub's record of who sent what was wrong: a desk's workstation must be registered to it;
+- `hubanchor_forward` (h012), run as the hub's owner, searched pg_temp first: a desk's
+  temporary table named `hubanchor` let it anchor behind its last anchor. Every SECURITY
+  DEFINER function searches pg_temp last again.
+
+Frozen: later changes are new migrations.
+
+Revision ID: h017_review19c
+Revises: h016_erasure_supervisors_only
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "h017_review19c"
+down_revision = "h016_erasure_supervisors_only"
+branch_labels = None
+depends_on = None
+
+SUPERVISOR_KINDS = (
+    "('writeoff.approved', 'writeoff.refused', 'retention.applied', 'sar.exported', "
+    "'person.erased')"
+)
+BATCH_KINDS = (
+    "('queue.returned', 'arrangement.completed', 'arrangement.breached', 'promise.kept', "
+    "'promise.broken', 'import.cases', 'import.payments', 'payment.repeat_allowed', "
+    "'letter.printed', 'letter.withheld')"
+)
+# rules.py BY_OFFICER
+BY_OFFICER = """CASE tab
+      WHEN 'contactattempt' THEN ARRAY['officer_id']
+      WHEN 'promise' THEN ARRAY['officer_id']
+      WHEN 'arrangement' THEN ARRAY['officer_id']
+      WHEN 'assessment' THEN ARRAY['officer_id']
+      WHEN 'vulnerability' THEN ARRAY['recorded_by']
+      WHEN 'thirdpartyauthority' THEN ARRAY['recorded_by', 'ended_by']
+      WHEN 'writeoffrequest' THEN ARRAY['requested_by']
+      ELSE ARRAY[]::text[] END"""
+
+RULES = f"""
+CREATE OR REPLACE FUNCTION drp_kind_needs(kind text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+    WHEN kind IN {BATCH_KINDS} THEN 'batch'
+    WHEN kind IN {SUPERVISOR_KINDS} OR starts_with(kind, 'queue.')
+      OR starts_with(kind, 'officer.') THEN 'supervise'
+  END $$;
+
+-- `new` as the desk sends it, `before` the hub's copy (NULL: new).
+CREATE FUNCTION drp_officer_rule(tab text, new jsonb, before jsonb, sender text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT tab || '.' || u.c || ': in the name of another officer (' || (new ->> u.c) || ')'
+  FROM unnest({BY_OFFICER}) WITH ORDINALITY AS u(c, n)
+  WHERE new ->> u.c IS NOT NULL AND new ->> u.c IS DISTINCT FROM sender
+    AND (before ->> u.c) IS DISTINCT FROM (new ->> u.c)
+  ORDER BY u.n LIMIT 1 $$;
+"""
+
+ORIGIN = "nullif(current_setting('drp.origin', true), '')"
+
+CHECKS = f"""
+CREATE OR REPLACE FUNCTION drp_refused(item text, about text, reason text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  INSERT INTO hubrefusal (id, workstation_id, officer_id, case_id, item, reason, received_at)
+  VALUES (md5(coalesce({ORIGIN}, '') || item || ' ' || reason),
+          coalesce({ORIGIN}, '(unknown)'),
+          session_user, about, item, reason,
+          to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
+  ON CONFLICT (id) DO NOTHING $$;
+
+-- The workstations a desk may speak for: its own officer's.
+CREATE FUNCTION drp_my_workstation(workstation text) RETURNS boolean LANGUAGE sql STABLE
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM public.hubworkstation w
+                 WHERE w.id = workstation AND w.officer_id = session_user) $$;
+
+CREATE OR REPLACE FUNCTION drp_push_events(workstation text, received text)
+RETURNS TABLE (pushed_id text, refusal text) LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE
+  me text := session_user;
+  my_role text := (SELECT o.role FROM public.officer o WHERE o.id = session_user);
+BEGIN
+  IF NOT public.drp_is_desk() THEN
+    RAISE EXCEPTION 'drp_push_events is for a desk''s own login' USING ERRCODE = '42501';
+  END IF;
+  IF NOT public.drp_my_workstation(workstation) THEN
+    RAISE EXCEPTION 'workstation % is not registered to %', workstation, me
+      USING ERRCODE = '42501';
+  END IF;
+  PERFORM set_config('drp.origin', workstation, true);
+  RETURN QUERY
+  WITH staged AS (
+    DELETE FROM public.hubstage_event s WHERE s.login = me RETURNING s.*
+  ), judged AS (
+    SELECT s.*, public.drp_event_rule(me, my_role, s.kind, s.officer_id, s.case_id,
+                                      a.case_id IS NOT NULL) AS why
+    FROM staged s
+    LEFT JOIN public.huballocation a ON a.case_id = s.case_id AND a.officer_id = me
+  ), appended AS (
+    INSERT INTO public.hubevent
+      (id, officer_id, at, case_id, kind, payload, prev_hash, hash, workstation_id, received_at)
+    SELECT id, officer_id, at, case_id, kind, payload, prev_hash, hash, workstation, received
+    FROM judged WHERE judged.why IS NULL
+    ON CONFLICT (id) DO NOTHING RETURNING 1
+  ), recorded AS (
+    INSERT INTO public.hubrefusal
+      (id, workstation_id, officer_id, case_id, item, reason, received_at)
+    SELECT md5(workstation || 'event ' || j.id || ' ' || j.why), workstation, me, j.case_id,
+           'event ' || j.id, j.why, received
+    FROM judged j WHERE j.why IS NOT NULL
+    ON CONFLICT (id) DO NOTHING RETURNING 1
+  )
+  SELECT j.id, j.why FROM judged j;
+  PERFORM set_config('drp.origin', '', true);
+END $$;
+
+CREATE OR REPLACE FUNCTION drp_check_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE
+  j jsonb := to_jsonb(NEW);
+  before jsonb := CASE WHEN TG_OP = 'UPDATE' THEN to_jsonb(OLD) END;
+  about text;
+  allowed boolean;
+  reason text;
+  my_role text := (SELECT o.role FROM officer o WHERE o.id = session_user);
+  key text := coalesce(j->>'id', (j->>'debt_id') || ' ' || (j->>'person_id'));
+BEGIN
+  IF NOT drp_is_desk() THEN RETURN NEW; END IF;
+  IF TG_TABLE_NAME = 'arrangement_debt' THEN
+    key := (j->>'arrangement_id') || ' ' || (j->>'debt_id');
+  END IF;
+  IF TG_TABLE_NAME = 'case' THEN about := NEW.id;
+  ELSIF j ? 'case_id' THEN about := j->>'case_id';
+  ELSIF j ? 'debt_id' THEN SELECT case_id INTO about FROM debt WHERE id = j->>'debt_id';
+  ELSIF j ? 'arrangement_id' THEN
+    SELECT case_id INTO about FROM arrangement WHERE id = j->>'arrangement_id';
+  END IF;
+  IF TG_TABLE_NAME = 'person' OR (about IS NULL AND j ? 'person_id') THEN
+    SELECT k.id INTO about FROM "case" k
+    WHERE k.person_id = coalesce(j->>'person_id', j->>'id') AND drp_allocated(k.id) LIMIT 1;
+  END IF;
+  allowed := about IS NOT NULL AND drp_allocated(about);
+  IF my_role IS NULL THEN
+    reason := 'no officer ''' || session_user || ''' on the hub';
+  ELSIF NOT allowed THEN
+    reason := 'case never allocated to this officer';
+  ELSE
+    reason := drp_officer_rule(TG_TABLE_NAME, j, before, session_user);
+  END IF;
+  IF reason IS NOT NULL THEN
+    NULL;
+  ELSIF TG_TABLE_NAME = 'payment' AND TG_OP = 'INSERT' THEN
+    reason := drp_payment_rule(
+      (j->>'amount')::numeric,
+      (SELECT e.payload::jsonb FROM hubevent e
+       WHERE e.kind = 'payment.recorded' AND e.officer_id = session_user
+         AND e.case_id = about AND e.payload::jsonb->>'payment' = NEW.id LIMIT 1),
+      ARRAY(SELECT p.amount::numeric FROM payment p WHERE p.debt_id = j->>'debt_id'));
+  ELSIF TG_TABLE_NAME = 'writeoffrequest' THEN
+    reason := drp_writeoff_rule(
+      j, before, session_user, my_role,
+      EXISTS (SELECT 1 FROM hubevent e
+              WHERE e.kind = 'writeoff.' || (j->>'status') AND e.officer_id = session_user
+                AND e.case_id = about AND e.payload::jsonb->>'request' = NEW.id));
+  END IF;
+  IF reason IS NOT NULL THEN
+    PERFORM drp_refused(TG_TABLE_NAME || ' ' || key, about, reason);
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+
+-- A desk's writes are fed with its own workstation as their origin, or none: checked once a
+-- statement, on the feed entries it made.
+CREATE FUNCTION drp_check_origins() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE named text;
+BEGIN
+  SELECT n.origin INTO named
+  FROM (SELECT DISTINCT f.origin FROM fed f WHERE f.origin IS NOT NULL) n
+  WHERE NOT EXISTS (SELECT 1 FROM public.hubworkstation w
+                    WHERE w.id = n.origin AND w.officer_id = session_user)
+  LIMIT 1;
+  IF named IS NOT NULL THEN
+    RAISE EXCEPTION 'workstation % is not registered to %', named, session_user
+      USING ERRCODE = '42501';
+  END IF;
+  RETURN NULL;
+END $$;
+CREATE TRIGGER drp_check_origins AFTER INSERT ON hubchange REFERENCING NEW TABLE AS fed
+FOR EACH STATEMENT WHEN (drp_is_desk()) EXECUTE FUNCTION drp_check_origins();
+"""
+
+# As h006: a function that runs as the hub's owner must not find a desk's own temporary
+# table of the same name first. h012's hubanchor_forward was made after h006 with
+# `search_path = public` only, which searches pg_temp first.
+LAST_TEMP = (
+    "DO $$ DECLARE f regprocedure; BEGIN FOR f IN SELECT p.oid::regprocedure FROM pg_proc p "
+    "WHERE p.prosecdef AND p.pronamespace = 'public'::regnamespace LOOP EXECUTE format("
+    "'ALTER FUNCTION %s SET search_path = public, pg_temp', f); END LOOP; END $$"
+)
+
+
+def upgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    op.execute(RULES)
+    op.execute(CHECKS)
+    op.execute(LAST_TEMP)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    raise NotImplementedError("h017 is not undone: restore the hub from its backup")
