@@ -398,3 +398,46 @@ def test_every_function_run_as_the_hubs_owner_searches_pg_temp_last(owner: Hub) 
             )
         ).scalars()
         assert list(found) == []
+
+
+# --- money-like rows without the event that explains them ------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login marks its own promise kept by UPDATE, without the nightly check's "
+    "promise.kept (batch duty) or any payment",
+)
+def test_a_desk_login_cannot_mark_its_promise_kept(postgres: PostgresCluster, owner: Hub) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        alex.execute(
+            "INSERT INTO promise (id, case_id, debt_id, officer_id, amount, due_on, status, "
+            "created_at) VALUES ('pr-1', %s, %s, 'asmith', 10000, '2026-11-20', 'open', %s)",
+            (case_id(1), debt_id(1), NOW.isoformat()),
+        )
+        alex.execute("UPDATE promise SET status = 'kept' WHERE id = 'pr-1'")
+    assert on_hub(owner, "SELECT status FROM promise WHERE id = 'pr-1'") == [("open",)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login marks instalments paid (instalment.paid) with no payment on the debt, "
+    "so the nightly check completes the arrangement",
+)
+def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "asmith") as alex:
+        alex.execute(
+            "INSERT INTO arrangement (id, case_id, debt_id, officer_id, total, frequency, status, "
+            "created_at, status_reason) VALUES ('ar-1', %s, %s, 'asmith', 50000, 'monthly', "
+            "'live', %s, '')",
+            (case_id(1), debt_id(1), NOW.isoformat()),
+        )
+        alex.execute(
+            "INSERT INTO instalment (id, arrangement_id, number, due_on, amount, paid) "
+            "VALUES ('in-1', 'ar-1', 1, '2026-11-01', 25000, 0)"
+        )
+        alex.execute("UPDATE instalment SET paid = 25000 WHERE id = 'in-1'")
+    assert on_hub(owner, "SELECT id FROM payment") == []
+    assert on_hub(owner, "SELECT paid FROM instalment WHERE id = 'in-1'") == [(0,)]
