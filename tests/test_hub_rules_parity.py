@@ -18,6 +18,7 @@ from drp_tui.sync.rules import (
     event_refusal,
     officer_refusal,
     payment_refusal,
+    promise_refusal,
     writeoff_refusal,
 )
 from tests.hubteam import team_hub
@@ -146,6 +147,20 @@ OFFICERS: list[tuple[str, dict[str, Any], dict[str, Any] | None, str]] = [
     ("payment", {"officer_id": "bjones"}, None, "asmith"),
 ]
 
+# the promise as the desk sends it, the hub's copy (None: new), sender (review 19c)
+PROMISES: list[tuple[dict[str, Any], dict[str, Any] | None, str]] = [
+    ({"status": "open"}, None, "asmith"),
+    ({"status": "kept"}, None, "asmith"),
+    ({"status": "open"}, {"status": "open"}, "asmith"),
+    ({"status": "kept"}, {"status": "open"}, "asmith"),
+    ({"status": "broken"}, {"status": "open"}, "asmith"),
+    ({"status": "open"}, {"status": "kept"}, "asmith"),
+    ({"status": "kept"}, {"status": "kept"}, "asmith"),
+    ({"status": "kept"}, {"status": "open"}, "nightly"),
+    ({"status": "broken"}, {"status": "open"}, "sup"),
+    ({"status": None}, {"status": "open"}, "asmith"),
+]
+
 
 @pytest.fixture(scope="module")
 def rules(postgres: PostgresCluster) -> Iterator[psycopg.Connection[Any]]:
@@ -256,6 +271,24 @@ def test_the_officer_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("row", "before", "officer"), PROMISES)
+def test_the_promise_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+) -> None:
+    python = promise_refusal(row, before, sender(officer))
+    in_sql = sql(
+        rules,
+        "SELECT drp_promise_rule(%s::jsonb, %s::jsonb, %s)",
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        ROLES[officer],
+    )
+    assert python == in_sql
+
+
 def test_every_rule_refuses_something_and_lets_something_through() -> None:
     """The table is worth running: each rule says both yes and no in it."""
     sent = {
@@ -275,3 +308,5 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert decided == {True, False}
     named = {officer_refusal(t, r, b, o) is None for t, r, b, o in OFFICERS}
     assert named == {True, False}
+    settled = {promise_refusal(r, b, sender(o)) is None for r, b, o in PROMISES}
+    assert settled == {True, False}

@@ -6,7 +6,8 @@ store edited with sqlite3, a SQLite-file hub. Each test reproduces one defect an
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlalchemy import text
 
 from drp_tui.domain.errors import InputError
 from drp_tui.store.events import append_event
-from drp_tui.store.models import ContactAttempt, Officer
+from drp_tui.store.models import ContactAttempt, Officer, Promise
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.roles import ensure_login_role, set_password
@@ -403,11 +404,6 @@ def test_every_function_run_as_the_hubs_owner_searches_pg_temp_last(owner: Hub) 
 # --- money-like rows without the event that explains them ------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login marks its own promise kept by UPDATE, without the nightly check's "
-    "promise.kept (batch duty) or any payment",
-)
 def test_a_desk_login_cannot_mark_its_promise_kept(postgres: PostgresCluster, owner: Hub) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
         alex.execute(
@@ -441,3 +437,29 @@ def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
         alex.execute("UPDATE instalment SET paid = 25000 WHERE id = 'in-1'")
     assert on_hub(owner, "SELECT id FROM payment") == []
     assert on_hub(owner, "SELECT paid FROM instalment WHERE id = 'in-1'") == [(0,)]
+
+
+def test_a_promise_marked_kept_on_the_desk_is_refused(hub_address: str, tmp_path: Path) -> None:
+    hub = team_hub(hub_address)
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    with alex.write() as session:
+        session.add(
+            Promise(
+                id="pr-1",
+                case_id=case_id(1),
+                debt_id=debt_id(1),
+                officer_id="asmith",
+                amount=Decimal("100.00"),
+                due_on=date(2026, 11, 20),
+                created_at=NOW,
+            )
+        )
+    assert run_sync(alex, hub, "asmith").refused == 0
+    with alex.write() as session:  # straight into the desk's SQLite, as sqlite3 would
+        promise = session.get(Promise, "pr-1")
+        assert promise is not None
+        promise.status = "kept"
+    assert run_sync(alex, hub, "asmith").refused == 1
+    assert on_hub(hub, "SELECT status FROM promise WHERE id = 'pr-1'") == [("open",)]

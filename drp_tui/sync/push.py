@@ -49,6 +49,7 @@ from drp_tui.sync.rules import (
     officer_refusal,
     payload_of,
     payment_refusal,
+    promise_refusal,
     writeoff_refusal,
 )
 from drp_tui.sync.schema import (
@@ -265,7 +266,8 @@ def _send_rows(
         ]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
-        unexplained |= _named_refusals(desk, spec, rows, accepted, on_hub, unexplained)
+        sender = _sender(hub, desk) if spec.name == "promise" else None
+        unexplained |= _named_refusals(desk, sender, spec, rows, accepted, on_hub, unexplained)
         refused += [(f"{spec.name} {k}", cases.get(k), why) for k, why in unexplained.items()]
         accepted = [k for k in accepted if k not in unexplained]
         existing = set(on_hub)
@@ -305,19 +307,23 @@ def _send_rows(
 
 def _named_refusals(
     desk: Desk,
+    sender: Sender | None,
     spec: Replicated,
     rows: dict[str, dict[str, Any]],
     accepted: list[str],
     on_hub: dict[str, dict[str, Any]],
     refused: dict[str, str],
 ) -> dict[str, str]:
-    """Rows naming another officer as who did the work (rules.py), by key: a new row whole, a
-    row the hub has by the columns the desk may change (the only ones written)."""
+    """Rows naming another officer as who did the work, and promises a desk settled itself
+    (rules.py), by key: a new row whole, a row the hub has by the columns the desk may change
+    (the only ones written)."""
     named: dict[str, str] = {}
     for k in accepted:
         before = on_hub.get(k)
         sent = rows[k] if before is None else {**before, **{c: rows[k][c] for c in spec.pushed}}
         why = None if k in refused else officer_refusal(spec.name, sent, before, desk.officer_id)
+        if why is None and k not in refused and sender is not None:
+            why = promise_refusal(sent, before, sender)
         if why is not None:
             named[k] = why
     return named

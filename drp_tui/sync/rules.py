@@ -203,3 +203,17 @@ def officer_refusal(
             continue
         return f"{table}.{column}: in the name of another officer ({value})"
     return None
+
+
+def promise_refusal(
+    row: Mapping[str, Any], before: Mapping[str, Any] | None, sender: Sender
+) -> str | None:
+    """A promise as the desk sends it, `before` the hub's copy (None: new). A desk makes a
+    promise open; whether it was kept or broken is the nightly check's verdict (batch duty),
+    never a desk's own say (review 19c)."""
+    status = row.get("status")
+    was = "open" if before is None or before.get("status") is None else before["status"]
+    if status == was or may(sender.role, "batch"):
+        return None
+    shown = "without a status" if status is None else status
+    return f"a promise {shown} only from the nightly check ({SENDERS['batch']})"

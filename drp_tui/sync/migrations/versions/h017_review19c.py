@@ -6,7 +6,9 @@
   `drp_officer_rule`, a pure function, with rules.py's `officer_refusal` its Python twin
   (tests/test_hub_rules_parity.py runs both);
 - the nightly and bulk jobs' events (arrangements check, imports, letters batch, a
-  supervisor's --allow-repeat) are batch duty on the hub as on the desk (`drp_kind_needs`);
+  supervisor's --allow-repeat) are batch duty on the hub as on the desk (`drp_kind_needs`),
+  and so is a promise's status: a desk makes a promise open, the nightly check finds it kept
+  or broken (`drp_promise_rule`, rules.py's `promise_refusal`);
 - a payment's or a write-off decision's explaining event must be about the row's own case: a
   case-less `payment.recorded` explained a payment on any debt;
 - a desk could write the record of its own refusal first (`hubrefusal` ids were
@@ -71,6 +73,17 @@ LANGUAGE sql IMMUTABLE AS $$
   WHERE new ->> u.c IS NOT NULL AND new ->> u.c IS DISTINCT FROM sender
     AND (before ->> u.c) IS DISTINCT FROM (new ->> u.c)
   ORDER BY u.n LIMIT 1 $$;
+
+-- A promise a desk makes is open; kept or broken is the nightly check's verdict (rules.py
+-- promise_refusal).
+CREATE FUNCTION drp_promise_rule(new jsonb, before jsonb, sender_role text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE
+    WHEN (new ->> 'status') IS NOT DISTINCT FROM coalesce(before ->> 'status', 'open')
+         OR public.drp_may(sender_role, 'batch') THEN NULL
+    ELSE 'a promise ' || coalesce(new ->> 'status', 'without a status')
+         || ' only from the nightly check (a supervisor or the nightly service login)'
+  END $$;
 """
 
 ORIGIN = "nullif(current_setting('drp.origin', true), '')"
@@ -174,6 +187,8 @@ BEGIN
        WHERE e.kind = 'payment.recorded' AND e.officer_id = session_user
          AND e.case_id = about AND e.payload::jsonb->>'payment' = NEW.id LIMIT 1),
       ARRAY(SELECT p.amount::numeric FROM payment p WHERE p.debt_id = j->>'debt_id'));
+  ELSIF TG_TABLE_NAME = 'promise' THEN
+    reason := drp_promise_rule(j, before, my_role);
   ELSIF TG_TABLE_NAME = 'writeoffrequest' THEN
     reason := drp_writeoff_rule(
       j, before, session_user, my_role,
