@@ -214,7 +214,8 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
     with raw_login(postgres, owner, "asmith") as connection:
         connection.execute(
             "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-            "workstation_id, received_at) VALUES ('e3', 'asmith', 'x', %s, 'payment.recorded', "
+            "workstation_id, received_at) VALUES ('e3', 'asmith', "
+            "'2026-11-23T10:00:00.000000+00:00', %s, 'payment.recorded', "
             '\'{"payment": "rev-3", "amount": "-75.00", "reversal": true}\', \'x\', \'x\', '
             "'w', 'x')",
             (case_id(1),),

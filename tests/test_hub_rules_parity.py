@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -19,6 +20,7 @@ from drp_tui.sync.rules import (
     officer_refusal,
     payment_refusal,
     promise_refusal,
+    time_refusal,
     writeoff_refusal,
 )
 from tests.hubteam import team_hub
@@ -161,6 +163,24 @@ PROMISES: list[tuple[dict[str, Any], dict[str, Any] | None, str]] = [
     ({"status": None}, {"status": "open"}, "asmith"),
 ]
 
+RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+# the event's time as sent, when it reached the hub (review 19c)
+TIMES: list[tuple[Any, datetime]] = [
+    ("2026-11-23T10:00:00.000000+00:00", RECEIVED),
+    ("2015-03-02T09:00:00.000000+00:00", RECEIVED),
+    ("2026-11-23T10:59:59.999999+00:00", RECEIVED),
+    ("2026-11-23T11:00:00.000000+00:00", RECEIVED),
+    ("2026-11-23T11:00:00.000001+00:00", RECEIVED),
+    ("2027-12-28T10:00:00.000000+00:00", RECEIVED),
+    ("2026-11-23T12:00:00.000000+00:00", datetime(2026, 11, 23, 12, 30, tzinfo=UTC)),
+    ("2026-11-23T10:00:00+00:00", RECEIVED),
+    ("2026-11-23T10:00:00.000000Z", RECEIVED),
+    ("2026-11-23T10:00:00.000000+01:00", RECEIVED),
+    ("2026-11-23 10:00:00.000000+00:00", RECEIVED),
+    ("x", RECEIVED),
+    (None, RECEIVED),
+]
+
 
 @pytest.fixture(scope="module")
 def rules(postgres: PostgresCluster) -> Iterator[psycopg.Connection[Any]]:
@@ -289,6 +309,15 @@ def test_the_promise_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("at", "received"), TIMES)
+def test_the_time_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any], at: Any, received: datetime
+) -> None:
+    python = time_refusal("note.added", at, received)
+    in_sql = sql(rules, "SELECT drp_time_rule('note.added', %s, %s)", at, received)
+    assert python == in_sql
+
+
 def test_every_rule_refuses_something_and_lets_something_through() -> None:
     """The table is worth running: each rule says both yes and no in it."""
     sent = {
@@ -310,3 +339,5 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert named == {True, False}
     settled = {promise_refusal(r, b, sender(o)) is None for r, b, o in PROMISES}
     assert settled == {True, False}
+    timed = {time_refusal("note.added", a, r) is None for a, r in TIMES}
+    assert timed == {True, False}

@@ -50,6 +50,7 @@ from drp_tui.sync.rules import (
     payload_of,
     payment_refusal,
     promise_refusal,
+    time_refusal,
     writeoff_refusal,
 )
 from drp_tui.sync.schema import (
@@ -150,8 +151,13 @@ def push_events(desk: Desk, result: SyncResult) -> None:
                 sender = _sender(hub, desk)
                 wanted = {(e["case_id"], desk.officer_id) for e in batch if e["case_id"]}
                 allowed = _allocated(hub, wanted)
+                now = desk.clock()
                 verdicts = [
-                    (e, event_refusal(e, sender, (e["case_id"], desk.officer_id) in allowed))
+                    (
+                        e,
+                        event_refusal(e, sender, (e["case_id"], desk.officer_id) in allowed)
+                        or time_refusal(str(e["kind"]), e["at"], now),
+                    )
                     for e in batch
                 ]
                 accepted = [e for e, why in verdicts if why is None]

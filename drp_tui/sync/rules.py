@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -73,6 +74,11 @@ BY_OFFICER: dict[str, tuple[str, ...]] = {
     "thirdpartyauthority": ("recorded_by", "ended_by"),
     "writeoffrequest": ("requested_by",),
 }
+# An event's time as a store writes it (store/types.py instant_text): UTC to the microsecond.
+# The hub's SQL checks the same pattern and compares the text, as this does.
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
+# How far a desk's clock may run ahead of the hub's before its events are called forged.
+AHEAD = timedelta(hours=1)
 # An amount as an event states it ("75.00", "-75.00"): the hub's SQL checks the same pattern.
 AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -217,3 +223,15 @@ def promise_refusal(
         return None
     shown = "without a status" if status is None else status
     return f"a promise {shown} only from the nightly check ({SENDERS['batch']})"
+
+
+def time_refusal(kind: str, at: Any, received: datetime) -> str | None:
+    """An event dated after it reached the hub, beyond a clock's drift (`AHEAD`), was made
+    with a clock set ahead (a pinned DRP_NOW on a store its officer marked training): the
+    record must carry the real time (issue 19, item 1; review 19c)."""
+    if not isinstance(at, str) or INSTANT.fullmatch(at) is None:
+        return f"{kind}: its time is not an instant as drp writes it"
+    latest = (received + AHEAD).astimezone(UTC).isoformat(timespec="microseconds")
+    if at > latest:
+        return f"{kind}: dated after it reached the hub ({at})"
+    return None

@@ -17,6 +17,9 @@
 - a desk could push (`drp_push_events(workstation, ...)`) or write (its own `drp.origin`
   setting) as another officer's workstation, so that desk never pulled the changes and the
   hub's record of who sent what was wrong: a desk's workstation must be registered to it;
+- an event dated after it reached the hub (beyond an hour's clock drift) is refused: a desk
+  that marked its own store training could record work with a pinned clock
+  (`drp_time_rule`, rules.py's `time_refusal`);
 - `hubanchor_forward` (h012), run as the hub's owner, searched pg_temp first: a desk's
   temporary table named `hubanchor` let it anchor behind its last anchor. Every SECURITY
   DEFINER function searches pg_temp last again.
@@ -46,6 +49,8 @@ BATCH_KINDS = (
     "'promise.broken', 'import.cases', 'import.payments', 'payment.repeat_allowed', "
     "'letter.printed', 'letter.withheld')"
 )
+# rules.py INSTANT
+INSTANT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00$"
 # rules.py BY_OFFICER
 BY_OFFICER = """CASE tab
       WHEN 'contactattempt' THEN ARRAY['officer_id']
@@ -73,6 +78,18 @@ LANGUAGE sql IMMUTABLE AS $$
   WHERE new ->> u.c IS NOT NULL AND new ->> u.c IS DISTINCT FROM sender
     AND (before ->> u.c) IS DISTINCT FROM (new ->> u.c)
   ORDER BY u.n LIMIT 1 $$;
+
+-- An event dated after it reached the hub, beyond a clock's drift, was made with a clock set
+-- ahead (rules.py time_refusal): `at` as a store writes it, compared as text in UTC.
+CREATE FUNCTION drp_time_rule(kind text, at text, received timestamptz) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT CASE
+    WHEN at IS NULL OR at COLLATE "C" !~ '{INSTANT}'
+      THEN kind || ': its time is not an instant as drp writes it'
+    WHEN at COLLATE "C" > to_char((received + interval '1 hour') AT TIME ZONE 'UTC',
+                                  'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"') COLLATE "C"
+      THEN kind || ': dated after it reached the hub (' || at || ')'
+  END $$;
 
 -- A promise a desk makes is open; kept or broken is the nightly check's verdict (rules.py
 -- promise_refusal).
@@ -123,8 +140,9 @@ BEGIN
   WITH staged AS (
     DELETE FROM public.hubstage_event s WHERE s.login = me RETURNING s.*
   ), judged AS (
-    SELECT s.*, public.drp_event_rule(me, my_role, s.kind, s.officer_id, s.case_id,
-                                      a.case_id IS NOT NULL) AS why
+    SELECT s.*, coalesce(public.drp_event_rule(me, my_role, s.kind, s.officer_id, s.case_id,
+                                               a.case_id IS NOT NULL),
+                         public.drp_time_rule(s.kind, s.at, now())) AS why
     FROM staged s
     LEFT JOIN public.huballocation a ON a.case_id = s.case_id AND a.officer_id = me
   ), appended AS (
@@ -198,6 +216,25 @@ BEGIN
   END IF;
   IF reason IS NOT NULL THEN
     PERFORM drp_refused(TG_TABLE_NAME || ' ' || key, about, reason);
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+
+-- A desk's own INSERT into hubevent: the same time rule as its staged push.
+CREATE OR REPLACE FUNCTION drp_check_event() RETURNS trigger LANGUAGE plpgsql
+SECURITY INVOKER SET search_path = public, pg_temp AS $$
+DECLARE reason text;
+BEGIN
+  IF NOT drp_is_desk() OR (current_user <> session_user AND current_user = (
+      SELECT r.rolname FROM pg_class c JOIN pg_roles r ON r.oid = c.relowner
+      WHERE c.oid = TG_RELID)) THEN
+    RETURN NEW;
+  END IF;
+  reason := coalesce(drp_event_refusal(NEW.officer_id, NEW.kind, NEW.case_id),
+                     drp_time_rule(NEW.kind, NEW.at, now()));
+  IF reason IS NOT NULL THEN
+    PERFORM drp_refused('event ' || NEW.id, NEW.case_id, reason);
     RETURN NULL;
   END IF;
   RETURN NEW;
