@@ -5,6 +5,7 @@ store edited with sqlite3, a SQLite-file hub. Each test reproduces one defect an
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -482,3 +483,64 @@ def test_a_desk_login_cannot_push_an_event_dated_ahead_of_the_hubs_clock(
         "on-time": None,
     }
     assert on_hub(owner, "SELECT id FROM hubevent ORDER BY id") == [("on-time",)]
+
+
+# --- ordering: two sessions at once ------------------------------------------------------------
+
+
+def test_one_payment_is_not_reversed_twice_by_two_sessions_at_once(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    reversal = '{{"payment": "{id}", "amount": "-75.00", "reversal": true}}'
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        stage(
+            alex,
+            "e0",
+            "asmith",
+            case_id(1),
+            "payment.recorded",
+            '{"payment": "p0", "amount": "75.00"}',
+        )
+        for n in (1, 2):
+            stage(
+                alex, f"e{n}", "asmith", case_id(1), "payment.recorded", reversal.format(id=f"r{n}")
+            )
+        assert set(push(alex, "ws-alex").values()) == {None}
+        alex.execute(
+            "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
+            "VALUES ('p0', %s, 7500, '2026-11-23', 'host', '')",
+            (debt_id(1),),
+        )
+    url = postgres.url(owner.url.database or "", user="asmith")
+    reverse = (
+        "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
+        "VALUES (%s, %s, -7500, '2026-11-23', 'host', '')"
+    )
+    with psycopg.connect(url) as first, psycopg.connect(url) as second:
+        first.execute(reverse, ("r1", debt_id(1)))  # not committed yet
+        second_pid = second.info.backend_pid
+        done: list[BaseException | None] = []
+
+        def other() -> None:
+            try:
+                second.execute(reverse, ("r2", debt_id(1)))
+                second.commit()
+                done.append(None)
+            except BaseException as exc:
+                done.append(exc)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        with psycopg.connect(postgres.url(owner.url.database or ""), autocommit=True) as watch:
+            while not done and watch.execute(
+                "SELECT wait_event_type IS DISTINCT FROM 'Lock' FROM pg_stat_activity "
+                "WHERE pid = %s",
+                (second_pid,),
+            ).fetchone() == (True,):
+                thread.join(0.01)
+        first.commit()
+        thread.join()
+    reversed_ = on_hub(owner, "SELECT id FROM payment WHERE amount < 0 ORDER BY id")
+    assert len(reversed_) == 1, reversed_
+    assert str(balance(owner.as_store(), 1)) == "500.00"  # 500 - 75 + 75

@@ -10,7 +10,8 @@
   and so is a promise's status: a desk makes a promise open, the nightly check finds it kept
   or broken (`drp_promise_rule`, rules.py's `promise_refusal`);
 - a payment's or a write-off decision's explaining event must be about the row's own case: a
-  case-less `payment.recorded` explained a payment on any debt;
+  case-less `payment.recorded` explained a payment on any debt; and a payment is judged under
+  the feed lock: two sessions of one desk reversing one payment at once both passed;
 - a desk could write the record of its own refusal first (`hubrefusal` ids were
   md5(workstation || item), so its forgery's real refusal was dropped as a repeat): the id now
   covers the reason too;
@@ -199,6 +200,9 @@ BEGIN
   IF reason IS NOT NULL THEN
     NULL;
   ELSIF TG_TABLE_NAME = 'payment' AND TG_OP = 'INSERT' THEN
+    -- The debt's payments are read under the feed lock, which the insert's feed trigger takes
+    -- anyway: two sessions reversing one payment at once are judged one after the other.
+    PERFORM public.drp_feed_lock();
     reason := drp_payment_rule(
       (j->>'amount')::numeric,
       (SELECT e.payload::jsonb FROM hubevent e
