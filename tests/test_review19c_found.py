@@ -15,7 +15,9 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import text
+from typer.testing import CliRunner
 
+from drp_tui.cli.main import app
 from drp_tui.domain.errors import InputError
 from drp_tui.store.events import append_event
 from drp_tui.store.models import ContactAttempt, Officer, Promise
@@ -544,3 +546,17 @@ def test_one_payment_is_not_reversed_twice_by_two_sessions_at_once(
     reversed_ = on_hub(owner, "SELECT id FROM payment WHERE amount < 0 ORDER BY id")
     assert len(reversed_) == 1, reversed_
     assert str(balance(owner.as_store(), 1)) == "500.00"  # 500 - 75 + 75
+
+
+def test_drp_officer_add_refuses_an_id_naming_the_hubs_owner_and_adds_nobody(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = postgres.url(owner.url.database or "")
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "sam.sqlite"))
+    monkeypatch.setenv("DRP_OFFICER", SUPERVISOR)
+    taken = owner.url.username or ""
+    done = CliRunner().invoke(app, ["officer", "add", taken, "--name", "X", "--hub", address])
+    assert done.exit_code != 0
+    assert "give the officer another id" in " ".join(done.output.split())
+    with owner.as_store().read() as session:
+        assert session.get(Officer, taken) is None
