@@ -250,10 +250,6 @@ def test_a_payment_explained_by_an_event_on_no_case_is_refused_by_the_database(
 # --- a case moved to another officer -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login still changes a case (its hold) after it moved to another officer",
-)
 def test_a_desk_login_cannot_change_a_case_moved_to_another_officer(
     postgres: PostgresCluster, owner: Hub
 ) -> None:

@@ -18,6 +18,8 @@
 - a desk could push (`drp_push_events(workstation, ...)`) or write (its own `drp.origin`
   setting) as another officer's workstation, so that desk never pulled the changes and the
   hub's record of who sent what was wrong: a desk's workstation must be registered to it;
+- a desk could still change a case (its hold, its next action) after it moved to another
+  officer: the case's UPDATE policy is the officer's own cases now, as every other table's;
 - an event dated after it reached the hub (beyond an hour's clock drift) is refused: a desk
   that marked its own store training could record work with a pinned clock
   (`drp_time_rule`, rules.py's `time_refusal`);
@@ -265,6 +267,16 @@ CREATE TRIGGER drp_check_origins AFTER INSERT ON hubchange REFERENCING NEW TABLE
 FOR EACH STATEMENT WHEN (drp_is_desk()) EXECUTE FUNCTION drp_check_origins();
 """
 
+# h005 let a desk UPDATE a case row it may read, and a case moved away stays readable (the
+# desk learns of the move from it): so the officer it moved from could still set its hold or
+# next action. Now, as every other table's, only the officer's own cases (a supervisor's,
+# their team's, which the row check then refuses unless ever allocated to them).
+CASE_UPDATE = """
+DROP POLICY desk_update ON "case";
+CREATE POLICY desk_update ON "case" FOR UPDATE TO drp_desk
+  USING (id IN (SELECT drp_my_cases())) WITH CHECK (true);
+"""
+
 # As h006: a function that runs as the hub's owner must not find a desk's own temporary
 # table of the same name first. h012's hubanchor_forward was made after h006 with
 # `search_path = public` only, which searches pg_temp first.
@@ -280,6 +292,7 @@ def upgrade() -> None:
         return
     op.execute(RULES)
     op.execute(CHECKS)
+    op.execute(CASE_UPDATE)
     op.execute(LAST_TEMP)
 
 
