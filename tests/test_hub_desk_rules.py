@@ -98,6 +98,11 @@ def test_a_desk_login_holding_the_feed_lock_is_cut_off(
     bea = desk(tmp_path, "bea")
     run_sync(bea, as_bea, "bjones")
     add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
+    with raw_login(postgres, owner, "asmith") as alex:  # registered, as a sync registers it
+        alex.execute(
+            "INSERT INTO hubworkstation (id, officer_id, first_seen_at, cursor, events_pushed) "
+            "VALUES ('asmith-laptop', 'asmith', 'x', 0, 0)"
+        )
     with psycopg.connect(postgres.url(owner.url.database or "", user="asmith")) as held:
         held.execute("SET idle_in_transaction_session_timeout = 0")
         held.execute(taking)
@@ -209,7 +214,8 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
     with raw_login(postgres, owner, "asmith") as connection:
         connection.execute(
             "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-            "workstation_id, received_at) VALUES ('e3', 'asmith', 'x', %s, 'payment.recorded', "
+            "workstation_id, received_at) VALUES ('e3', 'asmith', "
+            "'2026-11-23T10:00:00.000000+00:00', %s, 'payment.recorded', "
             '\'{"payment": "rev-3", "amount": "-75.00", "reversal": true}\', \'x\', \'x\', '
             "'w', 'x')",
             (case_id(1),),

@@ -295,8 +295,15 @@ def test_a_desk_cannot_stage_events_as_another_login(postgres: PostgresCluster, 
             "'x', 'x')",
             (case_id(2),),
         )
+    for officer, workstation in (("asmith", "w"), ("bjones", "w-bea")):  # as a sync registers
+        with raw(postgres, owner, officer) as connection:
+            connection.execute(
+                "INSERT INTO hubworkstation (id, officer_id, first_seen_at, cursor, "
+                "events_pushed) VALUES (%s, %s, 'x', 0, 0)",
+                (workstation, officer),
+            )
     with raw(postgres, owner, "bjones") as connection:
-        pushed = connection.execute("SELECT * FROM drp_push_events('w', 'x')").fetchall()
+        pushed = connection.execute("SELECT * FROM drp_push_events('w-bea', 'x')").fetchall()
     assert pushed == []  # staged as asmith's, whatever it said
     with raw(postgres, owner, "asmith") as connection:
         pushed = connection.execute("SELECT * FROM drp_push_events('w', 'x')").fetchall()

@@ -1,6 +1,6 @@
 """The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py, for a SQLite
-hub and a push with the hub owner's credential) and in SQL (hub revision h009, applied by a
-PostgreSQL hub's database to a desk's own login). One table of cases runs through both, on a
+hub and a push with the hub owner's credential) and in SQL (hub revisions h009 and h017, applied
+by a PostgreSQL hub's database to a desk's own login). One table of cases runs through both, on a
 real hub database, and each case must get the same verdict, word for word, so the two cannot
 drift apart."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -18,7 +19,10 @@ from drp_tui.sync.rules import (
     appointment_refusal,
     complaint_refusal,
     event_refusal,
+    officer_refusal,
     payment_refusal,
+    promise_refusal,
+    time_refusal,
     writeoff_refusal,
 )
 from tests.hubteam import team_hub
@@ -63,6 +67,16 @@ EVENTS: list[tuple[str, str, str, str | None, bool]] = [
     ("sup", "person.erased", "sup", CASE, True),
     ("asmith", "queue", "asmith", None, False),
     ("asmith", "queuemoved", "asmith", None, False),
+    # the nightly and bulk jobs' own events (review 19c)
+    ("asmith", "promise.kept", "asmith", CASE, True),
+    ("asmith", "arrangement.breached", "asmith", CASE, True),
+    ("asmith", "import.payments", "asmith", None, False),
+    ("asmith", "letter.printed", "asmith", CASE, True),
+    ("asmith", "payment.repeat_allowed", "asmith", CASE, True),
+    ("nightly", "promise.broken", "nightly", CASE, True),
+    ("nightly", "import.cases", "nightly", None, False),
+    ("sup", "arrangement.completed", "sup", CASE, True),
+    ("asmith", "promise.made", "asmith", CASE, True),
 ]
 
 # amount (pence), the explaining event's payload (None: no event), earlier amounts on the debt
@@ -144,6 +158,65 @@ APPOINTMENTS: list[tuple[dict[str, Any], dict[str, Any] | None, str, str | None]
     ({**BOOKED, "officer_id": None}, None, "asmith", None),
     ({**BOOKED, "status": "cancelled"}, BOOKED, "asmith", "asmith"),
     ({**BOOKED, "status": "kept", "booked_by": "sup"}, BOOKED, "asmith", "bjones"),
+]
+
+# table, the row as the desk sends it, the hub's copy (None: new), sender (review 19c)
+OFFICERS: list[tuple[str, dict[str, Any], dict[str, Any] | None, str]] = [
+    ("contactattempt", {"officer_id": "asmith"}, None, "asmith"),
+    ("contactattempt", {"officer_id": "bjones"}, None, "asmith"),
+    ("contactattempt", {"officer_id": "bjones"}, {"officer_id": "bjones"}, "asmith"),
+    ("promise", {"officer_id": "asmith"}, {"officer_id": "bjones"}, "asmith"),
+    ("assessment", {"officer_id": "bjones"}, {"officer_id": None}, "asmith"),
+    ("vulnerability", {"recorded_by": None}, None, "asmith"),
+    ("vulnerability", {"recorded_by": "sup"}, None, "asmith"),
+    (
+        "thirdpartyauthority",
+        {"recorded_by": "bjones", "ended_by": "asmith"},
+        {"recorded_by": "bjones", "ended_by": None},
+        "asmith",
+    ),
+    (
+        "thirdpartyauthority",
+        {"recorded_by": "bjones", "ended_by": "sup"},
+        {"recorded_by": "bjones", "ended_by": None},
+        "asmith",
+    ),
+    ("thirdpartyauthority", {"recorded_by": "sup", "ended_by": "sup"}, None, "asmith"),
+    ("writeoffrequest", {"requested_by": "bjones"}, None, "sup"),
+    ("arrangement", {"officer_id": "sup"}, None, "sup"),
+    ("payment", {"officer_id": "bjones"}, None, "asmith"),
+]
+
+# the promise as the desk sends it, the hub's copy (None: new), sender (review 19c)
+PROMISES: list[tuple[dict[str, Any], dict[str, Any] | None, str]] = [
+    ({"status": "open"}, None, "asmith"),
+    ({"status": "kept"}, None, "asmith"),
+    ({"status": "open"}, {"status": "open"}, "asmith"),
+    ({"status": "kept"}, {"status": "open"}, "asmith"),
+    ({"status": "broken"}, {"status": "open"}, "asmith"),
+    ({"status": "open"}, {"status": "kept"}, "asmith"),
+    ({"status": "kept"}, {"status": "kept"}, "asmith"),
+    ({"status": "kept"}, {"status": "open"}, "nightly"),
+    ({"status": "broken"}, {"status": "open"}, "sup"),
+    ({"status": None}, {"status": "open"}, "asmith"),
+]
+
+RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+# the event's time as sent, when it reached the hub (review 19c)
+TIMES: list[tuple[Any, datetime]] = [
+    ("2026-11-23T10:00:00.000000+00:00", RECEIVED),
+    ("2015-03-02T09:00:00.000000+00:00", RECEIVED),
+    ("2026-11-23T10:59:59.999999+00:00", RECEIVED),
+    ("2026-11-23T11:00:00.000000+00:00", RECEIVED),
+    ("2026-11-23T11:00:00.000001+00:00", RECEIVED),
+    ("2027-12-28T10:00:00.000000+00:00", RECEIVED),
+    ("2026-11-23T12:00:00.000000+00:00", datetime(2026, 11, 23, 12, 30, tzinfo=UTC)),
+    ("2026-11-23T10:00:00+00:00", RECEIVED),
+    ("2026-11-23T10:00:00.000000Z", RECEIVED),
+    ("2026-11-23T10:00:00.000000+01:00", RECEIVED),
+    ("2026-11-23 10:00:00.000000+00:00", RECEIVED),
+    ("x", RECEIVED),
+    (None, RECEIVED),
 ]
 
 
@@ -275,6 +348,53 @@ def test_the_appointment_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("table", "row", "before", "officer"), OFFICERS)
+def test_the_officer_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    table: str,
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+) -> None:
+    python = officer_refusal(table, row, before, officer)
+    in_sql = sql(
+        rules,
+        "SELECT drp_officer_rule(%s, %s::jsonb, %s::jsonb, %s)",
+        table,
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        officer,
+    )
+    assert python == in_sql
+
+
+@pytest.mark.parametrize(("row", "before", "officer"), PROMISES)
+def test_the_promise_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    row: dict[str, Any],
+    before: dict[str, Any] | None,
+    officer: str,
+) -> None:
+    python = promise_refusal(row, before, sender(officer))
+    in_sql = sql(
+        rules,
+        "SELECT drp_promise_rule(%s::jsonb, %s::jsonb, %s)",
+        json.dumps(row),
+        None if before is None else json.dumps(before),
+        ROLES[officer],
+    )
+    assert python == in_sql
+
+
+@pytest.mark.parametrize(("at", "received"), TIMES)
+def test_the_time_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any], at: Any, received: datetime
+) -> None:
+    python = time_refusal("note.added", at, received)
+    in_sql = sql(rules, "SELECT drp_time_rule('note.added', %s, %s)", at, received)
+    assert python == in_sql
+
+
 def test_every_rule_refuses_something_and_lets_something_through() -> None:
     """The table is worth running: each rule says both yes and no in it."""
     sent = {
@@ -296,3 +416,9 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert taken == {True, False}
     booked = {appointment_refusal(r, b, sender(o), c) is None for r, b, o, c in APPOINTMENTS}
     assert booked == {True, False}
+    named = {officer_refusal(t, r, b, o) is None for t, r, b, o in OFFICERS}
+    assert named == {True, False}
+    settled = {promise_refusal(r, b, sender(o)) is None for r, b, o in PROMISES}
+    assert settled == {True, False}
+    timed = {time_refusal("note.added", a, r) is None for a, r in TIMES}
+    assert timed == {True, False}

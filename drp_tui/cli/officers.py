@@ -123,6 +123,11 @@ def add(
     from drp_tui.services.officers import TeamMember, add_officer
 
     store, actor, login = _context(hub, "drp officer add", officer_id, login)
+    if hub is not None:  # refused before anything is written (review 19c)
+        from drp_tui.sync.hub import connect, hub_url
+        from drp_tui.sync.roles import check_login_role
+
+        check_login_role(connect(hub_url(hub)), officer_id.strip().lower())
     officer = add_officer(
         store, actor, officer_id, _details(name, role, team, skills, target, login=login)
     )

@@ -47,8 +47,11 @@ from drp_tui.sync.rules import (
     Sender,
     event_refusal,
     no_such_officer,
+    officer_refusal,
     payload_of,
     payment_refusal,
+    promise_refusal,
+    time_refusal,
     writeoff_refusal,
 )
 from drp_tui.sync.schema import (
@@ -149,8 +152,13 @@ def push_events(desk: Desk, result: SyncResult) -> None:
                 sender = _sender(hub, desk)
                 wanted = {(e["case_id"], desk.officer_id) for e in batch if e["case_id"]}
                 allowed = _allocated(hub, wanted)
+                now = desk.clock()
                 verdicts = [
-                    (e, event_refusal(e, sender, (e["case_id"], desk.officer_id) in allowed))
+                    (
+                        e,
+                        event_refusal(e, sender, (e["case_id"], desk.officer_id) in allowed)
+                        or time_refusal(str(e["kind"]), e["at"], now),
+                    )
                     for e in batch
                 ]
                 accepted = [e for e, why in verdicts if why is None]
@@ -268,6 +276,8 @@ def _send_rows(
         accepted = [k for k in accepted if k not in dropped]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
+        sender = _sender(hub, desk) if spec.name == "promise" else None
+        unexplained |= _named_refusals(desk, sender, spec, rows, accepted, on_hub, unexplained)
         refused += [(f"{spec.name} {k}", cases.get(k), why) for k, why in unexplained.items()]
         accepted = [k for k in accepted if k not in unexplained]
         existing = set(on_hub)
@@ -331,6 +341,30 @@ def _erased_after(hub: Connection, spec: Replicated, cases: set[str | None]) -> 
     return found
 
 
+def _named_refusals(
+    desk: Desk,
+    sender: Sender | None,
+    spec: Replicated,
+    rows: dict[str, dict[str, Any]],
+    accepted: list[str],
+    on_hub: dict[str, dict[str, Any]],
+    refused: dict[str, str],
+) -> dict[str, str]:
+    """Rows naming another officer as who did the work, and promises a desk settled itself
+    (rules.py), by key: a new row whole, a row the hub has by the columns the desk may change
+    (the only ones written)."""
+    named: dict[str, str] = {}
+    for k in accepted:
+        before = on_hub.get(k)
+        sent = rows[k] if before is None else {**before, **{c: rows[k][c] for c in spec.pushed}}
+        why = None if k in refused else officer_refusal(spec.name, sent, before, desk.officer_id)
+        if why is None and k not in refused and sender is not None:
+            why = promise_refusal(sent, before, sender)
+        if why is not None:
+            named[k] = why
+    return named
+
+
 def _explaining(
     hub: Connection, desk: Desk, kinds: tuple[str, ...], cases: set[str], field: str
 ) -> dict[str, dict[str, Any]]:
@@ -339,7 +373,7 @@ def _explaining(
     found: dict[str, dict[str, Any]] = {}
     for chunk in chunks(sorted(cases)):
         for event in hub.execute(
-            select(hub_event.c.kind, hub_event.c.payload).where(
+            select(hub_event.c.kind, hub_event.c.payload, hub_event.c.case_id).where(
                 hub_event.c.officer_id == desk.officer_id,
                 hub_event.c.kind.in_(kinds),
                 hub_event.c.case_id.in_(chunk),
@@ -384,9 +418,10 @@ def _row_refusals(
             if k in on_hub:
                 continue
             row = rows[k]
-            why = payment_refusal(
-                int(row["amount"]), events.get(k), earlier.get(row["debt_id"], [])
-            )
+            event = events.get(k)  # about the payment's own case, or it explains nothing
+            if event is not None and event["case_id"] != case_of_debt.get(row["debt_id"]):
+                event = None
+            why = payment_refusal(int(row["amount"]), event, earlier.get(row["debt_id"], []))
             if why is not None:
                 refused[k] = why
             else:  # a second reversal in this batch finds this one
@@ -397,7 +432,13 @@ def _row_refusals(
     for k in accepted:
         event = decisions.get(k)
         status = rows[k]["status"]
-        explains = event if event is not None and event["kind"] == f"writeoff.{status}" else None
+        explains = (
+            event
+            if event is not None
+            and event["kind"] == f"writeoff.{status}"
+            and event["case_id"] == case_of_debt.get(rows[k]["debt_id"])
+            else None
+        )
         why = writeoff_refusal(rows[k], on_hub.get(k), sender, explains)
         if why is not None:
             refused[k] = why

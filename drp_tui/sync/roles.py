@@ -31,14 +31,61 @@ def _exists(connection: Connection, name: str) -> bool:
     return found.first() is not None
 
 
+def _not_a_desk(connection: Connection, name: str) -> str | None:
+    """Why the existing role `name` is not an officer's desk login drp may take on, or None.
+    Roles are the cluster's: an officer id may already name the hub's owner, a superuser or
+    another application's role, and making that a desk (or setting its password) would hand
+    an officer its powers (review 19c)."""
+    row = connection.execute(
+        text(
+            "SELECT rolsuper OR rolbypassrls OR rolcreaterole OR rolcreatedb OR rolreplication, "
+            "pg_has_role(rolname, current_user, 'MEMBER'), "
+            f"pg_has_role(rolname, '{DESK_GROUP}', 'MEMBER') "
+            "FROM pg_roles WHERE rolname = :n"
+        ),
+        {"n": name},
+    ).first()
+    if row is None:
+        return None
+    if name == DESK_GROUP:
+        return "the group of every desk login"
+    privileged, owner, desk = row
+    if privileged or owner:
+        return "a role with powers on the hub (its owner, a superuser or an administrator)"
+    if not desk:
+        return f"a role that is not an officer's desk login (not in {DESK_GROUP})"
+    return None
+
+
+def _refuse(hub: Hub, officer_id: str, why: str) -> HubError:
+    return HubError(
+        f"hub {hub.shown}: {officer_id!r} is already {why} on this PostgreSQL cluster; drp "
+        "will not make it a desk login nor set its password: give the officer another id"
+    )
+
+
+def check_login_role(hub: Hub, officer_id: str) -> None:
+    """Refuse (`HubError`) an officer id that already names a role drp may not take on."""
+    if not hub.is_postgresql:
+        return
+    with hub.translate(), hub.engine.connect() as connection:
+        why = _not_a_desk(connection, officer_id)
+    if why is not None:
+        raise _refuse(hub, officer_id, why)
+
+
 def ensure_login_role(hub: Hub, officer_id: str) -> bool:
     """The officer's desk role (NOLOGIN until it has a password), in the desk group. Returns
-    whether it was made now. A SQLite hub has no roles: nothing to do."""
+    whether it was made now. A SQLite hub has no roles: nothing to do. An existing role is
+    taken on only if it is already a desk login (another hub on the cluster made it)."""
     if not hub.is_postgresql:
         return False
     with hub.translate(), hub.engine.begin() as connection:
         role = _role(connection, officer_id)
         made = not _exists(connection, officer_id)
+        why = None if made else _not_a_desk(connection, officer_id)
+        if why is not None:
+            raise _refuse(hub, officer_id, why)
         if made:
             connection.execute(text(f"CREATE ROLE {role} NOLOGIN"))
         connection.execute(text(f"GRANT {DESK_GROUP} TO {role}"))
@@ -57,6 +104,9 @@ def set_password(hub: Hub, officer_id: str, password: str) -> None:
                 f"hub {hub.shown}: no login role {officer_id!r}; add the officer first "
                 f"('drp officer add {officer_id} ... --hub')"
             )
+        why = _not_a_desk(connection, officer_id)
+        if why is not None:
+            raise _refuse(hub, officer_id, why)
         raw = connection.connection.dbapi_connection
         assert isinstance(raw, psycopg.Connection)
         hashed = raw.pgconn.encrypt_password(  # libpq's PQencryptPasswordConn

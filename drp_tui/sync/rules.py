@@ -25,6 +25,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -39,7 +40,23 @@ SUPERVISOR_NAMESPACES = ("queue.", "officer.")
 SUPERVISOR_KINDS = frozenset(
     {"writeoff.approved", "writeoff.refused", "retention.applied", "sar.exported", "person.erased"}
 )
-BATCH_KINDS = frozenset({"queue.returned"})
+# The nightly and bulk jobs' own verdicts and records (drp arrangements check, drp import,
+# drp letters batch; a supervisor's --allow-repeat): batch duty on the desk, so on the hub too
+# (review 19c: a plain officer's desk could send them).
+BATCH_KINDS = frozenset(
+    {
+        "queue.returned",
+        "arrangement.completed",
+        "arrangement.breached",
+        "promise.kept",
+        "promise.broken",
+        "import.cases",
+        "import.payments",
+        "payment.repeat_allowed",
+        "letter.printed",
+        "letter.withheld",
+    }
+)
 SENDERS: dict[Duty, str] = {
     "supervise": "a supervisor",
     "batch": "a supervisor or the nightly service login",
@@ -49,6 +66,22 @@ NEED_A_CASE = frozenset({"writeoff.approved", "writeoff.refused"})
 DECIDED = ("approved", "refused")
 # The columns that record a write-off's decision: a supervisor's, once.
 DECISION = ("status", "approved_by", "approved_at")
+# The columns of a row made on a desk that say which officer did the work: the sender's own,
+# as an event's officer_id is (review 19c). On a row the hub has, only a changed one is judged.
+BY_OFFICER: dict[str, tuple[str, ...]] = {
+    "contactattempt": ("officer_id",),
+    "promise": ("officer_id",),
+    "arrangement": ("officer_id",),
+    "assessment": ("officer_id",),
+    "vulnerability": ("recorded_by",),
+    "thirdpartyauthority": ("recorded_by", "ended_by"),
+    "writeoffrequest": ("requested_by",),
+}
+# An event's time as a store writes it (store/types.py instant_text): UTC to the microsecond.
+# The hub's SQL checks the same pattern and compares the text, as this does.
+INSTANT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00")
+# How far a desk's clock may run ahead of the hub's before its events are called forged.
+AHEAD = timedelta(hours=1)
 # An amount as an event states it ("75.00", "-75.00"): the hub's SQL checks the same pattern.
 AMOUNT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 
@@ -195,4 +228,49 @@ def appointment_refusal(
         return (
             f"an appointment in {_named(row, 'officer_id')}'s calendar is for a supervisor to book"
         )
+    return None
+
+
+def officer_refusal(
+    table: str, row: Mapping[str, Any], before: Mapping[str, Any] | None, sender_id: str
+) -> str | None:
+    """A row of `table` as the desk sends it, `before` the hub's copy (None: new): each column
+    naming who did the work (`BY_OFFICER`) names the sender, or nobody, or is unchanged."""
+    for column in BY_OFFICER.get(table, ()):
+        value = row.get(column)
+        if value is None or str(value) == sender_id:
+            continue
+        if (
+            before is not None
+            and before.get(column) is not None
+            and str(before[column]) == str(value)
+        ):
+            continue
+        return f"{table}.{column}: in the name of another officer ({value})"
+    return None
+
+
+def promise_refusal(
+    row: Mapping[str, Any], before: Mapping[str, Any] | None, sender: Sender
+) -> str | None:
+    """A promise as the desk sends it, `before` the hub's copy (None: new). A desk makes a
+    promise open; whether it was kept or broken is the nightly check's verdict (batch duty),
+    never a desk's own say (review 19c)."""
+    status = row.get("status")
+    was = "open" if before is None or before.get("status") is None else before["status"]
+    if status == was or may(sender.role, "batch"):
+        return None
+    shown = "without a status" if status is None else status
+    return f"a promise {shown} only from the nightly check ({SENDERS['batch']})"
+
+
+def time_refusal(kind: str, at: Any, received: datetime) -> str | None:
+    """An event dated after it reached the hub, beyond a clock's drift (`AHEAD`), was made
+    with a clock set ahead (a pinned DRP_NOW on a store its officer marked training): the
+    record must carry the real time (issue 19, item 1; review 19c)."""
+    if not isinstance(at, str) or INSTANT.fullmatch(at) is None:
+        return f"{kind}: its time is not an instant as drp writes it"
+    latest = (received + AHEAD).astimezone(UTC).isoformat(timespec="microseconds")
+    if at > latest:
+        return f"{kind}: dated after it reached the hub ({at})"
     return None
