@@ -17,7 +17,7 @@ from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import Schedule, build_schedule
-from drp_tui.services import casework
+from drp_tui.services import payments
 from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.arrangements import preview_arrangement
 from drp_tui.services.caseview import DebtLine
@@ -153,7 +153,7 @@ def test_a_payment_on_any_covered_debt_pays_the_instalments(
     store: Store, policy: PolicyBook
 ) -> None:
     arrangement_id = arrange(store, policy, ["ct", "hb"])
-    casework.record_payment(
+    payments.record_payment(
         store, actor(), debt_id="hb", amount=Decimal("150.00"), received_on=date(2026, 12, 1)
     )
     paid = (

@@ -13,7 +13,7 @@ from sqlmodel import col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.schedule import build_schedule
-from drp_tui.services import audit, calls, casework, monitoring, placements
+from drp_tui.services import audit, calls, casework, monitoring, payments, placements
 from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.casework import Actor, Refused
 from drp_tui.services.policy import PolicyBook
@@ -186,7 +186,7 @@ def test_arrangement_payments_and_monitoring(store: Store, policy: PolicyBook) -
         apply_order=("council_tax",),
     )
     system = Actor("system", clock=lambda: datetime(2026, 12, 1, 7, tzinfo=UTC))
-    casework.record_payment(
+    payments.record_payment(
         store,
         system,
         debt_id="d1",
@@ -235,7 +235,7 @@ def test_promises_are_judged_kept_or_broken_after_the_tolerance(
         )
         for amount, due in (("50", date(2026, 11, 27)), ("500", date(2026, 11, 28)))
     )
-    casework.record_payment(
+    payments.record_payment(
         store, actor(), debt_id="d1", amount=Decimal("50"), received_on=date(2026, 11, 27)
     )
     early = monitoring.check_arrangements(store, policy, actor(), date(2026, 11, 30))

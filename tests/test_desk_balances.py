@@ -10,7 +10,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from drp_tui.services import audit
-from drp_tui.services.casework import Actor, record_payment
+from drp_tui.services.casework import Actor
+from drp_tui.services.payments import record_payment
 from tests.hubteam import NOW, allocate, debt_id, desk, run_sync, team_hub
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from drp_tui.services.casework import Actor, add_note, record_payment
+from drp_tui.services.casework import Actor, add_note
+from drp_tui.services.payments import record_payment
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Payment, WriteOffRequest

@@ -17,7 +17,8 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
-from drp_tui.services.casework import Actor, add_note, record_payment
+from drp_tui.services.casework import Actor, add_note
+from drp_tui.services.payments import record_payment
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Officer
 from drp_tui.sync.errors import HubError

@@ -11,7 +11,8 @@ from sqlalchemy import func, select, text
 
 from drp_tui.services.calls import Outcome, make_promise, record_outcome
 from drp_tui.services.caseview import case_view
-from drp_tui.services.casework import Actor, add_note, record_payment
+from drp_tui.services.casework import Actor, add_note
+from drp_tui.services.payments import record_payment
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Promise, SyncedEvent

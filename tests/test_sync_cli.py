@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from drp_tui.services.casework import Actor, add_note, record_payment
+from drp_tui.services.casework import Actor, add_note
+from drp_tui.services.payments import record_payment
 from drp_tui.store.engine import Store
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.schema import hub_event

@@ -16,7 +16,7 @@ from sqlmodel import col
 
 from drp_tui.domain.dates import is_working_day
 from drp_tui.domain.schedule import Frequency, build_schedule, promise_beyond_policy
-from drp_tui.services import calls, casework, monitoring, placements
+from drp_tui.services import calls, monitoring, payments, placements
 from drp_tui.services.arrangement_store import make_arrangement
 from drp_tui.services.arrangements import apply_order
 from drp_tui.services.casework import Actor, Refused
@@ -325,7 +325,7 @@ def older_arrangements(
                     ),
                     ids=ids,
                 )
-                casework.record_payment(
+                payments.record_payment(
                     store,
                     payer,
                     debt_id=debt_id,
@@ -435,7 +435,7 @@ def _payments_due(store: Store, rng: random.Random, ids: Callable[[], str], day:
     for debt_id, agency_id, pence in placed:
         if rng.random() < 0.02:  # an agency remits a part payment now and then
             amount = min(Decimal(pence) / 100, Decimal(rng.choice([20, 35, 50, 100])))
-            casework.record_payment(
+            payments.record_payment(
                 store,
                 actor,
                 debt_id=debt_id,
@@ -447,7 +447,7 @@ def _payments_due(store: Store, rng: random.Random, ids: Callable[[], str], day:
             )
     for debt_id, pence in due:
         if rng.random() < 0.72:
-            casework.record_payment(
+            payments.record_payment(
                 store,
                 actor,
                 debt_id=debt_id,

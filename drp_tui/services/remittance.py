@@ -32,7 +32,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
 from drp_tui.domain.money import parse_money
 from drp_tui.services import remittance_once as once
-from drp_tui.services.casework import Actor, apply_payment
+from drp_tui.services.casework import Actor
 from drp_tui.services.extract_read import (
     at_lines,
     check_encoding,
@@ -46,6 +46,7 @@ from drp_tui.services.extract_read import (
 )
 from drp_tui.services.importer import dialect_for
 from drp_tui.services.officers import require_supervisor
+from drp_tui.services.payments import apply_payment
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Agency, Debt, Placement
 

@@ -37,7 +37,8 @@ from sqlmodel import Session, col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.extract import Reject
 from drp_tui.domain.money import ZERO
-from drp_tui.services.casework import Actor, live_arrangement_for
+from drp_tui.services.casework import Actor
+from drp_tui.services.payments import live_arrangement_for
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
     Debt,
