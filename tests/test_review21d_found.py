@@ -296,3 +296,48 @@ def test_a_third_party_on_the_line_cannot_give_consent_to_texts(
     asyncio.run(run())
     with demo_store.read() as session:
         assert session.get_one(Phone, "review21d-m").sms_consent_at is None
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk login marks a debtor's mobile for texts by UPDATE, no phone.sms_consent event",
+)
+def test_a_desk_login_cannot_mark_a_mobile_for_texts_without_a_recorded_consent(
+    postgres: PostgresCluster,
+) -> None:
+    """Consent is given by the debtor on a call (s, after ID&V) or recorded with `drp letter
+    sms-consent`, an event either way; the hub takes the column alone (h014), and the officer's
+    other desks then text the number."""
+    hub = _pg_team(postgres)
+    with raw_login(postgres, hub, "asmith") as alex:
+        alex.execute(
+            "UPDATE phone SET sms_consent_at = '2026-11-23T10:00:00.000000+00:00' "
+            "WHERE id = 'phone-1'"
+        )
+    assert tuple(_one(hub, "SELECT sms_consent_at FROM phone WHERE id = 'phone-1'")) == (None,)
+    hub.engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the officer an appointment is with cannot record it kept once its case moved away",
+)
+def test_the_officer_holding_an_appointment_records_it_kept_after_the_case_moved(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    """h017 leaves the appointment in Alex's calendar when the case moves to Bo (the hub's
+    test says so), and Alex's desk still lists it; but settle asks for the case's officer, so
+    the officer who met the debtor cannot say so, and the case's new officer, who was not
+    there, can."""
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, hub, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(alex, hub, "asmith")
+    assert statuses(alex, "asmith") == {booked.id: "booked"}  # still in Alex's calendar
+    after_it = actor("asmith", minutes=60 * 30)  # tomorrow, after the 14:00 meeting
+    settle(alex, after_it, booked.id, "kept", "agreed £20 a week")
+    assert statuses(alex, "asmith") == {booked.id: "kept"}
