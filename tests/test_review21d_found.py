@@ -22,8 +22,9 @@ from drp_tui.services.appointments import Booking, appointments, book, settle
 from drp_tui.services.casework import Actor
 from drp_tui.services.complaints import NewComplaint, add_complaint
 from drp_tui.services.policy import PolicyBook
+from drp_tui.services.privacy import after_sync
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Appointment, Case, Phone
+from drp_tui.store.models import Appointment, Case, Complaint, Phone
 from screens.consent import SmsConsentModal
 from tests.hubteam import (
     NOW,
@@ -341,3 +342,35 @@ def test_the_officer_holding_an_appointment_records_it_kept_after_the_case_moved
     after_it = actor("asmith", minutes=60 * 30)  # tomorrow, after the 14:00 meeting
     settle(alex, after_it, booked.id, "kept", "agreed £20 a week")
     assert statuses(alex, "asmith") == {booked.id: "kept"}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a desk that swept a moved case before 0013 keeps its complaint text: never re-swept",
+)
+def test_a_desk_swept_before_0013_loses_the_complaint_text_of_a_case_moved_away(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Before 9e26582 the sweep of a case moved away (privacy ERASE_STATEMENTS) left complaints
+    and appointments alone, and 0013 blanks nothing; after_sync picks only people with a name,
+    phone, address, vulnerability or key left, so a person swept already is never looked at
+    again. The desk's state after a 0012 sweep is made here by putting the text back, as that
+    sweep left it."""
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    said = "I told the bailiff about my cancer treatment"
+    taken = add_complaint(
+        alex, policy, actor("asmith"), NewComplaint(reference(1), NOW.date(), "phone", said)
+    )
+    run_sync(alex, hub, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(alex, hub, "asmith")
+    after_sync(alex, "asmith", NOW)  # as drp sync does
+    with alex.writer.begin() as connection:  # what a 0012 sweep left behind
+        connection.execute(text("UPDATE complaint SET summary = :s"), {"s": said})
+    run_sync(alex, hub, "asmith")
+    after_sync(alex, "asmith", NOW)  # the next drp sync, now at 0013
+    with alex.read() as session:
+        assert session.get_one(Complaint, taken.id).summary == ""
