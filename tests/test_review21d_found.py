@@ -18,7 +18,7 @@ from textual.widgets import Select
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app as cli
-from drp_tui.services.appointments import Booking, appointments, book, settle
+from drp_tui.services.appointments import Booking, appointments, book, reschedule, settle
 from drp_tui.services.casework import Actor
 from drp_tui.services.complaints import NewComplaint, add_complaint
 from drp_tui.services.policy import PolicyBook
@@ -374,3 +374,58 @@ def test_a_desk_swept_before_0013_loses_the_complaint_text_of_a_case_moved_away(
     after_sync(alex, "asmith", NOW)  # the next drp sync, now at 0013
     with alex.read() as session:
         assert session.get_one(Complaint, taken.id).summary == ""
+
+
+def _conflicts(hub: Any) -> list[tuple[str, str]]:
+    with hub.read() as connection:
+        return [
+            (str(kind), str(detail))
+            for kind, detail in connection.execute(text("SELECT kind, detail FROM hubconflict"))
+        ]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an appointment booked offline on a case moved meanwhile is taken, no conflict "
+    "flagged (a promise is: worked_after_reallocation)",
+)
+def test_an_appointment_booked_on_a_case_moved_meanwhile_is_flagged(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    allocate(hub, 1, "bjones")  # Alex's laptop has not heard yet
+    booked = appoint(alex, policy, "asmith", 1)
+    done = run_sync(alex, hub, "asmith")
+    assert statuses(hub.as_store(), "asmith") == {booked.id: "booked"}  # taken, in Alex's name
+    assert done.conflicts, "nobody is told Bo's case has an appointment Alex booked after it moved"
+    assert any(kind == "worked_after_reallocation" and booked.id in detail
+               for kind, detail in _conflicts(hub))  # fmt: skip
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an appointment cancelled on one desk is booked again by the other desk's "
+    "reschedule, no conflict flagged",
+)
+def test_a_cancelled_appointment_is_not_revived_by_a_reschedule_from_the_other_desk(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    """The officer's laptop and office desk: the debtor rings the office to cancel; the laptop,
+    not yet synced, moves the same appointment an hour on. Each desk sends its whole row of
+    the columns it may change, so the laptop's 'booked' overwrites the hub's 'cancelled'."""
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    laptop, office = desk(tmp_path, "laptop"), desk(tmp_path, "office")
+    run_sync(laptop, hub, "asmith")
+    booked = appoint(laptop, policy, "asmith", 1)
+    run_sync(laptop, hub, "asmith")
+    run_sync(office, hub, "asmith")
+    settle(office, actor("asmith", 10), booked.id, "cancelled", "debtor rang to cancel")
+    reschedule(laptop, policy, actor("asmith", 20), booked.id, TOMORROW_2PM + timedelta(hours=1))
+    run_sync(office, hub, "asmith")
+    done = run_sync(laptop, hub, "asmith")
+    on_hub = statuses(hub.as_store(), "asmith")[booked.id]
+    assert on_hub == "cancelled" or done.conflicts, f"hub says {on_hub}, nothing flagged"
