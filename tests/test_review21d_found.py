@@ -19,10 +19,11 @@ from typer.testing import CliRunner
 
 from drp_tui.cli.main import app as cli
 from drp_tui.services.appointments import Booking, appointments, book, reschedule, settle
-from drp_tui.services.casework import Actor
+from drp_tui.services.casework import Actor, mark_phone
 from drp_tui.services.complaints import NewComplaint, add_complaint
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.privacy import after_sync
+from drp_tui.services.sms import record_consent, texting_number
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Appointment, Case, Complaint, Phone
 from screens.consent import SmsConsentModal
@@ -38,7 +39,9 @@ from tests.hubteam import (
     team_hub,
 )
 from tests.postgres import PostgresCluster
+from tests.test_diary import NOW as DIARY_NOW
 from tests.test_tui_authority import authorise, choose_authority
+from tests.test_tui_sms_consent import MOBILE, texts_store
 from tests.tui import app_for, enforceable_case, look_at
 from tests.tui import settle as settle_app
 
@@ -459,3 +462,21 @@ def test_the_calendar_file_from_the_hub_says_nothing_of_the_debtors_circumstance
     )
     assert done.exit_code == 0, done.output
     assert "chemotherapy" not in out.read_bytes().decode().replace("\r\n ", "")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="consent to texts outlives a wrong number: marked good again, texts go on the old "
+    "consent",
+)
+def test_consent_to_texts_ends_when_the_number_is_found_wrong(tmp_path: Path) -> None:
+    """A number marked wrong reached someone else: it is not the debtor's (the dialog: consent
+    is "for a mobile they use"). Marked good again later (m), it is texted on the consent
+    given before, with no new word from the debtor."""
+    store = texts_store(tmp_path)
+    officer = Actor("asmith", clock=lambda: DIARY_NOW)
+    record_consent(store, officer, case_reference="C1", number=MOBILE, given=True)
+    mark_phone(store, officer, case_id="c1", phone_id="ph1", status="wrong")
+    mark_phone(store, officer, case_id="c1", phone_id="ph1", status="good")
+    with store.read() as session:
+        assert texting_number(session, session.get_one(Case, "c1")) is None
