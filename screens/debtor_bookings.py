@@ -119,13 +119,13 @@ class CaseBookings(DebtorPart):
         the debtor's to give, not whoever answered), on a mobile the service offers."""
         if self.view is None:
             return
-        if not self.view.verified:
+        if not self.view.verified or self.call is None:
             self.notify(
                 "Pass ID&V (i) first: consent to texts is the debtor's to give.",
                 severity="warning",
             )
             return
-        ws = self.workstation
+        ws, call_id = self.workstation, self.call.id
 
         def asked(form: ConsentForm | str) -> None:
             if isinstance(form, str):
@@ -133,13 +133,14 @@ class CaseBookings(DebtorPart):
                 return
             self.app.push_screen(SmsConsentModal(form), self._record_sms_consent)
 
-        self.read(partial(consent_form, ws.store, ws.actor(), self.case_id), asked)
+        self.read(partial(consent_form, ws.store, ws.actor(), self.case_id, call_id), asked)
 
     def _record_sms_consent(self, choice: SmsConsent | None) -> None:
-        if choice is not None:
+        if choice is not None and self.call is not None:
             ws = self.workstation
             job = partial(
                 record_consent, ws.store, ws.actor(),
                 case_reference=choice.reference, number=choice.number, given=choice.given,
+                call_id=self.call.id,
             )  # fmt: skip
             self.change(job, "the consent to texts", lambda said: f"{said}.")

@@ -266,15 +266,11 @@ def test_an_officer_does_not_list_other_officers_complaints_from_the_hub(
 # --- SMS consent on a call -------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="s records the debtor's consent to texts with a third party (authority) on the line",
-)
 def test_a_third_party_on_the_line_cannot_give_consent_to_texts(
     demo_store: Store, tmp_path: Path
 ) -> None:
     """view.verified is true for a third party with authority to discuss; consent to texts is
-    the debtor's own (as authority consent: _debtor_verified_on)."""
+    the debtor's own (as authority consent: debtor_verified_on)."""
     case = enforceable_case(demo_store)
     today = NOW.date()
     authorise(demo_store, case, "Sam Smith", ("discuss",), None, today)

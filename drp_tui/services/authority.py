@@ -150,7 +150,7 @@ def record_authority(
         )
     with store.read() as session:
         case = _case(session, case_id)
-        verified = call_id is not None and _debtor_verified_on(session, actor, call_id, case)
+        verified = call_id is not None and debtor_verified_on(session, actor, call_id, case)
         kind = check_consent(consent, consent_ref, debtor_verified_on_call=verified)
         refusal = _refusal(session, actor, case, risk_confirmed)
         risks = risks_in(vulnerabilities_of(session, case.id))
@@ -196,7 +196,7 @@ def record_authority(
         return _authority(row, session)
 
 
-def _debtor_verified_on(session: Session, actor: Actor, call_id: str, case: Case) -> bool:
+def debtor_verified_on(session: Session, actor: Actor, call_id: str, case: Case) -> bool:
     """Whether `call_id` is the actor's open call on `case` with the debtor verified on it
     (a third party on the line cannot give consent for the debtor)."""
     call = session.get(Call, call_id)
@@ -249,7 +249,7 @@ def recording_refusal(store: Store, actor: Actor, case_id: str, call_id: str) ->
         refusal = _refusal(session, actor, case, risk_confirmed="is asked in the form")
         if refusal:
             return refusal
-        if not _debtor_verified_on(session, actor, call_id, case):
+        if not debtor_verified_on(session, actor, call_id, case):
             return (
                 "the debtor gives consent themselves: they must pass ID&V on this call first "
                 "(or record a consent document with `drp authority add`)"

@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 from drp_tui.domain.errors import InputError, NotPermitted
 from drp_tui.domain.extract import normalise_phone
 from drp_tui.domain.sms import sms_closed
+from drp_tui.services.authority import debtor_verified_on
 from drp_tui.services.caseaccess import case_by_reference, require_own_case
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
@@ -52,15 +53,30 @@ def quiet(session: Session, policy: PolicyBook, case: Case, at: datetime) -> str
     return sms_closed(policy.sms_hours, at, jurisdiction or "england")
 
 
+ON_THE_CALL = (
+    "consent to texts is the debtor's own: they must pass ID&V on this call first (a third "
+    "party on the line cannot give it)"
+)
+
+
 def record_consent(
-    store: Store, actor: Actor, *, case_reference: str, number: str, given: bool
+    store: Store,
+    actor: Actor,
+    *,
+    case_reference: str,
+    number: str,
+    given: bool,
+    call_id: str | None = None,
 ) -> str:
     """The debtor's consent to texts on one of their mobile numbers, given or withdrawn, as an
-    event on the case; the sentence to show. InputError for a number not theirs or not a
-    mobile."""
+    event on the case; the sentence to show. On a call (`call_id`), the debtor must be the
+    one verified on it; without one (`drp letter sms-consent`) it is recorded from a document.
+    InputError for a number not theirs or not a mobile."""
     with store.write() as session:
         case = case_by_reference(session, case_reference)
         require_own_case(session, actor, case, CONSENT_BY)
+        if call_id is not None and not debtor_verified_on(session, actor, call_id, case):
+            raise NotPermitted(ON_THE_CALL)
         normal = normalise_phone(number)
         wanted = normal[0] if normal else "".join(number.split())
         phone = (
@@ -111,10 +127,13 @@ class ConsentForm:
     mobiles: tuple[Mobile, ...]
 
 
-def consent_form(store: Store, actor: Actor, case_id: str) -> ConsentForm | str:
+def consent_form(
+    store: Store, actor: Actor, case_id: str, call_id: str | None = None
+) -> ConsentForm | str:
     """The form to record (or withdraw) consent to texts on this case, or why there is none
-    (not the actor's case; no mobile number held): asked before the form opens, so an officer
-    is not led into a refusal. The choice is recorded by `record_consent`."""
+    (not the actor's case; no mobile number held; on a call, the debtor not the one verified
+    on it): asked before the form opens, so an officer is not led into a refusal. The choice
+    is recorded by `record_consent`."""
     with store.read() as session:
         case = session.get(Case, case_id)
         if case is None:
@@ -125,6 +144,8 @@ def consent_form(store: Store, actor: Actor, case_id: str) -> ConsentForm | str:
             return str(exc)
         except InputError as exc:
             return exc.message
+        if call_id is not None and not debtor_verified_on(session, actor, call_id, case):
+            return ON_THE_CALL
         phones = session.execute(
             select(Phone)
             .where(col(Phone.person_id) == case.person_id, col(Phone.kind) == "mobile")
