@@ -227,10 +227,6 @@ def test_a_desk_login_cannot_book_into_another_officers_calendar_on_a_case_moved
 # --- reading the team's complaints -----------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp complaint list --hub lists every officer's complaints to any officer, no check",
-)
 def test_an_officer_does_not_list_other_officers_complaints_from_the_hub(
     tmp_path: Path, policy: PolicyBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:

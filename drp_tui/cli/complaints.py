@@ -123,7 +123,10 @@ def update(
 @app.command("list")
 def list_(
     open_only: Annotated[bool, typer.Option("--open", help="Only those still open.")] = False,
-    officer: Annotated[str | None, typer.Option(help="Only on this officer's cases.")] = None,
+    officer: Annotated[
+        str | None,
+        typer.Option(help="Only on this officer's cases (another's: supervisors)."),
+    ] = None,
     hub: Annotated[
         str | None,
         typer.Option(
@@ -135,10 +138,10 @@ def list_(
     as_json: JsonFlag = False,
 ) -> None:
     """Complaints, the reply due soonest first; overdue ones marked."""
-    from drp_tui.services.complaints import list_complaints
+    from drp_tui.services.complaints import complaints_read_by
 
     store, _, actor = _context(hub)
-    rows = list_complaints(store, officer_id=officer, open_only=open_only)
+    rows = complaints_read_by(store, actor, officer_id=officer, open_only=open_only)
     today = actor.now().date()
     if as_json:
         output.print_json(

@@ -18,13 +18,18 @@ from sqlmodel import Session, col
 from drp_tui.domain.complaints import CHANNELS, OUTCOMES, STAGES, reply_due
 from drp_tui.domain.controls import CONTROL
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted
-from drp_tui.services.caseaccess import acting_officer, case_by_reference, supervises
+from drp_tui.services.caseaccess import (
+    acting_officer,
+    case_by_reference,
+    require_reader_of,
+    supervises,
+)
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.services.shortids import full_id
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Case, Complaint, Debt
+from drp_tui.store.models import Case, Complaint, Debt, Officer
 
 MAX_SUMMARY = 2000
 
@@ -155,6 +160,22 @@ def list_complaints(
         for complaint, _, _ in rows:
             session.expunge(complaint)
     return [ComplaintRow(c, reference, officer) for c, reference, officer in rows]
+
+
+def complaints_read_by(
+    store: Store, actor: Actor, *, officer_id: str | None = None, open_only: bool = False
+) -> list[ComplaintRow]:
+    """The complaints `actor` may read: on one officer's cases (their own, or any for a
+    supervisor), or, without `officer_id`, the team's for a supervisor and their own cases'
+    for anyone else. On the team hub the store holds every officer's complaints."""
+    if officer_id is not None:
+        require_reader_of(store, actor.officer_id, officer_id, "complaints")
+    else:
+        with store.read() as session:
+            reader = session.get(Officer, actor.officer_id)
+        if reader is None or not supervises(reader):
+            officer_id = actor.officer_id
+    return list_complaints(store, officer_id=officer_id, open_only=open_only)
 
 
 def find_complaint(store: Store, prefix: str) -> str:
