@@ -428,11 +428,6 @@ def test_a_cancelled_appointment_is_not_revived_by_a_reschedule_from_the_other_d
     assert on_hub == "cancelled" or done.conflicts, f"hub says {on_hub}, nothing flagged"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the team's .ics (appointment list --hub --ics) carries each appointment's reason, "
-    "which drp seals as personal",
-)
 def test_the_calendar_file_from_the_hub_says_nothing_of_the_debtors_circumstances(
     tmp_path: Path, policy: PolicyBook, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -232,7 +232,9 @@ def calendar_file(rows: list[tuple[Appointment, str]], officer_id: str, zone: Zo
         )
         event.add("summary", f"{reference}: {appointment.kind.replace('_', ' ')} appointment")
         event.add("location", appointment.place)
-        event.add("description", f"{appointment.reason} (open {reference} in drp)")
+        # Not the reason: it may tell a debtor's circumstances (health, say), and a calendar
+        # is copied to phones and shared diaries. drp shows it.
+        event.add("description", f"Open {reference} in drp for what it is about.")
         event.add("status", "CANCELLED" if appointment.status == "cancelled" else "CONFIRMED")
         calendar.add_component(event)
     calendar.add_missing_timezones()  # a VTIMEZONE for each TZID used (RFC 5545 3.2.19)
