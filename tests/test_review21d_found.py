@@ -471,11 +471,6 @@ def test_consent_to_texts_ends_when_the_number_is_found_wrong(tmp_path: Path) ->
         assert texting_number(session, session.get_one(Case, "c1")) is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a complaint and face-to-face booking made before the desk heard of an erasure reach "
-    "the hub with their text",
-)
 def test_a_desks_earlier_complaint_and_appointment_do_not_bring_an_erased_persons_text_back(
     tmp_path: Path, policy: PolicyBook
 ) -> None:

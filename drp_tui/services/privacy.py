@@ -30,7 +30,7 @@ from drp_tui.domain.writeoff import role_rank
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Officer
-from drp_tui.store.personal import erase_keys
+from drp_tui.store.personal import WRITTEN_TEXT, erase_keys
 from drp_tui.store.rawsql import chunks, is_sqlite, run
 
 # What "personal data" means here, table by table: the statements that remove it for the
@@ -68,9 +68,11 @@ _OWING = (  # (erase_written puts one person at a time in erase_people)
     "WHERE p.person_id IN (SELECT id FROM erase_people))))"
 )
 ERASE_WRITTEN = (
-    "UPDATE appointment SET place = '', reason = '', why_face_to_face = '', note = '' "
-    f"WHERE case_id IN ({_THEIR_CASES})",
-    f"UPDATE complaint SET summary = '', remedy = '' WHERE case_id IN ({_THEIR_CASES})",
+    *(
+        f"UPDATE {table} SET {', '.join(f'{c} = {chr(39) * 2}' for c in columns)} "
+        f"WHERE case_id IN ({_THEIR_CASES})"
+        for table, columns in WRITTEN_TEXT.items()
+    ),
     f"DELETE FROM breathingspace WHERE person_id IN (SELECT id FROM erase_people) AND {_OWING}",
     'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
     f"WHERE id IN ({_THEIR_CASES}) "

@@ -28,6 +28,12 @@ from drp_tui.store.rawsql import chunks
 from drp_tui.store.types import canonical_json
 
 ERASED = "[erased]"
+# Rows kept after an erasure with their free text blanked (services/privacy.py), and blanked
+# the same way when a desk sends one it wrote before it heard of the erasure (sync/push.py).
+WRITTEN_TEXT: Mapping[str, tuple[str, ...]] = {
+    "appointment": ("place", "reason", "why_face_to_face", "note"),
+    "complaint": ("summary", "remedy"),
+}
 # Payload fields that say who someone is or something about them, in any event kind.
 SEALED = frozenset(
     {

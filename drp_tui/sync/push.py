@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 import drp_tui.store.models  # noqa: F401  (registers the store's tables)
+from drp_tui.store.personal import WRITTEN_TEXT
 from drp_tui.store.rawsql import chunks
 from drp_tui.store.types import canonical_json
 from drp_tui.sync.common import (
@@ -272,7 +273,11 @@ def _send_rows(
             (f"{spec.name} {k}", cases.get(k), NEVER_ALLOCATED) for k in rows if k not in accepted
         ]
         erased = _erased_after(hub, spec, {cases.get(k) for k in accepted})
-        dropped = [k for k in accepted if cases.get(k) in erased]
+        on_erased = [k for k in accepted if cases.get(k) in erased]
+        blanked = WRITTEN_TEXT.get(spec.name, ())
+        for k in on_erased if blanked else ():  # kept, as the erasure keeps the hub's own
+            rows[k] = {**rows[k], **dict.fromkeys(blanked, "")}
+        dropped = [] if blanked else on_erased
         accepted = [k for k in accepted if k not in dropped]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
@@ -318,14 +323,15 @@ def _send_rows(
 # What a desk wrote about a person that an erasure on the hub (`drp erase --hub`) must not see
 # come back: a vulnerability, an affordability statement or an authorised person recorded on a
 # desk before it heard of the erasure is dropped at its push, not taken; the desk's own copy
-# goes at the same sync (services/privacy.py after_sync).
+# goes at the same sync (services/privacy.py after_sync). A complaint or an appointment is
+# kept, its free text blanked (store/personal.py WRITTEN_TEXT), as the erasure keeps the hub's.
 ERASURE_DROPS = ("vulnerability", "assessment", "thirdpartyauthority")
 
 
 def _erased_after(hub: Connection, spec: Replicated, cases: set[str | None]) -> set[str]:
     """The cases among `cases` whose person was erased on the hub."""
     wanted = sorted(c for c in cases if c)
-    if spec.name not in ERASURE_DROPS or not wanted:
+    if (spec.name not in ERASURE_DROPS and spec.name not in WRITTEN_TEXT) or not wanted:
         return set()
     event = raw_table("event")
     found: set[str] = set()
