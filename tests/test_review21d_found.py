@@ -453,11 +453,6 @@ def test_the_calendar_file_from_the_hub_says_nothing_of_the_debtors_circumstance
     assert "chemotherapy" not in out.read_bytes().decode().replace("\r\n ", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="consent to texts outlives a wrong number: marked good again, texts go on the old "
-    "consent",
-)
 def test_consent_to_texts_ends_when_the_number_is_found_wrong(tmp_path: Path) -> None:
     """A number marked wrong reached someone else: it is not the debtor's (the dialog: consent
     is "for a mobile they use"). Marked good again later (m), it is texted on the consent

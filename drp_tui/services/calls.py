@@ -33,6 +33,7 @@ from drp_tui.services.casework import (
     on_call,
     open_call_on,
     record_refusal,
+    set_phone_status,
 )
 from drp_tui.services.holds import case_holds
 from drp_tui.store.engine import Store
@@ -420,7 +421,7 @@ def _outcome_effects(
     for effect in effects & set(marks):
         phone = None if outcome.phone_id is None else session.get(Phone, outcome.phone_id)
         if phone is not None and phone.person_id == case.person_id:
-            phone.status = marks[effect]
+            set_phone_status(phone, marks[effect])
     if "dispute_hold" in effects:
         _set_hold(session, actor, case, "dispute", outcome.reason)
     if "breathing_space" in effects and outcome.on is not None:

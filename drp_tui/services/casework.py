@@ -415,8 +415,23 @@ def mark_phone(store: Store, actor: Actor, *, case_id: str, phone_id: str, statu
             raise InputError("phone", "is not a number held for this case")
         if phone.status == status:
             return
-        was, phone.status = phone.status, status
-        _event(session, actor, "phone.marked", case.id, phone=phone.id, status=status, was=was)
+        was = phone.status
+        ended = set_phone_status(phone, status)
+        texts = {"sms_consent": "ended"} if ended else {}
+        _event(
+            session, actor, "phone.marked", case.id, phone=phone.id, status=status, was=was, **texts
+        )
+
+
+def set_phone_status(phone: Phone, status: str) -> bool:
+    """Mark a number; whether that ended the consent to texts on it. A wrong number reached
+    someone else: it is not the debtor's, so their consent to texts on it goes, and marked
+    good again later it is not texted until they consent again."""
+    phone.status = status
+    if status == "wrong" and phone.sms_consent_at is not None:
+        phone.sms_consent_at = None
+        return True
+    return False
 
 
 def add_note(store: Store, actor: Actor, *, case_id: str, text: str) -> None:
