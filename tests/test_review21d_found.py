@@ -341,10 +341,6 @@ def test_the_officer_holding_an_appointment_records_it_kept_after_the_case_moved
     assert statuses(alex, "asmith") == {booked.id: "kept"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk that swept a moved case before 0013 keeps its complaint text: never re-swept",
-)
 def test_a_desk_swept_before_0013_loses_the_complaint_text_of_a_case_moved_away(
     tmp_path: Path, policy: PolicyBook
 ) -> None:

@@ -79,7 +79,8 @@ ERASE_WRITTEN = (
     f"AND hold_kind IN ('breathing_space', 'mental_health_crisis') AND {_OWING}",
 )
 
-# People with something left to remove whose case is allocated to another officer, and who
+# People with something left to remove whose case is allocated to another officer (a desk
+# swept before complaints and appointments travelled still holds their text), and who
 # are not party to a debt of one of this officer's cases. Cases allocated to no one are kept:
 # a desk that imported its own cases holds them before allocation, and the hub may not.
 _NOT_NEEDED = """
@@ -93,7 +94,12 @@ WHERE p.id NOT IN (
        OR EXISTS (SELECT 1 FROM phone WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM address WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id)
-       OR EXISTS (SELECT 1 FROM personkey WHERE person_id = p.id AND key IS NOT NULL))
+       OR EXISTS (SELECT 1 FROM personkey WHERE person_id = p.id AND key IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM complaint k JOIN "case" kc ON kc.id = k.case_id
+                  WHERE kc.person_id = p.id AND (k.summary != '' OR k.remedy != ''))
+       OR EXISTS (SELECT 1 FROM appointment a JOIN "case" ac ON ac.id = a.case_id
+                  WHERE ac.person_id = p.id
+                    AND (a.reason != '' OR a.why_face_to_face != '' OR a.note != '')))
 """
 
 
