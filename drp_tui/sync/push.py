@@ -21,10 +21,8 @@ from sqlalchemy import (
 import drp_tui.store.models  # noqa: F401  (registers the store's tables)
 from drp_tui.store.personal import WRITTEN_TEXT
 from drp_tui.store.rawsql import chunks
-from drp_tui.store.types import canonical_json
 from drp_tui.sync.common import (
     CONFLICT_NAMESPACE,
-    LIVE_WORK,
     Desk,
     SyncResult,
     as_dicts,
@@ -38,11 +36,11 @@ from drp_tui.sync.common import (
     update_columns,
     upsert,
 )
+from drp_tui.sync.conflicts import flag_conflicts
 from drp_tui.sync.diary_rows import JUDGED, diary_row_refusals
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import desk_login
-from drp_tui.sync.live_arrangements import live_covering
-from drp_tui.sync.placements import Clash, feed_back, settle_placements
+from drp_tui.sync.placements import feed_back, settle_placements
 from drp_tui.sync.rules import (
     NEVER_ALLOCATED,
     Sender,
@@ -58,7 +56,6 @@ from drp_tui.sync.rules import (
 from drp_tui.sync.schema import (
     hub_allocation,
     hub_change,
-    hub_conflict,
     hub_event,
     hub_refusal,
 )
@@ -313,7 +310,7 @@ def _send_rows(
                 .values(balance=debt.c.balance - bindparam("amount_")),
                 [{"debt_": r["debt_id"], "amount_": r["amount"]} for r in new],
             )
-        flagged = _flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes)
+        flagged = flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes)
         result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
         refuse(hub, desk, refused)
         result.refused += len(refused)
@@ -449,86 +446,3 @@ def _row_refusals(
         if why is not None:
             refused[k] = why
     return refused
-
-
-def _conflict(kind: str, subject: str) -> str:
-    return str(uuid.uuid5(CONFLICT_NAMESPACE, f"{kind}:{subject}"))
-
-
-def _flag_conflicts(
-    hub: Connection,
-    desk: Desk,
-    spec: Replicated,
-    accepted: list[dict[str, Any]],
-    new: list[dict[str, Any]],
-    clashes: Sequence[Clash] = (),
-) -> list[str]:
-    """Clashes the facts cannot settle, kept for a supervisor (`drp hub conflicts`)."""
-    found: list[tuple[str, str, str | None, dict[str, Any]]] = [
-        (
-            "two_placements",
-            f"{c.debt_id} {c.stands} {c.clashed}",
-            c.case_id,
-            {"debt": c.debt_id, "stands": c.stands, "clashed": [c.clashed]},
-        )
-        for c in clashes
-    ]
-    if spec.name in LIVE_WORK and new:
-        case = raw_table("case")
-        owners = dict(
-            hub.execute(
-                select(case.c.id, case.c.officer_id).where(
-                    case.c.id.in_({r["case_id"] for r in new})
-                )
-            ).all()
-        )
-        for row in new:
-            owner = owners.get(row["case_id"])
-            if owner != desk.officer_id:
-                found.append(
-                    (
-                        "worked_after_reallocation",
-                        f"{spec.name} {row['id']}",
-                        row["case_id"],
-                        {
-                            "table": spec.name,
-                            "row": row["id"],
-                            "by": desk.officer_id,
-                            "case_officer": owner,
-                        },
-                    )
-                )
-    if spec.name in ("arrangement", "arrangement_debt"):
-        # A debt is covered by the arrangement made for it or by a link to one (sent after
-        # the arrangement); either way, two live ones on one debt are flagged once.
-        debts = {
-            r["debt_id"] for r in accepted if r["debt_id"] and r.get("status", "live") == "live"
-        }
-        live = live_covering(hub, raw_table("arrangement"), raw_table("arrangement_debt"), debts)
-        for debt_id, arrangements in sorted(live.items()):
-            if len(arrangements) > 1:
-                ids = [a for a, _ in arrangements]
-                found.append(
-                    (
-                        "two_live_arrangements",
-                        f"{debt_id} {' '.join(ids)}",
-                        arrangements[0][1],
-                        {"debt": debt_id, "arrangements": ids},
-                    )
-                )
-    if not found:
-        return []
-    rows = [
-        {
-            "id": _conflict(kind, subject),
-            "kind": kind,
-            "case_id": case_id,
-            "detail": canonical_json(detail),
-            "workstation_id": desk.workstation_id,
-            "flagged_at": desk.now_text(),
-            "resolved_at": None,
-        }
-        for kind, subject, case_id, detail in found
-    ]
-    hub.execute(insert_ignoring(hub, hub_conflict), rows)
-    return [_conflict(kind, subject) for kind, subject, _, _ in found]
