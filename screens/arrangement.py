@@ -131,11 +131,12 @@ class ArrangementModal(KeptStyles, ModalScreen[ArrangementPlan | None]):
                 yield Button("Back", id="back", compact=True)
 
     def on_mount(self) -> None:
-        self.query_one("#preview", DataTable).add_columns("#", "Due", "Amount")
         self.start()
 
     def start(self) -> None:
-        """The figures an open starts from: the debts' total, the offer, the first date."""
+        """The figures an open starts from: the debts' total, the offer, the first date; the
+        schedule's columns sized afresh (a kept table keeps the widths of the last one)."""
+        self.query_one("#preview", DataTable).clear(columns=True).add_columns("#", "Due", "Amount")
         with self.prevent(Input.Changed):
             self.query_one("#total", Input).value = self.owed()
             self.offer_instalment()

@@ -169,11 +169,6 @@ def test_a_figure_typed_straight_after_a_is_not_added_to_the_saved_one(
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the preview's columns keep the widths of the last open's schedule: an empty "
-    "preview on a later open is drawn wider than on the first",
-)
 def test_the_builders_empty_preview_on_a_later_open_is_drawn_as_on_the_first(
     demo_store: Store, tmp_path: Path
 ) -> None:
