@@ -88,7 +88,7 @@ class ChoiceField(Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         letter = (event.character or "").lower()
-        if not letter.isalpha() or event.key.startswith("alt+"):  # Esc, then a letter
+        if not letter.isalpha():
             return
         for value, label in self.labels.items():
             if label.lower().startswith(letter):

@@ -18,7 +18,8 @@ field focused at that moment.
 A screen may hold the keys longer (`holds_keys`): the debtor screen does while a form it
 was asked for waits for a save in flight, so the figures typed after `a` go into the form,
 not onto the debtor screen. It says `KeysFree` when the form is up, or will not open. The
-app's own priority keys (Ctrl+Q) never wait."""
+app's own priority keys (Ctrl+Q) never wait. Esc and a character read as one Alt+character
+(how a terminal sends Alt) are taken as the two keys typed."""
 
 from __future__ import annotations
 
@@ -37,6 +38,16 @@ QUIT_KEYS = frozenset(
     key for b in App.BINDINGS if isinstance(b, Binding) and b.priority for key in b.key.split(",")
 )
 HELD_SECONDS = 30.0  # longer than two saves each waiting for the store (BUSY_TIMEOUT_MS)
+
+
+def typed_after_esc(key: events.Key) -> bool:
+    """An Alt+letter or Alt+digit key: how a terminal reads Esc followed at once by it (a
+    letter's or digit's key is named by the character itself, so it can be made again)."""
+    character = key.character or ""
+    return (
+        key.key == f"alt+{character}" and len(character) == 1 and character.isascii()
+        and character.isalnum()
+    )  # fmt: skip
 
 
 class KeyHandled(Message):
@@ -70,6 +81,14 @@ class KeysInOrder(App[None]):
         self._screen_of_key: object | None = None  # the screen on top when the key went
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and typed_after_esc(event):
+            # A terminal sends Alt+R as Esc then r, so Esc and r typed fast, or read together
+            # on a busy machine, arrive as one Alt+R. drp binds no Alt+letter: they are the
+            # two keys the officer typed (leave the builder, open it again).
+            typed = str(event.character)
+            for key in (events.Key("escape", "\x1b"), events.Key(typed, typed)):
+                await self.on_event(key)
+            return
         if not isinstance(event, events.Key) or event.is_forwarded or event.key in QUIT_KEYS:
             await super().on_event(event)  # quitting never waits behind keys held for a form
             return

@@ -12,7 +12,6 @@ from collections.abc import Hashable
 from typing import Any
 
 import textual
-from textual import events
 from textual.geometry import Size
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -80,13 +79,6 @@ class TextField(Input):
 
     def on_mount(self) -> None:
         self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
-
-    def on_key(self, event: events.Key) -> None:
-        """An Alt+key is never text. A terminal sends Alt+R as Esc then r, so Esc and r
-        typed in one burst (leave the builder, open it again) reached the field as Alt+R,
-        and the stock field typed the r into the instalment."""
-        if event.key.startswith("alt+"):
-            event.prevent_default()
 
 
 class FormInput(TextField):

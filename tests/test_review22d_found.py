@@ -95,11 +95,6 @@ def test_f_again_in_the_builders_frequency_reaches_four_weekly(
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Esc then r typed fast reaches drp as Alt+R and is dropped: the builder stays open "
-    "with the last figures",
-)
 def test_esc_then_r_typed_fast_opens_the_builder_fresh(demo_store: Store, tmp_path: Path) -> None:
     """tmux: `send-keys Escape r` (one write, so Alt+R). Since fd9234d the r is no longer
     typed into the instalment, but the Esc is lost too: the builder the officer meant to
