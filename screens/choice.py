@@ -15,7 +15,8 @@ from textual.widget import Widget
 
 class ChoiceField(Widget, can_focus=True):
     """One of a few values, shown as its label: ← and → step through them, and a letter
-    picks the value whose label it starts (w for week). The affordability form has one on
+    picks the value whose label (or value) it starts (w for week; f again goes on from
+    fortnight to four weeks). The affordability form has one on
     each of its twenty-two lines: a Select there is five widgets with a menu overlay, so
     opening the form built and styled a hundred widgets more, and choosing took a menu.
     Digits are not choices: one typed into the wrong field must not change a frequency."""
@@ -90,9 +91,15 @@ class ChoiceField(Widget, can_focus=True):
         letter = (event.character or "").lower()
         if not letter.isalpha():
             return
-        for value, label in self.labels.items():
-            if label.lower().startswith(letter):
-                event.stop()
-                event.prevent_default()
-                self.value = value
-                return
+        order = list(self.labels)
+        starting = [
+            v for v in order if self.labels[v].lower().startswith(letter) or v.startswith(letter)
+        ]
+        if not starting:
+            return
+        event.stop()
+        event.prevent_default()
+        # The same letter again goes on to the next choice it starts (f: fortnightly, then
+        # four-weekly), as in a menu.
+        at = starting.index(self.value) + 1 if self.value in starting else 0
+        self.value = starting[at % len(starting)]

@@ -67,11 +67,6 @@ def test_keys_typed_straight_after_ctrl_u_fill_the_builder(
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="f always picks fortnightly: four-weekly, which also starts with f, is never reached "
-    "by a letter",
-)
 def test_f_again_in_the_builders_frequency_reaches_four_weekly(
     demo_store: Store, tmp_path: Path
 ) -> None:

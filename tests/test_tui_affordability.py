@@ -95,8 +95,10 @@ def test_a_frequency_is_chosen_from_the_keyboard_and_a_digit_never_changes_it(
             assert frequency.value == "four-weekly"
             await pilot.press("y")
             assert frequency.value == "yearly"
+            await pilot.press("f", "f")  # f again: on from a fortnight to four weeks
+            assert frequency.value == "four-weekly"
             await pilot.press("4", "0", "0")  # meant for the next amount: not a choice
-            assert frequency.value == "yearly"
+            assert frequency.value == "four-weekly"
             await pilot.press("f", "tab", "5")
             await pilot.pause()
             assert frequency.value == "fortnightly"
