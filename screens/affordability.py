@@ -202,6 +202,11 @@ class AffordabilityScreen(RunsJobs, KeptStyles, Screen[Decimal | None]):
         left_out = self.fill(saved.statement)
         self.show_saved(saved)
         self.kept = self.draft()
+        if isinstance(self.focused, Input):
+            # Focused before its figure came: selected, as a field given focus is, so what
+            # the officer types next replaces the saved figure (it went on the end of it:
+            # 2000 saved, 1450 typed, 20001450).
+            self.focused.select_all()
         if left_out:
             self.notify(
                 f"The saved statement has lines this form does not show: {', '.join(left_out)}",

@@ -110,11 +110,6 @@ def test_esc_then_r_typed_fast_opens_the_builder_fresh(demo_store: Store, tmp_pa
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a figure typed straight after `a` is added to the saved statement's: Earnings "
-    "2000 saved, 1450 typed, 20001450 shown",
-)
 def test_a_figure_typed_straight_after_a_is_not_added_to_the_saved_one(
     demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
