@@ -32,6 +32,7 @@ from screens.choice import ChoiceField
 from screens.dialog import show_failure
 from screens.jobs import RunsJobs
 from screens.kept import KeptStyles
+from screens.keyorder import KeysFree
 from screens.text import LINE, caution, problem
 from screens.widgets import FormInput, KeysFooter
 
@@ -92,7 +93,8 @@ class AffordabilityScreen(RunsJobs, KeptStyles, Screen[Decimal | None]):
         self.loaded = False  # whether the latest statement has been read
         self.blank: dict[str, Any] = {}
         self.kept: dict[str, Any] | None = None  # the form as last read in or saved
-        self.saving: dict[Hashable, dict[str, Any]] = {}  # saves asked for, not yet done
+        # Saves asked for, not yet done, by (case, statement, whether Ctrl+U asked it).
+        self.saving: dict[tuple[str, str, bool], dict[str, Any]] = {}
 
     def begin(self, case_id: str, call_id: str | None, debts: Sequence[DebtLine]) -> None:
         """Open the form for a call: as left, if it is the call it was last open on (the
@@ -420,12 +422,20 @@ class AffordabilityScreen(RunsJobs, KeptStyles, Screen[Decimal | None]):
         then = partial(self._saved, asked, self.showing(), self.saved, amount, request.statement)
         self.write(job, then, "the affordability statement", partial(self._not_saved, asked))
 
-    def _not_saved(self, asked: Hashable) -> None:
+    def _not_saved(self, asked: tuple[str, str, bool]) -> None:
         self.saving.pop(asked, None)
+        if asked[2]:  # the builder will not open: what was typed for it goes nowhere
+            self.app.post_message(KeysFree(drop=True))
+
+    @property
+    def holds_keys(self) -> bool:
+        """Keys typed after Ctrl+U, while its save is in flight, are for the builder it opens
+        (screens/keyorder.py): they went into this form, a `w` making earnings weekly."""
+        return any(use for _, _, use in self.saving) or super().holds_keys
 
     def _saved(
         self,
-        asked: Hashable,
+        asked: tuple[str, str, bool],
         shown: Hashable,
         before: SavedStatement | None,
         use: Decimal | None,
@@ -433,6 +443,8 @@ class AffordabilityScreen(RunsJobs, KeptStyles, Screen[Decimal | None]):
         saved: SavedStatement,
     ) -> None:
         self.saving.pop(asked, None)
+        if asked[2]:
+            self.app.post_message(KeysFree())  # judged again where they go (the builder)
         if shown != self.showing():  # the form has been given another call since
             self.notify("Assessment saved.")
             return

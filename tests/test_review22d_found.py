@@ -21,11 +21,6 @@ from tests.test_tui_jobs import store_locked, until_a_write_waits
 from tests.tui import app_for, enforceable_case, fill, look_at, pass_idv, settle
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="keys typed after Ctrl+U, while its save waits, go into the affordability form "
-    "(w: earnings weekly, 200 into Pensions), not the builder",
-)
 def test_keys_typed_straight_after_ctrl_u_fill_the_builder(
     demo_store: Store, tmp_path: Path
 ) -> None:
