@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -18,7 +17,7 @@ from textual.widgets import Select
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app as cli
-from drp_tui.services.appointments import Booking, appointments, book, reschedule, settle
+from drp_tui.services.appointments import Booking, book, reschedule, settle
 from drp_tui.services.casework import Actor, mark_phone
 from drp_tui.services.complaints import NewComplaint, add_complaint
 from drp_tui.services.erasure import erase_person
@@ -26,7 +25,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.privacy import after_sync
 from drp_tui.services.sms import record_consent, texting_number
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Appointment, Case, Complaint, Phone
+from drp_tui.store.models import Case, Complaint, Phone
 from screens.consent import SmsConsentModal
 from tests.hubteam import (
     NOW,
@@ -42,32 +41,11 @@ from tests.hubteam import (
 )
 from tests.postgres import PostgresCluster
 from tests.test_diary import NOW as DIARY_NOW
+from tests.test_sync_diary_rows import TOMORROW_2PM, actor, appoint, appointments_on
 from tests.test_tui_authority import authorise, choose_authority
 from tests.test_tui_sms_consent import MOBILE, texts_store
 from tests.tui import app_for, enforceable_case, look_at
 from tests.tui import settle as settle_app
-
-LONDON = ZoneInfo("Europe/London")
-TOMORROW_2PM = datetime(2026, 11, 24, 14, 0, tzinfo=LONDON)
-
-
-def actor(officer: str, minutes: int = 0) -> Actor:
-    return Actor(officer, clock=lambda: NOW + timedelta(minutes=minutes))
-
-
-def appoint(store: Store, policy: PolicyBook, officer: str, number: int) -> Appointment:
-    return book(
-        store,
-        policy,
-        actor(officer),
-        Booking(reference(number), "telephone", TOMORROW_2PM, "agree a payment plan"),
-    )
-
-
-def statuses(store: Store, officer: str) -> dict[str, str]:
-    rows = appointments(store, officer, date(2026, 11, 23), date(2026, 12, 20), LONDON)
-    return {a.id: a.status for a, _ in rows}
-
 
 # --- appointments: double-booked, or left in a calendar no one updates ---------------------
 
@@ -93,7 +71,7 @@ def test_one_officers_two_desks_cannot_double_book_a_slot_through_the_hub(
     run_sync(office, hub, "asmith")
     run_sync(laptop, hub, "asmith")
     for store in (hub.as_store(), laptop, office):
-        booked = [s for s in statuses(store, "asmith").values() if s == "booked"]
+        booked = [s for s in appointments_on(store, "asmith").values() if s == "booked"]
         assert len(booked) == 1, f"{store.path}: {len(booked)} booked at 14:00"
 
 
@@ -117,9 +95,9 @@ def test_the_old_officers_desk_hears_when_an_appointment_in_their_calendar_is_ca
     settle(bo, actor("bjones", 30), booked.id, "cancelled", "debtor paid in full")
     run_sync(bo, hub, "bjones")
     run_sync(alex, hub, "asmith")
-    assert statuses(hub.as_store(), "asmith") == {booked.id: "cancelled"}
+    assert appointments_on(hub.as_store(), "asmith") == {booked.id: "cancelled"}
     # Alex's own calendar (drp appointment list, --ics, the diary) still says to turn up.
-    assert statuses(alex, "asmith") == {booked.id: "cancelled"}
+    assert appointments_on(alex, "asmith") == {booked.id: "cancelled"}
 
 
 @pytest.mark.xfail(
@@ -335,10 +313,10 @@ def test_the_officer_holding_an_appointment_records_it_kept_after_the_case_moved
     run_sync(alex, hub, "asmith")
     allocate(hub, 1, "bjones")
     run_sync(alex, hub, "asmith")
-    assert statuses(alex, "asmith") == {booked.id: "booked"}  # still in Alex's calendar
+    assert appointments_on(alex, "asmith") == {booked.id: "booked"}  # still in Alex's calendar
     after_it = actor("asmith", minutes=60 * 30)  # tomorrow, after the 14:00 meeting
     settle(alex, after_it, booked.id, "kept", "agreed £20 a week")
-    assert statuses(alex, "asmith") == {booked.id: "kept"}
+    assert appointments_on(alex, "asmith") == {booked.id: "kept"}
 
 
 def test_a_desk_swept_before_0013_loses_the_complaint_text_of_a_case_moved_away(
@@ -392,7 +370,9 @@ def test_an_appointment_booked_on_a_case_moved_meanwhile_is_flagged(
     allocate(hub, 1, "bjones")  # Alex's laptop has not heard yet
     booked = appoint(alex, policy, "asmith", 1)
     done = run_sync(alex, hub, "asmith")
-    assert statuses(hub.as_store(), "asmith") == {booked.id: "booked"}  # taken, in Alex's name
+    assert appointments_on(hub.as_store(), "asmith") == {
+        booked.id: "booked"
+    }  # taken, in Alex's name
     assert done.conflicts, "nobody is told Bo's case has an appointment Alex booked after it moved"
     assert any(kind == "worked_after_reallocation" and booked.id in detail
                for kind, detail in _conflicts(hub))  # fmt: skip
@@ -420,7 +400,7 @@ def test_a_cancelled_appointment_is_not_revived_by_a_reschedule_from_the_other_d
     reschedule(laptop, policy, actor("asmith", 20), booked.id, TOMORROW_2PM + timedelta(hours=1))
     run_sync(office, hub, "asmith")
     done = run_sync(laptop, hub, "asmith")
-    on_hub = statuses(hub.as_store(), "asmith")[booked.id]
+    on_hub = appointments_on(hub.as_store(), "asmith")[booked.id]
     assert on_hub == "cancelled" or done.conflicts, f"hub says {on_hub}, nothing flagged"
 
 
