@@ -16,9 +16,9 @@ from textual.widget import Widget
 class ChoiceField(Widget, can_focus=True):
     """One of a few values, shown as its label: ← and → step through them, and a letter
     picks the value whose label (or value) it starts (w for week; f again goes on from
-    fortnight to four weeks). The affordability form has one on
-    each of its twenty-two lines: a Select there is five widgets with a menu overlay, so
-    opening the form built and styled a hundred widgets more, and choosing took a menu.
+    fortnight to four weeks). The affordability form has one on each of its twenty-two
+    lines: a Select there is five widgets with a menu overlay, so opening the form built and
+    styled a hundred widgets more, and choosing took a menu.
     Digits are not choices: one typed into the wrong field must not change a frequency."""
 
     DEFAULT_CSS = """
@@ -59,9 +59,7 @@ class ChoiceField(Widget, can_focus=True):
         """`choices` are (label, value) pairs, in the order ← and → step through them."""
         super().__init__(id=id)
         self.labels = {choice: label for label, choice in choices}
-        if value not in self.labels:
-            raise ValueError(f"{value!r} is not one of {list(self.labels)}")
-        self.set_reactive(ChoiceField.value, value)
+        self.set_reactive(ChoiceField.value, self.validate_value(value))  # no Changed yet
 
     def validate_value(self, value: str) -> str:
         if value not in self.labels:
@@ -91,10 +89,10 @@ class ChoiceField(Widget, can_focus=True):
         letter = (event.character or "").lower()
         if not letter.isalpha():
             return
-        order = list(self.labels)
         starting = [
-            v for v in order if self.labels[v].lower().startswith(letter) or v.startswith(letter)
-        ]
+            v for v, label in self.labels.items()
+            if label.lower().startswith(letter) or v.startswith(letter)
+        ]  # fmt: skip
         if not starting:
             return
         event.stop()
