@@ -4,12 +4,11 @@ CPython's oldest-generation collection walks every object it tracks. With a load
 and Textual's render caches that is 80 ms or more, and it falls wherever allocation
 happens to tip it: usually in the middle of opening a case or drawing a keypress. The
 workstation moves it to moments nobody is waiting: the automatic full collection is pushed
-far out, and the app's timer collects once no key has been pressed for a second and
-the loop has not been busy meanwhile. The
-first idle collection also freezes what is alive then (modules, the app, its first
-screen), so later full collections never walk it again; frozen objects are still freed by
-reference counting. If the officer never pauses, the pushed-out threshold still collects,
-so memory stays bounded.
+far out, and the app's timer collects once no key has been pressed for a second and the
+loop has not been busy meanwhile. The first idle collection also freezes what is alive then
+(modules, the app, its first screen), so later full collections never walk it again; frozen
+objects are still freed by reference counting. If the officer never pauses, the pushed-out
+threshold still collects, so memory stays bounded.
 
 Thresholds and the frozen set are process-wide, so `stop` puts them back (tests run many
 apps in one process)."""
