@@ -12,6 +12,7 @@ import pytest
 
 from drp_tui.services.policy import PolicyBook, data_dir, load_policy
 from drp_tui.store.engine import Store
+from tests.hubteam import new_hub_file
 from tests.postgres import PostgresCluster
 from tests.threads import CountedThreadsPolicy
 
@@ -114,8 +115,11 @@ def postgres() -> Iterator[PostgresCluster]:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub_address(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A new, empty hub: a SQLite file, then a database on the PostgreSQL cluster."""
+    """A new, empty hub at the newest revision: a SQLite file, then a database on the
+    PostgreSQL cluster."""
     if request.param == "sqlite":
-        return str(tmp_path / "hub.sqlite")
+        path = tmp_path / "hub.sqlite"
+        new_hub_file(path)
+        return str(path)
     cluster: PostgresCluster = request.getfixturevalue("postgres")
-    return cluster.url(cluster.new_database())
+    return cluster.url(cluster.new_hub())

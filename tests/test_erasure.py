@@ -157,7 +157,7 @@ def test_a_plain_officer_cannot_erase(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_desk_logins_send_and_read_keys_only_for_their_own_people(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     allocate(owner, 1, "asmith")
     allocate(owner, 2, "bjones")
     as_alex = officer_login(postgres, owner, "asmith")

@@ -185,7 +185,7 @@ def test_an_anchor_behind_the_last_one_is_refused_on_the_hub(
 def test_a_desk_login_anchors_its_own_desk_and_no_other(
     postgres: PostgresCluster, tmp_path: Path
 ) -> None:
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     allocate(owner, 1, "asmith")
     as_alex = officer_login(postgres, owner, "asmith")
     officer_login(postgres, owner, "bjones").engine.dispose()

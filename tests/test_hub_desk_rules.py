@@ -40,7 +40,7 @@ from tests.postgres import PostgresCluster
 @pytest.fixture
 def owner(postgres: PostgresCluster) -> Iterator[Hub]:
     """A PostgreSQL team hub: asmith has case 1, bjones case 2."""
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     allocate(hub, 1, "asmith")
     allocate(hub, 2, "bjones")
     yield hub

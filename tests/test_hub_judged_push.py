@@ -25,7 +25,7 @@ FORGED = (
 
 @pytest.fixture
 def owner(postgres: PostgresCluster) -> Iterator[Hub]:
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     allocate(hub, 1, "asmith")
     allocate(hub, 2, "bjones")
     yield hub

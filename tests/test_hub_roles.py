@@ -62,7 +62,7 @@ def raw(
 @pytest.fixture
 def owner(postgres: PostgresCluster) -> Iterator[Hub]:
     """A team hub: asmith (case 1) and the supervisor in Recovery, bjones (case 2) in Fraud."""
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     with hub.as_store().write() as session:
         for officer, team in (
             ("asmith", "Recovery"),

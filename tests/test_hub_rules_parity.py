@@ -223,7 +223,7 @@ TIMES: list[tuple[Any, datetime]] = [
 @pytest.fixture(scope="module")
 def rules(postgres: PostgresCluster) -> Iterator[psycopg.Connection[Any]]:
     """The SQL rules as a PostgreSQL hub has them (every hub revision applied)."""
-    database = postgres.new_database()
+    database = postgres.new_hub()
     team_hub(postgres.url(database)).engine.dispose()
     with postgres.owner(database) as connection:
         yield connection

@@ -223,7 +223,7 @@ def test_a_login_mapped_to_nobody_cannot_read_the_hubs_status(
 @pytest.fixture
 def owner(postgres: PostgresCluster) -> Iterator[Hub]:
     """A PostgreSQL team hub: asmith has case 1, bjones case 2."""
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     allocate(hub, 1, "asmith")
     allocate(hub, 2, "bjones")
     yield hub

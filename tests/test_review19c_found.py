@@ -47,7 +47,7 @@ Raw = psycopg.Connection[Any]
 def owner(postgres: PostgresCluster) -> Iterator[Hub]:
     """A PostgreSQL team hub: asmith (case 1) and the supervisor in Recovery, bjones (case 2)
     in Fraud; asmith's and bjones's own logins made, as `drp officer add --hub` makes them."""
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     with hub.as_store().write() as session:
         for officer, team in (
             ("asmith", "Recovery"),

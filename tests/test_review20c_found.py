@@ -64,7 +64,7 @@ def test_an_anchor_forged_with_the_officers_own_login_does_not_hide_a_rewrite(
 ) -> None:
     from drp_tui.sync.anchors import verify_hub
 
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     as_alex = officer_login(postgres, owner, "asmith")
     allocate(owner, 1, "asmith")
     alex = desk(tmp_path, "alex")
@@ -385,7 +385,7 @@ def test_a_key_erased_on_a_postgresql_hub_is_gone_from_its_table_file(
     from drp_tui.services.erasure import erase_person
     from tests.hubteam import SUPERVISOR
 
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     allocate(owner, 1, "asmith")
     as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
@@ -410,7 +410,7 @@ def test_a_key_forged_with_an_officers_own_login_does_not_stop_the_next_desk(
 ) -> None:
     from drp_tui.store.models import host_id
 
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     allocate(owner, 1, "asmith")
     officer_login(postgres, owner, "asmith").engine.dispose()
     as_bea = officer_login(postgres, owner, "bjones")
@@ -445,7 +445,7 @@ def test_a_disabled_append_only_trigger_on_the_hub_is_found(
 ) -> None:
     from drp_tui.sync.anchors import verify_hub
 
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     _synced_desk(tmp_path, owner)
     with owner.engine.begin() as connection:
         connection.execute(text("ALTER TABLE hubevent DISABLE TRIGGER hubevent_no_delete"))
@@ -459,7 +459,7 @@ def test_the_hubs_own_events_cut_short_on_postgresql_are_found(
 ) -> None:
     from drp_tui.sync.anchors import verify_hub
 
-    owner = team_hub(postgres.url(postgres.new_database()))
+    owner = team_hub(postgres.url(postgres.new_hub()))
     _synced_desk(tmp_path, owner)
     allocate(owner, 2, "asmith")  # a supervisor's event on the hub's own chain
     with owner.engine.begin() as connection:

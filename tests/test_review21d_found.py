@@ -144,7 +144,7 @@ APPOINTMENT = (
 
 
 def _pg_team(postgres: PostgresCluster) -> Any:
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     allocate(hub, 1, "asmith")
     allocate(hub, 3, "bjones")
     officer_login(postgres, hub, "asmith").engine.dispose()

@@ -193,7 +193,7 @@ def sending(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Hub, Hub]:
         address = str(tmp_path / "hub.sqlite")
     else:
         postgres: PostgresCluster = request.getfixturevalue("postgres")
-        address = postgres.url(postgres.new_database())
+        address = postgres.url(postgres.new_hub())
     hub = team_hub(address)
     allocate(hub, 1, "asmith")
     allocate(hub, 3, "bjones")
@@ -261,7 +261,7 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
     postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
 ) -> None:
     """As psql would with Alex's .pgpass: the hub's database applies the same rules (h017)."""
-    hub = team_hub(postgres.url(postgres.new_database()))
+    hub = team_hub(postgres.url(postgres.new_hub()))
     allocate(hub, 1, "asmith")
     allocate(hub, 3, "bjones")
     officer_login(postgres, hub, "asmith").engine.dispose()
