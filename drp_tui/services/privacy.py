@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
 from drp_tui.domain.writeoff import role_rank
@@ -159,8 +159,18 @@ def erase_written(connection: Connection, person_ids: Sequence[str]) -> None:
 
 
 def checkpoint(store: Store) -> None:
-    """Fold the WAL into the store so removed values do not linger in its frames."""
+    """After a removal, leave the removed keys nowhere in the database's files. On SQLite,
+    fold the WAL into the store so removed values do not linger in its frames. On a PostgreSQL
+    hub an UPDATE leaves the old row, key and all, in the table's file until the space is
+    reused: VACUUM FULL writes the keys table afresh (it is small). It needs the table's
+    owner; for any other login PostgreSQL skips it with a warning, and the old key stays
+    until autovacuum reuses the space."""
     with store.engine.connect() as connection:  # outside any transaction (autocommit)
+        if not is_sqlite(connection):
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM (FULL) personkey")
+            )
+            return
         driver = connection.connection.driver_connection
         assert driver is not None
         driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
