@@ -545,11 +545,6 @@ def test_special_category_retention_removes_a_mental_health_crisis_record(
     assert "MHC" not in (hold or ""), hold
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention cannot be applied to the team hub (no --hub), which holds every desk's "
-    "people and keys: the hub keeps personal data past every retention period",
-)
 def test_retention_can_be_applied_on_the_team_hub(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
