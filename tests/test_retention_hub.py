@@ -188,3 +188,23 @@ def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
     as_alex.engine.dispose()
     owner.engine.dispose()
     assert held == []
+
+
+def test_retention_and_erasure_with_a_supervisors_desk_login_are_refused_in_one_line(
+    postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The hub's role rules: a desk login may delete nothing, a supervisor's included; the
+    refusal is one line and nothing changes."""
+    owner, _ = _team(postgres, tmp_path)
+    before = _held(owner)
+    as_sam = officer_login(postgres, owner, SUPERVISOR)
+    _as(monkeypatch, tmp_path, SUPERVISOR)
+    desk_url = as_sam.url.render_as_string(hide_password=False)
+    as_sam.engine.dispose()
+    for command in (["retention", "apply"], ["retention", "apply", "--dry-run"], ["erase", "P1"]):
+        refused = runner.invoke(app, [*command, "--hub", desk_url])
+        assert refused.exit_code == 1, refused.output
+        assert len(refused.output.strip().splitlines()) == 1, refused.output
+        assert "needs the hub owner's connection" in refused.output, refused.output
+    assert _held(owner) == before
+    owner.engine.dispose()

@@ -33,7 +33,12 @@ from drp_tui.domain.money import format_money
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import CASE_HOLDS
 from drp_tui.services.officers import require_supervisor
-from drp_tui.services.privacy import checkpoint, erase_people, erase_written
+from drp_tui.services.privacy import (
+    checkpoint,
+    erase_people,
+    erase_written,
+    require_hub_owner,
+)
 from drp_tui.services.sar import find_person
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
@@ -66,6 +71,7 @@ class Erased:
 
 def erase_person(store: Store, actor: Actor, reference: str) -> Erased:
     require_supervisor(store, actor.officer_id, "drp erase")
+    require_hub_owner(store, "drp erase")
     with store.write() as session:
         person = find_person(session, reference)
         why = still_needed(session, person, actor.now().date())

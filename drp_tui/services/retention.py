@@ -39,7 +39,7 @@ from drp_tui.domain.retention import RECORD_TYPES, RetentionPeriod, periods_on
 from drp_tui.services.casework import Actor
 from drp_tui.services.officers import require_supervisor
 from drp_tui.services.policy import PolicyBook
-from drp_tui.services.privacy import checkpoint, erase_people
+from drp_tui.services.privacy import checkpoint, erase_people, require_hub_owner
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.personal import erase_keys
@@ -132,6 +132,7 @@ def apply_retention(
 ) -> RetentionResult:
     """Remove what has passed its period (supervisors; a dry run changes nothing)."""
     require_supervisor(store, actor.officer_id, "drp retention apply")
+    require_hub_owner(store, "drp retention apply")
     today = actor.now().date()
     result = RetentionResult(today, periods_on(policy.retention, today))
     with store.write() as session:
