@@ -15,8 +15,8 @@ Erasure does not apply while the council still needs the details to recover what
 debt (their case's or one they are jointly liable for) that still owes, or one under a live
 arrangement or with an agency, or while their case is held for a dispute or a vulnerability
 review or has an open complaint pausing recovery (`still_needed`). A Breathing Space or a
-death pauses the recovery of what is owed: once nothing is, it does not stop the erasure, and
-goes with it (services/privacy.py ERASE_WRITTEN).
+death pauses the recovery of what is owed: once nothing is, it does not stop the erasure (a
+Breathing Space and the case's hold naming it go with it: services/privacy.py ERASE_WRITTEN).
 """
 
 from __future__ import annotations
