@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from sqlmodel import select
+from sqlalchemy import or_
+from sqlmodel import col, select
 
 from drp_tui.services.allocation import move_case
 from drp_tui.services.casework import Actor
 from drp_tui.services.identity import TRAINING, set_store_kind
+from drp_tui.services.payments import record_payment
 from drp_tui.store.engine import Store, open_store
-from drp_tui.store.models import Case, Debt, Officer, Person, Phone, host_id
+from drp_tui.store.models import Case, Debt, DebtParty, Officer, Person, Phone, host_id
 from drp_tui.sync.hub import Hub, connect, hub_url, init_hub
 from drp_tui.sync.protocol import SyncResult, sync
 from drp_tui.sync.roles import ensure_login_role, set_password
@@ -115,6 +117,30 @@ def allocate(hub: Hub, number: int, officer: str) -> None:
         to_officer=officer,
         reason="allocation",
     )
+
+
+def pay_off(store: Store, person_id: str, officer: str = SUPERVISOR) -> None:
+    """Pay off what a person owes, as an officer records the payments (services/payments.py):
+    each debt of their case, and each they are party to. Erasure is refused until then."""
+    with store.read() as session:
+        party = select(DebtParty.debt_id).where(DebtParty.person_id == person_id)
+        cases = select(Case.id).where(Case.person_id == person_id)
+        owing = session.exec(
+            select(Debt).where(
+                or_(col(Debt.case_id).in_(cases), col(Debt.id).in_(party)),
+                col(Debt.balance) > Decimal(0),
+            )
+        ).all()
+        debts = [(d.id, d.balance) for d in owing]
+    for debt, amount in debts:
+        record_payment(
+            store,
+            Actor(officer, clock=lambda: NOW),
+            debt_id=debt,
+            amount=amount,
+            received_on=NOW.date(),
+            reference="paid in full",
+        )
 
 
 def desk(folder: Path, name: str) -> Store:

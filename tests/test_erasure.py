@@ -34,6 +34,7 @@ from tests.hubteam import (
     case_id,
     desk,
     officer_login,
+    pay_off,
     run_sync,
     team_hub,
 )
@@ -75,11 +76,15 @@ def test_erasing_a_person_on_a_store_leaves_the_chain_intact_and_the_note_unread
     demo_store: Store,
 ) -> None:
     with sqlite3.connect(demo_store.path) as db:
-        case, reference, host_ref = db.execute(
-            'SELECT c.id, c.reference, p.host_ref FROM "case" c JOIN person p '
-            "ON p.id = c.person_id WHERE c.officer_id = 'akhan' LIMIT 1"
+        case, reference, host_ref, person = db.execute(
+            'SELECT c.id, c.reference, p.host_ref, p.id FROM "case" c JOIN person p '
+            "ON p.id = c.person_id WHERE c.officer_id = 'akhan' AND c.hold_kind IS NULL "
+            "AND NOT EXISTS (SELECT 1 FROM arrangement a WHERE a.case_id = c.id "
+            "AND a.status = 'live') AND NOT EXISTS (SELECT 1 FROM placement l JOIN debt d "
+            "ON d.id = l.debt_id WHERE d.case_id = c.id AND l.status = 'open') LIMIT 1"
         ).fetchone()
     add_note(demo_store, Actor("akhan", clock=lambda: NOW), case_id=case, text=SECRET)
+    pay_off(demo_store, person, "akhan")  # (erasure is refused while they owe)
     before = audit.verify_all(demo_store)
     sup = Actor("psharma", clock=lambda: NOW)
     with pytest.raises(NotPermitted):
@@ -122,7 +127,8 @@ def test_the_keys_reach_another_desk_and_erasure_on_the_hub_reaches_every_desk(
     run_sync(bea, hub, "bjones")
     sup = Actor(SUPERVISOR, clock=lambda: NOW)
     assert _notes(subject_access(bea, sup, "P1")) == [SECRET]
-    # The supervisor erases P1 on the hub.
+    # P1 pays off the debt, and the supervisor erases P1 on the hub.
+    pay_off(hub.as_store(), P1)
     monkeypatch.setenv("DRP_STORE", str(tmp_path / "sup.sqlite"))
     monkeypatch.setenv("DRP_OFFICER", SUPERVISOR)
     monkeypatch.setenv("DRP_NOW", NOW.isoformat())

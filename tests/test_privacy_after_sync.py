@@ -157,3 +157,20 @@ def test_unallocated_cases_and_a_supervisors_desk_keep_their_people(tmp_path: Pa
     assert after_sync(alex, "sup", NOW).people == 0
     assert person(alex, 2).forename == "Pat2"
     assert after_sync(alex, "asmith", NOW).people == 1
+
+
+def test_an_erasure_blanks_each_written_column_once_and_the_sweep_keeps_only_the_place() -> None:
+    """One list (store/personal.py WRITTEN_TEXT): the sweep of a case moved away blanks what
+    officers wrote but where an appointment is; an erasure blanks the rest, nothing twice."""
+    from drp_tui.services.privacy import ERASE_STATEMENTS, ERASE_WRITTEN, SWEEP_KEEPS
+    from drp_tui.store.personal import WRITTEN_TEXT
+
+    def blanking(statements: tuple[str, ...], table: str, column: str) -> int:
+        return sum(s.startswith(f"UPDATE {table} ") and f" {column} = ''" in s for s in statements)
+
+    for table, columns in WRITTEN_TEXT.items():
+        for column in columns:
+            kept = column in SWEEP_KEEPS.get(table, ())
+            assert blanking(ERASE_STATEMENTS, table, column) == (0 if kept else 1), column
+            assert blanking(ERASE_STATEMENTS + ERASE_WRITTEN, table, column) == 1, column
+    assert SWEEP_KEEPS == {"appointment": ("place",)}

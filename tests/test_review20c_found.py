@@ -16,9 +16,20 @@ from drp_tui.services.casework import Actor, add_note
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.anchors import anchor_path
 from drp_tui.store.engine import Store
+from drp_tui.store.models import host_id
 from drp_tui.sync.anchors import read_last_anchor
 from drp_tui.sync.hub import Hub
-from tests.hubteam import NOW, allocate, case_id, desk, officer_login, raw_login, run_sync, team_hub
+from tests.hubteam import (
+    NOW,
+    allocate,
+    case_id,
+    desk,
+    officer_login,
+    pay_off,
+    raw_login,
+    run_sync,
+    team_hub,
+)
 from tests.postgres import PostgresCluster
 from tests.test_hub_anchors import _head, _insider, _rehash_from, _synced_desk, _workstation
 
@@ -103,20 +114,28 @@ def test_an_anchor_forged_with_the_officers_own_login_does_not_hide_a_rewrite(
 # --- personal data left readable after erasure
 
 
-def _mhc_person(store: Store) -> tuple[str, str, str]:
-    """A demo person under a mental health crisis moratorium: (person id, host ref, case id),
-    their debts paid off so nothing but the erasure itself is in question."""
+def _mhc_owing(store: Store) -> tuple[str, str, str]:
+    """A demo person under a mental health crisis moratorium, who still owes: (person id,
+    host ref, case id)."""
     with sqlite3.connect(store.path) as db:
         person, host_ref, case = db.execute(
             "SELECT p.id, p.host_ref, c.id FROM breathingspace b JOIN person p ON p.id = "
             'b.person_id JOIN "case" c ON c.person_id = p.id '
             "WHERE b.kind = 'mental_health_crisis' LIMIT 1"
         ).fetchone()
-        db.execute("UPDATE debt SET balance = 0 WHERE case_id = ?", (case,))
     return str(person), str(host_ref), str(case)
 
 
+def _mhc_person(store: Store) -> tuple[str, str, str]:
+    """The same person, their debts paid off (payments recorded as an officer would) so
+    nothing but the erasure itself is in question."""
+    person, host_ref, case = _mhc_owing(store)
+    pay_off(store, person, "psharma")
+    return person, host_ref, case
+
+
 SUP = Actor("psharma", clock=lambda: NOW)
+P1 = host_id("person", "nga", "P1")
 
 
 @pytest.mark.parametrize(
@@ -203,6 +222,9 @@ def test_erasure_leaves_no_appointment_or_complaint_text(demo_store: Store) -> N
                 summary="says the visit made her panic attacks worse",
                 pauses_recovery=True,
                 reply_due=date(2026, 12, 18),
+                status="closed",  # (an open one pausing recovery refuses the erasure)
+                outcome="upheld",
+                closed_on=date(2026, 11, 22),
                 remedy="apology for the visit during her crisis",
                 recorded_by="psharma",
                 recorded_at=NOW,
@@ -227,11 +249,6 @@ def test_erasure_leaves_no_appointment_or_complaint_text(demo_store: Store) -> N
         assert secret not in held, held
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp erase destroys the details of a person who still owes: the council can no "
-    "longer recover the debt (erasure does not apply while the data is needed for it)",
-)
 def test_a_person_who_still_owes_is_not_erased(
     demo_store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -250,8 +267,17 @@ def test_a_person_who_still_owes_is_not_erased(
     done = CliRunner().invoke(app, ["erase", host_ref, "--json"])
     with sqlite3.connect(demo_store.path) as db:
         forename = db.execute("SELECT forename FROM person WHERE id = ?", (person,)).fetchone()
+        keys = db.execute(
+            "SELECT count(*) FROM personkey WHERE person_id = ? AND key IS NULL", (person,)
+        ).fetchone()
+        erased = db.execute("SELECT count(*) FROM event WHERE kind = 'person.erased'").fetchone()
     assert done.exit_code == 1, done.output
+    assert "still owes" in done.output, done.output
+    assert "write it off first" in done.output, done.output
+    assert len(done.output.strip().splitlines()) == 1, done.output
     assert forename != ("",)
+    assert keys == (0,)
+    assert erased == (0,)
 
 
 # --- erasure on the hub, and the desks after their next sync
@@ -275,6 +301,7 @@ def test_a_desk_loses_an_erased_persons_phone_at_its_next_sync(tmp_path: Path) -
     run_sync(alex, hub, "asmith")
     with sqlite3.connect(alex.path) as db:
         assert db.execute("SELECT id FROM phone").fetchall() == [("phone-1",)]
+    pay_off(hub.as_store(), P1)  # (erasure is refused while they owe)
     erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
     _drp_sync(alex, hub, "asmith")
     with sqlite3.connect(alex.path) as db:
@@ -305,6 +332,7 @@ def test_a_desks_earlier_change_does_not_bring_an_erased_person_back_to_the_hub(
         consent=True,
         notes="severe depression since her son died",
     )
+    pay_off(hub.as_store(), P1)  # (erasure is refused while they owe)
     erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
     run_sync(alex, hub, "asmith")
     with hub.read() as connection:
@@ -368,6 +396,7 @@ def test_a_key_erased_on_the_hub_is_gone_from_the_desks_file_after_its_sync(
     run_sync(alex, hub, "asmith")
     with sqlite3.connect(alex.path) as db:
         key = str(db.execute("SELECT key FROM personkey").fetchone()[0])
+    pay_off(hub.as_store(), P1)  # (erasure is refused while they owe)
     erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
     _drp_sync(alex, hub, "asmith")
     with sqlite3.connect(alex.path) as db:
@@ -394,6 +423,7 @@ def test_a_key_erased_on_a_postgresql_hub_is_gone_from_its_table_file(
     run_sync(alex, as_alex, "asmith")
     with owner.read() as connection:
         key = str(connection.execute(text("SELECT key FROM personkey")).scalar_one())
+    pay_off(owner.as_store(), P1)  # (erasure is refused while they owe)
     erase_person(owner.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
     with owner.engine.connect() as connection:
         admin = connection.execution_options(isolation_level="AUTOCOMMIT")
@@ -515,11 +545,6 @@ def test_special_category_retention_removes_a_mental_health_crisis_record(
     assert "MHC" not in (hold or ""), hold
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="retention cannot be applied to the team hub (no --hub), which holds every desk's "
-    "people and keys: the hub keeps personal data past every retention period",
-)
 def test_retention_can_be_applied_on_the_team_hub(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -550,20 +575,18 @@ def test_erase_refuses_a_reference_that_names_two_people(demo_store: Store) -> N
             "ORDER BY c.reference LIMIT 2"
         ).fetchall()
         db.execute("UPDATE person SET host_ref = ? WHERE id = ?", (second_case, first))
-        db.execute("UPDATE debt SET balance = 0")
     with pytest.raises(InputError):
         erase_person(demo_store, SUP, second_case)
 
 
 def test_erasure_keeps_the_breathing_space_of_a_person_who_still_owes(demo_store: Store) -> None:
-    """What pauses recovery stays while a debt owes (the erasure itself is questioned by
-    test_a_person_who_still_owes_is_not_erased)."""
-    from drp_tui.services.erasure import erase_person
+    """What pauses recovery stays while a debt owes: the erasure is refused
+    (test_a_person_who_still_owes_is_not_erased), and nothing of it changes."""
+    from drp_tui.services.erasure import ErasureRefused, erase_person
 
-    person, host_ref, case = _mhc_person(demo_store)
-    with sqlite3.connect(demo_store.path) as db:
-        db.execute("UPDATE debt SET balance = 100 WHERE case_id = ?", (case,))
-    erase_person(demo_store, SUP, host_ref)
+    person, host_ref, case = _mhc_owing(demo_store)
+    with pytest.raises(ErasureRefused, match="still owes"):
+        erase_person(demo_store, SUP, host_ref)
     with sqlite3.connect(demo_store.path) as db:
         kinds = db.execute(
             "SELECT kind FROM breathingspace WHERE person_id = ?", (person,)
@@ -580,6 +603,7 @@ def test_an_erasure_on_a_supervisors_own_store_stays_on_that_store(tmp_path: Pat
     from tests.hubteam import SUPERVISOR
 
     hub = team_hub(str(tmp_path / "hub.sqlite"))
+    pay_off(hub.as_store(), P1)  # (erasure is refused while they owe)
     allocate(hub, 1, SUPERVISOR)  # (so the supervisor's own store holds the case)
     sam = desk(tmp_path, "sam")
     run_sync(sam, hub, SUPERVISOR)

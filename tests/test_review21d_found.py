@@ -25,7 +25,7 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.privacy import after_sync
 from drp_tui.services.sms import record_consent, texting_number
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Case, Complaint, Phone
+from drp_tui.store.models import Case, Complaint, Phone, host_id
 from screens.consent import SmsConsentModal
 from tests.hubteam import (
     NOW,
@@ -34,6 +34,7 @@ from tests.hubteam import (
     case_id,
     desk,
     officer_login,
+    pay_off,
     raw_login,
     reference,
     run_sync,
@@ -466,6 +467,7 @@ def test_a_desks_earlier_complaint_and_appointment_do_not_bring_an_erased_person
             "Town Hall customer service centre", "hearing loss: cannot manage phone calls",
         ),
     )  # fmt: skip
+    pay_off(hub.as_store(), host_id("person", "nga", "P1"))  # (erasure refused while owing)
     erase_person(hub.as_store(), Actor(SUPERVISOR, clock=lambda: NOW), "P1")
     run_sync(alex, hub, "asmith")
     with hub.read() as connection:

@@ -25,16 +25,17 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="List what is due; chang
 
 
 @retention_app.command("apply")
-def apply(dry_run: DryRun = False, as_json: JsonFlag = False) -> None:
+def apply(dry_run: DryRun = False, hub: OnHubOption = None, as_json: JsonFlag = False) -> None:
     """Remove what closed cases have kept past their retention period, by record type
-    (supervisors). The event log is kept: its chain stays verifiable."""
+    (supervisors). The event log is kept: its chain stays verifiable. With --hub, on the
+    team hub (its owner's connection), which holds every desk's people and keys."""
     from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.retention import apply_retention
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
+    store = store_for(settings, hub)
     acting = resolve(settings, store, duty="supervise", command="drp retention apply")
     result = apply_retention(store, policy_for(settings), acting.actor(), dry_run=dry_run)
     if as_json:

@@ -19,19 +19,46 @@ the old values do not linger in free pages or WAL frames.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlmodel import Session
 
+from drp_tui.domain.errors import NotPermitted
 from drp_tui.domain.writeoff import role_rank
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Officer
 from drp_tui.store.personal import WRITTEN_TEXT, erase_keys
 from drp_tui.store.rawsql import chunks, is_sqlite, run
+
+# What officers wrote about a person in rows kept with their free text blanked
+# (store/personal.py WRITTEN_TEXT: complaints, appointments; the rows stay, so calendars and
+# complaint stages still add up). A desk that loses the person's case to another officer keeps
+# where an appointment is: it stays in the calendar of the officer who booked it. An erasure
+# blanks that too (ERASE_WRITTEN).
+SWEEP_KEEPS: Mapping[str, tuple[str, ...]] = {"appointment": ("place",)}
+_THEIR_CASES = 'SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people)'
+
+
+def _written(*, kept: bool) -> dict[str, tuple[str, ...]]:
+    """WRITTEN_TEXT's columns, by table, that the sweep blanks (kept False) or keeps."""
+    columns = {
+        table: tuple(c for c in names if (c in SWEEP_KEEPS.get(table, ())) == kept)
+        for table, names in WRITTEN_TEXT.items()
+    }
+    return {table: names for table, names in columns.items() if names}
+
+
+def _blanking(columns: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    return tuple(
+        f"UPDATE {table} SET {', '.join(f'{c} = {chr(39) * 2}' for c in names)} "
+        f"WHERE case_id IN ({_THEIR_CASES})"
+        for table, names in columns.items()
+    )
+
 
 # What "personal data" means here, table by table: the statements that remove it for the
 # people in the temporary table `erase_people` (person ids).
@@ -42,48 +69,43 @@ ERASE_STATEMENTS = (
     "UPDATE contactattempt SET phone_id = NULL WHERE phone_id IN "
     "(SELECT id FROM phone WHERE person_id IN (SELECT id FROM erase_people))",
     "DELETE FROM phone WHERE person_id IN (SELECT id FROM erase_people)",
-    "UPDATE contactattempt SET notes = '' WHERE notes != '' AND case_id IN "
-    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+    f"UPDATE contactattempt SET notes = '' WHERE notes != '' AND case_id IN ({_THEIR_CASES})",
     "DELETE FROM vulnerability WHERE person_id IN (SELECT id FROM erase_people)",
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
     "risk_confirmed = '' WHERE person_id IN (SELECT id FROM erase_people)",
-    "UPDATE assessment SET statement = '{}', result = '{}' WHERE case_id IN "
-    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+    f"UPDATE assessment SET statement = '{{}}', result = '{{}}' WHERE case_id IN ({_THEIR_CASES})",
     # What the debtor said in a complaint, and why an appointment is face to face (often a
     # vulnerability) or what it is for; they travel to the hub (hub revision h017).
-    "UPDATE complaint SET summary = '', remedy = '' WHERE case_id IN "
-    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
-    "UPDATE appointment SET reason = '', why_face_to_face = '', note = '' WHERE case_id IN "
-    '(SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people))',
+    *_blanking(_written(kept=False)),
 )
 
-# What officers wrote about an erased person in rows kept on the desk that recorded them
-# (appointments, complaints; the rows stay, so calendars and complaint stages still add up),
-# and their Breathing Space with the case's hold naming it (a mental health crisis is health
+# With an erasure, what the sweep keeps of what officers wrote (where an appointment is), and
+# their Breathing Space with the case's hold naming it (a mental health crisis is health
 # data) once nothing is owed: while a debt owes, that record is what keeps recovery paused.
-_THEIR_CASES = 'SELECT id FROM "case" WHERE person_id IN (SELECT id FROM erase_people)'
 _OWING = (  # (erase_written puts one person at a time in erase_people)
     "NOT EXISTS (SELECT 1 FROM debt d WHERE d.balance > 0 AND (d.case_id IN "
     f"({_THEIR_CASES}) OR d.id IN (SELECT p.debt_id FROM debtparty p "
     "WHERE p.person_id IN (SELECT id FROM erase_people))))"
 )
 ERASE_WRITTEN = (
-    *(
-        f"UPDATE {table} SET {', '.join(f'{c} = {chr(39) * 2}' for c in columns)} "
-        f"WHERE case_id IN ({_THEIR_CASES})"
-        for table, columns in WRITTEN_TEXT.items()
-    ),
+    *_blanking(_written(kept=True)),
     f"DELETE FROM breathingspace WHERE person_id IN (SELECT id FROM erase_people) AND {_OWING}",
     'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
     f"WHERE id IN ({_THEIR_CASES}) "
     f"AND hold_kind IN ('breathing_space', 'mental_health_crisis') AND {_OWING}",
+)
+_WRITTEN_LEFT = "".join(
+    f"""
+       OR EXISTS (SELECT 1 FROM {table} w JOIN "case" wc ON wc.id = w.case_id
+                  WHERE wc.person_id = p.id AND ({" OR ".join(f"w.{c} != ''" for c in names)}))"""
+    for table, names in _written(kept=False).items()
 )
 
 # People with something left to remove whose case is allocated to another officer (a desk
 # swept before complaints and appointments travelled still holds their text), and who
 # are not party to a debt of one of this officer's cases. Cases allocated to no one are kept:
 # a desk that imported its own cases holds them before allocation, and the hub may not.
-_NOT_NEEDED = """
+_NOT_NEEDED = f"""
 SELECT p.id FROM person p
 JOIN "case" c ON c.person_id = p.id AND c.officer_id IS NOT NULL AND c.officer_id != ?
 WHERE p.id NOT IN (
@@ -95,11 +117,7 @@ WHERE p.id NOT IN (
        OR EXISTS (SELECT 1 FROM address WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM personkey WHERE person_id = p.id AND key IS NOT NULL)
-       OR EXISTS (SELECT 1 FROM complaint k JOIN "case" kc ON kc.id = k.case_id
-                  WHERE kc.person_id = p.id AND (k.summary != '' OR k.remedy != ''))
-       OR EXISTS (SELECT 1 FROM appointment a JOIN "case" ac ON ac.id = a.case_id
-                  WHERE ac.person_id = p.id
-                    AND (a.reason != '' OR a.why_face_to_face != '' OR a.note != '')))
+       {_WRITTEN_LEFT})
 """
 
 
@@ -144,9 +162,10 @@ def erase_people(connection: Connection, person_ids: Sequence[str], at: datetime
 
 
 def erase_written(connection: Connection, person_ids: Sequence[str]) -> None:
-    """With an erasure (`drp erase`, or one on the hub reaching this desk): what officers
-    wrote about these people (ERASE_WRITTEN), in the caller's transaction, not queued for
-    the hub."""
+    """With an erasure (`drp erase`, or one on the hub reaching this desk), after
+    `erase_people`: what it leaves of what officers wrote about these people (where their
+    appointments are) and their Breathing Space once nothing is owed (ERASE_WRITTEN), in the
+    caller's transaction, not queued for the hub."""
     run(connection, "CREATE TEMP TABLE IF NOT EXISTS erase_people (id TEXT PRIMARY KEY)")
     run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
     for person in sorted(set(person_ids)):  # (whether each one owes is their own)
@@ -158,9 +177,37 @@ def erase_written(connection: Connection, person_ids: Sequence[str]) -> None:
     run(connection, "DELETE FROM erase_people")
 
 
+def require_hub_owner(store: Store, command: str) -> None:
+    """On a PostgreSQL team hub, removing personal data needs the hub owner's connection (the
+    supervisor's --hub URL): a desk login, a supervisor's included, may delete nothing and
+    sees only its own cases (hub revision h005). Refused in one line before anything is
+    read. A desk's store or a SQLite hub: nothing to check."""
+    if store.engine.dialect.name != "postgresql":
+        return
+    from drp_tui.sync.hub import desk_login
+
+    with store.engine.connect() as connection:
+        login = desk_login(connection)
+    if login is not None:
+        raise NotPermitted(
+            f"{command} --hub needs the hub owner's connection (the URL 'drp hub init' was "
+            f"given); {login!r} is an officer's desk login, which may remove nothing"
+        )
+
+
 def checkpoint(store: Store) -> None:
-    """Fold the WAL into the store so removed values do not linger in its frames."""
+    """After a removal, leave the removed keys nowhere in the database's files. On SQLite,
+    fold the WAL into the store so removed values do not linger in its frames. On a PostgreSQL
+    hub an UPDATE leaves the old row, key and all, in the table's file until the space is
+    reused: VACUUM FULL writes the keys table afresh (it is small). It needs the table's
+    owner; for any other login PostgreSQL skips it with a warning, and the old key stays
+    until autovacuum reuses the space."""
     with store.engine.connect() as connection:  # outside any transaction (autocommit)
+        if not is_sqlite(connection):
+            connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+                text("VACUUM (FULL) personkey")
+            )
+            return
         driver = connection.connection.driver_connection
         assert driver is not None
         driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

@@ -17,6 +17,12 @@ events say about the person (notes, names, details) is sealed with the person's 
 A person still party to a debt that owes on a case kept, or with another case kept, keeps
 their details, vulnerabilities, authorised people and keys: only the due case's own records
 go.
+
+The same rules run on a desk's store and on the team hub (`--hub`, SQLite or PostgreSQL, the
+hub owner's connection): on the hub a case's last day counts the desks' events it received
+too, and the keys it destroys reach the desks holding the person's kept cases at their next
+sync. The hub feeds no deletions: a case removed whole on the hub stays on a desk until that
+store's own retention removes it.
 """
 
 from __future__ import annotations
@@ -26,18 +32,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, inspect
 from sqlmodel import Session
 
 from drp_tui.domain.retention import RECORD_TYPES, RetentionPeriod, periods_on
 from drp_tui.services.casework import Actor
 from drp_tui.services.officers import require_supervisor
 from drp_tui.services.policy import PolicyBook
-from drp_tui.services.privacy import checkpoint, erase_people
+from drp_tui.services.privacy import checkpoint, erase_people, require_hub_owner
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.personal import erase_keys
-from drp_tui.store.rawsql import chunks, run
+from drp_tui.store.rawsql import chunks, is_sqlite, run
 from drp_tui.store.seals import RETENTION, write_seal
 
 
@@ -74,18 +80,19 @@ class RetentionResult:
         }
 
 
-# Closed cases and the day each closed: one pass over cases, debts, payments and events.
+# Closed cases and the last day anything happened on each: one pass over cases, debts,
+# payments and events (on a team hub, the desks' events it received too). Plain SQL that
+# SQLite and PostgreSQL both run; the latest of the three days is taken in Python.
 _CLOSED = """
-WITH owing AS (SELECT case_id, max(balance > 0) AS owes FROM debt GROUP BY case_id),
+WITH owing AS (SELECT case_id, max(CASE WHEN balance > 0 THEN 1 ELSE 0 END) AS owes
+               FROM debt GROUP BY case_id),
 paid AS (
     SELECT d.case_id, max(p.received_on) AS last FROM payment p
     JOIN debt d ON d.id = p.debt_id GROUP BY d.case_id
 ),
-happened AS (SELECT case_id, max(at) AS last FROM event WHERE case_id IS NOT NULL
+happened AS (SELECT case_id, max(at) AS last FROM ({events}) e WHERE case_id IS NOT NULL
              GROUP BY case_id)
-SELECT c.id, c.reference,
-       max(coalesce(substr(c.updated_at, 1, 10), ''), coalesce(paid.last, ''),
-           coalesce(substr(happened.last, 1, 10), '')) AS closed_on
+SELECT c.id, c.reference, c.updated_at, paid.last, happened.last
 FROM "case" c
 LEFT JOIN owing ON owing.case_id = c.id
 LEFT JOIN paid ON paid.case_id = c.id
@@ -93,6 +100,8 @@ LEFT JOIN happened ON happened.case_id = c.id
 WHERE c.status = 'closed' OR coalesce(owing.owes, 0) = 0
 ORDER BY c.reference
 """
+_EVENTS = "SELECT case_id, at FROM event"
+_HUB_EVENTS = f"{_EVENTS} UNION ALL SELECT case_id, at FROM hubevent"
 
 
 def _years_before(day: date, years: int) -> date:
@@ -104,8 +113,11 @@ def _years_before(day: date, years: int) -> date:
 
 def due_cases(connection: Connection, periods: Sequence[RetentionPeriod], today: date) -> list[Due]:
     cutoffs = [(p.record_type, _years_before(today, p.years)) for p in periods]
+    on_hub = inspect(connection).has_table("hubevent")
+    closed_sql = _CLOSED.format(events=_HUB_EVENTS if on_hub else _EVENTS)
     due = []
-    for case_id, reference, closed_on in run(connection, _CLOSED).fetchall():
+    for case_id, reference, *days in run(connection, closed_sql).fetchall():
+        closed_on = max((str(day)[:10] for day in days if day), default="")
         if not closed_on:
             continue  # nothing ever happened on it: no closure date to count from
         closed = date.fromisoformat(closed_on)
@@ -120,6 +132,7 @@ def apply_retention(
 ) -> RetentionResult:
     """Remove what has passed its period (supervisors; a dry run changes nothing)."""
     require_supervisor(store, actor.officer_id, "drp retention apply")
+    require_hub_owner(store, "drp retention apply")
     today = actor.now().date()
     result = RetentionResult(today, periods_on(policy.retention, today))
     with store.write() as session:
@@ -214,7 +227,8 @@ _FINANCIAL = (
 
 
 def _erase(connection: Connection, due: Sequence[Due], at: datetime) -> None:
-    run(connection, "PRAGMA secure_delete = ON")
+    if is_sqlite(connection):  # (a team hub in PostgreSQL: drp retention apply --hub)
+        run(connection, "PRAGMA secure_delete = ON")
     run(connection, "CREATE TEMP TABLE IF NOT EXISTS retention_people (id TEXT PRIMARY KEY)")
     run(connection, "DELETE FROM retention_people")
     run(
@@ -226,7 +240,8 @@ def _erase(connection: Connection, due: Sequence[Due], at: datetime) -> None:
     for some in chunks(list(due)):
         run(
             connection,
-            'INSERT INTO retention_cases SELECT id, person_id, ? FROM "case" WHERE id = ?',
+            'INSERT INTO retention_cases SELECT id, person_id, CAST(? AS TEXT) FROM "case" '
+            "WHERE id = ?",
             [(d.record_type, d.case_id) for d in some],
         )
     run(connection, _GOING)
