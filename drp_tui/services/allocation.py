@@ -79,7 +79,14 @@ def _reallocate(
     Cases on hold, and those whose every owing debt is with an agency, are never handed out.
     """
     today = actor.now().date()
-    with store.writer.connect() as connection, connection.begin() as transaction:
+    # Every reference this transaction writes is checked here, inside it: each planned officer
+    # is read from the officer table first (`skills`), and the event comes before its outbox
+    # entry; SQLite's own check of a million cases' officers is left off (bulk.py).
+    with (
+        store.writer.connect() as connection,
+        bulk.references_checked_by_caller(connection),
+        connection.begin() as transaction,
+    ):
         with Session(bind=connection) as session:
             skills = {
                 o.id: frozenset(o.skills)
