@@ -43,7 +43,7 @@ def old_balanced(
 def old_allocate(
     items: Sequence[QueueItem], officers: Sequence[OfficerSlot], strategy: Strategy
 ) -> dict[CaseKey, str]:
-    """`allocate` as it was at 0c5b5e8 (drp_tui/domain/queue.py)."""
+    """`allocate` as it was at ef149c9 (drp_tui/domain/queue.py)."""
     if not officers:
         return {}
     ordered = sorted(items, key=itemgetter(1), reverse=True)
