@@ -144,3 +144,16 @@ def layouts(rows: int, repeats: int) -> list[tuple[str, float, float]]:
         write_extract(extract, rows)
         timed_import(extract, work / "import.sqlite")
         return schema_bench.run(work / "import.sqlite", work, repeats)
+
+
+def integer_layouts(rows: int) -> list[tuple[str, float, float]]:
+    """bench.schema_bench.integer_layouts with the rows this checkout's import writes for a
+    `rows`-row extract (one load of each)."""
+    from bench import schema_bench
+
+    with tempfile.TemporaryDirectory() as folder:
+        work = Path(folder)
+        extract = work / "extract.csv"
+        write_extract(extract, rows)
+        timed_import(extract, work / "import.sqlite")
+        return schema_bench.integer_layouts(work / "import.sqlite", work)

@@ -196,6 +196,24 @@ IMPORT_NOTES = [
     "hub and every export, which all key rows by UUID, given the UUID at the boundary; a "
     "test upgrading a store of the current schema with its data. Only (1) can be tried "
     "without a schema change.",
+    "",
+    "Measured next (issue 18, fifth session, 2026-12-01 14:19–14:33 UTC, same machine, "
+    "load average 9.1 (1 min) at the start and 6.4 at the end, on 2 cores; "
+    "`bench.import_bench.integer_layouts(1_000_000)`: one load of each, in one run, of "
+    "the rows this checkout's import writes for a 1,000,000-row extract, CPU time of the "
+    "process): today's layout (text UUID keys, indexes kept, import order) 70.27 s of CPU "
+    "(195.66 s wall; 61.6 s in the earlier, less loaded run); integer row ids with the "
+    "UUID as a unique column built after the load and references as integers 34.84 s "
+    "(58.42 s wall); the same with references left as text UUIDs (their parents' UUID "
+    "indexes are built after the load, so the foreign keys are checked after it with "
+    "`PRAGMA foreign_key_check`) 40.26 s (110.74 s wall). At 1,000,000 rows the integer "
+    "layout halves SQLite's part (2.0×, not the 3.9× seen at 100,000 rows in wall clock), "
+    "and text references keep most of that (1.75×). Neither reaches the goal: with the "
+    "reading's 20.6 s of CPU after it the import would take about 55 s of one core (about "
+    "18,000 rows/s), and even with the reading in a second process on a free second core, "
+    "the load's 34.8 s (about 28,700 rows/s) against the 20 s that 50,000 rows/s needs. "
+    "So no schema rebuild was started: the integer layout is not enough by itself, and "
+    "SQLite's part would still have to be cut by almost half again.",
 ]
 
 
@@ -258,8 +276,69 @@ def _runs(r: dict[str, Any], wall: str, cpu: str) -> str:
 
 
 QUEUE_NOTES = [
-    "What changed (issue 18), chosen by profiling both on a store of 1,000,000 cases and "
-    "1,000,000 events (cProfile and timers of CPU time):",
+    "What changed in the fifth session (issue 18), chosen by timers of CPU time around each "
+    "step of one allocation of 1,000,000 cases (12.1 s and 12.6 s of CPU in two runs before "
+    "any change, load average about 9), py-spy, and each statement timed alone in sqlite3:",
+    "",
+    "- **The deal** (`drp_tui/domain/queue.py`, `deal`): making a million queue items, "
+    "sorting them by score, the case-by-case heap and a dictionary of a million ids took "
+    "about 4.5 s. Which officers a run of cases of equal points goes to depends only on "
+    "the run's length; and once every officer's load is within one case's weight of the "
+    "lowest, each officer a case goes to comes out above all the others, so the rest of "
+    "the run goes round the officers in their (load, cases, position) order a whole round "
+    "at a time. The deal now works out each score's officers once (case by case only "
+    "while loads are further apart than that) and hands them to the cases in the store's "
+    "order in C: no case is sorted or looked up by id. `tests/test_allocation_deal.py` "
+    "keeps the old heap as its oracle and checks every strategy against it on random "
+    "cases (negative, zero, equal and spread scores, uneven loads, trained officers) and "
+    "on 20,000 cases of a few scores over very uneven loads.",
+    "- **The read** (`drp_tui/services/allocation.py`): only the cases that move are read "
+    "(rowid and score); the loads of the cases that stay are summed by SQLite (one "
+    "`GROUP BY` of their officers) instead of a million rows through Python; the digest's "
+    "pairs, the plan's JSON (officer logins checked for escaping once each, not the whole "
+    "text) and the per-officer counts are made from lists in C.",
+    "- **Reference checks** (`drp_tui/store/bulk.py`, `references_checked_by_caller`): "
+    "with `foreign_keys` on, SQLite looked up each of the million cases' new officer: an "
+    "UPDATE of every case to one officer took 1.88 s with the checks and 0.76 s "
+    "without (sqlite3, the benchmark's store, index dropped). Every "
+    "officer in the plan is read from the officer table inside the same write transaction, "
+    "and the event is written before its outbox row, so the allocation's transaction runs "
+    "with the checks off (SQLite only; they are set per connection, outside a transaction) "
+    "and they are on again after it, also when it fails; "
+    "`tests/test_allocation_bulk.py::test_an_allocation_leaves_every_reference_good_and_"
+    "checks_on_again` checks `PRAGMA foreign_key_check` and the setting afterwards.",
+    "- Unchanged: the plan digest, the seal, the event, one transaction, the officer index "
+    "built again when most cases move; `tests/test_allocation_pinned.py` still passes "
+    "unchanged.",
+    "- Measured and not taken: a 1 GB page cache for the write (no gain); reading the "
+    "cases' ids to make the seal in Python (about 0.2 s less at most, a million more "
+    "strings held); the digest's text formatted by hand instead of `repr` (the same). Not "
+    "touching rows whose officer does not change does not apply: every case in a plan "
+    "changes officer (it has no active officer, or is the absent officer's and goes to "
+    "another).",
+    "",
+    "Where the allocation's time goes now (CPU, one instrumented run, load average about "
+    "10): reading the cases that move 1.0 s, the loads that stay 0.2 s, the deal 0.6 s, "
+    "counts, pairs, digest and JSON about 1.2 s, the UPDATE 1.6 s, the officer index "
+    "built again 1.4 s (0.4 s when timed alone in sqlite3 on the same store: not "
+    "explained), the seal 1.2 s (SQLite's `json_group_object` over the plan, its SHA-256 "
+    "and the 50 MB row), the event and commit 0.3 s. Most of what is left is SQLite "
+    "writing the whole case table and its index and the seal; under 5 s of CPU on this "
+    "loaded machine was not reached.",
+    "",
+    "Officer report: nothing changed this session. Measured in sqlite3 on the same store "
+    "(CPU): the per-officer query 1.7 s, of which reading each kind's events in officer "
+    "order from the table is 1.0 s (the same query counting only, no JSON) and the JSON "
+    "0.7 s; cash 0.7 s. Tried and slower or no better: one `json_extract` of both paths of "
+    "a call (then two of a short array) 1.8 s; the events read in table order (`NOT "
+    "INDEXED`, then a sort) 1.9–2.0 s; the events' rowids from the index first, then the "
+    "table in rowid order, 3.0 s (cash 0.55–0.62 s against 0.64–0.71 s: within noise); "
+    "a 256 MB page cache beside the mapping, the same; no mapping, 3.0 s against 2.3 s. "
+    "The report's code is the same before and after (2.36 s and 2.25 s of CPU above: the "
+    "difference is the machine); it stays over the 2 s goal here.",
+    "",
+    "Earlier (issue 18, fourth session), chosen by profiling both on a store of 1,000,000 "
+    "cases and 1,000,000 events (cProfile and timers of CPU time):",
     "",
     "- **Allocation** (`drp_tui/services/allocation.py`): the read takes each open case's"
     " rowid, officer, score and whether it moves, but not its id (a million Python "
@@ -272,7 +351,8 @@ QUEUE_NOTES = [
     "logins that need no JSON escaping (drp's UUIDs and logins; otherwise SQLite's "
     "escaping, still valid JSON that `drp audit verify` reads). Unchanged: the balanced "
     "deal (a heap of (load, cases, position) tuples; packing the triple into one integer,"
-    " and other shapes of the loop, measured slower), the plan digest, one transaction, "
+    " and other shapes of the loop, measured slower; replaced in the fifth session, "
+    "above), the plan digest, one transaction, "
     "the officer index dropped and built again when most cases move. "
     "`tests/test_allocation_pinned.py` pins every strategy's cases, digest, seal, payload"
     " and indexes (and a lent rebalance's) to what drp gave before the change.",
@@ -289,17 +369,6 @@ QUEUE_NOTES = [
     " officer, and that the query plan has no sort. The raw baseline's GROUP BY scan is "
     "served by the new index too (it reads only the index after the change), so its "
     "figure is not comparable with earlier ones.",
-    "",
-    "Where the time still goes. Allocation (CPU, one instrumented run after the change, "
-    "loaded machine): reading the million cases about 1.0 s, making the million queue "
-    "items 1.1 s, the deal (sort by score, then the heap) 1.6 s, the plan digest and the "
-    "JSON of the plan about 1.1 s, the UPDATE and the officer index built again 2.7 s, "
-    "the seal 0.8 s and the commit 0.7 s: a million rows through Python several times and"
-    " the whole case table written. Under 5 s on this machine would need that work "
-    "halved: not done this session. Report: the per-officer query is about three quarters"
-    " of it, mostly SQLite reading each event's JSON payload (twice for a call: the "
-    "right-party flag and the seconds; this SQLite, 3.40, keeps no parsed JSON between "
-    "calls).",
 ]
 
 

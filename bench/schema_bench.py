@@ -108,19 +108,25 @@ def _load(
     uuid_column: bool = False,
     keep: tuple[str, ...] = (),
     key_index: bool = False,
+    refs_to: str = "id",
 ) -> float:
     """`keep`: indexes made with the tables even when the rest are built after the load;
-    `key_index`: the text key is a unique index (built after, foreign keys checked after)."""
+    `key_index`: the text key is a unique index (built after, foreign keys checked after);
+    `refs_to`: the column references point at ("uuid": text UUIDs beside integer keys, whose
+    unique indexes are built after the load, so foreign keys are checked after it)."""
     db = _connect(path)
     for statement in _ddl(key, ref):
         if uuid_column:  # the UUID beside an integer key
             statement = statement.replace(f"(id {key}, ", f"(id {key}, uuid TEXT NOT NULL, ", 1)
-        db.execute(statement)
+        db.execute(statement.replace("(id)", f"({refs_to})"))
+    if refs_to != "id":
+        key_index = True
     extra = []
     if uuid_column:
         extra = [f'CREATE UNIQUE INDEX ux_{t}_uuid ON "{t}" (uuid)' for t in TABLES]
     if key_index:
-        extra = [f'CREATE UNIQUE INDEX ux_{t}_id ON "{t}" (id)' for t in TABLES]
+        if refs_to == "id":
+            extra = [f'CREATE UNIQUE INDEX ux_{t}_id ON "{t}" (id)' for t in TABLES]
         db.execute("PRAGMA foreign_keys = OFF")
     later = []
     for statement in INDEXES + extra:
@@ -199,7 +205,57 @@ def _integers(rows: Rows) -> Rows:
     return out
 
 
+def _integer_keys(rows: Rows) -> Rows:
+    """Integer row ids in load order, the UUID beside each, references left as text UUIDs."""
+    return {t: [(n, *r) for n, r in enumerate(rows[t], start=1)] for t in TABLES}
+
+
 TEXT_KEY = "TEXT NOT NULL PRIMARY KEY"
+
+
+def integer_layouts(store: Path, work: Path) -> list[tuple[str, float, float]]:
+    """(layout, wall seconds, CPU seconds of this process) of one load of the rows in `store`:
+    today's layout beside integer row ids with the UUID as a unique column built after the
+    load, with references as integers and as text UUIDs (issue 18's next question)."""
+    rows = _read(store)
+    layouts: list[tuple[str, Callable[[Path], float]]] = [
+        (
+            "text UUID keys, indexes kept, import order (today)",
+            lambda p: _load(p, TEXT_KEY, "TEXT", rows, indexes_first=True),
+        ),
+        (
+            "integer row ids + UUID column built after, references as integers",
+            lambda p: _load(
+                p,
+                "INTEGER PRIMARY KEY",
+                "INTEGER",
+                _integers(rows),
+                indexes_first=False,
+                uuid_column=True,
+            ),
+        ),
+        (
+            "integer row ids + UUID column built after, references as text UUIDs "
+            "(foreign keys checked after)",
+            lambda p: _load(
+                p,
+                "INTEGER PRIMARY KEY",
+                "TEXT",
+                _integer_keys(rows),
+                indexes_first=False,
+                uuid_column=True,
+                refs_to="uuid",
+            ),
+        ),
+    ]
+    results = []
+    for name, load in layouts:
+        cpu = time.process_time()
+        wall = load(work / "layout.sqlite")
+        cpu = time.process_time() - cpu
+        results.append((name, wall, cpu))
+        print(f"  {name}: wall {wall:.2f}s CPU {cpu:.2f}s", flush=True)
+    return results
 
 
 def run(store: Path, work: Path, repeats: int) -> list[tuple[str, float, float]]:

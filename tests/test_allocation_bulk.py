@@ -15,7 +15,7 @@ from drp_tui.services import allocation
 from drp_tui.services.casework import Actor
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store import bulk
-from drp_tui.store.engine import open_store
+from drp_tui.store.engine import Store, open_store
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 
@@ -112,3 +112,62 @@ def test_an_allocation_failing_after_the_index_was_dropped_leaves_it_and_the_cas
     with pytest.raises(KeyboardInterrupt):
         allocate(path, policy)
     assert state(path) == before
+
+
+def foreign_keys_on(store: Store) -> int:
+    """The foreign_keys setting of the connection the store's writer hands out next (the one
+    the allocation used: the pool holds no other), read outside any transaction."""
+    with store.writer.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        return int(driver.execute("PRAGMA foreign_keys").fetchone()[0])
+
+
+def test_an_allocation_leaves_every_reference_good_and_checks_on_again(
+    tmp_path: Path, policy: PolicyBook, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's own reference checks are off while the allocation writes (it checks its
+    officers itself): afterwards every case's officer and the outbox's event exist, and
+    the connection checks references again, also after an allocation that failed."""
+    path = tmp_path / "drp.sqlite"
+    make_store(path)
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
+    store = open_store(path)
+    try:
+        plan = allocation.allocate_cases(
+            store, policy, Actor("sup", clock=lambda: NOW), strategy="balanced"
+        )
+        assert plan.cases == 60
+        assert store.writer.pool.checkedin() == 1  # type: ignore[attr-defined]
+        assert foreign_keys_on(store) == 1
+        db = sqlite3.connect(path)
+        db.execute('UPDATE "case" SET officer_id = NULL WHERE rowid % 2 = 0')
+        db.commit()
+        db.close()
+        monkeypatch.setattr(bulk, "rebuild", lambda *args: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            allocation.allocate_cases(
+                store, policy, Actor("sup", clock=lambda: NOW), strategy="round-robin"
+            )
+        assert foreign_keys_on(store) == 1
+    finally:
+        store.engine.dispose()
+    db = sqlite3.connect(path)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert db.execute('SELECT count(*) FROM "case" WHERE officer_id IS NULL').fetchone() == (30,)
+    db.close()
+
+
+def test_references_checked_by_caller_turns_the_check_off_only_inside(tmp_path: Path) -> None:
+    path = tmp_path / "drp.sqlite"
+    make_store(path)
+    store = open_store(path)
+    try:
+        with store.writer.connect() as connection:
+            with bulk.references_checked_by_caller(connection), connection.begin():
+                off = connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
+            after = connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one()
+            connection.rollback()
+        assert (off, after) == (0, 1)
+    finally:
+        store.engine.dispose()

@@ -4,10 +4,12 @@ cases are shared among officers. Weights are policy (`data/policy/queue.toml`)."
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from operator import itemgetter
+from itertools import compress
+from operator import not_
 from typing import Any, Literal, NamedTuple
 
 from drp_tui.domain.money import Money
@@ -185,49 +187,93 @@ def allocate(
     """
     if not officers:
         return {}
-    # Most urgent first; equal scores keep the order given (the store's, so runs repeat).
-    ordered = sorted(items, key=itemgetter(1), reverse=True)
+    given = deal([i.points for i in items], [i.vulnerable for i in items], officers, strategy)
+    return {item.case_id: officers[k].id for item, k in zip(items, given, strict=True)}
+
+
+def deal(
+    points: Sequence[int],
+    vulnerable: Sequence[bool],
+    officers: Sequence[OfficerSlot],
+    strategy: Strategy,
+) -> list[int]:
+    """`allocate` of cases given by their points and whether they are vulnerable, in the
+    caller's order: each case's officer as a position in `officers` (a million cases need no
+    dictionary of ids).
+
+    Cases are dealt most urgent first, and cases of equal points in the order given (the
+    store's, so runs repeat). Which officers a run of equal points goes to depends only on how
+    many cases it has, so each run's officers are worked out once, in turn, and then handed to
+    its cases in the order given: no case is sorted or looked up by id."""
+    if not officers:
+        return []
+    loads = [o.load for o in officers]
+    everyone = list(range(len(officers)))
     if strategy == "round-robin":
-        return {item.case_id: officers[i % len(officers)].id for i, item in enumerate(ordered)}
-    if strategy == "balanced":
-        return _balanced(ordered, officers)
-    trained = [o for o in officers if VULNERABILITY_SKILL in o.skills]
-    if not trained:
-        return _balanced(ordered, officers)
-    plan = _balanced([i for i in ordered if i.vulnerable], trained)
-    plan.update(
-        _balanced(
-            [i for i in ordered if not i.vulnerable], officers, extra_load=_loads(plan, ordered)
-        )
-    )
-    return plan
+        turns: dict[int, list[int]] = {}
+        turn = 0
+        for score, count in sorted(Counter(points).items(), reverse=True):
+            turns[score] = [(turn + r) % len(officers) for r in range(count)]
+            turn += count
+        return _hand_out(points, turns)
+    trained = [n for n, o in enumerate(officers) if VULNERABILITY_SKILL in o.skills]
+    if strategy == "balanced" or not trained:
+        return _hand_out(points, _balanced(Counter(points), loads, everyone))
+    first = _balanced(Counter(compress(points, vulnerable)), [loads[n] for n in trained], trained)
+    for score, given in first.items():
+        for n in given:
+            loads[n] += score + 1
+    rest = _balanced(Counter(compress(points, map(not_, vulnerable))), loads, everyone)
+    queues = {score: iter(given) for score, given in first.items()}
+    others = {score: iter(given) for score, given in rest.items()}
+    return [
+        next(queues[score]) if tender else next(others[score])
+        for score, tender in zip(points, vulnerable, strict=True)
+    ]
 
 
-def _loads(plan: Mapping[CaseKey, str], items: Sequence[QueueItem]) -> dict[str, int]:
-    loads: dict[str, int] = {}
-    for item in items:
-        officer = plan.get(item.case_id)
-        if officer is not None:
-            loads[officer] = loads.get(officer, 0) + item.points + 1
-    return loads
+def _hand_out(points: Sequence[int], turns: Mapping[int, list[int]]) -> list[int]:
+    """Each case, in the order given, takes the next officer of its score's run (in C)."""
+    queues = {score: iter(given) for score, given in turns.items()}
+    return list(map(next, map(queues.__getitem__, points)))
 
 
 def _balanced(
-    ordered: Sequence[QueueItem],
-    officers: Sequence[OfficerSlot],
-    extra_load: Mapping[str, int] | None = None,
-) -> dict[CaseKey, str]:
-    extra = extra_load or {}
-    # (load, cases, position): every case weighs at least 1, so zero-score cases spread too.
-    heap = [(o.load + extra.get(o.id, 0), 0, n) for n, o in enumerate(officers)]
+    runs: Mapping[int, int], loads: Sequence[int], who: Sequence[int]
+) -> dict[int, list[int]]:
+    """The officers each run of cases of equal points goes to, most points first: each case
+    to the least-loaded officer, by (load, cases, position); every case weighs at least 1, so
+    zero-score cases spread too. `who` maps a position in `loads` to the officer's position.
+
+    Once every officer's load is within one case's weight of the lowest, the officer a case
+    goes to comes out above all the others, so the rest of the run goes round the officers in
+    their (load, cases, position) order, a whole round at a time: exactly the officers a
+    case-by-case heap gives (tests/test_allocation_deal.py checks it against one)."""
+    heap = [(load, 0, n) for n, load in enumerate(loads)]
     heapq.heapify(heap)
-    plan: dict[CaseKey, str] = {}
-    ids = [o.id for o in officers]
+    top = max(loads)  # never below the highest load
     replace = heapq.heapreplace
-    for case_id, points, _ in ordered:
-        # The least-loaded officer takes the case: their entry is replaced in place (one sift
-        # instead of a pop and a push; the same officer each time, as entries never tie).
-        load, count, n = heap[0]
-        plan[case_id] = ids[n]
-        replace(heap, (load + points + 1, count + 1, n))
-    return plan
+    turns: dict[int, list[int]] = {}
+    for score in sorted(runs, reverse=True):
+        weight, left = score + 1, runs[score]
+        given = turns[score] = []
+        while left and top - heap[0][0] >= weight:
+            # The least-loaded officer takes the case: their entry is replaced in place.
+            load, count, n = heap[0]
+            given.append(who[n])
+            load += weight
+            top = max(top, load)
+            replace(heap, (load, count + 1, n))
+            left -= 1
+        if left:
+            rounds, over = divmod(left, len(heap))
+            turn = sorted(heap)
+            cycle = [who[n] for _, _, n in turn]
+            given += cycle * rounds + cycle[:over]
+            heap = [
+                (load + (rounds + (r < over)) * weight, count + rounds + (r < over), n)
+                for r, (load, count, n) in enumerate(turn)
+            ]
+            heapq.heapify(heap)
+            top = max(top, *(load for load, _, _ in heap))
+    return turns

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -16,7 +16,7 @@ from sqlmodel import Session, col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import refusal
-from drp_tui.domain.queue import CaseKey, OfficerSlot, QueueItem, Strategy, allocate
+from drp_tui.domain.queue import CaseKey, OfficerSlot, Strategy, deal
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
@@ -26,7 +26,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event, Officer
 from drp_tui.store.rawsql import chunks, for_driver, is_sqlite, run
-from drp_tui.store.seals import OFFICER, json_object, seal_body, write_seal
+from drp_tui.store.seals import OFFICER, json_object, plain, seal_body, write_seal
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -79,7 +79,14 @@ def _reallocate(
     Cases on hold, and those whose every owing debt is with an agency, are never handed out.
     """
     today = actor.now().date()
-    with store.writer.connect() as connection, connection.begin() as transaction:
+    # Every reference this transaction writes is checked here, inside it: each planned officer
+    # is read from the officer table first (`skills`), and the event comes before its outbox
+    # entry; SQLite's own check of a million cases' officers is left off (bulk.py).
+    with (
+        store.writer.connect() as connection,
+        bulk.references_checked_by_caller(connection),
+        connection.begin() as transaction,
+    ):
         with Session(bind=connection) as session:
             skills = {
                 o.id: frozenset(o.skills)
@@ -90,24 +97,32 @@ def _reallocate(
         holds = holds_by_case(connection)
         vulnerable = vulnerable_cases(connection)
         placed = with_agencies(connection)
-        loads: dict[str, int] = defaultdict(int)
         # In SQLite, cases are keyed by rowid here, read in rowid order: the plan is then
         # written back in table order. Read through the driver's own cursor (same connection
         # and transaction): wrapping a million rows in SQLAlchemy Row objects costs more than
         # the query. No case's id is read here (a million strings): SQLite names the cases
-        # of the seal itself, from the plan.
+        # of the seal itself, from the plan. The cases that stay where they are count towards
+        # their officers' loads, summed by SQLite.
         sqlite = is_sqlite(connection)
         key = "c.rowid" if sqlite else "c.id"
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cases = (
+            'FROM "case" c LEFT JOIN officer o ON o.id = c.officer_id '
+            f"WHERE c.status = 'open' AND ({moving})"
+        )
         rows = cursor.execute(
+            for_driver(connection, f"SELECT {key}, c.priority_score {cases} ORDER BY {key}"),
+            params,
+        ).fetchall()
+        staying = cursor.execute(
             for_driver(
                 connection,
-                f'SELECT {key}, c.officer_id, c.priority_score, ({moving}) FROM "case" c '
-                "LEFT JOIN officer o ON o.id = c.officer_id WHERE c.status = 'open' "
-                f"ORDER BY {key}",
+                f"SELECT c.officer_id, sum(c.priority_score + 1) {cases} IS NOT TRUE "
+                "GROUP BY c.officer_id",
             ),
             params,
         ).fetchall()
+        loads = {officer: int(load) for officer, load in staying if officer in skills}
         # Cases on a hold that keeps them off queues, and those with agencies (nothing for an
         # officer to ask), are not handed out; vulnerable cases may need a trained officer.
         # They are few: their ids are turned into keys.
@@ -118,40 +133,32 @@ def _reallocate(
         }
         keyed = _keys(connection, kept_off | vulnerable)
         off = {keyed[c] for c in kept_off if c in keyed}
-        needs_training = {keyed[c] for c in vulnerable if c in keyed}
-        # A million items: made as tuples of the named tuple's type directly (its own
-        # constructor is a Python call per item).
-        make = tuple.__new__
-        items: list[QueueItem] = [
-            make(QueueItem, (case_key, points, case_key in needs_training))
-            for case_key, _, points, moves in rows
-            if moves and case_key not in off
-        ]
-        for _, officer_id, points, moves in rows:
-            if not moves and officer_id in skills:
-                loads[officer_id] += points + 1
+        if off:
+            rows = [row for row in rows if row[0] not in off]
+        keys: list[CaseKey] = [row[0] for row in rows]
+        points: list[int] = [row[1] for row in rows]
         del rows
+        needs_training = {keyed[c] for c in vulnerable if c in keyed}
         slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
-        plan = allocate(items, slots, strategy)
-        counts = Counter(plan.values())
-        points_given: dict[str, int] = defaultdict(int)
-        for case_key, points, _ in items:
-            points_given[plan[case_key]] += points
-        per_officer = {o: (counts[o], points_given[o]) for o in officers}
+        positions = deal(points, list(map(needs_training.__contains__, keys)), slots, strategy)
+        counts = Counter(positions)
+        points_given = [0] * len(officers)
+        for n, score in zip(positions, points, strict=True):
+            points_given[n] += score
+        per_officer = {o: (counts[n], points_given[n]) for n, o in enumerate(officers)}
         if dry_run:
             transaction.rollback()
-            return AllocationPlan(strategy, len(plan), per_officer, committed=False)
-        # The plan in key order. The items are in key order already: SQLite's rowids compare
-        # in Python as in the store; a hub's ids are sorted here as Python orders text.
-        keys = [k for k, _, _ in items]
-        if not sqlite:
-            keys.sort()
-        given = list(map(plan.__getitem__, keys))
+            return AllocationPlan(strategy, len(keys), per_officer, committed=False)
+        # The plan in key order. The keys are in order already: SQLite's rowids compare in
+        # Python as in the store; a hub's ids are sorted here as Python orders text.
+        given = list(map(list(officers).__getitem__, positions))
         updates = list(zip(keys, given, strict=True))
+        if not sqlite:
+            updates.sort()
         digest = hashlib.sha256(repr(updates).encode()).hexdigest()
         event_id = actor.ids()
         if sqlite:
-            written = json_object([(str(k), o) for k, o in updates])
+            written = _plan_json(keys, given, officers)
             _write_plan(connection, updates, written)
             if detail.get("until"):  # lent while someone is away: which case went to whom
                 detail = {**detail, "lent": [list(r) for r in _named(connection, written)]}
@@ -172,12 +179,12 @@ def _reallocate(
                     **detail,
                     "seals": {OFFICER: sealed},
                     "strategy": strategy,
-                    "cases": len(plan),
+                    "cases": len(keys),
                     "per_officer": {o: n for o, (n, _) in per_officer.items()},
                     "assignment_sha256": digest,
                 },
             )
-    return AllocationPlan(strategy, len(plan), per_officer, committed=True)
+    return AllocationPlan(strategy, len(keys), per_officer, committed=True)
 
 
 def _write_plan(
@@ -211,6 +218,14 @@ def _write_plan(
     )
     bulk.rebuild(connection, rebuilt)
     connection.exec_driver_sql("PRAGMA cache_size = -2000")
+
+
+def _plan_json(keys: Sequence[CaseKey], given: Sequence[str], officers: Sequence[str]) -> str:
+    """The plan as a JSON object, rowid -> officer, in key order: `json_object` of its pairs,
+    joined directly when no officer's login needs escaping (rowids never do)."""
+    if not keys or not all(map(plain, officers)):
+        return json_object([(str(k), o) for k, o in zip(keys, given, strict=True)])
+    return '{"' + '","'.join(map('":"'.join, zip(map(str, keys), given, strict=True))) + '"}'
 
 
 def _keys(connection: Connection, case_ids: set[str]) -> dict[str, CaseKey]:

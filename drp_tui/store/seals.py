@@ -36,6 +36,11 @@ def honoured(kind: str) -> str:
 _NEEDS_ESCAPING = re.compile(r'["\\\x00-\x1f]')
 
 
+def plain(text: str) -> bool:
+    """Whether `text` goes into JSON as it is (no quote, backslash or control character)."""
+    return _NEEDS_ESCAPING.search(text) is None
+
+
 def json_object(pairs: Sequence[tuple[str, str]]) -> str:
     """A JSON object of text keys and values, in the order given, without spaces. Ids, pence
     and logins need no escaping, so the text is joined directly, in C (a million pairs in a
