@@ -51,6 +51,10 @@ class Pulled:
 def feed_filter(desk: Desk, cursor: int, high: int) -> Any:
     case = raw_table("case")
     mine = select(case.c.id).where(case.c.officer_id == desk.officer_id)
+    # An appointment stays in its officer's calendar when its case moves on (h017): that
+    # officer hears when it is cancelled or moved (review 21d).
+    appointment = raw_table("appointment")
+    calendar = select(appointment.c.id).where(appointment.c.officer_id == desk.officer_id)
     return (
         (hub_change.c.seq > cursor)
         & (hub_change.c.seq <= high)
@@ -59,6 +63,7 @@ def feed_filter(desk: Desk, cursor: int, high: int) -> Any:
             hub_change.c.table_name.in_(("officer", "agency"))
             | (hub_change.c.moved_from == desk.officer_id)
             | hub_change.c.case_id.in_(mine)
+            | ((hub_change.c.table_name == "appointment") & hub_change.c.row_key.in_(calendar))
         )
     )
 

@@ -217,14 +217,20 @@ def appointment_refusal(
     case_officer: str | None,
 ) -> str | None:
     """An appointment as the desk sends it, `before` the hub's copy (None: new), `case_officer`
-    who has its case on the hub. Booked in the sender's own name, and in their calendar or the
-    case's officer's unless the sender supervises (as services/appointments.py books it)."""
+    who has its case on the hub. Booked in the sender's own name and calendar unless the sender
+    supervises (as services/appointments.py books it: an officer books as the case's officer,
+    so in their own calendar; review 21d: "or the case's officer's" let a desk book into the
+    calendar of the officer a case moved to). Changed by the officer it is with, the case's
+    officer or a supervisor (diary_rules.py judges what changed)."""
     if before is not None:
-        return None
+        if sender.officer_id in (before.get("officer_id"), case_officer) or may(
+            sender.role, "supervise"
+        ):
+            return None
+        return "an appointment is changed by the officer it is with, its case's or a supervisor"
     if row.get("booked_by") != sender.officer_id:
         return f"an appointment booked in the name of another officer ({_named(row, 'booked_by')})"
-    holder = row.get("officer_id")
-    if holder not in (sender.officer_id, case_officer) and not may(sender.role, "supervise"):
+    if row.get("officer_id") != sender.officer_id and not may(sender.role, "supervise"):
         return (
             f"an appointment in {_named(row, 'officer_id')}'s calendar is for a supervisor to book"
         )
