@@ -20,13 +20,14 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
-from drp_tui.services.appointments import Booking, appointments, book, settle
+from drp_tui.services.appointments import Booking, appointments, book, reschedule, settle
 from drp_tui.services.casework import Actor
 from drp_tui.services.complaints import NewComplaint, add_complaint, close, list_complaints
 from drp_tui.services.diary import diary
 from drp_tui.services.policy import PolicyBook
+from drp_tui.services.sms import record_consent
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Appointment, Complaint
+from drp_tui.store.models import Appointment, Complaint, Phone
 from drp_tui.sync.hub import Hub
 from tests.hubteam import (
     NOW,
@@ -43,6 +44,7 @@ from tests.postgres import PostgresCluster
 
 LONDON = ZoneInfo("Europe/London")
 TOMORROW_2PM = datetime(2026, 11, 24, 14, 0, tzinfo=LONDON)
+MOBILE = "+447700900123"  # every debtor's on the team hub (tests/hubteam.py)
 
 
 def actor(officer: str, minutes: int = 0) -> Actor:
@@ -285,6 +287,7 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
         alex.execute(book_sql, ("a-forged", case_id(1), "asmith", "sup"))
         alex.execute(book_sql, ("a-bo", case_id(1), "bjones", "asmith"))
         alex.execute(book_sql, ("a-mine", case_id(1), "asmith", "asmith"))
+        # No complaint.closed event says so: refused (review 21d), as the next test's are.
         alex.execute("UPDATE complaint SET status = 'closed' WHERE id = 'c-mine'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             alex.execute("UPDATE complaint SET recorded_by = 'sup' WHERE id = 'c-mine'")
@@ -297,13 +300,14 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
             str(item): str(reason)
             for item, reason in connection.execute(text("SELECT item, reason FROM hubrefusal"))
         }
-    assert kept == [("c-mine", "closed")]
+    assert kept == [("c-mine", "open")]
     assert booked == ["a-mine"]
     assert refused == {
         "complaint c-theirs": "case never allocated to this officer",
         "complaint c-forged": "a complaint recorded in the name of another officer (sup)",
         "appointment a-forged": "an appointment booked in the name of another officer (sup)",
         "appointment a-bo": "an appointment in bjones's calendar is for a supervisor to book",
+        "complaint c-mine": "no complaint event explains the change",
     }
     with raw_login(postgres, hub, "bjones") as bo:  # Alex's are not Bo's to read
         assert bo.execute("SELECT count(*) FROM complaint").fetchone() == (0,)
@@ -357,3 +361,56 @@ def test_a_case_moved_away_keeps_no_complaint_or_appointment_text_on_the_old_des
     assert texts(hub.as_store()) == kept == texts(bo)
     with alex.engine.connect() as local:  # removed here only: nothing queued for the hub
         assert local.execute(text("SELECT count(*) FROM rowchange")).scalar() == 0
+
+
+def test_a_desks_own_steps_on_its_diary_rows_and_consent_are_taken(
+    sending: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21d: the hub takes a change to a complaint, an appointment or a phone's consent
+    only with the sender's event stating it; the steps drp takes have theirs."""
+    hub, as_alex = sending
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, as_alex, "asmith")
+    complaint = complain(alex, policy, "asmith", 1)
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    later = actor("asmith", 30)
+    close(alex, later, complaint.id, "not_upheld", "", NOW.date())
+    reschedule(alex, policy, later, booked.id, TOMORROW_2PM + timedelta(hours=1))
+    record_consent(alex, later, case_reference=reference(1), number=MOBILE, given=True)
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    assert complaints_on(hub.as_store()) == {complaint.id: ("closed", "not_upheld")}
+    with hub.as_store().read() as session:
+        moved = session.get_one(Appointment, booked.id).starts_at
+        assert moved == TOMORROW_2PM + timedelta(hours=1)
+        assert session.get_one(Phone, "phone-1").sms_consent_at is not None
+
+
+def test_an_appointment_follows_its_officer_when_the_case_moves_through_their_own_logins(
+    postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21d on a PostgreSQL hub's own logins: the appointment stays in Alex's calendar;
+    Alex's login reads its changes (Bo moving it) and records it kept."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    as_alex, as_bo = officer_login(postgres, hub, "asmith"), officer_login(postgres, hub, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, as_alex, "asmith")
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(alex, as_alex, "asmith")
+    run_sync(bo, as_bo, "bjones")
+    reschedule(bo, policy, actor("bjones", 30), booked.id, TOMORROW_2PM + timedelta(hours=1))
+    assert run_sync(bo, as_bo, "bjones").refused == 0
+    run_sync(alex, as_alex, "asmith")
+    with alex.read() as session:
+        assert session.get_one(Appointment, booked.id).starts_at == TOMORROW_2PM + timedelta(
+            hours=1
+        )
+    settle(alex, actor("asmith", 60 * 30), booked.id, "kept", "agreed £20 a week")
+    assert run_sync(alex, as_alex, "asmith").refused == 0, _refusals(hub)
+    assert appointments_on(hub.as_store()) == {booked.id: "kept"}
+    for login in (as_alex, as_bo):
+        login.engine.dispose()
+    hub.engine.dispose()

@@ -14,7 +14,8 @@ found them open (issue 21):
   change is from the officer the appointment is with, its case's officer or a supervisor;
 - an appointment stays in its officer's calendar when its case moves (h017), but that officer
   could neither read its changes nor record it kept: their login now reads and updates the
-  appointments in their own calendar, and reads those appointments' feed entries.
+  appointments in their own calendar, those appointments' feed entries and the events they
+  sent themselves.
 
 `drp_check_row` is h018's with one block added, marked "h019". Frozen: later changes are new
 migrations.
@@ -220,8 +221,12 @@ END $$;
 """
 
 # An appointment stays in its officer's calendar when its case moves on (h017): that officer
-# reads it and its feed entries, and records its outcome.
+# reads it and its feed entries, and records its outcome; and reads the events they sent
+# themselves, so their push finds the one that explains the outcome (their personal fields are
+# sealed with the person's key, which a desk reads only on its own cases).
 CALENDAR = """
+CREATE POLICY desk_read_own ON hubevent FOR SELECT TO drp_desk
+  USING (officer_id = session_user);
 CREATE POLICY desk_read_calendar ON appointment FOR SELECT TO drp_desk
   USING (officer_id = session_user);
 CREATE POLICY desk_update_calendar ON appointment FOR UPDATE TO drp_desk
