@@ -414,3 +414,26 @@ def test_an_appointment_follows_its_officer_when_the_case_moves_through_their_ow
     for login in (as_alex, as_bo):
         login.engine.dispose()
     hub.engine.dispose()
+
+
+def test_one_slot_booked_on_two_desks_stands_once_and_is_flagged(
+    sending: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21d: the first booking to reach the hub stands; the other is cancelled there,
+    goes back to its desk so, and is flagged for a supervisor."""
+    hub, as_alex = sending
+    laptop, office = desk(tmp_path, "laptop"), desk(tmp_path, "office")
+    run_sync(laptop, as_alex, "asmith")
+    run_sync(office, as_alex, "asmith")
+    first = appoint(laptop, policy, "asmith", 1)
+    second = appoint(office, policy, "asmith", 1)
+    run_sync(laptop, as_alex, "asmith")
+    done = run_sync(office, as_alex, "asmith")
+    assert done.refused == 0
+    assert done.conflicts
+    run_sync(laptop, as_alex, "asmith")
+    for store in (hub.as_store(), laptop, office):
+        assert appointments_on(store) == {first.id: "booked", second.id: "cancelled"}
+    with hub.read() as connection:
+        kinds = connection.execute(text("SELECT kind FROM hubconflict")).scalars().all()
+    assert kinds == ["two_appointments"]
