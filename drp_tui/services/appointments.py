@@ -2,7 +2,8 @@
 overlapping the officer's others; face to face only with the reason it is right (a
 vulnerability, or the debtor asked); rescheduled, cancelled, or recorded kept or missed. Each
 step is an event on the case. Booking and changing are for the case's officer or a supervisor;
-the officer who holds the appointment is the case's officer unless a supervisor names another.
+the officer who holds the appointment is the case's officer unless a supervisor names another,
+and stays so when the case moves on: they may still cancel it or record its outcome.
 
 Each officer's appointments export as an iCalendar file for Outlook, carrying the case
 reference, kind, place and time, and nothing about the debtor's circumstances: calendars are

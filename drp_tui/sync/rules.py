@@ -9,12 +9,13 @@ with the event that explains it: a payment with its `payment.recorded` (a negati
 as the reversal of an earlier payment not reversed yet), a decided write-off with its
 `writeoff.approved` or `writeoff.refused`, from a supervisor in their own name, and final;
 a complaint recorded and an appointment booked in the officer's own name, the appointment in
-the calendar of the sender or of the case's officer unless a supervisor books it.
+the sender's own calendar unless a supervisor books it; a change to a complaint, an
+appointment or a phone's consent to texts with the sender's event stating it (diary_rules.py).
 
 Two copies, one table of cases: a SQLite hub (and a push with the hub owner's credential)
 applies these functions; a PostgreSQL hub's database applies the same rules to a desk's own
 login as the SQL functions `drp_event_rule`, `drp_payment_rule` and `drp_writeoff_rule` (hub
-revision h009), `drp_complaint_rule` and `drp_appointment_rule` (h017), because the desk is
+revision h009), `drp_complaint_rule` and `drp_appointment_rule` (h017, h019), because the desk is
 not trusted to run them. tests/test_hub_rules_parity.py runs every case through both and
 requires the same verdict, word for word.
 """
