@@ -437,3 +437,24 @@ def test_one_slot_booked_on_two_desks_stands_once_and_is_flagged(
     with hub.read() as connection:
         kinds = connection.execute(text("SELECT kind FROM hubconflict")).scalars().all()
     assert kinds == ["two_appointments"]
+
+
+def test_an_appointment_in_an_officers_calendar_on_a_case_never_theirs_stays_off_their_desk(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    """A supervisor may book into anyone's calendar on any case; the officer's desk, which
+    has never had the case, is not sent the appointment (it could not hold it) and syncs on."""
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    allocate(hub, 3, "bjones")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    theirs = book(
+        hub.as_store(),
+        policy,
+        actor("sup"),
+        Booking(reference(3), "telephone", TOMORROW_2PM, "cover for Bo", officer_id="asmith"),
+    )
+    assert appointments_on(hub.as_store()) == {theirs.id: "booked"}
+    run_sync(alex, hub, "asmith")
+    assert appointments_on(alex) == {}

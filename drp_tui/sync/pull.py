@@ -32,6 +32,7 @@ from drp_tui.sync.common import (
 )
 from drp_tui.sync.placements import closing_first
 from drp_tui.sync.schema import (
+    hub_allocation,
     hub_change,
     hub_event,
 )
@@ -52,9 +53,13 @@ def feed_filter(desk: Desk, cursor: int, high: int) -> Any:
     case = raw_table("case")
     mine = select(case.c.id).where(case.c.officer_id == desk.officer_id)
     # An appointment stays in its officer's calendar when its case moves on (h017): that
-    # officer hears when it is cancelled or moved (review 21d).
+    # officer hears when it is cancelled or moved (review 21d); on a case they once had, so
+    # their desk has it (a supervisor may book into anyone's calendar on any case).
     appointment = raw_table("appointment")
-    calendar = select(appointment.c.id).where(appointment.c.officer_id == desk.officer_id)
+    had = select(hub_allocation.c.case_id).where(hub_allocation.c.officer_id == desk.officer_id)
+    calendar = select(appointment.c.id).where(
+        appointment.c.officer_id == desk.officer_id, appointment.c.case_id.in_(had)
+    )
     return (
         (hub_change.c.seq > cursor)
         & (hub_change.c.seq <= high)

@@ -139,10 +139,13 @@ BEGIN
 END $$;
 REVOKE EXECUTE ON FUNCTION drp_diary_change(text, jsonb, jsonb, text) FROM PUBLIC;
 
--- The appointments in the desk officer's own calendar, whoever has their cases now.
+-- The appointments in the desk officer's own calendar on cases they once had (so their desk
+-- has the case), whoever has those cases now.
 CREATE FUNCTION drp_my_appointments() RETURNS SETOF text LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = public, pg_temp AS $$
-  SELECT a.id FROM public.appointment a WHERE a.officer_id = session_user $$;
+  SELECT a.id FROM public.appointment a
+  WHERE a.officer_id = session_user AND a.case_id IN (
+    SELECT h.case_id FROM public.huballocation h WHERE h.officer_id = session_user) $$;
 
 -- h018's, with the h019 block.
 CREATE OR REPLACE FUNCTION drp_check_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
