@@ -458,3 +458,30 @@ def test_an_appointment_in_an_officers_calendar_on_a_case_never_theirs_stays_off
     assert appointments_on(hub.as_store()) == {theirs.id: "booked"}
     run_sync(alex, hub, "asmith")
     assert appointments_on(alex) == {}
+
+
+def test_an_outcome_recorded_after_the_new_officer_cancelled_goes_back_through_own_logins(
+    postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """The case moved to Bo, who cancels Alex's appointment; Alex's desk, not yet told, records
+    it kept. Cancelled is final: the hub's copy stands and Alex's desk takes it back."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    as_alex, as_bo = officer_login(postgres, hub, "asmith"), officer_login(postgres, hub, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, as_alex, "asmith")
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(alex, as_alex, "asmith")
+    run_sync(bo, as_bo, "bjones")
+    settle(bo, actor("bjones", 30), booked.id, "cancelled", "debtor paid in full")
+    run_sync(bo, as_bo, "bjones")
+    settle(alex, actor("asmith", 60 * 30), booked.id, "kept", "agreed £20 a week")
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    assert appointments_on(hub.as_store()) == {booked.id: "cancelled"}
+    run_sync(alex, as_alex, "asmith")
+    assert appointments_on(alex) == {booked.id: "cancelled"}
+    for login in (as_alex, as_bo):
+        login.engine.dispose()
+    hub.engine.dispose()

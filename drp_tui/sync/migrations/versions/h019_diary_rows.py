@@ -224,7 +224,8 @@ END $$;
 """
 
 # An appointment stays in its officer's calendar when its case moves on (h017): that officer
-# reads it and its feed entries, and records its outcome; and reads the events they sent
+# reads it and its feed entries, and records its outcome (a stale one, on an appointment
+# settled meanwhile, is fed back to them as any settled row); and reads the events they sent
 # themselves, so their push finds the one that explains the outcome (their personal fields are
 # sealed with the person's key, which a desk reads only on its own cases).
 CALENDAR = """
@@ -236,6 +237,8 @@ CREATE POLICY desk_update_calendar ON appointment FOR UPDATE TO drp_desk
   USING (officer_id = session_user) WITH CHECK (true);
 CREATE POLICY desk_read_calendar ON hubchange FOR SELECT TO drp_desk
   USING (table_name = 'appointment' AND row_key IN (SELECT drp_my_appointments()));
+CREATE POLICY desk_insert_calendar ON hubchange FOR INSERT TO drp_desk
+  WITH CHECK (table_name = 'appointment' AND row_key IN (SELECT drp_my_appointments()));
 """
 
 
