@@ -485,3 +485,27 @@ def test_an_outcome_recorded_after_the_new_officer_cancelled_goes_back_through_o
     for login in (as_alex, as_bo):
         login.engine.dispose()
     hub.engine.dispose()
+
+
+def test_a_stale_desk_closing_a_complaint_closed_after_its_case_moved_syncs_on(
+    postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Alex's desk, not yet told the case moved, answers a complaint Bo has closed already:
+    a closed complaint is final, the hub's copy stands, and Alex's push goes through."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    as_alex, as_bo = officer_login(postgres, hub, "asmith"), officer_login(postgres, hub, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, as_alex, "asmith")
+    complaint = complain(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(bo, as_bo, "bjones")
+    close(bo, actor("bjones", 30), complaint.id, "not_upheld", "", NOW.date())
+    run_sync(bo, as_bo, "bjones")
+    close(alex, actor("asmith", 40), complaint.id, "upheld", "refund the fee", NOW.date())
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    assert complaints_on(hub.as_store()) == {complaint.id: ("closed", "not_upheld")}
+    for login in (as_alex, as_bo):
+        login.engine.dispose()
+    hub.engine.dispose()

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     bindparam,
-    insert,
     select,
     text,
     update,
@@ -297,8 +296,8 @@ def _send_rows(
         update_columns(hub, table, changed, spec.pushed, spec.key)
         clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
         double = settle_bookings(hub, table, new) if spec.name == "appointment" else []
-        if new:
-            hub.execute(insert(table), new)
+        if new:  # a row of a case moved away is not one a desk's own login reads: not new
+            hub.execute(insert_ignoring(hub, table), new)
         back = {c.clashed: c.case_id for c in clashes} | {b.clashed: b.case_id for b in double}
         back |= {k: cases.get(k) for k in settled if rows[k] != on_hub[k]}
         feed_back(hub, hub_change, spec.name, back)
