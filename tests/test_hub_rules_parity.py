@@ -1,8 +1,8 @@
-"""The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py, for a SQLite
-hub and a push with the hub owner's credential) and in SQL (hub revisions h009 and h017, applied
-by a PostgreSQL hub's database to a desk's own login). One table of cases runs through both, on a
-real hub database, and each case must get the same verdict, word for word, so the two cannot
-drift apart."""
+"""The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py and
+diary_rules.py, for a SQLite hub and a push with the hub owner's credential) and in SQL (hub
+revisions h009, h017 and h019, applied by a PostgreSQL hub's database to a desk's own login).
+One table of cases runs through both, on a real hub database, and each case must get the same
+verdict, word for word, so the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from drp_tui.sync.diary_rules import change_refusal
 from drp_tui.sync.rules import (
     Sender,
     appointment_refusal,
@@ -158,6 +159,64 @@ APPOINTMENTS: list[tuple[dict[str, Any], dict[str, Any] | None, str, str | None]
     ({**BOOKED, "officer_id": None}, None, "asmith", None),
     ({**BOOKED, "status": "cancelled"}, BOOKED, "asmith", "asmith"),
     ({**BOOKED, "status": "kept", "booked_by": "sup"}, BOOKED, "asmith", "bjones"),
+    # review 21d: in the calendar of the officer the case moved to, booked by the one it left
+    ({**BOOKED, "officer_id": "bjones"}, None, "asmith", "bjones"),
+    ({**BOOKED, "status": "cancelled"}, BOOKED, "bjones", "bjones"),  # the case's officer
+    ({**BOOKED, "status": "kept"}, BOOKED, "bjones", "asmith"),  # neither
+    ({**BOOKED, "status": "kept"}, BOOKED, "sup", "bjones"),
+    ({**BOOKED, "status": "kept"}, {**BOOKED, "officer_id": None}, "asmith", None),
+]
+
+# A change to a row the hub has, as the desk sends it, the hub's copy, the sender's events on
+# the row (each its payload with the event's `at`) (review 21d)
+AT = "2026-11-23T10:00:00.000000+00:00"
+SLOT = {"status": "booked", "starts_at": "2026-11-24T14:00:00.000000+00:00"}
+MOVED = {**SLOT, "starts_at": "2026-11-24T15:00:00.000000+00:00"}
+HEARD = {"appointment": "a", "status": "booked", "starts_at": "2026-11-24T15:00:00+00:00"}
+OPEN = {
+    "stage": "stage_1",
+    "stage_started_on": "2026-11-23",
+    "pauses_recovery": False,
+    "reply_due": "2026-12-07",
+    "status": "open",
+    "outcome": None,
+    "closed_on": None,
+}
+ANSWERED = {**OPEN, "status": "closed", "outcome": "not_upheld", "closed_on": "2026-11-23"}
+CONSENT = {"sms_consent_at": AT}
+NO_CONSENT = {"sms_consent_at": None}
+GIVEN = {"phone": "p", "given": True, "at": AT}
+CHANGES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]]]] = [
+    ("appointment", SLOT, SLOT, []),
+    ("appointment", {**SLOT, "note": "x"}, SLOT, []),
+    ("appointment", MOVED, SLOT, []),
+    ("appointment", MOVED, SLOT, [HEARD]),
+    ("appointment", MOVED, SLOT, [{**HEARD, "starts_at": "2026-11-24T15:00:00+01:00"}]),
+    ("appointment", MOVED, SLOT, [{**HEARD, "starts_at": "2026-11-24 15:00:00+00:00"}]),
+    ("appointment", MOVED, SLOT, [{**HEARD, "starts_at": "2026-13-24T15:00:00+00:00"}]),
+    ("appointment", MOVED, SLOT, [{**HEARD, "starts_at": None}]),
+    ("appointment", MOVED, SLOT, [{**HEARD, "starts_at": 5}]),
+    ("appointment", {**SLOT, "status": "kept"}, SLOT, [HEARD]),
+    ("appointment", {**SLOT, "status": "kept"}, SLOT, [HEARD, {**HEARD, **SLOT}]),
+    ("appointment", {**SLOT, "status": "kept"}, SLOT, [{**HEARD, **SLOT, "status": "kept"}]),
+    ("appointment", {**MOVED, "starts_at": "x"}, SLOT, [{**HEARD, "starts_at": "x"}]),
+    ("appointment", MOVED, {**SLOT, "status": "cancelled"}, [HEARD]),
+    ("appointment", MOVED, {**SLOT, "status": None}, [HEARD]),
+    ("complaint", OPEN, OPEN, []),
+    ("complaint", {**OPEN, "reply_due": "2027-12-31"}, OPEN, [OPEN]),
+    ("complaint", ANSWERED, OPEN, [OPEN]),
+    ("complaint", ANSWERED, OPEN, [OPEN, ANSWERED]),
+    ("complaint", ANSWERED, OPEN, [{**ANSWERED, "pauses_recovery": "false"}]),
+    ("complaint", {**ANSWERED, "outcome": "upheld"}, OPEN, [ANSWERED]),
+    ("complaint", OPEN, ANSWERED, [OPEN]),
+    ("phone", CONSENT, NO_CONSENT, []),
+    ("phone", CONSENT, NO_CONSENT, [GIVEN]),
+    ("phone", CONSENT, NO_CONSENT, [{**GIVEN, "given": "true"}]),
+    ("phone", CONSENT, NO_CONSENT, [{**GIVEN, "at": "2026-11-20T10:00:00.000000+00:00"}]),
+    ("phone", CONSENT, NO_CONSENT, [GIVEN, {**GIVEN, "given": False, "at": AT[:-6] + "1+00:00"}]),
+    ("phone", NO_CONSENT, CONSENT, []),
+    ("phone", CONSENT, CONSENT, []),
+    ("phone", {**CONSENT, "status": "wrong"}, CONSENT, []),
 ]
 
 # table, the row as the desk sends it, the hub's copy (None: new), sender (review 19c)
@@ -348,6 +407,26 @@ def test_the_appointment_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("table", "row", "before", "events"), CHANGES)
+def test_the_diary_change_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any],
+    table: str,
+    row: dict[str, Any],
+    before: dict[str, Any],
+    events: list[dict[str, Any]],
+) -> None:
+    python = change_refusal(table, row, before, events)
+    in_sql = sql(
+        rules,
+        "SELECT drp_diary_change_rule(%s, %s::jsonb, %s::jsonb, %s::jsonb)",
+        table,
+        json.dumps(row),
+        json.dumps(before),
+        json.dumps(events),
+    )
+    assert python == in_sql
+
+
 @pytest.mark.parametrize(("table", "row", "before", "officer"), OFFICERS)
 def test_the_officer_rule_is_the_same_in_python_and_sql(
     rules: psycopg.Connection[Any],
@@ -416,6 +495,8 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert taken == {True, False}
     booked = {appointment_refusal(r, b, sender(o), c) is None for r, b, o, c in APPOINTMENTS}
     assert booked == {True, False}
+    changed = {change_refusal(t, r, b, e) is None for t, r, b, e in CHANGES}
+    assert changed == {True, False}
     named = {officer_refusal(t, r, b, o) is None for t, r, b, o in OFFICERS}
     assert named == {True, False}
     settled = {promise_refusal(r, b, sender(o)) is None for r, b, o in PROMISES}

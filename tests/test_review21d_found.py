@@ -51,10 +51,6 @@ from tests.tui import settle as settle_app
 # --- appointments: double-booked, or left in a calendar no one updates ---------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="one officer's two desks each book the same slot; the hub takes both: double-booked",
-)
 def test_one_officers_two_desks_cannot_double_book_a_slot_through_the_hub(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -76,11 +72,6 @@ def test_one_officers_two_desks_cannot_double_book_a_slot_through_the_hub(
         assert len(booked) == 1, f"{store.path}: {len(booked)} booked at 14:00"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a case moved away: its appointment stays in the old officer's calendar, but the old "
-    "desk never hears it was cancelled",
-)
 def test_the_old_officers_desk_hears_when_an_appointment_in_their_calendar_is_cancelled(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -101,11 +92,6 @@ def test_the_old_officers_desk_hears_when_an_appointment_in_their_calendar_is_ca
     assert appointments_on(alex, "asmith") == {booked.id: "cancelled"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk's sqlite3-edited appointment moved to 03:00 is taken by the hub: a change "
-    "is never judged",
-)
 def test_a_desk_cannot_move_an_appointment_out_of_office_hours_by_editing_its_store(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -158,10 +144,6 @@ def _one(hub: Any, sql: str) -> Any:
         return connection.execute(text(sql)).one_or_none()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login marks a future appointment kept by UPDATE, no appointment.kept event",
-)
 def test_a_desk_login_cannot_mark_a_future_appointment_kept(postgres: PostgresCluster) -> None:
     hub = _pg_team(postgres)
     with raw_login(postgres, hub, "asmith") as alex:
@@ -171,10 +153,6 @@ def test_a_desk_login_cannot_mark_a_future_appointment_kept(postgres: PostgresCl
     hub.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login moves a complaint's reply_due a year out by UPDATE, no stage or event",
-)
 def test_a_desk_login_cannot_move_a_complaints_reply_due(postgres: PostgresCluster) -> None:
     """The supervisor's overdue list and `drp report complaints` (answered in time) read it."""
     hub = _pg_team(postgres)
@@ -186,10 +164,6 @@ def test_a_desk_login_cannot_move_a_complaints_reply_due(postgres: PostgresClust
     hub.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login books into the new officer's calendar on a case that moved away",
-)
 def test_a_desk_login_cannot_book_into_another_officers_calendar_on_a_case_moved_away(
     postgres: PostgresCluster,
 ) -> None:
@@ -275,10 +249,6 @@ def test_a_third_party_on_the_line_cannot_give_consent_to_texts(
         assert session.get_one(Phone, "review21d-m").sms_consent_at is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login marks a debtor's mobile for texts by UPDATE, no phone.sms_consent event",
-)
 def test_a_desk_login_cannot_mark_a_mobile_for_texts_without_a_recorded_consent(
     postgres: PostgresCluster,
 ) -> None:
@@ -295,10 +265,6 @@ def test_a_desk_login_cannot_mark_a_mobile_for_texts_without_a_recorded_consent(
     hub.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the officer an appointment is with cannot record it kept once its case moved away",
-)
 def test_the_officer_holding_an_appointment_records_it_kept_after_the_case_moved(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -356,11 +322,6 @@ def _conflicts(hub: Any) -> list[tuple[str, str]]:
         ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an appointment booked offline on a case moved meanwhile is taken, no conflict "
-    "flagged (a promise is: worked_after_reallocation)",
-)
 def test_an_appointment_booked_on_a_case_moved_meanwhile_is_flagged(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -379,11 +340,6 @@ def test_an_appointment_booked_on_a_case_moved_meanwhile_is_flagged(
                for kind, detail in _conflicts(hub))  # fmt: skip
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an appointment cancelled on one desk is booked again by the other desk's "
-    "reschedule, no conflict flagged",
-)
 def test_a_cancelled_appointment_is_not_revived_by_a_reschedule_from_the_other_desk(
     tmp_path: Path, policy: PolicyBook
 ) -> None:

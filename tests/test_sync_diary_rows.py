@@ -20,13 +20,14 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from drp_tui.cli.main import app
-from drp_tui.services.appointments import Booking, appointments, book, settle
+from drp_tui.services.appointments import Booking, appointments, book, reschedule, settle
 from drp_tui.services.casework import Actor
 from drp_tui.services.complaints import NewComplaint, add_complaint, close, list_complaints
 from drp_tui.services.diary import diary
 from drp_tui.services.policy import PolicyBook
+from drp_tui.services.sms import record_consent
 from drp_tui.store.engine import Store
-from drp_tui.store.models import Appointment, Complaint
+from drp_tui.store.models import Appointment, Complaint, Phone
 from drp_tui.sync.hub import Hub
 from tests.hubteam import (
     NOW,
@@ -43,6 +44,7 @@ from tests.postgres import PostgresCluster
 
 LONDON = ZoneInfo("Europe/London")
 TOMORROW_2PM = datetime(2026, 11, 24, 14, 0, tzinfo=LONDON)
+MOBILE = "+447700900123"  # every debtor's on the team hub (tests/hubteam.py)
 
 
 def actor(officer: str, minutes: int = 0) -> Actor:
@@ -285,6 +287,7 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
         alex.execute(book_sql, ("a-forged", case_id(1), "asmith", "sup"))
         alex.execute(book_sql, ("a-bo", case_id(1), "bjones", "asmith"))
         alex.execute(book_sql, ("a-mine", case_id(1), "asmith", "asmith"))
+        # No complaint.closed event says so: refused (review 21d), as the next test's are.
         alex.execute("UPDATE complaint SET status = 'closed' WHERE id = 'c-mine'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             alex.execute("UPDATE complaint SET recorded_by = 'sup' WHERE id = 'c-mine'")
@@ -297,13 +300,14 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
             str(item): str(reason)
             for item, reason in connection.execute(text("SELECT item, reason FROM hubrefusal"))
         }
-    assert kept == [("c-mine", "closed")]
+    assert kept == [("c-mine", "open")]
     assert booked == ["a-mine"]
     assert refused == {
         "complaint c-theirs": "case never allocated to this officer",
         "complaint c-forged": "a complaint recorded in the name of another officer (sup)",
         "appointment a-forged": "an appointment booked in the name of another officer (sup)",
         "appointment a-bo": "an appointment in bjones's calendar is for a supervisor to book",
+        "complaint c-mine": "no complaint event explains the change",
     }
     with raw_login(postgres, hub, "bjones") as bo:  # Alex's are not Bo's to read
         assert bo.execute("SELECT count(*) FROM complaint").fetchone() == (0,)
@@ -357,3 +361,151 @@ def test_a_case_moved_away_keeps_no_complaint_or_appointment_text_on_the_old_des
     assert texts(hub.as_store()) == kept == texts(bo)
     with alex.engine.connect() as local:  # removed here only: nothing queued for the hub
         assert local.execute(text("SELECT count(*) FROM rowchange")).scalar() == 0
+
+
+def test_a_desks_own_steps_on_its_diary_rows_and_consent_are_taken(
+    sending: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21d: the hub takes a change to a complaint, an appointment or a phone's consent
+    only with the sender's event stating it; the steps drp takes have theirs."""
+    hub, as_alex = sending
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, as_alex, "asmith")
+    complaint = complain(alex, policy, "asmith", 1)
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    later = actor("asmith", 30)
+    close(alex, later, complaint.id, "not_upheld", "", NOW.date())
+    reschedule(alex, policy, later, booked.id, TOMORROW_2PM + timedelta(hours=1))
+    record_consent(alex, later, case_reference=reference(1), number=MOBILE, given=True)
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    assert complaints_on(hub.as_store()) == {complaint.id: ("closed", "not_upheld")}
+    with hub.as_store().read() as session:
+        moved = session.get_one(Appointment, booked.id).starts_at
+        assert moved == TOMORROW_2PM + timedelta(hours=1)
+        assert session.get_one(Phone, "phone-1").sms_consent_at is not None
+
+
+def test_an_appointment_follows_its_officer_when_the_case_moves_through_their_own_logins(
+    postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21d on a PostgreSQL hub's own logins: the appointment stays in Alex's calendar;
+    Alex's login reads its changes (Bo moving it) and records it kept."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    as_alex, as_bo = officer_login(postgres, hub, "asmith"), officer_login(postgres, hub, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, as_alex, "asmith")
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(alex, as_alex, "asmith")
+    run_sync(bo, as_bo, "bjones")
+    reschedule(bo, policy, actor("bjones", 30), booked.id, TOMORROW_2PM + timedelta(hours=1))
+    assert run_sync(bo, as_bo, "bjones").refused == 0
+    run_sync(alex, as_alex, "asmith")
+    with alex.read() as session:
+        assert session.get_one(Appointment, booked.id).starts_at == TOMORROW_2PM + timedelta(
+            hours=1
+        )
+    settle(alex, actor("asmith", 60 * 30), booked.id, "kept", "agreed £20 a week")
+    assert run_sync(alex, as_alex, "asmith").refused == 0, _refusals(hub)
+    assert appointments_on(hub.as_store()) == {booked.id: "kept"}
+    for login in (as_alex, as_bo):
+        login.engine.dispose()
+    hub.engine.dispose()
+
+
+def test_one_slot_booked_on_two_desks_stands_once_and_is_flagged(
+    sending: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21d: the first booking to reach the hub stands; the other is cancelled there,
+    goes back to its desk so, and is flagged for a supervisor."""
+    hub, as_alex = sending
+    laptop, office = desk(tmp_path, "laptop"), desk(tmp_path, "office")
+    run_sync(laptop, as_alex, "asmith")
+    run_sync(office, as_alex, "asmith")
+    first = appoint(laptop, policy, "asmith", 1)
+    second = appoint(office, policy, "asmith", 1)
+    run_sync(laptop, as_alex, "asmith")
+    done = run_sync(office, as_alex, "asmith")
+    assert done.refused == 0
+    assert done.conflicts
+    run_sync(laptop, as_alex, "asmith")
+    for store in (hub.as_store(), laptop, office):
+        assert appointments_on(store) == {first.id: "booked", second.id: "cancelled"}
+    with hub.read() as connection:
+        kinds = connection.execute(text("SELECT kind FROM hubconflict")).scalars().all()
+    assert kinds == ["two_appointments"]
+
+
+def test_an_appointment_in_an_officers_calendar_on_a_case_never_theirs_stays_off_their_desk(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    """A supervisor may book into anyone's calendar on any case; the officer's desk, which
+    has never had the case, is not sent the appointment (it could not hold it) and syncs on."""
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    allocate(hub, 3, "bjones")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    theirs = book(
+        hub.as_store(),
+        policy,
+        actor("sup"),
+        Booking(reference(3), "telephone", TOMORROW_2PM, "cover for Bo", officer_id="asmith"),
+    )
+    assert appointments_on(hub.as_store()) == {theirs.id: "booked"}
+    run_sync(alex, hub, "asmith")
+    assert appointments_on(alex) == {}
+
+
+def test_an_outcome_recorded_after_the_new_officer_cancelled_goes_back_through_own_logins(
+    postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """The case moved to Bo, who cancels Alex's appointment; Alex's desk, not yet told, records
+    it kept. Cancelled is final: the hub's copy stands and Alex's desk takes it back."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    as_alex, as_bo = officer_login(postgres, hub, "asmith"), officer_login(postgres, hub, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, as_alex, "asmith")
+    booked = appoint(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(alex, as_alex, "asmith")
+    run_sync(bo, as_bo, "bjones")
+    settle(bo, actor("bjones", 30), booked.id, "cancelled", "debtor paid in full")
+    run_sync(bo, as_bo, "bjones")
+    settle(alex, actor("asmith", 60 * 30), booked.id, "kept", "agreed £20 a week")
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    assert appointments_on(hub.as_store()) == {booked.id: "cancelled"}
+    run_sync(alex, as_alex, "asmith")
+    assert appointments_on(alex) == {booked.id: "cancelled"}
+    for login in (as_alex, as_bo):
+        login.engine.dispose()
+    hub.engine.dispose()
+
+
+def test_a_stale_desk_closing_a_complaint_closed_after_its_case_moved_syncs_on(
+    postgres: PostgresCluster, tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Alex's desk, not yet told the case moved, answers a complaint Bo has closed already:
+    a closed complaint is final, the hub's copy stands, and Alex's push goes through."""
+    hub = team_hub(postgres.url(postgres.new_database()))
+    allocate(hub, 1, "asmith")
+    as_alex, as_bo = officer_login(postgres, hub, "asmith"), officer_login(postgres, hub, "bjones")
+    alex, bo = desk(tmp_path, "alex"), desk(tmp_path, "bo")
+    run_sync(alex, as_alex, "asmith")
+    complaint = complain(alex, policy, "asmith", 1)
+    run_sync(alex, as_alex, "asmith")
+    allocate(hub, 1, "bjones")
+    run_sync(bo, as_bo, "bjones")
+    close(bo, actor("bjones", 30), complaint.id, "not_upheld", "", NOW.date())
+    run_sync(bo, as_bo, "bjones")
+    close(alex, actor("asmith", 40), complaint.id, "upheld", "refund the fee", NOW.date())
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    assert complaints_on(hub.as_store()) == {complaint.id: ("closed", "not_upheld")}
+    for login in (as_alex, as_bo):
+        login.engine.dispose()
+    hub.engine.dispose()

@@ -2,7 +2,8 @@
 overlapping the officer's others; face to face only with the reason it is right (a
 vulnerability, or the debtor asked); rescheduled, cancelled, or recorded kept or missed. Each
 step is an event on the case. Booking and changing are for the case's officer or a supervisor;
-the officer who holds the appointment is the case's officer unless a supervisor names another.
+the officer who holds the appointment is the case's officer unless a supervisor names another,
+and stays so when the case moves on: they may still cancel it or record its outcome.
 
 Each officer's appointments export as an iCalendar file for Outlook, carrying the case
 reference, kind, place and time, and nothing about the debtor's circumstances: calendars are
@@ -23,6 +24,7 @@ from drp_tui.domain.appointments import KINDS, OfficeHours, Slot, slot_refusal
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.services.caseaccess import (
+    acting_officer,
     case_by_reference,
     require_own_case,
     require_reader_of,
@@ -180,11 +182,13 @@ def reschedule(
 
 
 def settle(store: Store, actor: Actor, appointment_id: str, status: str, note: str) -> Appointment:
-    """Cancelled (with why), or kept or missed once its time has come."""
+    """Cancelled (with why), or kept or missed once its time has come. Besides the case's
+    officer and a supervisor, the officer the appointment is with settles it: it stays in
+    their calendar when its case moves on, and they met the debtor or did not (review 21d)."""
     if status not in ("cancelled", "kept", "missed"):
         raise InputError("--status", "must be cancelled, kept or missed")
     with store.write() as session:
-        appointment = _booked(session, actor, appointment_id)
+        appointment = _booked(session, actor, appointment_id, holder_may=True)
         if status != "cancelled" and appointment.starts_at > actor.now():
             raise InputError("--status", f"it is not until {appointment.starts_at:%d %b %H:%M}")
         if status == "cancelled":
@@ -275,16 +279,22 @@ def _text(value: str, option: str, missing: str) -> str:
     return cleaned
 
 
-def _booked(session: Session, actor: Actor, appointment_id: str) -> Appointment:
+def _booked(
+    session: Session, actor: Actor, appointment_id: str, holder_may: bool = False
+) -> Appointment:
+    """The appointment, booked, for its case's officer or a supervisor to change (or, with
+    `holder_may`, the officer it is with)."""
     appointment = session.get(Appointment, appointment_id)
     if appointment is None:
         raise InputError("ID", f"no appointment {appointment_id}")
-    require_own_case(
-        session,
-        actor,
-        session.get_one(Case, appointment.case_id),
-        "its officer or a supervisor books",
-    )
+    holds_it = holder_may and appointment.officer_id == acting_officer(session, actor).id
+    if not holds_it:
+        require_own_case(
+            session,
+            actor,
+            session.get_one(Case, appointment.case_id),
+            "its officer or a supervisor books",
+        )
     if appointment.status != "booked":
         raise InputError("ID", f"the appointment is {appointment.status} already")
     return appointment

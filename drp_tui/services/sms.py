@@ -97,12 +97,13 @@ def record_consent(
         if (phone.sms_consent_at is not None) == given:
             state = "already" if given else "not"
             return f"{number} is {state} marked for texts ({case.reference})"
-        phone.sms_consent_at = actor.now() if given else None
+        now = actor.now()  # one time: the hub finds the consent by its event's (review 21d)
+        phone.sms_consent_at = now if given else None
         append_event(
             session,
             officer_id=actor.officer_id,
             kind="phone.sms_consent",
-            at=actor.now(),
+            at=now,
             case_id=case.id,
             event_id=actor.ids(),
             payload={"phone": phone.id, "given": given},

@@ -32,6 +32,7 @@ from drp_tui.sync.common import (
 )
 from drp_tui.sync.placements import closing_first
 from drp_tui.sync.schema import (
+    hub_allocation,
     hub_change,
     hub_event,
 )
@@ -51,6 +52,14 @@ class Pulled:
 def feed_filter(desk: Desk, cursor: int, high: int) -> Any:
     case = raw_table("case")
     mine = select(case.c.id).where(case.c.officer_id == desk.officer_id)
+    # An appointment stays in its officer's calendar when its case moves on (h017): that
+    # officer hears when it is cancelled or moved (review 21d); on a case they once had, so
+    # their desk has it (a supervisor may book into anyone's calendar on any case).
+    appointment = raw_table("appointment")
+    had = select(hub_allocation.c.case_id).where(hub_allocation.c.officer_id == desk.officer_id)
+    calendar = select(appointment.c.id).where(
+        appointment.c.officer_id == desk.officer_id, appointment.c.case_id.in_(had)
+    )
     return (
         (hub_change.c.seq > cursor)
         & (hub_change.c.seq <= high)
@@ -59,6 +68,7 @@ def feed_filter(desk: Desk, cursor: int, high: int) -> Any:
             hub_change.c.table_name.in_(("officer", "agency"))
             | (hub_change.c.moved_from == desk.officer_id)
             | hub_change.c.case_id.in_(mine)
+            | ((hub_change.c.table_name == "appointment") & hub_change.c.row_key.in_(calendar))
         )
     )
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     bindparam,
-    insert,
     select,
     text,
     update,
@@ -37,7 +36,7 @@ from drp_tui.sync.common import (
     upsert,
 )
 from drp_tui.sync.conflicts import flag_conflicts
-from drp_tui.sync.diary_rows import JUDGED, diary_row_refusals
+from drp_tui.sync.diary_rows import JUDGED, diary_row_refusals, settle_bookings
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import desk_login
 from drp_tui.sync.placements import feed_back, settle_placements
@@ -296,9 +295,10 @@ def _send_rows(
         changed = [rows[k] for k in accepted if k in existing and k not in settled]
         update_columns(hub, table, changed, spec.pushed, spec.key)
         clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
-        if new:
-            hub.execute(insert(table), new)
-        back = {c.clashed: c.case_id for c in clashes}
+        double = settle_bookings(hub, table, new) if spec.name == "appointment" else []
+        if new:  # a row of a case moved away is not one a desk's own login reads: not new
+            hub.execute(insert_ignoring(hub, table), new)
+        back = {c.clashed: c.case_id for c in clashes} | {b.clashed: b.case_id for b in double}
         back |= {k: cases.get(k) for k in settled if rows[k] != on_hub[k]}
         feed_back(hub, hub_change, spec.name, back)
         # A desk's own login may not write balances: on its PostgreSQL hub a trigger does.
@@ -310,7 +310,7 @@ def _send_rows(
                 .values(balance=debt.c.balance - bindparam("amount_")),
                 [{"debt_": r["debt_id"], "amount_": r["amount"]} for r in new],
             )
-        flagged = flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes)
+        flagged = flag_conflicts(hub, desk, spec, [rows[k] for k in accepted], new, clashes, double)
         result.conflicts += [c for c in flagged if c not in result.conflicts]  # once a sync
         refuse(hub, desk, refused)
         result.refused += len(refused)

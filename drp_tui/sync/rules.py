@@ -9,12 +9,13 @@ with the event that explains it: a payment with its `payment.recorded` (a negati
 as the reversal of an earlier payment not reversed yet), a decided write-off with its
 `writeoff.approved` or `writeoff.refused`, from a supervisor in their own name, and final;
 a complaint recorded and an appointment booked in the officer's own name, the appointment in
-the calendar of the sender or of the case's officer unless a supervisor books it.
+the sender's own calendar unless a supervisor books it; a change to a complaint, an
+appointment or a phone's consent to texts with the sender's event stating it (diary_rules.py).
 
 Two copies, one table of cases: a SQLite hub (and a push with the hub owner's credential)
 applies these functions; a PostgreSQL hub's database applies the same rules to a desk's own
 login as the SQL functions `drp_event_rule`, `drp_payment_rule` and `drp_writeoff_rule` (hub
-revision h009), `drp_complaint_rule` and `drp_appointment_rule` (h017), because the desk is
+revision h009), `drp_complaint_rule` and `drp_appointment_rule` (h017, h019), because the desk is
 not trusted to run them. tests/test_hub_rules_parity.py runs every case through both and
 requires the same verdict, word for word.
 """
@@ -217,14 +218,20 @@ def appointment_refusal(
     case_officer: str | None,
 ) -> str | None:
     """An appointment as the desk sends it, `before` the hub's copy (None: new), `case_officer`
-    who has its case on the hub. Booked in the sender's own name, and in their calendar or the
-    case's officer's unless the sender supervises (as services/appointments.py books it)."""
+    who has its case on the hub. Booked in the sender's own name and calendar unless the sender
+    supervises (as services/appointments.py books it: an officer books as the case's officer,
+    so in their own calendar; review 21d: "or the case's officer's" let a desk book into the
+    calendar of the officer a case moved to). Changed by the officer it is with, the case's
+    officer or a supervisor (diary_rules.py judges what changed)."""
     if before is not None:
-        return None
+        if sender.officer_id in (before.get("officer_id"), case_officer) or may(
+            sender.role, "supervise"
+        ):
+            return None
+        return "an appointment is changed by the officer it is with, its case's or a supervisor"
     if row.get("booked_by") != sender.officer_id:
         return f"an appointment booked in the name of another officer ({_named(row, 'booked_by')})"
-    holder = row.get("officer_id")
-    if holder not in (sender.officer_id, case_officer) and not may(sender.role, "supervise"):
+    if row.get("officer_id") != sender.officer_id and not may(sender.role, "supervise"):
         return (
             f"an appointment in {_named(row, 'officer_id')}'s calendar is for a supervisor to book"
         )

@@ -137,8 +137,16 @@ TABLES: tuple[Replicated, ...] = (
             "closed_on",
         ),
         created_on_desk=True,
+        settled=lambda row: row["status"] != "open",  # a closed complaint is final
     ),
-    Replicated("appointment", "case_id", ("starts_at", "status", "note"), created_on_desk=True),
+    # Cancelled, kept or missed is final: another desk's stale reschedule goes back (review 21d).
+    Replicated(
+        "appointment",
+        "case_id",
+        ("starts_at", "status", "note"),
+        created_on_desk=True,
+        settled=lambda row: row["status"] != "booked",
+    ),
     # The keys sealing events' personal fields (store/personal.py): a desk makes them, never
     # changes one; an erasure on the hub reaches the desks holding the person's case.
     Replicated("personkey", BY_PERSON, created_on_desk=True),
