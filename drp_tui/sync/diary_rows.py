@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from drp_tui.store.rawsql import chunks
-from drp_tui.sync.common import raw_table
+from drp_tui.sync.moved import case_officers
 from drp_tui.sync.rules import Sender, appointment_refusal, complaint_refusal
 
 JUDGED = ("complaint", "appointment")
@@ -30,12 +29,7 @@ def diary_row_refusals(
             if why is not None:
                 refused[k] = why
         return refused
-    case = raw_table("case")
-    officers: dict[str, str | None] = {}
-    for chunk in chunks(sorted({rows[k]["case_id"] for k in accepted})):
-        officers.update(
-            hub.execute(select(case.c.id, case.c.officer_id).where(case.c.id.in_(chunk))).all()
-        )
+    officers = case_officers(hub, {rows[k]["case_id"] for k in accepted})
     for k in accepted:
         row = rows[k]
         why = appointment_refusal(row, on_hub.get(k), sender, officers.get(row["case_id"]))

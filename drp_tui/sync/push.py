@@ -277,6 +277,9 @@ def _send_rows(
         dropped = [] if blanked else on_erased
         accepted = [k for k in accepted if k not in dropped]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
+        if spec.name == "case":  # moved away: unread on a desk's own login (h019), unchanged
+            dropped += [k for k in accepted if k not in on_hub]
+            accepted = [k for k in accepted if k in on_hub]
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
         sender = _sender(hub, desk) if spec.name == "promise" else None
         unexplained |= _named_refusals(desk, sender, spec, rows, accepted, on_hub, unexplained)
