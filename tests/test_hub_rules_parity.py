@@ -19,6 +19,7 @@ from drp_tui.sync.rules import (
     appointment_refusal,
     complaint_refusal,
     event_refusal,
+    instalment_refusal,
     officer_refusal,
     payment_refusal,
     promise_refusal,
@@ -199,6 +200,23 @@ PROMISES: list[tuple[dict[str, Any], dict[str, Any] | None, str]] = [
     ({"status": "kept"}, {"status": "open"}, "nightly"),
     ({"status": "broken"}, {"status": "open"}, "sup"),
     ({"status": None}, {"status": "open"}, "asmith"),
+]
+
+# an instalment's paid as sent, the hub's copy's (None: new), what the arrangement's other
+# instalments paid, what its debts received, all pence (review 19c, h019)
+INSTALMENTS: list[tuple[int, int | None, int, int]] = [
+    (0, None, 0, 0),
+    (25000, 0, 0, 0),
+    (25000, 0, 0, 25000),
+    (25000, 0, 25000, 25000),
+    (25000, 0, 25000, 50000),
+    (12500, 0, 0, 10000),
+    (25000, None, 0, 0),
+    (10000, 25000, 0, 0),
+    (25000, 25000, 25000, 0),
+    (7500, 0, 0, -7500),
+    (1, 0, 0, 0),
+    (5000000000, 0, 0, 4999999999),
 ]
 
 RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -386,6 +404,22 @@ def test_the_promise_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("paid", "before", "others", "received"), INSTALMENTS)
+def test_the_instalment_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any], paid: int, before: int | None, others: int, received: int
+) -> None:
+    python = instalment_refusal(paid, before, others, received)
+    in_sql = sql(
+        rules,
+        "SELECT drp_instalment_rule(%s::numeric, %s::numeric, %s::numeric, %s::numeric)",
+        paid,
+        before,
+        others,
+        received,
+    )
+    assert python == in_sql
+
+
 @pytest.mark.parametrize(("at", "received"), TIMES)
 def test_the_time_rule_is_the_same_in_python_and_sql(
     rules: psycopg.Connection[Any], at: Any, received: datetime
@@ -422,3 +456,5 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert settled == {True, False}
     timed = {time_refusal("note.added", a, r) is None for a, r in TIMES}
     assert timed == {True, False}
+    instalments = {instalment_refusal(p, b, o, r) is None for p, b, o, r in INSTALMENTS}
+    assert instalments == {True, False}

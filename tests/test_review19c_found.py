@@ -404,11 +404,6 @@ def test_a_desk_login_cannot_mark_its_promise_kept(postgres: PostgresCluster, ow
     assert on_hub(owner, "SELECT status FROM promise WHERE id = 'pr-1'") == [("open",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login marks instalments paid (instalment.paid) with no payment on the debt, "
-    "so the nightly check completes the arrangement",
-)
 def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -427,6 +422,9 @@ def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
             alex.execute("UPDATE instalment SET paid = 25000 WHERE id = 'in-1'")
     assert on_hub(owner, "SELECT id FROM payment") == []
     assert on_hub(owner, "SELECT paid FROM instalment WHERE id = 'in-1'") == [(0,)]
+    assert on_hub(owner, "SELECT reason FROM hubrefusal WHERE item = 'instalment in-1'") == [
+        ("instalments paid 250.00, more than the 0.00 received on the arrangement's debts",)
+    ]
 
 
 def test_a_promise_marked_kept_on_the_desk_is_refused(hub_address: str, tmp_path: Path) -> None:

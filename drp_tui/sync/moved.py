@@ -22,7 +22,7 @@ def case_officers(hub: Connection, cases: Iterable[str]) -> dict[str, str | None
     found: dict[str, str | None] = {}
     for chunk in chunks(wanted):
         found.update(
-            hub.execute(select(case.c.id, case.c.officer_id).where(case.c.id.in_(chunk))).tuples()
+            hub.execute(select(case.c.id, case.c.officer_id).where(case.c.id.in_(chunk))).all()
         )
     hidden = [c for c in wanted if c not in found]
     if hidden and desk_login(hub) is not None:
@@ -30,5 +30,5 @@ def case_officers(hub: Connection, cases: Iterable[str]) -> dict[str, str | None
             bindparam("wanted")
         )
         for chunk in chunks(hidden):
-            found.update(hub.execute(moved, {"wanted": list(chunk)}).tuples())
+            found.update(hub.execute(moved, {"wanted": list(chunk)}).all())
     return found

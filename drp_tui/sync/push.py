@@ -40,6 +40,7 @@ from drp_tui.sync.conflicts import flag_conflicts
 from drp_tui.sync.diary_rows import JUDGED, diary_row_refusals
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import desk_login
+from drp_tui.sync.instalments import instalment_refusals
 from drp_tui.sync.placements import feed_back, settle_placements
 from drp_tui.sync.rules import (
     NEVER_ALLOCATED,
@@ -403,6 +404,8 @@ def _row_refusals(
     (rules.py), by key."""
     if spec.name in JUDGED and accepted:
         return diary_row_refusals(hub, _sender(hub, desk), spec.name, rows, accepted, on_hub)
+    if spec.name == "instalment" and accepted:
+        return instalment_refusals(hub, rows, accepted, on_hub)
     if spec.name not in ("payment", "writeoffrequest") or not accepted:
         return {}
     debt = raw_table("debt")

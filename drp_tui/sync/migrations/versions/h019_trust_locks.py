@@ -21,6 +21,13 @@
   supervisor's, their team's); the pull learns who has a case it lost from
   `drp_moved_cases`, which gives only the case's id and officer, and only of cases ever
   allocated to the caller.
+- a desk marked an arrangement's instalments paid (`instalment.paid`) with no payment on its
+  debts, so the nightly check completed the arrangement. What is paid may now rise only within
+  the payments the hub has on the arrangement's debts (`drp_instalment_rule`, rules.py's
+  `instalment_refusal`; tests/test_hub_rules_parity.py runs both). It is a trigger of its own
+  (`drp_check_instalment`, after `drp_check_desk`'s allocation and officer checks), not a
+  branch of `drp_check_row`, which is left as h018 made it. A push sends payments before
+  instalments (tables.py) so an honest one is judged with its payment there.
 
 Frozen: later changes are new migrations.
 
@@ -71,12 +78,55 @@ REVOKE ALL ON FUNCTION drp_moved_cases(text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION drp_moved_cases(text[]) TO drp_desk;
 """
 
+# --- h019 (issue 19, s5): instalments are paid by payments -------------------------------------
+INSTALMENTS = """
+CREATE FUNCTION drp_instalment_rule(paid numeric, before numeric, others numeric,
+                                    received numeric) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN paid > coalesce(before, 0) AND others + paid > received
+    THEN 'instalments paid ' || to_char((others + paid) / 100, 'FM999999999999990.00')
+         || ', more than the ' || to_char(received / 100, 'FM999999999999990.00')
+         || ' received on the arrangement''s debts'
+  END $$;
+
+CREATE FUNCTION drp_check_instalment() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = public, pg_temp AS $$
+DECLARE
+  before numeric := CASE WHEN TG_OP = 'UPDATE' THEN OLD.paid END;
+  reason text;
+BEGIN
+  IF NOT public.drp_is_desk() OR NEW.paid <= coalesce(before, 0) THEN
+    RETURN NEW;
+  END IF;
+  -- What is paid and received, read under the feed lock: two sessions paying at once queue.
+  PERFORM public.drp_feed_lock();
+  reason := public.drp_instalment_rule(
+    NEW.paid, before,
+    (SELECT coalesce(sum(i.paid), 0) FROM public.instalment i
+     WHERE i.arrangement_id = NEW.arrangement_id AND i.id <> NEW.id),
+    (SELECT coalesce(sum(p.amount), 0) FROM public.payment p WHERE p.debt_id IN (
+       SELECT a.debt_id FROM public.arrangement a WHERE a.id = NEW.arrangement_id
+       UNION SELECT l.debt_id FROM public.arrangement_debt l
+       WHERE l.arrangement_id = NEW.arrangement_id)));
+  IF reason IS NOT NULL THEN
+    PERFORM public.drp_refused(
+      'instalment ' || NEW.id,
+      (SELECT a.case_id FROM public.arrangement a WHERE a.id = NEW.arrangement_id), reason);
+    RETURN NULL;
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER drp_check_instalment BEFORE INSERT OR UPDATE ON instalment
+FOR EACH ROW EXECUTE FUNCTION drp_check_instalment();
+"""
+
 
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(LOCKS)
     op.execute(MOVED)
+    op.execute(INSTALMENTS)
 
 
 def downgrade() -> None:
