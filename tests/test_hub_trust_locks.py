@@ -5,11 +5,23 @@ the feed lock ends a desk session stalled holding it (h011)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
+from drp_tui.store.models import Case
 from drp_tui.sync.hub import Hub
-from tests.hubteam import allocate, case_id, officer_login, raw_login, team_hub, under_feed_lock
+from tests.hubteam import (
+    allocate,
+    case_id,
+    desk,
+    officer_login,
+    raw_login,
+    run_sync,
+    team_hub,
+    under_feed_lock,
+)
 from tests.postgres import PostgresCluster
 
 
@@ -54,3 +66,26 @@ def test_a_desk_login_without_the_feed_lock_locks_no_row(
         assert alex.execute(statement, (case_id(1),)).fetchall() == []
         with under_feed_lock(alex):  # as a push's write holds it: its own case, as before
             assert alex.execute(statement, (case_id(1),)).fetchall() == [(case_id(1),)]
+
+
+def test_a_desk_login_learns_its_case_moved_and_reads_nothing_more_of_it(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path
+) -> None:
+    """The officer a case moved from learns who has it now (drp_moved_cases), not what its
+    new officer recorded on it since (h019)."""
+    as_alex = officer_login(postgres, owner, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, as_alex, "asmith")
+    allocate(owner, 1, "bjones")
+    with owner.write() as connection:  # the new officer's work, before Alex's desk syncs
+        connection.execute(
+            text("UPDATE \"case\" SET hold_reason = 'in hospital' WHERE id = :c"), {"c": case_id(1)}
+        )
+    assert run_sync(alex, as_alex, "asmith").refused == 0
+    with alex.read() as session:
+        case = session.get(Case, case_id(1))
+        assert case is not None
+        assert (case.officer_id, case.hold_reason) == ("bjones", None)
+    with as_alex.read() as connection:
+        assert connection.execute(text('SELECT count(*) FROM "case"')).scalar_one() == 0
+    as_alex.engine.dispose()
