@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -211,3 +213,12 @@ def officer_login(postgres: PostgresCluster, owner: Hub, officer: str) -> Hub:
 def raw_login(postgres: PostgresCluster, owner: Hub, officer: str) -> psycopg.Connection[Any]:
     """`officer`'s login used directly, as psql would with its .pgpass."""
     return psycopg.connect(postgres.url(owner.url.database or "", user=officer), autocommit=True)
+
+
+@contextmanager
+def under_feed_lock(connection: psycopg.Connection[Any]) -> Iterator[None]:
+    """One transaction of a desk's raw login holding the feed lock, as a push's write holds it
+    from its start: only then may a desk login change or lock a row (hub revision h020)."""
+    with connection.transaction():
+        connection.execute("SELECT drp_feed_lock()")
+        yield

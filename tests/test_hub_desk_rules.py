@@ -33,6 +33,7 @@ from tests.hubteam import (
     raw_login,
     run_sync,
     team_hub,
+    under_feed_lock,
 )
 from tests.postgres import PostgresCluster
 
@@ -256,8 +257,8 @@ def test_a_desk_login_cannot_undo_or_rewrite_a_supervisors_approval(
             {"d": debt_id(1), "s": SUPERVISOR},
         )
     officer_login(postgres, owner, "asmith").engine.dispose()
-    with raw_login(postgres, owner, "asmith") as connection:
-        connection.execute(f"UPDATE writeoffrequest SET {change} WHERE id = 'wo'")
+    with raw_login(postgres, owner, "asmith") as alex, under_feed_lock(alex):
+        alex.execute(f"UPDATE writeoffrequest SET {change} WHERE id = 'wo'")
     with owner.read() as connection:
         kept = connection.execute(
             text("SELECT status, approved_by, approved_at FROM writeoffrequest")

@@ -1,6 +1,6 @@
 """The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py and
 diary_rules.py, for a SQLite hub and a push with the hub owner's credential) and in SQL (hub
-revisions h009, h017 and h019, applied by a PostgreSQL hub's database to a desk's own login).
+revisions h009, h017, h019 and h020, applied by a PostgreSQL hub's database to a desk's own login).
 One table of cases runs through both, on a real hub database, and each case must get the same
 verdict, word for word, so the two cannot drift apart."""
 
@@ -20,6 +20,7 @@ from drp_tui.sync.rules import (
     appointment_refusal,
     complaint_refusal,
     event_refusal,
+    instalment_refusal,
     officer_refusal,
     payment_refusal,
     promise_refusal,
@@ -260,6 +261,23 @@ PROMISES: list[tuple[dict[str, Any], dict[str, Any] | None, str]] = [
     ({"status": None}, {"status": "open"}, "asmith"),
 ]
 
+# an instalment's paid as sent, the hub's copy's (None: new), what the arrangement's other
+# instalments paid, what its debts received, all pence (review 19c, h020)
+INSTALMENTS: list[tuple[int, int | None, int, int]] = [
+    (0, None, 0, 0),
+    (25000, 0, 0, 0),
+    (25000, 0, 0, 25000),
+    (25000, 0, 25000, 25000),
+    (25000, 0, 25000, 50000),
+    (12500, 0, 0, 10000),
+    (25000, None, 0, 0),
+    (10000, 25000, 0, 0),
+    (25000, 25000, 25000, 0),
+    (7500, 0, 0, -7500),
+    (1, 0, 0, 0),
+    (5000000000, 0, 0, 4999999999),
+]
+
 RECEIVED = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 # the event's time as sent, when it reached the hub (review 19c)
 TIMES: list[tuple[Any, datetime]] = [
@@ -465,6 +483,22 @@ def test_the_promise_rule_is_the_same_in_python_and_sql(
     assert python == in_sql
 
 
+@pytest.mark.parametrize(("paid", "before", "others", "received"), INSTALMENTS)
+def test_the_instalment_rule_is_the_same_in_python_and_sql(
+    rules: psycopg.Connection[Any], paid: int, before: int | None, others: int, received: int
+) -> None:
+    python = instalment_refusal(paid, before, others, received)
+    in_sql = sql(
+        rules,
+        "SELECT drp_instalment_rule(%s::numeric, %s::numeric, %s::numeric, %s::numeric)",
+        paid,
+        before,
+        others,
+        received,
+    )
+    assert python == in_sql
+
+
 @pytest.mark.parametrize(("at", "received"), TIMES)
 def test_the_time_rule_is_the_same_in_python_and_sql(
     rules: psycopg.Connection[Any], at: Any, received: datetime
@@ -503,3 +537,5 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert settled == {True, False}
     timed = {time_refusal("note.added", a, r) is None for a, r in TIMES}
     assert timed == {True, False}
+    instalments = {instalment_refusal(p, b, o, r) is None for p, b, o, r in INSTALMENTS}
+    assert instalments == {True, False}

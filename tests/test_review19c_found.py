@@ -37,6 +37,7 @@ from tests.hubteam import (
     raw_login,
     run_sync,
     team_hub,
+    under_feed_lock,
 )
 from tests.postgres import PostgresCluster
 
@@ -201,11 +202,6 @@ def test_a_desk_login_cannot_mark_its_writes_as_another_workstations(
 # --- stalling the team -----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login holding a row lock (SELECT ... FOR UPDATE) stalls the supervisor's "
-    "allocation, which waits holding the feed lock",
-)
 def test_a_desk_login_locking_its_case_row_does_not_stall_the_supervisor(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -254,7 +250,7 @@ def test_a_desk_login_cannot_change_a_case_moved_to_another_officer(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
     allocate(owner, 1, "bjones")
-    with raw_login(postgres, owner, "asmith") as alex:
+    with raw_login(postgres, owner, "asmith") as alex, under_feed_lock(alex):
         alex.execute(
             "UPDATE \"case\" SET hold_kind = 'dispute', hold_reason = 'disputed' WHERE id = %s",
             (case_id(1),),
@@ -262,10 +258,6 @@ def test_a_desk_login_cannot_change_a_case_moved_to_another_officer(
     assert on_hub(owner, 'SELECT hold_kind FROM "case" WHERE id = :c', c=case_id(1)) == [(None,)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="row-level security shows a former officer a moved case's row, its hold reason included",
-)
 def test_a_desk_login_cannot_read_a_moved_cases_hold_reason(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -407,15 +399,11 @@ def test_a_desk_login_cannot_mark_its_promise_kept(postgres: PostgresCluster, ow
             "created_at) VALUES ('pr-1', %s, %s, 'asmith', 10000, '2026-11-20', 'open', %s)",
             (case_id(1), debt_id(1), NOW.isoformat()),
         )
-        alex.execute("UPDATE promise SET status = 'kept' WHERE id = 'pr-1'")
+        with under_feed_lock(alex):
+            alex.execute("UPDATE promise SET status = 'kept' WHERE id = 'pr-1'")
     assert on_hub(owner, "SELECT status FROM promise WHERE id = 'pr-1'") == [("open",)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a desk login marks instalments paid (instalment.paid) with no payment on the debt, "
-    "so the nightly check completes the arrangement",
-)
 def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -430,9 +418,13 @@ def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
             "INSERT INTO instalment (id, arrangement_id, number, due_on, amount, paid) "
             "VALUES ('in-1', 'ar-1', 1, '2026-11-01', 25000, 0)"
         )
-        alex.execute("UPDATE instalment SET paid = 25000 WHERE id = 'in-1'")
+        with under_feed_lock(alex):
+            alex.execute("UPDATE instalment SET paid = 25000 WHERE id = 'in-1'")
     assert on_hub(owner, "SELECT id FROM payment") == []
     assert on_hub(owner, "SELECT paid FROM instalment WHERE id = 'in-1'") == [(0,)]
+    assert on_hub(owner, "SELECT reason FROM hubrefusal WHERE item = 'instalment in-1'") == [
+        ("instalments paid 250.00, more than the 0.00 received on the arrangement's debts",)
+    ]
 
 
 def test_a_promise_marked_kept_on_the_desk_is_refused(hub_address: str, tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ from tests.hubteam import (
     reference,
     run_sync,
     team_hub,
+    under_feed_lock,
 )
 from tests.postgres import PostgresCluster
 from tests.test_diary import NOW as DIARY_NOW
@@ -148,7 +149,8 @@ def test_a_desk_login_cannot_mark_a_future_appointment_kept(postgres: PostgresCl
     hub = _pg_team(postgres)
     with raw_login(postgres, hub, "asmith") as alex:
         alex.execute(APPOINTMENT, ("a-mine", case_id(1), "asmith", "asmith"))
-        alex.execute("UPDATE appointment SET status = 'kept' WHERE id = 'a-mine'")
+        with under_feed_lock(alex):  # as a push's write (h020)
+            alex.execute("UPDATE appointment SET status = 'kept' WHERE id = 'a-mine'")
     assert tuple(_one(hub, "SELECT status FROM appointment WHERE id = 'a-mine'")) == ("booked",)
     hub.engine.dispose()
 
@@ -158,7 +160,8 @@ def test_a_desk_login_cannot_move_a_complaints_reply_due(postgres: PostgresClust
     hub = _pg_team(postgres)
     with raw_login(postgres, hub, "asmith") as alex:
         alex.execute(COMPLAINT, ("c-mine", case_id(1), "asmith"))
-        alex.execute("UPDATE complaint SET reply_due = '2027-12-31' WHERE id = 'c-mine'")
+        with under_feed_lock(alex):  # as a push's write (h020)
+            alex.execute("UPDATE complaint SET reply_due = '2027-12-31' WHERE id = 'c-mine'")
     due = _one(hub, "SELECT reply_due FROM complaint WHERE id = 'c-mine'")
     assert str(due[0]) == "2026-12-07"
     hub.engine.dispose()
@@ -256,7 +259,7 @@ def test_a_desk_login_cannot_mark_a_mobile_for_texts_without_a_recorded_consent(
     sms-consent`, an event either way; the hub takes the column alone (h014), and the officer's
     other desks then text the number."""
     hub = _pg_team(postgres)
-    with raw_login(postgres, hub, "asmith") as alex:
+    with raw_login(postgres, hub, "asmith") as alex, under_feed_lock(alex):  # h020
         alex.execute(
             "UPDATE phone SET sms_consent_at = '2026-11-23T10:00:00.000000+00:00' "
             "WHERE id = 'phone-1'"

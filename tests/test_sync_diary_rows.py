@@ -39,6 +39,7 @@ from tests.hubteam import (
     reference,
     run_sync,
     team_hub,
+    under_feed_lock,
 )
 from tests.postgres import PostgresCluster
 
@@ -287,8 +288,10 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
         alex.execute(book_sql, ("a-forged", case_id(1), "asmith", "sup"))
         alex.execute(book_sql, ("a-bo", case_id(1), "bjones", "asmith"))
         alex.execute(book_sql, ("a-mine", case_id(1), "asmith", "asmith"))
-        # No complaint.closed event says so: refused (review 21d), as the next test's are.
-        alex.execute("UPDATE complaint SET status = 'closed' WHERE id = 'c-mine'")
+        # No complaint.closed event says so: refused (review 21d), as the next test's are;
+        # under the feed lock, as a push's write (h020), or it would find no row at all.
+        with under_feed_lock(alex):
+            alex.execute("UPDATE complaint SET status = 'closed' WHERE id = 'c-mine'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             alex.execute("UPDATE complaint SET recorded_by = 'sup' WHERE id = 'c-mine'")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):

@@ -9,10 +9,11 @@ from rich.markup import escape
 from rich.text import Text
 
 from drp_tui.cli import output
-from drp_tui.cli.params import JsonFlag, amount
+from drp_tui.cli.params import JsonFlag, OnHubOption, amount
 from drp_tui.settings import load_settings
 
 if TYPE_CHECKING:
+    from drp_tui.domain.permissions import Duty
     from drp_tui.services.casework import Actor
     from drp_tui.services.policy import PolicyBook
     from drp_tui.store.engine import Store
@@ -23,14 +24,17 @@ app = typer.Typer(
 )
 
 
-def _context(command: str) -> tuple[Store, PolicyBook, Actor]:
+def _context(command: str, hub: str | None = None) -> tuple[Store, PolicyBook, Actor]:
+    """The store (the team hub's with --hub: the team's requests are there, a supervisor's
+    desk has only their own cases), policy and who acts: on the hub, a supervisor."""
     from drp_tui.services.identity import resolve
     from drp_tui.services.policy import policy_for
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
-    acting = resolve(settings, store, command=command)
+    store = store_for(settings, hub)
+    duty: Duty = "desk" if hub is None else "supervise"
+    acting = resolve(settings, store, duty=duty, command=command + (" --hub" if hub else ""))
     return store, policy_for(settings), acting.actor()
 
 
@@ -88,10 +92,11 @@ def _pairs(items: list[str]) -> dict[str, str]:
     return pairs
 
 
-def _decide(request_id: str, approve: bool, reason: str) -> None:
+def _decide(request_id: str, approve: bool, reason: str, hub: str | None) -> None:
     from drp_tui.services.writeoffs import decide_writeoff
 
-    store, policy, actor = _context("drp writeoff approve" if approve else "drp writeoff refuse")
+    command = "drp writeoff approve" if approve else "drp writeoff refuse"
+    store, policy, actor = _context(command, hub)
     done = decide_writeoff(
         store, policy, actor, request_id=request_id, approve=approve, reason=reason
     )
@@ -105,33 +110,32 @@ def approve(
     request_id: Annotated[
         str, typer.Argument(help="The request id (first 8 characters are enough).")
     ],
+    hub: OnHubOption = None,
 ) -> None:
     """Approve a write-off within your authority (not your own request)."""
-    _decide(request_id, True, "")
+    _decide(request_id, True, "", hub)
 
 
 @app.command("refuse")
 def refuse(
     request_id: Annotated[str, typer.Argument(help="The request id.")],
     reason: Annotated[str, typer.Option(help="Why it is refused.")],
+    hub: OnHubOption = None,
 ) -> None:
     """Refuse a write-off request, saying why."""
-    _decide(request_id, False, reason)
+    _decide(request_id, False, reason, hub)
 
 
 @app.command("list")
 def list_command(
     status: Annotated[str | None, typer.Option(help="requested, approved or refused.")] = None,
+    hub: OnHubOption = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Write-off requests, oldest first."""
-    from drp_tui.services.identity import resolve
-    from drp_tui.services.store import store_for
+    """Write-off requests, oldest first (with --hub, the team's, for a supervisor)."""
     from drp_tui.services.writeoffs import list_writeoffs
 
-    settings = load_settings()
-    store = store_for(settings)
-    resolve(settings, store, command="drp writeoff list")
+    store, _, _ = _context("drp writeoff list", hub)
     rows = list_writeoffs(store, status)
     if as_json:
         output.print_json(

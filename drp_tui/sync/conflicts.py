@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from drp_tui.store.types import canonical_json
 from drp_tui.sync.common import (
@@ -20,6 +20,7 @@ from drp_tui.sync.common import (
 )
 from drp_tui.sync.diary_rows import Booking
 from drp_tui.sync.live_arrangements import live_covering
+from drp_tui.sync.moved import case_officers
 from drp_tui.sync.placements import Clash
 from drp_tui.sync.schema import hub_conflict
 from drp_tui.sync.tables import Replicated
@@ -62,14 +63,7 @@ def flag_conflicts(
         for b in bookings
     ]
     if spec.name in AFTER_A_MOVE and new:
-        case = raw_table("case")
-        owners = dict(
-            hub.execute(
-                select(case.c.id, case.c.officer_id).where(
-                    case.c.id.in_({r["case_id"] for r in new})
-                )
-            ).all()
-        )
+        owners = case_officers(hub, {r["case_id"] for r in new})
         for row in new:
             owner = owners.get(row["case_id"])
             if owner != desk.officer_id:

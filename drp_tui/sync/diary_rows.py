@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from drp_tui.store.rawsql import chunks
-from drp_tui.sync.common import raw_table
 from drp_tui.sync.diary_rules import EXPLAINED_BY, change_refusal, instant
+from drp_tui.sync.moved import case_officers
 from drp_tui.sync.rules import Sender, appointment_refusal, complaint_refusal, payload_of
 from drp_tui.sync.schema import hub_event
 from drp_tui.sync.tables import TABLES
@@ -67,12 +67,7 @@ def diary_row_refusals(
             if why is not None:
                 refused[k] = why
     elif table == "appointment":
-        case = raw_table("case")
-        officers: dict[str, str | None] = {}
-        for chunk in chunks(sorted({rows[k]["case_id"] for k in accepted})):
-            officers.update(
-                hub.execute(select(case.c.id, case.c.officer_id).where(case.c.id.in_(chunk))).all()
-            )
+        officers = case_officers(hub, {rows[k]["case_id"] for k in accepted})
         for k in accepted:
             row = rows[k]
             why = appointment_refusal(row, on_hub.get(k), sender, officers.get(row["case_id"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -30,6 +30,7 @@ from drp_tui.sync.common import (
     update_columns,
     upsert,
 )
+from drp_tui.sync.moved import case_officers
 from drp_tui.sync.placements import closing_first
 from drp_tui.sync.schema import (
     hub_allocation,
@@ -47,6 +48,8 @@ class Pulled:
     changes: int
     rows: dict[str, list[dict[str, Any]]]
     events: list[dict[str, Any]]
+    # Cases moved away from this desk: only who has them now (hub revision h020).
+    moved: dict[str, str | None] = field(default_factory=dict)
 
 
 def feed_filter(desk: Desk, cursor: int, high: int) -> Any:
@@ -95,9 +98,22 @@ def _fetch(desk: Desk, cursor: int, high: int) -> Pulled:
         for spec in TABLES:
             if keys.get(spec.name):
                 rows[spec.name] = rows_by_key(hub, spec, sorted(keys[spec.name]))
+        moved = _moved_away(hub, desk, rows, keys.get("case", set()))
         events = rows_where(hub, "event", "id", keys.get("event", ()))
         events += rows_where(hub, hub_event, "id", keys.get("hubevent", ()))
-    return Pulled(last, len(changes), rows, events)
+    return Pulled(last, len(changes), rows, events, moved)
+
+
+def _moved_away(
+    hub: Connection, desk: Desk, rows: dict[str, list[dict[str, Any]]], cases: set[str]
+) -> dict[str, str | None]:
+    """Of the case rows fed, those no longer this desk's officer's: the desk takes only who
+    has each now, on every hub, as a desk's own login may read no more of it (h020)."""
+    if not cases:
+        return {}
+    rows["case"] = [r for r in rows.get("case", []) if r["officer_id"] == desk.officer_id]
+    kept = {r["id"] for r in rows["case"]}
+    return case_officers(hub, cases - kept)
 
 
 def _arrivals(desk: Desk, cursor: int, high: int) -> list[str]:
@@ -199,6 +215,11 @@ def _apply(desk: Desk, pulled: Pulled) -> None:
                 c.name for c in table.columns if not c.primary_key and c.name not in spec.pushed
             ]
             update_columns(local, table, waiting, hub_owned, spec.key)
+        if pulled.moved:
+            local.exec_driver_sql(
+                'UPDATE "case" SET officer_id = ? WHERE id = ?',
+                [(officer, case) for case, officer in pulled.moved.items()],
+            )
         if pulled.events:  # one prepared INSERT run in C: SQLAlchemy's own cost a row more
             local.exec_driver_sql(
                 "INSERT INTO syncedevent (id, officer_id, at, case_id, kind, payload, "

@@ -39,6 +39,7 @@ from drp_tui.sync.conflicts import flag_conflicts
 from drp_tui.sync.diary_rows import JUDGED, diary_row_refusals, settle_bookings
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import desk_login
+from drp_tui.sync.instalments import instalment_refusals
 from drp_tui.sync.placements import feed_back, settle_placements
 from drp_tui.sync.rules import (
     NEVER_ALLOCATED,
@@ -276,6 +277,9 @@ def _send_rows(
         dropped = [] if blanked else on_erased
         accepted = [k for k in accepted if k not in dropped]
         on_hub = {key_of(spec, r): r for r in rows_by_key(hub, spec, accepted)}
+        if spec.name == "case":  # moved away: unread on a desk's own login (h020), unchanged
+            dropped += [k for k in accepted if k not in on_hub]
+            accepted = [k for k in accepted if k in on_hub]
         unexplained = _row_refusals(hub, desk, spec, rows, accepted, on_hub)
         sender = _sender(hub, desk) if spec.name == "promise" else None
         unexplained |= _named_refusals(desk, sender, spec, rows, accepted, on_hub, unexplained)
@@ -400,6 +404,8 @@ def _row_refusals(
     (rules.py), by key."""
     if spec.name in JUDGED and accepted:
         return diary_row_refusals(hub, _sender(hub, desk), spec.name, rows, accepted, on_hub)
+    if spec.name == "instalment" and accepted:
+        return instalment_refusals(hub, rows, accepted, on_hub)
     if spec.name not in ("payment", "writeoffrequest") or not accepted:
         return {}
     debt = raw_table("debt")

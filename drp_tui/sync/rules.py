@@ -271,6 +271,25 @@ def promise_refusal(
     return f"a promise {shown} only from the nightly check ({SENDERS['batch']})"
 
 
+def _pounds(pence: int) -> str:
+    return f"{Decimal(pence) / 100:.2f}"
+
+
+def instalment_refusal(paid: int, before: int | None, others: int, received: int) -> str | None:
+    """An instalment as the desk sends it: `paid` (pence), `before` what the hub's copy has paid
+    (None: new), `others` what the arrangement's other instalments have paid on the hub,
+    `received` the payments on the hub on the debts it covers. Instalments are paid by payments
+    (services/payments.py applies each to its debt's live arrangement, and a push sends payments
+    first): what is paid may rise only within what its debts received (review 19c: a desk marked
+    instalments paid with no payment, and the nightly check completed the arrangement)."""
+    if paid <= (before or 0) or others + paid <= received:
+        return None
+    return (
+        f"instalments paid {_pounds(others + paid)}, more than the {_pounds(received)} "
+        "received on the arrangement's debts"
+    )
+
+
 def time_refusal(kind: str, at: Any, received: datetime) -> str | None:
     """An event dated after it reached the hub, beyond a clock's drift (`AHEAD`), was made
     with a clock set ahead (a pinned DRP_NOW on a store its officer marked training): the

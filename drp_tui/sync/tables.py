@@ -91,6 +91,9 @@ TABLES: tuple[Replicated, ...] = (
         created_on_desk=True,
         key=("arrangement_id", "debt_id"),
     ),
+    # Before instalments: what an arrangement's instalments have paid is judged against the
+    # payments the hub has on its debts (rules.py instalment_refusal), so a push sends those first.
+    Replicated("payment", BY_DEBT, created_on_desk=True),
     Replicated(
         "instalment",
         "SELECT a.case_id FROM arrangement a WHERE a.id = {row}.arrangement_id",
@@ -105,7 +108,6 @@ TABLES: tuple[Replicated, ...] = (
         created_on_desk=True,
         settled=lambda row: row["status"] != "open",
     ),
-    Replicated("payment", BY_DEBT, created_on_desk=True),
     Replicated("vulnerability", BY_PERSON, ("review_on", "notes"), created_on_desk=True),
     Replicated("breathingspace", BY_PERSON, ("end", "treatment_end"), created_on_desk=True),
     Replicated(
