@@ -97,6 +97,9 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         self.workstation = workstation
         self.affordability: AffordabilityScreen | None = None
         self.builder: ArrangementModal | None = None
+        # Asked, once a call is finished with "next", to open the next case on this screen
+        # (reopen): the queue, with its rows from before the call, is not shown in between.
+        self.on_next: Callable[[str], None] | None = None
         self._begin(case_id, reason, view)
 
     def _begin(self, case_id: str, reason: str, view: CaseView | None) -> None:
@@ -114,6 +117,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         self.saving = False  # the outcome is being saved: leaving waits for it
         self.leaving: tuple[str | None] | None = None  # (where to), once nothing is over it
         self.draft_told: dict[str, Any] | None = None  # the unsaved statement warned of
+        self.awaiting_next = False  # finished: the next case is opening on this screen
 
     def showing(self) -> Hashable:
         """The case on screen: a read begun for another is dropped (RunsJobs)."""
@@ -158,11 +162,21 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
     def finish(self, then: str | None) -> None:
         """Leave the call for `then`, once nothing is over this screen: a dismiss from under
         a dialog (a failure reported meanwhile) would close the dialog instead."""
-        if self.app.screen is self:
-            self.leaving = None
-            self.dismiss(then)
-        else:
+        if self.app.screen is not self:
             self.leaving = (then,)
+            return
+        self.leaving = None
+        if then == "next" and self.on_next is not None:
+            self.awaiting_next = True  # the keys typed meanwhile wait for it (holds_keys)
+            self.on_next(self.case_id)
+        else:
+            self.dismiss(then)
+
+    def back_to_queue(self) -> None:
+        """No next case opened here (none is callable, or opening it failed): the queue."""
+        if self.awaiting_next:
+            self.awaiting_next = False
+            self.finish(None)
 
     def on_resize(self) -> None:
         keymap: dict[str, str] = getattr(self.app, "keymap", {})
@@ -466,8 +480,9 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
 
     @property
     def holds_keys(self) -> bool:
-        """Keys typed while the outcome saves are for the next case (screens/keyorder.py)."""
-        return self.saving or super().holds_keys
+        """Keys typed while the outcome saves, and the next case opens, are for the next case
+        (screens/keyorder.py)."""
+        return self.saving or self.awaiting_next or super().holds_keys
 
     def outcome_saved(self, call_id: str, _: object = None) -> None:
         """The call's outcome is in the store: on to the next case (or where asked)."""

@@ -215,6 +215,8 @@ class QueueScreen(RunsJobs, Screen[None]):
     def jobs_failed(self) -> None:
         super().jobs_failed()
         self._opened(drop=True)
+        if self.debtor is not None:
+            self.debtor.back_to_queue()  # the next case did not open on it
 
     def _open(self, case_id: str, reason: str = "queue") -> None:
         ahead = self.ahead if self.ahead is not None and self.ahead.case_id == case_id else None
@@ -258,7 +260,11 @@ class QueueScreen(RunsJobs, Screen[None]):
     def show_case(self, message: Opened) -> None:
         from screens.debtor import DebtorScreen
 
-        if self.app.screen is not self:
+        # The case screen's call finished with "next": the next case opens on it, in place.
+        in_place = (
+            self.debtor is not None and self.debtor.awaiting_next and self.app.screen is self.debtor
+        )
+        if self.app.screen is not self and not in_place:
             # Another call came up first (one cut off, resumed): this one was opened but is
             # not shown, so it is left as not dialled rather than left open unseen.
             call = message.view.call
@@ -267,6 +273,8 @@ class QueueScreen(RunsJobs, Screen[None]):
             ):
                 self.write(partial(self.workstation.leave_call, call.id), what="leaving the call")
             self._opened()
+            if self.debtor is not None:  # waiting for this case under a dialog: the queue
+                self.debtor.back_to_queue()
             return
         case_id = message.view.case_id
 
@@ -274,14 +282,8 @@ class QueueScreen(RunsJobs, Screen[None]):
             if result == "quit":
                 self.app.exit()
                 return
-            # The call is recorded. On to the next case: only the case called is read again
-            # (nothing else changed), then the next callable one opens. Otherwise the whole
-            # queue is read again, and the search opened if asked.
-            self.finished = case_id if result == "next" else None
-            if result == "next":  # the keys typed after the outcome are for the next case
-                self.opening = True
-                self.read(partial(self._called, case_id), partial(self._update, case_id))
-                return
+            # The call is recorded (or left) and the officer is back here: the whole queue
+            # is read again, and the search opened if asked.
             self.app.post_message(KeysFree())  # held while the outcome saved: for the queue
             self.load()
             if result == "search":
@@ -291,12 +293,14 @@ class QueueScreen(RunsJobs, Screen[None]):
         # new one was most of the time from Enter to the case on screen.
         if self.debtor is None:
             self.debtor = DebtorScreen(self.workstation, case_id, message.reason, message.view)
+            self.debtor.on_next = self._next_after
             self.app.install_screen(self.debtor, f"debtor-{id(self)}")
         else:
             self.debtor.reopen(case_id, message.reason, message.view)
         if message.ahead:
             self.debtor.call_after_refresh(self.debtor.reload, case_id)
-        self.app.push_screen(self.debtor, after)
+        if not in_place:
+            self.app.push_screen(self.debtor, after)
         self._opened()
         if message.resumed:
             self.debtor.notify(
@@ -305,6 +309,14 @@ class QueueScreen(RunsJobs, Screen[None]):
                 severity="warning",
                 timeout=12,
             )
+
+    def _next_after(self, called: str) -> None:
+        """The case screen's call on `called` is recorded: only that case is read again
+        (nothing else changed), then the next callable case opens on the case screen. The
+        keys typed after the outcome wait for it."""
+        self.finished = called
+        self.opening = True
+        self.read(partial(self._called, called), partial(self._update, called))
 
     @work(thread=True, exclusive=True, group="queue", exit_on_error=False)
     def load(self) -> None:
@@ -356,6 +368,8 @@ class QueueScreen(RunsJobs, Screen[None]):
                 self._open(upcoming[0].case_id)
             else:
                 self._opened()
+                if self.debtor is not None:
+                    self.debtor.back_to_queue()
 
     @on(DataTable.RowHighlighted, "#queue")
     def describe(self, event: DataTable.RowHighlighted) -> None:

@@ -9,12 +9,16 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
+from textual.screen import Screen
 from textual.widgets import Button, Input, Select, Static
 
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
+from screens.idv import IdvModal
 from screens.outcome import OutcomeModal
+from screens.queue import QueueScreen
 from tests.sealed import opened
 from tests.tui import (
     app_for,
@@ -94,6 +98,43 @@ def test_a_whole_call_saves_the_outcome_and_opens_the_next_case(
     ).fetchone() == (5000, "2026-11-30", "jmorgan")
     kinds = [r[0] for r in db.execute("SELECT kind FROM event ORDER BY seq DESC LIMIT 4")]
     assert {"contact.recorded", "promise.made"} <= set(kinds)
+
+
+@pytest.mark.parametrize("saved_by", ["enter", "click"])
+def test_the_next_case_opens_without_the_queue_shown_in_between(
+    demo_store: Store, tmp_path: Path, saved_by: str
+) -> None:
+    """Saving an outcome goes straight to the next case on the case screen: the queue, with
+    its rows and counters from before the call, is not shown for a moment in between (it
+    flashed for a second on a busy machine), and the keys typed meanwhile wait for the next
+    case."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            first = await open_first_case(pilot)
+            first_case = first.case_id
+            shown: list[Screen[Any]] = []
+            app.screen_change_signal.subscribe(app, shown.append, immediate=True)
+            await pilot.press("o")
+            await pilot.pause()
+            await choose(pilot, "NA")
+            if saved_by == "enter":
+                app.screen.query_one("#save", Button).focus()
+                await pilot.press("enter", "i")  # i typed while it saves: for the next case
+            else:  # the first key after a click has no key before it to wait behind
+                await pilot.click("#save")
+                await pilot.press("i")
+            await settle(pilot)
+            assert isinstance(app.screen, IdvModal)
+            nxt = app.screen_stack[-2]
+            assert isinstance(nxt, DebtorScreen)
+            assert nxt.case_id != first_case
+            assert nxt.view is not None
+            assert nxt.view.case_id == nxt.case_id
+            assert not [s for s in shown if isinstance(s, QueueScreen)], shown
+
+    asyncio.run(run())
 
 
 def test_bad_input_shows_inline_and_saves_nothing(demo_store: Store, tmp_path: Path) -> None:
