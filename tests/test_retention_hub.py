@@ -8,6 +8,7 @@ hub's own log still verifies (`drp audit verify --hub`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -21,8 +22,9 @@ from drp_tui.cli.main import app
 from drp_tui.services.casework import Actor, add_note, record_vulnerability
 from drp_tui.services.payments import record_payment
 from drp_tui.store.models import host_id
+from drp_tui.store.seals import REMOVED_ON_HUB
 from drp_tui.sync.anchors import verify_hub
-from drp_tui.sync.hub import Hub
+from drp_tui.sync.hub import Hub, connect, hub_url
 from tests.hubteam import (
     NOW,
     SUPERVISOR,
@@ -48,9 +50,14 @@ def _team(postgres: PostgresCluster, tmp_path: Path) -> tuple[Hub, str]:
     vulnerability; P1 paid off now, P2 four years on, P3 and P4 still owe."""
     address = postgres.url(postgres.new_database())
     owner = team_hub(address)
+    _work(owner, officer_login(postgres, owner, "asmith"), tmp_path)
+    return owner, address
+
+
+def _work(owner: Hub, as_alex: Hub, tmp_path: Path) -> None:
+    """_team's work on `owner`, alex's desk syncing through `as_alex`."""
     allocate(owner, 1, "asmith")
     allocate(owner, 2, "asmith")
-    as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
     run_sync(alex, as_alex, "asmith")
     officer = Actor("asmith", clock=lambda: NOW)
@@ -68,7 +75,35 @@ def _team(postgres: PostgresCluster, tmp_path: Path) -> tuple[Hub, str]:
         amount=Decimal("500.00"),
         received_on=PAID_LATER.date(),
     )
-    return owner, address
+
+
+# Each kind of hub, and how alex's desk reaches it: a SQLite file; PostgreSQL with the hub
+# owner's connection; PostgreSQL through asmith's own login (tests/hubteam.py officer_login).
+HUB_KINDS = ("sqlite", "postgresql", "officer_login")
+
+
+def _team_on(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> tuple[Hub, str, Callable[[], Hub]]:
+    """_team on a hub of `kind`: the hub's owner, its address and how alex's desk logs in."""
+    if kind == "sqlite":
+        address = str(tmp_path / "hub.sqlite")
+        owner = team_hub(address)
+
+        def login() -> Hub:
+            return connect(hub_url(address))
+    else:
+        postgres: PostgresCluster = request.getfixturevalue("postgres")
+        address = postgres.url(postgres.new_database())
+        owner = team_hub(address)
+
+        def login() -> Hub:
+            if kind == "officer_login":
+                return officer_login(postgres, owner, "asmith")
+            return connect(hub_url(address))
+
+    _work(owner, login(), tmp_path)
+    return owner, address, login
 
 
 def _held(hub: Hub) -> dict[str, Any]:
@@ -160,22 +195,21 @@ def test_retention_on_the_hub_is_for_supervisors(
     owner.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the hub feeds no deletions: a case retention removed whole on the hub stays on the "
-    "desk that held it, the person's key and details with it, and an officer's desk cannot "
-    "run retention itself (supervisors only)",
-)
+@pytest.mark.parametrize("kind", HUB_KINDS)
 def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
-    postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    owner, address = _team(postgres, tmp_path)
+    """The hub records the cases retention removed whole (hubremovedcase); the desk that held
+    one removes it whole at its next sync, as retention on a desk would, and its chain and
+    state tables still verify. Its record of the removal goes up with the sync after."""
+    owner, address, login = _team_on(kind, request, tmp_path)
     _as(monkeypatch, tmp_path, SUPERVISOR)
     done = runner.invoke(app, ["retention", "apply", "--hub", address, "--json"])
     assert done.exit_code == 0, done.output
-    as_alex = officer_login(postgres, owner, "asmith")
+    as_alex = login()
     alex = desk(tmp_path, "alex")
-    run_sync(alex, as_alex, "asmith")
+    synced = run_sync(alex, as_alex, "asmith")
+    assert synced.refused == 0
     with alex.read() as session:
         connection = session.connection()
         keys = connection.execute(
@@ -185,9 +219,32 @@ def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
             text("SELECT forename FROM person WHERE id = :p"), {"p": P1}
         ).scalars()
         held = [k for k in keys if k] + [f for f in forenames if f]
+        cases = connection.execute(text('SELECT reference FROM "case"')).scalars().all()
+        debts = connection.execute(text("SELECT id FROM debt")).scalars().all()
+        payments = connection.execute(text("SELECT debt_id FROM payment")).scalars().all()
+    assert held == []
+    assert cases == ["C0000002"]  # case 1 whole; case 2 is kept
+    assert debts == [debt_id(2)]
+    assert payments == [debt_id(2)]
+
+    monkeypatch.setenv("DRP_STORE", str(alex.path))
+    monkeypatch.setenv("DRP_OFFICER", "asmith")
+    verified = runner.invoke(app, ["audit", "verify", "--json"])
+    assert verified.exit_code == 0, verified.output
+    assert json.loads(verified.output)["intact"] is True, verified.output
+
+    again = run_sync(alex, as_alex, "asmith")  # the desk's record of it goes up; once
+    assert again.refused == 0
+    assert again.pushed_events == 1
+    with alex.read() as session:
+        removals = (
+            session.connection()
+            .execute(text("SELECT count(*) FROM event WHERE kind = :k"), {"k": REMOVED_ON_HUB})
+            .scalar_one()
+        )
+    assert removals == 1
     as_alex.engine.dispose()
     owner.engine.dispose()
-    assert held == []
 
 
 def test_retention_and_erasure_with_a_supervisors_desk_login_are_refused_in_one_line(

@@ -21,8 +21,10 @@ go.
 The same rules run on a desk's store and on the team hub (`--hub`, SQLite or PostgreSQL, the
 hub owner's connection): on the hub a case's last day counts the desks' events it received
 too, and the keys it destroys reach the desks holding the person's kept cases at their next
-sync. The hub feeds no deletions: a case removed whole on the hub stays on a desk until that
-store's own retention removes it.
+sync. The hub's change feed carries no deletions, so the hub also records each case it removes
+whole (`hubremovedcase`, hub revision h021), and a desk's sync removes those it holds with
+`remove_removed_on_hub`: the same removal, sealed the same way, on a `retention.removed_on_hub`
+event of the desk's officer (an officer's desk may not run retention itself).
 """
 
 from __future__ import annotations
@@ -42,9 +44,10 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.privacy import checkpoint, erase_people, require_hub_owner
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
+from drp_tui.store.models import new_id
 from drp_tui.store.personal import erase_keys
 from drp_tui.store.rawsql import chunks, is_sqlite, run
-from drp_tui.store.seals import RETENTION, write_seal
+from drp_tui.store.seals import REMOVED_ON_HUB, RETENTION, write_seal
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,7 @@ def apply_retention(
         if dry_run or not result.due:
             return result
         _erase(connection, result.due, actor.now())
+        _tell_desks(connection, result.due, actor.now())
         event_id = actor.ids()
         sealed = write_seal(
             connection, event_id, RETENTION, [(d.case_id, d.record_type) for d in result.due]
@@ -149,6 +153,59 @@ def apply_retention(
     checkpoint(store)
     result.applied = True
     return result
+
+
+def _tell_desks(connection: Connection, due: Sequence[Due], at: datetime) -> None:
+    """On a team hub, the cases removed whole, for the desks that hold them (h021)."""
+    if not inspect(connection).has_table("hubremovedcase"):
+        return  # a desk's store
+    whole = [(d.case_id, at.isoformat()) for d in due if d.record_type == "financial"]
+    for some in chunks(whole):
+        run(
+            connection,
+            "INSERT INTO hubremovedcase (case_id, removed_at) VALUES (?, ?) "
+            "ON CONFLICT (case_id) DO UPDATE SET removed_at = excluded.removed_at",
+            list(some),
+        )
+
+
+def remove_removed_on_hub(
+    store: Store, removed: Sequence[tuple[str, str]], officer_id: str, at: datetime
+) -> int:
+    """Remove whole, on this desk, the cases of `removed` ((case id, when the hub removed it),
+    sync/removed.py) that it holds: the hub's retention removed them, and its feed carries no
+    deletions. The same removal and seal as `apply_retention`, recorded as a
+    `retention.removed_on_hub` event of the desk's officer. Returns how many went."""
+    when = dict(removed)
+    with store.write() as session:
+        connection = session.connection()
+        due: list[Due] = []
+        for some in chunks(sorted(when)):
+            marks = ", ".join("?" * len(some))
+            found = run(
+                connection, f'SELECT id, reference FROM "case" WHERE id IN ({marks})', tuple(some)
+            )
+            due += [
+                Due(case, reference, date.fromisoformat(when[case][:10]), "financial")
+                for case, reference in found.fetchall()
+            ]
+        if not due:
+            return 0
+        _erase(connection, due, at)
+        event_id = new_id()
+        sealed = write_seal(
+            connection, event_id, RETENTION, [(d.case_id, d.record_type) for d in due]
+        )
+        append_event(
+            session,
+            officer_id=officer_id,
+            kind=REMOVED_ON_HUB,
+            at=at,
+            event_id=event_id,
+            payload={"cases": len(due), "seals": {RETENTION: sealed}},
+        )
+    checkpoint(store)
+    return len(due)
 
 
 def _record(

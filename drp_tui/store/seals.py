@@ -19,12 +19,14 @@ from drp_tui.store.rawsql import run
 BALANCE = "debt.balance"  # value: the balance in pence, as text
 OFFICER = "case.officer"  # value: the officer's login
 RETENTION = "case.retention"  # value: the record type retention removed
+# A desk's record of cases the hub's retention removed, removed there too (services/retention.py).
+REMOVED_ON_HUB = "retention.removed_on_hub"
 # The only events whose seals of each kind `drp audit verify` honours: a seal on any other
 # event (a note carrying a balance of 0) is reported, not believed.
 SEALED_BY: dict[str, tuple[str, ...]] = {
     BALANCE: ("import.cases",),
     OFFICER: ("queue.allocated", "queue.rebalanced", "queue.returned"),
-    RETENTION: ("retention.applied",),
+    RETENTION: ("retention.applied", REMOVED_ON_HUB),
 }
 
 

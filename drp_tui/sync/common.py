@@ -61,6 +61,7 @@ class SyncResult:
     conflicts: list[str] = field(default_factory=list)
     refused: int = 0
     cursor: int = 0
+    removed_cases: int = 0  # removed whole by the hub's retention, so here (sync/removed.py)
     waiting_events: int = 0
     waiting_rows: int = 0
     waiting_changes: int = 0
@@ -78,6 +79,7 @@ class SyncResult:
             "conflict_ids": self.conflicts,
             "refused": self.refused,
             "cursor": self.cursor,
+            "removed_cases": self.removed_cases,
             "dry_run": self.dry_run,
             "waiting": {
                 "events": self.waiting_events,

@@ -47,6 +47,7 @@ from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import Hub, desk_login
 from drp_tui.sync.pull import feed_filter, high_water, pull
 from drp_tui.sync.push import push_events, push_rows, refuse, sender_of
+from drp_tui.sync.removed import removed_here
 from drp_tui.sync.rules import no_such_officer
 from drp_tui.sync.schema import (
     hub_change,
@@ -151,6 +152,20 @@ def _waiting(desk: Desk, cursor: int, result: SyncResult) -> None:
         )
 
 
+def _remove_removed_on_hub(desk: Desk, result: SyncResult) -> None:
+    """Cases the hub's retention removed whole go from this desk too (sync/removed.py), by
+    the service that removes a case whole on a desk: the feed carries no deletions."""
+    removed = retrying(partial(removed_here, desk), desk.delays)
+    if removed:
+        # (imported here: the protocol hands the removal to the retention service, which
+        # itself uses sync only lazily)
+        from drp_tui.services.retention import remove_removed_on_hub
+
+        result.removed_cases = remove_removed_on_hub(
+            desk.store, removed, desk.officer_id, desk.clock()
+        )
+
+
 def sync(
     store: Store,
     hub: Hub,
@@ -175,6 +190,7 @@ def sync(
         retrying(lambda: send_head(desk, result), retry_delays)
         push_rows(desk, result)
         result.cursor = pull(desk, cursor, result)
+        _remove_removed_on_hub(desk, result)
         with store.writer.begin() as local:
             local.execute(
                 text("UPDATE syncstate SET last_push_at = :at, hub = :hub WHERE id = 1"),

@@ -100,3 +100,11 @@ hub_anchor = Table(
     Column("hash", String, nullable=False),
     Column("received_at", Text, nullable=False),
 )
+
+# The cases retention removed whole on the hub, for the desks that held them (h021).
+hub_removed_case = Table(
+    "hubremovedcase",
+    HUB_METADATA,
+    Column("case_id", String, primary_key=True),
+    Column("removed_at", Text, nullable=False),
+)
