@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
@@ -34,6 +35,7 @@ from tests.hubteam import (
     desk,
     officer_login,
     pay_off,
+    raw_login,
     run_sync,
     team_hub,
 )
@@ -244,6 +246,34 @@ def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
         )
     assert removals == 1
     as_alex.engine.dispose()
+    owner.engine.dispose()
+
+
+def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
+    postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hubremovedcase (h021) on PostgreSQL: a desk's own login reads the removal of a case ever
+    allocated to its officer, not a colleague's, and may add, change or delete none."""
+    owner, address = _team(postgres, tmp_path)
+    _as(monkeypatch, tmp_path, SUPERVISOR)
+    done = runner.invoke(app, ["retention", "apply", "--hub", address, "--json"])
+    assert done.exit_code == 0, done.output
+    with owner.read() as connection:
+        recorded = connection.execute(text("SELECT case_id FROM hubremovedcase")).scalars().all()
+    assert recorded == [case_id(1)]  # case 2 lost its special category only
+    officer_login(postgres, owner, "bjones").engine.dispose()
+    for officer, sees in (("asmith", [case_id(1)]), ("bjones", [])):
+        connection = raw_login(postgres, owner, officer)
+        rows = connection.execute("SELECT case_id FROM hubremovedcase").fetchall()
+        assert [r[0] for r in rows] == sees, officer
+        for statement in (
+            "INSERT INTO hubremovedcase (case_id, removed_at) VALUES ('x', 'now')",
+            "UPDATE hubremovedcase SET removed_at = 'later'",
+            "DELETE FROM hubremovedcase",
+        ):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                connection.execute(statement)
+        connection.close()
     owner.engine.dispose()
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 
+from drp_tui.store.rawsql import chunks
 from drp_tui.sync.common import Desk, raw_table
 from drp_tui.sync.schema import hub_allocation, hub_removed_case
 
@@ -17,15 +18,18 @@ from drp_tui.sync.schema import hub_allocation, hub_removed_case
 def removed_here(desk: Desk) -> list[tuple[str, str]]:
     """(case id, when the hub removed it) of the cases this desk holds that the hub's
     retention removed whole."""
-    with desk.store.engine.connect() as local:
-        held = set(local.execute(select(raw_table("case").c.id)).scalars())
-    if not held:
-        return []
     case, removed = raw_table("case"), hub_removed_case
-    had = select(hub_allocation.c.case_id).where(hub_allocation.c.officer_id == desk.officer_id)
+    had = exists().where(
+        hub_allocation.c.case_id == removed.c.case_id,
+        hub_allocation.c.officer_id == desk.officer_id,
+    )
     back = exists().where(case.c.id == removed.c.case_id, case.c.officer_id == desk.officer_id)
     with desk.hub.read() as hub:
-        found = hub.execute(
-            select(removed.c.case_id, removed.c.removed_at).where(removed.c.case_id.in_(had), ~back)
-        ).all()
-    return [(str(c), str(at)) for c, at in found if c in held]
+        found = dict(
+            hub.execute(select(removed.c.case_id, removed.c.removed_at).where(had, ~back)).all()
+        )
+    held: set[str] = set()
+    with desk.store.engine.connect() as local:
+        for some in chunks(sorted(found)):
+            held.update(local.execute(select(case.c.id).where(case.c.id.in_(some))).scalars())
+    return [(str(c), str(found[c])) for c in sorted(held)]
