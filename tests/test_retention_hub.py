@@ -249,6 +249,34 @@ def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
     owner.engine.dispose()
 
 
+def test_a_case_back_on_the_hub_for_this_officer_stays_and_a_stale_copy_goes(
+    tmp_path: Path,
+) -> None:
+    """A removed case's id can come back (its host reference imported again): the desk keeps
+    it while the hub has it allocated to the desk's officer (its arrival brought it whole), and
+    drops its own stale copy of one the hub now gives a colleague. Each goes once."""
+    address = str(tmp_path / "hub.sqlite")
+    owner = team_hub(address)
+    allocate(owner, 1, "asmith")
+    allocate(owner, 2, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, owner, "asmith")
+    allocate(owner, 2, "bjones")
+    with owner.write() as connection:
+        connection.execute(
+            text("INSERT INTO hubremovedcase (case_id, removed_at) VALUES (:c, :at)"),
+            [{"c": case_id(n), "at": LATER.isoformat()} for n in (1, 2)],
+        )
+    synced = run_sync(alex, owner, "asmith")
+    assert synced.removed_cases == 1
+    assert synced.as_json()["removed_cases"] == 1
+    with alex.read() as session:
+        cases = session.connection().execute(text('SELECT reference FROM "case"')).scalars()
+        assert list(cases) == ["C0000001"]
+    assert run_sync(alex, owner, "asmith").removed_cases == 0
+    owner.engine.dispose()
+
+
 def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
     postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
