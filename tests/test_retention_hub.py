@@ -291,8 +291,8 @@ def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
     assert recorded == [case_id(1)]  # case 2 lost its special category only
     officer_login(postgres, owner, "bjones").engine.dispose()
     for officer, sees in (("asmith", [case_id(1)]), ("bjones", [])):
-        connection = raw_login(postgres, owner, officer)
-        rows = connection.execute("SELECT case_id FROM hubremovedcase").fetchall()
+        raw = raw_login(postgres, owner, officer)
+        rows = raw.execute("SELECT case_id FROM hubremovedcase").fetchall()
         assert [r[0] for r in rows] == sees, officer
         for statement in (
             "INSERT INTO hubremovedcase (case_id, removed_at) VALUES ('x', 'now')",
@@ -300,8 +300,8 @@ def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
             "DELETE FROM hubremovedcase",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                connection.execute(statement)
-        connection.close()
+                raw.execute(statement)
+        raw.close()
     owner.engine.dispose()
 
 
