@@ -19,16 +19,21 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 from sqlmodel import col
 
+import tests.test_sync_diary_rows as diary_rows
 from drp_tui.services.appointments import Booking, book, reschedule, settle
 from drp_tui.services.letters import templates_dir
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Address, Appointment, Arrangement
+from drp_tui.sync.hub import Hub
 from tests.hubteam import NOW as HUB_NOW
 from tests.hubteam import allocate, desk, reference, run_sync, team_hub
 from tests.test_letters import drp, events, letter_store
 from tests.test_sync_diary_rows import TOMORROW_2PM, actor, appoint, appointments_on
+
+# Each hub kind: SQLite, PostgreSQL as its owner, Alex's own PostgreSQL login (a fixture).
+hub_and_alex = diary_rows.sending
 
 
 @pytest.fixture
@@ -207,14 +212,15 @@ def test_the_calendar_file_says_an_appointment_moved_or_was_cancelled(
     "(appointments kept are a daily performance figure); settle() refuses it on the desk",
 )
 def test_the_hub_does_not_take_an_appointment_kept_before_its_time(
-    tmp_path: Path, policy: PolicyBook
+    hub_and_alex: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
 ) -> None:
-    hub = team_hub(str(tmp_path / "hub.sqlite"))
-    allocate(hub, 1, "asmith")
+    """On a SQLite hub, a PostgreSQL hub as its owner, and Alex's own PostgreSQL login (where
+    h019's drp_diary_change_rule judges it)."""
+    hub, as_alex = hub_and_alex
     alex = desk(tmp_path, "alex")
-    run_sync(alex, hub, "asmith")
+    run_sync(alex, as_alex, "asmith")
     booked = appoint(alex, policy, "asmith", 1)  # 14:00 tomorrow
-    run_sync(alex, hub, "asmith")
+    run_sync(alex, as_alex, "asmith")
     with pytest.raises(Exception, match="not until"):  # the desk's own rule holds
         settle(alex, actor("asmith", 10), booked.id, "kept", "agreed a plan")
     with alex.write() as session:  # the desk's file edited: the row and an event stating it
@@ -233,13 +239,15 @@ def test_the_hub_does_not_take_an_appointment_kept_before_its_time(
                 "status": "kept", "note": "agreed a plan",
             },
         )  # fmt: skip
-    run_sync(alex, hub, "asmith")
+    run_sync(alex, as_alex, "asmith")
     with hub.read() as connection:
         status = connection.execute(
             text("SELECT status FROM appointment WHERE id = :id"), {"id": booked.id}
         ).scalar_one()
     assert status == "booked", "the hub took a meeting 28 hours away as kept"
     assert appointments_on(hub.as_store(), "asmith") == {booked.id: "booked"}
+    for login in {id(h): h for h in (hub, as_alex)}.values():
+        login.engine.dispose()
 
 
 @pytest.mark.xfail(
