@@ -25,6 +25,7 @@ from drp_tui.services.allocation import move_case
 from drp_tui.services.casework import Actor
 from drp_tui.services.identity import TRAINING, set_store_kind
 from drp_tui.services.payments import record_payment
+from drp_tui.services.retention import remove_removed_on_hub
 from drp_tui.store.engine import Store, open_store
 from drp_tui.store.models import Case, Debt, DebtParty, Officer, Person, Phone, host_id
 from drp_tui.sync.hub import Hub, connect, hub_url, init_hub
@@ -153,7 +154,11 @@ def desk(folder: Path, name: str) -> Store:
 
 
 def run_sync(store: Store, hub: Hub, officer: str, *, batch: int = 3) -> SyncResult:
-    return sync(store, hub, officer, clock=lambda: NOW, batch=batch, retry_delays=())
+    """A desk's sync as `drp sync` runs it: the protocol, then what the hub's retention
+    removed goes from the desk (the services' part, which the protocol does not import)."""
+    result = sync(store, hub, officer, clock=lambda: NOW, batch=batch, retry_delays=())
+    result.removed_cases = remove_removed_on_hub(store, result.removed_on_hub, officer, NOW)
+    return result
 
 
 def balance(store: Store, number: int) -> Decimal:

@@ -168,7 +168,7 @@ def sync(
     """Push this desk's work to the team hub, then pull the hub's changes for its officer.
     Exit 0 done, 1 done with conflicts flagged for a supervisor, 2 bad usage, 3 hub
     unreachable or refusing (the outbox is kept)."""
-    from drp_tui.services import privacy
+    from drp_tui.services import privacy, retention
     from drp_tui.services.identity import resolve
     from drp_tui.services.store import store_for
     from drp_tui.sync.hub import connect, hub_url
@@ -205,7 +205,10 @@ def sync(
             dry_run=dry_run,
             progress=progress,
         )
-    if not dry_run:  # people on no case of this desk's officer leave it (issue 20)
+    if not dry_run:  # what the hub's retention removed goes; so do people on no case here
+        result.removed_cases = retention.remove_removed_on_hub(
+            store, result.removed_on_hub, officer.officer_id, officer.clock()
+        )
         privacy.after_sync(store, officer.officer_id, officer.clock())
     if as_json:
         output.print_json(result.as_json())

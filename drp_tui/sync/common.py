@@ -61,7 +61,10 @@ class SyncResult:
     conflicts: list[str] = field(default_factory=list)
     refused: int = 0
     cursor: int = 0
-    removed_cases: int = 0  # removed whole by the hub's retention, so here (sync/removed.py)
+    # Cases the hub's retention removed whole that this desk holds ((id, when), sync/removed.py),
+    # for the caller to remove with the retention service; how many it removed.
+    removed_on_hub: list[tuple[str, str]] = field(default_factory=list)
+    removed_cases: int = 0
     waiting_events: int = 0
     waiting_rows: int = 0
     waiting_changes: int = 0

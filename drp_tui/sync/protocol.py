@@ -152,20 +152,6 @@ def _waiting(desk: Desk, cursor: int, result: SyncResult) -> None:
         )
 
 
-def _remove_removed_on_hub(desk: Desk, result: SyncResult) -> None:
-    """Cases the hub's retention removed whole go from this desk too (sync/removed.py), by
-    the service that removes a case whole on a desk: the feed carries no deletions."""
-    removed = retrying(partial(removed_here, desk), desk.delays)
-    if removed:
-        # (imported here: the protocol hands the removal to the retention service, which
-        # itself uses sync only lazily)
-        from drp_tui.services.retention import remove_removed_on_hub
-
-        result.removed_cases = remove_removed_on_hub(
-            desk.store, removed, desk.officer_id, desk.clock()
-        )
-
-
 def sync(
     store: Store,
     hub: Hub,
@@ -190,7 +176,8 @@ def sync(
         retrying(lambda: send_head(desk, result), retry_delays)
         push_rows(desk, result)
         result.cursor = pull(desk, cursor, result)
-        _remove_removed_on_hub(desk, result)
+        # The feed carries no deletions: the hub says which cases its retention removed.
+        result.removed_on_hub = retrying(partial(removed_here, desk), desk.delays)
         with store.writer.begin() as local:
             local.execute(
                 text("UPDATE syncstate SET last_push_at = :at, hub = :hub WHERE id = 1"),
