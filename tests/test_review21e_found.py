@@ -58,12 +58,6 @@ def _batch(store: Store, monkeypatch: pytest.MonkeyPatch, folder: Path) -> tuple
 # --- the print run ----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the print run posts a queued letter to the address in its queued event: a debtor "
-    "who moved since (a new current address from the nightly import) has their debt letter "
-    "posted to the people now living at the old one",
-)
 def test_a_letter_queued_before_the_debtor_moved_is_not_posted_to_the_old_address(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -82,11 +76,6 @@ def test_a_letter_queued_before_the_debtor_moved_is_not_posted_to_the_old_addres
         assert "1 Mill Lane" not in page, "posted to the address the debtor left"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a letter queued under a template since withdrawn (effective_to passed) stops the "
-    "whole print run with 'no row in force': every letter queued after it waits forever",
-)
 def test_a_letter_whose_template_was_withdrawn_does_not_stop_the_print_run(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -349,12 +338,6 @@ def test_the_diary_does_not_open_a_call_out_of_calling_hours_without_asking(
     assert one(store, "SELECT count(*) FROM call WHERE case_id = 'c7'") == (0,)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the print run judges a queued letter again for holds only, not for what its "
-    "template needs: an arrangement confirmation queued before the arrangement was broken is "
-    "posted with the schedule of an arrangement that no longer stands",
-)
 def test_a_confirmation_of_an_arrangement_broken_since_it_was_queued_is_not_posted(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
