@@ -106,12 +106,6 @@ class _Hung(Exception):
     letter holds: today nothing in drp would have stopped it."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Jinja2's lipsum() global runs in Python, outside the traced template lines and "
-    "before the character count: {{ lipsum(n=10**6) }} in a council's template runs for hours "
-    "(every `l` renders every template for the case, and so does the print run)",
-)
 def test_a_template_calling_lipsum_cannot_hang_the_desk(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
