@@ -266,12 +266,6 @@ def test_a_reschedule_on_one_desk_into_a_slot_booked_on_the_other_is_flagged(
     assert len(at_three) == 1 or done.conflicts, f"{len(at_three)} booked at 15:00, none flagged"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an appointment's reason and note keep terminal escapes raw (a complaint's summary "
-    "is cleaned since review 21): they reach `appointment list --json`, its events and the "
-    "hub, and whatever terminal a script prints them to",
-)
 def test_an_appointment_reason_with_a_terminal_escape_is_not_kept_raw(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
