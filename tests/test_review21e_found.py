@@ -74,6 +74,9 @@ def test_a_letter_queued_before_the_debtor_moved_is_not_posted_to_the_old_addres
     for pdf in folder.glob("*.pdf"):
         page = PdfReader(pdf).pages[0].extract_text()
         assert "1 Mill Lane" not in page, "posted to the address the debtor left"
+    # Held back, named, to be queued again (rendered afresh to the new address): the text kept
+    # for the letter stays the text the officer queued (services/letters.py still_allowed).
+    assert "address changed since it was queued" in out
 
 
 def test_a_letter_whose_template_was_withdrawn_does_not_stop_the_print_run(
@@ -96,6 +99,8 @@ def test_a_letter_whose_template_was_withdrawn_does_not_stop_the_print_run(
     assert code in (0, 1), out
     assert any(p.name.startswith("C2-") for p in out_folder.glob("*.pdf")), out
     assert len(events(store, "letter.printed")) == 1
+    assert "its template arrangement_confirmation is no longer in force" in out
+    assert len(events(store, "letter.withheld")) == 1
 
 
 # --- templates --------------------------------------------------------------------------------
