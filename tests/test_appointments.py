@@ -171,3 +171,26 @@ def test_appointments_kept_and_missed_are_in_the_daily_figures(
     assert code == 0, out
     [row] = [r for r in json.loads(out)["rows"] if r["officer"] == "asmith"]
     assert (row["appointments_kept"], row["appointments_missed"]) == (1, 1)
+
+
+def test_a_cancel_note_or_face_to_face_reason_with_a_terminal_escape_is_refused(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a complaint's summary (review 21e): refused with one line, never kept raw."""
+    hostile = "hearing loss \x1b[2J cannot phone"
+    code, out = book(
+        store, monkeypatch, "2026-11-25 10:00", "--kind", "face_to_face", "--place",
+        "Town Hall customer service centre", "--why", hostile,
+    )  # fmt: skip
+    assert code == 2, out
+    assert "--why" in out
+    assert "control character" in out
+    code, out = book(store, monkeypatch, "2026-11-25 10:00")
+    assert code == 0, out
+    first = json.loads(out)["id"][:8]
+    code, out = drp(store, monkeypatch, "appointment", "cancel", first, "--note", hostile)
+    assert code == 2, out
+    assert "control character" in out
+    with store.read() as session:
+        kept = session.execute(select(Event).where(col(Event.kind).like("appointment.%")))
+        assert all("\x1b" not in str(e.payload) for e in kept.scalars())

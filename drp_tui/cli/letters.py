@@ -172,7 +172,8 @@ def batch(
     as_json: JsonFlag = False,
 ) -> None:
     """Every letter queued and not yet printed, one PDF each in --out for the print run (or
-    to upload to GOV.UK Notify), each marked printed; one a hold now stops, or that cannot be
+    to upload to GOV.UK Notify), each marked printed; one the case no longer allows (a hold
+    since, its template withdrawn, what it needs gone, the debtor moved), or that cannot be
     laid out, is withheld with the reason (exit 1 when a letter could not be laid out)."""
     from drp_tui.services.letter_batch import print_run
 

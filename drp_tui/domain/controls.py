@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from drp_tui.domain.errors import InputError
+
 CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 )
@@ -16,3 +18,11 @@ def escaped(text: str) -> str:
     """The text with each such character written as a visible escape (`\\x1b`, `\\u202e`),
     for showing stored text on a terminal."""
     return CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+def plain(text: str, option: str) -> str:
+    """Text a person typed, as kept: one line, no terminal control or bidi characters
+    (refused, naming `option`, never kept or quietly dropped)."""
+    if CONTROL.search(text):
+        raise InputError(option, "holds a control character; type it again as plain text")
+    return " ".join(text.split())

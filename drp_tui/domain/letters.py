@@ -63,6 +63,15 @@ class _BoundedSandbox(SandboxedEnvironment):
 _ENVIRONMENT = _BoundedSandbox(
     undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False
 )
+# Only the globals whose work the bounds above can see: range (the sandbox caps it, and its
+# loop runs template lines), dict and the small helpers. Jinja2's lipsum(n=...) runs in Python
+# outside the traced lines and before any character is written, so it is not there (a template
+# naming it is refused as naming what the case does not have), nor any global a later Jinja2
+# adds without our looking at it.
+_BOUNDED_GLOBALS = ("range", "dict", "cycler", "joiner", "namespace")
+_ENVIRONMENT.globals = {
+    name: value for name, value in _ENVIRONMENT.globals.items() if name in _BOUNDED_GLOBALS
+}
 
 
 @dataclass(frozen=True)

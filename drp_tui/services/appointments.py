@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.domain.appointments import KINDS, OfficeHours, Slot, slot_refusal
+from drp_tui.domain.controls import plain
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted
 from drp_tui.domain.policy import in_force
 from drp_tui.services.caseaccess import (
@@ -58,7 +59,7 @@ def book(store: Store, policy: PolicyBook, actor: Actor, booking: Booking) -> Ap
         raise InputError("--kind", f"{booking.kind!r} is not one of {', '.join(KINDS)}")
     hours = in_force(policy.office_hours, booking.starts.date())
     reason = _text(booking.reason, "--reason", "say what the appointment is for")
-    why = " ".join(booking.why_face_to_face.split())
+    why = plain(booking.why_face_to_face, "--why")
     place = " ".join(booking.place.split())
     if booking.kind == "face_to_face":
         if len(why.split()) < 3:
@@ -193,7 +194,7 @@ def settle(store: Store, actor: Actor, appointment_id: str, status: str, note: s
             raise InputError("--status", f"it is not until {appointment.starts_at:%d %b %H:%M}")
         if status == "cancelled":
             note = _text(note, "--note", "say why it is cancelled")
-        appointment.status, appointment.note = status, " ".join(note.split())
+        appointment.status, appointment.note = status, plain(note, "--note")
         _event(session, actor, appointment, f"appointment.{status}")
     return appointment
 
@@ -271,7 +272,7 @@ def _in_reach(starts: datetime, actor: Actor) -> None:
 
 
 def _text(value: str, option: str, missing: str) -> str:
-    cleaned = " ".join(value.split())
+    cleaned = plain(value, option)  # as a complaint's summary: no terminal escapes kept
     if not cleaned:
         raise InputError(option, missing)
     if len(cleaned) > MAX_TEXT:

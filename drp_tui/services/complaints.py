@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from drp_tui.domain.complaints import CHANNELS, OUTCOMES, STAGES, reply_due
-from drp_tui.domain.controls import CONTROL
+from drp_tui.domain.controls import plain
 from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted
 from drp_tui.services.caseaccess import (
     acting_officer,
@@ -60,7 +60,7 @@ def add_complaint(store: Store, policy: PolicyBook, actor: Actor, new: NewCompla
     _check_choice(new.stage, STAGES, "--stage")
     if new.received_on > today:
         raise InputError("--received", f"{new.received_on:%d %b %Y} is in the future")
-    summary = _plain(new.summary, "--summary")
+    summary = plain(new.summary, "--summary")
     if not summary:
         raise InputError("--summary", "say what the complaint is about")
     if len(summary) > MAX_SUMMARY:
@@ -139,7 +139,7 @@ def close(
         if outcome in ("upheld", "partly_upheld") and not remedy.strip():
             raise InputError("--remedy", "say what the council will do to put it right")
         complaint.status, complaint.outcome, complaint.closed_on = "closed", outcome, on
-        complaint.remedy = _plain(remedy, "--remedy")
+        complaint.remedy = plain(remedy, "--remedy")
         _event(session, actor, complaint, "complaint.closed")
     return complaint
 
@@ -180,13 +180,6 @@ def complaints_read_by(
 
 def find_complaint(store: Store, prefix: str) -> str:
     return full_id(store, col(Complaint.id), prefix, "a complaint", "drp complaint list")
-
-
-def _plain(text: str, option: str) -> str:
-    """Text as kept: one line, no terminal control or bidi characters (refused, not kept)."""
-    if CONTROL.search(text):
-        raise InputError(option, "holds a control character; type it again as plain text")
-    return " ".join(text.split())
 
 
 def _check_choice(value: str, options: Sequence[str], option: str) -> None:

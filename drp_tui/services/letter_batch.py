@@ -2,10 +2,12 @@
 (drp_tui/services/letter_pdf.py) in a folder, and is marked printed by an event naming the
 queued one, so a letter is never printed twice or missed, even with two runs at once.
 
-Each letter is judged again as it is printed: one a hold now stops (Breathing Space notified
-since it was queued, say) is withheld, and so is one that cannot be laid out (an address the
-envelope window cannot take); each withheld letter is an event with the reason, and the run
-goes on to the next."""
+Each letter is judged again as it is printed, against the case as it is now, by the rules it
+was queued by (services/letters.py `still_allowed`): one a hold now stops (Breathing Space
+notified since it was queued, say), whose template was withdrawn or reworded, whose template
+needs what the case no longer has (an arrangement broken since), or whose debtor has moved
+since (never posted to the address they left) is withheld, and so is one that cannot be laid
+out; each withheld letter is an event with the reason, and the run goes on to the next."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from drp_tui.domain.errors import InputError
 from drp_tui.domain.letters import Rendered
 from drp_tui.services.casework import Actor
 from drp_tui.services.letter_pdf import letter_pdf
-from drp_tui.services.letters import Library, still_allowed
+from drp_tui.services.letters import Library, Prepared, still_allowed
 from drp_tui.services.outfile import write_bytes
 from drp_tui.services.policy import PolicyBook
 from drp_tui.store.engine import Store
@@ -68,9 +70,13 @@ def print_run(
         rendered = Rendered(
             str(payload["template"]), int(payload["version"]), payload["subject"], payload["body"]
         )
-        why = still_allowed(store, policy, library, str(event.case_id), rendered.template_id, today)
         if ERASED in (payload["subject"], payload["body"], payload["address"]):
-            why = "the person's details were erased"
+            why: str | None = "the person's details were erased"
+        else:
+            queued_as = Prepared(
+                str(event.case_id), reference, "letter", rendered, tuple(payload["address"]), None
+            )
+            why = still_allowed(store, policy, library, actor, queued_as)
         pdf = b""
         if why is None:
             try:

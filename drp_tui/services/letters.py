@@ -12,12 +12,13 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from drp_tui.domain.errors import InputError, NotPermitted, PolicyError
+from sqlmodel import Session
+
+from drp_tui.domain.errors import InputError, NoFigureError, NotPermitted, PolicyError
 from drp_tui.domain.holds import active_holds
 from drp_tui.domain.letters import Rendered, Template, load_template, refusal, render
 from drp_tui.domain.letters import template_in_force as in_force_template
@@ -97,20 +98,35 @@ def prepare(
     with store.read() as session:
         case = case_by_reference(session, case_reference)
         require_own_case(session, actor, case, "its officer or a supervisor sends")
-        holds = active_holds(policy.holds, case_holds(session, case.id), today)
-        why = refusal(template, channel, holds)
-        if why:
-            raise NotPermitted(f"not sent: {why}")
-        context = case_context(session, case, library.council, actor, today)
-        phone = texting_number(session, case) if channel == "sms" else None
-        if channel == "sms" and phone is None:
-            raise NotPermitted(
-                f"not sent: no mobile number of {case.reference}'s is marked for texts; "
-                "record the debtor's consent on their mobile first"
-            )
-        closed = quiet(session, policy, case, actor.now()) if channel == "sms" else None
-        if closed:
-            raise NotPermitted(f"not sent: {closed}")
+        return _prepared(session, policy, library, actor, case, template, channel)
+
+
+def _prepared(
+    session: Session,
+    policy: PolicyBook,
+    library: Library,
+    actor: Actor,
+    case: Case,
+    template: Template,
+    channel: str,
+) -> Prepared:
+    """The rules prepare() judges by, for the case as it is in `session` now: what the
+    channel and holds allow, what the template needs, where it can go."""
+    today = actor.now().date()
+    holds = active_holds(policy.holds, case_holds(session, case.id), today)
+    why = refusal(template, channel, holds)
+    if why:
+        raise NotPermitted(f"not sent: {why}")
+    context = case_context(session, case, library.council, actor, today)
+    phone = texting_number(session, case) if channel == "sms" else None
+    if channel == "sms" and phone is None:
+        raise NotPermitted(
+            f"not sent: no mobile number of {case.reference}'s is marked for texts; "
+            "record the debtor's consent on their mobile first"
+        )
+    closed = quiet(session, policy, case, actor.now()) if channel == "sms" else None
+    if closed:
+        raise NotPermitted(f"not sent: {closed}")
     missing = [need for need in template.needs if context.get(_CONTEXT_OF[need]) is None]
     if missing:
         what = missing[0].replace("_", " ")
@@ -153,20 +169,40 @@ def prepare(
 
 
 def still_allowed(
-    store: Store,
-    policy: PolicyBook,
-    library: Library,
-    case_id: str,
-    template_id: str,
-    on: date,
-    channel: str = "letter",
+    store: Store, policy: PolicyBook, library: Library, actor: Actor, earlier: Prepared
 ) -> str | None:
-    """Why a letter queued earlier (or a text or email prepared earlier) may no longer go (a
-    hold since), or None."""
-    template = in_force_template(library.templates, template_id, on)
+    """Why a letter queued earlier (or a text or email prepared earlier) may no longer go as
+    it was prepared, or None. It is judged again against the case as it is now, by the same
+    rules as prepare(): its template withdrawn or reworded since, a hold since, what the
+    template needs gone (an arrangement broken since), the debtor moved or the number or
+    address no longer theirs. A letter is never re-addressed on its own: the text kept is the
+    text the officer queued, so a changed address holds it back to be queued again (rendered
+    afresh, to the address now on file)."""
+    template_id = earlier.rendered.template_id
+    try:
+        template = in_force_template(library.templates, template_id, actor.now().date())
+    except (NoFigureError, InputError):
+        return f"its template {template_id} is no longer in force (withdrawn)"
+    if template.version != earlier.rendered.version:
+        return f"its template {template_id} was reworded since (version {template.version})"
     with store.read() as session:
-        holds = active_holds(policy.holds, case_holds(session, case_id), on)
-    return refusal(template, channel, holds)
+        case = session.get_one(Case, earlier.case_id)
+        try:
+            now = _prepared(session, policy, library, actor, case, template, earlier.channel)
+        except NotPermitted as exc:
+            return str(exc).removeprefix("not sent: ")
+        except InputError as exc:
+            return exc.message
+    if earlier.channel == "letter" and now.address != earlier.address:
+        return (
+            "the debtor's name or address changed since it was queued; "
+            "queue it again to post it to the address now on file"
+        )
+    if earlier.channel == "sms" and now.phone != earlier.phone:
+        return f"{earlier.phone} is no longer marked for texts"
+    if earlier.channel == "email" and now.email != earlier.email:
+        return f"{earlier.email} is no longer the debtor's email address"
+    return None
 
 
 def record(
@@ -302,13 +338,7 @@ def _send_by_notify(
             "council.toml", f"has no {setting}: name the GOV.UK Notify template that prints it"
         )
     service = notify.notify_from_environment()
-    why = still_allowed(store, policy, library, prepared.case_id, what, actor.now().date(), channel)
-    if why is None and channel == "sms":
-        with store.read() as session:
-            case = session.get_one(Case, prepared.case_id)
-            why = quiet(session, policy, case, actor.now())
-            if why is None and texting_number(session, case) != prepared.phone:
-                why = f"{prepared.phone} is no longer marked for texts"
+    why = still_allowed(store, policy, library, actor, prepared)
     if why:
         raise NotPermitted(f"not sent: {why}")
     event_id = actor.ids()
