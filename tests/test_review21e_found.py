@@ -204,13 +204,6 @@ def test_the_calendar_file_says_an_appointment_moved_or_was_cancelled(
 # --- the hub's judging of diary rows (h019) ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="h019 takes a change to an appointment when any of the sender's events states it, "
-    "and never compares the event's time with the appointment's: a desk that writes its own "
-    "appointment.kept event the day before marks a future appointment kept on the hub "
-    "(appointments kept are a daily performance figure); settle() refuses it on the desk",
-)
 def test_the_hub_does_not_take_an_appointment_kept_before_its_time(
     hub_and_alex: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
 ) -> None:

@@ -29,6 +29,7 @@ from drp_tui.services.sms import record_consent
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Appointment, Complaint, Phone
 from drp_tui.sync.hub import Hub
+from drp_tui.sync.protocol import sync
 from tests.hubteam import (
     NOW,
     allocate,
@@ -411,8 +412,11 @@ def test_an_appointment_follows_its_officer_when_the_case_moves_through_their_ow
         assert session.get_one(Appointment, booked.id).starts_at == TOMORROW_2PM + timedelta(
             hours=1
         )
-    settle(alex, actor("asmith", 60 * 30), booked.id, "kept", "agreed £20 a week")
-    assert run_sync(alex, as_alex, "asmith").refused == 0, _refusals(hub)
+    after_it = actor("asmith", 60 * 30)
+    settle(alex, after_it, booked.id, "kept", "agreed £20 a week")
+    # synced after the meeting, as it must be to be taken (review 21e, h022)
+    synced = sync(alex, as_alex, "asmith", clock=after_it.now, retry_delays=())
+    assert synced.refused == 0, _refusals(hub)
     assert appointments_on(hub.as_store()) == {booked.id: "kept"}
     for login in (as_alex, as_bo):
         login.engine.dispose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -55,10 +55,11 @@ def diary_row_refusals(
     rows: dict[str, dict[str, Any]],
     accepted: list[str],
     on_hub: dict[str, dict[str, Any]],
+    received: datetime,
 ) -> dict[str, str]:
     """Why each of the `accepted` rows of `table` (complaint, appointment or phone) is refused,
-    by key: a new row by rules.py, a change by diary_rules.py. A settled row (tables.py) is not
-    judged: the hub's copy stands and goes back to the desk."""
+    by key: a new row by rules.py, a change by diary_rules.py (`received` the hub's clock). A
+    settled row (tables.py) is not judged: the hub's copy stands and goes back to the desk."""
     spec = next(t for t in TABLES if t.name == table)
     refused: dict[str, str] = {}
     if table == "complaint":
@@ -83,7 +84,8 @@ def diary_row_refusals(
     if changed:
         events = _explaining(hub, sender, table, list(changed.values()))
         for k, sent in changed.items():
-            why = change_refusal(table, sent, on_hub[k], events.get(str(sent["id"]), []))
+            stating = events.get(str(sent["id"]), [])
+            why = change_refusal(table, sent, on_hub[k], stating, received)
             if why is not None:
                 refused[k] = why
     return refused

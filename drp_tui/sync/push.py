@@ -403,7 +403,8 @@ def _row_refusals(
     """Rows that arrive without the event that explains them, or in another officer's name
     (rules.py), by key."""
     if spec.name in JUDGED and accepted:
-        return diary_row_refusals(hub, _sender(hub, desk), spec.name, rows, accepted, on_hub)
+        sender = _sender(hub, desk)
+        return diary_row_refusals(hub, sender, spec.name, rows, accepted, on_hub, desk.clock())
     if spec.name == "instalment" and accepted:
         return instalment_refusals(hub, rows, accepted, on_hub)
     if spec.name not in ("payment", "writeoffrequest") or not accepted:
