@@ -243,12 +243,6 @@ def test_the_hub_does_not_take_an_appointment_kept_before_its_time(
         login.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="h019's double-booking check (diary_rows.py settle_bookings) looks only at new "
-    "appointments: one rescheduled on the laptop into a slot the office desk booked meanwhile "
-    "is taken, and the officer has two debtors at 15:00 on every desk, nothing flagged",
-)
 def test_a_reschedule_on_one_desk_into_a_slot_booked_on_the_other_is_flagged(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
