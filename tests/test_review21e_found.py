@@ -164,13 +164,6 @@ def _event(ics: Path) -> Any:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a rescheduled or cancelled appointment is written with the same UID, no SEQUENCE "
-    "and the DTSTAMP of its booking (RFC 5545 3.8.7.4: SEQUENCE rises when the start or "
-    "status changes): Outlook, opening the new file, keeps the old time and the cancelled "
-    "meeting",
-)
 def test_the_calendar_file_says_an_appointment_moved_or_was_cancelled(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
