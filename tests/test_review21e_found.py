@@ -293,12 +293,6 @@ def test_an_appointment_reason_with_a_terminal_escape_is_not_kept_raw(
 # --- the diary on the workstation -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Enter in the diary asks 'should not be called now' only for a case in the queue: "
-    "a case its hold keeps out of the queue (a dispute awaiting an answer, a vulnerability "
-    "review, Breathing Space ending) opens as a call at 21:30 with no word about the hour",
-)
 def test_the_diary_does_not_open_a_call_out_of_calling_hours_without_asking(
     tmp_path: Path,
 ) -> None:
