@@ -184,8 +184,9 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.app.push_screen(SearchModal(self.workstation), opened)
 
     def action_diary(self) -> None:
-        """The diary's case opens as from the queue: with the queue's rules when queued (a
-        case on hold is not queued; the debtor screen keeps its holds)."""
+        """The diary's case opens as from the queue, with the queue's calling rules: a case a
+        hold keeps out of the queue is judged by them too (the debtor screen keeps its
+        holds)."""
         from screens.diary import DiaryModal
         from screens.search import Opening
 
@@ -193,6 +194,7 @@ class QueueScreen(RunsJobs, Screen[None]):
             if choice is None:
                 return
             queued = next((e for e in self.entries if e.case_id == choice.case_id), None)
+            queued = queued or self.workstation.calling_check(choice.case_id)
             if queued is None:
                 self._open(choice.case_id, choice.reason)
             else:

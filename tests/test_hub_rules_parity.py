@@ -1,8 +1,8 @@
 """The rules of what a desk may send exist twice: in Python (drp_tui/sync/rules.py and
 diary_rules.py, for a SQLite hub and a push with the hub owner's credential) and in SQL (hub
-revisions h009, h017, h019 and h020, applied by a PostgreSQL hub's database to a desk's own login).
-One table of cases runs through both, on a real hub database, and each case must get the same
-verdict, word for word, so the two cannot drift apart."""
+revisions h009, h017, h019, h020 and h022, applied by a PostgreSQL hub's database to a desk's
+own login). One table of cases runs through both, on a real hub database, and each case must
+get the same verdict, word for word, so the two cannot drift apart."""
 
 from __future__ import annotations
 
@@ -219,6 +219,31 @@ CHANGES: list[tuple[str, dict[str, Any], dict[str, Any], list[dict[str, Any]]]] 
     ("phone", CONSENT, CONSENT, []),
     ("phone", {**CONSENT, "status": "wrong"}, CONSENT, []),
 ]
+# The hub's clock for CHANGES: after the slot.
+RECEIVED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+# An appointment recorded kept, missed or cancelled: the row as the desk sends it, the times of
+# the sender's events stating it, the hub's clock (review 21e, h022)
+KEPT = {**SLOT, "status": "kept"}
+MISSED = {**SLOT, "status": "missed"}
+AFTER = "2026-11-24T14:30:00.000000+00:00"
+SETTLED: list[tuple[dict[str, Any], list[Any], datetime]] = [
+    (KEPT, [AFTER], RECEIVED),
+    (KEPT, [AT], RECEIVED),  # recorded the day before
+    (KEPT, [AT, AFTER], RECEIVED),
+    (KEPT, [AFTER], datetime(2026, 11, 24, 12, 0, tzinfo=UTC)),  # the hub: two hours to go
+    (KEPT, [AFTER], datetime(2026, 11, 24, 13, 30, tzinfo=UTC)),  # within a clock's drift
+    (KEPT, [SLOT["starts_at"]], datetime(2026, 11, 24, 13, 0, tzinfo=UTC)),  # at its start
+    (KEPT, ["2026-11-24T15:29:00.000000+01:00"], RECEIVED),  # 14:29 UTC
+    (KEPT, ["2026-11-24T14:59:00+01:00"], RECEIVED),  # 13:59 UTC
+    (KEPT, ["2026-11-24T14:30:00+00:00"], RECEIVED),
+    (KEPT, ["x"], RECEIVED),
+    (KEPT, [None], RECEIVED),
+    (MISSED, [AT], RECEIVED),
+    (MISSED, [AFTER], RECEIVED),
+    ({**SLOT, "status": "cancelled"}, [AT], datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
+    ({**MISSED, "starts_at": "x"}, [AFTER], RECEIVED),
+]
 
 # table, the row as the desk sends it, the hub's copy (None: new), sender (review 19c)
 OFFICERS: list[tuple[str, dict[str, Any], dict[str, Any] | None, str]] = [
@@ -433,14 +458,36 @@ def test_the_diary_change_rule_is_the_same_in_python_and_sql(
     before: dict[str, Any],
     events: list[dict[str, Any]],
 ) -> None:
-    python = change_refusal(table, row, before, events)
+    python = change_refusal(table, row, before, events, RECEIVED)
     in_sql = sql(
         rules,
-        "SELECT drp_diary_change_rule(%s, %s::jsonb, %s::jsonb, %s::jsonb)",
+        "SELECT drp_diary_change_rule(%s, %s::jsonb, %s::jsonb, %s::jsonb, %s)",
         table,
         json.dumps(row),
         json.dumps(before),
         json.dumps(events),
+        RECEIVED,
+    )
+    assert python == in_sql
+
+
+def _stating(row: dict[str, Any], times: list[Any]) -> list[dict[str, Any]]:
+    return [{**HEARD, **row, "at": at} for at in times]
+
+
+@pytest.mark.parametrize(("row", "times", "received"), SETTLED)
+def test_an_appointment_kept_or_missed_only_once_started_in_python_and_sql(
+    rules: psycopg.Connection[Any], row: dict[str, Any], times: list[Any], received: datetime
+) -> None:
+    events = _stating(row, times)
+    python = change_refusal("appointment", row, SLOT, events, received)
+    in_sql = sql(
+        rules,
+        "SELECT drp_diary_change_rule('appointment', %s::jsonb, %s::jsonb, %s::jsonb, %s)",
+        json.dumps(row),
+        json.dumps(SLOT),
+        json.dumps(events),
+        received,
     )
     assert python == in_sql
 
@@ -529,8 +576,12 @@ def test_every_rule_refuses_something_and_lets_something_through() -> None:
     assert taken == {True, False}
     booked = {appointment_refusal(r, b, sender(o), c) is None for r, b, o, c in APPOINTMENTS}
     assert booked == {True, False}
-    changed = {change_refusal(t, r, b, e) is None for t, r, b, e in CHANGES}
+    changed = {change_refusal(t, r, b, e, RECEIVED) is None for t, r, b, e in CHANGES}
     assert changed == {True, False}
+    started = {
+        change_refusal("appointment", r, SLOT, _stating(r, t), c) is None for r, t, c in SETTLED
+    }
+    assert started == {True, False}
     named = {officer_refusal(t, r, b, o) is None for t, r, b, o in OFFICERS}
     assert named == {True, False}
     settled = {promise_refusal(r, b, sender(o)) is None for r, b, o in PROMISES}

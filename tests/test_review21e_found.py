@@ -152,13 +152,6 @@ def _event(ics: Path) -> Any:
     return found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a rescheduled or cancelled appointment is written with the same UID, no SEQUENCE "
-    "and the DTSTAMP of its booking (RFC 5545 3.8.7.4: SEQUENCE rises when the start or "
-    "status changes): Outlook, opening the new file, keeps the old time and the cancelled "
-    "meeting",
-)
 def test_the_calendar_file_says_an_appointment_moved_or_was_cancelled(
     store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -192,13 +185,6 @@ def test_the_calendar_file_says_an_appointment_moved_or_was_cancelled(
 # --- the hub's judging of diary rows (h019) ---------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="h019 takes a change to an appointment when any of the sender's events states it, "
-    "and never compares the event's time with the appointment's: a desk that writes its own "
-    "appointment.kept event the day before marks a future appointment kept on the hub "
-    "(appointments kept are a daily performance figure); settle() refuses it on the desk",
-)
 def test_the_hub_does_not_take_an_appointment_kept_before_its_time(
     hub_and_alex: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -238,12 +224,6 @@ def test_the_hub_does_not_take_an_appointment_kept_before_its_time(
         login.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="h019's double-booking check (diary_rows.py settle_bookings) looks only at new "
-    "appointments: one rescheduled on the laptop into a slot the office desk booked meanwhile "
-    "is taken, and the officer has two debtors at 15:00 on every desk, nothing flagged",
-)
 def test_a_reschedule_on_one_desk_into_a_slot_booked_on_the_other_is_flagged(
     tmp_path: Path, policy: PolicyBook
 ) -> None:
@@ -295,12 +275,6 @@ def test_an_appointment_reason_with_a_terminal_escape_is_not_kept_raw(
 # --- the diary on the workstation -------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Enter in the diary asks 'should not be called now' only for a case in the queue: "
-    "a case its hold keeps out of the queue (a dispute awaiting an answer, a vulnerability "
-    "review, Breathing Space ending) opens as a call at 21:30 with no word about the hour",
-)
 def test_the_diary_does_not_open_a_call_out_of_calling_hours_without_asking(
     tmp_path: Path,
 ) -> None:

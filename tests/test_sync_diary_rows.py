@@ -29,6 +29,7 @@ from drp_tui.services.sms import record_consent
 from drp_tui.store.engine import Store
 from drp_tui.store.models import Appointment, Complaint, Phone
 from drp_tui.sync.hub import Hub
+from drp_tui.sync.protocol import sync
 from tests.hubteam import (
     NOW,
     allocate,
@@ -411,8 +412,11 @@ def test_an_appointment_follows_its_officer_when_the_case_moves_through_their_ow
         assert session.get_one(Appointment, booked.id).starts_at == TOMORROW_2PM + timedelta(
             hours=1
         )
-    settle(alex, actor("asmith", 60 * 30), booked.id, "kept", "agreed £20 a week")
-    assert run_sync(alex, as_alex, "asmith").refused == 0, _refusals(hub)
+    after_it = actor("asmith", 60 * 30)
+    settle(alex, after_it, booked.id, "kept", "agreed £20 a week")
+    # synced after the meeting, as it must be to be taken (review 21e, h022)
+    synced = sync(alex, as_alex, "asmith", clock=after_it.now, retry_delays=())
+    assert synced.refused == 0, _refusals(hub)
     assert appointments_on(hub.as_store()) == {booked.id: "kept"}
     for login in (as_alex, as_bo):
         login.engine.dispose()
@@ -440,6 +444,43 @@ def test_one_slot_booked_on_two_desks_stands_once_and_is_flagged(
     with hub.read() as connection:
         kinds = connection.execute(text("SELECT kind FROM hubconflict")).scalars().all()
     assert kinds == ["two_appointments"]
+
+
+def test_a_move_into_a_slot_booked_on_the_other_desk_keeps_its_time_and_is_flagged(
+    sending: tuple[Hub, Hub], tmp_path: Path, policy: PolicyBook
+) -> None:
+    """Review 21e: an appointment rescheduled on one desk into a slot the other desk booked
+    meanwhile keeps the time the hub has (the first to reach the hub stands), goes back to its
+    desk so, and is flagged; a move into a free slot is taken."""
+    hub, as_alex = sending
+    laptop, office = desk(tmp_path, "laptop"), desk(tmp_path, "office")
+    run_sync(laptop, as_alex, "asmith")
+    run_sync(office, as_alex, "asmith")
+    first = appoint(laptop, policy, "asmith", 1)  # 14:00
+    run_sync(laptop, as_alex, "asmith")
+    three, four = TOMORROW_2PM + timedelta(hours=1), TOMORROW_2PM + timedelta(hours=2)
+    second = book(
+        office, policy, actor("asmith", 5), Booking(reference(1), "telephone", three, "x")
+    )
+    run_sync(office, as_alex, "asmith")
+    reschedule(laptop, policy, actor("asmith", 10), first.id, three)
+    done = run_sync(laptop, as_alex, "asmith")
+    assert done.refused == 0
+    assert done.conflicts
+    run_sync(office, as_alex, "asmith")
+    for store in (hub.as_store(), laptop, office):
+        with store.read() as session:
+            kept = session.get_one(Appointment, first.id)
+            assert (kept.status, kept.starts_at) == ("booked", TOMORROW_2PM)
+            assert "keeps its time" in kept.note
+            assert session.get_one(Appointment, second.id).starts_at == three
+    with hub.read() as connection:
+        kinds = connection.execute(text("SELECT kind FROM hubconflict")).scalars().all()
+    assert kinds == ["two_appointments"]
+    reschedule(laptop, policy, actor("asmith", 20), first.id, four)
+    assert run_sync(laptop, as_alex, "asmith").refused == 0
+    with hub.as_store().read() as session:
+        assert session.get_one(Appointment, first.id).starts_at == four
 
 
 def test_an_appointment_in_an_officers_calendar_on_a_case_never_theirs_stays_off_their_desk(

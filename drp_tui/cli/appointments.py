@@ -166,7 +166,7 @@ def list_(
     """An officer's appointments over some days, or as an iCalendar file (--ics)."""
     from datetime import timedelta
 
-    from drp_tui.services.appointments import appointments, calendar_file, may_read
+    from drp_tui.services.appointments import appointments, calendar_file, may_read, revisions
     from drp_tui.services.outfile import kept_files, write_bytes
 
     store, _, actor, zone = _context(hub)
@@ -177,7 +177,7 @@ def list_(
     may_read(store, actor, who)
     rows = appointments(store, who, first, last, zone)
     if ics is not None:
-        calendar = calendar_file(rows, who, zone)
+        calendar = calendar_file(rows, who, zone, revisions(store, rows))
         write_bytes(ics, calendar, option="--ics", kept=kept_files(store.path))
         output.console().print(Text(f"wrote {len(rows)} appointments to {ics}"))
         return

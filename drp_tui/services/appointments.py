@@ -11,8 +11,9 @@ shared and synced to phones."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -36,7 +37,8 @@ from drp_tui.services.policy import PolicyBook
 from drp_tui.services.shortids import full_id
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
-from drp_tui.store.models import Appointment, Case, Officer
+from drp_tui.store.models import Appointment, Case, Event, Officer
+from drp_tui.store.rawsql import chunks
 
 MAX_TEXT = 500
 BOOKS = "its officer or a supervisor books"
@@ -221,16 +223,51 @@ def appointments(
     return [(a, reference) for a, reference in rows]
 
 
-def calendar_file(rows: list[tuple[Appointment, str]], officer_id: str, zone: ZoneInfo) -> bytes:
-    """An iCalendar of the booked and kept appointments (cancelled ones as cancelled)."""
+# The steps that change what a calendar shows (its start or status, RFC 5545 3.8.7.4): each
+# raises the event's SEQUENCE, so Outlook takes a file's copy over one imported before.
+REVISING = ("appointment.rescheduled", "appointment.cancelled")
+
+
+def revisions(store: Store, rows: list[tuple[Appointment, str]]) -> dict[str, tuple[int, datetime]]:
+    """Each of `rows`' appointments' revision (its reschedules and cancellation) and the time
+    of its last step, from its events on the case, by id."""
+    wanted = {a.id for a, _ in rows}
+    found: dict[str, tuple[int, datetime]] = {}
+    with store.read() as session:
+        for chunk in chunks(sorted({a.case_id for a, _ in rows})):
+            for kind, at, payload in session.execute(
+                select(col(Event.kind), col(Event.at), col(Event.payload)).where(
+                    col(Event.case_id).in_(chunk), col(Event.kind).startswith("appointment.")
+                )
+            ):
+                named = payload.get("appointment") if isinstance(payload, dict) else None
+                if named not in wanted:
+                    continue
+                sequence, last = found.get(named, (0, at))
+                found[named] = (sequence + (kind in REVISING), max(last, at))
+    return found
+
+
+def calendar_file(
+    rows: list[tuple[Appointment, str]],
+    officer_id: str,
+    zone: ZoneInfo,
+    revised: Mapping[str, tuple[int, datetime]] | None = None,
+) -> bytes:
+    """An iCalendar of the booked and kept appointments (cancelled ones as cancelled), each
+    with its SEQUENCE and the time of its last change (`revisions`) as its DTSTAMP, so a
+    calendar that imported an earlier file moves or cancels the meeting. A file, not an iTIP
+    message: no METHOD (a CANCEL would be a message to attendees about those meetings alone)."""
     calendar = Calendar()
     calendar.add("prodid", "-//drp//appointments//EN")
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", f"drp appointments: {officer_id}")
     for appointment, reference in rows:
+        sequence, last = (revised or {}).get(appointment.id, (0, appointment.booked_at))
         event = CalendarEvent()
         event.add("uid", f"{appointment.id}@drp")
-        event.add("dtstamp", appointment.booked_at)
+        event.add("dtstamp", max(last, appointment.booked_at).astimezone(UTC))
+        event.add("sequence", sequence)
         event.add("dtstart", appointment.starts_at.astimezone(zone))
         event.add(
             "dtend", appointment.starts_at.astimezone(zone) + timedelta(minutes=appointment.minutes)

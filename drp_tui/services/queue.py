@@ -278,11 +278,14 @@ def officer_queue(
     *,
     only_callable: bool = False,
     case_ids: Sequence[str] | None = None,
+    held: bool = False,
 ) -> list[QueueEntry]:
     """An officer's open cases in priority order, each saying whether it may be called now
     (calling hours, bank holidays, preferred times, attempt limits). Cases on hold are never
     queued, nor cases whose every owing debt is with an agency. With `case_ids`, only those
-    of them (a queue held on screen, brought up to date after a call: `in_queue_order`)."""
+    of them (a queue held on screen, brought up to date after a call: `in_queue_order`);
+    with `held`, those kept out of the queue too: the diary opens such a case as a call, by
+    the same calling rules (review 21e)."""
     now = local_time(policy, now)
     weights = in_force(policy.queue, now.date())
     # Everything is read for this officer's cases only: a team store holds a million.
@@ -337,10 +340,14 @@ def officer_queue(
         next_action,
         preferred_raw,
     ) in rows:
-        if case_id in holds and refusal(policy.holds, holds[case_id], "queue", today) is not None:
+        if (
+            not held
+            and case_id in holds
+            and refusal(policy.holds, holds[case_id], "queue", today) is not None
+        ):
             continue
         case_debts = debts.get(case_id, NO_DEBTS)
-        if case_debts.placed and not case_debts.owing:
+        if not held and case_debts.placed and not case_debts.owing:
             continue  # every debt it owes is with an agency
         callback = _instant(next_action)
         jurisdiction = case_debts.jurisdiction or "england"

@@ -115,6 +115,14 @@ class Workstation:
             self.store, self.policy, self.officer.id, self.clock(), case_ids=case_ids
         )
 
+    def calling_check(self, case_id: str) -> QueueEntry | None:
+        """One of the officer's cases as the queue would judge calling it now, whether or not
+        a hold keeps it out of the queue (the diary opens such a case as a call)."""
+        found = officer_queue(
+            self.store, self.policy, self.officer.id, self.clock(), case_ids=[case_id], held=True
+        )
+        return found[0] if found else None
+
     def actor(self) -> Actor:
         return Actor(self.officer.id, clock=self.clock)
 

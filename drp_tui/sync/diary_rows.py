@@ -1,13 +1,14 @@
 """Complaints, appointments and phones' consent to texts a desk sends (issue 21): each judged by
 rules.py and diary_rules.py before the push writes it, as a PostgreSQL hub's database judges
-them for a desk's own login (h017, h019); and an appointment booked on two of an officer's
-desks in one slot, the first to reach the hub standing (review 21d)."""
+them for a desk's own login (h017, h019); and an appointment booked (review 21d) or
+rescheduled (review 21e) on two of an officer's desks into one slot, the first to reach the
+hub standing."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -55,10 +56,11 @@ def diary_row_refusals(
     rows: dict[str, dict[str, Any]],
     accepted: list[str],
     on_hub: dict[str, dict[str, Any]],
+    received: datetime,
 ) -> dict[str, str]:
     """Why each of the `accepted` rows of `table` (complaint, appointment or phone) is refused,
-    by key: a new row by rules.py, a change by diary_rules.py. A settled row (tables.py) is not
-    judged: the hub's copy stands and goes back to the desk."""
+    by key: a new row by rules.py, a change by diary_rules.py (`received` the hub's clock). A
+    settled row (tables.py) is not judged: the hub's copy stands and goes back to the desk."""
     spec = next(t for t in TABLES if t.name == table)
     refused: dict[str, str] = {}
     if table == "complaint":
@@ -83,7 +85,8 @@ def diary_row_refusals(
     if changed:
         events = _explaining(hub, sender, table, list(changed.values()))
         for k, sent in changed.items():
-            why = change_refusal(table, sent, on_hub[k], events.get(str(sent["id"]), []))
+            stating = events.get(str(sent["id"]), [])
+            why = change_refusal(table, sent, on_hub[k], stating, received)
             if why is not None:
                 refused[k] = why
     return refused
@@ -91,26 +94,40 @@ def diary_row_refusals(
 
 @dataclass(frozen=True)
 class Booking:
-    """An appointment that arrived in a slot the officer already had booked on the hub."""
+    """An appointment booked or moved into a slot the officer already had booked on the hub."""
 
     officer_id: str
     stands: str  # the appointment booked on the hub
-    clashed: str  # the one that arrived later, now cancelled
+    clashed: str  # the one that arrived later: cancelled if new, kept at its time if moved
     case_id: str | None
 
 
 def settle_bookings(
-    hub: Connection, appointment: Table, new: list[dict[str, Any]]
+    hub: Connection,
+    appointment: Table,
+    new: list[dict[str, Any]],
+    changed: list[dict[str, Any]],
+    on_hub: dict[str, dict[str, Any]],
 ) -> list[Booking]:
-    """Cancel, in place, each of `new` (rows about to be inserted) booked in a slot its
-    officer already has booked on the hub (or earlier in `new`): one officer's two desks each
-    checked the slot only against their own calendar. The clashes, in order."""
-    booking = [r for r in new if r["status"] == "booked"]
+    """Settle, in place and before they are written, `new` rows and `changed` ones (`on_hub`
+    their hub copies, by id) booked in a slot their officer already has booked on the hub (or
+    earlier among them): one officer's two desks each checked the slot only against their own
+    calendar, and the first to reach the hub stands. A new one is cancelled; one rescheduled
+    into the slot keeps the time the hub has (review 21e). The clashes, in order."""
+    moved = {
+        str(r["id"]): on_hub[str(r["id"])]
+        for r in changed
+        if r["status"] == "booked"
+        and instant(r["starts_at"]) != instant(on_hub[str(r["id"])]["starts_at"])
+    }
+    booking = [r for r in changed if str(r["id"]) in moved]
+    booking += [r for r in new if r["status"] == "booked"]
     times = sorted(t for r in booking if (t := instant(r["starts_at"])) is not None)
     if not times:
         return []
     day = timedelta(days=1)
     first, last = times[0], times[-1]
+    changing = {str(r["id"]) for r in changed}  # as they are sent: cancelled frees a slot
     taken: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for chunk in chunks(sorted({str(r["officer_id"]) for r in booking})):
         for found in hub.execute(
@@ -126,17 +143,31 @@ def settle_bookings(
                 appointment.c.starts_at <= (last + day).isoformat(timespec="microseconds"),
             )
         ):
-            taken[str(found.officer_id)].append(dict(found._mapping))
+            if str(found.id) not in changing:
+                taken[str(found.officer_id)].append(dict(found._mapping))
+    for row in changed:
+        if row["status"] == "booked" and str(row["id"]) not in moved:
+            taken[str(row["officer_id"])].append(row)
     clashes: list[Booking] = []
     for row in booking:
         mine = taken[str(row["officer_id"])]
-        stands = next((t["id"] for t in mine if _overlap(t, row)), None)
-        if stands is None:
+        stands = next((t["id"] for t in mine if t["id"] != row["id"] and _overlap(t, row)), None)
+        if stands is not None:
+            was = moved.get(str(row["id"]))
+            if was is None:
+                row["status"] = "cancelled"
+                row["note"] = (
+                    f"booked in the same slot as {stands} on another desk; the first stands"
+                )
+            else:
+                row["starts_at"] = was["starts_at"]
+                row["note"] = (
+                    f"moved into the slot of {stands} booked on another desk; the first "
+                    "stands, so this keeps its time"
+                )
+            clashes.append(Booking(str(row["officer_id"]), stands, str(row["id"]), row["case_id"]))
+        if row["status"] == "booked":
             mine.append(row)
-            continue
-        row["status"] = "cancelled"
-        row["note"] = f"booked in the same slot as {stands} on another desk; the first stands"
-        clashes.append(Booking(str(row["officer_id"]), stands, str(row["id"]), row["case_id"]))
     return clashes
 
 

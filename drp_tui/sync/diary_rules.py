@@ -7,11 +7,14 @@ So a change is taken only if one of the sender's own events on the row states it
 file was edited (an appointment moved to 03:00 and marked kept, a complaint's reply put off a
 year, a mobile marked for texts) sends a row no event explains. Free text is sealed in events,
 so only the columns that carry a decision are compared. A cancelled, kept or missed
-appointment and a closed complaint are final: no step changes them again.
+appointment and a closed complaint are final: no step changes them again. An appointment is
+kept or missed only once it has started (review 21e), as services/appointments.py `settle`
+has it: by the time of an event that states it, and by the hub's clock (`received`, allowing a
+desk's clock an hour ahead, rules.py `AHEAD`).
 
 Pure, as rules.py: the push looks up the sender's events; a PostgreSQL hub's database applies
 the same rule to a desk's own login as `drp_diary_change_rule` (hub revision h019), and
-tests/test_hub_rules_parity.py runs both."""
+tests/test_hub_rules_parity.py runs both; h022 adds the start of an appointment kept or missed)."""
 
 from __future__ import annotations
 
@@ -19,6 +22,8 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
+
+from drp_tui.sync.rules import AHEAD
 
 # The columns a step decides, as its event states them.
 DECIDED: dict[str, tuple[str, ...]] = {
@@ -86,9 +91,11 @@ def change_refusal(
     row: Mapping[str, Any],
     before: Mapping[str, Any],
     events: Sequence[Mapping[str, Any]],
+    received: datetime,
 ) -> str | None:
     """A change to a `table` row the hub has (`before`), as the desk sends it: `events` are the
-    sender's events on the row (`EXPLAINED_BY`), each its payload with the event's `at`."""
+    sender's events on the row (`EXPLAINED_BY`), each its payload with the event's `at`;
+    `received` the hub's clock."""
     if all(as_text(row.get(c)) == as_text(before.get(c)) for c in DECIDED[table]):
         return None
     if table == "phone":
@@ -101,6 +108,16 @@ def change_refusal(
     was = before.get("status")
     if was != OPEN[table]:
         return f"the {table} is {as_text(was) or 'without a status'}: that is final"
-    if not any(_states(table, row, e) for e in events):
+    stating = [e for e in events if _states(table, row, e)]
+    if not stating:
         return f"no {table} event explains the change"
+    status = row.get("status")
+    if table == "appointment" and status in ("kept", "missed"):
+        start = instant(row.get("starts_at"))  # stated by an event, so an instant
+        if (
+            start is None
+            or received + AHEAD < start
+            or not any((at := instant(e.get("at"))) is not None and at >= start for e in stating)
+        ):
+            return f"an appointment is recorded {status} only once it has started"
     return None

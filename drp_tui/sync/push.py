@@ -297,9 +297,11 @@ def _send_rows(
         # Changes to rows the hub has first (a placement returned frees its debt for the
         # placement made after it); a settled row keeps the hub's copy and goes back.
         changed = [rows[k] for k in accepted if k in existing and k not in settled]
+        double = (  # before the changes are written: a move into a booked slot is undone
+            settle_bookings(hub, table, new, changed, on_hub) if spec.name == "appointment" else []
+        )
         update_columns(hub, table, changed, spec.pushed, spec.key)
         clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
-        double = settle_bookings(hub, table, new) if spec.name == "appointment" else []
         if new:  # a row of a case moved away is not one a desk's own login reads: not new
             hub.execute(insert_ignoring(hub, table), new)
         back = {c.clashed: c.case_id for c in clashes} | {b.clashed: b.case_id for b in double}
@@ -403,7 +405,8 @@ def _row_refusals(
     """Rows that arrive without the event that explains them, or in another officer's name
     (rules.py), by key."""
     if spec.name in JUDGED and accepted:
-        return diary_row_refusals(hub, _sender(hub, desk), spec.name, rows, accepted, on_hub)
+        sender = _sender(hub, desk)
+        return diary_row_refusals(hub, sender, spec.name, rows, accepted, on_hub, desk.clock())
     if spec.name == "instalment" and accepted:
         return instalment_refusals(hub, rows, accepted, on_hub)
     if spec.name not in ("payment", "writeoffrequest") or not accepted:
