@@ -29,6 +29,7 @@ from screens.debtor_actions import CaseActions
 from screens.debtor_bookings import CaseBookings
 from screens.debtor_view import (
     DEBT_COLUMNS,
+    NEXT_OPENING,
     debt_cells,
     header_content,
     holds_content,
@@ -97,8 +98,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         self.workstation = workstation
         self.affordability: AffordabilityScreen | None = None
         self.builder: ArrangementModal | None = None
-        # Asked, once a call is finished with "next", to open the next case on this screen
-        # (reopen): the queue, with its rows from before the call, is not shown in between.
+        # Opens the next case on this screen (reopen), so the old queue is not shown between.
         self.on_next: Callable[[str], None] | None = None
         self._begin(case_id, reason, view)
 
@@ -133,6 +133,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         building and styling the screen again. Everything shown is replaced here, before
         the screen is drawn; late results for the previous case are dropped (`show`)."""
         self._begin(case_id, reason, view)
+        self.app.clear_notifications()  # nothing said about the last call shows on this one
         if self.is_mounted:
             self.show_case(view)
             self.query_one("#right", VerticalScroll).scroll_home(animate=False)
@@ -168,6 +169,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         self.leaving = None
         if then == "next" and self.on_next is not None:
             self.awaiting_next = True  # the keys typed meanwhile wait for it (holds_keys)
+            self.query_one("#case-header", Static).update(NEXT_OPENING, layout=False)
             self.on_next(self.case_id)
         else:
             self.dismiss(then)
@@ -244,7 +246,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
             self._header()
 
     def _header(self) -> None:
-        if self.view is None:
+        if self.view is None or self.awaiting_next:  # the call is over: says so till the next
             return
         elapsed = int((self.workstation.clock() - self.opened_at).total_seconds())
         self.query_one("#case-header", Static).update(
@@ -445,13 +447,15 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         elif self.call is not None:
             call_id = self.call.id
             job = partial(self.workstation.leave_call, call_id)
-            self.write(job, partial(self.left, call_id, then), "leaving the call")
+            self.saving = True  # as for an outcome: the keys typed next wait for where it goes
+            self.write(job, partial(self.left, call_id, then), "leaving the call", self._unsaved)
 
     def left(self, call_id: str, then: str | None, left: bool) -> None:
-        """The call was checked for leaving: marked not dialled (`left`), or it needs an
-        outcome first."""
+        """The call was checked for leaving: marked not dialled (`left`), or needs an outcome."""
         if self.call is None or call_id != self.call.id:
             return
+        self.saving = False  # and where to go: as asked meanwhile (a quit), else as first asked
+        then, self.then = self.then if self.then != "next" else then, "next"
         if left:
             self.recorded = True
             self.notify("Not dialled: no call recorded, and the case keeps its place.")
@@ -459,6 +463,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         else:
             self.then = then
             self.action_outcome(self.LEAVE_PROMPT)
+            self.app.post_message(KeysFree())  # the keys typed meanwhile: for its outcome
 
     def _save_outcome(self, outcome: Outcome | None) -> None:
         if outcome is None:

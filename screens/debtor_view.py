@@ -25,6 +25,8 @@ OPENING = (
     "else answers, or you reach voicemail, leave no debt details."
 )
 
+NEXT_OPENING = "Call recorded · opening the next case…"  # the header while it opens
+
 
 def header_content(view: CaseView, elapsed: int) -> Content:
     """One line: the case, its stage and balance, the call's ID&V and its clock."""

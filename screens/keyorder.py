@@ -95,6 +95,13 @@ class KeysInOrder(App[None]):
         if self._key_in_hand is not None and event is not self._key_in_hand:
             self._keys_waiting.append(event)  # its turn comes when the one in hand is done
             return
+        if self._key_in_hand is None and self._screen_holds_keys():
+            # No key in hand (the last thing done was a click), but the screen holds the keys:
+            # this one is for what it waits for (the next case), as keys behind one would be.
+            self._keys_waiting.append(event)
+            self._stop_timer()
+            self._stuck = self.set_timer(HELD_SECONDS, self._next_waiting)
+            return
         self._key_in_hand = event
         await super().on_event(event)  # routed to the focused widget, or a priority binding
         try:
@@ -125,6 +132,31 @@ class KeysInOrder(App[None]):
             self._keys_waiting.clear()
         if self._key_in_hand is not None:
             self._after_refresh(self._key_in_hand)
+        elif self._keys_waiting:
+            self._after_refresh_waiting()
+
+    def _screen_holds_keys(self) -> bool:
+        try:
+            return bool(getattr(self.screen, "holds_keys", False))
+        except ScreenStackError:  # the app is closing
+            return False
+
+    def _after_refresh_waiting(self) -> None:
+        try:
+            self.screen.call_after_refresh(self._release_waiting)
+        except ScreenStackError:
+            self._next_waiting()
+
+    def _release_waiting(self) -> None:
+        """Keys held with none in hand: the first goes once the screen no longer holds."""
+        if self._key_in_hand is None and not self._screen_holds_keys():
+            self._next_waiting()
+
+    def _next_waiting(self) -> None:
+        self._stop_timer()
+        if self._key_in_hand is None and self._keys_waiting:
+            self._key_in_hand = self._keys_waiting.popleft()
+            self.post_message(self._key_in_hand)
 
     def _after_refresh(self, key: events.Key) -> None:
         try:
@@ -163,9 +195,7 @@ class KeysInOrder(App[None]):
             return  # released already (the marker came back after the timer gave up)
         self._stop_timer()
         self._key_in_hand = None
-        if self._keys_waiting:
-            self._key_in_hand = self._keys_waiting.popleft()
-            self.post_message(self._key_in_hand)
+        self._next_waiting()
 
     @property
     def keys_pending(self) -> int:

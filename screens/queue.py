@@ -90,6 +90,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.entries: list[QueueEntry] = []  # the whole queue
         self.shown: list[QueueEntry] = []  # the rows on screen, after the filters
         self.finished: str | None = None  # the case just called, when moving on to the next
+        self.passed: set[str] = set()  # the cases called (or skipped) since the queue was shown
         self.debtor: DebtorScreen | None = None
         self.ahead: CaseView | None = None  # the highlighted case, read ahead of Enter
         self.resume_checked = False  # calls left open by the last run are offered once
@@ -286,6 +287,7 @@ class QueueScreen(RunsJobs, Screen[None]):
                 return
             # The call is recorded (or left) and the officer is back here: the whole queue
             # is read again, and the search opened if asked.
+            self.passed.clear()
             self.app.post_message(KeysFree())  # held while the outcome saved: for the queue
             self.load()
             if result == "search":
@@ -317,6 +319,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         (nothing else changed), then the next callable case opens on the case screen. The
         keys typed after the outcome wait for it."""
         self.finished = called
+        self.passed.add(called)  # n n skips two cases, not back to the first (it keeps its place)
         self.opening = True
         self.read(partial(self._called, called), partial(self._update, called))
 
@@ -364,8 +367,8 @@ class QueueScreen(RunsJobs, Screen[None]):
         self._filter_choices()
         self._fill()
         if self.finished is not None:
-            finished, self.finished = self.finished, None
-            upcoming = [e for e in self.shown if e.callable_now and e.case_id != finished]
+            self.finished = None
+            upcoming = [e for e in self.shown if e.callable_now and e.case_id not in self.passed]
             if upcoming:
                 self._open(upcoming[0].case_id)
             else:
