@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input
+from textual.widgets import Button, Input, Static
 
 from drp_tui.app import DrpApp
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.dialog import ErrorDialog, PromptModal
 from screens.jobs import writes_running
-from tests.test_review22b_found import keys_handled
+from tests.test_review22b_found import keys_handled, listening
 from tests.test_tui_call import choose
 from tests.test_tui_call_rules import call_mark, calls_after
 from tests.test_tui_input_integrity import keys_of
@@ -197,5 +197,93 @@ def test_n_twice_skips_two_cases_without_an_error(demo_store: Store, tmp_path: P
             assert screen.case_id != skipped
             cases = [case for (case,) in calls_after(demo_store, mark, "case_id")]
             assert len(set(cases)) == 3, cases  # two skipped, the third on screen
+
+    asyncio.run(run())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="while the next case waits for the store, the call just finished stays on screen "
+    "as if still going (its clock, 'ID&V needed'), with nothing saying the outcome is saved",
+)
+def test_while_the_next_case_opens_the_officer_sees_the_outcome_is_saved(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """tmux 80x24 and 120x40: Enter on Save leaves the case just called on screen, its
+    header still "C0000422 · liability order · £••• · ID&V needed (i) · call 00:08" with
+    the call's clock running, until the next case opens (0.5-1 s idle; during a sync up to
+    the store's 10 s busy timeout, then "Not saved: the opening of the case"). Before
+    5a29c64 the queue showed; now nothing on screen changes when the outcome is saved, so
+    an officer who thinks it did not take presses `o` again, and that `o`, held, opens the
+    outcome form of the next case before it is dialled. Expected: once saved, the screen
+    says so (the outcome saved, the next case opening)."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        said = listening(app)
+        with ExitStack() as lock:
+            async with app.run_test(size=(120, 40)) as pilot:
+                finished = await outcome_chosen(pilot)
+                lock_when_next_is_asked(demo_store, finished, lock)
+                app.screen.query_one("#save", Button).focus()
+                await pilot.press("enter")
+                await until_the_next_case_waits(pilot, finished)
+                header = str(finished.query_one("#case-header", Static).render())
+                told = [m for m in said if "saved" in m.lower() or "next case" in m.lower()]
+                shown = "saved" in header.lower() or "next case" in header.lower()
+                lock.close()
+                await settle(pilot)
+                assert told or shown, (header, said)
+
+    asyncio.run(run())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the messages about the previous call ('ID&V passed', 'Arrangement saved: 34 "
+    "payments of £50.00') stay over the next case, masked before its ID&V",
+)
+def test_no_message_about_the_previous_person_shows_on_the_next_case(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """A call with an arrangement (ID&V: "ID&V passed"; the builder, Confirm: "Arrangement
+    saved: 34 payments of £50.00. Record the outcome (ARR) next."), then its outcome ARR
+    saved: the next case opens on the same screen, masked before its ID&V, with "ID&V
+    passed", the previous person's instalments and "Record the outcome (ARR) next" still
+    shown over it until each message times out (5 s in drp; the tests keep them up). Not
+    new in 5a29c64 (the queue in between did not clear them either), but the next case now
+    opens in place, sooner after the save. Expected: nothing said about the previous call
+    shows on the next case."""
+    from screens.arrangement import ArrangementModal
+    from tests.test_tui_call import save
+    from tests.tui import fill, pass_idv
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        # Messages drawn, as in drp (a test run leaves them out unless asked).
+        async with app.run_test(size=(120, 40), notifications=True) as pilot:
+            first = await open_first_case(pilot)
+            called = first.case_id  # the same screen takes the next case
+            await pass_idv(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            builder = app.screen
+            assert isinstance(builder, ArrangementModal)
+            await fill(pilot, builder, instalment="50", override="low income: team leader agreed")
+            builder.query_one("#confirm", Button).press()
+            await settle(pilot)
+            assert app.screen is first
+            await pilot.press("o")
+            await pilot.pause()
+            await choose(pilot, "ARR", notes="£50 a month agreed")
+            await save(pilot)
+            nxt = app.screen
+            assert isinstance(nxt, DebtorScreen)
+            assert nxt.case_id != called
+            assert nxt.view is not None
+            assert not nxt.view.verified
+            toasts = [str(t.render()) for t in nxt.query("Toast")]
+            about = [t for t in toasts if "Arrangement saved" in t or "£" in t or "ID&V" in t]
+            assert not about, about
 
     asyncio.run(run())
