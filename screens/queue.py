@@ -89,7 +89,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.queue_read_ahead = read_ahead  # the first queue, read by another process
         self.entries: list[QueueEntry] = []  # the whole queue
         self.shown: list[QueueEntry] = []  # the rows on screen, after the filters
-        self.finished: str | None = None  # the case just called, when moving on to the next
+        self.moving_on = False  # a call just finished: the next Loaded opens the next case
         self.passed: set[str] = set()  # the cases called (or skipped) since the queue was shown
         self.debtor: DebtorScreen | None = None
         self.ahead: CaseView | None = None  # the highlighted case, read ahead of Enter
@@ -318,7 +318,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         """The case screen's call on `called` is recorded: only that case is read again
         (nothing else changed), then the next callable case opens on the case screen. The
         keys typed after the outcome wait for it."""
-        self.finished = called
+        self.moving_on = True
         self.passed.add(called)  # n n skips two cases, not back to the first (it keeps its place)
         self.opening = True
         self.read(partial(self._called, called), partial(self._update, called))
@@ -366,8 +366,8 @@ class QueueScreen(RunsJobs, Screen[None]):
         self._show_figures(self._figures(message.figures))
         self._filter_choices()
         self._fill()
-        if self.finished is not None:
-            self.finished = None
+        if self.moving_on:
+            self.moving_on = False
             upcoming = [e for e in self.shown if e.callable_now and e.case_id not in self.passed]
             if upcoming:
                 self._open(upcoming[0].case_id)
