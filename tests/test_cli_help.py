@@ -45,3 +45,27 @@ def test_each_commands_summary_is_one_line_at_a_wide_terminal(
     for name, sub in group.commands.items():
         summary = _first_paragraph(sub)
         assert any(line == f"{name} {summary}" for line in lines), (name, summary)
+
+
+def test_a_command_loads_only_its_own_module(tmp_path: Any) -> None:
+    """`drp locate` builds and imports its own command, not every command's module (a
+    second of every run), and `drp --help` still lists them all."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from drp_tui.cli.main import app\n"
+        "assert CliRunner().invoke(app, ['locate', '--json']).exit_code == 0\n"
+        "print(' '.join(sorted(m for m in sys.modules if m.startswith('drp_tui.cli.'))))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
+    loaded = set(done.stdout.split())
+    assert "drp_tui.cli.store" in loaded
+    assert not loaded & {"drp_tui.cli.letters", "drp_tui.cli.calc", "drp_tui.cli.queue"}
+    listed = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "100"}).stdout
+    for name in ("sync", "locate", "calc", "letters", "retention"):
+        assert f"│ {name} " in listed

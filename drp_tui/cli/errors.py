@@ -39,9 +39,10 @@ class DrpGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        from drp_tui.cli.helptext import unwrap_help
+        from drp_tui.cli.helptext import unwrapped
 
-        unwrap_help(self)
+        if self.help:  # its commands' help is unwrapped as each is built (cli/lazy.py)
+            self.help = unwrapped(self.help)
         code = self._run(args, prog_name, complete_var, windows_expand_args, **extra)
         if standalone_mode:
             sys.exit(code)

@@ -3,73 +3,62 @@ command that needs them, so headless commands stay fast."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from drp_tui import __version__
-from drp_tui.cli import (
-    agency,
-    appointments,
-    arrangements,
-    authority,
-    calc,
-    complaints,
-    exports,
-    hub,
-    imports,
-    letters,
-    officers,
-    output,
-    policy,
-    queue,
-    reports,
-    writeoffs,
-)
-from drp_tui.cli.demo import demo
-from drp_tui.cli.diary import diary
 from drp_tui.cli.errors import DrpGroup
-from drp_tui.cli.params import JsonFlag
-from drp_tui.cli.records import erase, retention_app, sar
-from drp_tui.cli.store import audit_app, db_app
-from drp_tui.services.policy import data_dir, policy_dir
-from drp_tui.settings import Settings, default_config_path, load_settings
+from drp_tui.cli.lazy import LazyCommands
 
 if TYPE_CHECKING:
     from drp_tui.app import DrpApp
+    from drp_tui.settings import Settings
+
+# Each sub-command's module, imported only when the command is run (or help lists them all).
+SUBCOMMANDS = {
+    "sync": "drp_tui.cli.hub:sync",
+    "sar": "drp_tui.cli.records:sar",
+    "erase": "drp_tui.cli.records:erase",
+    "demo": "drp_tui.cli.demo:demo",
+    "diary": "drp_tui.cli.diary:diary",
+    "locate": "drp_tui.cli.store:locate",
+    "calc": "drp_tui.cli.calc:app",
+    "policy": "drp_tui.cli.policy:app",
+    "db": "drp_tui.cli.store:db_app",
+    "audit": "drp_tui.cli.store:audit_app",
+    "import": "drp_tui.cli.imports:app",
+    "queue": "drp_tui.cli.queue:app",
+    "officer": "drp_tui.cli.officers:app",
+    "report": "drp_tui.cli.reports:app",
+    "arrangements": "drp_tui.cli.arrangements:app",
+    "writeoff": "drp_tui.cli.writeoffs:app",
+    "export": "drp_tui.cli.exports:app",
+    "agency": "drp_tui.cli.agency:app",
+    "authority": "drp_tui.cli.authority:app",
+    "complaint": "drp_tui.cli.complaints:app",
+    "appointment": "drp_tui.cli.appointments:app",
+    "letter": "drp_tui.cli.letters:app",
+    "letters": "drp_tui.cli.letters:batch_app",
+    "hub": "drp_tui.cli.hub:app",
+    "retention": "drp_tui.cli.records:retention_app",
+}
+
+
+class Drp(DrpGroup):
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands(SUBCOMMANDS)
+
 
 app = typer.Typer(
-    cls=DrpGroup,
+    cls=Drp,
     help="drp — the council debt recovery workstation: the officer's app (no command), the "
     "local store, team sync with the hub, imports, allocation, reports, exports and calculators.",
     pretty_exceptions_enable=False,
     add_completion=False,
     invoke_without_command=True,
 )
-app.add_typer(calc.app, name="calc")
-app.add_typer(policy.app, name="policy")
-app.add_typer(db_app, name="db")
-app.add_typer(audit_app, name="audit")
-app.add_typer(imports.app, name="import")
-app.add_typer(queue.app, name="queue")
-app.add_typer(officers.app, name="officer")
-app.add_typer(reports.app, name="report")
-app.add_typer(arrangements.app, name="arrangements")
-app.add_typer(writeoffs.app, name="writeoff")
-app.add_typer(exports.app, name="export")
-app.add_typer(agency.app, name="agency")
-app.add_typer(authority.app, name="authority")
-app.add_typer(complaints.app, name="complaint")
-app.add_typer(appointments.app, name="appointment")
-app.add_typer(letters.app, name="letter")
-app.add_typer(letters.batch_app, name="letters")
-app.add_typer(hub.app, name="hub")
-app.command("sync")(hub.sync)
-app.add_typer(retention_app, name="retention")
-app.command("sar")(sar)
-app.command("erase")(erase)
-app.command("demo")(demo)
-app.command("diary")(diary)
 
 
 def _version(value: bool) -> None:
@@ -89,6 +78,8 @@ def root(
     the officer mapped to your login, or try it with 'drp demo'."""
     if ctx.invoked_subcommand is not None:
         return
+    from drp_tui.settings import load_settings
+
     settings = load_settings()
     if not settings.officer and not settings.store_path.exists():
         print(ctx.get_help())
@@ -125,24 +116,6 @@ def desk_app(settings: Settings) -> DrpApp:
 
 def launch(settings: Settings) -> None:
     desk_app(settings).run()
-
-
-@app.command("locate")
-def locate(as_json: JsonFlag = False) -> None:
-    """Print where drp reads its settings, policy tables and data."""
-    settings = load_settings()
-    places = {
-        "config": str(default_config_path()),
-        "store": str(settings.store_path),
-        "policy_dir": str(policy_dir(settings)),
-        "shipped_data": str(data_dir()),
-        "data_home": str(settings.data_home),
-        "sfs_guidelines": str(settings.guidelines_path),
-    }
-    if as_json:
-        output.print_json(places)
-        return
-    output.show("drp locations", list(places.items()))
 
 
 def run() -> None:

@@ -201,3 +201,23 @@ def show(
             str(e.seq), f"{e.at:%Y-%m-%d %H:%M}", Text(e.officer_id), e.kind, Text(detail)
         )
     output.console().print(table)
+
+
+def locate(as_json: JsonFlag = False) -> None:
+    """Print where drp reads its settings, policy tables and data."""
+    from drp_tui.services.policy import data_dir, policy_dir
+    from drp_tui.settings import default_config_path
+
+    settings = load_settings()
+    places = {
+        "config": str(default_config_path()),
+        "store": str(settings.store_path),
+        "policy_dir": str(policy_dir(settings)),
+        "shipped_data": str(data_dir()),
+        "data_home": str(settings.data_home),
+        "sfs_guidelines": str(settings.guidelines_path),
+    }
+    if as_json:
+        output.print_json(places)
+        return
+    output.show("drp locations", list(places.items()))
