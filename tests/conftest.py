@@ -34,6 +34,17 @@ def counted_threads() -> Iterator[None]:
     asyncio.set_event_loop_policy(previous)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def stores_copied_from_a_template() -> Iterator[None]:
+    """A brand-new store is a copy of one migrated once (tests/storetemplate.py)."""
+    from drp_tui.store import migrate
+    from tests.storetemplate import copying_upgrade
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(migrate, "upgrade_to_head", copying_upgrade(migrate.upgrade_to_head))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads the developer's own config or data folder."""
