@@ -460,6 +460,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
             self.recorded = True
             self.notify("Not dialled: no call recorded, and the case keeps its place.")
             self.finish(then)
+            self.app.post_message(KeysFree())  # judged again where the call went
         else:
             self.then = then
             self.action_outcome(self.LEAVE_PROMPT)
