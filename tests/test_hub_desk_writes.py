@@ -20,6 +20,8 @@ from tests.hubteam import (
     SUPERVISOR,
     allocate,
     case_id,
+    debt_id,
+    desk_insert,
     officer_login,
     raw_login,
     team_hub,
@@ -145,3 +147,17 @@ def test_drp_desk_writer_is_never_an_officers_desk_login(
 
 def _json(rows: list[dict[str, Any]]) -> str:
     return "'" + json.dumps(rows).replace("'", "''") + "'::jsonb"
+
+
+def test_a_refused_row_sent_without_its_key_is_still_recorded(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    """Its item was NULL, so recording the refusal failed and the security record lost it."""
+    officer_login(postgres, owner, "asmith").engine.dispose()
+    with raw_login(postgres, owner, "asmith") as connection:
+        desk_insert(connection, "payment", {"debt_id": debt_id(2), "amount": 100})
+    with owner.read() as connection:
+        recorded = connection.execute(text("SELECT officer_id, item, reason FROM hubrefusal")).all()
+    assert [tuple(r) for r in recorded] == [
+        ("asmith", "(a row without its key)", "case never allocated to this officer")
+    ]

@@ -25,6 +25,9 @@ could not write before can be written through them, and a desk can no longer loc
 (`SELECT ... FOR UPDATE` needs UPDATE). Events go up staged as before (h006): the staging
 table keeps the one INSERT a desk login has.
 
+`drp_refused` (h018's) now also records a refused row sent without its key (item "(a row
+without its key)"); the record used to fail with the statement.
+
 The hub's owner hands the functions to `drp_desk_writer`, so must be a member of it (made so
 here if it is not a superuser). `drp_desk_writer` is never an officer's login (roles.py). On a
 SQLite hub nothing changes: its trust boundary is the shared folder's permissions, and the
@@ -181,12 +184,30 @@ REVOKE CREATE ON SCHEMA public FROM {WRITER};
 """
 
 
+ORIGIN = "nullif(current_setting('drp.origin', true), '')"
+UNKEYED = "coalesce(item, '(a row without its key)')"
+
+# h018's, recording too the refusal of a row sent without its key: its item was NULL, so the
+# record failed (NOT NULL) with the statement, and the security record lost the attempt.
+REFUSED = f"""
+CREATE OR REPLACE FUNCTION drp_refused(item text, about text, reason text) RETURNS void
+LANGUAGE sql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+  INSERT INTO hubrefusal (id, workstation_id, officer_id, case_id, item, reason, received_at)
+  VALUES (md5(coalesce({ORIGIN}, '') || {UNKEYED} || ' ' || reason),
+          coalesce({ORIGIN}, '(unknown)'),
+          session_user, about, {UNKEYED}, reason,
+          to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"+00:00"'))
+  ON CONFLICT (id) DO NOTHING $$;
+"""
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(ROLE)
     op.execute(MOVE)
     op.execute(FUNCTIONS)
+    op.execute(REFUSED)
 
 
 def downgrade() -> None:
