@@ -227,3 +227,20 @@ def under_feed_lock(connection: psycopg.Connection[Any]) -> Iterator[None]:
     with connection.transaction():
         connection.execute("SELECT drp_feed_lock()")
         yield
+
+
+def desk_insert(connection: psycopg.Connection[Any], table: str, *rows: dict[str, Any]) -> None:
+    """Rows a desk's raw login sends through the hub's write function, the only way it writes a
+    hub table (hub revision h023): `drp_desk_insert`, judged as any row a desk sends."""
+    connection.execute("SELECT drp_desk_insert(%s, %s::jsonb)", (table, json.dumps(rows)))
+
+
+def desk_update(
+    connection: psycopg.Connection[Any], table: str, row: dict[str, Any], *columns: str
+) -> None:
+    """`columns` of a hub row (found by the primary key in `row`) a desk's raw login changes
+    through `drp_desk_update` (h023); all of `row` but its key if no columns are named."""
+    named = list(columns) or [c for c in row if c != "id"]
+    connection.execute(
+        "SELECT drp_desk_update(%s, %s, %s::jsonb)", (table, named, json.dumps([row]))
+    )

@@ -6,6 +6,7 @@ by the hub's database (hub revisions h008 to h010); the honest flows still go th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,8 @@ from tests.hubteam import (
     case_id,
     debt_id,
     desk,
+    desk_insert,
+    desk_update,
     officer_login,
     raw_login,
     run_sync,
@@ -100,10 +103,8 @@ def test_a_desk_login_holding_the_feed_lock_is_cut_off(
     run_sync(bea, as_bea, "bjones")
     add_note(bea, Actor("bjones", clock=lambda: NOW), case_id=case_id(2), text="left a message")
     with raw_login(postgres, owner, "asmith") as alex:  # registered, as a sync registers it
-        alex.execute(
-            "INSERT INTO hubworkstation (id, officer_id, first_seen_at, cursor, events_pushed) "
-            "VALUES ('asmith-laptop', 'asmith', 'x', 0, 0)"
-        )
+        workstation = {"id": "asmith-laptop", "officer_id": "asmith", "first_seen_at": "x"}
+        desk_insert(alex, "hubworkstation", {**workstation, "cursor": 0, "events_pushed": 0})
     with psycopg.connect(postgres.url(owner.url.database or "", user="asmith")) as held:
         held.execute("SET idle_in_transaction_session_timeout = 0")
         held.execute(taking)
@@ -211,20 +212,36 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
     with alex.write() as session:
         _reverse(session, "rev-2")
     assert run_sync(alex, as_alex, "asmith").refused == 1
-    # ...and sent as raw SQL, past the desk's own check, the hub's database refuses it too.
+    # ...and sent by its raw login, past the desk's own check, the hub's database refuses it.
     with raw_login(postgres, owner, "asmith") as connection:
-        connection.execute(
-            "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-            "workstation_id, received_at) VALUES ('e3', 'asmith', "
-            "'2026-11-23T10:00:00.000000+00:00', %s, 'payment.recorded', "
-            '\'{"payment": "rev-3", "amount": "-75.00", "reversal": true}\', \'x\', \'x\', '
-            "'w', 'x')",
-            (case_id(1),),
+        payload = {"payment": "rev-3", "amount": "-75.00", "reversal": True}
+        desk_insert(
+            connection,
+            "hubevent",
+            {
+                "id": "e3",
+                "officer_id": "asmith",
+                "at": "2026-11-23T10:00:00.000000+00:00",
+                "case_id": case_id(1),
+                "kind": "payment.recorded",
+                "payload": json.dumps(payload),
+                "prev_hash": "x",
+                "hash": "x",
+                "workstation_id": "w",
+                "received_at": "x",
+            },
         )
-        connection.execute(
-            "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
-            "VALUES ('rev-3', %s, -7500, '2026-11-23', 'host', '')",
-            (debt_id(1),),
+        desk_insert(
+            connection,
+            "payment",
+            {
+                "id": "rev-3",
+                "debt_id": debt_id(1),
+                "amount": -7500,
+                "received_on": "2026-11-23",
+                "source": "host",
+                "reference": "",
+            },
         )
     reversal = "a negative amount not the reversal of an earlier payment"
     assert refusals(owner) == [
@@ -238,13 +255,13 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
 @pytest.mark.parametrize(
     ("change", "reason"),
     [
-        ("status = 'requested', approved_by = NULL, approved_at = NULL", "a decision is final"),
-        ("approved_by = 'asmith'", "a decision is final"),
-        ("approved_at = '2026-11-20T09:00:00+00:00'", "a decision is final"),
+        ({"status": "requested", "approved_by": None, "approved_at": None}, "a decision is final"),
+        ({"approved_by": "asmith"}, "a decision is final"),
+        ({"approved_at": "2026-11-20T09:00:00+00:00"}, "a decision is final"),
     ],
 )
 def test_a_desk_login_cannot_undo_or_rewrite_a_supervisors_approval(
-    postgres: PostgresCluster, owner: Hub, change: str, reason: str
+    postgres: PostgresCluster, owner: Hub, change: dict[str, Any], reason: str
 ) -> None:
     with owner.write() as connection:
         connection.execute(
@@ -258,7 +275,7 @@ def test_a_desk_login_cannot_undo_or_rewrite_a_supervisors_approval(
         )
     officer_login(postgres, owner, "asmith").engine.dispose()
     with raw_login(postgres, owner, "asmith") as alex, under_feed_lock(alex):
-        alex.execute(f"UPDATE writeoffrequest SET {change} WHERE id = 'wo'")
+        desk_update(alex, "writeoffrequest", {"id": "wo", **change})
     with owner.read() as connection:
         kept = connection.execute(
             text("SELECT status, approved_by, approved_at FROM writeoffrequest")
@@ -278,19 +295,26 @@ def test_a_desk_login_flags_no_conflict_off_its_own_cases_but_its_push_still_fla
     as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
     mine = run_sync(alex, as_alex, "asmith").workstation_id
-    forged = (
-        "INSERT INTO hubconflict (id, kind, case_id, detail, workstation_id, flagged_at) "
-        "VALUES (%s, 'work_on_moved_case', %s, %s, %s, '2026-11-23T10:00:00+00:00')"
-    )
-    with raw_login(postgres, owner, "asmith") as connection:
+
+    def forged(key: str, case: str, detail: str, workstation: str) -> dict[str, Any]:
+        return {
+            "id": key,
+            "kind": "work_on_moved_case",
+            "case_id": case,
+            "detail": detail,
+            "workstation_id": workstation,
+            "flagged_at": "2026-11-23T10:00:00+00:00",
+        }
+
+    with raw_login(postgres, owner, "asmith") as connection:  # through the write function
         for key, case, detail in (
             ("on-bjones-case", case_id(2), "{}"),
             ("by-bjones", case_id(1), '{"by": "bjones"}'),
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                connection.execute(forged, (key, case, detail, mine))
+                desk_insert(connection, "hubconflict", forged(key, case, detail, mine))
         with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not its workstation
-            connection.execute(forged, ("elsewhere", case_id(1), "{}", "not-mine"))
+            desk_insert(connection, "hubconflict", forged("elsewhere", case_id(1), "{}", "x"))
     assert open_conflicts(owner) == []
 
     with alex.write() as session:  # offline, before the case moves

@@ -1,26 +1,38 @@
 """Hub revision h015: the row check on `hubevent` stands aside only inside the hub owner's own
-function (`drp_push_events`, which judged the batch already); a desk's own INSERT, under any
-role it may SET, is still checked row by row and refused."""
+function (`drp_push_events`, which judged the batch already); a desk's own insert (through
+`drp_desk_insert`, h023), under any role it may SET, is still checked row by row and refused."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 
 from drp_tui.store.events import append_event
 from drp_tui.sync.hub import Hub
-from tests.hubteam import NOW, allocate, case_id, desk, run_sync, team_hub
+from tests.hubteam import NOW, allocate, case_id, desk, desk_insert, run_sync, team_hub
 from tests.postgres import PostgresCluster
 from tests.test_hub_roles import login, raw
 
-FORGED = (
-    "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-    "workstation_id, received_at) VALUES ('{id}', 'bjones', 'x', '{case}', "
-    "'contact.recorded', '{{}}', 'x', 'x', 'w', 'x')"
-)
+
+def forged(key: str, case: str) -> dict[str, Any]:
+    """An event in bjones's name, as a desk's raw login sends one through the hub's write
+    function (its only way to write a hub table, h023)."""
+    return {
+        "id": key,
+        "officer_id": "bjones",
+        "at": "x",
+        "case_id": case,
+        "kind": "contact.recorded",
+        "payload": "{}",
+        "prev_hash": "x",
+        "hash": "x",
+        "workstation_id": "w",
+        "received_at": "x",
+    }
 
 
 @pytest.fixture
@@ -50,9 +62,9 @@ def test_a_desk_that_sets_another_role_is_still_checked_row_by_row(
 ) -> None:
     login(postgres, owner, "asmith").engine.dispose()
     with raw(postgres, owner, "asmith") as connection:
-        connection.execute(FORGED.format(id="plain", case=case_id(2)))
+        desk_insert(connection, "hubevent", forged("plain", case_id(2)))
         connection.execute("SET ROLE drp_desk")  # current_user is no longer session_user
-        connection.execute(FORGED.format(id="as-drp-desk", case=case_id(2)))
+        desk_insert(connection, "hubevent", forged("as-drp-desk", case_id(2)))
     refused = _refused(owner)
     assert "in the name of another officer" in refused["event plain"]
     assert "in the name of another officer" in refused["event as-drp-desk"]

@@ -1,7 +1,8 @@
 """Each officer's desk logs in to a PostgreSQL hub as their own role (issue 19, item 3): the
 database, not the desk, decides what it may read and write. Distinct login roles on a real
 cluster: a desk role cannot write hub tables directly, row-level security hides other
-officers' cases, every forgery sent as raw SQL is skipped and recorded, and an honest desk
+officers' cases, every forgery its raw login sends (through the hub's write functions, h023)
+is skipped and recorded, and an honest desk
 syncs as before."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -32,6 +34,7 @@ from tests.hubteam import (
     case_id,
     debt_id,
     desk,
+    desk_insert,
     run_sync,
     team_hub,
 )
@@ -176,44 +179,78 @@ def test_an_honest_desk_syncs_as_its_own_login(
         run_sync(desk(tmp_path, "other"), as_alex, "bjones")
 
 
+def _event(key: str, officer: str, case: str | None, kind: str) -> dict[str, Any]:
+    return {
+        "id": key,
+        "officer_id": officer,
+        "at": "x",
+        "case_id": case,
+        "kind": kind,
+        "payload": "{}",
+        "prev_hash": "x",
+        "hash": "x",
+        "workstation_id": "w",
+        "received_at": "x",
+    }
+
+
+def _payment(key: str, debt: str, amount: int) -> dict[str, Any]:
+    return {
+        "id": key,
+        "debt_id": debt,
+        "amount": amount,
+        "received_on": "2026-11-23",
+        "source": "host",
+        "reference": "",
+    }
+
+
+# Each: the table, the row a desk's raw login sends through the hub's write function (the only
+# way it writes a hub table, h023), the item refused and why.
 FORGERIES = {
     "event on bjones's case in his name": (
-        "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-        "workstation_id, received_at) VALUES ('f1', 'bjones', 'x', '{case2}', "
-        "'contact.recorded', '{{}}', 'x', 'x', 'w', 'x')",
+        "hubevent",
+        _event("f1", "bjones", case_id(2), "contact.recorded"),
         "event f1",
         "in the name of another officer",
     ),
     "case-less writeoff.approved": (
-        "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-        "workstation_id, received_at) VALUES ('f2', 'asmith', 'x', NULL, "
-        "'writeoff.approved', '{{}}', 'x', 'x', 'w', 'x')",
+        "hubevent",
+        _event("f2", "asmith", None, "writeoff.approved"),
         "event f2",
         "only a supervisor",
     ),
     "officer.changed by the supervisor": (
-        "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-        "workstation_id, received_at) VALUES ('f3', 'sup', 'x', NULL, "
-        "'officer.changed', '{{}}', 'x', 'x', 'w', 'x')",
+        "hubevent",
+        _event("f3", "sup", None, "officer.changed"),
         "event f3",
         "in the name of another officer",
     ),
     "a payment of -50,000 with no event": (
-        "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
-        "VALUES ('f4', '{debt1}', -5000000, '2026-11-23', 'host', '')",
+        "payment",
+        _payment("f4", debt_id(1), -5000000),
         "payment f4",
         "no payment.recorded event explains it",
     ),
     "a write-off inserted approved": (
-        "INSERT INTO writeoffrequest (id, debt_id, reason_code, amount, requested_by, "
-        "requested_at, approved_by, approved_at, status) VALUES ('f5', '{debt1}', 'x', 50000, "
-        "'asmith', 'x', 'asmith', 'x', 'approved')",
+        "writeoffrequest",
+        {
+            "id": "f5",
+            "debt_id": debt_id(1),
+            "reason_code": "x",
+            "amount": 50000,
+            "requested_by": "asmith",
+            "requested_at": "x",
+            "approved_by": "asmith",
+            "approved_at": "x",
+            "status": "approved",
+        },
         "writeoffrequest f5",
         "an approved write-off only from a supervisor",
     ),
     "a payment on bjones's debt": (
-        "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
-        "VALUES ('f6', '{debt2}', 100, '2026-11-23', 'host', '')",
+        "payment",
+        _payment("f6", debt_id(2), 100),
         "payment f6",
         "case never allocated to this officer",
     ),
@@ -224,10 +261,10 @@ FORGERIES = {
 def test_a_forgery_sent_as_raw_sql_by_a_desk_role_is_skipped_and_recorded(
     postgres: PostgresCluster, owner: Hub, forgery: str
 ) -> None:
-    statement, item, reason = FORGERIES[forgery]
+    table, row, item, reason = FORGERIES[forgery]
     login(postgres, owner, "asmith").engine.dispose()
     with raw(postgres, owner, "asmith") as connection:
-        connection.execute(statement.format(case2=case_id(2), debt1=debt_id(1), debt2=debt_id(2)))
+        desk_insert(connection, table, row)
     with owner.read() as connection:
         refused = connection.execute(
             text("SELECT officer_id, reason FROM hubrefusal WHERE item = :i"), {"i": item}
@@ -250,11 +287,7 @@ def test_a_desk_role_whose_officer_is_not_on_the_hub_gets_nothing_in(
     login(postgres, owner, "zghost").engine.dispose()
     with raw(postgres, owner, "zghost") as connection:
         assert connection.execute('SELECT count(*) FROM "case"').fetchone() == (0,)
-        connection.execute(
-            "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-            "workstation_id, received_at) VALUES ('g1', 'zghost', 'x', NULL, 'note.added', "
-            "'{}', 'x', 'x', 'w', 'x')"
-        )
+        desk_insert(connection, "hubevent", _event("g1", "zghost", None, "note.added"))
     with owner.read() as connection:
         assert connection.execute(text("SELECT reason FROM hubrefusal")).scalars().all() == [
             "no officer 'zghost' on the hub"
@@ -298,11 +331,8 @@ def test_a_desk_cannot_stage_events_as_another_login(postgres: PostgresCluster, 
         )
     for officer, workstation in (("asmith", "w"), ("bjones", "w-bea")):  # as a sync registers
         with raw(postgres, owner, officer) as connection:
-            connection.execute(
-                "INSERT INTO hubworkstation (id, officer_id, first_seen_at, cursor, "
-                "events_pushed) VALUES (%s, %s, 'x', 0, 0)",
-                (workstation, officer),
-            )
+            row = {"id": workstation, "officer_id": officer, "first_seen_at": "x"}
+            desk_insert(connection, "hubworkstation", {**row, "cursor": 0, "events_pushed": 0})
     with raw(postgres, owner, "bjones") as connection:
         pushed = connection.execute("SELECT * FROM drp_push_events('w-bea', 'x')").fetchall()
     assert pushed == []  # staged as asmith's, whatever it said

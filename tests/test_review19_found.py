@@ -39,6 +39,7 @@ from tests.hubteam import (
     case_id,
     debt_id,
     desk,
+    desk_insert,
     officer_login,
     raw_login,
     run_sync,
@@ -253,13 +254,10 @@ def test_a_desk_login_cannot_flag_a_conflict_on_another_officers_case(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
     officer_login(postgres, owner, "asmith").engine.dispose()
+    forged = {"id": "forged", "kind": "work_on_moved_case", "case_id": case_id(2)}
+    forged |= {"detail": '{"by": "bjones"}', "flagged_at": "2026-11-23T10:00:00+00:00"}
     with raw_login(postgres, owner, "asmith") as connection, pytest.raises(psycopg.Error):
-        connection.execute(
-            "INSERT INTO hubconflict (id, kind, case_id, detail, workstation_id, flagged_at) "
-            "VALUES ('forged', 'work_on_moved_case', %s, '{\"by\": \"bjones\"}', NULL, "
-            "'2026-11-23T10:00:00+00:00')",
-            (case_id(2),),
-        )
+        desk_insert(connection, "hubconflict", forged)  # its only way to write (h023)
 
 
 # --- issue 20: retention --------------------------------------------------------------------

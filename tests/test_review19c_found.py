@@ -5,6 +5,7 @@ store edited with sqlite3, a SQLite-file hub. Each test reproduces one defect an
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +34,8 @@ from tests.hubteam import (
     case_id,
     debt_id,
     desk,
+    desk_insert,
+    desk_update,
     officer_login,
     raw_login,
     run_sync,
@@ -68,11 +71,33 @@ def owner(postgres: PostgresCluster) -> Iterator[Hub]:
 
 def register(connection: Raw, workstation: str, officer: str) -> None:
     """A workstation registered on the hub as `drp sync` registers it."""
-    connection.execute(
-        "INSERT INTO hubworkstation (id, officer_id, first_seen_at, cursor, events_pushed) "
-        "VALUES (%s, %s, %s, 0, 0)",
-        (workstation, officer, NOW.isoformat()),
-    )
+    row = {"id": workstation, "officer_id": officer, "first_seen_at": NOW.isoformat()}
+    desk_insert(connection, "hubworkstation", {**row, "cursor": 0, "events_pushed": 0})
+
+
+def call(key: str, officer: str, notes: str = "") -> dict[str, Any]:
+    """A call on case 1, as a desk's raw login sends it through the hub's write function (the
+    only way it writes a hub table, h023)."""
+    return {
+        "id": key,
+        "case_id": case_id(1),
+        "officer_id": officer,
+        "started_at": NOW.isoformat(),
+        "right_party": bool(notes),
+        "idv_result": "passed" if notes else "not_attempted",
+        "notes": notes,
+    }
+
+
+def payment(key: str, amount: int) -> dict[str, Any]:
+    return {
+        "id": key,
+        "debt_id": debt_id(1),
+        "amount": amount,
+        "received_on": "2026-11-23",
+        "source": "host",
+        "reference": "",
+    }
 
 
 def stage(
@@ -111,12 +136,7 @@ def test_a_desk_login_cannot_record_a_call_in_another_officers_name(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
-        alex.execute(
-            "INSERT INTO contactattempt (id, case_id, officer_id, started_at, right_party, "
-            "idv_result, notes) VALUES ('forged-call', %s, 'bjones', %s, true, 'passed', "
-            "'bjones called and agreed')",
-            (case_id(1), NOW.isoformat()),
-        )
+        desk_insert(alex, "contactattempt", call("forged-call", "bjones", "bjones agreed"))
     assert on_hub(owner, "SELECT officer_id FROM contactattempt WHERE id = 'forged-call'") == []
 
 
@@ -149,12 +169,15 @@ def test_a_desk_login_cannot_keep_its_own_refusal_off_the_record(
 ) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
         register(alex, "ws-alex", "asmith")
-        alex.execute(  # the id the hub will give the refusal of the forgery below
-            "INSERT INTO hubrefusal (id, workstation_id, officer_id, case_id, item, reason, "
-            "received_at) VALUES (md5('ws-alex' || 'event forged'), 'ws-alex', 'asmith', NULL, "
-            "'event forged', 'sent twice, ignore', %s)",
-            (NOW.isoformat(),),
-        )
+        forestalled = {  # the id the hub will give the refusal of the forgery below
+            "id": hashlib.md5(b"ws-alexevent forged").hexdigest(),
+            "workstation_id": "ws-alex",
+            "officer_id": "asmith",
+            "item": "event forged",
+            "reason": "sent twice, ignore",
+            "received_at": NOW.isoformat(),
+        }
+        desk_insert(alex, "hubrefusal", forestalled)
         stage(alex, "forged", "bjones", case_id(2), "note.added")
         assert push(alex, "ws-alex")["forged"] is not None
     reasons = [
@@ -186,15 +209,11 @@ def test_a_desk_login_cannot_mark_its_writes_as_another_workstations(
         register(bea, "ws-bea", "bjones")
     with raw_login(postgres, owner, "asmith") as alex:
         register(alex, "ws-alex", "asmith")
-        call = (
-            "INSERT INTO contactattempt (id, case_id, officer_id, started_at, right_party, "
-            "idv_result, notes) VALUES ('a-call', %s, 'asmith', %s, false, 'not_attempted', '')"
-        )
         alex.execute("SELECT set_config('drp.origin', 'ws-bea', false)")
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            alex.execute(call, (case_id(1), NOW.isoformat()))
+            desk_insert(alex, "contactattempt", call("a-call", "asmith"))
         alex.execute("SELECT set_config('drp.origin', 'ws-alex', false)")
-        alex.execute(call, (case_id(1), NOW.isoformat()))
+        desk_insert(alex, "contactattempt", call("a-call", "asmith"))
     origins = on_hub(owner, "SELECT origin FROM hubchange WHERE row_key = 'a-call'")
     assert origins == [("ws-alex",)]
 
@@ -207,14 +226,20 @@ def test_a_desk_login_locking_its_case_row_does_not_stall_the_supervisor(
 ) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
         alex.execute("SET idle_in_transaction_session_timeout = 0")
-        with alex.transaction():
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), alex.transaction():
             alex.execute('SELECT id FROM "case" WHERE id = %s FOR UPDATE', (case_id(1),))
-            # ...and the laptop sleeps. No timing here: stalled, the move waits out the hub's
-            # lock_timeout and fails.
-            try:
-                allocate(owner, 1, "bjones")
-            except Exception as stalled:  # any failure is the stall
-                pytest.fail(f"the supervisor's move stalled by asmith's session: {stalled}")
+        # Its write function changes no row without the feed lock (h020), but the change
+        # feed's statement trigger takes that lock: a desk left holding it is ended (h011).
+        alex.execute("BEGIN")
+        desk_update(alex, "case", {"id": case_id(1), "next_action_due": None})
+        # ...and the laptop sleeps. No timing here: stalled, the move waits out the hub's
+        # lock_timeout and fails.
+        try:
+            allocate(owner, 1, "bjones")
+        except Exception as stalled:  # any failure is the stall
+            pytest.fail(f"the supervisor's move stalled by asmith's session: {stalled}")
+        with pytest.raises(psycopg.OperationalError):
+            alex.execute("COMMIT")
 
 
 # --- money without the event that explains it ----------------------------------------------
@@ -234,11 +259,7 @@ def test_a_payment_explained_by_an_event_on_no_case_is_refused_by_the_database(
             '{"payment": "pay-x", "amount": "400.00"}',
         )
         assert push(alex, "ws-alex") == {"pay-event": None}
-        alex.execute(
-            "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
-            "VALUES ('pay-x', %s, 40000, '2026-11-23', 'host', '')",
-            (debt_id(1),),
-        )
+        desk_insert(alex, "payment", payment("pay-x", 40000))
     assert on_hub(owner, "SELECT id FROM payment") == []
     assert str(balance(owner.as_store(), 1)) == "500.00"
 
@@ -251,10 +272,7 @@ def test_a_desk_login_cannot_change_a_case_moved_to_another_officer(
 ) -> None:
     allocate(owner, 1, "bjones")
     with raw_login(postgres, owner, "asmith") as alex, under_feed_lock(alex):
-        alex.execute(
-            "UPDATE \"case\" SET hold_kind = 'dispute', hold_reason = 'disputed' WHERE id = %s",
-            (case_id(1),),
-        )
+        desk_update(alex, "case", {"id": case_id(1), "hold_kind": "dispute", "hold_reason": "x"})
     assert on_hub(owner, 'SELECT hold_kind FROM "case" WHERE id = :c', c=case_id(1)) == [(None,)]
 
 
@@ -340,15 +358,11 @@ def test_a_desk_login_cannot_anchor_behind_its_last_anchor(
 ) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
         register(alex, "ws-alex", "asmith")
-        alex.execute(
-            "INSERT INTO hubanchor VALUES ('ws-alex', 10, 'asmith', 'h10', %s)", (NOW.isoformat(),)
-        )
+        anchor = {"workstation_id": "ws-alex", "officer_id": "asmith", "received_at": "x"}
+        desk_insert(alex, "hubanchor", {**anchor, "seq": 10, "hash": "h10"})
         alex.execute("CREATE TEMPORARY TABLE hubanchor (workstation_id text, seq bigint)")
         with pytest.raises(psycopg.Error):
-            alex.execute(
-                "INSERT INTO public.hubanchor VALUES ('ws-alex', 6, 'asmith', 'h6', %s)",
-                (NOW.isoformat(),),
-            )
+            desk_insert(alex, "hubanchor", {**anchor, "seq": 6, "hash": "h6"})
 
 
 # --- a careless supervisor: an officer id that is already a role on the cluster ---------------
@@ -394,13 +408,11 @@ def test_every_function_run_as_the_hubs_owner_searches_pg_temp_last(owner: Hub) 
 
 def test_a_desk_login_cannot_mark_its_promise_kept(postgres: PostgresCluster, owner: Hub) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
-        alex.execute(
-            "INSERT INTO promise (id, case_id, debt_id, officer_id, amount, due_on, status, "
-            "created_at) VALUES ('pr-1', %s, %s, 'asmith', 10000, '2026-11-20', 'open', %s)",
-            (case_id(1), debt_id(1), NOW.isoformat()),
-        )
+        promise: dict[str, Any] = {"id": "pr-1", "case_id": case_id(1), "debt_id": debt_id(1)}
+        promise |= {"officer_id": "asmith", "amount": 10000, "due_on": "2026-11-20"}
+        desk_insert(alex, "promise", {**promise, "status": "open", "created_at": NOW.isoformat()})
         with under_feed_lock(alex):
-            alex.execute("UPDATE promise SET status = 'kept' WHERE id = 'pr-1'")
+            desk_update(alex, "promise", {"id": "pr-1", "status": "kept"})
     assert on_hub(owner, "SELECT status FROM promise WHERE id = 'pr-1'") == [("open",)]
 
 
@@ -408,18 +420,15 @@ def test_a_desk_login_cannot_mark_instalments_paid_without_a_payment(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
     with raw_login(postgres, owner, "asmith") as alex:
-        alex.execute(
-            "INSERT INTO arrangement (id, case_id, debt_id, officer_id, total, frequency, status, "
-            "created_at, status_reason) VALUES ('ar-1', %s, %s, 'asmith', 50000, 'monthly', "
-            "'live', %s, '')",
-            (case_id(1), debt_id(1), NOW.isoformat()),
-        )
-        alex.execute(
-            "INSERT INTO instalment (id, arrangement_id, number, due_on, amount, paid) "
-            "VALUES ('in-1', 'ar-1', 1, '2026-11-01', 25000, 0)"
-        )
+        arrangement: dict[str, Any] = {"id": "ar-1", "case_id": case_id(1), "debt_id": debt_id(1)}
+        arrangement |= {"officer_id": "asmith", "total": 50000, "frequency": "monthly"}
+        arrangement |= {"status": "live", "created_at": NOW.isoformat(), "status_reason": ""}
+        desk_insert(alex, "arrangement", arrangement)
+        instalment = {"id": "in-1", "arrangement_id": "ar-1", "number": 1}
+        instalment |= {"due_on": "2026-11-01", "amount": 25000, "paid": 0}
+        desk_insert(alex, "instalment", instalment)
         with under_feed_lock(alex):
-            alex.execute("UPDATE instalment SET paid = 25000 WHERE id = 'in-1'")
+            desk_update(alex, "instalment", {"id": "in-1", "paid": 25000})
     assert on_hub(owner, "SELECT id FROM payment") == []
     assert on_hub(owner, "SELECT paid FROM instalment WHERE id = 'in-1'") == [(0,)]
     assert on_hub(owner, "SELECT reason FROM hubrefusal WHERE item = 'instalment in-1'") == [
@@ -462,12 +471,10 @@ def test_a_desk_login_cannot_push_an_event_dated_ahead_of_the_hubs_clock(
         stage(alex, "ahead", "asmith", case_id(1), "note.added", at=ahead)
         stage(alex, "on-time", "asmith", case_id(1), "note.added")
         verdicts = push(alex, "ws-alex")
-        alex.execute(  # its own INSERT, past the staged push: the same rule
-            "INSERT INTO hubevent (id, officer_id, at, case_id, kind, payload, prev_hash, hash, "
-            "workstation_id, received_at) VALUES ('ahead-2', 'asmith', %s, %s, 'note.added', "
-            "'{}', 'p', 'h', 'ws-alex', 'x')",
-            (ahead, case_id(1)),
-        )
+        event = {"id": "ahead-2", "officer_id": "asmith", "at": ahead, "case_id": case_id(1)}
+        event |= {"kind": "note.added", "payload": "{}", "prev_hash": "p", "hash": "h"}
+        # Its own insert, past the staged push: the same rule.
+        desk_insert(alex, "hubevent", {**event, "workstation_id": "ws-alex", "received_at": "x"})
     assert verdicts == {
         "ahead": f"note.added: dated after it reached the hub ({ahead})",
         "on-time": None,
@@ -497,24 +504,16 @@ def test_one_payment_is_not_reversed_twice_by_two_sessions_at_once(
                 alex, f"e{n}", "asmith", case_id(1), "payment.recorded", reversal.format(id=f"r{n}")
             )
         assert set(push(alex, "ws-alex").values()) == {None}
-        alex.execute(
-            "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
-            "VALUES ('p0', %s, 7500, '2026-11-23', 'host', '')",
-            (debt_id(1),),
-        )
+        desk_insert(alex, "payment", payment("p0", 7500))
     url = postgres.url(owner.url.database or "", user="asmith")
-    reverse = (
-        "INSERT INTO payment (id, debt_id, amount, received_on, source, reference) "
-        "VALUES (%s, %s, -7500, '2026-11-23', 'host', '')"
-    )
     with psycopg.connect(url) as first, psycopg.connect(url) as second:
-        first.execute(reverse, ("r1", debt_id(1)))  # not committed yet
+        desk_insert(first, "payment", payment("r1", -7500))  # not committed yet
         second_pid = second.info.backend_pid
         done: list[BaseException | None] = []
 
         def other() -> None:
             try:
-                second.execute(reverse, ("r2", debt_id(1)))
+                desk_insert(second, "payment", payment("r2", -7500))
                 second.commit()
                 done.append(None)
             except BaseException as exc:

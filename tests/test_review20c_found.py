@@ -24,6 +24,7 @@ from tests.hubteam import (
     allocate,
     case_id,
     desk,
+    desk_insert,
     officer_login,
     pay_off,
     raw_login,
@@ -95,12 +96,11 @@ def test_an_anchor_forged_with_the_officers_own_login_does_not_hide_a_rewrite(
     add_note(alex, Actor("asmith", clock=lambda: NOW), case_id=case_id(1), text="later")
     head_seq, head_hash = _head(alex)
     # ... and anchors the rewritten head on the hub with their own login, as psql would.
+    # (Through the hub's write function: the only way a desk's login writes a table, h023.)
     with raw_login(postgres, owner, "asmith") as psql:
-        psql.execute(
-            "INSERT INTO hubanchor (workstation_id, seq, officer_id, hash, received_at) "
-            "VALUES (%s, %s, 'asmith', %s, '2026-11-23T10:05:00+00:00')",
-            (_workstation(alex), head_seq, head_hash),
-        )
+        anchor = {"workstation_id": _workstation(alex), "seq": head_seq, "hash": head_hash}
+        anchor |= {"officer_id": "asmith", "received_at": "2026-11-23T10:05:00+00:00"}
+        desk_insert(psql, "hubanchor", anchor)
     desk_report = audit.verify_all(alex)
     hub_report = verify_hub(owner)
     as_alex.engine.dispose()
@@ -447,11 +447,9 @@ def test_a_key_forged_with_an_officers_own_login_does_not_stop_the_next_desk(
     refused = False
     with raw_login(postgres, owner, "asmith") as psql:
         try:
-            psql.execute(
-                "INSERT INTO personkey (id, person_id, key, made_at) VALUES "
-                "('forged', %s, 'not-a-key', '2030-01-01T00:00:00.000000+00:00')",
-                (host_id("person", "nga", "P1"),),
-            )
+            forged = {"id": "forged", "person_id": host_id("person", "nga", "P1")}
+            forged |= {"key": "not-a-key", "made_at": "2030-01-01T00:00:00.000000+00:00"}
+            desk_insert(psql, "personkey", forged)
         except Exception:  # refused by the hub: what we want
             refused = True
     allocate(owner, 1, "bjones")

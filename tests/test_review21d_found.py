@@ -33,6 +33,8 @@ from tests.hubteam import (
     allocate,
     case_id,
     desk,
+    desk_insert,
+    desk_update,
     officer_login,
     pay_off,
     raw_login,
@@ -117,18 +119,44 @@ def test_a_desk_cannot_move_an_appointment_out_of_office_hours_by_editing_its_st
 
 # --- an officer's own PostgreSQL login (psql with its .pgpass) -----------------------------
 
-COMPLAINT = (
-    "INSERT INTO complaint (id, case_id, received_on, channel, stage, stage_started_on, "
-    "summary, debt_ids, pauses_recovery, reply_due, status, remedy, recorded_by, "
-    "recorded_at) VALUES (%s, %s, '2026-11-23', 'phone', 'stage_1', '2026-11-23', 'x', "
-    "'[]', false, '2026-12-07', 'open', '', %s, '2026-11-23T10:00:00.000000+00:00')"
-)
-APPOINTMENT = (
-    "INSERT INTO appointment (id, case_id, officer_id, kind, place, starts_at, minutes, "
-    "reason, why_face_to_face, status, note, booked_by, booked_at) VALUES (%s, %s, %s, "
-    "'telephone', 'telephone', '2027-06-01T13:00:00.000000+00:00', 30, 'plan', '', 'booked', "
-    "'', %s, '2026-11-23T10:00:00.000000+00:00')"
-)
+
+# Rows a desk's raw login sends through the hub's write function (the only way it writes a hub
+# table, h023).
+def complaint(key: str, case: str, by: str) -> dict[str, Any]:
+    return {
+        "id": key,
+        "case_id": case,
+        "received_on": "2026-11-23",
+        "channel": "phone",
+        "stage": "stage_1",
+        "stage_started_on": "2026-11-23",
+        "summary": "x",
+        "debt_ids": "[]",
+        "pauses_recovery": False,
+        "reply_due": "2026-12-07",
+        "status": "open",
+        "remedy": "",
+        "recorded_by": by,
+        "recorded_at": "2026-11-23T10:00:00.000000+00:00",
+    }
+
+
+def appointment(key: str, case: str, officer: str, by: str) -> dict[str, Any]:
+    return {
+        "id": key,
+        "case_id": case,
+        "officer_id": officer,
+        "kind": "telephone",
+        "place": "telephone",
+        "starts_at": "2027-06-01T13:00:00.000000+00:00",
+        "minutes": 30,
+        "reason": "plan",
+        "why_face_to_face": "",
+        "status": "booked",
+        "note": "",
+        "booked_by": by,
+        "booked_at": "2026-11-23T10:00:00.000000+00:00",
+    }
 
 
 def _pg_team(postgres: PostgresCluster) -> Any:
@@ -148,9 +176,9 @@ def _one(hub: Any, sql: str) -> Any:
 def test_a_desk_login_cannot_mark_a_future_appointment_kept(postgres: PostgresCluster) -> None:
     hub = _pg_team(postgres)
     with raw_login(postgres, hub, "asmith") as alex:
-        alex.execute(APPOINTMENT, ("a-mine", case_id(1), "asmith", "asmith"))
+        desk_insert(alex, "appointment", appointment("a-mine", case_id(1), "asmith", "asmith"))
         with under_feed_lock(alex):  # as a push's write (h020)
-            alex.execute("UPDATE appointment SET status = 'kept' WHERE id = 'a-mine'")
+            desk_update(alex, "appointment", {"id": "a-mine", "status": "kept"})
     assert tuple(_one(hub, "SELECT status FROM appointment WHERE id = 'a-mine'")) == ("booked",)
     hub.engine.dispose()
 
@@ -159,9 +187,9 @@ def test_a_desk_login_cannot_move_a_complaints_reply_due(postgres: PostgresClust
     """The supervisor's overdue list and `drp report complaints` (answered in time) read it."""
     hub = _pg_team(postgres)
     with raw_login(postgres, hub, "asmith") as alex:
-        alex.execute(COMPLAINT, ("c-mine", case_id(1), "asmith"))
+        desk_insert(alex, "complaint", complaint("c-mine", case_id(1), "asmith"))
         with under_feed_lock(alex):  # as a push's write (h020)
-            alex.execute("UPDATE complaint SET reply_due = '2027-12-31' WHERE id = 'c-mine'")
+            desk_update(alex, "complaint", {"id": "c-mine", "reply_due": "2027-12-31"})
     due = _one(hub, "SELECT reply_due FROM complaint WHERE id = 'c-mine'")
     assert str(due[0]) == "2026-12-07"
     hub.engine.dispose()
@@ -175,7 +203,7 @@ def test_a_desk_login_cannot_book_into_another_officers_calendar_on_a_case_moved
     hub = _pg_team(postgres)
     allocate(hub, 1, "bjones")  # Alex's case 1 moves to Bo
     with raw_login(postgres, hub, "asmith") as alex:
-        alex.execute(APPOINTMENT, ("a-in-bos", case_id(1), "bjones", "asmith"))
+        desk_insert(alex, "appointment", appointment("a-in-bos", case_id(1), "bjones", "asmith"))
     assert _one(hub, "SELECT id FROM appointment WHERE id = 'a-in-bos'") is None
     hub.engine.dispose()
 
@@ -260,10 +288,8 @@ def test_a_desk_login_cannot_mark_a_mobile_for_texts_without_a_recorded_consent(
     other desks then text the number."""
     hub = _pg_team(postgres)
     with raw_login(postgres, hub, "asmith") as alex, under_feed_lock(alex):  # h020
-        alex.execute(
-            "UPDATE phone SET sms_consent_at = '2026-11-23T10:00:00.000000+00:00' "
-            "WHERE id = 'phone-1'"
-        )
+        consent = {"id": "phone-1", "sms_consent_at": "2026-11-23T10:00:00.000000+00:00"}
+        desk_update(alex, "phone", consent)
     assert tuple(_one(hub, "SELECT sms_consent_at FROM phone WHERE id = 'phone-1'")) == (None,)
     hub.engine.dispose()
 

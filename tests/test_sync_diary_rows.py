@@ -35,6 +35,8 @@ from tests.hubteam import (
     allocate,
     case_id,
     desk,
+    desk_insert,
+    desk_update,
     officer_login,
     raw_login,
     reference,
@@ -270,31 +272,55 @@ def test_an_officers_own_login_cannot_write_around_the_rules(
     allocate(hub, 3, "bjones")
     officer_login(postgres, hub, "asmith").engine.dispose()
     officer_login(postgres, hub, "bjones").engine.dispose()
-    insert = (
-        "INSERT INTO complaint (id, case_id, received_on, channel, stage, stage_started_on, "
-        "summary, debt_ids, pauses_recovery, reply_due, status, remedy, recorded_by, "
-        "recorded_at) VALUES (%s, %s, '2026-11-23', 'phone', 'stage_1', '2026-11-23', 'x', "
-        "'[]', false, '2026-12-07', 'open', '', %s, '2026-11-23T10:00:00+00:00')"
-    )
-    book_sql = (
-        "INSERT INTO appointment (id, case_id, officer_id, kind, place, starts_at, minutes, "
-        "reason, why_face_to_face, status, note, booked_by, booked_at) VALUES (%s, %s, %s, "
-        "'telephone', 'telephone', '2026-11-24T14:00:00+00:00', 30, 'plan', '', 'booked', '', "
-        "%s, '2026-11-23T10:00:00+00:00')"
-    )
-    with raw_login(postgres, hub, "asmith") as alex:
-        alex.execute(insert, ("c-theirs", case_id(3), "asmith"))
-        alex.execute(insert, ("c-forged", case_id(1), "sup"))
-        alex.execute(insert, ("c-mine", case_id(1), "asmith"))
-        alex.execute(book_sql, ("a-forged", case_id(1), "asmith", "sup"))
-        alex.execute(book_sql, ("a-bo", case_id(1), "bjones", "asmith"))
-        alex.execute(book_sql, ("a-mine", case_id(1), "asmith", "asmith"))
+
+    def complaint(key: str, case: str, by: str) -> dict[str, Any]:
+        return {
+            "id": key,
+            "case_id": case,
+            "received_on": "2026-11-23",
+            "channel": "phone",
+            "stage": "stage_1",
+            "stage_started_on": "2026-11-23",
+            "summary": "x",
+            "debt_ids": "[]",
+            "pauses_recovery": False,
+            "reply_due": "2026-12-07",
+            "status": "open",
+            "remedy": "",
+            "recorded_by": by,
+            "recorded_at": "2026-11-23T10:00:00+00:00",
+        }
+
+    def booking(key: str, case: str, officer: str, by: str) -> dict[str, Any]:
+        return {
+            "id": key,
+            "case_id": case,
+            "officer_id": officer,
+            "kind": "telephone",
+            "place": "telephone",
+            "starts_at": "2026-11-24T14:00:00+00:00",
+            "minutes": 30,
+            "reason": "plan",
+            "why_face_to_face": "",
+            "status": "booked",
+            "note": "",
+            "booked_by": by,
+            "booked_at": "2026-11-23T10:00:00+00:00",
+        }
+
+    with raw_login(postgres, hub, "asmith") as alex:  # through the hub's write functions (h023)
+        desk_insert(alex, "complaint", complaint("c-theirs", case_id(3), "asmith"))
+        desk_insert(alex, "complaint", complaint("c-forged", case_id(1), "sup"))
+        desk_insert(alex, "complaint", complaint("c-mine", case_id(1), "asmith"))
+        desk_insert(alex, "appointment", booking("a-forged", case_id(1), "asmith", "sup"))
+        desk_insert(alex, "appointment", booking("a-bo", case_id(1), "bjones", "asmith"))
+        desk_insert(alex, "appointment", booking("a-mine", case_id(1), "asmith", "asmith"))
         # No complaint.closed event says so: refused (review 21d), as the next test's are;
         # under the feed lock, as a push's write (h020), or it would find no row at all.
         with under_feed_lock(alex):
-            alex.execute("UPDATE complaint SET status = 'closed' WHERE id = 'c-mine'")
+            desk_update(alex, "complaint", {"id": "c-mine", "status": "closed"})
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
-            alex.execute("UPDATE complaint SET recorded_by = 'sup' WHERE id = 'c-mine'")
+            desk_update(alex, "complaint", {"id": "c-mine", "recorded_by": "sup"})
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             alex.execute("DELETE FROM appointment WHERE id = 'a-mine'")
     with hub.read() as connection:

@@ -21,13 +21,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, select, text
 from sqlmodel import col
 
 from drp_tui.store.events import GENESIS, ChainCheck, event_hash, verify_chain
 from drp_tui.store.models import Event
 from drp_tui.store.types import instant_from_text
-from drp_tui.sync.common import Desk, SyncResult
+from drp_tui.sync.common import Desk, SyncResult, insert_rows
 from drp_tui.sync.hub import Hub
 from drp_tui.sync.schema import hub_anchor, hub_event, hub_refusal
 
@@ -107,15 +107,14 @@ def send_head(desk: Desk, result: SyncResult) -> None:
             return
         if head is None or (last is not None and int(head[0]) <= last.seq):
             return
-        hub.execute(
-            insert(hub_anchor).values(
-                workstation_id=desk.workstation_id,
-                seq=int(head[0]),
-                officer_id=desk.officer_id,
-                hash=str(head[1]),
-                received_at=desk.now_text(),
-            )
-        )
+        anchor = {
+            "workstation_id": desk.workstation_id,
+            "seq": int(head[0]),
+            "officer_id": desk.officer_id,
+            "hash": str(head[1]),
+            "received_at": desk.now_text(),
+        }
+        insert_rows(hub, hub_anchor, [anchor], ignore=False)
 
 
 # --- the hub's own log

@@ -15,7 +15,7 @@ from drp_tui.sync.common import (
     CONFLICT_NAMESPACE,
     LIVE_WORK,
     Desk,
-    insert_ignoring,
+    insert_rows,
     raw_table,
 )
 from drp_tui.sync.diary_rows import Booking
@@ -112,5 +112,5 @@ def flag_conflicts(
         }
         for kind, subject, case_id, detail in found
     ]
-    hub.execute(insert_ignoring(hub, hub_conflict), rows)
+    insert_rows(hub, hub_conflict, rows)
     return [conflict_id(kind, subject) for kind, subject, _, _ in found]

@@ -159,8 +159,12 @@ def desk_login(connection: Connection) -> str | None:
     member of drp_desk, hub revision h005); None for the hub's owner or a SQLite hub."""
     if connection.dialect.name != "postgresql":
         return None
-    login, is_desk = connection.execute(text("SELECT session_user, drp_is_desk()")).one()
-    return str(login) if is_desk else None
+    known = connection.info  # the database connection's own: its login never changes
+    if "drp_desk_login" not in known:
+        login, is_desk = connection.execute(text("SELECT session_user, drp_is_desk()")).one()
+        known["drp_desk_login"] = str(login) if is_desk else None
+    found: str | None = known["drp_desk_login"]
+    return found
 
 
 def _one_writer_at_a_time(connection: Connection) -> None:

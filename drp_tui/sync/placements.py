@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, select
 
 from drp_tui.store.rawsql import chunks
+from drp_tui.sync.common import insert_rows
 
 CLASHED = "clashed"
 
@@ -54,11 +55,12 @@ def settle_placements(
 def feed_back(hub: Connection, change: Table, table: str, rows: dict[str, str | None]) -> None:
     """Feed each of `rows` (key: case) as a change of the hub's own (no origin), so the desk
     that sent it otherwise takes the hub's copy back: a clashed placement, a settled row."""
-    if rows:
-        hub.execute(
-            insert(change),
-            [{"table_name": table, "row_key": key, "case_id": case} for key, case in rows.items()],
-        )
+    insert_rows(
+        hub,
+        change,
+        [{"table_name": table, "row_key": key, "case_id": case} for key, case in rows.items()],
+        ignore=False,
+    )
 
 
 def closing_first(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -26,7 +26,6 @@ from sqlalchemy import (
     func,
     select,
     text,
-    update,
 )
 
 import drp_tui.store.models  # noqa: F401  (registers the store's tables)
@@ -40,8 +39,9 @@ from drp_tui.sync.common import (
     Progress,
     SyncResult,
     count_of,
+    insert_rows,
     retrying,
-    upsert,
+    update_columns,
 )
 from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import Hub, desk_login
@@ -109,34 +109,22 @@ def _register(desk: Desk, cursor: int, pushed: bool) -> None:
     if not known:
         raise HubError(no_such_officer(desk.officer_id))
     with desk.hub.write() as hub:
-        hub.execute(
-            upsert(hub, hub_workstation, ignore=True),
-            [
-                {
-                    "id": desk.workstation_id,
-                    "officer_id": desk.officer_id,
-                    "first_seen_at": now,
-                    "cursor": 0,
-                    "events_pushed": 0,
-                }
-            ],
-        )
-        pushed_here = (
+        workstation = {
+            "id": desk.workstation_id,
+            "officer_id": desk.officer_id,
+            "first_seen_at": now,
+            "cursor": 0,
+            "events_pushed": 0,
+        }
+        insert_rows(hub, hub_workstation, [workstation])
+        pushed_here = hub.execute(
             select(func.count())
             .select_from(hub_event)
             .where(hub_event.c.workstation_id == desk.workstation_id)
-        )
-        hub.execute(
-            update(hub_workstation)
-            .where(hub_workstation.c.id == desk.workstation_id)
-            .values(
-                officer_id=desk.officer_id,
-                cursor=cursor,
-                last_pull_at=now,
-                events_pushed=pushed_here.scalar_subquery(),
-                **({"last_push_at": now} if pushed else {}),
-            )
-        )
+        ).scalar_one()
+        seen = {"cursor": cursor, "last_pull_at": now, "events_pushed": int(pushed_here)}
+        seen |= {"last_push_at": now} if pushed else {}
+        update_columns(hub, hub_workstation, [{**workstation, **seen}], ["officer_id", *seen])
 
 
 def _waiting(desk: Desk, cursor: int, result: SyncResult) -> None:

@@ -27,7 +27,7 @@ from drp_tui.sync.common import (
     as_dicts,
     checkpoint,
     count_of,
-    insert_ignoring,
+    insert_rows,
     key_of,
     raw_table,
     retrying,
@@ -83,8 +83,9 @@ def refuse(connection: Connection, desk: Desk, items: list[tuple[str, str | None
     """Record refused items (item, case, reason) as security events on the hub, once each."""
     if not items:
         return
-    connection.execute(
-        insert_ignoring(connection, hub_refusal),
+    insert_rows(
+        connection,
+        hub_refusal,
         [
             {
                 "id": str(uuid.uuid5(CONFLICT_NAMESPACE, f"refused:{desk.workstation_id}:{item}")),
@@ -302,8 +303,8 @@ def _send_rows(
         )
         update_columns(hub, table, changed, spec.pushed, spec.key)
         clashes = settle_placements(hub, table, new, cases) if spec.name == "placement" else []
-        if new:  # a row of a case moved away is not one a desk's own login reads: not new
-            hub.execute(insert_ignoring(hub, table), new)
+        # A row of a case moved away is not one a desk's own login reads: not new.
+        insert_rows(hub, table, new)
         back = {c.clashed: c.case_id for c in clashes} | {b.clashed: b.case_id for b in double}
         back |= {k: cases.get(k) for k in settled if rows[k] != on_hub[k]}
         feed_back(hub, hub_change, spec.name, back)

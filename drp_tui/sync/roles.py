@@ -19,6 +19,9 @@ from drp_tui.sync.errors import HubError
 from drp_tui.sync.hub import Hub
 
 DESK_GROUP = "drp_desk"
+# The role the hub's desk write functions run as (hub revision h023): it holds the write
+# privileges desks once held, so no officer may ever log in as it.
+DESK_WRITER = "drp_desk_writer"
 
 
 def _role(connection: Connection, name: str) -> str:
@@ -49,6 +52,8 @@ def _not_a_desk(connection: Connection, name: str) -> str | None:
         return None
     if name == DESK_GROUP:
         return "the group of every desk login"
+    if name == DESK_WRITER:
+        return "the role the hub's desk write functions run as"
     privileged, owner, desk = row
     if privileged or owner:
         return "a role with powers on the hub (its owner, a superuser or an administrator)"
