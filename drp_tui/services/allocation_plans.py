@@ -1,0 +1,100 @@
+"""An allocation's plan in a desk's SQLite store: the cases that move read in one query, and
+the plan, its digest and its seal made as text in C from lists, for a million cases at a time.
+
+Cases are keyed here by rowid, read in rowid order, so the plan is written back in table
+order. Measured in docs/BENCHMARKS.md (issue 18).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from itertools import islice
+from operator import lt
+from typing import Any
+
+from sqlalchemy import Connection
+
+from drp_tui.store import bulk
+from drp_tui.store.seals import json_object, plain
+
+# The cases that move, as three JSON arrays (rowid, score, id) in rowid order: a million
+# Python tuples cost more than the query, and JSON keeps each value's type. The status
+# index is not used (`+c.status`): nearly every case of a morning's allocation is open, and
+# scanning the table beats a million lookups from the index; a rebalance (`c.officer_id =
+# ?`) still reads its officer's cases through the officer index.
+_MOVING = """
+SELECT json_group_array(k), json_group_array(s), json_group_array(i) FROM (
+  SELECT c.rowid AS k, c.priority_score AS s, c.id AS i
+  FROM "case" c LEFT JOIN officer o ON o.id = c.officer_id
+  WHERE +c.status = 'open' AND ({moving}) ORDER BY c.rowid
+)
+"""
+
+
+def moving_cases(
+    connection: Connection, moving: str, params: tuple[Any, ...]
+) -> tuple[list[int], list[int], list[str], bool]:
+    """Each open case matching `moving` (a WHERE clause over case c and its officer o): its
+    rowid, its score and its id, in rowid order; and whether every id goes into JSON as it
+    is (`seals.plain`)."""
+    row = connection.exec_driver_sql(_MOVING.format(moving=moving), params).one()
+    keys, points, ids = (json.loads(text) for text in row)
+    if not all(map(lt, keys, islice(keys, 1, None))):  # SQLite promises no order to groups
+        ordered = sorted(zip(keys, points, ids, strict=True))
+        keys, points, ids = ([case[n] for case in ordered] for n in range(3))
+    # JSON escapes a quote, a backslash or a control character with a backslash: with none
+    # in the ids' text, no id needs escaping (one search of the text, not of each id).
+    return keys, points, ids, "\\" not in row[2]
+
+
+def plan_repr(texts: Sequence[str], positions: Sequence[int], officers: Sequence[str]) -> str:
+    """`repr` of the plan's (rowid, officer) pairs, the text its digest is of, made by joining
+    (`repr` of a million tuples took about half a second): each rowid's text and each
+    officer's own `repr`, as `repr` writes a list of tuples."""
+    if not texts:
+        return "[]"
+    quoted = list(map(repr, officers))
+    pairs = map(", ".join, zip(texts, map(quoted.__getitem__, positions), strict=True))
+    return "[(" + "), (".join(pairs) + ")]"
+
+
+def plan_json(texts: Sequence[str], given: Sequence[str], officers: Sequence[str]) -> str:
+    """The plan as a JSON object, rowid -> officer, in key order: joined directly when no
+    officer's login needs escaping (rowids never do)."""
+    if not texts or not all(map(plain, officers)):
+        return json_object(list(zip(texts, given, strict=True)))
+    return '{"' + '","'.join(map('":"'.join, zip(texts, given, strict=True))) + '"}'
+
+
+def seal_text(
+    ids: Sequence[str], given: Sequence[str], officers: Sequence[str], ids_plain: bool
+) -> str:
+    """The seal's JSON object, case id -> officer in the plan's order: the text `write_seal`
+    makes of those pairs, joined directly when no id (`ids_plain`) or login needs escaping."""
+    if not ids:
+        return "{}"
+    if ids_plain and all(map(plain, officers)):
+        return '{"' + '","'.join(map('":"'.join, zip(ids, given, strict=True))) + '"}'
+    return json_object(list(zip(ids, given, strict=True)))
+
+
+def write_plan(connection: Connection, written: str, cases: int) -> None:
+    """Set each planned case's officer in one set-based UPDATE, in rowid (table) order, from
+    the plan as one JSON object (rowid -> officer) that SQLite reads itself: binding a million
+    rows into a temporary table took longer than the UPDATE. When most cases move (the
+    morning's allocation), the officer index is built again afterwards rather than updated a
+    million times, sorted in short runs (`bulk.rebuild`, `short_sort_runs`)."""
+    if not cases:
+        return
+    connection.exec_driver_sql("PRAGMA cache_size = -262144")
+    rebuilt = []
+    if bulk.worth_rebuilding(connection, "case", cases):
+        rebuilt = bulk.drop_indexes(connection, ["case"], column="officer_id")
+    connection.exec_driver_sql(
+        'UPDATE "case" SET officer_id = plan.value FROM json_each(?) AS plan '
+        'WHERE "case".rowid = CAST(plan.key AS INTEGER)',
+        (written,),
+    )
+    bulk.rebuild(connection, rebuilt, short_sort_runs=True)
+    connection.exec_driver_sql("PRAGMA cache_size = -2000")
