@@ -166,10 +166,12 @@ def _reallocate(
             digest = hashlib.sha256(
                 plans.plan_repr(texts, positions, officers).encode()
             ).hexdigest()
-            plans.write_plan(connection, plans.plan_json(texts, given, officers), len(keys))
+            plans.write_plan(
+                connection, plans.plan_json(texts, given, positions, officers), len(keys)
+            )
             if detail.get("until"):  # lent while someone is away: which case went to whom
                 detail = {**detail, "lent": [list(r) for r in zip(ids, given, strict=True)]}
-            made = plans.seal_text(ids, given, officers, ids_plain), len(ids)
+            made = plans.seal_text(ids, given, positions, officers, ids_plain), len(ids)
             sealed = seal_body(connection, event_id, OFFICER, made)
         else:
             updates = sorted(zip(keys, given, strict=True))
