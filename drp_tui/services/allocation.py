@@ -87,6 +87,7 @@ def _reallocate(
     with (
         store.writer.connect() as connection,
         bulk.references_checked_by_caller(connection),
+        plans.page_cache(connection),
         connection.begin() as transaction,
     ):
         with Session(bind=connection) as session:
@@ -103,15 +104,18 @@ def _reallocate(
         # written back in table order. The cases that stay where they are count towards
         # their officers' loads, summed by SQLite.
         sqlite = is_sqlite(connection)
+        # SQLite scans the table rather than look up nearly every case from the status index
+        # (`+c.status`, plans.py); PostgreSQL plans for itself.
+        status = "+c.status" if sqlite else "c.status"
         cases = (
             'FROM "case" c LEFT JOIN officer o ON o.id = c.officer_id '
-            f"WHERE c.status = 'open' AND ({moving})"
+            f"WHERE {status} = 'open' AND ({moving})"
         )
         keys: Sequence[CaseKey]
         points: Sequence[int]
         ids: Sequence[str]
         if sqlite:
-            keys, points, ids, ids_plain = plans.moving_cases(connection, moving, params)
+            keys, points, ids, ids_plain, texts = plans.moving_cases(connection, moving, params)
         else:  # a hub: through the driver's own cursor, not SQLAlchemy's rows
             cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
             rows = cursor.execute(
@@ -120,7 +124,7 @@ def _reallocate(
             ).fetchall()
             ids = [row[0] for row in rows]
             keys, points = ids, [row[1] for row in rows]
-            ids_plain = False
+            ids_plain, texts = False, []
             del rows
         staying = run(
             connection,
@@ -141,10 +145,11 @@ def _reallocate(
         off = {keyed[c] for c in kept_off if c in keyed}
         if off:
             kept = [key not in off for key in keys]
-            keys, points, ids = (
+            keys, points, ids, texts = (
                 list(compress(keys, kept)),
                 list(compress(points, kept)),
                 list(compress(ids, kept)),
+                list(compress(texts, kept)),
             )
         needs_training = {keyed[c] for c in vulnerable if c in keyed}
         slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
@@ -162,7 +167,6 @@ def _reallocate(
         given = list(map(list(officers).__getitem__, positions))
         event_id = actor.ids()
         if sqlite:
-            texts = list(map(str, keys))
             digest = hashlib.sha256(
                 plans.plan_repr(texts, positions, officers).encode()
             ).hexdigest()

@@ -8,7 +8,8 @@ order. Measured in docs/BENCHMARKS.md (issue 18).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from itertools import chain, islice
 from operator import lt
 from typing import Any
@@ -16,7 +17,10 @@ from typing import Any
 from sqlalchemy import Connection
 
 from drp_tui.store import bulk
+from drp_tui.store.rawsql import is_sqlite
 from drp_tui.store.seals import json_object, plain
+
+ALLOCATION_CACHE = -262144  # KiB: 256 MB, the case table of a million cases and more
 
 # The cases that move, as three JSON arrays (rowid, score, id) in rowid order: a million
 # Python tuples cost more than the query, and JSON keeps each value's type. The status
@@ -34,18 +38,20 @@ SELECT json_group_array(k), json_group_array(s), json_group_array(i) FROM (
 
 def moving_cases(
     connection: Connection, moving: str, params: tuple[Any, ...]
-) -> tuple[list[int], list[int], list[str], bool]:
+) -> tuple[list[int], list[int], list[str], bool, list[str]]:
     """Each open case matching `moving` (a WHERE clause over case c and its officer o): its
-    rowid, its score and its id, in rowid order; and whether every id goes into JSON as it
-    is (`seals.plain`)."""
+    rowid, its score and its id, in rowid order; whether every id goes into JSON as it is
+    (`seals.plain`); and each rowid as text."""
     row = connection.exec_driver_sql(_MOVING.format(moving=moving), params).one()
     keys, points, ids = (json.loads(text) for text in row)
+    texts = row[0][1:-1].split(",") if keys else []  # each rowid's text, as JSON wrote it
     if not all(map(lt, keys, islice(keys, 1, None))):  # SQLite promises no order to groups
         ordered = sorted(zip(keys, points, ids, strict=True))
         keys, points, ids = ([case[n] for case in ordered] for n in range(3))
+        texts = list(map(str, keys))
     # JSON escapes a quote, a backslash or a control character with a backslash: with none
     # in the ids' text, no id needs escaping (one search of the text, not of each id).
-    return keys, points, ids, "\\" not in row[2]
+    return keys, points, ids, "\\" not in row[2], texts
 
 
 def plan_repr(texts: Sequence[str], positions: Sequence[int], officers: Sequence[str]) -> str:
@@ -96,6 +102,22 @@ def _interleaved(keys: Sequence[str], after: Sequence[str], positions: Sequence[
     return "".join(chain.from_iterable(zip(keys, map(after.__getitem__, positions), strict=True)))
 
 
+@contextmanager
+def page_cache(connection: Connection) -> Iterator[None]:
+    """A large page cache for an allocation's transaction in SQLite: the case table's pages
+    its read brings in are still there for its UPDATE. SQLite's default again after."""
+    if not is_sqlite(connection):
+        yield
+        return
+    driver = connection.connection.driver_connection  # outside SQLAlchemy's transaction
+    assert driver is not None
+    driver.execute(f"PRAGMA cache_size = {ALLOCATION_CACHE}")
+    try:
+        yield
+    finally:
+        driver.execute("PRAGMA cache_size = -2000")
+
+
 def write_plan(connection: Connection, written: str, cases: int) -> None:
     """Set each planned case's officer in one set-based UPDATE, in rowid (table) order, from
     the plan as one JSON object (rowid -> officer) that SQLite reads itself: binding a million
@@ -104,7 +126,6 @@ def write_plan(connection: Connection, written: str, cases: int) -> None:
     million times, sorted in short runs (`bulk.rebuild`, `short_sort_runs`)."""
     if not cases:
         return
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
     rebuilt = []
     if bulk.worth_rebuilding(connection, "case", cases):
         rebuilt = bulk.drop_indexes(connection, ["case"], column="officer_id")
@@ -114,4 +135,4 @@ def write_plan(connection: Connection, written: str, cases: int) -> None:
         (written,),
     )
     bulk.rebuild(connection, rebuilt, short_sort_runs=True)
-    connection.exec_driver_sql("PRAGMA cache_size = -2000")
+    connection.exec_driver_sql(f"PRAGMA cache_size = {ALLOCATION_CACHE}")
