@@ -187,3 +187,8 @@ def run(cases: int, officers: int, events: int, repeats: int, baseline: str) -> 
                 flush=True,
             )
     return found
+
+
+def worker_allocate_only(path: str) -> list[float]:
+    """The allocation alone, without the raw baseline: for comparing versions quickly."""
+    return [*timed_allocation(Path(path))]

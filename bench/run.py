@@ -276,6 +276,66 @@ def _runs(r: dict[str, Any], wall: str, cpu: str) -> str:
 
 
 QUEUE_NOTES = [
+    "What changed in the sixth session (issue 18), chosen by timing each statement's CPU "
+    "(user and system, `os.times`) inside one allocation of 1,000,000 cases, cProfile, and "
+    "each step tried alone in sqlite3 on copies of the same store:",
+    "",
+    "- **The officer index built again in short sorted runs** (`drp_tui/store/bulk.py`, "
+    "`rebuild(..., short_sort_runs=True)`): the fifth session's unexplained 1.4 s. SQLite's "
+    "sorter keeps each run it sorts in memory up to the page cache's size, and the "
+    "allocation had set a 256 MB cache: the million (officer, rowid) entries were sorted as "
+    "one run, in random officer order, at about three times the CPU of the same sort of "
+    "an orderly plan (1.2–1.7 s against 0.4 s, sqlite3, same store). With a 2 MB cache "
+    "while the index is built it sorts runs that fit the CPU's cache and merges them: "
+    "0.7–0.9 s. The pages the transaction has changed stay in memory meanwhile (cache "
+    "spill off), so nothing is written before the commit. A larger or smaller run (1, 4, "
+    "8, 32 MB) measured no better; keeping the index through the UPDATE, or updating in "
+    "officer order, measured much slower (2.8 s and 4.2 s for the UPDATE alone).",
+    "- **The read** (`drp_tui/services/allocation_plans.py`, `moving_cases`): the cases "
+    "that move come back as three JSON arrays (rowid, score, id) from one table scan "
+    "(`+c.status`: a million lookups from the status index cost more than the scan; the "
+    "cases that stay are summed the same way), not a million Python tuples; each rowid's "
+    "text is split from the JSON SQLite wrote. The ids are read so the seal is joined in "
+    "C instead of SQLite parsing the plan again and looking each case up by rowid "
+    "(`json_group_object`, 0.55–0.7 s). The page cache is large from the read on, so "
+    "the UPDATE finds the pages the read brought in.",
+    "- **The digest's text, the plan and the seal** (`plan_repr`, `plan_json`, "
+    "`seal_text`): each made in one pass, every key followed by a piece of text made once "
+    "per officer (`repr` of a million tuples took about 0.45 s; a string per pair was "
+    "made before). The digest is of exactly `repr` of the (rowid, officer) pairs, and the "
+    "seal exactly `json_object` of the (id, officer) pairs, for logins and ids that need "
+    "escaping too (`tests/test_allocation_plans.py`, which also checks `drp audit "
+    "verify` accepts such a seal); `tests/test_allocation_pinned.py` passes unchanged.",
+    "- Where the CPU goes now (one instrumented run, load average about 5 on 2 cores): "
+    "the read 0.8 s in SQLite and about 0.4 s turning its JSON into lists, the loads that "
+    "stay 0.2 s, the deal 0.6 s, the digest, plan and seal texts about 0.6 s, the UPDATE "
+    "1.3–1.6 s, the index 0.9–1.3 s, the seal's row and the commit about 0.5 s. Most of "
+    "what is left is SQLite rewriting a million case rows (each grows: no officer → an "
+    "officer) and sorting the index.",
+    "",
+    "Officer report (sixth session; `drp_tui/services/reports.py`, store revision "
+    "`0015_event_report_index`): a covering partial index of the four kinds the report "
+    "sums, on event (kind, officer_id, at, case_id, payload) WHERE kind is a call, "
+    "promise, arrangement or payment. Both of the report's event queries carry that "
+    "WHERE (SQLite uses a partial index only then) and read the index alone, in order, "
+    "instead of looking up each event's row in the table: measured in sqlite3 on the same "
+    "store (CPU), the per-officer query 1.51 s → 0.64–0.74 s, cash 0.48 s → 0.37–0.39 s, "
+    "with the same rows. Its costs, measured: the benchmark's store grew from 819 MB to "
+    "968 MB (+18%; the payloads are held twice, and a real call's payload is larger than "
+    "the benchmark's); building it on upgrade took 4.0 s of CPU for 1,000,000 events; "
+    "100,000 call events inserted into the million-event store in one transaction took "
+    "5.0–5.7 s of CPU against 2.2–3.1 s without it with the benchmark's 60-byte payloads, "
+    "and 7.6–8.4 s against 3.8–5.5 s in batches of 2,000 with a real call's payload "
+    "(281 bytes): about 25–40 µs more an event written in bulk, up to twice the cost of "
+    "writing events. An event written alone is dominated by its commit, but a sync pull "
+    "writes events in batches and would pay much of this (issue 19's goal is 10,000 "
+    "events/s, 100 µs an event): not measured through `drp sync` here. This is a trade "
+    "for the lead to weigh; the index and the report's use of it are one commit and one "
+    "revision, and can be left out without touching the allocation's changes. "
+    "`tests/test_report_index.py` upgrades a 0014 store with events and checks the index "
+    "and that the report's figures are the same; both queries' plans are checked to read "
+    "the covering index.",
+    "",
     "What changed in the fifth session (issue 18), chosen by timers of CPU time around each "
     "step of one allocation of 1,000,000 cases (12.1 s and 12.6 s of CPU in two runs before "
     "any change, load average about 9), py-spy, and each statement timed alone in sqlite3:",
@@ -317,7 +377,8 @@ QUEUE_NOTES = [
     "changes officer (it has no active officer, or is the absent officer's and goes to "
     "another).",
     "",
-    "Where the allocation's time goes now (CPU, one instrumented run, load average about "
+    "Where the allocation's time went after the fifth session (CPU, one instrumented run, "
+    "load average about "
     "10): reading the cases that move 1.0 s, the loads that stay 0.2 s, the deal 0.6 s, "
     "counts, pairs, digest and JSON about 1.2 s, the UPDATE 1.6 s, the officer index "
     "built again 1.4 s (0.4 s when timed alone in sqlite3 on the same store: not "
@@ -326,7 +387,7 @@ QUEUE_NOTES = [
     "writing the whole case table and its index and the seal; under 5 s of CPU on this "
     "loaded machine was not reached.",
     "",
-    "Officer report: nothing changed this session. Measured in sqlite3 on the same store "
+    "Officer report, fifth session: nothing changed. Measured in sqlite3 on the same store "
     "(CPU): the per-officer query 1.7 s, of which reading each kind's events in officer "
     "order from the table is 1.0 s (the same query counting only, no JSON) and the JSON "
     "0.7 s; cash 0.7 s. Tried and slower or no better: one `json_extract` of both paths of "

@@ -105,7 +105,7 @@ def test_an_allocation_failing_after_the_index_was_dropped_leaves_it_and_the_cas
     before = state(path)
     monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 1)
 
-    def fail(*args: object) -> None:
+    def fail(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(bulk, "rebuild", fail)
@@ -144,7 +144,7 @@ def test_an_allocation_leaves_every_reference_good_and_checks_on_again(
         db.execute('UPDATE "case" SET officer_id = NULL WHERE rowid % 2 = 0')
         db.commit()
         db.close()
-        monkeypatch.setattr(bulk, "rebuild", lambda *args: 1 / 0)
+        monkeypatch.setattr(bulk, "rebuild", lambda *args, **kwargs: 1 / 0)
         with pytest.raises(ZeroDivisionError):
             allocation.allocate_cases(
                 store, policy, Actor("sup", clock=lambda: NOW), strategy="round-robin"

@@ -275,5 +275,5 @@ def _balanced(
                 for r, (load, count, n) in enumerate(turn)
             ]
             heapq.heapify(heap)
-            top = max(top, *(load for load, _, _ in heap))
+            top = max(top, max(heap)[0])  # the entry of the highest load
     return turns

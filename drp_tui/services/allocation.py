@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from itertools import compress
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -17,6 +18,7 @@ from sqlmodel import Session, col
 from drp_tui.domain.errors import InputError
 from drp_tui.domain.holds import refusal
 from drp_tui.domain.queue import CaseKey, OfficerSlot, Strategy, deal
+from drp_tui.services import allocation_plans as plans
 from drp_tui.services.casework import Actor
 from drp_tui.services.holds import holds_by_case
 from drp_tui.services.policy import PolicyBook
@@ -26,7 +28,7 @@ from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import Case, Event, Officer
 from drp_tui.store.rawsql import chunks, for_driver, is_sqlite, run
-from drp_tui.store.seals import OFFICER, json_object, plain, seal_body, write_seal
+from drp_tui.store.seals import OFFICER, seal_body, write_seal
 from drp_tui.store.types import instant_from_text, instant_text
 
 
@@ -85,6 +87,7 @@ def _reallocate(
     with (
         store.writer.connect() as connection,
         bulk.references_checked_by_caller(connection),
+        plans.page_cache(connection),
         connection.begin() as transaction,
     ):
         with Session(bind=connection) as session:
@@ -98,28 +101,35 @@ def _reallocate(
         vulnerable = vulnerable_cases(connection)
         placed = with_agencies(connection)
         # In SQLite, cases are keyed by rowid here, read in rowid order: the plan is then
-        # written back in table order. Read through the driver's own cursor (same connection
-        # and transaction): wrapping a million rows in SQLAlchemy Row objects costs more than
-        # the query. No case's id is read here (a million strings): SQLite names the cases
-        # of the seal itself, from the plan. The cases that stay where they are count towards
+        # written back in table order. The cases that stay where they are count towards
         # their officers' loads, summed by SQLite.
         sqlite = is_sqlite(connection)
-        key = "c.rowid" if sqlite else "c.id"
-        cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        # SQLite scans the table rather than look up nearly every case from the status index
+        # (`+c.status`, plans.py); PostgreSQL plans for itself.
+        status = "+c.status" if sqlite else "c.status"
         cases = (
             'FROM "case" c LEFT JOIN officer o ON o.id = c.officer_id '
-            f"WHERE c.status = 'open' AND ({moving})"
+            f"WHERE {status} = 'open' AND ({moving})"
         )
-        rows = cursor.execute(
-            for_driver(connection, f"SELECT {key}, c.priority_score {cases} ORDER BY {key}"),
-            params,
-        ).fetchall()
-        staying = cursor.execute(
-            for_driver(
-                connection,
-                f"SELECT c.officer_id, sum(c.priority_score + 1) {cases} IS NOT TRUE "
-                "GROUP BY c.officer_id",
-            ),
+        keys: Sequence[CaseKey]
+        points: Sequence[int]
+        ids: Sequence[str]
+        if sqlite:
+            keys, points, ids, ids_plain, texts = plans.moving_cases(connection, moving, params)
+        else:  # a hub: through the driver's own cursor, not SQLAlchemy's rows
+            cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            rows = cursor.execute(
+                for_driver(connection, f"SELECT c.id, c.priority_score {cases} ORDER BY c.id"),
+                params,
+            ).fetchall()
+            ids = [row[0] for row in rows]
+            keys, points = ids, [row[1] for row in rows]
+            ids_plain, texts = False, []
+            del rows
+        staying = run(
+            connection,
+            f"SELECT c.officer_id, sum(c.priority_score + 1) {cases} IS NOT TRUE "
+            "GROUP BY c.officer_id",
             params,
         ).fetchall()
         loads = {officer: int(load) for officer, load in staying if officer in skills}
@@ -134,10 +144,13 @@ def _reallocate(
         keyed = _keys(connection, kept_off | vulnerable)
         off = {keyed[c] for c in kept_off if c in keyed}
         if off:
-            rows = [row for row in rows if row[0] not in off]
-        keys: list[CaseKey] = [row[0] for row in rows]
-        points: list[int] = [row[1] for row in rows]
-        del rows
+            kept = [key not in off for key in keys]
+            keys, points, ids, texts = (
+                list(compress(keys, kept)),
+                list(compress(points, kept)),
+                list(compress(ids, kept)),
+                list(compress(texts, kept)),
+            )
         needs_training = {keyed[c] for c in vulnerable if c in keyed}
         slots = [OfficerSlot(o, skills[o], loads.get(o, 0)) for o in officers]
         positions = deal(points, list(map(needs_training.__contains__, keys)), slots, strategy)
@@ -152,19 +165,22 @@ def _reallocate(
         # The plan in key order. The keys are in order already: SQLite's rowids compare in
         # Python as in the store; a hub's ids are sorted here as Python orders text.
         given = list(map(list(officers).__getitem__, positions))
-        updates = list(zip(keys, given, strict=True))
-        if not sqlite:
-            updates.sort()
-        digest = hashlib.sha256(repr(updates).encode()).hexdigest()
         event_id = actor.ids()
         if sqlite:
-            written = _plan_json(keys, given, officers)
-            _write_plan(connection, updates, written)
+            digest = hashlib.sha256(
+                plans.plan_repr(texts, positions, officers).encode()
+            ).hexdigest()
+            plans.write_plan(
+                connection, plans.plan_json(texts, given, positions, officers), len(keys)
+            )
             if detail.get("until"):  # lent while someone is away: which case went to whom
-                detail = {**detail, "lent": [list(r) for r in _named(connection, written)]}
-            sealed = seal_body(connection, event_id, OFFICER, _seal_of(connection, written))
+                detail = {**detail, "lent": [list(r) for r in zip(ids, given, strict=True)]}
+            made = plans.seal_text(ids, given, positions, officers, ids_plain), len(ids)
+            sealed = seal_body(connection, event_id, OFFICER, made)
         else:
-            _write_plan(connection, updates, "")
+            updates = sorted(zip(keys, given, strict=True))
+            digest = hashlib.sha256(repr(updates).encode()).hexdigest()
+            _write_hub_plan(connection, updates)
             if detail.get("until"):
                 detail = {**detail, "lent": [[k, officer] for k, officer in updates]}
             sealed = write_seal(connection, event_id, OFFICER, [(str(k), o) for k, o in updates])
@@ -187,45 +203,15 @@ def _reallocate(
     return AllocationPlan(strategy, len(keys), per_officer, committed=True)
 
 
-def _write_plan(
-    connection: Connection, updates: Sequence[tuple[CaseKey, str]], written: str
-) -> None:
-    """Set each planned case's officer in one set-based UPDATE: measured faster than a million
-    single-row UPDATEs. In SQLite, `written` is the plan as a JSON object (rowid -> officer)."""
-    if not updates:
-        return
-    if not is_sqlite(connection):  # a hub: case ids and officers as two arrays
+def _write_hub_plan(connection: Connection, updates: Sequence[tuple[CaseKey, str]]) -> None:
+    """A hub's plan in one set-based UPDATE: case ids and officers as two arrays."""
+    if updates:
         run(
             connection,
             'UPDATE "case" c SET officer_id = plan.officer '
             "FROM unnest(?::text[], ?::text[]) AS plan(id, officer) WHERE c.id = plan.id",
             ([key for key, _ in updates], [officer for _, officer in updates]),
         )
-        return
-    # In rowid (table) order, from the plan as one JSON object (rowid -> officer) that SQLite
-    # reads itself: binding a million rows into a temporary table took longer than the
-    # UPDATE. When most cases move (the morning's allocation), the officer index is built
-    # again afterwards rather than updated a million times (measured: about half the
-    # UPDATE's time).
-    connection.exec_driver_sql("PRAGMA cache_size = -262144")
-    rebuilt = []
-    if bulk.worth_rebuilding(connection, "case", len(updates)):
-        rebuilt = bulk.drop_indexes(connection, ["case"], column="officer_id")
-    connection.exec_driver_sql(
-        'UPDATE "case" SET officer_id = plan.value FROM json_each(?) AS plan '
-        'WHERE "case".rowid = CAST(plan.key AS INTEGER)',
-        (written,),
-    )
-    bulk.rebuild(connection, rebuilt)
-    connection.exec_driver_sql("PRAGMA cache_size = -2000")
-
-
-def _plan_json(keys: Sequence[CaseKey], given: Sequence[str], officers: Sequence[str]) -> str:
-    """The plan as a JSON object, rowid -> officer, in key order: `json_object` of its pairs,
-    joined directly when no officer's login needs escaping (rowids never do)."""
-    if not keys or not all(map(plain, officers)):
-        return json_object([(str(k), o) for k, o in zip(keys, given, strict=True)])
-    return '{"' + '","'.join(map('":"'.join, zip(map(str, keys), given, strict=True))) + '"}'
 
 
 def _keys(connection: Connection, case_ids: set[str]) -> dict[str, CaseKey]:
@@ -241,26 +227,6 @@ def _keys(connection: Connection, case_ids: set[str]) -> dict[str, CaseKey]:
         (json.dumps(sorted(case_ids)),),
     )
     return {str(case_id): rowid for case_id, rowid in found}
-
-
-# Each case of a written plan (rowid -> officer) by its id, in the plan's order.
-_NAMED = 'FROM json_each(?) AS plan CROSS JOIN "case" c ON c.rowid = CAST(plan.key AS INTEGER)'
-
-
-def _named(connection: Connection, written: str) -> list[tuple[str, str]]:
-    return [
-        (str(c), str(o))
-        for c, o in run(connection, f"SELECT c.id, plan.value {_NAMED}", (written,))
-    ]
-
-
-def _seal_of(connection: Connection, written: str) -> tuple[str, int]:
-    """The seal of a written plan, case id -> officer in the plan's order, made by SQLite: the
-    same text `write_seal` makes of those pairs (ids and logins need no escaping)."""
-    row = run(
-        connection, f"SELECT json_group_object(c.id, plan.value), count(*) {_NAMED}", (written,)
-    ).one()
-    return (str(row[0]) if row[1] else "{}"), int(row[1])
 
 
 def allocate_cases(
