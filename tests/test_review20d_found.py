@@ -211,3 +211,42 @@ def test_a_case_moved_away_loses_its_mental_health_crisis_record_at_the_next_syn
         )
     assert "mental_health_crisis" not in held, held
     assert "MHC" not in held, held
+
+
+# --- state tables: a retention seal forged at the end of the chain
+
+
+@pytest.mark.xfail(strict=True, reason="a forged retention seal hid deleted payments")
+def test_a_retention_seal_appended_by_an_insider_does_not_hide_deleted_payments(
+    demo_store: Store,
+) -> None:
+    """Anchors hold the chain's past, not its end: anyone with the desk's file and drp's own
+    code can append a well-linked event. A `retention.applied` event sealing a case the insider
+    keeps made `drp audit verify` pass over every payment deleted from it: payments of a case
+    retention removed are not checked, whether or not the case was removed."""
+    from drp_tui.services import audit
+    from drp_tui.store.events import append_event
+    from drp_tui.store.seals import RETENTION, write_seal
+
+    with sqlite3.connect(demo_store.path) as db:
+        case, deleted = db.execute(
+            "SELECT d.case_id, count(*) FROM payment p JOIN debt d ON d.id = p.debt_id "
+            "GROUP BY d.case_id ORDER BY count(*) DESC LIMIT 1"
+        ).fetchone()
+        db.execute(
+            "DELETE FROM payment WHERE debt_id IN (SELECT id FROM debt WHERE case_id = ?)",
+            (case,),
+        )
+    assert deleted > 1
+    with demo_store.write() as session:
+        sealed = write_seal(session.connection(), "forged", RETENTION, [(case, "financial")])
+        append_event(
+            session,
+            officer_id="psharma",
+            kind="retention.applied",
+            at=NOW,
+            event_id="forged",
+            payload={"cases": {"financial": 1}, "seals": {RETENTION: sealed}},
+        )
+    report = audit.verify_all(demo_store)
+    assert not report.intact, report.as_json()
