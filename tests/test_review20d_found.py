@@ -207,7 +207,6 @@ def test_a_case_moved_away_loses_its_mental_health_crisis_record_at_the_next_syn
 # --- state tables: a retention seal forged at the end of the chain
 
 
-@pytest.mark.xfail(strict=True, reason="a forged retention seal hid deleted payments")
 def test_a_retention_seal_appended_by_an_insider_does_not_hide_deleted_payments(
     demo_store: Store,
 ) -> None:
