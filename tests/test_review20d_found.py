@@ -134,7 +134,6 @@ def test_erasure_leaves_no_return_override_or_end_reason_in_the_tables(
         assert secret not in held, held
 
 
-@pytest.mark.xfail(strict=True, reason="special-category retention left the same reasons")
 def test_special_category_retention_leaves_no_return_override_or_end_reason(
     demo_store: Store, policy: PolicyBook
 ) -> None:

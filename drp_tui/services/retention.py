@@ -244,7 +244,13 @@ _SPECIAL = (
     "UPDATE assessment SET statement = '{}', result = '{}' "
     "WHERE case_id IN (SELECT id FROM retention_cases)",
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
-    f"risk_confirmed = '' WHERE person_id IN ({_PEOPLE})",
+    f"risk_confirmed = '', end_reason = '' WHERE person_id IN ({_PEOPLE})",
+    # why an agency returned a debt ("vulnerable: ..."), why an arrangement left the usual
+    # order: the words the events seal (store/personal.py), as an erasure blanks them
+    "UPDATE placement SET return_reason = NULL WHERE return_reason IS NOT NULL AND debt_id IN "
+    "(SELECT id FROM debt WHERE case_id IN (SELECT id FROM retention_cases))",
+    "UPDATE arrangement SET override_reason = NULL WHERE override_reason IS NOT NULL "
+    "AND case_id IN (SELECT id FROM retention_cases)",
     # A mental health crisis moratorium is health data: it goes with the special category,
     # with the hold naming it, unless a debt still owes (it is what pauses recovery).
     f"DELETE FROM breathingspace WHERE kind = 'mental_health_crisis' AND person_id IN ({_PEOPLE}) "
