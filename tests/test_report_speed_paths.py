@@ -82,7 +82,7 @@ def test_a_store_at_0012_upgrades_to_the_kind_officer_index_and_reports_the_same
     before = figures(Store(path, engine, engine))  # the report read over the 0012 schema
     engine.dispose()
     store = open_store(path)
-    assert current_revision(store.engine) == SCHEMA_REVISION == "0014_event_kind_officer"
+    assert current_revision(store.engine) == SCHEMA_REVISION == "0015_removal_cursor"
     db = sqlite3.connect(path)
     indexes = {
         name: [c[2] for c in db.execute(f"PRAGMA index_info({name})")]

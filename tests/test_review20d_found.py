@@ -97,7 +97,7 @@ def _plant_reasons(store: Store, person: str, case: str) -> str:
                 end_reason="her mother now lacks capacity; deputyship applied for",
             )
         )
-    return debt
+    return str(debt)
 
 
 def _reasons_held(store: Store, person: str, case: str, debt: str) -> str:

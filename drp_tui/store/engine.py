@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0014_event_kind_officer"
+SCHEMA_REVISION = "0015_removal_cursor"
 BUSY_TIMEOUT_MS = 10_000
 
 
