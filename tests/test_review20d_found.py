@@ -273,3 +273,28 @@ def test_a_retention_seal_appended_by_an_insider_does_not_hide_deleted_payments(
         )
     report = audit.verify_all(demo_store)
     assert not report.intact, report.as_json()
+
+
+# --- a case cut from a desk as if the hub's retention had removed it
+
+
+@pytest.mark.xfail(strict=True, reason="a case cut as if removed on the hub went unreported")
+def test_a_case_cut_from_a_desk_as_if_removed_on_the_hub_is_found(tmp_path: Path) -> None:
+    """A desk's sync removes a case the hub's retention removed, sealed on a
+    `retention.removed_on_hub` event, and verify passes over its missing records. With the
+    desk's file and drp's own code, an officer cut a live case of theirs (its debts,
+    payments and calls) the same way: the hub never removed it, yet verify said intact."""
+    from drp_tui.services import audit
+    from drp_tui.services.retention import remove_removed_on_hub
+    from drp_tui.sync.common import HubRemoval
+    from tests.hubteam import case_id
+
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    allocate(hub, 1, "asmith")
+    allocate(hub, 2, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    cut = [HubRemoval(case_id(1), "financial", NOW.isoformat())]
+    assert remove_removed_on_hub(alex, cut, 0, "asmith", NOW) == 1
+    report = audit.verify_all(alex)
+    assert not report.intact, report.as_json()
