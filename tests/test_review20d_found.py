@@ -278,7 +278,6 @@ def test_a_retention_seal_appended_by_an_insider_does_not_hide_deleted_payments(
 # --- a case cut from a desk as if the hub's retention had removed it
 
 
-@pytest.mark.xfail(strict=True, reason="a case cut as if removed on the hub went unreported")
 def test_a_case_cut_from_a_desk_as_if_removed_on_the_hub_is_found(tmp_path: Path) -> None:
     """A desk's sync removes a case the hub's retention removed, sealed on a
     `retention.removed_on_hub` event, and verify passes over its missing records. With the

@@ -124,7 +124,7 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
         return None, None, []
     workstation, address = str(found[0]), str(found[1])
     from drp_tui.sync.anchors import last_anchor
-    from drp_tui.sync.desk_check import balance_problems
+    from drp_tui.sync.desk_check import balance_problems, removal_problems
     from drp_tui.sync.errors import HubError
     from drp_tui.sync.hub import connect, hub_url
 
@@ -134,6 +134,7 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
             with hub.read() as connection:
                 last = last_anchor(connection, workstation)
                 balances = balance_problems(connection, store, workstation)
+                removals = removal_problems(connection, store)
         finally:
             hub.engine.dispose()
     except (HubError, InputError) as exc:
@@ -148,6 +149,16 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
             None,
         )
         for b in balances
+    ] + [
+        StateProblem(
+            "case",
+            r.case_id,
+            None,
+            f"its {r.record_type.replace('_', ' ')} records removed as removed on the hub",
+            "the hub's retention never removed them (hubremoval)",
+            r.event_seq,
+        )
+        for r in removals
     ]
     if last is None:
         if pushed:  # (a desk given a new workstation id has no anchor to be held to)
