@@ -297,3 +297,47 @@ def test_a_case_cut_from_a_desk_as_if_removed_on_the_hub_is_found(tmp_path: Path
     assert remove_removed_on_hub(alex, cut, 0, "asmith", NOW) == 1
     report = audit.verify_all(alex)
     assert not report.intact, report.as_json()
+
+
+# --- subject access: what the team hub holds
+
+
+@pytest.mark.xfail(strict=True, reason="drp sar could not read the team hub (no --hub)")
+def test_a_subject_access_export_can_be_made_from_the_team_hub(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A supervisor's own store holds only the supervisor's cases, and `drp sar` (supervisors
+    only) read only that store: what officers' desks recorded about a person on an officer's
+    case, which the hub holds, could be exported by no one. Erasure and retention take
+    --hub; subject access did not."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from drp_tui.cli.main import app
+    from drp_tui.services.casework import add_note, record_vulnerability
+    from tests.hubteam import SUPERVISOR, case_id
+
+    address = str(tmp_path / "hub.sqlite")
+    hub = team_hub(address)
+    allocate(hub, 1, "asmith")
+    alex = desk(tmp_path, "alex")
+    run_sync(alex, hub, "asmith")
+    officer = Actor("asmith", clock=lambda: NOW)
+    add_note(alex, officer, case_id=case_id(1), text="her son pays it from his wages")
+    record_vulnerability(
+        alex, officer, case_id=case_id(1), category="mental_health", consent=True, notes="anxious"
+    )
+    run_sync(alex, hub, "asmith")
+    hub.engine.dispose()
+    monkeypatch.setenv("DRP_STORE", str(tmp_path / "sup.sqlite"))
+    monkeypatch.setenv("DRP_OFFICER", SUPERVISOR)
+    monkeypatch.setenv("DRP_NOW", NOW.isoformat())
+    out = tmp_path / "sar.json"
+    done = CliRunner().invoke(app, ["sar", "C0000001", "--hub", address, "--out", str(out)])
+    assert done.exit_code == 0, done.output
+    export = json.loads(out.read_text())
+    assert [v["notes"] for v in export["vulnerabilities"]] == ["anxious"]
+    notes = [e["payload"]["text"] for e in export["events"] if e["kind"] == "note.added"]
+    assert notes == ["her son pays it from his wages"]
+    assert export["person"]["forename"] == "Pat1"
