@@ -322,7 +322,8 @@ def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
 def test_retention_and_erasure_with_a_supervisors_desk_login_are_refused_in_one_line(
     postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hub's role rules: a desk login may delete nothing, a supervisor's included; the
+    """The hub's role rules: a desk login may delete nothing, a supervisor's included, and
+    reads only its own cases, so a subject access export is not made through it either; the
     refusal is one line and nothing changes."""
     owner, _ = _team(postgres, tmp_path)
     before = _held(owner)
@@ -330,7 +331,13 @@ def test_retention_and_erasure_with_a_supervisors_desk_login_are_refused_in_one_
     _as(monkeypatch, tmp_path, SUPERVISOR)
     desk_url = as_sam.url.render_as_string(hide_password=False)
     as_sam.engine.dispose()
-    for command in (["retention", "apply"], ["retention", "apply", "--dry-run"], ["erase", "P1"]):
+    commands = (
+        ["retention", "apply"],
+        ["retention", "apply", "--dry-run"],
+        ["erase", "P1"],
+        ["sar", "P1"],  # (its login reads only the supervisor's own cases: not all held)
+    )
+    for command in commands:
         refused = runner.invoke(app, [*command, "--hub", desk_url])
         assert refused.exit_code == 1, refused.output
         assert len(refused.output.strip().splitlines()) == 1, refused.output

@@ -302,7 +302,6 @@ def test_a_case_cut_from_a_desk_as_if_removed_on_the_hub_is_found(tmp_path: Path
 # --- subject access: what the team hub holds
 
 
-@pytest.mark.xfail(strict=True, reason="drp sar could not read the team hub (no --hub)")
 def test_a_subject_access_export_can_be_made_from_the_team_hub(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
