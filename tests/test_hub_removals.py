@@ -124,3 +124,27 @@ def test_a_removal_of_a_case_the_desk_does_not_hold_moves_the_cursor_past_it(
     synced = run_sync(alex, hub, "asmith")
     assert synced.removed_cases == 0
     assert _cursor(alex.path) == 2
+
+
+def test_a_removal_read_late_spares_what_was_recorded_on_the_case_after_it(
+    tmp_path: Path, policy: PolicyBook
+) -> None:
+    """A desk that syncs long after the hub's retention removed a case's special category
+    reads the removal in the same sync as what was recorded on the case since (the case
+    reopened): that is not removed with it. (The desk then keeps the case as the hub sent it:
+    which of its rows predate the removal is not told apart.)"""
+    hub, alex = _desk_with_a_vulnerability(tmp_path)
+    _retention_on_hub(hub, policy)
+    record_vulnerability(
+        hub.as_store(),
+        Actor(SUPERVISOR, clock=lambda: LATER + timedelta(days=1)),
+        case_id=case_id(2),
+        category="bereavement",
+        consent=True,
+        notes="her husband died last week",
+    )
+    assert run_sync(alex, hub, "asmith").removed_cases == 0
+    with sqlite3.connect(alex.path) as db:
+        held = db.execute("SELECT notes FROM vulnerability").fetchall()
+    assert ("her husband died last week",) in held
+    assert _cursor(alex.path) == 1  # read, and passed over

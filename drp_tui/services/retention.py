@@ -50,6 +50,7 @@ from drp_tui.store.models import new_id
 from drp_tui.store.personal import erase_keys
 from drp_tui.store.rawsql import chunks, is_sqlite, run
 from drp_tui.store.seals import REMOVED_ON_HUB, RETENTION, write_seal
+from drp_tui.store.types import instant_from_text, instant_text
 
 
 @dataclass(frozen=True)
@@ -168,7 +169,7 @@ def _tell_desks(connection: Connection, due: Sequence[Due], at: datetime) -> Non
             "INSERT INTO hubremoval (case_id, record_type, removed_at) "
             "SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) WHERE NOT EXISTS "
             "(SELECT 1 FROM hubremoval WHERE case_id = ? AND record_type = ?)",
-            [(d.case_id, d.record_type, at.isoformat(), d.case_id, d.record_type) for d in some],
+            [(d.case_id, d.record_type, instant_text(at), d.case_id, d.record_type) for d in some],
         )
 
 
@@ -203,9 +204,7 @@ def remove_removed_on_hub(
         due: list[Due] = []
         for some in chunks(sorted(widest)):
             marks = ", ".join("?" * len(some))
-            found = run(
-                connection, f'SELECT id, reference FROM "case" WHERE id IN ({marks})', tuple(some)
-            )
+            found = run(connection, _HELD.format(marks=marks), tuple(some) * 3)
             due += [
                 Due(
                     case,
@@ -213,7 +212,8 @@ def remove_removed_on_hub(
                     date.fromisoformat(widest[case].removed_at[:10]),
                     widest[case].record_type,
                 )
-                for case, reference in found.fetchall()
+                for case, reference, last in found.fetchall()
+                if not _since(widest[case], last)
             ]
         if due:
             _erase(connection, due, at)
@@ -237,6 +237,30 @@ def remove_removed_on_hub(
     if due:
         checkpoint(store)
     return len(due)
+
+
+# The cases held here, with the last time anything was recorded on each (this desk's events
+# and those pulled from the hub).
+_HELD = """
+SELECT c.id, c.reference, max(h.at) FROM "case" c
+LEFT JOIN (SELECT case_id, at FROM event WHERE case_id IN ({marks})
+           UNION ALL SELECT case_id, at FROM syncedevent WHERE case_id IN ({marks})) h
+       ON h.case_id = c.id
+WHERE c.id IN ({marks})
+GROUP BY c.id, c.reference
+"""
+
+
+def _since(removal: HubRemoval, last: Any) -> bool:
+    """Whether something was recorded on the case after the hub's retention removed part of
+    it (the case reopened; a desk syncing late reads both at once): what was recorded since is
+    not the removal's to take. A case removed whole is gone on the hub: it goes here too."""
+    if removal.record_type == "financial" or last is None:
+        return False
+    try:
+        return instant_from_text(last) > instant_from_text(removal.removed_at)
+    except ValueError:
+        return False
 
 
 def _rank(record_type: str) -> int:
