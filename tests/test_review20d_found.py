@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from drp_tui.services.casework import Actor, record_breathing_space
 from drp_tui.services.policy import PolicyBook
@@ -340,3 +341,14 @@ def test_a_subject_access_export_can_be_made_from_the_team_hub(
     notes = [e["payload"]["text"] for e in export["events"] if e["kind"] == "note.added"]
     assert notes == ["her son pays it from his wages"]
     assert export["person"]["forename"] == "Pat1"
+    # Recorded on the hub's own log, which still verifies.
+    from drp_tui.sync.anchors import verify_hub
+    from drp_tui.sync.hub import connect
+
+    hub = connect(hub_url(address))
+    report = verify_hub(hub)
+    with hub.read() as connection:
+        kinds = connection.execute(text("SELECT kind FROM event")).scalars().all()
+    hub.engine.dispose()
+    assert report.intact, report.as_json()
+    assert "sar.exported" in kinds
