@@ -352,3 +352,48 @@ def test_a_subject_access_export_can_be_made_from_the_team_hub(
     hub.engine.dispose()
     assert report.intact, report.as_json()
     assert "sar.exported" in kinds
+
+
+# --- the desk's own record of its hub, pointed elsewhere
+
+
+def test_a_tail_cut_checked_against_a_counterfeit_hub_is_still_found(tmp_path: Path) -> None:
+    """Verify on a desk checks the chain against its last anchor on "its hub", read from the
+    desk's own file (syncstate.hub). An insider who cut the chain's tail made a hub of their
+    own (`drp hub init` on a new file), anchored the cut chain's head there and pointed the
+    desk at it: verify said intact. The real hub, which holds the true anchor, was never asked.
+    (Whoever can also change drp's settings on the laptop is beyond this: a supervisor checks a
+    seized copy with DRP_HUB_URL set to the real hub.)"""
+    from drp_tui.services import audit
+    from drp_tui.store.anchors import anchor_path
+    from tests.test_hub_anchors import _head, _insider, _synced_desk, _workstation
+
+    hub = team_hub(str(tmp_path / "hub.sqlite"))
+    alex = _synced_desk(tmp_path, hub)
+    seq, _ = _head(alex)
+    db = _insider(alex.path)
+    db.execute("DELETE FROM event WHERE seq >= ?", (seq - 1,))
+    db.close()
+    anchor_path(alex.path).unlink()
+    head_seq, head_hash = _head(alex)
+    fake_path = tmp_path / "fake" / "hub.sqlite"
+    fake, _ = init_hub(hub_url(str(fake_path)))
+    with fake.write() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO hubanchor (workstation_id, seq, officer_id, hash, received_at) "
+                "VALUES (:w, :s, 'asmith', :h, :at)"
+            ),
+            {"w": _workstation(alex), "s": head_seq, "h": head_hash, "at": NOW.isoformat()},
+        )
+    fake.engine.dispose()
+    db = _insider(alex.path)
+    db.execute("UPDATE syncstate SET hub = ?", (str(fake_path),))
+    db.close()
+    # Checked against the hub drp is set to sync with (as `drp audit verify` passes it), not
+    # the one the file names: the cut is found, and the pointing elsewhere is named.
+    report = audit.verify_all(alex, str(tmp_path / "hub.sqlite"))
+    assert report.chain.intact
+    assert not report.intact, report.as_json()
+    assert any("events were removed from its end" in p for p in report.anchor_problems)
+    assert any("not the hub drp is set to" in p for p in report.anchor_problems)
