@@ -157,7 +157,10 @@ def run_sync(store: Store, hub: Hub, officer: str, *, batch: int = 3) -> SyncRes
     """A desk's sync as `drp sync` runs it: the protocol, then what the hub's retention
     removed goes from the desk (the services' part, which the protocol does not import)."""
     result = sync(store, hub, officer, clock=lambda: NOW, batch=batch, retry_delays=())
-    result.removed_cases = remove_removed_on_hub(store, result.removed_on_hub, officer, NOW)
+    removed = result.removed_on_hub
+    result.removed_cases = remove_removed_on_hub(
+        store, removed.removals, removed.through, officer, NOW
+    )
     return result
 
 

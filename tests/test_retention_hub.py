@@ -201,7 +201,7 @@ def test_retention_on_the_hub_is_for_supervisors(
 def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
     kind: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hub records the cases retention removed whole (hubremovedcase); the desk that held
+    """The hub records the cases retention removed whole (hubremoval); the desk that held
     one removes it whole at its next sync, as retention on a desk would, and its chain and
     state tables still verify. Its record of the removal goes up with the sync after."""
     owner, address, login = _team_on(kind, request, tmp_path)
@@ -224,7 +224,9 @@ def test_a_case_removed_whole_on_the_hub_goes_from_the_desk_at_its_next_sync(
         cases = connection.execute(text('SELECT reference FROM "case"')).scalars().all()
         debts = connection.execute(text("SELECT id FROM debt")).scalars().all()
         payments = connection.execute(text("SELECT debt_id FROM payment")).scalars().all()
+        vulnerable = connection.execute(text("SELECT notes FROM vulnerability")).scalars().all()
     assert held == []
+    assert vulnerable == []  # case 2's special category went on the hub, and here (h024)
     assert cases == ["C0000002"]  # case 1 whole; case 2 is kept
     assert debts == [debt_id(2)]
     assert payments == [debt_id(2)]
@@ -264,7 +266,10 @@ def test_a_case_back_on_the_hub_for_this_officer_stays_and_a_stale_copy_goes(
     allocate(owner, 2, "bjones")
     with owner.write() as connection:
         connection.execute(
-            text("INSERT INTO hubremovedcase (case_id, removed_at) VALUES (:c, :at)"),
+            text(
+                "INSERT INTO hubremoval (case_id, record_type, removed_at) "
+                "VALUES (:c, 'financial', :at)"
+            ),
             [{"c": case_id(n), "at": LATER.isoformat()} for n in (1, 2)],
         )
     synced = run_sync(alex, owner, "asmith")
@@ -280,24 +285,33 @@ def test_a_case_back_on_the_hub_for_this_officer_stays_and_a_stale_copy_goes(
 def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
     postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """hubremovedcase (h021) on PostgreSQL: a desk's own login reads the removal of a case ever
-    allocated to its officer, not a colleague's, and may add, change or delete none."""
+    """hubremoval (h024; h021's hubremovedcase before it) on PostgreSQL: a desk's own login
+    reads the removals of cases ever allocated to its officer, not a colleague's, and may add,
+    change or delete none."""
     owner, address = _team(postgres, tmp_path)
     _as(monkeypatch, tmp_path, SUPERVISOR)
     done = runner.invoke(app, ["retention", "apply", "--hub", address, "--json"])
     assert done.exit_code == 0, done.output
     with owner.read() as connection:
-        recorded = connection.execute(text("SELECT case_id FROM hubremovedcase")).scalars().all()
-    assert recorded == [case_id(1)]  # case 2 lost its special category only
+        recorded = connection.execute(
+            text("SELECT case_id, record_type FROM hubremoval ORDER BY seq")
+        ).all()
+    assert {tuple(r) for r in recorded} == {
+        (case_id(1), "financial"),
+        (case_id(2), "special_category"),  # case 2 lost its special category only
+    }
     officer_login(postgres, owner, "bjones").engine.dispose()
     for officer, sees in (("asmith", [case_id(1)]), ("bjones", [])):
         raw = raw_login(postgres, owner, officer)
-        rows = raw.execute("SELECT case_id FROM hubremovedcase").fetchall()
+        rows = raw.execute(
+            "SELECT case_id FROM hubremoval WHERE record_type = 'financial'"
+        ).fetchall()
         assert [r[0] for r in rows] == sees, officer
         for statement in (
-            "INSERT INTO hubremovedcase (case_id, removed_at) VALUES ('x', 'now')",
-            "UPDATE hubremovedcase SET removed_at = 'later'",
-            "DELETE FROM hubremovedcase",
+            "INSERT INTO hubremoval (case_id, record_type, removed_at) "
+            "VALUES ('x', 'financial', 'now')",
+            "UPDATE hubremoval SET removed_at = 'later'",
+            "DELETE FROM hubremoval",
         ):
             with pytest.raises(psycopg.errors.InsufficientPrivilege):
                 raw.execute(statement)
@@ -308,7 +322,8 @@ def test_a_desk_login_reads_the_removals_of_its_own_cases_only_and_writes_none(
 def test_retention_and_erasure_with_a_supervisors_desk_login_are_refused_in_one_line(
     postgres: PostgresCluster, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The hub's role rules: a desk login may delete nothing, a supervisor's included; the
+    """The hub's role rules: a desk login may delete nothing, a supervisor's included, and
+    reads only its own cases, so a subject access export is not made through it either; the
     refusal is one line and nothing changes."""
     owner, _ = _team(postgres, tmp_path)
     before = _held(owner)
@@ -316,7 +331,13 @@ def test_retention_and_erasure_with_a_supervisors_desk_login_are_refused_in_one_
     _as(monkeypatch, tmp_path, SUPERVISOR)
     desk_url = as_sam.url.render_as_string(hide_password=False)
     as_sam.engine.dispose()
-    for command in (["retention", "apply"], ["retention", "apply", "--dry-run"], ["erase", "P1"]):
+    commands = (
+        ["retention", "apply"],
+        ["retention", "apply", "--dry-run"],
+        ["erase", "P1"],
+        ["sar", "P1"],  # (its login reads only the supervisor's own cases: not all held)
+    )
+    for command in commands:
         refused = runner.invoke(app, [*command, "--hub", desk_url])
         assert refused.exit_code == 1, refused.output
         assert len(refused.output.strip().splitlines()) == 1, refused.output

@@ -206,8 +206,9 @@ def sync(
             progress=progress,
         )
     if not dry_run:  # what the hub's retention removed goes; so do people on no case here
+        removed = result.removed_on_hub
         result.removed_cases = retention.remove_removed_on_hub(
-            store, result.removed_on_hub, officer.officer_id, officer.clock()
+            store, removed.removals, removed.through, officer.officer_id, officer.clock()
         )
         privacy.after_sync(store, officer.officer_id, officer.clock())
     if as_json:

@@ -65,19 +65,21 @@ def sar(
     ],
     out: Out = None,
     force: Force = False,
+    hub: OnHubOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="With --out: print a JSON summary.")
     ] = False,
 ) -> None:
     """A subject access export: everything this store holds about a person, as JSON
-    (supervisors). The export is recorded in the audit trail."""
+    (supervisors). The export is recorded in the audit trail. With --hub, what the team hub
+    holds: every desk's records and events about them."""
     from drp_tui.services.identity import resolve
     from drp_tui.services.outfile import check_output, kept_files, write_output
     from drp_tui.services.sar import subject_access
     from drp_tui.services.store import store_for
 
     settings = load_settings()
-    store = store_for(settings)
+    store = store_for(settings, hub)
     acting = resolve(settings, store, duty="supervise", command="drp sar")
     kept = kept_files(store.path)
     if out is not None:

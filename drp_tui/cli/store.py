@@ -89,7 +89,8 @@ def verify(
     if hub is not None:
         _verify_hub(hub, as_json)
         return
-    report = audit.verify_all(store_for(load_settings()))
+    settings = load_settings()
+    report = audit.verify_all(store_for(settings), settings.hub_url)
     check = report.chain
     if as_json:
         output.print_json(report.as_json())

@@ -53,11 +53,13 @@ def verify(store: Store) -> ChainCheck:
         return verify_chain(events)
 
 
-def verify_all(store: Store) -> AuditReport:
+def verify_all(store: Store, hub: str | None = None) -> AuditReport:
     """The chain link by link, against every anchor recorded for it, then the state tables
-    against the events (drp_tui/services/audit_state.py)."""
+    against the events (drp_tui/services/audit_state.py). `hub`: the hub this desk is set to
+    sync with (DRP_HUB_URL or the config file), checked against rather than the address the
+    desk's own file records, which whoever can write the file can point elsewhere."""
     anchors, unreadable = read_anchors(store.path)
-    on_hub, hub_problem, against_hub = _against_hub(store)
+    on_hub, hub_problem, against_hub = _against_hub(store, hub)
     if on_hub is not None:
         anchors.append(on_hub)
     wanted = {a.seq for a in anchors}
@@ -105,15 +107,22 @@ _UNANCHORED = (
 )
 
 
-def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StateProblem]]:
+def _against_hub(
+    store: Store, configured: str | None
+) -> tuple[Anchor | None, str | None, list[StateProblem]]:
     """This desk's last anchor on the hub it syncs with (none before its first sync), or why
     it could not be read, and its balances against the hub's (drp_tui/sync/desk_check.py).
     A desk that has synced is never called intact unchecked."""
     with store.engine.connect() as connection:
-        found = connection.execute(
+        row = connection.execute(
             text("SELECT workstation_id, hub FROM syncstate WHERE id = 1")
         ).first()
         pushed, synced = (bool(v) for v in connection.execute(text(_SYNCED)).one())
+    found = None if row is None else (row[0], row[1])
+    elsewhere = None
+    if found is not None and configured and synced:
+        elsewhere = _elsewhere(str(found[1] or ""), configured)
+        found = (found[0], configured)
     if found is None or not found[1]:
         if synced:  # (the hub's address, or the whole sync record, gone from the store)
             return (
@@ -124,7 +133,7 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
         return None, None, []
     workstation, address = str(found[0]), str(found[1])
     from drp_tui.sync.anchors import last_anchor
-    from drp_tui.sync.desk_check import balance_problems
+    from drp_tui.sync.desk_check import balance_problems, removal_problems
     from drp_tui.sync.errors import HubError
     from drp_tui.sync.hub import connect, hub_url
 
@@ -134,6 +143,7 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
             with hub.read() as connection:
                 last = last_anchor(connection, workstation)
                 balances = balance_problems(connection, store, workstation)
+                removals = removal_problems(connection, store)
         finally:
             hub.engine.dispose()
     except (HubError, InputError) as exc:
@@ -148,12 +158,40 @@ def _against_hub(store: Store) -> tuple[Anchor | None, str | None, list[StatePro
             None,
         )
         for b in balances
+    ] + [
+        StateProblem(
+            "case",
+            r.case_id,
+            None,
+            f"its {r.record_type.replace('_', ' ')} records removed as removed on the hub",
+            "the hub's retention never removed them (hubremoval)",
+            r.event_seq,
+        )
+        for r in removals
     ]
     if last is None:
         if pushed:  # (a desk given a new workstation id has no anchor to be held to)
-            return None, _UNANCHORED.format(workstation=workstation), state
-        return None, None, state
-    return Anchor(last.seq, last.hash, f"{last.received_at} (on the hub)"), None, state
+            return None, elsewhere or _UNANCHORED.format(workstation=workstation), state
+        return None, elsewhere, state
+    return Anchor(last.seq, last.hash, f"{last.received_at} (on the hub)"), elsewhere, state
+
+
+def _elsewhere(recorded: str, configured: str) -> str | None:
+    """Why the hub this store records is not the one drp is set to sync with, or None."""
+    from drp_tui.sync.hub import hub_url
+
+    try:
+        same = hub_url(recorded).render_as_string(hide_password=True) == hub_url(
+            configured
+        ).render_as_string(hide_password=True)
+    except InputError:
+        same = False
+    if same:
+        return None
+    return (
+        f"this store records its hub as {recorded or 'nothing'}, not the hub drp is set to "
+        "sync with: the chain was checked against the hub set (DRP_HUB_URL or the config file)"
+    )
 
 
 def _against_anchors(

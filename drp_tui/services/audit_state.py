@@ -48,7 +48,9 @@ class StateProblem:
 # Pence from an event's "12.50" amount.
 _PENCE = "CAST(round(json_extract({0}.payload, '$.amount') * 100) AS INTEGER)"
 # Cases whose records retention has erased: their payments and balances are gone on purpose
-# (drp_tui/services/retention.py seals them as "case.retention").
+# (drp_tui/services/retention.py seals them as "case.retention"). Only a case no longer held
+# is passed over: a seal names the cases, it does not remove them, and anyone holding the
+# file can append a well-linked event carrying one (review 20d).
 _ERASED = (
     "SELECT j.key FROM audit_seal s JOIN event e ON e.id = s.event_id JOIN json_each(s.body) j "
     f"WHERE s.kind = '{RETENTION}' AND e.kind IN {honoured(RETENTION)}"
@@ -70,7 +72,7 @@ FROM said
 LEFT JOIN payment p ON p.id = said.pid
 LEFT JOIN "case" c ON c.id = said.case_id
 WHERE (p.id IS NULL OR p.debt_id IS NOT said.debt_id OR p.amount != said.pence)
-  AND (said.case_id IS NULL OR said.case_id NOT IN ({_ERASED}))
+  AND (said.case_id IS NULL OR c.id IS NOT NULL OR said.case_id NOT IN ({_ERASED}))
 ORDER BY said.seq
 """
 

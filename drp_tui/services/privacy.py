@@ -3,12 +3,14 @@
 A desk holds a person's details only while one of its officer's cases needs them. After a
 sync (`drp sync` calls `after_sync`), on an officer's desk, the people whose case is
 allocated to another officer (and who are not party to a debt of one of this officer's
-cases) lose, on this desk only, their names, date of birth, e-mail and contact preferences, their
-addresses and phone numbers, the notes of calls about them, their vulnerabilities (special
-category data), the names of people they authorised, their affordability statements, what
-their complaints said and why and what for their appointments were, and
-this desk's copies of the keys that seal what events say about them (notes, names, details:
-drp_tui/store/personal.py), so the desk's own event log no longer reads either.
+cases) lose, on this desk only, their names, date of birth, e-mail and contact preferences,
+their addresses and phone numbers, the notes of calls about them, their vulnerabilities and
+Breathing Space (special category data) with the case's hold naming it, the names of people
+they authorised and why that ended, their affordability statements, what their complaints
+said and why and what for their appointments were, why an agency returned their debt or an
+arrangement left the usual order, and this desk's copies of the keys that seal what events
+say about them (notes, names, details: drp_tui/store/personal.py), so the desk's own event
+log no longer reads either.
 The hub keeps the record: the removal is not a change to push (it is written as the sync
 writes the hub's rows, with change capture off), and a case allocated back here comes whole
 with the next sync. The same erasure serves retention (services/retention.py).
@@ -72,7 +74,13 @@ ERASE_STATEMENTS = (
     f"UPDATE contactattempt SET notes = '' WHERE notes != '' AND case_id IN ({_THEIR_CASES})",
     "DELETE FROM vulnerability WHERE person_id IN (SELECT id FROM erase_people)",
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
-    "risk_confirmed = '' WHERE person_id IN (SELECT id FROM erase_people)",
+    "risk_confirmed = '', end_reason = '' WHERE person_id IN (SELECT id FROM erase_people)",
+    # Words about the person the events seal (store/personal.py SEALED_BY_KIND): why an
+    # agency returned a debt ("vulnerable: ..."), why an arrangement left the usual order.
+    "UPDATE placement SET return_reason = NULL WHERE return_reason IS NOT NULL AND debt_id IN "
+    f"(SELECT id FROM debt WHERE case_id IN ({_THEIR_CASES}))",
+    "UPDATE arrangement SET override_reason = NULL WHERE override_reason IS NOT NULL "
+    f"AND case_id IN ({_THEIR_CASES})",
     f"UPDATE assessment SET statement = '{{}}', result = '{{}}' WHERE case_id IN ({_THEIR_CASES})",
     # What the debtor said in a complaint, and why an appointment is face to face (often a
     # vulnerability) or what it is for; they travel to the hub (hub revision h017).
@@ -93,6 +101,17 @@ ERASE_WRITTEN = (
     'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
     f"WHERE id IN ({_THEIR_CASES}) "
     f"AND hold_kind IN ('breathing_space', 'mental_health_crisis') AND {_OWING}",
+)
+# On a desk, what the after-sync sweep also removes of a person whose case moved away: their
+# Breathing Space (a mental health crisis is health data) and their case's hold, which names
+# it or says in the officer's words why the case is held. The hub keeps them, and a case
+# allocated back comes whole with them. (Erasure keeps them while a debt owes: ERASE_WRITTEN.)
+SWEEP_STATEMENTS = (
+    "DELETE FROM breathingspace WHERE person_id IN (SELECT id FROM erase_people)",
+    'UPDATE "case" SET hold_kind = NULL, hold_reason = NULL, hold_until = NULL '
+    f"WHERE id IN ({_THEIR_CASES}) AND hold_kind IN ('breathing_space', 'mental_health_crisis')",
+    'UPDATE "case" SET hold_reason = NULL '
+    f"WHERE hold_reason IS NOT NULL AND id IN ({_THEIR_CASES})",
 )
 _WRITTEN_LEFT = "".join(
     f"""
@@ -117,6 +136,14 @@ WHERE p.id NOT IN (
        OR EXISTS (SELECT 1 FROM address WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM vulnerability WHERE person_id = p.id)
        OR EXISTS (SELECT 1 FROM personkey WHERE person_id = p.id AND key IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM breathingspace WHERE person_id = p.id)
+       OR c.hold_reason IS NOT NULL
+       OR EXISTS (SELECT 1 FROM arrangement a WHERE a.case_id = c.id
+                  AND a.override_reason IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM placement pl JOIN debt pd ON pd.id = pl.debt_id
+                  WHERE pd.case_id = c.id AND pl.return_reason IS NOT NULL)
+       OR EXISTS (SELECT 1 FROM thirdpartyauthority t WHERE t.person_id = p.id
+                  AND t.end_reason != '')
        {_WRITTEN_LEFT})
 """
 
@@ -177,6 +204,19 @@ def erase_written(connection: Connection, person_ids: Sequence[str]) -> None:
     run(connection, "DELETE FROM erase_people")
 
 
+def _sweep(connection: Connection, person_ids: Sequence[str]) -> None:
+    """After `erase_people` in the after-sync sweep: SWEEP_STATEMENTS, not queued for the hub."""
+    run(connection, "CREATE TEMP TABLE IF NOT EXISTS erase_people (id TEXT PRIMARY KEY)")
+    run(connection, "DELETE FROM erase_people")
+    for some in chunks(sorted(set(person_ids))):
+        run(connection, "INSERT INTO erase_people (id) VALUES (?)", [(p,) for p in some])
+    run(connection, "UPDATE syncstate SET applying = TRUE WHERE id = 1")
+    for statement in SWEEP_STATEMENTS:
+        run(connection, statement)
+    run(connection, "UPDATE syncstate SET applying = FALSE WHERE id = 1")
+    run(connection, "DELETE FROM erase_people")
+
+
 def require_hub_owner(store: Store, command: str) -> None:
     """On a PostgreSQL team hub, removing personal data needs the hub owner's connection (the
     supervisor's --hub URL): a desk login, a supervisor's included, may delete nothing and
@@ -232,6 +272,7 @@ def after_sync(store: Store, officer_id: str, at: datetime) -> Removed:
             ]
         if people:
             erase_people(connection, people, at)
+            _sweep(connection, people)
             _record(
                 session, officer_id, at, len(people), "no longer on a case allocated to this desk"
             )

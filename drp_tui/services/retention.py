@@ -21,10 +21,12 @@ go.
 The same rules run on a desk's store and on the team hub (`--hub`, SQLite or PostgreSQL, the
 hub owner's connection): on the hub a case's last day counts the desks' events it received
 too, and the keys it destroys reach the desks holding the person's kept cases at their next
-sync. The hub's change feed carries no deletions, so the hub also records each case it removes
-whole (`hubremovedcase`, hub revision h021), and a desk's sync removes those it holds with
-`remove_removed_on_hub`: the same removal, sealed the same way, on a `retention.removed_on_hub`
-event of the desk's officer (an officer's desk may not run retention itself).
+sync. The hub's change feed carries no deletions, so the hub also records what it removed of
+each case, by record type, once (`hubremoval`, hub revision h024), and a desk's sync reads
+those since it last read and removes what it holds with `remove_removed_on_hub`: the same
+removal, sealed the same way, on a `retention.removed_on_hub` event of the desk's officer (an
+officer's desk may not run retention itself). A case that lost only its special category or
+personal details on the hub loses them on the desk too.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, inspect
 from sqlmodel import Session
@@ -48,6 +50,7 @@ from drp_tui.store.models import new_id
 from drp_tui.store.personal import erase_keys
 from drp_tui.store.rawsql import chunks, is_sqlite, run
 from drp_tui.store.seals import REMOVED_ON_HUB, RETENTION, write_seal
+from drp_tui.store.types import instant_from_text, instant_text
 
 
 @dataclass(frozen=True)
@@ -156,56 +159,112 @@ def apply_retention(
 
 
 def _tell_desks(connection: Connection, due: Sequence[Due], at: datetime) -> None:
-    """On a team hub, the cases removed whole, for the desks that hold them (h021)."""
-    if not inspect(connection).has_table("hubremovedcase"):
+    """On a team hub, what it removed of each case, for the desks that hold them (h024): once
+    for each case and record type (a case stays due on later runs)."""
+    if not inspect(connection).has_table("hubremoval"):
         return  # a desk's store
-    whole = [(d.case_id, at.isoformat()) for d in due if d.record_type == "financial"]
-    for some in chunks(whole):
+    for some in chunks(list(due)):
         run(
             connection,
-            "INSERT INTO hubremovedcase (case_id, removed_at) VALUES (?, ?) "
-            "ON CONFLICT (case_id) DO UPDATE SET removed_at = excluded.removed_at",
-            list(some),
+            "INSERT INTO hubremoval (case_id, record_type, removed_at) "
+            "SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) WHERE NOT EXISTS "
+            "(SELECT 1 FROM hubremoval WHERE case_id = ? AND record_type = ?)",
+            [(d.case_id, d.record_type, instant_text(at), d.case_id, d.record_type) for d in some],
         )
+
+
+class HubRemoval(Protocol):
+    """One of the hub's retention removals of a case a desk holds (sync/common.py)."""
+
+    @property
+    def case_id(self) -> str: ...
+    @property
+    def record_type(self) -> str: ...
+    @property
+    def removed_at(self) -> str: ...
 
 
 def remove_removed_on_hub(
-    store: Store, removed: Sequence[tuple[str, str]], officer_id: str, at: datetime
+    store: Store, removals: Sequence[HubRemoval], through: int, officer_id: str, at: datetime
 ) -> int:
-    """Remove whole, on this desk, the cases of `removed` ((case id, when the hub removed it),
-    sync/removed.py) that it holds: the hub's retention removed them, and its feed carries no
-    deletions. The same removal and seal as `apply_retention`, recorded as a
-    `retention.removed_on_hub` event of the desk's officer. Returns how many went."""
-    when = dict(removed)
+    """Remove on this desk what the hub's retention removed of the cases it holds
+    (sync/removed.py; its feed carries no deletions): each case's widest record type, by the
+    same removal and seal as `apply_retention`, recorded as a `retention.removed_on_hub`
+    event of the desk's officer; and note the hub's removals read through `through`, in the
+    same transaction, so none is read again. Returns how many cases it removed from."""
+    widest: dict[str, HubRemoval] = {}
+    for removal in removals:
+        if removal.record_type not in RECORD_TYPES:
+            continue  # (nothing drp's retention writes)
+        seen = widest.get(removal.case_id)
+        if seen is None or _rank(removal.record_type) > _rank(seen.record_type):
+            widest[removal.case_id] = removal
     with store.write() as session:
         connection = session.connection()
         due: list[Due] = []
-        for some in chunks(sorted(when)):
+        for some in chunks(sorted(widest)):
             marks = ", ".join("?" * len(some))
-            found = run(
-                connection, f'SELECT id, reference FROM "case" WHERE id IN ({marks})', tuple(some)
-            )
+            found = run(connection, _HELD.format(marks=marks), tuple(some) * 3)
             due += [
-                Due(case, reference, date.fromisoformat(when[case][:10]), "financial")
-                for case, reference in found.fetchall()
+                Due(
+                    case,
+                    reference,
+                    date.fromisoformat(widest[case].removed_at[:10]),
+                    widest[case].record_type,
+                )
+                for case, reference, last in found.fetchall()
+                if not _since(widest[case], last)
             ]
-        if not due:
-            return 0
-        _erase(connection, due, at)
-        event_id = new_id()
-        sealed = write_seal(
-            connection, event_id, RETENTION, [(d.case_id, d.record_type) for d in due]
+        if due:
+            _erase(connection, due, at)
+            event_id = new_id()
+            sealed = write_seal(
+                connection, event_id, RETENTION, [(d.case_id, d.record_type) for d in due]
+            )
+            append_event(
+                session,
+                officer_id=officer_id,
+                kind=REMOVED_ON_HUB,
+                at=at,
+                event_id=event_id,
+                payload={"cases": len(due), "seals": {RETENTION: sealed}},
+            )
+        run(
+            connection,
+            "UPDATE syncstate SET removal_cursor = ? WHERE id = 1 AND removal_cursor < ?",
+            (through, through),
         )
-        append_event(
-            session,
-            officer_id=officer_id,
-            kind=REMOVED_ON_HUB,
-            at=at,
-            event_id=event_id,
-            payload={"cases": len(due), "seals": {RETENTION: sealed}},
-        )
-    checkpoint(store)
+    if due:
+        checkpoint(store)
     return len(due)
+
+
+# The cases held here, with the last time anything was recorded on each (this desk's events
+# and those pulled from the hub).
+_HELD = """
+SELECT c.id, c.reference, max(h.at) FROM "case" c
+LEFT JOIN (SELECT case_id, at FROM event WHERE case_id IN ({marks})
+           UNION ALL SELECT case_id, at FROM syncedevent WHERE case_id IN ({marks})) h
+       ON h.case_id = c.id
+WHERE c.id IN ({marks})
+GROUP BY c.id, c.reference
+"""
+
+
+def _since(removal: HubRemoval, last: Any) -> bool:
+    """Whether something was recorded on the case after the hub's retention removed part of
+    it (the case reopened; a desk syncing late reads both at once): what was recorded since is
+    not the removal's to take. A case removed whole is gone on the hub: it goes here too."""
+    if removal.record_type == "financial" or last is None:
+        return False
+    try:
+        return instant_from_text(last) > instant_from_text(removal.removed_at)
+    except ValueError:
+        return False
+
+
+def _rank(record_type: str) -> int:
+    return RECORD_TYPES.index(record_type)
 
 
 def _record(
@@ -244,7 +303,13 @@ _SPECIAL = (
     "UPDATE assessment SET statement = '{}', result = '{}' "
     "WHERE case_id IN (SELECT id FROM retention_cases)",
     "UPDATE thirdpartyauthority SET name = '', relationship = '', consent_ref = '', "
-    f"risk_confirmed = '' WHERE person_id IN ({_PEOPLE})",
+    f"risk_confirmed = '', end_reason = '' WHERE person_id IN ({_PEOPLE})",
+    # why an agency returned a debt ("vulnerable: ..."), why an arrangement left the usual
+    # order: the words the events seal (store/personal.py), as an erasure blanks them
+    "UPDATE placement SET return_reason = NULL WHERE return_reason IS NOT NULL AND debt_id IN "
+    "(SELECT id FROM debt WHERE case_id IN (SELECT id FROM retention_cases))",
+    "UPDATE arrangement SET override_reason = NULL WHERE override_reason IS NOT NULL "
+    "AND case_id IN (SELECT id FROM retention_cases)",
     # A mental health crisis moratorium is health data: it goes with the special category,
     # with the hold naming it, unless a debt still owes (it is what pauses recovery).
     f"DELETE FROM breathingspace WHERE kind = 'mental_health_crisis' AND person_id IN ({_PEOPLE}) "

@@ -7,20 +7,23 @@ them: their own details, addresses and phones; their case; each debt they owe (t
 jointly) with its payments, placements and write-off requests; arrangements with their
 instalments and debts; promises; calls and contact attempts with their outcomes and notes;
 affordability assessments; vulnerabilities, Breathing Space and the people they authorised;
-and the events about their case (this desk's, and those pulled from the hub). Making an
-export is itself recorded (`sar.exported`, naming the person's id only).
+and the events about their case (this desk's, and those pulled from the hub; on the team hub,
+`--hub`, those every desk pushed). Making an export is itself recorded (`sar.exported`,
+naming the person's id only).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import inspect, or_, select
 from sqlmodel import Session, SQLModel, col
 
 from drp_tui.domain.errors import InputError
 from drp_tui.services.casework import Actor
 from drp_tui.services.officers import require_supervisor
+from drp_tui.services.privacy import require_hub_owner
 from drp_tui.store.engine import Store
 from drp_tui.store.events import append_event
 from drp_tui.store.models import (
@@ -49,6 +52,7 @@ from drp_tui.store.models import (
     WriteOffRequest,
 )
 from drp_tui.store.personal import Opener
+from drp_tui.store.rawsql import run
 
 FORMAT = "drp subject access export 1"
 
@@ -92,6 +96,7 @@ def find_person(session: Session, reference: str) -> Person:
 
 def subject_access(store: Store, actor: Actor, reference: str) -> dict[str, Any]:
     require_supervisor(store, actor.officer_id, "drp sar")
+    require_hub_owner(store, "drp sar")  # (a desk login on the hub reads only its own cases)
     with store.write() as session:
         person = find_person(session, reference)
         export = _gather(session, person)
@@ -170,6 +175,35 @@ def _events(session: Session, case_id: str | None) -> list[dict[str, Any]]:
         found["payload"] = opener.open(event.payload)
         return found
 
-    return [{k: v for k, v in shown(e).items() if k not in ("prev_hash", "hash")} for e in here] + [
-        {**shown(e), "pulled_from_hub": True} for e in pulled
+    return (
+        [{k: v for k, v in shown(e).items() if k not in ("prev_hash", "hash")} for e in here]
+        + [{**shown(e), "pulled_from_hub": True} for e in pulled]
+        + _desk_events_on_hub(session, opener, case_id)
+    )
+
+
+# On the team hub (`drp sar --hub`): the events desks pushed about the case.
+_HUB_EVENTS = (
+    "SELECT id, officer_id, at, case_id, kind, payload, workstation_id FROM hubevent "
+    "WHERE case_id = ? ORDER BY seq"
+)
+
+
+def _desk_events_on_hub(session: Session, opener: Opener, case_id: str) -> list[dict[str, Any]]:
+    connection = session.connection()
+    if not inspect(connection).has_table("hubevent"):
+        return []  # a desk's store
+    return [
+        {
+            "id": event_id,
+            "officer_id": officer,
+            "at": str(at),
+            "case_id": case,
+            "kind": kind,
+            "payload": opener.open(json.loads(payload)),
+            "from_workstation": workstation,
+        }
+        for event_id, officer, at, case, kind, payload, workstation in run(
+            connection, _HUB_EVENTS, (case_id,)
+        ).fetchall()
     ]

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 # The newest migration. Checked against the migration scripts by a test, so opening an
 # up-to-date store needs one query and no Alembic import.
-SCHEMA_REVISION = "0015_event_report_index"
+SCHEMA_REVISION = "0016_removal_cursor"
 BUSY_TIMEOUT_MS = 10_000
 
 

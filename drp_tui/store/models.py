@@ -463,6 +463,9 @@ class SyncState(SQLModel, table=True):
     last_push_at: datetime | None = instant_field(nullable=True)
     last_pull_at: datetime | None = instant_field(nullable=True)
     hub: str | None = Field(default=None, description="the hub's address (no password)")
+    removal_cursor: int = Field(
+        default=0, description="the last of the hub's retention removals (hubremoval) read here"
+    )
 
 
 class RowChange(SQLModel, table=True):

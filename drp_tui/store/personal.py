@@ -80,6 +80,15 @@ SEALED_BY_KIND: Mapping[str, tuple[str, ...]] = {
     # what backs a write-off: tracing done, an agency's return reason copied from the record
     "writeoff.requested": ("evidence",),
     "promise.made": ("reason",),  # why a promise beyond policy is right: her circumstances
+    # the vulnerability categories that make a third party a risk ("Domestic abuse"), as
+    # vulnerability.recorded seals them
+    "authority.recorded": ("risks",),
+    # why a queued letter was held back: it names the hold ("... a Breathing Space (mental
+    # health crisis) hold") or the debtor's number or address
+    "letter.withheld": ("why",),
+    # a supervisor's own words on a write-off decision
+    "writeoff.approved": ("reason",),
+    "writeoff.refused": ("reason",),
 }
 _CACHE = "drp_person_keys"  # session.info: person id -> (key id, Fernet), this transaction
 

@@ -54,6 +54,23 @@ Progress = Callable[[str, int, int], None]
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class HubRemoval:
+    """One of the hub's retention removals (hubremoval, h024) of a case this desk holds."""
+
+    case_id: str
+    record_type: str  # special_category, personal or financial (the case whole)
+    removed_at: str  # when the hub's retention removed it (ISO 8601)
+
+
+@dataclass
+class HubRemovals:
+    """The removals this desk has to make, and the feed's number read through."""
+
+    through: int = 0
+    removals: list[HubRemoval] = field(default_factory=list)
+
+
 @dataclass
 class SyncResult:
     workstation_id: str
@@ -64,9 +81,9 @@ class SyncResult:
     conflicts: list[str] = field(default_factory=list)
     refused: int = 0
     cursor: int = 0
-    # Cases the hub's retention removed whole that this desk holds ((id, when), sync/removed.py),
-    # for the caller to remove with the retention service; how many it removed.
-    removed_on_hub: list[tuple[str, str]] = field(default_factory=list)
+    # What the hub's retention removed of cases this desk holds (sync/removed.py), for the
+    # caller to remove with the retention service; how many cases it removed from.
+    removed_on_hub: HubRemovals = field(default_factory=HubRemovals)
     removed_cases: int = 0
     waiting_events: int = 0
     waiting_rows: int = 0

@@ -1,4 +1,5 @@
-"""A desk's balances against the hub's (issue 20, `drp audit verify` on a desk that syncs).
+"""A desk's balances, and what it removed as the hub's retention did, against the hub (issue 20,
+`drp audit verify` on a desk that syncs).
 
 On an officer's desk every debt came whole from the hub: no event here sealed its balance, so
 the state checks (services/audit_state.py) cannot judge it. The hub can: for each debt of a
@@ -6,6 +7,11 @@ case the desk and the hub both give this desk's officer, the desk's balance must
 less the payments recorded here and not yet pushed. A debt the hub changed since this desk's
 last pull (a payment from elsewhere, a supervisor's import) is not judged: the desk has not
 seen that change yet.
+
+A case a desk removed because the hub's retention did (a `retention.removed_on_hub` event
+sealing it, services/retention.py) must be one the hub lists in `hubremoval` with that
+record type: the seal makes verify pass over the case's missing records, and anyone with the
+desk's file and drp's code can append such an event (review 20d).
 """
 
 from __future__ import annotations
@@ -16,8 +22,9 @@ from sqlalchemy import Connection, select, text
 
 from drp_tui.store.engine import Store
 from drp_tui.store.rawsql import chunks
+from drp_tui.store.seals import REMOVED_ON_HUB, RETENTION
 from drp_tui.sync.common import raw_table
-from drp_tui.sync.schema import hub_change, hub_workstation
+from drp_tui.sync.schema import hub_change, hub_removal, hub_workstation
 
 
 @dataclass(frozen=True)
@@ -98,3 +105,34 @@ def balance_problems(hub: Connection, store: Store, workstation_id: str) -> list
             if balance != expected:
                 found.append(BalanceProblem(debt_id, reference, balance, expected))
     return found
+
+
+@dataclass(frozen=True)
+class RemovalProblem:
+    case_id: str
+    record_type: str
+    event_seq: int  # the desk's retention.removed_on_hub event sealing it
+
+
+_REMOVED_HERE = f"""
+SELECT e.seq, j.key, j.value FROM audit_seal s JOIN event e ON e.id = s.event_id
+JOIN json_each(s.body) j WHERE s.kind = '{RETENTION}' AND e.kind = '{REMOVED_ON_HUB}'
+ORDER BY e.seq
+"""
+
+
+def removal_problems(hub: Connection, store: Store) -> list[RemovalProblem]:
+    """Each case this desk removed as removed on the hub that the hub never removed so."""
+    with store.engine.connect() as local:
+        here = [(int(q), str(c), str(t)) for q, c, t in local.exec_driver_sql(_REMOVED_HERE)]
+    listed: set[tuple[str, str]] = set()
+    for some in chunks(sorted({c for _, c, _ in here})):
+        listed.update(
+            (str(c), str(t))
+            for c, t in hub.execute(
+                select(hub_removal.c.case_id, hub_removal.c.record_type).where(
+                    hub_removal.c.case_id.in_(some)
+                )
+            )
+        )
+    return [RemovalProblem(c, t, q) for q, c, t in here if (c, t) not in listed]

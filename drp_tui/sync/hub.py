@@ -18,7 +18,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
 
 from drp_tui.domain.errors import InputError
-from drp_tui.store.engine import Store, current_revision, sqlite_engine
+from drp_tui.store.engine import Store, current_revision, private_file, sqlite_engine
+from drp_tui.store.errors import StoreError
 from drp_tui.store.migrate import HUB_SCRIPT_LOCATION, head_revision, upgrade_to_head
 from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
@@ -188,6 +189,14 @@ def connect(address: URL, *, check_schema: bool = True) -> Hub:
         path = Path(address.database or "")
         if not path.exists() and check_schema:
             raise HubError(f"hub {path} does not exist; make it with 'drp hub init --hub {path}'")
+        # Every desk's people and every person's keys: the owner's alone, as a store is
+        # (folders drp makes 0700, the file 0600; an existing one closed up to 0600).
+        try:
+            private_file(path)
+        except OSError as exc:
+            raise HubError(f"cannot create the hub {path}: {exc.strerror}") from None
+        except StoreError as exc:
+            raise HubError(str(exc).replace("drp store", "drp hub")) from None
         engine = sqlite_engine(path)
     else:
         engine = create_engine(

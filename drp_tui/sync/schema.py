@@ -101,10 +101,13 @@ hub_anchor = Table(
     Column("received_at", Text, nullable=False),
 )
 
-# The cases retention removed whole on the hub, for the desks that held them (h021).
-hub_removed_case = Table(
-    "hubremovedcase",
+# What the hub's retention removed, case by case and record type, numbered in the order
+# written, for the desks that hold the cases (h024; h021's hubremovedcase before it).
+hub_removal = Table(
+    "hubremoval",
     HUB_METADATA,
-    Column("case_id", String, primary_key=True),
+    Column("seq", Sequence64, primary_key=True, autoincrement=True),
+    Column("case_id", String, nullable=False, index=True),
+    Column("record_type", String, nullable=False),
     Column("removed_at", Text, nullable=False),
 )
