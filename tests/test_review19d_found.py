@@ -46,9 +46,6 @@ def insert(connection: Raw, table: str, rows: list[dict[str, Any]]) -> int:
     return int(found[0])
 
 
-@pytest.mark.xfail(
-    strict=True, reason="drp_desk_insert('hubevent') takes any workstation_id, another's too"
-)
 def test_a_desk_cannot_put_an_event_on_the_hub_under_another_officers_workstation(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -70,10 +67,6 @@ def test_a_desk_cannot_put_an_event_on_the_hub_under_another_officers_workstatio
     assert all("not registered to asmith" in reason for _, reason in refusals), refusals
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="an update of a row the desk may not change matches nothing and leaves no record",
-)
 def test_a_desk_update_of_another_officers_case_is_recorded_as_a_refusal(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
