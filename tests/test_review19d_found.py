@@ -85,9 +85,6 @@ def test_a_desk_update_of_another_officers_case_is_recorded_as_a_refusal(
     assert [tuple(row) for row in recorded] == [("asmith", f"case {case_id(2)}")]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the desk write functions take a batch of any size in one statement"
-)
 def test_a_desk_write_call_refuses_an_oversized_batch(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -101,3 +98,11 @@ def test_a_desk_write_call_refuses_an_oversized_batch(
         pytest.raises(errors.InvalidParameterValue, match="at most"),
     ):
         insert(alex, "payment", rows)
+    with (
+        raw_login(postgres, owner, "asmith") as alex,
+        pytest.raises(errors.InvalidParameterValue, match="at most"),
+    ):
+        alex.execute(
+            "SELECT drp_desk_update('case', ARRAY['hold_reason'], %s::jsonb)",
+            (json.dumps([{"id": str(number)} for number in range(10_001)]),),
+        )

@@ -6,13 +6,16 @@
   `drp_push_events` always takes from the desk's own registered workstation. The hub's log
   check pairs anchors with events by workstation and hash, so another desk's chain could be
   muddled. Such an event is now refused and recorded, as its other refusals are.
+- keep the hub busy and flood the security record: one call took a batch of any size (20,000
+  refused payments: ~6 s and 20,000 refusal records). A call now takes at most 10,000 rows
+  (a push sends at most BATCH, 2,000, a call), refused before any row is read.
 - change nothing silently: an update of a row the desk cannot see (another officer's case)
   matched no row and left no record. `drp_desk_update` now records each such key as a refusal
   (a desk's push only sends updates for rows its login reads, so a legitimate push never does).
 
-Both functions start from their latest definitions (h018's `drp_check_event`, h023's
-`drp_desk_update`) and keep every earlier branch; CREATE OR REPLACE keeps the owner
-(`drp_desk_writer`) and grants. Frozen: later changes are new migrations.
+The functions start from their latest definitions (h018's `drp_check_event`, h023's
+`drp_desk_insert` and `drp_desk_update`) and keep every earlier branch; CREATE OR REPLACE
+keeps the owner (`drp_desk_writer`) and grants. Frozen: later changes are new migrations.
 
 Revision ID: h025_review19d
 Revises: h023_desk_writes_by_function
@@ -53,6 +56,31 @@ END $$;
 """
 
 UPDATE = """
+CREATE OR REPLACE FUNCTION drp_desk_insert(tab text, rows jsonb) RETURNS bigint LANGUAGE plpgsql
+SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  target regclass := public.drp_desk_table(tab);
+  listed text;
+  done bigint;
+BEGIN
+  IF jsonb_typeof(rows) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION 'rows must be a JSON array of objects'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(rows) > 10000 THEN
+    RAISE EXCEPTION 'a desk writes at most 10000 rows a call, not %', jsonb_array_length(rows)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  SELECT string_agg(format('%I', k.name), ', ' ORDER BY k.name) INTO listed
+  FROM (SELECT DISTINCT jsonb_object_keys(r) AS name FROM jsonb_array_elements(rows) r) k;
+  IF listed IS NULL THEN
+    RETURN 0;
+  END IF;
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1) '
+                 'ON CONFLICT DO NOTHING', target, listed, listed, target) USING rows;
+  GET DIAGNOSTICS done = ROW_COUNT;
+  RETURN done;
+END $$;
 CREATE OR REPLACE FUNCTION drp_desk_update(tab text, columns text[], rows jsonb) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -67,6 +95,10 @@ DECLARE
 BEGIN
   IF jsonb_typeof(rows) IS DISTINCT FROM 'array' THEN
     RAISE EXCEPTION 'rows must be a JSON array of objects'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(rows) > 10000 THEN
+    RAISE EXCEPTION 'a desk writes at most 10000 rows a call, not %', jsonb_array_length(rows)
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
   SELECT array_agg(a.attname::text ORDER BY a.attname) INTO keys
