@@ -121,3 +121,23 @@ def test_a_desks_temporary_tables_shadow_nothing_the_hub_checks(
             ).fetchone()
         assert changed == (0,)
     assert on_hub(owner, 'SELECT hold_reason FROM "case" WHERE id = :c', c=case_id(2)) == [(None,)]
+
+
+def test_a_desks_session_settings_switch_off_no_check(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    """Triggers cannot be switched off (`session_replication_role` is a superuser's), and with
+    row security off the write is refused outright rather than let through."""
+    with raw_login(postgres, owner, "asmith") as alex:
+        assert (
+            refusal(alex, "SET session_replication_role = replica") is errors.InsufficientPrivilege
+        )
+        alex.execute("SET row_security = off")
+        with alex.transaction(force_rollback=True):
+            alex.execute("SELECT drp_feed_lock()")
+            with pytest.raises(errors.InsufficientPrivilege, match="row-level security"):
+                alex.execute(
+                    "SELECT drp_desk_update('case', ARRAY['hold_reason'], %s::jsonb)",
+                    (json.dumps([{"id": case_id(2), "hold_reason": "mine"}]),),
+                )
+    assert on_hub(owner, 'SELECT hold_reason FROM "case" WHERE id = :c', c=case_id(2)) == [(None,)]
