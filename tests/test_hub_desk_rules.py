@@ -205,7 +205,7 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
         )
     as_alex = officer_login(postgres, owner, "asmith")
     alex = desk(tmp_path, "alex")
-    run_sync(alex, as_alex, "asmith")
+    workstation = run_sync(alex, as_alex, "asmith").workstation_id
     with alex.write() as session:
         _reverse(session, "rev-1")
     assert run_sync(alex, as_alex, "asmith").refused == 0
@@ -227,7 +227,7 @@ def test_one_payment_is_reversed_once_through_a_desk_login(
                 "payload": json.dumps(payload),
                 "prev_hash": "x",
                 "hash": "x",
-                "workstation_id": "w",
+                "workstation_id": workstation,  # its own: another's is refused (h025)
                 "received_at": "x",
             },
         )
