@@ -29,7 +29,7 @@ NAMED = (  # a table named any way but by its own bare name is no hub table
 )
 NEVER = (  # hub tables no desk writes, by any way in
     "event",
-    "hubremovedcase",
+    "hubremoval",
     "officer",
     "huballocation",
     "hub_alembic_version",

@@ -18,7 +18,7 @@ The functions start from their latest definitions (h018's `drp_check_event`, h02
 keeps the owner (`drp_desk_writer`) and grants. Frozen: later changes are new migrations.
 
 Revision ID: h025_review19d
-Revises: h023_desk_writes_by_function
+Revises: h024_removal_feed
 Create Date: 2026-12-01
 """
 
@@ -27,7 +27,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "h025_review19d"
-down_revision = "h023_desk_writes_by_function"
+down_revision = "h024_removal_feed"
 branch_labels = None
 depends_on = None
 
