@@ -119,12 +119,17 @@ class DrpApp(KeysInOrder):
 
     async def action_quit(self) -> None:
         """Ctrl+Q, q and the palette's Quit: a call still open is finished first (marked not
-        dialled if nothing happened on it, otherwise its outcome is asked for)."""
+        dialled if nothing happened on it, otherwise its outcome is asked for); a case still
+        opening does not open."""
         from screens.debtor import DebtorScreen
 
         calls = [s for s in self.screen_stack if isinstance(s, DebtorScreen) and s.on_call]
-        if not calls:
-            self.exit()
+        if not calls:  # a case opening meanwhile (the next one) is withdrawn first
+            queues = [s for s in self.screen_stack if isinstance(s, QueueScreen)]
+            if queues:
+                queues[0].withdraw(self.exit)
+            else:
+                self.exit()
             return
         while self.screen is not calls[-1]:
             self.pop_screen()  # a form over the call: quitting would lose it anyway
