@@ -102,7 +102,8 @@ class DrpApp(KeysInOrder):
             self.screen.leave("search")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Ctrl+P lists what the current screen can do, with its key, then help and quit."""
+        """Ctrl+P lists what the current screen can do, with its key, then help, the theme
+        and quit."""
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or binding.action == "app.quit":
                 continue
@@ -115,6 +116,8 @@ class DrpApp(KeysInOrder):
                 partial(screen.run_action, binding.action),
             )
         yield SystemCommand("Help", "Every key, screen by screen (key: f1)", self.action_help)
+        # Textual's own theme chooser (its default command, dropped with the others above).
+        yield SystemCommand("Theme", "Change drp's colours", self.action_change_theme)
         yield SystemCommand("Quit", "Leave drp", self.action_quit)
 
     async def action_quit(self) -> None:
