@@ -7,6 +7,9 @@ import sqlite3
 import threading
 from pathlib import Path
 
+import pytest
+
+from drp_tui.domain.errors import InputError
 from drp_tui.services.opening import CaseOpening, open_unless_withdrawn
 from drp_tui.store.engine import Store
 from tests.test_casework import actor, one_case_store
@@ -96,3 +99,16 @@ def test_shown_before_it_was_withdrawn_is_not_taken_back(tmp_path: Path) -> None
     assert opening.show()
     assert opening.withdraw() is None
     assert calls(store) == [("c1", "open")]
+
+
+def test_a_failure_once_withdrawn_is_not_reported(tmp_path: Path) -> None:
+    """The write failed (here: no such case; in drp, the sync held the store past the busy
+    timeout) after the officer withdrew it: nothing was written and nothing is reported. Not
+    withdrawn, the failure is the officer's to see, as for any write."""
+    store = one_case_store(tmp_path)
+    opening = CaseOpening()
+    with pytest.raises(InputError):
+        open_unless_withdrawn(store, actor(), "no-such-case", "queue", opening)
+    opening.withdraw()
+    assert open_unless_withdrawn(store, actor(), "no-such-case", "queue", opening) is None
+    assert calls(store) == []

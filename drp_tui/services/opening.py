@@ -66,11 +66,17 @@ def open_unless_withdrawn(
 ) -> CallInfo | None:
     """A new call on the case, as open_call, unless `opening` was withdrawn: then None, with
     nothing written (withdrawn before the store was free) or the call closed as not dialled
-    (withdrawn while it was being written)."""
+    (withdrawn while it was being written). A write that fails once withdrawn (the sync held
+    the store past its busy timeout) wrote nothing and is nobody's to report: the officer
+    has left, and "Not saved: the opening of the case" would ask them to open it again."""
     try:
         call = open_call(store, actor, case_id, reason, wanted=opening.wanted)
     except Withdrawn:
         return None
+    except Exception:
+        if opening.withdrawn:
+            return None
+        raise
     if opening.hand_on(call.id):
         return call
     leave_call(store, actor, call.id)
