@@ -102,7 +102,8 @@ class DrpApp(KeysInOrder):
             self.screen.leave("search")
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        """Ctrl+P lists what the current screen can do, with its key, then help and quit."""
+        """Ctrl+P lists what the current screen can do, with its key, then help, the theme
+        and quit."""
         for binding in screen.BINDINGS:
             if not isinstance(binding, Binding) or binding.action == "app.quit":
                 continue
@@ -115,16 +116,23 @@ class DrpApp(KeysInOrder):
                 partial(screen.run_action, binding.action),
             )
         yield SystemCommand("Help", "Every key, screen by screen (key: f1)", self.action_help)
+        # Textual's own theme chooser (its default command, dropped with the others above).
+        yield SystemCommand("Theme", "Change drp's colours", self.action_change_theme)
         yield SystemCommand("Quit", "Leave drp", self.action_quit)
 
     async def action_quit(self) -> None:
         """Ctrl+Q, q and the palette's Quit: a call still open is finished first (marked not
-        dialled if nothing happened on it, otherwise its outcome is asked for)."""
+        dialled if nothing happened on it, otherwise its outcome is asked for); a case still
+        opening does not open."""
         from screens.debtor import DebtorScreen
 
         calls = [s for s in self.screen_stack if isinstance(s, DebtorScreen) and s.on_call]
-        if not calls:
-            self.exit()
+        if not calls:  # a case opening meanwhile (the next one) is withdrawn first
+            queues = [s for s in self.screen_stack if isinstance(s, QueueScreen)]
+            if queues:
+                queues[0].withdraw(self.exit)
+            else:
+                self.exit()
             return
         while self.screen is not calls[-1]:
             self.pop_screen()  # a form over the call: quitting would lose it anyway

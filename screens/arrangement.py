@@ -176,6 +176,10 @@ class ArrangementModal(KeptStyles, ModalScreen[ArrangementPlan | None]):
         self.offer_instalment()
         self.refresh_preview()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Alt+Up/Alt+Down reorder from the debts list, not while a figure is being typed."""
+        return not (action == "move" and isinstance(self.focused, Input))
+
     def action_move(self, step: int) -> None:
         """Pay the highlighted debt earlier or later (past policy, an override reason)."""
         debts = self.query_one("#debts", SelectionList)

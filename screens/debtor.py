@@ -172,6 +172,7 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
             self.query_one("#case-header", Static).update(NEXT_OPENING, layout=False)
             self.on_next(self.case_id)
         else:
+            self.awaiting_next = False  # left while the next case opens: the queue withdraws it
             self.dismiss(then)
 
     def back_to_queue(self) -> None:
@@ -228,13 +229,13 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         holds = self.query_one("#holds", Static)
         holds.display = bool(view.holds)
         holds.update(holds_content(view))
-        self._person(view, shown)
+        self.query_one("#person", Static).update(person_content(view, shown))
         self._debts(view, shown)
-        self._history(view)
+        self.query_one("#history", HistoryBox).show(view)
         vulnerable = self.query_one("#vulnerability", Static)
         vulnerable.display = bool(view.vulnerabilities)
         vulnerable.update(vulnerability_content(view))
-        self._script(view)
+        self.query_one("#script", Static).update(script_content(view))
         self._routes(view, shown)
 
     def _tick(self) -> None:
@@ -254,9 +255,6 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
             layout=False,  # one line, fixed in the CSS: the clock's tick redraws only it
         )
 
-    def _person(self, view: CaseView, shown: bool) -> None:
-        self.query_one("#person", Static).update(person_content(view, shown))
-
     def _debts(self, view: CaseView, shown: bool) -> None:
         table = self.query_one("#debts", DataTable)
         table.clear(columns=True)
@@ -267,15 +265,9 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         for debt in view.debts:
             table.add_row(*debt_cells(debt, shown), key=debt.id)
 
-    def _history(self, view: CaseView) -> None:
-        self.query_one("#history", HistoryBox).show(view)
-
     @on(HistoryBox.Open)
     def history_line(self, message: HistoryBox.Open) -> None:
         self.app.push_screen(HistoryLineDialog(message.line))
-
-    def _script(self, view: CaseView) -> None:
-        self.query_one("#script", Static).update(script_content(view))
 
     def _routes(self, view: CaseView, shown: bool) -> None:
         closed = [
@@ -489,6 +481,12 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
         """Keys typed while the outcome saves, and the next case opens, are for the next case
         (screens/keyorder.py)."""
         return self.saving or self.awaiting_next or super().holds_keys
+
+    def takes_at_once(self, key: str) -> bool:
+        """Esc and / while the outcome saves, or the next case opens, are not held: they are
+        for the case just finished (the queue, the search), not the next one (keyorder.py)."""
+        bound = self.active_bindings.get(key) if self.saving or self.awaiting_next else None
+        return bound is not None and bound.binding.action in ("leave", "search")
 
     def outcome_saved(self, call_id: str, _: object = None) -> None:
         """The call's outcome is in the store: on to the next case (or where asked)."""

@@ -17,7 +17,9 @@ field focused at that moment.
 
 A screen may hold the keys longer (`holds_keys`): the debtor screen does while a form it
 was asked for waits for a save in flight, so the figures typed after `a` go into the form,
-not onto the debtor screen. It says `KeysFree` when the form is up, or will not open. The
+not onto the debtor screen. It says `KeysFree` when the form is up, or will not open. A key
+it takes at once (`takes_at_once`: Esc and / on the case just finished while the next case
+opens, for that case, not the next) goes even then, if no key typed before it waits. The
 app's own priority keys (Ctrl+Q) never wait. Esc and a character read as one Alt+character
 (how a terminal sends Alt) are taken as the two keys typed."""
 
@@ -79,6 +81,7 @@ class KeysInOrder(App[None]):
         self._keys_waiting: deque[events.Key] = deque()
         self._stuck: Timer | None = None
         self._screen_of_key: object | None = None  # the screen on top when the key went
+        self._held: events.Key | None = None  # the key in hand, handled, held by the screen
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key) and not event.is_forwarded and typed_after_esc(event):
@@ -93,9 +96,11 @@ class KeysInOrder(App[None]):
             await super().on_event(event)  # quitting never waits behind keys held for a form
             return
         if self._key_in_hand is not None and event is not self._key_in_hand:
-            self._keys_waiting.append(event)  # its turn comes when the one in hand is done
-            return
-        if self._key_in_hand is None and self._screen_holds_keys():
+            if not (self._key_in_hand is self._held and self._goes_first(event)):
+                self._keys_waiting.append(event)  # its turn comes when the one in hand is done
+                return
+            self._release(self._key_in_hand)  # done, held only for the screen: this one goes
+        if self._key_in_hand is None and self._screen_holds_keys() and not self._goes_first(event):
             # No key in hand (the last thing done was a click), but the screen holds the keys:
             # this one is for what it waits for (the next case), as keys behind one would be.
             self._keys_waiting.append(event)
@@ -149,8 +154,25 @@ class KeysInOrder(App[None]):
 
     def _release_waiting(self) -> None:
         """Keys held with none in hand: the first goes once the screen no longer holds."""
-        if self._key_in_hand is None and not self._screen_holds_keys():
+        waiting = self._keys_waiting
+        if (
+            self._key_in_hand is None
+            and waiting
+            and (not self._screen_holds_keys() or self._goes_first(waiting[0]))
+        ):
             self._next_waiting()
+
+    def _goes_first(self, key: events.Key) -> bool:
+        """The screen holds the keys but takes this one at once, nothing typed before it
+        waiting (the case screen: Esc and / while the next case opens are for the case just
+        finished)."""
+        if self._keys_waiting and key is not self._keys_waiting[0]:
+            return False
+        try:
+            takes = getattr(self.screen, "takes_at_once", None)
+        except ScreenStackError:  # the app is closing
+            return False
+        return takes is not None and bool(takes(key.key))
 
     def _next_waiting(self) -> None:
         self._stop_timer()
@@ -180,6 +202,10 @@ class KeysInOrder(App[None]):
             screen.post_message(KeyHandled(key, again=False))
             return
         if getattr(screen, "holds_keys", False):
+            if self._keys_waiting and self._goes_first(self._keys_waiting[0]):
+                self._release(key)  # the next key typed is taken at once: it goes now
+                return
+            self._held = key
             self._stop_timer()
             self._stuck = self.set_timer(HELD_SECONDS, partial(self._release, key))
             return
@@ -194,7 +220,7 @@ class KeysInOrder(App[None]):
         if key is not self._key_in_hand:
             return  # released already (the marker came back after the timer gave up)
         self._stop_timer()
-        self._key_in_hand = None
+        self._key_in_hand = self._held = None
         self._next_waiting()
 
     @property

@@ -3,6 +3,7 @@ reason each is there and whether it may be called now."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, ClassVar
@@ -20,12 +21,14 @@ from textual.worker import get_current_worker
 
 from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.caseview import CaseView
+from drp_tui.services.opening import CaseOpening
 from drp_tui.services.queue import QueueEntry, in_queue_order
 from drp_tui.services.reports import OfficerFigures
 from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal
 from screens.jobs import RunsJobs
 from screens.keyorder import KeysFree
+from screens.queue_view import figures_line
 from screens.widgets import KeysFooter
 
 if TYPE_CHECKING:
@@ -97,6 +100,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.figures: OfficerFigures | None = None  # today's, as last read
         self.figures_shown = ""
         self.opening = False  # a case is being opened: the keys typed after Enter wait for it
+        self.case_opening: CaseOpening | None = None  # the last asked for, until withdrawn
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -224,18 +228,39 @@ class QueueScreen(RunsJobs, Screen[None]):
     def _open(self, case_id: str, reason: str = "queue") -> None:
         ahead = self.ahead if self.ahead is not None and self.ahead.case_id == case_id else None
         self.opening = True
+        self.case_opening = opening = CaseOpening()
         self.write(
-            partial(self._open_case, case_id, reason, ahead),
-            self.show_case,
+            partial(self._open_case, case_id, reason, ahead, opening),
+            partial(self._arrived, opening),
             "the opening of the case",
         )
 
-    def _open_case(self, case_id: str, reason: str, ahead: CaseView | None) -> Opened:
+    def withdraw(self, then: Callable[[], None] = lambda: None) -> None:
+        """The officer left while a case opens (Esc, / or Ctrl+Q): it does not, then `then`."""
+        self.moving_on = False
+        opening, self.case_opening = self.case_opening, None
+        call_id = None if opening is None else opening.withdraw()
+        self._opened()
+        if call_id is None:
+            then()
+            return
+        leave = partial(self.workstation.leave_call, call_id)  # written, not shown: not dialled
+        self.write(leave, lambda _: then(), "leaving the call")
+
+    def _arrived(self, opening: CaseOpening, opened: Opened | None) -> None:
+        if opened is not None and opening.show():  # not withdrawn meanwhile
+            self.show_case(opened)
+
+    def _open_case(
+        self, case_id: str, reason: str, ahead: CaseView | None, opening: CaseOpening
+    ) -> Opened | None:
         """Record the opening (a write: the job runner's), then show the case: as read
         ahead when its row was highlighted (the debtor screen reads it again once drawn),
         else as read now. The first paint is the case, never a loading line, and nothing of
-        it is shown before the opening is in the audit trail."""
-        call = self.workstation.open_call(case_id, reason)
+        it is shown before the opening is in the audit trail. None if withdrawn meanwhile."""
+        call = self.workstation.open_call_unless(case_id, reason, opening)
+        if call is None:
+            return None
         # Read ahead before the call, so masked as every call starts: the same view.
         view = replace(ahead, call=call) if ahead is not None else None
         view = view or self.workstation.case(case_id, call.id)
@@ -282,6 +307,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         case_id = message.view.case_id
 
         def after(result: str | None) -> None:
+            self.withdraw()  # left while the next case opened: it does not
             if result == "quit":
                 self.app.exit()
                 return
@@ -402,25 +428,8 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.tick_clock()  # the figures in full or shorter, to the new width
 
     def _figures(self, f: OfficerFigures) -> str:
-        """Today's figures on one line: in full if the line is wide enough, else shorter (a
-        busy day's full line wrapped at 120 columns)."""
-        now = self.workstation.now()
-        callable_now = sum(1 for e in self.entries if e.callable_now)
-        full = (
-            f"{now:%a %d %b %Y %H:%M} · calls [b]{f.calls}[/b]/{f.target} · right party "
-            f"[b]{f.right_party}[/b] · promises [b]{f.promises}[/b] (£{f.promised:,.2f}) · "
-            f"arrangements [b]{f.arrangements}[/b] · queue {len(self.entries)}, "
-            f"{callable_now} callable now"
-        )
-        short = (
-            f"{now:%a %d %b %H:%M} · calls [b]{f.calls}[/b]/{f.target} · right party "
-            f"[b]{f.right_party}[/b] · promises [b]{f.promises}[/b] £{f.promised:,.0f} · "
-            f"arrangements [b]{f.arrangements}[/b] · queue {len(self.entries)} "
-            f"({callable_now} callable)"
-        )
         room = self.query_one("#figures", Static).size.width or self.size.width - 2
-        fits = [t for t in (full, short) if len(Content.from_markup(t).plain) <= room]
-        return fits[0] if fits else full
+        return figures_line(f, self.workstation.now(), self.entries, room)
 
     def _filter_choices(self) -> None:
         """Only the debt types and stages in this queue, so no filter comes up empty."""

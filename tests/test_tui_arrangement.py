@@ -445,3 +445,34 @@ def test_the_builder_is_built_once_and_opens_fresh_on_each_case(
             )
 
     asyncio.run(run())
+
+
+def test_alt_up_and_down_in_a_text_field_do_not_reorder_the_debts(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Alt+Up/Alt+Down pay the highlighted debt earlier or later from the debts list; typed
+    while the officer edits a figure (a text field has focus) they leave the order alone."""
+    case_id = several_debts_case(demo_store)
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await look_at(pilot, case_id)
+            await pass_idv(pilot)
+            await pilot.press("r")
+            await settle(pilot)
+            modal = app.screen
+            assert isinstance(modal, ArrangementModal)
+            before = list(modal.order)
+            modal.query_one("#debts", SelectionList).highlighted = 1
+            modal.query_one("#count", Input).focus()
+            await pilot.press("alt+up", "alt+down", "alt+down")
+            await settle(pilot)
+            assert modal.order == before
+            assert isinstance(app.focused, Input)
+            modal.query_one("#debts", SelectionList).focus()  # from the list they still do
+            await pilot.press("alt+up")
+            await settle(pilot)
+            assert modal.order == [before[1], before[0], *before[2:]]
+
+    asyncio.run(run())

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from textual.color import Color
 from textual.command import CommandPalette
 from textual.widgets import Static
 
@@ -82,3 +83,36 @@ def test_the_keymap_comes_from_the_config_file_or_the_environment(
     assert load_settings().keymap == {"debtor.idv": "v"}
     monkeypatch.setenv("DRP_KEYMAP", '{"queue.filter": "ctrl+f"}')
     assert load_settings().keymap == {"debtor.idv": "v", "queue.filter": "ctrl+f"}  # merged
+
+
+def test_the_theme_is_changed_from_the_command_palette_and_kept_screens_show_it(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Ctrl+P, "theme": the themes listed (Textual's own), one chosen; the case screen, kept
+    from the last case, shows it when it comes back for the next."""
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            debtor = await open_first_case(pilot)
+            dark = debtor.query_one("#case-header").styles.background
+            await pilot.press("escape")  # back to the queue: the case screen is put away
+            await settle(pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*"theme")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, CommandPalette)  # now the themes
+            await pilot.press(*"textual-light")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            assert app.theme == "textual-light"
+            assert await open_first_case(pilot) is debtor  # the same screen, kept
+            light = debtor.query_one("#case-header").styles.background
+            assert light != dark
+            assert light == Color.parse(app.current_theme.primary)
+
+    asyncio.run(run())

@@ -6,6 +6,7 @@ recorded or it is marked not dialled."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -101,11 +102,24 @@ def opened_from(reason: str) -> str:
     return head if head in OPENED_FROM else "queue"
 
 
-def open_call(store: Store, actor: Actor, case_id: str, reason: str) -> CallInfo:
+class Withdrawn(Exception):
+    """The opening of a call was no longer wanted once the store was free: nothing written."""
+
+
+def open_call(
+    store: Store,
+    actor: Actor,
+    case_id: str,
+    reason: str,
+    wanted: Callable[[], bool] | None = None,
+) -> CallInfo:
     """A new call on a case, masked, with its opening in the audit trail (why it was opened)
-    before anything of the case is shown."""
+    before anything of the case is shown. `wanted` is asked once the store is this write's
+    (a sync may hold it first): if it says no, Withdrawn is raised and nothing is written."""
     with store.write() as session:
-        case = _case(session, case_id)
+        case = _case(session, case_id)  # the first statement: the store is ours from here
+        if wanted is not None and not wanted():
+            raise Withdrawn(case_id)
         call = Call(
             id=actor.ids(),
             case_id=case.id,

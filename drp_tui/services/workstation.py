@@ -83,6 +83,7 @@ from drp_tui.services.letters import (
     templates_dir,
 )
 from drp_tui.services.letters import send as send_letter
+from drp_tui.services.opening import CaseOpening, open_unless_withdrawn
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.placements import place_with_agency
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
@@ -135,6 +136,10 @@ class Workstation:
     def open_call(self, case_id: str, reason: str) -> CallInfo:
         """A new call, its opening in the audit trail before anything of the case is shown."""
         return open_call(self.store, self.actor(), case_id, reason)
+
+    def open_call_unless(self, case_id: str, reason: str, opening: CaseOpening) -> CallInfo | None:
+        """open_call, unless the officer withdraws `opening` first (services/opening.py)."""
+        return open_unless_withdrawn(self.store, self.actor(), case_id, reason, opening)
 
     def interrupted_calls(self) -> list[CallInfo]:
         """This officer's calls left open when drp closed or was killed: marked interrupted
