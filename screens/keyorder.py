@@ -227,3 +227,8 @@ class KeysInOrder(App[None]):
     def keys_pending(self) -> int:
         """Keys typed and not yet handled (the one in hand and those waiting)."""
         return len(self._keys_waiting) + (self._key_in_hand is not None)
+
+    @property
+    def keys_held(self) -> bool:
+        """Keys typed wait for what the screen on top is doing (a save, the next case)."""
+        return bool(self.keys_pending) and self._screen_holds_keys()

@@ -37,12 +37,14 @@ def listening(app: DrpApp) -> list[str]:
 
 
 async def keys_handled(pilot: Pilot[Any]) -> None:
-    """Until every key sent is handled or held (not `settle`: a write is waiting)."""
+    """Until every key sent is handled or held (not `settle`: a write is waiting). Held keys
+    stay held until the write is back, so waiting on would only outlast the store's busy
+    timeout while the test holds the store."""
     app = pilot.app
     assert isinstance(app, DrpApp)
     for _ in range(100):
         await pilot.pause()
-        if not app.keys_pending:
+        if not app.keys_pending or app.keys_held:
             return
 
 

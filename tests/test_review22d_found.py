@@ -49,7 +49,7 @@ def test_keys_typed_straight_after_ctrl_u_fill_the_builder(
                     app.post_message(key)
                 for _ in range(50):  # the keys are handled, or held for the builder
                     await pilot.pause()
-                    if not app.keys_pending:
+                    if not app.keys_pending or app.keys_held:
                         break
             await settle(pilot)
             modal = app.screen
