@@ -210,3 +210,21 @@ def test_a_wrong_password_or_unknown_host_is_one_line_without_the_password(
         for secret in ("not-the-password", PASSWORD):
             assert secret not in done.stderr + done.stdout
         assert ("password authentication failed" in done.stderr) == (problem == "wrong password")
+
+
+def test_a_refused_login_is_not_tried_again(postgres: PostgresCluster, tmp_path: Path) -> None:
+    """A wrong password is refused, not unreachable: `drp sync` does not try it again three
+    times (an account's lockout may count each), it says so at once."""
+    from drp_tui.sync.errors import HubError, HubUnreachable
+    from drp_tui.sync.hub import connect, hub_url
+
+    wrong = tmp_path / "wrong.pgpass"
+    wrong.write_text("*:*:*:drp_hub:not-the-password\n")
+    wrong.chmod(0o600)
+    address = hub_url(postgres.url(postgres.new_database(), host="127.0.0.1"))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("PGPASSFILE", str(wrong))
+        with pytest.raises(HubError) as refused:
+            connect(address)
+    assert not isinstance(refused.value, HubUnreachable), refused.value
+    assert "password authentication failed" in str(refused.value)

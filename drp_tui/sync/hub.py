@@ -45,6 +45,9 @@ SESSION_OPTIONS = (
 )
 # lock_not_available (lock_timeout) and query_canceled: the hub was busy, try again.
 BUSY_STATES = ("55P03", "57014")
+# The server refused the login itself (libpq gives no SQLSTATE for a failed connection): a
+# refusal, not a hub out of reach, so it is not tried again (each try may count to a lockout).
+LOGIN_REFUSED = ("authentication failed", "no pg_hba.conf entry", "no password supplied")
 SSLMODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 # Until hub revision h008 every write that feeds the change feed held this advisory lock; any
 # login may take an advisory lock, so a desk role could hold it. The feed lock is now the table
@@ -142,9 +145,11 @@ class Hub:
             yield
         except DBAPIError as exc:
             state = getattr(exc.orig, "sqlstate", None)
+            refused = any(words in str(exc.orig) for words in LOGIN_REFUSED)
             dropped = (
                 isinstance(exc, OperationalError)
                 and (state is None or state.startswith(("08", "57P")))
+                and not refused
             ) or state in BUSY_STATES
             raise (HubUnreachable if dropped else HubError)(self.problem(exc)) from None
 
