@@ -53,10 +53,8 @@ def copying_upgrade(upgrade: Upgrade) -> Upgrade:
     def upgrade_to_head(
         engine: Engine, revision: str = "head", script_location: str = migrate.SCRIPT_LOCATION
     ) -> None:
-        if revision != "head" or script_location != migrate.SCRIPT_LOCATION:
-            upgrade(engine, revision, script_location)
-            return
-        if not _brand_new(engine):
+        to_head = revision == "head" and script_location == migrate.SCRIPT_LOCATION
+        if not (to_head and _brand_new(engine)):
             upgrade(engine, revision, script_location)
             return
         source = sqlite3.connect(_template_store(upgrade))

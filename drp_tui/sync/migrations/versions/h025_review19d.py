@@ -55,6 +55,17 @@ BEGIN
 END $$;
 """
 
+# Both write functions refuse the same batches before reading any row.
+ROWS_CHECKED = """\
+  IF jsonb_typeof(rows) IS DISTINCT FROM 'array' THEN
+    RAISE EXCEPTION 'rows must be a JSON array of objects'
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;
+  IF jsonb_array_length(rows) > 10000 THEN
+    RAISE EXCEPTION 'a desk writes at most 10000 rows a call, not %', jsonb_array_length(rows)
+      USING ERRCODE = 'invalid_parameter_value';
+  END IF;"""
+
 UPDATE = """
 CREATE OR REPLACE FUNCTION drp_desk_insert(tab text, rows jsonb) RETURNS bigint LANGUAGE plpgsql
 SECURITY DEFINER SET search_path = public, pg_temp AS $$
@@ -63,14 +74,7 @@ DECLARE
   listed text;
   done bigint;
 BEGIN
-  IF jsonb_typeof(rows) IS DISTINCT FROM 'array' THEN
-    RAISE EXCEPTION 'rows must be a JSON array of objects'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF jsonb_array_length(rows) > 10000 THEN
-    RAISE EXCEPTION 'a desk writes at most 10000 rows a call, not %', jsonb_array_length(rows)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+ROWS_CHECKED
   SELECT string_agg(format('%I', k.name), ', ' ORDER BY k.name) INTO listed
   FROM (SELECT DISTINCT jsonb_object_keys(r) AS name FROM jsonb_array_elements(rows) r) k;
   IF listed IS NULL THEN
@@ -93,14 +97,7 @@ DECLARE
   unseen_key text;
   done bigint;
 BEGIN
-  IF jsonb_typeof(rows) IS DISTINCT FROM 'array' THEN
-    RAISE EXCEPTION 'rows must be a JSON array of objects'
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
-  IF jsonb_array_length(rows) > 10000 THEN
-    RAISE EXCEPTION 'a desk writes at most 10000 rows a call, not %', jsonb_array_length(rows)
-      USING ERRCODE = 'invalid_parameter_value';
-  END IF;
+ROWS_CHECKED
   SELECT array_agg(a.attname::text ORDER BY a.attname) INTO keys
   FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
   WHERE i.indrelid = target AND i.indisprimary;
@@ -129,7 +126,7 @@ BEGIN
   GET DIAGNOSTICS done = ROW_COUNT;
   RETURN done;
 END $$;
-"""
+""".replace("ROWS_CHECKED", ROWS_CHECKED)
 
 
 def upgrade() -> None:
