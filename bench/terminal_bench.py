@@ -216,6 +216,17 @@ def load() -> str:
     return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
+def training(path: Path) -> None:
+    """Mark a benchmark store as one to practise on: DRP_OFFICER and DRP_NOW pick who and
+    when only on a training or demo store, and the benchmark drives it as officer o000."""
+    from drp_tui.services.identity import set_store_kind
+    from drp_tui.store.engine import open_store
+
+    store = open_store(path)
+    set_store_kind(store, "training")
+    store.engine.dispose()
+
+
 def run(big_cases: int, rounds_: int, cases: int, big_store: Path | None = None) -> dict[str, Any]:
     """Both stores; `big_store`, if given and present, is reused (it takes minutes to build)."""
     results: dict[str, Any] = {"load_before": load()}
@@ -230,6 +241,7 @@ def run(big_cases: int, rounds_: int, cases: int, big_store: Path | None = None)
             started = time.perf_counter()
             tui_bench.build(big, big_cases, 100, big_cases)
             results["build_s"] = time.perf_counter() - started
+        training(big)
         results["big"] = summary(rounds(big, "o000", rounds_, cases, home))
         results["big_cases"] = big_cases
     results["load_after"] = load()
