@@ -20,10 +20,10 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, Programm
 from drp_tui.domain.errors import InputError
 from drp_tui.store.engine import Store, current_revision, private_file, sqlite_engine
 from drp_tui.store.errors import StoreError
-from drp_tui.store.migrate import HUB_SCRIPT_LOCATION, head_revision, upgrade_to_head
 from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
 
+HUB_SCHEMA_REVISION = "h025_review19d"  # the hub migrations' head; a test keeps them equal
 CONNECT_TIMEOUT_S = 5
 # No desk can stall the hub (issue 19): a write transaction left idle (a desk frozen mid-push,
 # a laptop lid closed on the VPN) is ended by the server after IDLE_IN_TRANSACTION_S, which
@@ -218,7 +218,7 @@ def connect(address: URL, *, check_schema: bool = True) -> Hub:
     with hub.read() as connection:
         connection.execute(text("SELECT 1"))
     if check_schema:
-        wanted = head_revision(HUB_SCRIPT_LOCATION)
+        wanted = HUB_SCHEMA_REVISION
         found = hub_revision(hub)
         if found != wanted:
             raise HubError(
@@ -246,6 +246,8 @@ class HubSchema:
 
 def init_hub(address: URL) -> tuple[Hub, HubSchema]:
     """Create the hub's schema, or bring it up to date; safe to run again."""
+    from drp_tui.store.migrate import HUB_SCRIPT_LOCATION, upgrade_to_head
+
     hub = connect(address, check_schema=False)
     before = hub_revision(hub)
     with hub.translate():
