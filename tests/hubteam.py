@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from drp_tui.store.models import Case, Debt, DebtParty, Officer, Person, Phone, 
 from drp_tui.sync.hub import Hub, connect, hub_url, init_hub
 from drp_tui.sync.protocol import SyncResult, sync
 from drp_tui.sync.roles import ensure_login_role, set_password
+from tests.drpprocess import drp_process
 from tests.postgres import PostgresCluster
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -192,14 +192,8 @@ def drp_env(tmp_path: Path, store: Store, officer: str, hub: str) -> dict[str, s
 
 
 def drp(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "drp_tui", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    """`drp ARGS` as a process of its own (tests/drpprocess.py)."""
+    return drp_process(list(args), env)
 
 
 def sync_json(env: dict[str, str]) -> dict[str, Any]:
