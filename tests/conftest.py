@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import os
 import shutil
 import subprocess
@@ -77,7 +78,25 @@ def founded(path: Path) -> Path:
 def demo_template(tmp_path_factory: pytest.TempPathFactory, policy: PolicyBook) -> Path:
     """A small demo store built once per test session, at a fixed time. It is a demo store
     (as `drp demo` marks it): DRP_OFFICER and DRP_NOW may pick who and when on it. The login
-    running the tests is its supervisor's (psharma), as whoever builds a store founds it."""
+    running the tests is its supervisor's (psharma), as whoever builds a store founds it.
+    Under xdist the workers share one build (it takes seconds): the first to need it builds
+    it while the others wait for it."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build_demo_template(tmp_path_factory.mktemp("demo") / "demo.sqlite", policy)
+    shared = tmp_path_factory.getbasetemp().parent / "demo-template"  # this run's, not another's
+    shared.mkdir(exist_ok=True)
+    path, built = shared / "demo.sqlite", shared / "built"
+    with open(shared / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():  # a worker killed mid-build leaves no store the others take
+            for leftover in shared.glob("demo.sqlite*"):
+                leftover.unlink()
+            build_demo_template(path, policy)
+            built.touch()
+    return path
+
+
+def build_demo_template(path: Path, policy: PolicyBook) -> Path:
     from sqlalchemy import update
     from sqlmodel import col
 
@@ -87,7 +106,6 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory, policy: PolicyBook) 
     from drp_tui.store.engine import open_store
     from drp_tui.store.models import Officer
 
-    path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     store = open_store(path)
     mark_demo(store)
     build_demo(store, policy, seed=11, people=240, now=DEMO_NOW)
