@@ -133,3 +133,31 @@ def test_a_desk_insert_not_ignoring_fails_loudly_on_a_key_already_there_as_the_o
     finally:
         desk.engine.dispose()
     assert refusals(owner) == []
+
+
+def test_every_table_a_desk_adds_to_has_its_row_security_judged_row_by_row(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    """`drp_desk_insert` rebuilds each table's INSERT policies from `pg_policy` (h026): every
+    table the writer adds to takes a row through them, whatever the policy's expression, and a
+    row none of them admits is recorded rather than failing the statement."""
+    tables = on_hub(
+        owner,
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace "
+        "AND c.relkind = 'r' AND c.relrowsecurity "
+        "AND has_table_privilege('drp_desk_writer', c.oid, 'INSERT') ORDER BY 1",
+    )
+    assert len(tables) > 10
+    answers = {}
+    with raw_login(postgres, owner, "asmith") as alex:
+        for (table,) in tables:
+            keys = alex.execute(
+                "SELECT a.attname, format_type(a.atttypid, NULL) FROM pg_index i "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+                "WHERE i.indrelid = %s::regclass AND i.indisprimary",
+                (f'"{table}"',),
+            ).fetchall()
+            row = {str(key): 1 if kind == "bigint" else "probe" for key, kind in keys}
+            with alex.transaction(force_rollback=True):  # a row of its keys only: not admitted
+                answers[str(table)] = insert(alex, str(table), [row])
+    assert answers == dict.fromkeys(answers, 0)
