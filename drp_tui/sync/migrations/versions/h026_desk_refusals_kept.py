@@ -94,6 +94,30 @@ END $$;
 """
 
 INSERT = """
+-- The keys (as recorded: primary key columns in name order, space-separated) of `rows` that a
+-- row of `target` already holds, seen with the owner's eyes. For drp_desk_insert alone: its
+-- writer may run it, a desk's login may not (it would be the very oracle it closes).
+CREATE FUNCTION drp_keys_taken(target regclass, rows jsonb) RETURNS text[] LANGUAGE plpgsql
+STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+  named text;
+  matched text;
+  found text[];
+BEGIN
+  SELECT string_agg(format('s.%I::text', a.attname), ' || '' '' || ' ORDER BY a.attname),
+         string_agg(format('t.%I = s.%I', a.attname, a.attname), ' AND ')
+  INTO named, matched
+  FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+  WHERE i.indrelid = target AND i.indisprimary;
+  EXECUTE format('SELECT coalesce(array_agg(%s), ''{}'') '
+                 'FROM jsonb_populate_recordset(NULL::%s, $1) s '
+                 'WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)', named, target, target, matched)
+    INTO found USING rows;
+  RETURN found;
+END $$;
+REVOKE ALL ON FUNCTION drp_keys_taken(regclass, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION drp_keys_taken(regclass, jsonb) TO WRITER;
+
 CREATE FUNCTION drp_desk_insert(tab text, rows jsonb, ignore boolean) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
 DECLARE
@@ -107,7 +131,8 @@ DECLARE
   batch jsonb := rows;
   refused text[];
   refused_key text;
-  written text[] := ARRAY[]::text[];
+  seen text[] := ARRAY[]::text[];
+  hidden text[];
   one jsonb;
   one_key text;
   n bigint;
@@ -129,15 +154,17 @@ ROWS_CHECKED
     RAISE EXCEPTION 'hub table % has no primary key', tab
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- Not ignoring: a key the desk can read on the hub fails the call, before anything is written.
-  IF NOT ignore AND readable THEN
-    EXECUTE format('SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1) AS %I '
-                   'WHERE EXISTS (SELECT 1 FROM %s t WHERE %s) LIMIT 1',
-                   named, target, own, target, matched) INTO one_key USING rows;
-    IF one_key IS NOT NULL THEN
-      RAISE EXCEPTION 'duplicate key: % % is already on the hub', tab, one_key
-        USING ERRCODE = 'unique_violation';
-    END IF;
+  -- The keys already on the hub in rows the desk can read (it could read them anyway).
+  IF readable THEN
+    EXECUTE format('SELECT coalesce(array_agg(%s), ''{}'') '
+                   'FROM jsonb_populate_recordset(NULL::%s, $1) AS %I '
+                   'WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)',
+                   named, target, own, target, matched) INTO seen USING rows;
+  END IF;
+  -- Not ignoring: such a key fails the call, before anything is written, as the owner's does.
+  IF NOT ignore AND cardinality(seen) > 0 THEN
+    RAISE EXCEPTION 'duplicate key: % % is already on the hub', tab, seen[1]
+      USING ERRCODE = 'unique_violation';
   END IF;
   -- Row security judged first, row by row: a refused row is recorded and left out.
   policy := public.drp_insert_policy(target);
@@ -153,34 +180,27 @@ ROWS_CHECKED
                                  'not a row this officer may add (the hub''s row security)');
     END LOOP;
   END IF;
-  -- The batch in one statement; the rows it wrote named where the desk may read their keys.
-  IF readable THEN
-    EXECUTE format('WITH w AS (INSERT INTO %s AS %I (%s) SELECT %s '
-                   'FROM jsonb_populate_recordset(NULL::%s, $1) ON CONFLICT DO NOTHING '
-                   'RETURNING %s AS drp_key) SELECT coalesce(array_agg(drp_key), ''{}'') FROM w',
-                   target, own, listed, listed, target, named) INTO written USING batch;
-    done := cardinality(written);
-    IF done = jsonb_array_length(batch) THEN
-      RETURN done;
-    END IF;
-  ELSE
+  -- The keys only rows the desk cannot read hold: their rows go alone, below.
+  SELECT coalesce(array_agg(k), '{}') INTO hidden
+  FROM unnest(public.drp_keys_taken(target, batch)) k WHERE k <> ALL (seen);
+  IF cardinality(hidden) = 0 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1) '
                    'ON CONFLICT DO NOTHING', target, listed, listed, target) USING batch;
     GET DIAGNOSTICS done = ROW_COUNT;
-    IF done = jsonb_array_length(batch) THEN
-      RETURN done;
-    END IF;
-    done := 0;  -- each row counted again below, written now or not
+    RETURN done;
   END IF;
-  -- A row not written was refused by a check (recorded) or clashed with a row already there.
-  -- Each is tried alone (a refused one is refused again, its record already kept): a clash
-  -- with a row the desk cannot read answers as a fresh key does, on the record if the desk
-  -- reads such keys at all (where it reads none, its own earlier rows clash too: not recorded).
+  EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1) AS %I '
+                 'WHERE %s <> ALL ($2) ON CONFLICT DO NOTHING',
+                 target, listed, listed, target, own, named) USING batch, hidden;
+  GET DIAGNOSTICS done = ROW_COUNT;
+  -- A row whose key only a row the desk cannot read holds answers as a fresh key's row does:
+  -- tried alone, refused by a check (recorded by it) it counts nothing, else it counts one and
+  -- the attempt is on the record (where the desk reads no key of the table at all, its own
+  -- earlier rows clash so too: counted, not recorded).
   FOR one, one_key IN EXECUTE format(
       'SELECT x.drp_row, %s FROM jsonb_array_elements($1) AS x(drp_row) '
-      'CROSS JOIN LATERAL jsonb_populate_record(NULL::%s, x.drp_row) AS %I',
-      named, target, own) USING batch LOOP
-    CONTINUE WHEN one_key IS NULL OR one_key = ANY (written);
+      'CROSS JOIN LATERAL jsonb_populate_record(NULL::%s, x.drp_row) AS %I WHERE %s = ANY ($2)',
+      named, target, own, named) USING batch, hidden LOOP
     BEGIN
       EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_record(NULL::%s, $1)',
                      target, listed, listed, target) USING one;
@@ -188,20 +208,11 @@ ROWS_CHECKED
       done := done + n;
     EXCEPTION WHEN unique_violation THEN
       IF readable THEN
-        EXECUTE format('SELECT count(*) FROM %s AS %I WHERE %s = $1', target, own, named)
-          INTO n USING one_key;
-      ELSE
-        n := 0;
+        PERFORM public.drp_refused(tab || ' ' || one_key, NULL,
+                                   'its key is taken by a row this officer cannot read');
       END IF;
-      IF n = 0 THEN
-        IF readable THEN
-          PERFORM public.drp_refused(tab || ' ' || one_key, NULL,
-                                     'its key is taken by a row this officer cannot read');
-        END IF;
-        done := done + 1;
-      END IF;
+      done := done + 1;
     END;
-    written := written || one_key;
   END LOOP;
   RETURN done;
 END $$;
