@@ -131,6 +131,7 @@ DECLARE
   batch jsonb := rows;
   refused text[];
   refused_key text;
+  taken text[];
   seen text[] := ARRAY[]::text[];
   hidden text[];
   one jsonb;
@@ -154,13 +155,16 @@ ROWS_CHECKED
     RAISE EXCEPTION 'hub table % has no primary key', tab
       USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- The keys already on the hub in rows the desk can read (it could read them anyway).
-  IF readable THEN
+  -- The keys already on the hub (seen with the owner's eyes), and of those the ones in rows the
+  -- desk can read (it could read them anyway); the rest only rows it cannot read hold.
+  taken := public.drp_keys_taken(target, rows);
+  IF readable AND cardinality(taken) > 0 THEN
     EXECUTE format('SELECT coalesce(array_agg(%s), ''{}'') '
                    'FROM jsonb_populate_recordset(NULL::%s, $1) AS %I '
-                   'WHERE EXISTS (SELECT 1 FROM %s t WHERE %s)',
-                   named, target, own, target, matched) INTO seen USING rows;
+                   'WHERE %s = ANY ($2) AND EXISTS (SELECT 1 FROM %s t WHERE %s)',
+                   named, target, own, named, target, matched) INTO seen USING rows, taken;
   END IF;
+  SELECT coalesce(array_agg(k), '{}') INTO hidden FROM unnest(taken) k WHERE k <> ALL (seen);
   -- Not ignoring: such a key fails the call, before anything is written, as the owner's does.
   IF NOT ignore AND cardinality(seen) > 0 THEN
     RAISE EXCEPTION 'duplicate key: % % is already on the hub', tab, seen[1]
@@ -180,9 +184,7 @@ ROWS_CHECKED
                                  'not a row this officer may add (the hub''s row security)');
     END LOOP;
   END IF;
-  -- The keys only rows the desk cannot read hold: their rows go alone, below.
-  SELECT coalesce(array_agg(k), '{}') INTO hidden
-  FROM unnest(public.drp_keys_taken(target, batch)) k WHERE k <> ALL (seen);
+  -- A row whose key only rows the desk cannot read hold goes alone, below.
   IF cardinality(hidden) = 0 THEN
     EXECUTE format('INSERT INTO %s (%s) SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1) '
                    'ON CONFLICT DO NOTHING', target, listed, listed, target) USING batch;
