@@ -73,6 +73,12 @@ def test_a_desk_insert_answers_alike_whether_or_not_a_row_it_cannot_see_has_the_
         }
         # A key asmith can read answers as it did: already there (0).
         assert insert(alex, "contactattempt", [call("fresh-a", "asmith")]) == 0
+        # The owner's-eyes look the write function takes is not hers to take.
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            alex.execute(
+                "SELECT drp_keys_taken('contactattempt', %s::jsonb)",
+                (json.dumps([{"id": "hidden-a"}]),),
+            )
     assert answers["hidden"] == answers["fresh"] == (1, 1), answers
     held = on_hub(owner, "SELECT id, case_id FROM contactattempt ORDER BY id")
     assert [tuple(r) for r in held] == [
