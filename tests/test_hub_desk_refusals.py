@@ -118,6 +118,8 @@ def test_a_desk_cannot_file_a_refusal_under_another_officers_workstation(
         ("as-alex", "ws-alex", "event x")
     ]
     assert ("asmith", "hubrefusal as-bea") in refusals(owner)
+    with raw_login(postgres, owner, "asmith") as alex, pytest.raises(psycopg.Error):
+        alex.execute("SELECT drp_workstation_of_another('ws-bea')")  # not hers to ask
 
 
 def test_a_desk_insert_not_ignoring_fails_loudly_on_a_key_already_there_as_the_owners_does(

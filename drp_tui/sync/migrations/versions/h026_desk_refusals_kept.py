@@ -55,13 +55,14 @@ ROWS_CHECKED = """\
 
 HELPERS = """
 -- Whether `workstation` is registered to an officer other than the session's (the desk reads
--- only its own workstations, so this looks with the owner's eyes).
+-- only its own workstations, so this looks with the owner's eyes). For the policy below, which
+-- the writer's INSERT runs; a desk's login may not ask it (an oracle of others' workstations).
 CREATE FUNCTION drp_workstation_of_another(workstation text) RETURNS boolean LANGUAGE sql STABLE
 SECURITY DEFINER SET search_path = public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM public.hubworkstation w
                  WHERE w.id = workstation AND w.officer_id <> session_user) $$;
 REVOKE ALL ON FUNCTION drp_workstation_of_another(text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION drp_workstation_of_another(text) TO drp_desk;
+GRANT EXECUTE ON FUNCTION drp_workstation_of_another(text) TO drp_desk_writer;
 
 CREATE POLICY desk_insert_own_workstation ON hubrefusal AS RESTRICTIVE FOR INSERT TO drp_desk
   WITH CHECK (NOT public.drp_workstation_of_another(workstation_id));
