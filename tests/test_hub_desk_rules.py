@@ -306,16 +306,22 @@ def test_a_desk_login_flags_no_conflict_off_its_own_cases_but_its_push_still_fla
             "flagged_at": "2026-11-23T10:00:00+00:00",
         }
 
-    with raw_login(postgres, owner, "asmith") as connection:  # through the write function
+    # Through the write function: refused by the row security, each row left out and recorded
+    # (h026; the policy used to fail the statement, and the record with it).
+    with raw_login(postgres, owner, "asmith") as connection:
         for key, case, detail in (
             ("on-bjones-case", case_id(2), "{}"),
             ("by-bjones", case_id(1), '{"by": "bjones"}'),
         ):
-            with pytest.raises(psycopg.errors.InsufficientPrivilege):
-                desk_insert(connection, "hubconflict", forged(key, case, detail, mine))
-        with pytest.raises(psycopg.errors.InsufficientPrivilege):  # not its workstation
-            desk_insert(connection, "hubconflict", forged("elsewhere", case_id(1), "{}", "x"))
+            desk_insert(connection, "hubconflict", forged(key, case, detail, mine))
+        # not its workstation
+        desk_insert(connection, "hubconflict", forged("elsewhere", case_id(1), "{}", "x"))
     assert open_conflicts(owner) == []
+    assert sorted(item for officer, item, _ in refusals(owner) if officer == "asmith") == [
+        "hubconflict by-bjones",
+        "hubconflict elsewhere",
+        "hubconflict on-bjones-case",
+    ]
 
     with alex.write() as session:  # offline, before the case moves
         session.add(

@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import psycopg
 import pytest
 from sqlalchemy import select
 from sqlmodel import col
@@ -256,8 +255,13 @@ def test_a_desk_login_cannot_flag_a_conflict_on_another_officers_case(
     officer_login(postgres, owner, "asmith").engine.dispose()
     forged = {"id": "forged", "kind": "work_on_moved_case", "case_id": case_id(2)}
     forged |= {"detail": '{"by": "bjones"}', "flagged_at": "2026-11-23T10:00:00+00:00"}
-    with raw_login(postgres, owner, "asmith") as connection, pytest.raises(psycopg.Error):
+    with raw_login(postgres, owner, "asmith") as connection:
         desk_insert(connection, "hubconflict", forged)  # its only way to write (h023)
+    # Refused by the row security, left out and recorded (h026), not written.
+    with owner.read() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM hubconflict").scalar_one() == 0
+        recorded = connection.exec_driver_sql("SELECT officer_id, item FROM hubrefusal").all()
+    assert [tuple(r) for r in recorded] == [("asmith", "hubconflict forged")]
 
 
 # --- issue 20: retention --------------------------------------------------------------------

@@ -108,22 +108,21 @@ def test_a_desk_write_call_refuses_an_oversized_batch(
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a row refused by a row security policy raises, and its record goes with the statement",
-)
 def test_a_desk_row_refused_by_row_security_is_still_on_the_record(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
-    """A workstation registered in bjones's name by asmith's login: the INSERT policy refuses
-    it (an error, rightly), but nothing records the attempt, unlike the check triggers' refusals
-    (which skip the row and record it). Needs the refusal recorded outside the failed
-    statement (or the policy's rule checked first, as the triggers do); not fixed here."""
+    """A workstation registered in bjones's name by asmith's login: the INSERT policy refused
+    it by failing the statement, and the refusal's record went with it, unlike the check
+    triggers' refusals (which skip the row and record it). `drp_desk_insert` now judges each
+    row against the table's INSERT policies first (h026): the row is left out and recorded,
+    the rest of the batch goes in, and the policy still judges the INSERT itself."""
     row = {"id": "ws-squat", "officer_id": "bjones", "first_seen_at": NOW.isoformat()}
-    with (
-        raw_login(postgres, owner, "asmith") as alex,
-        pytest.raises(errors.InsufficientPrivilege, match="row-level security"),
-    ):
-        insert(alex, "hubworkstation", [{**row, "cursor": 0, "events_pushed": 0}])
-    recorded = on_hub(owner, "SELECT officer_id, item FROM hubrefusal")
-    assert [tuple(r) for r in recorded] == [("asmith", "hubworkstation ws-squat")]
+    mine = {**row, "id": "ws-alex", "officer_id": "asmith"}
+    with raw_login(postgres, owner, "asmith") as alex:
+        sent = [{**r, "cursor": 0, "events_pushed": 0} for r in (row, mine)]
+        assert insert(alex, "hubworkstation", sent) == 1
+    placed = on_hub(owner, "SELECT id, officer_id FROM hubworkstation ORDER BY id")
+    assert [tuple(r) for r in placed] == [("ws-alex", "asmith")]
+    recorded = on_hub(owner, "SELECT officer_id, item, reason FROM hubrefusal")
+    assert [tuple(r)[:2] for r in recorded] == [("asmith", "hubworkstation ws-squat")]
+    assert "row security" in recorded[0][2]

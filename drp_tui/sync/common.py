@@ -176,13 +176,15 @@ def insert_rows(
     """Insert `rows` into the hub's `table` (with `ignore`, leaving a row already there with
     the same key). A desk's own login on a PostgreSQL hub writes no table itself (hub revision
     h023): the rows go to `drp_desk_insert`, which inserts them in one statement under the
-    privileges, policies and checks a desk's own INSERT had."""
+    privileges, policies and checks a desk's own INSERT had; without `ignore`, a key the desk
+    can read on the hub fails it as the owner's INSERT fails (h026; a key only a row it cannot
+    read holds answers as a fresh key does, and is recorded)."""
     if not rows:
         return
     if desk_login(connection) is not None:
         connection.execute(
-            text("SELECT drp_desk_insert(:t, CAST(:rows AS jsonb))"),
-            {"t": table.name, "rows": _as_json(rows)},
+            text("SELECT drp_desk_insert(:t, CAST(:rows AS jsonb), :ignore)"),
+            {"t": table.name, "rows": _as_json(rows), "ignore": ignore},
         )
         return
     connection.execute(insert_ignoring(connection, table) if ignore else insert(table), rows)
