@@ -28,7 +28,7 @@ from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal
 from screens.jobs import RunsJobs
 from screens.keyorder import KeysFree
-from screens.queue_view import figures_line
+from screens.queue_view import figures_line, filter_choices, filtered
 from screens.widgets import KeysFooter
 
 if TYPE_CHECKING:
@@ -305,6 +305,9 @@ class QueueScreen(RunsJobs, Screen[None]):
                 self.debtor.back_to_queue()
             return
         case_id = message.view.case_id
+        if message.view.call is not None:  # its viewing audited as shown (resumed: it is)
+            audit = partial(self.workstation.view_call, message.view.call.id)
+            self.write(audit, None, "the record of the case opened", self._unviewed)
 
         def after(result: str | None) -> None:
             self.withdraw()  # left while the next case opened: it does not
@@ -339,6 +342,11 @@ class QueueScreen(RunsJobs, Screen[None]):
                 severity="warning",
                 timeout=12,
             )
+
+    def _unviewed(self) -> None:
+        """The case's viewing could not be audited: it is not left on screen unrecorded."""
+        if self.debtor is not None and self.debtor.on_call:
+            self.debtor.leave(None)
 
     def _next_after(self, called: str) -> None:
         """The case screen's call on `called` is recorded: only that case is read again
@@ -434,14 +442,8 @@ class QueueScreen(RunsJobs, Screen[None]):
     def _filter_choices(self) -> None:
         """Only the debt types and stages in this queue, so no filter comes up empty."""
         on = self.workstation.now().date()
-        recovery = self.workstation.policy.recovery
-        # Entries share their sets (officer_queue keeps one of each): look at each once.
-        types = sorted({t for kinds in {e.debt_types for e in self.entries} for t in kinds})
-        stages = sorted({s for kinds in {e.stages for e in self.entries} for s in kinds})
-        for select_id, options in (
-            ("#type-filter", [(recovery.debt_type(t, on).name, t) for t in types]),
-            ("#stage-filter", [(s.replace("_", " "), s) for s in stages]),
-        ):
+        choices = filter_choices(self.entries, self.workstation.policy.recovery, on)
+        for select_id, options in zip(("#type-filter", "#stage-filter"), choices, strict=True):
             select = self.query_one(select_id, Select)
             chosen = select.value
             with self.prevent(Select.Changed):
@@ -453,14 +455,8 @@ class QueueScreen(RunsJobs, Screen[None]):
         debt_type = self.query_one("#type-filter", Select)
         stage = self.query_one("#stage-filter", Select)
         # Read once, not per entry: a Select's value is a reactive, slow to read 20k times.
-        wanted_type = None if debt_type.is_blank() else debt_type.value
-        wanted_stage = None if stage.is_blank() else stage.value
-        return [
-            e
-            for e in self.entries
-            if (wanted_type is None or wanted_type in e.debt_types)
-            and (wanted_stage is None or wanted_stage in e.stages)
-        ]
+        wanted_type = None if debt_type.is_blank() else str(debt_type.value)
+        return filtered(self.entries, wanted_type, None if stage.is_blank() else str(stage.value))
 
     def _fill(self) -> None:
         matching = self._filtered()
