@@ -459,6 +459,11 @@ class QueueScreen(RunsJobs, Screen[None]):
         return filtered(self.entries, wanted_type, None if stage.is_blank() else str(stage.value))
 
     def _fill(self) -> None:
+        """The rows, as filtered. While the queue is on screen the case highlighted stays
+        highlighted where it moves (Enter opens the case the officer saw, though a reload
+        lands as it is pressed); under a case screen, the top row is."""
+        row = self.query_one("#queue", DataTable).cursor_row
+        kept = self.shown[row].case_id if self.is_current and 0 <= row < len(self.shown) else None
         matching = self._filtered()
         self.shown = matching[:SHOWN_ROWS]
         self.query_one("#shown", Static).update(
@@ -469,12 +474,9 @@ class QueueScreen(RunsJobs, Screen[None]):
         table = self.query_one("#queue", DataTable)
         table.clear(columns=True)
         why_width = max(18, self.size.width - FIXED_WIDTH - 2)
-        table.add_column("#", width=3)
-        table.add_column("Case", width=9)
-        table.add_column("Name", width=22)
-        table.add_column("Score", width=5)
-        table.add_column("Why", width=why_width)
-        table.add_column("Call now?", width=16)
+        widths = {"#": 3, "Case": 9, "Name": 22, "Score": 5, "Why": why_width, "Call now?": 16}
+        for label, width in widths.items():
+            table.add_column(label, width=width)
         for number, entry in enumerate(self.shown, start=1):
             reference = Text(entry.reference, style="bold yellow" if entry.callback_due else "")
             name = Text(entry.name)
@@ -494,3 +496,4 @@ class QueueScreen(RunsJobs, Screen[None]):
                 call,
                 key=entry.case_id,
             )
+        table.move_cursor(row=next((n for n, e in enumerate(self.shown) if e.case_id == kept), 0))
