@@ -28,7 +28,7 @@ from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal
 from screens.jobs import RunsJobs
 from screens.keyorder import KeysFree
-from screens.queue_view import figures_line, filter_choices, filtered
+from screens.queue_view import figures_line, filter_choices, filtered, kept_row
 from screens.widgets import KeysFooter
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.figures_shown = ""
         self.opening = False  # a case is being opened: the keys typed after Enter wait for it
         self.case_opening: CaseOpening | None = None  # the last asked for, until withdrawn
+        self.last_called: str | None = None  # moved down by its outcome: not followed there
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -352,7 +353,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         """The case screen's call on `called` is recorded: only that case is read again
         (nothing else changed), then the next callable case opens on the case screen. The
         keys typed after the outcome wait for it."""
-        self.moving_on = True
+        self.moving_on, self.last_called = True, called
         self.passed.add(called)  # n n skips two cases, not back to the first (it keeps its place)
         self.opening = True
         self.read(partial(self._called, called), partial(self._update, called))
@@ -459,11 +460,11 @@ class QueueScreen(RunsJobs, Screen[None]):
         return filtered(self.entries, wanted_type, None if stage.is_blank() else str(stage.value))
 
     def _fill(self) -> None:
-        """The rows, as filtered. While the queue is on screen the case highlighted stays
-        highlighted where it moves (Enter opens the case the officer saw, though a reload
-        lands as it is pressed); under a case screen, the top row is."""
+        """The rows, as filtered. On screen, the case highlighted stays so where it moves (Enter
+        opens the case seen, a reload landing as it is pressed): see kept_row."""
         row = self.query_one("#queue", DataTable).cursor_row
         kept = self.shown[row].case_id if self.is_current and 0 <= row < len(self.shown) else None
+        kept = None if kept == self.last_called else kept
         matching = self._filtered()
         self.shown = matching[:SHOWN_ROWS]
         self.query_one("#shown", Static).update(
@@ -496,4 +497,4 @@ class QueueScreen(RunsJobs, Screen[None]):
                 call,
                 key=entry.case_id,
             )
-        table.move_cursor(row=next((n for n, e in enumerate(self.shown) if e.case_id == kept), 0))
+        table.move_cursor(row=kept_row(self.shown, kept))

@@ -58,3 +58,9 @@ def filtered(
         for e in entries
         if (debt_type is None or debt_type in e.debt_types) and (stage is None or stage in e.stages)
     ]
+
+
+def kept_row(shown: Sequence[QueueEntry], case_id: str | None) -> int:
+    """The row of the case highlighted before the rows were redrawn, if it may still be
+    called now; else the top (a case just called has moved down: the top is next)."""
+    return next((n for n, e in enumerate(shown) if e.case_id == case_id and e.callable_now), 0)

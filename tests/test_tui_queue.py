@@ -399,3 +399,25 @@ def test_enter_opens_the_case_highlighted_when_it_was_pressed_though_the_queue_r
             assert app.screen.case_id == seen.case_id
 
     asyncio.run(run())
+
+
+def test_back_on_the_queue_after_an_outcome_the_top_case_is_highlighted(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """tmux: outcome NA saved with `Enter Esc` in one burst: back on the queue, the case just
+    called had moved to row 79 and the cursor had followed it there. The case highlighted is
+    kept through a redraw, but not the one the call just moved down: the top is."""
+    from tests.test_review22e_found import outcome_chosen, send
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await outcome_chosen(pilot)
+            app.screen.query_one("#save", Button).focus()
+            send(app, "enter", "escape")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            assert screen.query_one("#queue", DataTable).cursor_row == 0
+
+    asyncio.run(run())
