@@ -20,6 +20,7 @@ from drp_tui.read_ahead import QueueReadAhead
 from drp_tui.services.workstation import Workstation, open_workstation
 from drp_tui.settings import Settings
 from screens import STYLESHEETS
+from screens.dialog import error_text
 from screens.keyorder import KeysInOrder
 from screens.queue import QueueScreen
 
@@ -56,6 +57,7 @@ class DrpApp(KeysInOrder):
         self.queue_read_ahead = read_ahead
         self.idle_gc = IdleCollector()
         self.idle_clock = idle_clock  # seconds, for the idle collector; tests move their own
+        self.unclosed: str | None = None  # the call Ctrl+Q could not close: again, quits
 
     def on_mount(self) -> None:
         self.set_keymap(self.keymap)
@@ -134,9 +136,22 @@ class DrpApp(KeysInOrder):
             else:
                 self.exit()
             return
+        call = calls[-1].call
+        if call is not None and call.id == self.unclosed:
+            self.exit()  # as the officer was told: the call comes back as cut off
+            return
         while self.screen is not calls[-1]:
             self.pop_screen()  # a form over the call: quitting would lose it anyway
-        calls[-1].leave("quit")
+        calls[-1].leave("quit", None if call is None else partial(self._unclosed, call.id))
+
+    def _unclosed(self, call_id: str, error: Exception) -> str:
+        """Leaving the call to quit failed (the store busy, say): the next Ctrl+Q quits with
+        it open, and it comes back as cut off when drp next starts."""
+        self.unclosed = call_id
+        return (
+            f"Call not closed: {error_text(error)}. Ctrl+Q again quits; the call will show "
+            "as cut off when drp next starts (record its outcome then)."
+        )
 
 
 def create_app(

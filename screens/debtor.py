@@ -40,7 +40,7 @@ from screens.debtor_view import (
     vulnerability_content,
 )
 from screens.history import HistoryBox, HistoryLineDialog
-from screens.jobs import RunsJobs, after_jobs
+from screens.jobs import RunsJobs, Says, after_jobs
 from screens.kept import KeptStyles
 from screens.keyorder import KeysFree
 from screens.outcome import OutcomeModal
@@ -427,9 +427,10 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
     def action_next(self) -> None:
         self.leave("next")
 
-    def leave(self, then: str | None) -> None:
-        """Leave the call, then go `then`: "next" case, None (the queue) or "quit". While
-        the outcome is saving, that is where its save goes on to."""
+    def leave(self, then: str | None, says: Says | None = None) -> None:
+        """Leave the call, then go `then`: "next" case, None (the queue) or "quit" (if it
+        fails, `says` what the officer is told). While the outcome is saving, that is where
+        its save goes on to."""
         if self.saving:
             self.then = then
         elif self.recorded:
@@ -440,7 +441,8 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
             call_id = self.call.id
             job = partial(self.workstation.leave_call, call_id)
             self.saving = True  # as for an outcome: the keys typed next wait for where it goes
-            self.write(job, partial(self.left, call_id, then), "leaving the call", self._unsaved)
+            left = partial(self.left, call_id, then)
+            self.write(job, left, "leaving the call", self._unsaved, says)
 
     def left(self, call_id: str, then: str | None, left: bool) -> None:
         """The call was checked for leaving: marked not dialled (`left`), or needs an outcome."""

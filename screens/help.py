@@ -78,8 +78,8 @@ def binding_ids() -> set[str]:
 
 def help_text(keymap: Mapping[str, str]) -> str:
     lines = [
-        "[b]Keys[/b]  (everywhere: F1 this help, Ctrl+P the current screen's actions, "
-        "Tab / Shift+Tab move between fields)"
+        "[b]Keys[/b]  (everywhere: F1 this help, Ctrl+P the current screen's actions and "
+        "the colour theme, Tab / Shift+Tab move between fields)"
     ]
     for title, screen in SCREENS:
         keys = "   ".join(

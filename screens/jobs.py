@@ -52,12 +52,19 @@ class WriteDone(Message, bubble=False):
         self.result, self.then = result, then
 
 
+Says = Callable[[Exception], str]  # what the officer is told of a failure, if not "Not saved"
+
+
 class WriteFailed(Message, bubble=False):
     def __init__(
-        self, error: Exception, what: str, failed: Callable[[], None] | None = None
+        self,
+        error: Exception,
+        what: str,
+        failed: Callable[[], None] | None = None,
+        says: Says | None = None,
     ) -> None:
         super().__init__()
-        self.error, self.what, self.failed = error, what, failed
+        self.error, self.what, self.failed, self.says = error, what, failed, says
 
 
 class Writer:
@@ -77,8 +84,9 @@ class Writer:
         then: Callable[[T], None] | None,
         what: str,
         failed: Callable[[], None] | None = None,
+        says: Says | None = None,
     ) -> None:
-        task = asyncio.create_task(self._run(screen, work, then, what, failed))
+        task = asyncio.create_task(self._run(screen, work, then, what, failed, says))
         self.running.add(task)
         task.add_done_callback(self.running.discard)
 
@@ -89,13 +97,15 @@ class Writer:
         then: Callable[[T], None] | None,
         what: str,
         failed: Callable[[], None] | None,
+        says: Says | None,
     ) -> None:
         async with self.turn:
             try:
                 result = await asyncio.get_running_loop().run_in_executor(None, work)
             except Exception as error:
                 app = self.app()
-                if not screen.post_message(WriteFailed(error, what, failed)) and app is not None:
+                failure = WriteFailed(error, what, failed, says)
+                if not screen.post_message(failure) and app is not None:
                     report_failure(app, error, what)  # the screen has closed
                 return
             screen.post_message(WriteDone(result, then))  # also says the write is done
@@ -223,13 +233,15 @@ class RunsJobs(ShowsFailures):
         then: Callable[[T], None] | None = None,
         what: str = "",
         failed: Callable[[], None] | None = None,
+        says: Says | None = None,
     ) -> None:
         """`work` (one transaction) after the writes before it; `then` on the UI thread with
         its result; a failure is reported whatever happens to this screen meanwhile (and
-        `failed` called, if this screen is still there)."""
+        `failed` called, if this screen is still there; and, if `says`, what it says shown
+        in an error line instead of "Not saved … try again")."""
         assert isinstance(self, Screen)
         self.pending.writes += 1
-        writer(self.app).submit(self, work, then, what or "your change", failed)
+        writer(self.app).submit(self, work, then, what or "your change", failed, says)
 
     def jobs_failed(self) -> None:
         """A write or read failed (the officer is told): what waited for it is dropped, and
@@ -260,7 +272,11 @@ class RunsJobs(ShowsFailures):
         self.jobs_failed()
         if message.failed is not None:
             message.failed()
-        report_failure(self.app, message.error, message.what)
+        if message.says is None:
+            report_failure(self.app, message.error, message.what)
+        else:
+            told = message.says(message.error)
+            self.app.notify(told, severity="error", timeout=20, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker is self.pending.read and event.state in (

@@ -20,8 +20,9 @@ was asked for waits for a save in flight, so the figures typed after `a` go into
 not onto the debtor screen. It says `KeysFree` when the form is up, or will not open. A key
 it takes at once (`takes_at_once`: Esc and / on the case just finished while the next case
 opens, for that case, not the next) goes even then, if no key typed before it waits. The
-app's own priority keys (Ctrl+Q) never wait. Esc and a character read as one Alt+character
-(how a terminal sends Alt) are taken as the two keys typed."""
+app's own priority keys (Ctrl+Q) wait only for the key typed just before them (Enter on
+Save, then Ctrl+Q: the outcome is saved, then drp quits). Esc and a character read as one
+Alt+character (how a terminal sends Alt) are taken as the two keys typed."""
 
 from __future__ import annotations
 
@@ -92,8 +93,11 @@ class KeysInOrder(App[None]):
             for key in (events.Key("escape", "\x1b"), events.Key(typed, typed)):
                 await self.on_event(key)
             return
-        if not isinstance(event, events.Key) or event.is_forwarded or event.key in QUIT_KEYS:
-            await super().on_event(event)  # quitting never waits behind keys held for a form
+        if isinstance(event, events.Key) and not event.is_forwarded and event.key in QUIT_KEYS:
+            await self._quit_key(event)
+            return
+        if not isinstance(event, events.Key) or event.is_forwarded:
+            await super().on_event(event)
             return
         if self._key_in_hand is not None and event is not self._key_in_hand:
             if not (self._key_in_hand is self._held and self._goes_first(event)):
@@ -116,6 +120,17 @@ class KeysInOrder(App[None]):
             return
         target.post_message(KeyHandled(event))
         self._stuck = self.set_timer(STUCK_SECONDS, partial(self._release, event))
+
+    async def _quit_key(self, key: events.Key) -> None:
+        """Quitting never waits behind keys held for a form, but the key typed just before it
+        goes first: Enter on Save then Ctrl+Q saves the outcome, then quits."""
+        in_hand = self._key_in_hand
+        if in_hand is not None and in_hand is not key and in_hand is not self._held:
+            self._keys_waiting.appendleft(key)  # next, ahead of any key held (_goes_first)
+            return
+        await super().on_event(key)
+        if key is self._key_in_hand:
+            self._release(key)
 
     def on_key_handled(self, message: KeyHandled) -> None:
         """The key has been through the bindings: once the screen on top (maybe one the
@@ -165,9 +180,11 @@ class KeysInOrder(App[None]):
     def _goes_first(self, key: events.Key) -> bool:
         """The screen holds the keys but takes this one at once, nothing typed before it
         waiting (the case screen: Esc and / while the next case opens are for the case just
-        finished)."""
+        finished), or a quit key (it waited only for the key typed before it)."""
         if self._keys_waiting and key is not self._keys_waiting[0]:
             return False
+        if key.key in QUIT_KEYS:
+            return True
         try:
             takes = getattr(self.screen, "takes_at_once", None)
         except ScreenStackError:  # the app is closing

@@ -28,7 +28,7 @@ from drp_tui.services.workstation import Workstation
 from screens.dialog import PromptModal
 from screens.jobs import RunsJobs
 from screens.keyorder import KeysFree
-from screens.queue_view import figures_line
+from screens.queue_view import figures_line, filter_choices, filtered, kept_row
 from screens.widgets import KeysFooter
 
 if TYPE_CHECKING:
@@ -101,6 +101,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.figures_shown = ""
         self.opening = False  # a case is being opened: the keys typed after Enter wait for it
         self.case_opening: CaseOpening | None = None  # the last asked for, until withdrawn
+        self.last_called: str | None = None  # moved down by its outcome: not followed there
 
     def compose(self) -> ComposeResult:
         officer = self.workstation.officer
@@ -305,6 +306,9 @@ class QueueScreen(RunsJobs, Screen[None]):
                 self.debtor.back_to_queue()
             return
         case_id = message.view.case_id
+        if message.view.call is not None:  # its viewing audited as shown (resumed: it is)
+            audit = partial(self.workstation.view_call, message.view.call.id)
+            self.write(audit, None, "the record of the case opened", self._unviewed)
 
         def after(result: str | None) -> None:
             self.withdraw()  # left while the next case opened: it does not
@@ -340,11 +344,16 @@ class QueueScreen(RunsJobs, Screen[None]):
                 timeout=12,
             )
 
+    def _unviewed(self) -> None:
+        """The case's viewing could not be audited: it is not left on screen unrecorded."""
+        if self.debtor is not None and self.debtor.on_call:
+            self.debtor.leave(None)
+
     def _next_after(self, called: str) -> None:
         """The case screen's call on `called` is recorded: only that case is read again
         (nothing else changed), then the next callable case opens on the case screen. The
         keys typed after the outcome wait for it."""
-        self.moving_on = True
+        self.moving_on, self.last_called = True, called
         self.passed.add(called)  # n n skips two cases, not back to the first (it keeps its place)
         self.opening = True
         self.read(partial(self._called, called), partial(self._update, called))
@@ -434,14 +443,8 @@ class QueueScreen(RunsJobs, Screen[None]):
     def _filter_choices(self) -> None:
         """Only the debt types and stages in this queue, so no filter comes up empty."""
         on = self.workstation.now().date()
-        recovery = self.workstation.policy.recovery
-        # Entries share their sets (officer_queue keeps one of each): look at each once.
-        types = sorted({t for kinds in {e.debt_types for e in self.entries} for t in kinds})
-        stages = sorted({s for kinds in {e.stages for e in self.entries} for s in kinds})
-        for select_id, options in (
-            ("#type-filter", [(recovery.debt_type(t, on).name, t) for t in types]),
-            ("#stage-filter", [(s.replace("_", " "), s) for s in stages]),
-        ):
+        choices = filter_choices(self.entries, self.workstation.policy.recovery, on)
+        for select_id, options in zip(("#type-filter", "#stage-filter"), choices, strict=True):
             select = self.query_one(select_id, Select)
             chosen = select.value
             with self.prevent(Select.Changed):
@@ -453,16 +456,15 @@ class QueueScreen(RunsJobs, Screen[None]):
         debt_type = self.query_one("#type-filter", Select)
         stage = self.query_one("#stage-filter", Select)
         # Read once, not per entry: a Select's value is a reactive, slow to read 20k times.
-        wanted_type = None if debt_type.is_blank() else debt_type.value
-        wanted_stage = None if stage.is_blank() else stage.value
-        return [
-            e
-            for e in self.entries
-            if (wanted_type is None or wanted_type in e.debt_types)
-            and (wanted_stage is None or wanted_stage in e.stages)
-        ]
+        wanted_type = None if debt_type.is_blank() else str(debt_type.value)
+        return filtered(self.entries, wanted_type, None if stage.is_blank() else str(stage.value))
 
     def _fill(self) -> None:
+        """The rows, as filtered. On screen, the case highlighted stays so where it moves (Enter
+        opens the case seen, a reload landing as it is pressed): see kept_row."""
+        row = self.query_one("#queue", DataTable).cursor_row
+        kept = self.shown[row].case_id if self.is_current and 0 <= row < len(self.shown) else None
+        kept = None if kept == self.last_called else kept
         matching = self._filtered()
         self.shown = matching[:SHOWN_ROWS]
         self.query_one("#shown", Static).update(
@@ -473,12 +475,9 @@ class QueueScreen(RunsJobs, Screen[None]):
         table = self.query_one("#queue", DataTable)
         table.clear(columns=True)
         why_width = max(18, self.size.width - FIXED_WIDTH - 2)
-        table.add_column("#", width=3)
-        table.add_column("Case", width=9)
-        table.add_column("Name", width=22)
-        table.add_column("Score", width=5)
-        table.add_column("Why", width=why_width)
-        table.add_column("Call now?", width=16)
+        widths = {"#": 3, "Case": 9, "Name": 22, "Score": 5, "Why": why_width, "Call now?": 16}
+        for label, width in widths.items():
+            table.add_column(label, width=width)
         for number, entry in enumerate(self.shown, start=1):
             reference = Text(entry.reference, style="bold yellow" if entry.callback_due else "")
             name = Text(entry.name)
@@ -498,3 +497,4 @@ class QueueScreen(RunsJobs, Screen[None]):
                 call,
                 key=entry.case_id,
             )
+        table.move_cursor(row=kept_row(self.shown, kept))

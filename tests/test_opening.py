@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from drp_tui.domain.errors import InputError
+from drp_tui.services.calls import leave_call, view_call
 from drp_tui.services.opening import CaseOpening, open_unless_withdrawn
 from drp_tui.store.engine import Store
 from tests.test_casework import actor, one_case_store
@@ -112,3 +113,35 @@ def test_a_failure_once_withdrawn_is_not_reported(tmp_path: Path) -> None:
     opening.withdraw()
     assert open_unless_withdrawn(store, actor(), "no-such-case", "queue", opening) is None
     assert calls(store) == []
+
+
+def test_an_opening_withdrawn_once_written_leaves_no_view_in_the_audit_trail(
+    tmp_path: Path,
+) -> None:
+    """`Enter Esc` in one burst, no sync: the call was written before Esc's turn and is left
+    as not dialled, never shown. The officer never saw the case, so no `case.viewed` is
+    audited (events are append-only: it must never have been written)."""
+    store = one_case_store(tmp_path)
+    opening = CaseOpening()
+    call = open_unless_withdrawn(store, actor(), "c1", "queue", opening)
+    assert call is not None
+    assert opening.withdraw() == call.id
+    assert leave_call(store, actor(), call.id)  # nothing done on it: not dialled
+    assert calls(store) == [("c1", "not_dialled")]
+    assert viewed(store) == 0
+
+
+def test_a_call_shown_is_audited_as_viewed_once(tmp_path: Path) -> None:
+    """The case shown: its viewing audited with why and the call (again: no second one)."""
+    store = one_case_store(tmp_path)
+    opening = CaseOpening()
+    call = open_unless_withdrawn(store, actor(), "c1", "search: Bloggs", opening)
+    assert call is not None
+    assert opening.show()
+    view_call(store, actor(), call.id)
+    view_call(store, actor(), call.id)
+    with sqlite3.connect(store.path) as db:
+        payloads = db.execute("SELECT payload FROM event WHERE kind = 'case.viewed'").fetchall()
+    assert len(payloads) == 1
+    assert call.id in payloads[0][0]
+    assert "search: Bloggs" in payloads[0][0]

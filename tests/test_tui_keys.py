@@ -116,3 +116,11 @@ def test_the_theme_is_changed_from_the_command_palette_and_kept_screens_show_it(
             assert light == Color.parse(app.current_theme.primary)
 
     asyncio.run(run())
+
+
+def test_help_says_what_ctrl_p_offers() -> None:
+    """Ctrl+P lists the screen's actions, and the theme chooser too (app.py): F1 says both."""
+    from screens.help import help_text
+
+    first = help_text({}).splitlines()[0]
+    assert "Ctrl+P the current screen's actions and the colour theme" in first

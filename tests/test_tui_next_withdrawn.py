@@ -5,12 +5,18 @@ is left on it; keys typed for the next case (a note) still go to it (tests/test_
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from textual.widgets import Button
 
+from drp_tui.services.calls import CallInfo
+from drp_tui.services.opening import CaseOpening
+from drp_tui.services.workstation import Workstation
 from drp_tui.store.engine import Store
 from screens.debtor import DebtorScreen
 from screens.queue import QueueScreen
@@ -103,3 +109,60 @@ def test_ctrl_q_while_a_case_opens_from_the_queue_leaves_no_call(
 
     asyncio.run(run())
     assert calls_after(demo_store, mark) == []
+
+
+def test_enter_esc_in_one_burst_with_the_store_free_audits_no_view_of_the_next_case(
+    demo_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`Enter Esc` in one burst on Save, no sync holding the store: the next case's call is
+    written before Esc's turn (here made certain: its job waits until Esc has withdrawn it).
+    The call is left as not dialled and never shown, and, the officer never having seen the
+    case, no `case.viewed` is audited for it."""
+    mark = call_mark(demo_store)
+    written: list[str] = []
+    withdrawn = threading.Event()
+    real_open = Workstation.open_call_unless
+
+    def open_then_esc(
+        self: Workstation, case_id: str, reason: str, opening: CaseOpening
+    ) -> CallInfo | None:
+        call = real_open(self, case_id, reason, opening)
+        if call is not None:
+            written.append(call.id)
+            withdrawn.wait(10)  # Esc is handled now, between the write and the case shown
+        return call
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await outcome_chosen(pilot)
+            queue = app.screen_stack[1]
+            assert isinstance(queue, QueueScreen)
+            real_withdraw = queue.withdraw
+
+            def withdraw(*then: Callable[[], None]) -> None:
+                real_withdraw(*then)
+                withdrawn.set()
+
+            monkeypatch.setattr(queue, "withdraw", withdraw)
+            monkeypatch.setattr(Workstation, "open_call_unless", open_then_esc)
+            app.screen.query_one("#save", Button).focus()
+            send(app, "enter")
+            for _ in range(2000):  # until the next case's call is written
+                await pilot.pause()
+                if written:
+                    break
+            send(app, "escape")
+            await settle(pilot)
+            assert withdrawn.is_set()
+            assert isinstance(app.screen, QueueScreen), app.screen_stack
+        assert [s for (s,) in calls_after(demo_store, mark)] == ["ended", "not_dialled"]
+        with sqlite3.connect(demo_store.path) as db:
+            seen = db.execute(
+                "SELECT count(*) FROM event WHERE kind = 'case.viewed' "
+                "AND json_extract(payload, '$.call') = ?",
+                (written[0],),
+            ).fetchone()[0]
+        assert seen == 0
+
+    asyncio.run(run())

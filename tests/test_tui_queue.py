@@ -369,3 +369,55 @@ def test_slash_searches_from_the_debtor_screen(demo_store: Store, tmp_path: Path
             assert isinstance(app.screen, QueueScreen)
 
     asyncio.run(run())
+
+
+def test_enter_opens_the_case_highlighted_when_it_was_pressed_though_the_queue_reloads(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """Terminal benchmark, 1M-case store: back on the queue after a call, its reload (10,000
+    cases rescored) landed just as Enter was typed on the highlighted case, and drp opened
+    another (the row's new case). Here the reload, with the top case now third, is in hand
+    when Enter arrives: the case highlighted on screen when Enter was pressed opens, still
+    highlighted in its new place."""
+    from screens.debtor import DebtorScreen
+    from tests.test_review22e_found import send
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            assert screen.figures is not None
+            seen = screen.entries[0]  # highlighted, as the detail line says
+            assert seen.reference in str(screen.query_one("#detail", Static).render())
+            moved = [screen.entries[1], screen.entries[2], seen, *screen.entries[3:]]
+            screen.post_message(QueueScreen.Loaded(moved, screen.figures))
+            send(app, "enter")  # typed before the reload was drawn
+            await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)
+            assert app.screen.case_id == seen.case_id
+
+    asyncio.run(run())
+
+
+def test_back_on_the_queue_after_an_outcome_the_top_case_is_highlighted(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """tmux: outcome NA saved with `Enter Esc` in one burst: back on the queue, the case just
+    called had moved to row 79 and the cursor had followed it there. The case highlighted is
+    kept through a redraw, but not the one the call just moved down: the top is."""
+    from tests.test_review22e_found import outcome_chosen, send
+
+    async def run() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await outcome_chosen(pilot)
+            app.screen.query_one("#save", Button).focus()
+            send(app, "enter", "escape")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, QueueScreen)
+            assert screen.query_one("#queue", DataTable).cursor_row == 0
+
+    asyncio.run(run())

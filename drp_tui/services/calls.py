@@ -112,10 +112,13 @@ def open_call(
     case_id: str,
     reason: str,
     wanted: Callable[[], bool] | None = None,
+    viewed: bool = True,
 ) -> CallInfo:
     """A new call on a case, masked, with its opening in the audit trail (why it was opened)
     before anything of the case is shown. `wanted` is asked once the store is this write's
-    (a sync may hold it first): if it says no, Withdrawn is raised and nothing is written."""
+    (a sync may hold it first): if it says no, Withdrawn is raised and nothing is written.
+    Not `viewed`: the caller may yet withdraw it unseen, and audits the case's viewing with
+    view_call when it shows it (services/opening.py)."""
     with store.write() as session:
         case = _case(session, case_id)  # the first statement: the store is ours from here
         if wanted is not None and not wanted():
@@ -130,8 +133,21 @@ def open_call(
         )
         session.add(call)
         session.flush()
-        _event(session, actor, "case.viewed", case.id, reason=reason, call=call.id)
+        if viewed:
+            _event(session, actor, "case.viewed", case.id, reason=reason, call=call.id)
         return _info(session, call)
+
+
+def view_call(store: Store, actor: Actor, call_id: str) -> None:
+    """The case of a call opened unseen (open_call, not `viewed`) is shown to its officer:
+    its viewing audited, with why the call was opened, once. An opening withdrawn before
+    it was shown never has one: the officer did not see the case."""
+    with store.write() as session:
+        call = session.get(Call, call_id)
+        if call is None:
+            raise InputError("call", f"no call {call_id}")
+        if _opening_seq(session, call) == 0:
+            _event(session, actor, "case.viewed", call.case_id, reason=call.reason, call=call.id)
 
 
 def call_info(store: Store, call_id: str, on: date | None = None) -> CallInfo | None:
@@ -241,7 +257,11 @@ def _opening_seq(session: Session, call: Call) -> int:
 
 def _done_on_call(session: Session, call: Call, kind: str | None = None) -> bool:
     """Whether the call's officer recorded anything on its case since the call opened (an
-    event of `kind`, when given; anything but the opening otherwise)."""
+    event of `kind`, when given; anything but the opening otherwise). Nothing, on a call
+    whose case was never shown (no viewing audited: withdrawn before it was)."""
+    seq = _opening_seq(session, call)
+    if seq == 0:
+        return False
     which = "kind = :kind" if kind is not None else "kind != 'case.viewed'"
     found = session.execute(
         text(
@@ -251,7 +271,7 @@ def _done_on_call(session: Session, call: Call, kind: str | None = None) -> bool
         {
             "case": call.case_id,
             "officer": call.officer_id,
-            "seq": _opening_seq(session, call),
+            "seq": seq,
             "kind": kind,
         },
     ).first()

@@ -2,7 +2,8 @@
 case opening on the case screen after an outcome, left by Esc, / or Ctrl+Q while its write
 waits for the store (a sync holding it). A call is never left open on a case the officer did
 not see: withdrawn before its write has the store, nothing is written; withdrawn after, the
-call is closed as not dialled (leave_call), by the job itself or by whoever withdrew it.
+call is closed as not dialled (leave_call), by the job itself or by whoever withdrew it,
+and no viewing of the case is audited (`case.viewed` is written when the case is shown).
 
 The job runs in a worker thread and the officer's keys on the UI thread: the two decide
 under one lock, so exactly one of them owns a call opened and then withdrawn."""
@@ -66,11 +67,13 @@ def open_unless_withdrawn(
 ) -> CallInfo | None:
     """A new call on the case, as open_call, unless `opening` was withdrawn: then None, with
     nothing written (withdrawn before the store was free) or the call closed as not dialled
-    (withdrawn while it was being written). A write that fails once withdrawn (the sync held
-    the store past its busy timeout) wrote nothing and is nobody's to report: the officer
-    has left, and "Not saved: the opening of the case" would ask them to open it again."""
+    (withdrawn while it was being written). The case's viewing is audited only once it is
+    shown (calls.view_call, by the screen that shows it): withdrawn unseen, it has none. A
+    write that fails once withdrawn (the sync held the store past its busy timeout) wrote
+    nothing and is nobody's to report: the officer has left, and "Not saved: the opening of
+    the case" would ask them to open it again."""
     try:
-        call = open_call(store, actor, case_id, reason, wanted=opening.wanted)
+        call = open_call(store, actor, case_id, reason, wanted=opening.wanted, viewed=False)
     except Withdrawn:
         return None
     except Exception:

@@ -58,6 +58,7 @@ from drp_tui.services.calls import (
     open_call,
     record_idv,
     record_outcome,
+    view_call,
 )
 from drp_tui.services.caseview import (
     CaseView,
@@ -140,6 +141,10 @@ class Workstation:
     def open_call_unless(self, case_id: str, reason: str, opening: CaseOpening) -> CallInfo | None:
         """open_call, unless the officer withdraws `opening` first (services/opening.py)."""
         return open_unless_withdrawn(self.store, self.actor(), case_id, reason, opening)
+
+    def view_call(self, call_id: str) -> None:
+        """The case of a call opened unseen is on screen: its viewing audited, once."""
+        view_call(self.store, self.actor(), call_id)
 
     def interrupted_calls(self) -> list[CallInfo]:
         """This officer's calls left open when drp closed or was killed: marked interrupted
