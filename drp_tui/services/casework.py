@@ -190,12 +190,6 @@ def _event(
     )
 
 
-def view_case(store: Store, actor: Actor, case_id: str, reason: str) -> None:
-    """Every opening of a case is audited, with why (queue, search, a reason given)."""
-    with store.write() as session:
-        _event(session, actor, "case.viewed", _case(session, case_id).id, reason=reason)
-
-
 def _set_next_action(
     case: Case, callback_at: datetime | None, called_at: datetime, *, called: bool = True
 ) -> None:
