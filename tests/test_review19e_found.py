@@ -101,9 +101,11 @@ def test_a_refused_row_stays_on_the_record_when_the_rest_of_the_call_fails(
     whole, and the refusal's record is undone with it, with no transaction of the desk's."""
     squat = {"id": "ws-squat", "officer_id": "bjones", "first_seen_at": NOW.isoformat()}
     poison = {"id": "ws-x", "officer_id": "asmith", "first_seen_at": NOW.isoformat(), "nope": 1}
-    with raw_login(postgres, owner, "asmith") as alex:
-        with contextlib.suppress(psycopg.Error):  # it may fail; the attempt must be recorded
-            insert(alex, "hubworkstation", [squat, poison])
+    with (
+        raw_login(postgres, owner, "asmith") as alex,
+        contextlib.suppress(psycopg.Error),  # it may fail; the attempt must be recorded
+    ):
+        insert(alex, "hubworkstation", [squat, poison])
     assert [officer for officer, _ in refusals_of(owner, "hubworkstation ws-squat")] == ["asmith"]
 
 
