@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -15,9 +16,19 @@ import pytest
 from psycopg import errors
 
 from drp_tui.sync.hub import Hub
-from tests.hubteam import NOW, case_id, raw_login
+from tests.hubteam import (
+    NOW,
+    allocate,
+    case_id,
+    case_officers,
+    desk,
+    officer_login,
+    raw_login,
+    reference,
+    run_sync,
+)
 from tests.postgres import PostgresCluster
-from tests.test_review19c_found import on_hub, owner, register
+from tests.test_review19c_found import on_hub, owner, push, register, stage
 from tests.test_review19d_found import insert, note
 
 __all__ = ["owner"]  # the fixture: asmith (case 1) in Recovery, bjones (case 2) in Fraud
@@ -275,3 +286,66 @@ def test_without_ignore_two_rows_of_one_key_in_a_batch_fail_the_call(
             "SELECT drp_desk_insert('hubworkstation', %s::jsonb, false)",
             (json.dumps([row, {**row, "cursor": 5}]),),
         )
+
+
+# --- the hub's numbering: a desk picks the sequence numbers ---------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp_desk_insert('hubchange', ...) takes a desk-chosen seq: a change numbered 10^15 "
+    "on an officer row (which every desk reads) moves every desk's pull cursor past all "
+    "changes to come, and no desk pulls again",
+)
+def test_a_desk_cannot_stop_the_team_pulling_with_a_change_numbered_far_ahead(
+    postgres: PostgresCluster, owner: Hub, tmp_path: Path
+) -> None:
+    """The insert policy on `hubchange` asks only that its case be asmith's; every desk reads
+    changes to officer rows (and a supervisor its team's). The change feed's high-water mark is
+    the largest `seq` a desk reads, and its cursor is set to it: after asmith's one row, case 3
+    allocated to bjones never reaches bjones's desk (nor anything else, until the hub's own
+    numbering passes 10^15)."""
+    bea_hub = officer_login(postgres, owner, "bjones")
+    bea = desk(tmp_path, "bea")
+    try:
+        run_sync(bea, bea_hub, "bjones")
+        far = {"seq": 10**15, "table_name": "officer", "row_key": "asmith", "case_id": case_id(1)}
+        with raw_login(postgres, owner, "asmith") as alex, contextlib.suppress(psycopg.Error):
+            insert(alex, "hubchange", [far])
+        run_sync(bea, bea_hub, "bjones")
+        allocate(owner, 3, "bjones")
+        run_sync(bea, bea_hub, "bjones")
+        assert case_officers(bea).get(reference(3)) == "bjones"
+    finally:
+        bea_hub.engine.dispose()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp_desk_insert('hubevent', ...) takes a desk-chosen seq: events numbered with "
+    "the hub's next numbers make every other desk's push fail (hubevent_pkey), each try "
+    "moving on by one",
+)
+def test_a_desk_cannot_make_the_teams_pushes_fail_by_taking_the_next_event_numbers(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    """asmith's own notes on her own case, numbered with the hub's next five numbers (on a
+    working hub she guesses them: past the last event she reads, 10,000 a call): bjones's honest
+    push of a note on his own case fails with a duplicate `seq`."""
+    with raw_login(postgres, owner, "bjones") as bea:
+        register(bea, "ws-bea", "bjones")
+    ((following,),) = on_hub(  # the number the hub gives the next event (read as its owner)
+        owner,
+        "SELECT CASE WHEN s.is_called THEN s.last_value + 1 ELSE s.last_value END "
+        "FROM hubevent_seq_seq s",
+    )
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        numbers = range(int(following), int(following) + 5)
+        squat = [{**note(f"squat-{n}", "ws-alex"), "seq": n} for n in numbers]
+        with contextlib.suppress(psycopg.Error):
+            insert(alex, "hubevent", squat)
+    with raw_login(postgres, owner, "bjones") as bea:
+        stage(bea, "honest", "bjones", case_id(2), "note.added")
+        assert push(bea, "ws-bea") == {"honest": None}
+    assert on_hub(owner, "SELECT officer_id FROM hubevent WHERE id = 'honest'") == [("bjones",)]
