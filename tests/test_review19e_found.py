@@ -205,6 +205,30 @@ def test_a_refusal_a_desk_files_itself_carries_the_hubs_time(
     assert all(not str(at).startswith("2019") for (at,) in found), found
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp_refused (SECURITY DEFINER, run as the hub's owner) is executable by a desk "
+    "login: a refusal in the hub's own words, about any case, from the workstation named in "
+    "the desk's drp.origin, past h026's policy on hubrefusal",
+)
+def test_a_desk_login_cannot_write_a_refusal_in_the_hubs_own_voice(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    """A supervisor reading the record sees a refusal the hub itself made (not one a desk
+    filed) of a write-off on bjones's case, from bjones's laptop."""
+    with raw_login(postgres, owner, "bjones") as bea:
+        register(bea, "ws-bea", "bjones")
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        with contextlib.suppress(psycopg.Error), alex.transaction():
+            alex.execute("SELECT set_config('drp.origin', 'ws-bea', true)")
+            alex.execute(
+                "SELECT drp_refused('writeoffrequest W-9', %s, 'approved without a supervisor')",
+                (case_id(2),),
+            )
+    assert refusals_of(owner, "writeoffrequest W-9") == []
+
+
 # --- flooding the refusal record ----------------------------------------------------------------
 
 
