@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -373,3 +374,62 @@ def test_a_desk_cannot_make_the_teams_pushes_fail_by_taking_the_next_event_numbe
         stage(bea, "honest", "bjones", case_id(2), "note.added")
         assert push(bea, "ws-bea") == {"honest": None}
     assert on_hub(owner, "SELECT officer_id FROM hubevent WHERE id = 'honest'") == [("bjones",)]
+
+
+# --- two desks at once ----------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="drp_keys_taken looks at committed rows only: a key another desk is inserting at "
+    "that moment passes it, the batch's ON CONFLICT DO NOTHING waits for that desk and "
+    "answers 0 where a fresh key answers 1",
+)
+def test_a_key_another_desk_is_inserting_answers_as_a_fresh_key(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    """h026: an insert answers alike whether or not a row the desk cannot see holds the key.
+    Not while that row is being written: bjones's desk registers a workstation in an open
+    transaction, asmith's registration of the same id waits for it and answers 0 (a fresh id
+    answers 1), so asmith learns the id bjones's desk is using, as it is being used."""
+
+    def workstation(key: str) -> dict[str, Any]:
+        return {
+            "id": key,
+            "officer_id": "asmith",
+            "first_seen_at": NOW.isoformat(),
+            "cursor": 0,
+            "events_pushed": 0,
+        }
+
+    database = owner.url.database or ""
+    answers: list[int | BaseException] = []
+    with (
+        psycopg.connect(postgres.url(database, user="bjones")) as bea,
+        psycopg.connect(postgres.url(database, user="asmith"), autocommit=True) as alex,
+    ):
+        register(bea, "ws-race", "bjones")  # not committed yet
+        alex_pid = alex.info.backend_pid
+
+        def alex_registers() -> None:
+            try:
+                answers.append(insert(alex, "hubworkstation", [workstation("ws-race")]))
+            except BaseException as exc:  # the main thread reports it
+                answers.append(exc)
+
+        thread = threading.Thread(target=alex_registers)
+        thread.start()
+        with postgres.owner(database) as watch:
+            while not answers and watch.execute(
+                "SELECT wait_event_type IS DISTINCT FROM 'Lock' FROM pg_stat_activity "
+                "WHERE pid = %s",
+                (alex_pid,),
+            ).fetchone() == (True,):
+                thread.join(0.01)
+        bea.commit()
+        thread.join()
+        fresh = insert(alex, "hubworkstation", [workstation("ws-fresh")])
+    assert on_hub(owner, "SELECT officer_id FROM hubworkstation WHERE id = 'ws-race'") == [
+        ("bjones",)
+    ]
+    assert answers == [fresh]
