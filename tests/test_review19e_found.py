@@ -230,6 +230,26 @@ def test_a_desk_login_cannot_write_a_refusal_in_the_hubs_own_voice(
     assert refusals_of(owner, "writeoffrequest W-9") == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="h026's policy compares the workstation exactly: a desk-filed refusal naming "
+    "'ws-bea ' or 'ws-bea' with a zero-width space (registered to no one) is taken, and reads "
+    "as bjones's workstation",
+)
+def test_a_refusal_a_desk_files_cannot_name_a_lookalike_of_another_officers_workstation(
+    postgres: PostgresCluster, owner: Hub
+) -> None:
+    with raw_login(postgres, owner, "bjones") as bea:
+        register(bea, "ws-bea", "bjones")
+    with raw_login(postgres, owner, "asmith") as alex:
+        register(alex, "ws-alex", "asmith")
+        for n, lookalike in enumerate(("ws-bea ", "ws-bea\u200b", "WS-BEA")):
+            with contextlib.suppress(psycopg.Error):
+                insert(alex, "hubrefusal", [refusal(f"look-{n}", workstation_id=lookalike)])
+    named = on_hub(owner, "SELECT workstation_id FROM hubrefusal WHERE id LIKE 'look-%'")
+    assert named == [], named
+
+
 # --- flooding the refusal record ----------------------------------------------------------------
 
 
