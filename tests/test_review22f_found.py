@@ -89,3 +89,43 @@ def test_a_promise_typed_straight_after_p_fills_amount_then_date(
             assert typed == {"amount": "50", "date": "2026-11-30"}
 
     asyncio.run(run())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="on a cut-off call `i` opens the ID&V form, and recording it says 'Not saved: "
+    "… — try again' though it is refused every time (p is refused up front)",
+)
+def test_id_and_v_on_a_cut_off_call_is_not_offered_as_something_to_try_again(
+    demo_store: Store, tmp_path: Path
+) -> None:
+    """tmux, 80x24: a call left open by a Ctrl+Q that could not close it (store busy)
+    comes back as cut off at the next start ('record its outcome (o)'). The footer still
+    offers `i ID&V`; `i` opened the ID&V form, and ticking two checks and Record showed
+    'Not saved: the ID&V check — call: the call on C0000539 was cut off when drp closed:
+    record its outcome, then open the case again for a new call — try again.' Trying again
+    fails the same way: it is a refusal, not a failure. `p` on the same call is refused at
+    once with one line ('promise to pay refused: this call was cut off…'). Expected: no
+    'try again' for what can never succeed on this call."""
+    mark = call_mark(demo_store)
+
+    async def crash() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await open_first_case(pilot)
+            # Killed here: the call left open (run_test's exit is not drp's quit path).
+
+    asyncio.run(crash())
+    assert calls_after(demo_store, mark) == [("open",)]
+    told: list[str] = []
+
+    async def restart() -> None:
+        app = app_for(demo_store, tmp_path)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert isinstance(app.screen, DebtorScreen)  # the call cut off, to finish
+            await pass_idv(pilot)
+            told.extend(str(s.render()) for s in app.screen.query(Static))
+
+    asyncio.run(restart())
+    assert not any("try again" in line for line in told), told
