@@ -628,49 +628,23 @@ def terminal_section(quick: bool) -> list[str]:
 
 
 TERMINAL_FINDINGS = [
-    "Where the time goes (profile: `.venv/bin/python -m bench.profile_screens STORE`, the "
-    "app in-process on the demo store, every other open of the affordability form under "
-    "cProfile):",
+    "How each step is built now (issue 22), which is what these figures time:",
     "",
-    "- **The goals are not met here, and this run cannot say by how much on an idle "
-    "machine.** It ran on a shared two-core machine while other engineers' test suites "
-    "ran (load average 5 to 8, above): drp had well under one core. The issue's "
-    "idle-machine figures through tmux were Enter about 70 ms and `a` 450-560 ms; here "
-    "they are about 4 and 7 to 9 times that. An idle-machine run (`.venv/bin/python -m "
-    "bench.run --only terminal`) is still to be done. What the load does not change is "
-    "the ratio between steps: `a` costs 10 to 17 times Enter, every time, first open or "
-    "not.",
-    "- **The affordability form is built from nothing on every `a`.** "
-    "`DebtorScreen.action_affordability` pushes a new `AffordabilityScreen` each time: "
-    "237 widgets (a label, an input and a frequency select for each of 23 categories, the "
-    "household and creditor rows) composed, mounted, styled and drawn. Later opens are no "
-    "faster than the first: nothing is kept. In the profile of one open, Textual's "
-    "stylesheet is about half the time (`Stylesheet.apply` about 2,400 times for 237 "
-    "nodes: each node styled about ten times, as it mounts, as classes change and as "
-    "focus moves), composing and mounting about a fifth, and three focus changes as the "
-    "form opens (Textual's auto-focus, then `on_mount` focusing Earnings) another fifth: "
-    "each restyles the widget that gained or lost focus and everything under it "
-    "(`watch_has_focus` → `App.update_styles`). The debtor screen, by contrast, is built "
-    "once and given each case.",
-    "- **The fix belongs in `screens/affordability.py` and `screens/debtor.py`**, which "
-    "are being restructured for the job runner and so are not changed here: keep one "
-    "`AffordabilityScreen` (per debtor screen) and give it each case as the debtor screen "
-    "is given each case, clearing the fields on open; and set the first field through the "
-    "screen's `AUTO_FOCUS` instead of moving focus again in `on_mount`. From the profile, "
-    "that removes composing, mounting and first styling (over half of an open) from every "
-    "open after the first, and one focus restyle from each.",
-    "- **`r` (the builder)** is a modal built on each `r` too, with far fewer widgets: "
-    "a sixth to an eighth of `a`'s time here.",
-    "- **Outcome saved → next case** goes back through the queue: the queue screen reads "
-    "the officer's whole queue again (`QueueScreen.load`, 10,000 cases scored live on the "
-    "big store) and only then opens the next case; the old queue is on screen meanwhile. "
-    "That is why it is slowest on the big store. Opening the next case from the queue "
-    "already held, and refreshing the queue after, would make it an Enter.",
-    "- **A keystroke** is mostly Textual handling the key and drawing the field and "
+    "- **Enter → debtor**: the case screen is built once and given each case; the case is "
+    "read in a worker while the queue stays drawn, and the screen is shown once read.",
+    "- **`a` → affordability**: the form (237 widgets) is built the first time it is opened "
+    "on a case screen and kept (`AffordabilityScreen.begin` gives it each case and call), "
+    "so only the first open composes and styles it; later opens clear and refill it.",
+    "- **`r` → builder**: the arrangement builder is built once and kept in the same way "
+    "(`ArrangementModal.begin`).",
+    "- **Outcome saved → next case**: the next case was read ahead while the officer worked "
+    "the last one, and opens in place on the same case screen; the queue is read again "
+    "after, not before, so the old queue is never drawn between the two cases.",
+    "- **A keystroke** is mostly Textual handling the key and drawing the field and the "
     "totals (`assess` is a fraction of a millisecond, section above); the emulator column "
-    "is the terminal's share.",
-    "- **`drp demo`** now reuses the store it built: about 0.7 s of CPU to find and check "
-    "it against 12-16 s to build it again, before the workstation's own start.",
+    "is the terminal's share, not drp's.",
+    "- **`drp` start**: `drp demo` reuses the store it built (about 0.7 s of CPU to find and "
+    "check it, against 12-16 s to build it again).",
 ]
 
 
