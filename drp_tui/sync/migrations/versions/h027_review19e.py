@@ -4,7 +4,9 @@
   pull cursor past all changes to come, and events numbered with the hub's next numbers made
   every other desk's push fail. A column the hub numbers (a sequence's default or an identity)
   is now left out of a desk's rows (the hub numbers the row; the attempt is recorded), and
-  `drp_desk_update` does not set one. drp's own push never sends them.
+  `drp_desk_update` does not set one. drp's own push never sends them. A table the desk may
+  not write is refused up front (insufficient_privilege), as its INSERT or UPDATE was, even
+  when the only column named is a number left out.
 - The hub's record of a refusal (`drp_refused`) had an id a desk could compute and file first
   (md5 of its workstation, item and reason), its own or a colleague's: its id now starts with
   `hub-` (a desk may not file such an id) and covers the session's login. It named the
@@ -21,7 +23,8 @@
   key the desk writes. With `ignore` false, two rows of one key in a batch fail the call.
 
 Not done (no sound way in PostgreSQL without an extension such as dblink): a refusal's record
-is written in the desk's transaction, so it goes if the desk rolls back or the call fails.
+is written in the desk's transaction, so it goes if the desk rolls back or the call fails. Nor
+is a key another desk is inserting at that moment hidden (the batch waits for it and answers 0).
 
 Functions start from their latest definitions (h026's `drp_desk_insert`, `drp_desk_update`,
 `drp_keys_taken`, `drp_workstation_of_another`; h023's `drp_refused`) and keep every earlier
