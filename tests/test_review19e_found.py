@@ -124,12 +124,6 @@ def test_a_refused_row_stays_on_the_record_when_the_rest_of_the_call_fails(
 # --- the refusal record can be forestalled or pointed elsewhere --------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_refused's id is md5(origin || item || ' ' || reason), all known to the desk: "
-    "a desk files a harmless hubrefusal row under that id first and its real refusal is "
-    "dropped as a repeat (h018 only added the reason to the hash)",
-)
 def test_a_desk_cannot_keep_its_own_refusal_off_the_record_by_its_predicted_id(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -144,11 +138,6 @@ def test_a_desk_cannot_keep_its_own_refusal_off_the_record_by_its_predicted_id(
     assert refusals_of(owner, item) == [("asmith", "ws-alex")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the refusal id leaves out the officer: asmith files bjones's predicted refusal "
-    "id (under her own name and workstation) and bjones's refused attempt is never recorded",
-)
 def test_a_desk_cannot_keep_another_officers_refusal_off_the_record(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -169,11 +158,6 @@ def test_a_desk_cannot_keep_another_officers_refusal_off_the_record(
     assert refusals_of(owner, item) == [("bjones", "ws-bea")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_refused names the workstation in the desk's own drp.origin setting, checked "
-    "only when a row changes: a refused-only call records bjones's workstation",
-)
 def test_a_refusal_record_does_not_name_another_officers_workstation(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -190,11 +174,6 @@ def test_a_refusal_record_does_not_name_another_officers_workstation(
     assert all(workstation != "ws-bea" for _, workstation in recorded), recorded
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a hubrefusal row a desk files itself keeps the received_at the desk wrote: the "
-    "security record's time is the attacker's choice (here 2019)",
-)
 def test_a_refusal_a_desk_files_itself_carries_the_hubs_time(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -206,12 +185,6 @@ def test_a_refusal_a_desk_files_itself_carries_the_hubs_time(
     assert all(not str(at).startswith("2019") for (at,) in found), found
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_refused (SECURITY DEFINER, run as the hub's owner) is executable by a desk "
-    "login: a refusal in the hub's own words, about any case, from the workstation named in "
-    "the desk's drp.origin, past h026's policy on hubrefusal",
-)
 def test_a_desk_login_cannot_write_a_refusal_in_the_hubs_own_voice(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -230,12 +203,6 @@ def test_a_desk_login_cannot_write_a_refusal_in_the_hubs_own_voice(
     assert refusals_of(owner, "writeoffrequest W-9") == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="h026's policy compares the workstation exactly: a desk-filed refusal naming "
-    "'ws-bea ' or 'ws-bea' with a zero-width space (registered to no one) is taken, and reads "
-    "as bjones's workstation",
-)
 def test_a_refusal_a_desk_files_cannot_name_a_lookalike_of_another_officers_workstation(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -253,11 +220,6 @@ def test_a_refusal_a_desk_files_cannot_name_a_lookalike_of_another_officers_work
 # --- flooding the refusal record ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a refused row's key goes into the record whole: one call of 50 rows with 100 kB "
-    "keys writes 5 MB of refusal record (10,000 rows a call, no bound on calls or size)",
-)
 def test_one_call_cannot_write_megabytes_into_the_refusal_record(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -279,11 +241,6 @@ def test_one_call_cannot_write_megabytes_into_the_refusal_record(
 # --- what a desk learns of rows it cannot see ----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="h026 hides only a clash on the primary key: hubevent's key is seq, its id is a "
-    "unique column, and ON CONFLICT DO NOTHING answers 0 for an id bjones's hidden event holds",
-)
 def test_an_event_id_only_a_hidden_event_holds_answers_as_a_fresh_id(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -307,12 +264,6 @@ def test_an_event_id_only_a_hidden_event_holds_answers_as_a_fresh_id(
 # --- shapes the functions do not expect -----------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_desk_insert(..., ignore => false) checks only keys already on the hub: two "
-    "rows of one key in a batch answer 1 and the second is dropped, where the owner's plain "
-    "INSERT fails",
-)
 def test_without_ignore_two_rows_of_one_key_in_a_batch_fail_the_call(
     postgres: PostgresCluster, owner: Hub
 ) -> None:
@@ -336,12 +287,6 @@ def test_without_ignore_two_rows_of_one_key_in_a_batch_fail_the_call(
 # --- the hub's numbering: a desk picks the sequence numbers ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_desk_insert('hubchange', ...) takes a desk-chosen seq: a change numbered 10^15 "
-    "on an officer row (which every desk reads) moves every desk's pull cursor past all "
-    "changes to come, and no desk pulls again",
-)
 def test_a_desk_cannot_stop_the_team_pulling_with_a_change_numbered_far_ahead(
     postgres: PostgresCluster, owner: Hub, tmp_path: Path
 ) -> None:
@@ -365,12 +310,6 @@ def test_a_desk_cannot_stop_the_team_pulling_with_a_change_numbered_far_ahead(
         bea_hub.engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drp_desk_insert('hubevent', ...) takes a desk-chosen seq: events numbered with "
-    "the hub's next numbers make every other desk's push fail (hubevent_pkey), each try "
-    "moving on by one",
-)
 def test_a_desk_cannot_make_the_teams_pushes_fail_by_taking_the_next_event_numbers(
     postgres: PostgresCluster, owner: Hub
 ) -> None:

@@ -23,7 +23,7 @@ from drp_tui.store.errors import StoreError
 from drp_tui.sync.errors import HubError, HubUnreachable
 from drp_tui.sync.schema import hub_origin
 
-HUB_SCHEMA_REVISION = "h026_desk_refusals_kept"  # the hub migrations' head; a test keeps them equal
+HUB_SCHEMA_REVISION = "h027_review19e"  # the hub migrations' head; a test keeps them equal
 CONNECT_TIMEOUT_S = 5
 # No desk can stall the hub (issue 19): a write transaction left idle (a desk frozen mid-push,
 # a laptop lid closed on the VPN) is ended by the server after IDLE_IN_TRANSACTION_S, which
