@@ -92,11 +92,6 @@ def test_a_promise_typed_straight_after_p_fills_amount_then_date(
     asyncio.run(run())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on a cut-off call `i` opens the ID&V form, and recording it says 'Not saved: "
-    "… — try again' though it is refused every time (p is refused up front)",
-)
 def test_id_and_v_on_a_cut_off_call_is_not_offered_as_something_to_try_again(
     demo_store: Store, tmp_path: Path
 ) -> None:
@@ -122,11 +117,20 @@ def test_id_and_v_on_a_cut_off_call_is_not_offered_as_something_to_try_again(
 
     async def restart() -> None:
         app = app_for(demo_store, tmp_path)
-        async with app.run_test(size=(80, 24)) as pilot:
+        async with app.run_test(size=(80, 24), notifications=True) as pilot:
             await settle(pilot)
-            assert isinstance(app.screen, DebtorScreen)  # the call cut off, to finish
-            await pass_idv(pilot)
-            told.extend(str(s.render()) for s in app.screen.query(Static))
+            screen = app.screen
+            assert isinstance(screen, DebtorScreen)  # the call cut off, to finish
+            offered = {bound.binding.action for bound in screen.active_bindings.values()}
+            assert "idv" not in offered  # the footer offers no ID&V
+            assert "outcome" in offered
+            await pilot.press("i")
+            await settle(pilot)
+            assert app.screen is screen, app.screen_stack  # no ID&V form
+            told.extend(str(s.render()) for s in screen.query(Static))
+            told.extend(str(t.render()) for t in screen.query("Toast"))
 
     asyncio.run(restart())
     assert not any("try again" in line for line in told), told
+    refused = [line for line in told if "ID&V check refused: this call was cut off" in line]
+    assert len(refused) == 1, told
