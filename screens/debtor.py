@@ -222,8 +222,8 @@ class DebtorScreen(RunsJobs, CaseActions, CaseBookings, KeptStyles):
     def show_case(self, view: CaseView) -> None:
         self.view = view
         if view.call is not None:
-            self.call = view.call
-            self.opened_at = view.call.opened_at
+            self.call, self.opened_at = view.call, view.call.opened_at
+        self.refresh_bindings()  # i is not offered on a call cut off (CaseActions)
         shown = view.verified
         self._header()
         holds = self.query_one("#holds", Static)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from functools import partial
 
+from textual.binding import ActiveBinding
+
 from drp_tui.services.authority import AuthorityRequest
 from drp_tui.services.casework import Refused
 from drp_tui.store.models import Agency
@@ -31,8 +33,20 @@ from screens.letters import LetterChoice, LetterModal
 class CaseActions(DebtorPart):
     """Mixed into DebtorScreen (screens/debtor_part.py declares what it gives)."""
 
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        """The keys offered (the footer): not ID&V where the rules refuse it whatever is
+        done (a call cut off when drp closed); pressed anyway, it is refused at once."""
+        bindings = super().active_bindings
+        view = self.view
+        if view is None or self.workstation.refusal(view, "idv") is None:
+            return bindings
+        return {key: bound for key, bound in bindings.items() if bound.binding.action != "idv"}
+
     @after_jobs
     def action_idv(self) -> None:
+        if self.view is None or self._refused_up_front("idv"):
+            return
         offered = IdvModal(
             self.workstation.authorities(self.case_id),
             risks=self.workstation.third_party_risks(self.case_id),

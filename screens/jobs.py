@@ -31,6 +31,7 @@ from textual.screen import Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from drp_tui.services.casework import Refused
+from drp_tui.services.opening import NotViewed
 from screens.dialog import ErrorDialog, ShowsFailures, error_text
 from screens.keyorder import KeysFree
 
@@ -138,6 +139,19 @@ def report_failure(app: App[Any], error: Exception, what: str) -> None:
             severity="error",
             timeout=8,
             markup=False,
+        )
+        return
+    if isinstance(error, NotViewed):  # services/opening.py: the case is not shown
+        kept = "is recorded as not dialled; the case keeps its place"
+        if not error.left:
+            kept = "stays open, to be finished at the next start"
+        app.push_screen(
+            ErrorDialog(
+                "Case not shown",
+                f"Not shown: the case — the record of its viewing was not saved "
+                f"({error_text(error.error)}), and no case is shown unrecorded. Its call "
+                f"{kept}. Try again; if it happens again, tell your supervisor.",
+            )
         )
         return
     app.push_screen(

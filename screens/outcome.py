@@ -77,9 +77,15 @@ class OutcomeModal(ModalScreen[Outcome | None]):
                 yield Button("Back", id="back")
 
     def on_mount(self) -> None:
-        self._show_fields(None)
-        if self.preset in self.codes:
-            self.query_one("#code", Select).value = self.preset
+        code = self.codes.get(self.preset or "")
+        self._show_fields(code)
+        if code is not None:  # chosen by its key (p): the cursor in its first field
+            self.query_one("#code", Select).value = code.code
+            first = next(key for key in (*FIELDS, "phone", "notes") if self._shown(key))
+            self.query_one(f"#{first}").focus()
+
+    def _shown(self, key: str) -> bool:
+        return key == "notes" or bool(self.query_one(f"#row-{key}").display)
 
     @on(Select.Changed, "#code")
     def chosen(self, event: Select.Changed) -> None:

@@ -249,7 +249,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.write(leave, lambda _: then(), "leaving the call")
 
     def _arrived(self, opening: CaseOpening, opened: Opened | None) -> None:
-        if opened is not None and opening.show():  # not withdrawn meanwhile
+        if opened is not None:  # its viewing audited: the opening is this screen's to show
             self.show_case(opened)
 
     def _open_case(
@@ -258,13 +258,16 @@ class QueueScreen(RunsJobs, Screen[None]):
         """Record the opening (a write: the job runner's), then show the case: as read
         ahead when its row was highlighted (the debtor screen reads it again once drawn),
         else as read now. The first paint is the case, never a loading line, and nothing of
-        it is shown before the opening is in the audit trail. None if withdrawn meanwhile."""
+        it is shown before the opening, and its viewing, are in the audit trail (a viewing
+        that cannot be recorded shows no case: NotViewed). None if withdrawn meanwhile."""
         call = self.workstation.open_call_unless(case_id, reason, opening)
         if call is None:
             return None
         # Read ahead before the call, so masked as every call starts: the same view.
         view = replace(ahead, call=call) if ahead is not None else None
         view = view or self.workstation.case(case_id, call.id)
+        if not self.workstation.view_call(call.id, opening):
+            return None  # withdrawn meanwhile: whoever withdrew it leaves the call
         return self.Opened(view, reason, ahead is not None)
 
     @work(thread=True, exclusive=True, group="read-ahead")
@@ -305,10 +308,7 @@ class QueueScreen(RunsJobs, Screen[None]):
             if self.debtor is not None:  # waiting for this case under a dialog: the queue
                 self.debtor.back_to_queue()
             return
-        case_id = message.view.case_id
-        if message.view.call is not None:  # its viewing audited as shown (resumed: it is)
-            audit = partial(self.workstation.view_call, message.view.call.id)
-            self.write(audit, None, "the record of the case opened", self._unviewed)
+        case_id = message.view.case_id  # its viewing audited before it came here
 
         def after(result: str | None) -> None:
             self.withdraw()  # left while the next case opened: it does not
@@ -344,11 +344,6 @@ class QueueScreen(RunsJobs, Screen[None]):
                 timeout=12,
             )
 
-    def _unviewed(self) -> None:
-        """The case's viewing could not be audited: it is not left on screen unrecorded."""
-        if self.debtor is not None and self.debtor.on_call:
-            self.debtor.leave(None)
-
     def _next_after(self, called: str) -> None:
         """The case screen's call on `called` is recorded: only that case is read again
         (nothing else changed), then the next callable case opens on the case screen. The
@@ -381,6 +376,7 @@ class QueueScreen(RunsJobs, Screen[None]):
         """Calls cut off when drp last closed, marked so (a write), the first to finish."""
         for call in self.workstation.interrupted_calls()[:1]:
             view = self.workstation.case(call.case_id, call.id)
+            self.workstation.view_call(call.id)  # audited (once) before it is shown
             return self.Opened(view, call.reason, ahead=False, resumed=True)
         return None
 

@@ -131,8 +131,8 @@ def test_a_burst_fills_each_outcome_field(demo_store: Store, tmp_path: Path) -> 
         app = app_for(demo_store, tmp_path)
         async with app.run_test(size=(120, 40)) as pilot:
             await on_a_verified_case(pilot, demo_store)
-            # p: the outcome form with Promise to pay chosen; code -> amount -> date
-            await burst(pilot, "p", "tab", "50", "tab", "2026-12-01", "tab", "rings friday")
+            # p: the outcome form with Promise to pay chosen, the cursor in Amount
+            await burst(pilot, "p", "50", "tab", "2026-12-01", "tab", "rings friday")
             modal = app.screen
             assert isinstance(modal, OutcomeModal)
             assert value(modal, "amount") == "50"

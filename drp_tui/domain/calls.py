@@ -50,9 +50,11 @@ class CallAction:
     what: str  # as the officer reads it: "promise to pay"
     hold_action: str | None  # the hold action (domain.holds.ACTIONS) it is, if any
     needs: str | None  # the standing (SCOPES) the person on the line must have, if any
+    live: bool = False  # asks the person on the line: never on a call cut off (INTERRUPTED)
 
 
 CALL_ACTIONS = {
+    "idv": CallAction("ID&V check", None, needs=None, live=True),
     "promise": CallAction("promise to pay", "demand_payment", needs="arrange"),
     "arrangement": CallAction("arrangement", "make_arrangement", needs="arrange"),
     "affordability": CallAction("affordability assessment", None, needs="discuss"),
@@ -91,6 +93,8 @@ def call_refusal(action: str, *, standing: Standing, holds: Iterable[ActiveHold]
         found = refusing(holds, rule.hold_action)
         if found is not None:
             return f"{rule.what}: {found.message}"
+    if rule.live and standing.idv_result == INTERRUPTED:
+        return idv_refusal(rule.what, standing, "discuss")
     return None if rule.needs is None else idv_refusal(rule.what, standing, rule.needs)
 
 

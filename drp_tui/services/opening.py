@@ -3,7 +3,8 @@ case opening on the case screen after an outcome, left by Esc, / or Ctrl+Q while
 waits for the store (a sync holding it). A call is never left open on a case the officer did
 not see: withdrawn before its write has the store, nothing is written; withdrawn after, the
 call is closed as not dialled (leave_call), by the job itself or by whoever withdrew it,
-and no viewing of the case is audited (`case.viewed` is written when the case is shown).
+and no viewing of the case is audited. Not withdrawn, the case's viewing is audited
+(`case.viewed`, view_before_shown) before the case is shown: never a case on screen unaudited.
 
 The job runs in a worker thread and the officer's keys on the UI thread: the two decide
 under one lock, so exactly one of them owns a call opened and then withdrawn."""
@@ -12,9 +13,18 @@ from __future__ import annotations
 
 import threading
 
-from drp_tui.services.calls import CallInfo, Withdrawn, leave_call, open_call
+from drp_tui.services.calls import CallInfo, Withdrawn, leave_call, open_call, view_call
 from drp_tui.services.casework import Actor
 from drp_tui.store.engine import Store
+
+
+class NotViewed(Exception):
+    """The case's viewing could not be audited, so the case is not shown: its call was left
+    as not dialled (`left`) or, that failing or something being done on it, left as it was."""
+
+    def __init__(self, error: Exception, left: bool) -> None:
+        super().__init__(str(error))
+        self.error, self.left = error, left
 
 
 class CaseOpening:
@@ -84,3 +94,24 @@ def open_unless_withdrawn(
         return call
     leave_call(store, actor, call.id)
     return None
+
+
+def view_before_shown(
+    store: Store, actor: Actor, call_id: str, opening: CaseOpening | None = None
+) -> bool:
+    """The case of a call opened unseen is about to be shown: its viewing audited first
+    (calls.view_call), unless `opening` was withdrawn (False: the withdrawer leaves the
+    call). From here the opening is the screen's to show: a later withdraw does not take it
+    back. If the audit fails the case must not be shown: the call is left as not dialled
+    and NotViewed raised."""
+    if opening is not None and not opening.show():
+        return False
+    try:
+        view_call(store, actor, call_id)
+    except Exception as error:
+        try:
+            left = leave_call(store, actor, call_id)
+        except Exception:
+            left = False
+        raise NotViewed(error, left) from error
+    return True

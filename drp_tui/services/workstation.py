@@ -58,7 +58,6 @@ from drp_tui.services.calls import (
     open_call,
     record_idv,
     record_outcome,
-    view_call,
 )
 from drp_tui.services.caseview import (
     CaseView,
@@ -84,7 +83,7 @@ from drp_tui.services.letters import (
     templates_dir,
 )
 from drp_tui.services.letters import send as send_letter
-from drp_tui.services.opening import CaseOpening, open_unless_withdrawn
+from drp_tui.services.opening import CaseOpening, open_unless_withdrawn, view_before_shown
 from drp_tui.services.outcomes import build_outcome
 from drp_tui.services.placements import place_with_agency
 from drp_tui.services.policy import PolicyBook, guidelines_for, policy_for
@@ -142,9 +141,10 @@ class Workstation:
         """open_call, unless the officer withdraws `opening` first (services/opening.py)."""
         return open_unless_withdrawn(self.store, self.actor(), case_id, reason, opening)
 
-    def view_call(self, call_id: str) -> None:
-        """The case of a call opened unseen is on screen: its viewing audited, once."""
-        view_call(self.store, self.actor(), call_id)
+    def view_call(self, call_id: str, opening: CaseOpening | None = None) -> bool:
+        """The case of a call opened unseen is to be shown: its viewing audited first, once;
+        False if `opening` was withdrawn meanwhile (services/opening.view_before_shown)."""
+        return view_before_shown(self.store, self.actor(), call_id, opening)
 
     def interrupted_calls(self) -> list[CallInfo]:
         """This officer's calls left open when drp closed or was killed: marked interrupted
