@@ -249,7 +249,10 @@ class QueueScreen(RunsJobs, Screen[None]):
         self.write(leave, lambda _: then(), "leaving the call")
 
     def _arrived(self, opening: CaseOpening, opened: Opened | None) -> None:
-        if opened is not None:  # its viewing audited: the opening is this screen's to show
+        if opened is not None and opening.withdrawn and opened.view.call is not None:
+            leave = partial(self.workstation.leave_call, opened.view.call.id)
+            self.write(leave, what="leaving the call")  # taken back once its viewing was audited
+        elif opened is not None:
             self.show_case(opened)
 
     def _open_case(

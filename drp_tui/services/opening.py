@@ -101,9 +101,10 @@ def view_before_shown(
 ) -> bool:
     """The case of a call opened unseen is about to be shown: its viewing audited first
     (calls.view_call), unless `opening` was withdrawn (False: the withdrawer leaves the
-    call). From here the opening is the screen's to show: a later withdraw does not take it
-    back. If the audit fails the case must not be shown: the call is left as not dialled
-    and NotViewed raised."""
+    call). From here leaving the call is the screen's: withdrawn later, the case is not
+    shown and the screen leaves the call, its viewing recorded though never shown (a record
+    of more than was seen, never a case seen and not recorded). If the audit fails the case
+    must not be shown: the call is left as not dialled and NotViewed raised."""
     if opening is not None and not opening.show():
         return False
     try:
