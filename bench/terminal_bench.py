@@ -114,8 +114,15 @@ class Times(dict[str, list[float]]):
         self[f"emulator:{step}"].append(term.last_feed)
 
 
-def one_case(term: Terminal, times: Times, first: bool) -> None:
+def one_case(term: Terminal, times: Times, first: bool, called: str | None = None) -> str:
+    """One case worked from the queue; the case's reference. Back on the queue after the
+    case `called`, the queue is read again (10,000 cases on the big store) and redrawn with
+    that case moved down: the case to open is the one highlighted once it is redrawn."""
     term.settle()
+    if called is not None:
+        term.wait_for(
+            lambda ls: queue_shown(ls) and highlighted(ls) != called, 60, "the queue redrawn"
+        )
     reference = highlighted(term.lines)
     times.add("enter", term.timed("enter", debtor_shown(reference), what="debtor screen"), term)
     pass_idv(term)
@@ -154,6 +161,7 @@ def one_case(term: Terminal, times: Times, first: bool) -> None:
     term.settle()
     term.send("escape")
     term.wait_for(queue_shown, what="the queue again")
+    return reference
 
 
 def rounds(
@@ -175,8 +183,9 @@ def rounds(
         try:
             times["start"].append(term.wait_for(queue_shown, 60, "queue") - term.launched)
             times["emulator:start"].append(term.feeding)
+            called = None
             for number in range(cases):
-                one_case(term, times, first=number == 0)
+                called = one_case(term, times, number == 0, called)
         finally:
             term.close()
     return times
