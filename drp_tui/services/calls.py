@@ -143,11 +143,16 @@ def view_call(store: Store, actor: Actor, call_id: str) -> None:
     its viewing audited, with why the call was opened, once. An opening withdrawn before
     it was shown never has one: the officer did not see the case."""
     with store.write() as session:
-        call = session.get(Call, call_id)
-        if call is None:
-            raise InputError("call", f"no call {call_id}")
+        call = _call(session, call_id)
         if _opening_seq(session, call) == 0:
             _event(session, actor, "case.viewed", call.case_id, reason=call.reason, call=call.id)
+
+
+def _call(session: Session, call_id: str) -> Call:
+    call = session.get(Call, call_id)
+    if call is None:
+        raise InputError("call", f"no call {call_id}")
+    return call
 
 
 def call_info(store: Store, call_id: str, on: date | None = None) -> CallInfo | None:
@@ -216,9 +221,7 @@ def record_idv(
     else:
         result = "failed"
     with store.write() as session:
-        call = session.get(Call, call_id)
-        if call is None:
-            raise InputError("call", f"no call {call_id}")
+        call = _call(session, call_id)
         case = _case(session, call.case_id)
         open_call_on(session, actor, call_id, case)
         if call.status == "interrupted":
@@ -290,9 +293,7 @@ def leave_call(store: Store, actor: Actor, call_id: str) -> bool:
     not counted, not exported; the case keeps its place) and True is returned. False when
     something was recorded on it (ID&V, a note, a refusal…): then it needs an outcome."""
     with store.write() as session:
-        call = session.get(Call, call_id)
-        if call is None:
-            raise InputError("call", f"no call {call_id}")
+        call = _call(session, call_id)
         open_call_on(session, actor, call_id, _case(session, call.case_id))
         if _done_on_call(session, call):
             return False
